@@ -1,0 +1,36 @@
+package io.postilion.guard;
+
+import reactor.blockhound.BlockHound;
+import reactor.blockhound.integration.BlockHoundIntegration;
+
+/**
+ * Postilion's one place for BlockHound rules, loaded in every test JVM (blockhound-junit-platform
+ * installs BlockHound with every integration found by ServiceLoader).
+ *
+ * <p>BlockHound knows sockets, sleeps, locks and {@code Mono.block}; it does not know file channels
+ * or name-service lookups, which are exactly the calls a mail engine is tempted to make on an event
+ * loop (spool I/O, fsync, {@code InetAddress.getByName}). They are marked blocking here.
+ *
+ * <p>Allowances (calls that block in theory but are safe where they happen) are added below, each
+ * with the reason it is safe. There are none yet.
+ */
+public final class PostilionBlockHoundIntegration implements BlockHoundIntegration {
+
+    @Override
+    public void applyTo(BlockHound.Builder builder) {
+        String fileChannel = "sun.nio.ch.FileChannelImpl";
+        builder.markAsBlocking(fileChannel, "read", "(Ljava/nio/ByteBuffer;)I");
+        builder.markAsBlocking(fileChannel, "read", "(Ljava/nio/ByteBuffer;J)I");
+        builder.markAsBlocking(fileChannel, "write", "(Ljava/nio/ByteBuffer;)I");
+        builder.markAsBlocking(fileChannel, "write", "(Ljava/nio/ByteBuffer;J)I");
+        builder.markAsBlocking(fileChannel, "force", "(Z)V");
+        builder.markAsBlocking(fileChannel, "transferTo", "(JJLjava/nio/channels/WritableByteChannel;)J");
+
+        String inetAddress = "java.net.InetAddress";
+        builder.markAsBlocking(inetAddress, "getAllByName", "(Ljava/lang/String;)[Ljava/net/InetAddress;");
+        builder.markAsBlocking(inetAddress, "getByName", "(Ljava/lang/String;)Ljava/net/InetAddress;");
+        builder.markAsBlocking(inetAddress, "getLocalHost", "()Ljava/net/InetAddress;");
+        builder.markAsBlocking(inetAddress, "getCanonicalHostName", "()Ljava/lang/String;");
+        builder.markAsBlocking(inetAddress, "getHostName", "()Ljava/lang/String;");
+    }
+}
