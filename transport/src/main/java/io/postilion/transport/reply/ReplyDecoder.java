@@ -1,0 +1,220 @@
+package io.postilion.transport.reply;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the bytes a server sends into complete {@link SmtpReply} values, in bounded memory.
+ *
+ * <p>Lines end at LF with any CRs before it removed (REPLY-1). A line longer than
+ * {@link #LINE_LIMIT} keeps its first {@code LINE_LIMIT} bytes; the rest is read and dropped. Lines
+ * are added to a reply while its text is shorter than {@code LINE_LIMIT}; later lines are read and
+ * dropped (REPLY-2). So a reply never holds more than about twice the limit, whatever the server
+ * sends, and a reply that never ends is ended by the stage timer, not by this decoder
+ * (CLARIFICATIONS 9).
+ *
+ * <p>A line of three digits followed by '-' continues the reply; three digits followed by a space
+ * or by the end of the line end it; anything else is garbage, kept as text and flagged (XFER-29).
+ * The code and enhanced status come from the final line. Unprintable bytes become '?', except
+ * valid UTF-8 when {@code keepUtf8} is set (SMTPUTF8 on).
+ */
+public final class ReplyDecoder extends ByteToMessageDecoder {
+
+    /** Postfix's {@code line_length_limit}: the bound for one line and for a reply's text. */
+    public static final int LINE_LIMIT = 2048;
+
+    private static final Logger log = LoggerFactory.getLogger(ReplyDecoder.class);
+
+    private final boolean keepUtf8;
+    private final byte[] line = new byte[LINE_LIMIT];
+    private int lineLength;
+    private boolean lineOverflow;
+
+    private final List<String> lines = new ArrayList<>(4);
+    private int textLength;
+    private boolean garbage;
+    private boolean truncated;
+    private boolean warnedTruncation;
+
+    public ReplyDecoder(boolean keepUtf8) {
+        this.keepUtf8 = keepUtf8;
+    }
+
+    public ReplyDecoder() {
+        this(false);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        SmtpReply reply;
+        while ((reply = next(in)) != null) {
+            out.add(reply);
+        }
+    }
+
+    /**
+     * Consumes bytes from {@code in} up to and including the end of the next complete reply.
+     *
+     * @return the reply, or null when {@code in} ran out first (its bytes are consumed and kept)
+     */
+    public SmtpReply next(ByteBuf in) {
+        while (in.isReadable()) {
+            int lf = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
+            int end = lf < 0 ? in.writerIndex() : lf;
+            append(in, end - in.readerIndex());
+            if (lf < 0) {
+                return null;
+            }
+            in.readerIndex(lf + 1);
+            SmtpReply reply = endOfLine();
+            if (reply != null) {
+                return reply;
+            }
+        }
+        return null;
+    }
+
+    private void append(ByteBuf in, int count) {
+        int room = LINE_LIMIT - lineLength;
+        int take = Math.min(room, count);
+        in.readBytes(line, lineLength, take);
+        lineLength += take;
+        if (take < count) {
+            in.skipBytes(count - take);
+            lineOverflow = true;
+        }
+    }
+
+    private SmtpReply endOfLine() {
+        int len = lineLength;
+        while (len > 0 && line[len - 1] == '\r') {
+            len--;
+        }
+        if (lineOverflow) {
+            log.warn("reply line longer than {} bytes: truncated", LINE_LIMIT);
+            truncated = true;
+        }
+        lineLength = 0;
+        lineOverflow = false;
+
+        int code = replyCode(len);
+        if (code < 0) {
+            garbage = true;
+            keep(text(0, len));
+            return null;
+        }
+        boolean last = len == 3 || line[3] == ' ';
+        String text = len > 4 ? text(4, len) : "";
+        if (!last) {
+            keep(text);
+            return null;
+        }
+        String status = EnhancedStatus.derive(code, text);
+        keepFinal(text);
+        SmtpReply reply = new SmtpReply(code, status, lines, garbage, truncated);
+        reset();
+        return reply;
+    }
+
+    /** The code of a line that is a reply line (three digits, then space, '-' or nothing), else -1. */
+    private int replyCode(int len) {
+        if (len < 3 || !digit(line[0]) || !digit(line[1]) || !digit(line[2])) {
+            return -1;
+        }
+        if (len > 3 && line[3] != ' ' && line[3] != '-') {
+            return -1;
+        }
+        return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+    }
+
+    private void keep(String text) {
+        if (textLength < LINE_LIMIT) {
+            lines.add(text);
+            textLength += text.length() + 1;
+        } else {
+            dropped();
+        }
+    }
+
+    // The final line always stays: its code and status decide the outcome, its text explains it.
+    private void keepFinal(String text) {
+        if (textLength >= LINE_LIMIT) {
+            dropped();
+        }
+        lines.add(text);
+    }
+
+    private void dropped() {
+        truncated = true;
+        if (!warnedTruncation) {
+            warnedTruncation = true;
+            log.warn("reply longer than {} characters: further lines are read and dropped", LINE_LIMIT);
+        }
+    }
+
+    private void reset() {
+        lines.clear();
+        textLength = 0;
+        garbage = false;
+        truncated = false;
+        warnedTruncation = false;
+    }
+
+    private String text(int from, int to) {
+        StringBuilder sb = null;
+        for (int i = from; i < to; i++) {
+            byte b = line[i];
+            if (b >= 0 && (b < 0x20 || b == 0x7f)) {
+                if (sb == null) {
+                    sb = prefix(from, i);
+                }
+                sb.append('?');
+            } else if (b < 0) {
+                int n = keepUtf8 ? utf8Length(i, to) : 0;
+                if (sb == null) {
+                    sb = prefix(from, i);
+                }
+                if (n > 0) {
+                    sb.append(new String(line, i, n, StandardCharsets.UTF_8));
+                    i += n - 1;
+                } else {
+                    sb.append('?');
+                }
+            } else if (sb != null) {
+                sb.append((char) b);
+            }
+        }
+        return sb == null ? new String(line, from, to - from, StandardCharsets.ISO_8859_1) : sb.toString();
+    }
+
+    private StringBuilder prefix(int from, int i) {
+        StringBuilder sb = new StringBuilder(i - from + 16);
+        sb.append(new String(line, from, i - from, StandardCharsets.ISO_8859_1));
+        return sb;
+    }
+
+    /** Length of the valid UTF-8 sequence starting at {@code i}, or 0 if it is not one. */
+    private int utf8Length(int i, int end) {
+        int b = line[i] & 0xff;
+        int n = b >= 0xf0 && b <= 0xf4 ? 4 : b >= 0xe0 ? 3 : b >= 0xc2 && b <= 0xdf ? 2 : 0;
+        if (n == 0 || b > 0xf4 || i + n > end) {
+            return 0;
+        }
+        for (int k = 1; k < n; k++) {
+            if ((line[i + k] & 0xc0) != 0x80) {
+                return 0;
+            }
+        }
+        return n;
+    }
+
+    private static boolean digit(byte b) {
+        return b >= '0' && b <= '9';
+    }
+}
