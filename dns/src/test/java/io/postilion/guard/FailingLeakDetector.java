@@ -15,6 +15,12 @@ public final class FailingLeakDetector<T> extends ResourceLeakDetector<T> {
         super(resourceType, samplingInterval);
     }
 
+    /** The older constructor shape Netty probes for first; without it Netty logs a spurious error. */
+    @SuppressWarnings("deprecation")
+    public FailingLeakDetector(Class<?> resourceType, int samplingInterval, long maxActive) {
+        super(resourceType, samplingInterval, maxActive);
+    }
+
     // Netty skips reporting when its logger is quiet; the guard must see every leak regardless.
     @Override
     protected boolean needReport() {

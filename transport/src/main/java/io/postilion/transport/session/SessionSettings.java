@@ -1,0 +1,74 @@
+package io.postilion.transport.session;
+
+import io.postilion.transport.protocol.DiscardedKeywords;
+import java.util.Objects;
+
+/**
+ * How a client session behaves, under Postfix's parameter names (the {@code lmtp_} twins in LMTP
+ * mode). An immutable value: each {@code with} method returns a changed copy.
+ *
+ * @param lmtp speak LMTP (LHLO; one reply per accepted recipient after the content)
+ * @param heloName smtp_helo_name / lmtp_lhlo_name ($myhostname)
+ * @param alwaysSendEhlo smtp_always_send_ehlo (yes)
+ * @param neverSendEhlo smtp_never_send_ehlo (no); wins over "always"
+ * @param discard smtp_discard_ehlo_keywords (empty)
+ * @param useChunking smtp_use_chunking (yes): BDAT when the server offers CHUNKING
+ * @param skipQuitResponse smtp_skip_quit_response (yes; lmtp_skip_quit_response no)
+ * @param timeouts the per-stage limits and the deadline mode
+ * @param bdatChunkSize the largest BDAT chunk; content that fits in one is pipelined with MAIL
+ */
+public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendEhlo, boolean neverSendEhlo,
+        DiscardedKeywords discard, boolean useChunking, boolean skipQuitResponse, Timeouts timeouts,
+        int bdatChunkSize) {
+
+    /** XFER-21: unanswered pipelined command bytes are kept within this window. */
+    public static final int PIPELINING_WINDOW = 4096;
+
+    public SessionSettings {
+        Objects.requireNonNull(heloName, "heloName");
+        Objects.requireNonNull(discard, "discard");
+        Objects.requireNonNull(timeouts, "timeouts");
+        if (heloName.isBlank() || heloName.indexOf('\r') >= 0 || heloName.indexOf('\n') >= 0) {
+            throw new IllegalArgumentException("bad helo name: '" + heloName + "'");
+        }
+        if (bdatChunkSize < 1) {
+            throw new IllegalArgumentException("BDAT chunk size must be positive: " + bdatChunkSize);
+        }
+    }
+
+    /** Postfix's SMTP client defaults, greeting as {@code heloName}. */
+    public static SessionSettings smtp(String heloName) {
+        return new SessionSettings(false, heloName, true, false, DiscardedKeywords.NONE, true, true,
+                Timeouts.smtpDefaults(), 64 * 1024);
+    }
+
+    /** Postfix's LMTP client defaults, greeting as {@code lhloName}. */
+    public static SessionSettings lmtp(String lhloName) {
+        return new SessionSettings(true, lhloName, true, false, DiscardedKeywords.NONE, true, false,
+                Timeouts.lmtpDefaults(), 64 * 1024);
+    }
+
+    public SessionSettings withTimeouts(Timeouts t) {
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse, t, bdatChunkSize);
+    }
+
+    public SessionSettings withEhlo(boolean always, boolean never) {
+        return new SessionSettings(lmtp, heloName, always, never, discard, useChunking, skipQuitResponse, timeouts, bdatChunkSize);
+    }
+
+    public SessionSettings withDiscard(DiscardedKeywords d) {
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, d, useChunking, skipQuitResponse, timeouts, bdatChunkSize);
+    }
+
+    public SessionSettings withChunking(boolean on) {
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, on, skipQuitResponse, timeouts, bdatChunkSize);
+    }
+
+    public SessionSettings withSkipQuitResponse(boolean skip) {
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skip, timeouts, bdatChunkSize);
+    }
+
+    public SessionSettings withBdatChunkSize(int size) {
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse, timeouts, size);
+    }
+}

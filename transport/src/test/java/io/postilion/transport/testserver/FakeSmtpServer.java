@@ -1,0 +1,448 @@
+package io.postilion.transport.testserver;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+
+/**
+ * A scriptable SMTP/LMTP server on loopback for tests: replies per stage (or per command line),
+ * capability lists, delays, disconnects, byte trickling, LMTP per-recipient replies after the
+ * dot, and a transcript of everything that crossed the wire, including the exact content bytes.
+ *
+ * <p>The transcript interleaves client lines ({@code C: }) and server replies ({@code S: }) in the
+ * order the server saw and sent them, so a test can prove pipelining: with the MAIL reply delayed,
+ * every pipelined command appears before the first {@code S: 250}.
+ */
+public final class FakeSmtpServer implements AutoCloseable {
+
+    /** The stages a script can answer; the keys of {@link #reply}. */
+    public enum Stage { GREETING, EHLO, HELO, LHLO, MAIL, RCPT, DATA, DOT, BDAT, RSET, QUIT, NOOP, STARTTLS, OTHER }
+
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final Channel serverChannel;
+    private final io.netty.channel.group.ChannelGroup children =
+            new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
+
+    private final Map<Stage, BiFunction<String, Session, String>> replies = new ConcurrentHashMap<>();
+    private final Map<Stage, Duration> delays = new ConcurrentHashMap<>();
+    private final Map<Stage, Boolean> dropAfter = new ConcurrentHashMap<>();
+    private volatile List<String> capabilities = List.of("PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES");
+    private volatile boolean lmtp;
+    private volatile Duration trickle;
+    private volatile BiFunction<String, Integer, String> lmtpDotReply = (rcpt, i) -> "250 2.0.0 <" + rcpt + "> delivered";
+
+    private final List<String> transcript = new CopyOnWriteArrayList<>();
+    private final List<byte[]> contents = new CopyOnWriteArrayList<>();
+    private final List<byte[]> reads = new CopyOnWriteArrayList<>();
+    private volatile int sessions;
+
+    private FakeSmtpServer() throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        children.add(ch);
+                        ch.pipeline().addLast(new Session());
+                    }
+                });
+        serverChannel = b.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+    }
+
+    public static FakeSmtpServer start() {
+        try {
+            return new FakeSmtpServer();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    public int port() {
+        return address().getPort();
+    }
+
+    /** Speak LMTP: greet for LHLO, and after the dot answer once per accepted recipient. */
+    public FakeSmtpServer lmtp(boolean on) {
+        this.lmtp = on;
+        return this;
+    }
+
+    /** The EHLO/LHLO keywords announced after the server name line. */
+    public FakeSmtpServer capabilities(String... keywords) {
+        this.capabilities = List.of(keywords);
+        return this;
+    }
+
+    /** A fixed reply (one or more lines joined by CRLF, without the final CRLF) for a stage. */
+    public FakeSmtpServer reply(Stage stage, String reply) {
+        replies.put(stage, (line, s) -> reply);
+        return this;
+    }
+
+    /** A reply computed from the command line, e.g. to refuse one recipient of several. */
+    public FakeSmtpServer reply(Stage stage, BiFunction<String, Session, String> reply) {
+        replies.put(stage, reply);
+        return this;
+    }
+
+    /** The LMTP reply after the dot for the i-th accepted recipient. */
+    public FakeSmtpServer lmtpDotReply(BiFunction<String, Integer, String> reply) {
+        this.lmtpDotReply = reply;
+        return this;
+    }
+
+    /** Wait this long before answering at a stage (the client's timer for that stage runs). */
+    public FakeSmtpServer delay(Stage stage, Duration delay) {
+        delays.put(stage, delay);
+        return this;
+    }
+
+    /** Close the connection after answering at this stage ({@code reply} may be null for none). */
+    public FakeSmtpServer dropAfter(Stage stage) {
+        dropAfter.put(stage, true);
+        return this;
+    }
+
+    /** Send every reply one byte at a time, this far apart. */
+    public FakeSmtpServer trickle(Duration perByte) {
+        this.trickle = perByte;
+        return this;
+    }
+
+    public List<String> transcript() {
+        return List.copyOf(transcript);
+    }
+
+    /** The client's command lines only, in order. */
+    public List<String> commands() {
+        return transcript.stream().filter(l -> l.startsWith("C: ")).map(l -> l.substring(3)).toList();
+    }
+
+    /** The exact wire bytes of each message's content: after 354 up to and including CRLF.CRLF, or the BDAT payloads. */
+    public List<byte[]> contents() {
+        return List.copyOf(contents);
+    }
+
+    /** The raw chunks of bytes as the server read them from the socket. */
+    public List<byte[]> reads() {
+        return List.copyOf(reads);
+    }
+
+    public int sessions() {
+        return sessions;
+    }
+
+    @Override
+    public void close() {
+        serverChannel.close().syncUninterruptibly();
+        children.close().awaitUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** One connection's state; owned by its event loop. */
+    public final class Session extends ChannelInboundHandlerAdapter {
+        private ByteBuf pending;
+        private boolean inData;
+        private int bdatRemaining = -1;
+        private boolean bdatLast;
+        private java.io.ByteArrayOutputStream content;
+        private final List<String> accepted = new ArrayList<>();
+        private String lastRcpt;
+        private ChannelHandlerContext ctx;
+        private long delayUntilNanos;
+
+        public List<String> acceptedRecipients() {
+            return accepted;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+            sessions++;
+            pending = ctx.alloc().buffer();
+            answer(Stage.GREETING, "", "220 fake.test ESMTP ready");
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            releasePending();
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            releasePending();
+        }
+
+        private void releasePending() {
+            if (pending != null) {
+                pending.release();
+                pending = null;
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf in = (ByteBuf) msg;
+            try {
+                byte[] copy = new byte[in.readableBytes()];
+                in.getBytes(in.readerIndex(), copy);
+                reads.add(copy);
+                if (pending != null) {
+                    pending.writeBytes(in);
+                    process();
+                }
+            } finally {
+                in.release();
+            }
+        }
+
+        private void process() {
+            while (pending != null && pending.isReadable()) {
+                if (bdatRemaining >= 0) {
+                    int n = Math.min(bdatRemaining, pending.readableBytes());
+                    byte[] chunk = new byte[n];
+                    pending.readBytes(chunk);
+                    content.writeBytes(chunk);
+                    bdatRemaining -= n;
+                    if (bdatRemaining > 0) {
+                        return;
+                    }
+                    bdatRemaining = -1;
+                    if (bdatLast) {
+                        contents.add(content.toByteArray());
+                        respondDot();
+                    } else {
+                        answer(Stage.BDAT, "", "250 2.0.0 chunk ok");
+                    }
+                    continue;
+                }
+                if (inData) {
+                    int end = indexOf(pending, "\r\n.\r\n");
+                    boolean emptyBody = content.size() == 0 && startsWith(pending, ".\r\n");
+                    if (emptyBody) {
+                        pending.skipBytes(3);
+                        content.writeBytes(".\r\n".getBytes(StandardCharsets.US_ASCII));
+                    } else if (end < 0) {
+                        // keep the last 4 bytes: a terminator may straddle reads
+                        int keep = Math.min(4, pending.readableBytes());
+                        int take = pending.readableBytes() - keep;
+                        byte[] part = new byte[take];
+                        pending.readBytes(part);
+                        content.writeBytes(part);
+                        pending.discardReadBytes();
+                        return;
+                    } else {
+                        int len = end - pending.readerIndex() + 5;
+                        byte[] part = new byte[len];
+                        pending.readBytes(part);
+                        content.writeBytes(part);
+                    }
+                    inData = false;
+                    contents.add(content.toByteArray());
+                    transcript.add("C: <content " + contents.get(contents.size() - 1).length + " bytes>");
+                    respondDot();
+                    continue;
+                }
+                int lf = pending.indexOf(pending.readerIndex(), pending.writerIndex(), (byte) '\n');
+                if (lf < 0) {
+                    return;
+                }
+                int len = lf - pending.readerIndex();
+                String line = pending.toString(pending.readerIndex(), len, StandardCharsets.UTF_8);
+                pending.readerIndex(lf + 1);
+                if (line.endsWith("\r")) {
+                    line = line.substring(0, line.length() - 1);
+                }
+                command(line);
+            }
+            if (pending != null) {
+                pending.discardReadBytes();
+            }
+        }
+
+        private void command(String line) {
+            transcript.add("C: " + line);
+            String verb = line.split(" ", 2)[0].toUpperCase(Locale.ROOT);
+            switch (verb) {
+                case "EHLO", "LHLO" -> answer(verb.equals("EHLO") ? Stage.EHLO : Stage.LHLO, line, helloReply());
+                case "HELO" -> answer(Stage.HELO, line, "250 fake.test");
+                case "MAIL" -> {
+                    accepted.clear();
+                    answer(Stage.MAIL, line, "250 2.1.0 Ok");
+                }
+                case "RCPT" -> {
+                    lastRcpt = between(line, '<', '>');
+                    String r = answer(Stage.RCPT, line, "250 2.1.5 Ok");
+                    if (r != null && r.startsWith("2")) {
+                        accepted.add(lastRcpt);
+                    }
+                }
+                case "DATA" -> {
+                    String r = answer(Stage.DATA, line, accepted.isEmpty() ? "554 5.5.1 Error: no valid recipients" : "354 End data with <CR><LF>.<CR><LF>");
+                    if (r != null && r.startsWith("3")) {
+                        inData = true;
+                        content = new java.io.ByteArrayOutputStream();
+                    }
+                }
+                case "BDAT" -> {
+                    String[] parts = line.split(" ");
+                    if (content == null || bdatRemaining < 0 && !bdatContinues) {
+                        content = new java.io.ByteArrayOutputStream();
+                    }
+                    bdatRemaining = Integer.parseInt(parts[1]);
+                    bdatLast = parts.length > 2 && parts[2].equalsIgnoreCase("LAST");
+                    bdatContinues = !bdatLast;
+                    if (bdatRemaining == 0) {
+                        bdatRemaining = -1;
+                        if (bdatLast) {
+                            contents.add(content.toByteArray());
+                            respondDot();
+                        } else {
+                            answer(Stage.BDAT, line, "250 2.0.0 chunk ok");
+                        }
+                    }
+                }
+                case "RSET" -> answer(Stage.RSET, line, "250 2.0.0 Ok");
+                case "NOOP" -> answer(Stage.NOOP, line, "250 2.0.0 Ok");
+                case "QUIT" -> {
+                    answer(Stage.QUIT, line, "221 2.0.0 Bye");
+                    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ctx.close());
+                }
+                case "STARTTLS" -> answer(Stage.STARTTLS, line, "454 4.7.0 TLS not available");
+                default -> answer(Stage.OTHER, line, "502 5.5.2 Error: command not recognized");
+            }
+        }
+
+        private boolean bdatContinues;
+
+        private void respondDot() {
+            bdatContinues = false;
+            if (!lmtp) {
+                answer(Stage.DOT, ".", "250 2.0.0 Ok: queued as FAKE1");
+                return;
+            }
+            List<String> rcpts = List.copyOf(accepted);
+            for (int i = 0; i < rcpts.size(); i++) {
+                int index = i;
+                String rcpt = rcpts.get(i);
+                answer(Stage.DOT, ".", lmtpDotReply.apply(rcpt, index));
+            }
+        }
+
+        private String helloReply() {
+            StringBuilder sb = new StringBuilder("250");
+            List<String> caps = capabilities;
+            sb.append(caps.isEmpty() ? " " : "-").append("fake.test");
+            for (int i = 0; i < caps.size(); i++) {
+                sb.append("\r\n250").append(i == caps.size() - 1 ? " " : "-").append(caps.get(i));
+            }
+            return sb.toString();
+        }
+
+        /** Sends the scripted (or default) reply for a stage; returns it (null when none was sent). */
+        private String answer(Stage stage, String line, String fallback) {
+            BiFunction<String, Session, String> scripted = replies.get(stage);
+            String reply = scripted != null ? scripted.apply(line, this) : fallback;
+            boolean drop = dropAfter.getOrDefault(stage, false);
+            Duration delay = delays.get(stage);
+            long now = System.nanoTime();
+            long at = Math.max(now, delayUntilNanos) + (delay == null ? 0 : delay.toNanos());
+            delayUntilNanos = at;
+            long wait = at - now;
+            Runnable send = () -> send(reply, drop);
+            if (wait > 0) {
+                ctx.executor().schedule(send, wait, TimeUnit.NANOSECONDS);
+            } else {
+                send.run();
+            }
+            return reply;
+        }
+
+        private void send(String reply, boolean drop) {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            if (reply != null) {
+                transcript.add("S: " + reply.replace("\r\n", "\\r\\n"));
+                byte[] bytes = (reply + "\r\n").getBytes(StandardCharsets.UTF_8);
+                Duration perByte = trickle;
+                if (perByte == null) {
+                    ctx.writeAndFlush(Unpooled.wrappedBuffer(bytes));
+                } else {
+                    for (int i = 0; i < bytes.length; i++) {
+                        byte b = bytes[i];
+                        ctx.executor().schedule(() -> ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {b})),
+                                perByte.toNanos() * i, TimeUnit.NANOSECONDS);
+                    }
+                }
+            }
+            if (drop) {
+                transcript.add("S: <disconnect>");
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ctx.close());
+            }
+        }
+    }
+
+    private static String between(String s, char open, char close) {
+        int a = s.indexOf(open);
+        int b = s.lastIndexOf(close);
+        return a >= 0 && b > a ? s.substring(a + 1, b) : s;
+    }
+
+    private static boolean startsWith(ByteBuf buf, String s) {
+        if (buf.readableBytes() < s.length()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (buf.getByte(buf.readerIndex() + i) != s.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int indexOf(ByteBuf buf, String needle) {
+        int last = buf.writerIndex() - needle.length();
+        outer:
+        for (int i = buf.readerIndex(); i <= last; i++) {
+            for (int k = 0; k < needle.length(); k++) {
+                if (buf.getByte(i + k) != needle.charAt(k)) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}
