@@ -33,6 +33,9 @@ public record Greeting(String firstWord, boolean esmtp, boolean pix) {
         while (i < text.length() && !isCodeDelimiter(text.charAt(i))) {
             i++;
         }
+        if (i < text.length()) {
+            i++; // the one delimiter that ended the code, which may be '-'
+        }
         String firstWord = null;
         boolean esmtp = false;
         while (i < text.length()) {

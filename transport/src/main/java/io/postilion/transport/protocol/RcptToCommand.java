@@ -34,8 +34,8 @@ public record RcptToCommand(String line) {
                 .append('>');
         if (server.dsn()) {
             orcpt(recipient, options).ifPresent(v -> sb.append(" ORCPT=").append(v));
-            if (!recipient.notify().isEmpty()) {
-                sb.append(" NOTIFY=").append(recipient.notify().stream()
+            if (!recipient.notifyOn().isEmpty()) {
+                sb.append(" NOTIFY=").append(recipient.notifyOn().stream()
                         .map(Enum::name).collect(Collectors.joining(",")));
             }
         }

@@ -12,18 +12,18 @@ import java.util.Set;
  * @param originalAddress the original recipient address (unquoted), empty when unknown; used to
  *     synthesize ORCPT when there is no explicit one
  * @param dsnOrcpt the explicit DSN original recipient as {@code type;address}, empty when none
- * @param notify the DSN NOTIFY conditions, empty when the recipient has no NOTIFY setting
+ * @param notifyOn the DSN NOTIFY conditions, empty when the recipient has no NOTIFY setting
  */
 public record RecipientEnvelope(EnvelopeAddress address, String originalAddress, String dsnOrcpt,
-        Set<Notify> notify) {
+        Set<Notify> notifyOn) {
 
     public RecipientEnvelope {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(originalAddress, "originalAddress");
         Objects.requireNonNull(dsnOrcpt, "dsnOrcpt");
         EnumSet<Notify> copy = EnumSet.noneOf(Notify.class);
-        copy.addAll(notify);
-        notify = Collections.unmodifiableSet(copy);
+        copy.addAll(notifyOn);
+        notifyOn = Collections.unmodifiableSet(copy);
     }
 
     /**
@@ -36,11 +36,11 @@ public record RecipientEnvelope(EnvelopeAddress address, String originalAddress,
     }
 
     public RecipientEnvelope withOriginalAddress(String orig) {
-        return new RecipientEnvelope(address, orig, dsnOrcpt, notify);
+        return new RecipientEnvelope(address, orig, dsnOrcpt, notifyOn);
     }
 
     public RecipientEnvelope withDsnOrcpt(String orcpt) {
-        return new RecipientEnvelope(address, originalAddress, orcpt, notify);
+        return new RecipientEnvelope(address, originalAddress, orcpt, notifyOn);
     }
 
     public RecipientEnvelope withNotify(Set<Notify> conditions) {
