@@ -16,6 +16,8 @@ import java.util.Set;
  * @param keywords the recognised keywords that were announced and not discarded; REQUIRETLS only
  *     when the reply came over TLS, STARTTLS only when it did not
  * @param sizeLimit the server's SIZE limit in bytes, 0 when unknown or SIZE is not offered
+ * @param sizeWarning true when SIZE came with an option that is not a usable number (e.g.
+ *     {@code SIZE abc}): warn, keep SIZE supported, limit unknown
  * @param authMechanisms the AUTH mechanisms in announced order, concatenated over all AUTH lines
  *     (case-insensitive duplicates dropped); empty when AUTH is not offered
  * @param xforward the XFORWARD attributes the server accepts; empty when XFORWARD is not offered
@@ -29,6 +31,7 @@ public record Capabilities(
         String serverName,
         Set<EhloKeyword> keywords,
         long sizeLimit,
+        boolean sizeWarning,
         List<String> authMechanisms,
         Set<XforwardAttribute> xforward,
         Set<EhloKeyword> discarded,
@@ -36,7 +39,7 @@ public record Capabilities(
         boolean eightBitMimeImplied,
         List<String> warnings) {
 
-    private static final Capabilities NONE = new Capabilities("", Set.of(), 0, List.of(), Set.of(), Set.of(),
+    private static final Capabilities NONE = new Capabilities("", Set.of(), 0, false, List.of(), Set.of(), Set.of(),
             false, false, List.of());
 
     public Capabilities {
@@ -68,11 +71,6 @@ public record Capabilities(
     /** SIZE is offered; the limit may still be unknown ({@link #sizeLimit()} 0). */
     public boolean size() {
         return has(EhloKeyword.SIZE);
-    }
-
-    /** True when SIZE was announced with an option that is not all digits (a warning, SESS-12). */
-    public boolean sizeWarning() {
-        return warnings.stream().anyMatch(w -> w.startsWith(EhloReplyParser.SIZE_WARNING));
     }
 
     /** 8BITMIME announced, or implied by SMTPUTF8 (SESS-17). */

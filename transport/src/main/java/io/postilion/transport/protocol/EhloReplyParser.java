@@ -23,9 +23,6 @@ import java.util.Set;
  */
 public final class EhloReplyParser {
 
-    /** The start of the warning recorded for a SIZE option that is not all digits. */
-    static final String SIZE_WARNING = "unrecognized SIZE option";
-
     private EhloReplyParser() {
     }
 
@@ -50,6 +47,7 @@ public final class EhloReplyParser {
         Set<String> seenMechanisms = new HashSet<>();
         List<String> warnings = new ArrayList<>();
         long sizeLimit = 0;
+        boolean sizeWarning = false;
 
         for (int n = 0; n < lines.size(); n++) {
             String line = Objects.requireNonNull(lines.get(n), "line");
@@ -96,7 +94,8 @@ public final class EhloReplyParser {
                             sizeLimit = limit;
                         } else {
                             sizeLimit = 0;
-                            warnings.add(SIZE_WARNING + ": " + printable(option));
+                            sizeWarning = true;
+                            warnings.add("SIZE option is not a number: " + printable(option));
                         }
                     }
                 }
@@ -118,7 +117,7 @@ public final class EhloReplyParser {
             }
         }
         boolean implied = kept.contains(EhloKeyword.SMTPUTF8) && !kept.contains(EhloKeyword.EIGHTBITMIME);
-        return new Capabilities(serverName, kept, sizeLimit, mechanisms, xforward, discarded,
+        return new Capabilities(serverName, kept, sizeLimit, sizeWarning, mechanisms, xforward, discarded,
                 discard.silent(), implied, warnings);
     }
 

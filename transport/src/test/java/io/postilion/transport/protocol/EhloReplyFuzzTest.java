@@ -29,6 +29,7 @@ class EhloReplyFuzzTest {
         assertNotNull(caps.serverName());
         assertTrue(caps.sizeLimit() >= 0);
         assertTrue(caps.size() || caps.sizeLimit() == 0, "a limit without SIZE");
+        assertTrue(caps.size() || !caps.sizeWarning(), "a SIZE warning without SIZE");
         assertTrue(!caps.requireTls() || overTls, "REQUIRETLS honoured in plaintext");
         assertTrue(!caps.startTls() || !overTls, "STARTTLS honoured over TLS");
         for (EhloKeyword k : discard.keywords()) {
