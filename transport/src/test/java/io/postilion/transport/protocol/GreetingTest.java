@@ -56,4 +56,11 @@ class GreetingTest {
         assertFalse(Greeting.analyze(SmtpReply.of(220, "***** x")).pix());
         assertFalse(Greeting.analyze(SmtpReply.of(220, "*****")).esmtp(), "a PIX banner is not ESMTP");
     }
+
+    @Test
+    void emptyBannerMatchesThePixSignature_SESS18() {
+        // "220 " holds only '2', '0' and space: the signature test is on characters alone.
+        assertTrue(Greeting.analyze(SmtpReply.of(220, "")).pix());
+        assertFalse(Greeting.analyze(SmtpReply.of(220, "")).esmtp());
+    }
 }
