@@ -37,7 +37,7 @@ final class SessionFixture {
     }
 
     /** Content already in wire form for DATA (stuffed, CRLF) and for BDAT (unstuffed). */
-    static Transaction tx(String dataWire, String bdatWire, String... rcpts) {
+    static Transaction txForms(String dataWire, String bdatWire, String... rcpts) {
         return new Transaction("MAIL FROM:<sender@example.com>",
                 java.util.Arrays.stream(rcpts).map(r -> "RCPT TO:<" + r + ">").toList(),
                 mode -> Mono.fromSupplier(() -> buf(mode == ContentMode.DATA ? dataWire : bdatWire)),
@@ -45,7 +45,7 @@ final class SessionFixture {
     }
 
     static Transaction tx(String body, String... rcpts) {
-        return tx(body, body, rcpts);
+        return txForms(body, body, rcpts);
     }
 
     static ByteBuf buf(String s) {

@@ -175,7 +175,8 @@ public final class FakeSmtpServer implements AutoCloseable {
         private final List<String> accepted = new ArrayList<>();
         private String lastRcpt;
         private ChannelHandlerContext ctx;
-        private long delayUntilNanos;
+        private final java.util.ArrayDeque<Pending> queue = new java.util.ArrayDeque<>();
+        private boolean replying;
 
         public List<String> acceptedRecipients() {
             return accepted;
@@ -299,11 +300,13 @@ public final class FakeSmtpServer implements AutoCloseable {
                 case "HELO" -> answer(Stage.HELO, line, "250 fake.test");
                 case "MAIL" -> {
                     accepted.clear();
-                    answer(Stage.MAIL, line, "250 2.1.0 Ok");
+                    String r = answer(Stage.MAIL, line, "250 2.1.0 Ok");
+                    inTransaction = r != null && r.startsWith("2");
                 }
                 case "RCPT" -> {
                     lastRcpt = between(line, '<', '>');
-                    String r = answer(Stage.RCPT, line, "250 2.1.5 Ok");
+                    String r = inTransaction ? answer(Stage.RCPT, line, "250 2.1.5 Ok")
+                            : answer(Stage.OTHER, line, "503 5.5.1 Error: need MAIL command");
                     if (r != null && r.startsWith("2")) {
                         accepted.add(lastRcpt);
                     }
@@ -333,18 +336,20 @@ public final class FakeSmtpServer implements AutoCloseable {
                         }
                     }
                 }
-                case "RSET" -> answer(Stage.RSET, line, "250 2.0.0 Ok");
-                case "NOOP" -> answer(Stage.NOOP, line, "250 2.0.0 Ok");
-                case "QUIT" -> {
-                    answer(Stage.QUIT, line, "221 2.0.0 Bye");
-                    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ctx.close());
+                case "RSET" -> {
+                    inTransaction = false;
+                    accepted.clear();
+                    answer(Stage.RSET, line, "250 2.0.0 Ok");
                 }
+                case "NOOP" -> answer(Stage.NOOP, line, "250 2.0.0 Ok");
+                case "QUIT" -> answer(Stage.QUIT, line, "221 2.0.0 Bye");
                 case "STARTTLS" -> answer(Stage.STARTTLS, line, "454 4.7.0 TLS not available");
                 default -> answer(Stage.OTHER, line, "502 5.5.2 Error: command not recognized");
             }
         }
 
         private boolean bdatContinues;
+        private boolean inTransaction;
 
         private void respondDot() {
             bdatContinues = false;
@@ -374,19 +379,37 @@ public final class FakeSmtpServer implements AutoCloseable {
         private String answer(Stage stage, String line, String fallback) {
             BiFunction<String, Session, String> scripted = replies.get(stage);
             String reply = scripted != null ? scripted.apply(line, this) : fallback;
-            boolean drop = dropAfter.getOrDefault(stage, false);
+            // After QUIT a server hangs up once it has answered; a silent server (null reply) does not.
+            boolean drop = dropAfter.getOrDefault(stage, false) || stage == Stage.QUIT && reply != null;
             Duration delay = delays.get(stage);
-            long now = System.nanoTime();
-            long at = Math.max(now, delayUntilNanos) + (delay == null ? 0 : delay.toNanos());
-            delayUntilNanos = at;
-            long wait = at - now;
-            Runnable send = () -> send(reply, drop);
-            if (wait > 0) {
-                ctx.executor().schedule(send, wait, TimeUnit.NANOSECONDS);
+            Pending next = new Pending(reply, drop, delay == null ? 0 : delay.toNanos());
+            if (replying || !queue.isEmpty()) {
+                queue.add(next);
             } else {
-                send.run();
+                start(next);
             }
             return reply;
+        }
+
+        /** Replies leave in command order; a delayed one holds back those after it. */
+        private void start(Pending p) {
+            if (p.delayNanos > 0) {
+                replying = true;
+                ctx.executor().schedule(() -> {
+                    replying = false;
+                    send(p.reply, p.drop);
+                    drain();
+                }, p.delayNanos, TimeUnit.NANOSECONDS);
+            } else {
+                send(p.reply, p.drop);
+            }
+        }
+
+        private void drain() {
+            Pending p;
+            while (!replying && (p = queue.poll()) != null) {
+                start(p);
+            }
         }
 
         private void send(String reply, boolean drop) {
@@ -412,6 +435,9 @@ public final class FakeSmtpServer implements AutoCloseable {
                 ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ctx.close());
             }
         }
+    }
+
+    private record Pending(String reply, boolean drop, long delayNanos) {
     }
 
     private static String between(String s, char open, char close) {
