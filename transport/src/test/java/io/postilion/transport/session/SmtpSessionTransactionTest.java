@@ -261,4 +261,30 @@ class SmtpSessionTransactionTest {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> tx("x\r\n", "a@x.test>\r\nRCPT TO:<evil@x.test"));
     }
+
+    @Test
+    void contentWritesThatStallTimeOutWhileSendingTheBody_TIME2_TIME6() {
+        server.stallContent();
+        Transaction big = new Transaction("MAIL FROM:<s@x.test>", List.of("RCPT TO:<a@x.test>"),
+                mode -> reactor.core.publisher.Flux.range(0, 1024).map(i -> SessionFixture.buf("x".repeat(64 * 1024 - 2) + "\r\n")),
+                64L * 1024 * 1024, false);
+        SessionSettings s = smtp.withTimeouts(new Timeouts(Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofSeconds(3),
+                Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofMillis(800),
+                Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofSeconds(3), false, 500));
+        TransactionResult r = run(s, big);
+        assertEquals(StageFailure.Kind.TIMEOUT, r.failure().kind(), String.valueOf(r.failure()));
+        assertEquals("conversation with fake.test[127.0.0.1] timed out while sending message body", r.failure().text());
+    }
+
+    @Test
+    void replyBeforeHangingUpDuringContentIsTheEndOfDataReply_XFER28() {
+        server.rejectDuringContent("552 5.3.4 message too big");
+        Transaction big = new Transaction("MAIL FROM:<s@x.test>", List.of("RCPT TO:<a@x.test>"),
+                mode -> reactor.core.publisher.Flux.range(0, 256).map(i -> SessionFixture.buf("y".repeat(16 * 1024 - 2) + "\r\n")),
+                4L * 1024 * 1024, false);
+        TransactionResult r = run(smtp, big);
+        assertEquals(List.of(552), codes(r.finals()), String.valueOf(r.failure()));
+        assertEquals("5.3.4", r.finals().get(0).status());
+        assertFalse(r.reusable());
+    }
 }

@@ -48,6 +48,8 @@ public final class FakeSmtpServer implements AutoCloseable {
     private final Map<Stage, Boolean> dropAfter = new ConcurrentHashMap<>();
     private volatile List<String> capabilities = List.of("PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES");
     private volatile boolean lmtp;
+    private volatile boolean stallContent;
+    private volatile String contentReject;
     private volatile Duration trickle;
     private volatile BiFunction<String, Integer, String> lmtpDotReply = (rcpt, i) -> "250 2.0.0 <" + rcpt + "> delivered";
 
@@ -126,6 +128,18 @@ public final class FakeSmtpServer implements AutoCloseable {
     /** Close the connection after answering at this stage ({@code reply} may be null for none). */
     public FakeSmtpServer dropAfter(Stage stage) {
         dropAfter.put(stage, true);
+        return this;
+    }
+
+    /** Stop reading once the 354 is sent: the client's content writes stall (smtp_data_xfer_timeout). */
+    public FakeSmtpServer stallContent() {
+        this.stallContent = true;
+        return this;
+    }
+
+    /** Answer with {@code reply} and hang up as soon as content arrives (XFER-28's premature 5xx). */
+    public FakeSmtpServer rejectDuringContent(String reply) {
+        this.contentReject = reply;
         return this;
     }
 
@@ -248,6 +262,17 @@ public final class FakeSmtpServer implements AutoCloseable {
                     }
                     continue;
                 }
+                if (inData && contentReject != null) {
+                    // Answer early and half-close, reading on so that the reply is not lost to a reset.
+                    if (!rejectedContent) {
+                        rejectedContent = true;
+                        transcript.add("S: " + contentReject + " (during content)");
+                        ctx.writeAndFlush(Unpooled.copiedBuffer(contentReject + "\r\n", StandardCharsets.US_ASCII))
+                                .addListener(f -> ((SocketChannel) ctx.channel()).shutdownOutput());
+                    }
+                    pending.skipBytes(pending.readableBytes());
+                    return;
+                }
                 if (inData) {
                     int end = indexOf(pending, "\r\n.\r\n");
                     boolean emptyBody = content.size() == 0 && startsWith(pending, ".\r\n");
@@ -316,6 +341,9 @@ public final class FakeSmtpServer implements AutoCloseable {
                     if (r != null && r.startsWith("3")) {
                         inData = true;
                         content = new java.io.ByteArrayOutputStream();
+                        if (stallContent) {
+                            ctx.channel().config().setAutoRead(false);
+                        }
                     }
                 }
                 case "BDAT" -> {
@@ -350,6 +378,7 @@ public final class FakeSmtpServer implements AutoCloseable {
 
         private boolean bdatContinues;
         private boolean inTransaction;
+        private boolean rejectedContent;
 
         private void respondDot() {
             bdatContinues = false;
