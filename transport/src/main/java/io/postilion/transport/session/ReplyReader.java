@@ -36,6 +36,8 @@ final class ReplyReader extends ChannelInboundHandlerAdapter {
     private volatile long lastReadNanos;
     private boolean closed;
     private StageFailure brokenBy;
+    private boolean discarding;
+    private int discarded;
 
     ReplyReader(String server, boolean deadline) {
         this.server = server;
@@ -112,8 +114,31 @@ final class ReplyReader extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
+    /**
+     * From now until {@link #endDiscard}, everything the server sent in plaintext is dropped: it
+     * was sent after the STARTTLS reply and before TLS, so it is injected, never a reply.
+     */
+    void discardPlaintext() {
+        discarding = true;
+        discarded += ready.size();
+        ready.clear();
+    }
+
+    /** Ends the discarding; returns how many replies or byte chunks were dropped. */
+    int endDiscard() {
+        discarding = false;
+        int n = discarded;
+        discarded = 0;
+        return n;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (discarding) {
+            discarded++;
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return;
+        }
         if (!(msg instanceof SmtpReply reply)) {
             ctx.fireChannelRead(msg);
             return;

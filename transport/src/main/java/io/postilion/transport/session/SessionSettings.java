@@ -1,5 +1,8 @@
 package io.postilion.transport.session;
 
+import io.netty.handler.ssl.SslContext;
+import io.postilion.tls.ClientTlsContexts;
+import io.postilion.tls.TlsLevel;
 import io.postilion.transport.protocol.DiscardedKeywords;
 import java.util.Objects;
 
@@ -16,10 +19,14 @@ import java.util.Objects;
  * @param skipQuitResponse smtp_skip_quit_response (yes; lmtp_skip_quit_response no)
  * @param timeouts the per-stage limits and the deadline mode
  * @param bdatChunkSize the largest BDAT chunk; content that fits in one is pipelined with MAIL
+ * @param tlsLevel smtp_tls_security_level; Postfix's default is may (the configuration applies it),
+ *     these settings start at none; none, may and encrypt are implemented
+ * @param wrapperMode smtp_tls_wrappermode (no): TLS from the first byte (port 465), level encrypt
+ * @param sslContext the client context for STARTTLS and wrapper mode; null at level none
  */
 public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendEhlo, boolean neverSendEhlo,
         DiscardedKeywords discard, boolean useChunking, boolean skipQuitResponse, Timeouts timeouts,
-        int bdatChunkSize) {
+        int bdatChunkSize, TlsLevel tlsLevel, boolean wrapperMode, SslContext sslContext) {
 
     /** XFER-21: unanswered pipelined command bytes are kept within this window. */
     public static final int PIPELINING_WINDOW = 4096;
@@ -34,41 +41,62 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
         if (bdatChunkSize < 1) {
             throw new IllegalArgumentException("BDAT chunk size must be positive: " + bdatChunkSize);
         }
+        Objects.requireNonNull(tlsLevel, "tlsLevel");
+        if (!tlsLevel.implemented()) {
+            throw new IllegalArgumentException("smtp_tls_security_level = " + tlsLevel.configName() + " is not supported yet");
+        }
+        if (wrapperMode && !tlsLevel.requiresTls()) {
+            throw new IllegalArgumentException("smtp_tls_wrappermode needs smtp_tls_security_level = encrypt or stronger, not "
+                    + tlsLevel.configName());
+        }
+        if (tlsLevel != TlsLevel.NONE && sslContext == null) {
+            throw new IllegalArgumentException("TLS level " + tlsLevel.configName() + " needs a client SslContext");
+        }
     }
 
     /** Postfix's SMTP client defaults, greeting as {@code heloName}. */
     public static SessionSettings smtp(String heloName) {
         return new SessionSettings(false, heloName, true, false, DiscardedKeywords.NONE, true, true,
-                Timeouts.smtpDefaults(), 64 * 1024);
+                Timeouts.smtpDefaults(), 64 * 1024, TlsLevel.NONE, false, null);
     }
 
     /** Postfix's LMTP client defaults, greeting as {@code lhloName}. */
     public static SessionSettings lmtp(String lhloName) {
         return new SessionSettings(true, lhloName, true, false, DiscardedKeywords.NONE, true, false,
-                Timeouts.lmtpDefaults(), 64 * 1024);
+                Timeouts.lmtpDefaults(), 64 * 1024, TlsLevel.NONE, false, null);
     }
 
     public SessionSettings withTimeouts(Timeouts t) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse, t, bdatChunkSize);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse, t, bdatChunkSize, tlsLevel, wrapperMode, sslContext);
     }
 
     public SessionSettings withEhlo(boolean always, boolean never) {
-        return new SessionSettings(lmtp, heloName, always, never, discard, useChunking, skipQuitResponse, timeouts, bdatChunkSize);
+        return new SessionSettings(lmtp, heloName, always, never, discard, useChunking, skipQuitResponse, timeouts, bdatChunkSize, tlsLevel, wrapperMode, sslContext);
     }
 
     public SessionSettings withDiscard(DiscardedKeywords d) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, d, useChunking, skipQuitResponse, timeouts, bdatChunkSize);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, d, useChunking, skipQuitResponse, timeouts, bdatChunkSize, tlsLevel, wrapperMode, sslContext);
     }
 
     public SessionSettings withChunking(boolean on) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, on, skipQuitResponse, timeouts, bdatChunkSize);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, on, skipQuitResponse, timeouts, bdatChunkSize, tlsLevel, wrapperMode, sslContext);
     }
 
     public SessionSettings withSkipQuitResponse(boolean skip) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skip, timeouts, bdatChunkSize);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skip, timeouts, bdatChunkSize, tlsLevel, wrapperMode, sslContext);
+    }
+
+    /**
+     * The TLS level; may and encrypt get BoringSSL's unauthenticated client context (Postfix
+     * checks no certificate at these levels).
+     */
+    public SessionSettings withTls(TlsLevel level, boolean wrapper) {
+        SslContext ctx = level == TlsLevel.NONE ? null : ClientTlsContexts.unauthenticated(level);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse,
+                timeouts, bdatChunkSize, level, wrapper, ctx);
     }
 
     public SessionSettings withBdatChunkSize(int size) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse, timeouts, size);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse, timeouts, size, tlsLevel, wrapperMode, sslContext);
     }
 }

@@ -4,9 +4,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.postilion.tls.TlsLevel;
 import io.postilion.transport.protocol.Capabilities;
 import io.postilion.transport.protocol.EhloReplyParser;
 import io.postilion.transport.protocol.Greeting;
@@ -23,6 +25,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 import reactor.netty.NettyPipeline;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client session with one server: greeting, hello, mail transactions, RSET and QUIT
@@ -36,6 +40,7 @@ import reactor.netty.NettyPipeline;
 public final class SmtpSession {
 
     private static final byte[] CRLF = {'\r', '\n'};
+    private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
 
     static final AttributeKey<SmtpSession> SESSION = AttributeKey.valueOf("postilion.session");
 
@@ -47,6 +52,7 @@ public final class SmtpSession {
     private Connection connection;
     private Capabilities capabilities = Capabilities.none();
     private boolean quitSent;
+    private boolean tlsActive;
 
     private SmtpSession(Channel channel, Endpoint endpoint, SessionSettings settings) {
         this.channel = channel;
@@ -71,6 +77,10 @@ public final class SmtpSession {
         }
         p.addAfter("postilion.progress", "postilion.replyDecoder", new ReplyDecoder());
         p.addAfter("postilion.replyDecoder", "postilion.replyReader", s.reader);
+        if (settings.wrapperMode()) {
+            p.addFirst("postilion.tls", s.newSslHandler()); // TLS-14: TLS before the greeting
+            s.tlsActive = true;
+        }
         channel.attr(SESSION).set(s);
     }
 
@@ -90,6 +100,11 @@ public final class SmtpSession {
 
     public Capabilities capabilities() {
         return capabilities;
+    }
+
+    /** Whether the session runs over TLS (STARTTLS done, or wrapper mode). */
+    public boolean tlsActive() {
+        return tlsActive;
     }
 
     /** Whether the connection is healthy and has not been sent QUIT. */
@@ -136,14 +151,95 @@ public final class SmtpSession {
             st.hello = reply;
             if (reply.isPositive()) {
                 capabilities = stage == Stage.HELO ? Capabilities.none()
-                        : EhloReplyParser.parse(reply, false, settings.discard());
-                return Mono.just(new Handshake(st.greeting, st.analysis, stage, reply, capabilities, null));
+                        : EhloReplyParser.parse(reply, tlsActive, settings.discard());
+                return tlsActive ? ready(st) : startTls(st);
             }
             if (stage == Stage.EHLO && reply.code() != 421) {
                 return hello(st, Stage.HELO);
             }
             return failHandshake(st, StageFailure.reply(stage, reply, endpoint.display()));
         });
+    }
+
+    private Mono<Handshake> ready(HandshakeState st) {
+        return Mono.just(new Handshake(st.greeting, st.analysis, st.helloStage, st.hello, capabilities, null));
+    }
+
+    /** TLS-9: STARTTLS when the level asks for it and the server offers it. */
+    private Mono<Handshake> startTls(HandshakeState st) {
+        TlsLevel level = effectiveLevel();
+        if (level == TlsLevel.NONE) {
+            return ready(st);
+        }
+        if (!capabilities.startTls()) {
+            if (level.requiresTls()) {
+                return failHandshake(st, new StageFailure(Stage.STARTTLS, StageFailure.Kind.LOCAL, null, "4.7.4",
+                        "TLS is required, but was not offered by host " + endpoint.display()));
+            }
+            return ready(st);
+        }
+        return command(Stage.STARTTLS, "STARTTLS").flatMap(reply -> {
+            if (!reply.isPositive()) {
+                if (level.requiresTls()) {
+                    return failHandshake(st, new StageFailure(Stage.STARTTLS, StageFailure.Kind.REPLY, reply, reply.status(),
+                            "TLS is required, but host " + endpoint.display() + " refused to start TLS: " + reply.text()));
+                }
+                return ready(st);
+            }
+            return tlsHandshake().then(Mono.defer(() -> {
+                capabilities = Capabilities.none(); // TLS-9: nothing learned in plaintext survives
+                return hello(st, st.helloStage == Stage.LHLO ? Stage.LHLO : Stage.EHLO);
+            }));
+        });
+    }
+
+    /** SESS-6: TLS level may becomes none on a UNIX-domain socket. */
+    private TlsLevel effectiveLevel() {
+        TlsLevel level = settings.tlsLevel();
+        if (level == TlsLevel.MAY && endpoint.isUnixSocket()) {
+            log.warn("TLS level may is reduced to none for the UNIX-domain socket {}", endpoint.display());
+            return TlsLevel.NONE;
+        }
+        return level;
+    }
+
+    /**
+     * Drops whatever plaintext followed the STARTTLS reply (response injection), puts TLS on the
+     * wire and waits for the handshake under smtp_starttls_timeout. A failure leaves the
+     * connection unusable (TLS-10).
+     */
+    private Mono<Void> tlsHandshake() {
+        return Mono.<Void>create(sink -> channel.eventLoop().execute(() -> {
+            reader.discardPlaintext();
+            ChannelPipeline p = channel.pipeline();
+            p.replace("postilion.replyDecoder", "postilion.replyDecoder", new ReplyDecoder());
+            SslHandler ssl = newSslHandler();
+            p.addFirst("postilion.tls", ssl);
+            ssl.handshakeFuture().addListener(f -> {
+                int dropped = reader.endDiscard();
+                if (dropped > 0) {
+                    log.warn("{}: discarded {} plaintext item(s) the server sent after its STARTTLS reply",
+                            endpoint.display(), dropped);
+                }
+                if (f.isSuccess()) {
+                    tlsActive = true;
+                    sink.success();
+                } else {
+                    connection.dispose();
+                    sink.error(new SessionException(new StageFailure(Stage.STARTTLS, StageFailure.Kind.LOST, null, "4.7.5",
+                            "Cannot start TLS: handshake failure")));
+                }
+            });
+        }));
+    }
+
+    private SslHandler newSslHandler() {
+        SslHandler ssl = endpoint.address() instanceof java.net.InetSocketAddress inet
+                ? settings.sslContext().newHandler(channel.alloc(), endpoint.hostname(), inet.getPort())
+                : settings.sslContext().newHandler(channel.alloc());
+        long limit = settings.timeouts().starttls().toMillis();
+        ssl.setHandshakeTimeoutMillis(limit == 0 ? 0 : limit);
+        return ssl;
     }
 
     private Mono<Handshake> failHandshake(HandshakeState st, StageFailure failure) {

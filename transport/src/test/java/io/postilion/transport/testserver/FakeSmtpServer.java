@@ -49,6 +49,9 @@ public final class FakeSmtpServer implements AutoCloseable {
     private volatile List<String> capabilities = List.of("PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES");
     private volatile boolean lmtp;
     private volatile boolean stallContent;
+    private volatile boolean startTls;
+    private volatile boolean wrapperMode;
+    private volatile String injection;
     private volatile String contentReject;
     private volatile Duration trickle;
     private volatile BiFunction<String, Integer, String> lmtpDotReply = (rcpt, i) -> "250 2.0.0 <" + rcpt + "> delivered";
@@ -66,6 +69,9 @@ public final class FakeSmtpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         children.add(ch);
+                        if (wrapperMode) {
+                            ch.pipeline().addLast("tls", TestCertificates.serverContext().newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(new Session());
                     }
                 });
@@ -140,6 +146,26 @@ public final class FakeSmtpServer implements AutoCloseable {
     /** Answer with {@code reply} and hang up as soon as content arrives (XFER-28's premature 5xx). */
     public FakeSmtpServer rejectDuringContent(String reply) {
         this.contentReject = reply;
+        return this;
+    }
+
+    /** Offer STARTTLS and do TLS with a certificate made at test time. */
+    public FakeSmtpServer startTls(boolean on) {
+        TestCertificates.serverContext(); // made here: key generation reads /dev/urandom, not for an event loop
+        this.startTls = on;
+        return this;
+    }
+
+    /** Plaintext sent right behind the STARTTLS reply, in the same write (response injection). */
+    public FakeSmtpServer injectAfterStartTls(String text) {
+        this.injection = text;
+        return this;
+    }
+
+    /** Implicit TLS from the first byte (port 465 style); must be set before clients connect. */
+    public FakeSmtpServer wrapperMode(boolean on) {
+        TestCertificates.serverContext();
+        this.wrapperMode = on;
         return this;
     }
 
@@ -371,13 +397,32 @@ public final class FakeSmtpServer implements AutoCloseable {
                 }
                 case "NOOP" -> answer(Stage.NOOP, line, "250 2.0.0 Ok");
                 case "QUIT" -> answer(Stage.QUIT, line, "221 2.0.0 Bye");
-                case "STARTTLS" -> answer(Stage.STARTTLS, line, "454 4.7.0 TLS not available");
+                case "STARTTLS" -> {
+                    if (!startTls || tls) {
+                        answer(Stage.STARTTLS, line, "454 4.7.0 TLS not available");
+                    } else if (replies.containsKey(Stage.STARTTLS)) {
+                        answer(Stage.STARTTLS, line, null);
+                    } else {
+                        String ready = "220 2.0.0 Ready to start TLS";
+                        transcript.add("S: " + ready);
+                        String extra = injection == null ? "" : injection;
+                        if (!extra.isEmpty()) {
+                            transcript.add("S: <injected> " + extra.replace("\r\n", "\\r\\n"));
+                        }
+                        ctx.writeAndFlush(Unpooled.copiedBuffer(ready + "\r\n" + extra, StandardCharsets.US_ASCII));
+                        ctx.pipeline().addFirst("tls", TestCertificates.serverContext().newHandler(ctx.alloc()));
+                        pending.clear();
+                        tls = true;
+                        transcript.add("S: <tls>");
+                    }
+                }
                 default -> answer(Stage.OTHER, line, "502 5.5.2 Error: command not recognized");
             }
         }
 
         private boolean bdatContinues;
         private boolean inTransaction;
+        private boolean tls = wrapperMode;
         private boolean rejectedContent;
 
         private void respondDot() {
@@ -396,7 +441,10 @@ public final class FakeSmtpServer implements AutoCloseable {
 
         private String helloReply() {
             StringBuilder sb = new StringBuilder("250");
-            List<String> caps = capabilities;
+            List<String> caps = new ArrayList<>(capabilities);
+            if (startTls && !tls) {
+                caps.add("STARTTLS");
+            }
             sb.append(caps.isEmpty() ? " " : "-").append("fake.test");
             for (int i = 0; i < caps.size(); i++) {
                 sb.append("\r\n250").append(i == caps.size() - 1 ? " " : "-").append(caps.get(i));

@@ -1,0 +1,41 @@
+package io.postilion.tls;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslProvider;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ClientTlsContextsTest {
+
+    @Test
+    void boringSslLoadsOnThisPlatform() {
+        OpenSsl.ensureAvailability();
+        assertEquals(SslProvider.OPENSSL, ClientTlsContexts.provider());
+    }
+
+    @Test
+    void mayAndEncryptGetAClientContext() {
+        SslContext may = ClientTlsContexts.unauthenticated(TlsLevel.MAY);
+        assertTrue(may.isClient());
+        assertTrue(ClientTlsContexts.unauthenticated(TlsLevel.ENCRYPT).isClient());
+    }
+
+    @Test
+    void verifyingLevelsAreRefusedHere() {
+        assertThrows(IllegalArgumentException.class, () -> ClientTlsContexts.unauthenticated(TlsLevel.VERIFY));
+        assertThrows(IllegalArgumentException.class, () -> ClientTlsContexts.unauthenticated(TlsLevel.NONE));
+    }
+
+    @Test
+    void levelsParseByTheirMainCfNames() {
+        assertEquals(Optional.of(TlsLevel.DANE_ONLY), TlsLevel.parse("Dane-Only"));
+        assertEquals(Optional.empty(), TlsLevel.parse("maybe"));
+        assertTrue(TlsLevel.ENCRYPT.requiresTls());
+        assertTrue(!TlsLevel.MAY.requiresTls());
+    }
+}
