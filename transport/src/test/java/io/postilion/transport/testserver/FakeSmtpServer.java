@@ -10,7 +10,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +37,7 @@ public final class FakeSmtpServer implements AutoCloseable {
     /** The stages a script can answer; the keys of {@link #reply}. */
     public enum Stage { GREETING, EHLO, HELO, LHLO, MAIL, RCPT, DATA, DOT, BDAT, RSET, QUIT, NOOP, STARTTLS, OTHER }
 
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup group;
     private final Channel serverChannel;
     private final io.netty.channel.group.ChannelGroup children =
             new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
@@ -61,13 +60,15 @@ public final class FakeSmtpServer implements AutoCloseable {
     private final List<byte[]> reads = new CopyOnWriteArrayList<>();
     private volatile int sessions;
 
-    private FakeSmtpServer() throws InterruptedException {
+    private FakeSmtpServer(java.net.SocketAddress bindTo) throws InterruptedException {
+        boolean unix = bindTo instanceof io.netty.channel.unix.DomainSocketAddress;
+        group = new MultiThreadIoEventLoopGroup(1, unix ? io.netty.channel.epoll.EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
-                .channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
+                .channel(unix ? io.netty.channel.epoll.EpollServerDomainSocketChannel.class : NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<Channel>() {
                     @Override
-                    protected void initChannel(SocketChannel ch) {
+                    protected void initChannel(Channel ch) {
                         children.add(ch);
                         if (wrapperMode) {
                             ch.pipeline().addLast("tls", TestCertificates.serverContext().newHandler(ch.alloc()));
@@ -75,12 +76,22 @@ public final class FakeSmtpServer implements AutoCloseable {
                         ch.pipeline().addLast(new Session());
                     }
                 });
-        serverChannel = b.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        serverChannel = b.bind(bindTo).sync().channel();
     }
 
+    /** A server on an ephemeral port of 127.0.0.1. */
     public static FakeSmtpServer start() {
+        return start(new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    /** A server on a UNIX-domain socket at {@code path} (Netty's native epoll transport). */
+    public static FakeSmtpServer startUnix(java.nio.file.Path path) {
+        return start(new io.netty.channel.unix.DomainSocketAddress(path.toFile()));
+    }
+
+    private static FakeSmtpServer start(java.net.SocketAddress bindTo) {
         try {
-            return new FakeSmtpServer();
+            return new FakeSmtpServer(bindTo);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -294,7 +305,7 @@ public final class FakeSmtpServer implements AutoCloseable {
                         rejectedContent = true;
                         transcript.add("S: " + contentReject + " (during content)");
                         ctx.writeAndFlush(Unpooled.copiedBuffer(contentReject + "\r\n", StandardCharsets.US_ASCII))
-                                .addListener(f -> ((SocketChannel) ctx.channel()).shutdownOutput());
+                                .addListener(f -> ((io.netty.channel.socket.DuplexChannel) ctx.channel()).shutdownOutput());
                     }
                     pending.skipBytes(pending.readableBytes());
                     return;
