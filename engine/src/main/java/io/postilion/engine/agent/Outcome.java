@@ -1,0 +1,37 @@
+package io.postilion.engine.agent;
+
+/**
+ * How one recipient ended one delivery attempt (LOG-1), with the word the log line shows and the
+ * DSN action that goes with it.
+ */
+public enum Outcome {
+    /** Accepted by the final reply; DSN action relayed (or delivered, REPLY-15). */
+    SENT("sent", "relayed"),
+    /** Stays queued, retried later. */
+    DEFERRED("deferred", "delayed"),
+    /** Removed from the queue; a non-delivery notice follows. */
+    BOUNCED("bounced", "failed"),
+    /** A bounce turned into a deferral by soft_bounce = yes (REPLY-14). */
+    SOFTBOUNCE("SOFTBOUNCE", "delayed");
+
+    private final String logWord;
+    private final String dsnAction;
+
+    Outcome(String logWord, String dsnAction) {
+        this.logWord = logWord;
+        this.dsnAction = dsnAction;
+    }
+
+    public String logWord() {
+        return logWord;
+    }
+
+    public String dsnAction() {
+        return dsnAction;
+    }
+
+    /** Whether the recipient stays in the queue. */
+    public boolean staysQueued() {
+        return this == DEFERRED || this == SOFTBOUNCE;
+    }
+}
