@@ -213,6 +213,9 @@ public final class DestinationParser {
     private record ParsedPort(int port, String error) {}
 
     private ParsedPort resolveService(String service) {
+        if (service.isEmpty()) {
+            return new ParsedPort(0, "empty service");
+        }
         if (Character.isDigit(service.charAt(0))) {
             for (int i = 0; i < service.length(); i++) {
                 char c = service.charAt(i);

@@ -1,0 +1,188 @@
+package io.postilion.dns.lookup;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.xbill.DNS.CNAMERecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.ExtendedFlags;
+import org.xbill.DNS.ExtendedResolver;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Resolver;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.TextParseException;
+import org.xbill.DNS.Type;
+import reactor.core.publisher.Mono;
+
+/**
+ * Non-blocking DNS lookups on dnsjava's asynchronous resolver: each query is a {@code sendAsync}
+ * completing into a {@link Mono} (no thread per query). UDP first, TCP when the reply is truncated;
+ * CNAME chains followed (at most 10 queries per lookup, LOOKUP-3); with {@code dnssec} the query
+ * sets EDNS0 DO and AD, and the answer carries the reply's AD bit.
+ */
+public final class AsyncDnsResolver {
+
+    /** Postfix's CNAME chase budget per lookup. */
+    static final int MAX_QUERIES = 10;
+
+    /** EDNS0 UDP payload advertised with DNSSEC queries (DNS flag day 2020). */
+    static final int EDNS_PAYLOAD = 1232;
+
+    private final Resolver resolver;
+
+    private AsyncDnsResolver(Resolver resolver) {
+        this.resolver = resolver;
+    }
+
+    /** A resolver for the configured servers; creates no threads of its own. */
+    public static AsyncDnsResolver create(DnsResolverConfig config) {
+        List<Resolver> resolvers = new ArrayList<>();
+        config.servers().forEach(server -> {
+            SimpleResolver r = new SimpleResolver(server);
+            r.setTimeout(config.timeout());
+            resolvers.add(r);
+        });
+        ExtendedResolver extended = new ExtendedResolver(resolvers);
+        extended.setRetries(config.attempts());
+        extended.setLoadBalance(false);
+        extended.setTimeout(config.timeout().multipliedBy((long) config.attempts() * resolvers.size()).plus(Duration.ofMillis(500)));
+        return new AsyncDnsResolver(extended);
+    }
+
+    /** Wraps any dnsjava resolver (for tests and custom transports). */
+    public static AsyncDnsResolver wrap(Resolver resolver) {
+        return new AsyncDnsResolver(Objects.requireNonNull(resolver, "resolver"));
+    }
+
+    public Mono<DnsAnswer> mx(String name, boolean dnssec) {
+        return lookup(name, Type.MX, dnssec);
+    }
+
+    public Mono<DnsAnswer> a(String name, boolean dnssec) {
+        return lookup(name, Type.A, dnssec);
+    }
+
+    public Mono<DnsAnswer> aaaa(String name, boolean dnssec) {
+        return lookup(name, Type.AAAA, dnssec);
+    }
+
+    public Mono<DnsAnswer> cname(String name, boolean dnssec) {
+        return lookup(name, Type.CNAME, dnssec);
+    }
+
+    public Mono<DnsAnswer> srv(String name, boolean dnssec) {
+        return lookup(name, Type.SRV, dnssec);
+    }
+
+    public Mono<DnsAnswer> tlsa(String name, boolean dnssec) {
+        return lookup(name, Type.TLSA, dnssec);
+    }
+
+    /**
+     * Looks up {@code name} (absolute; a trailing dot is implied) for records of {@code type}. Never
+     * errors: every failure is a classified {@link DnsAnswer}.
+     */
+    public Mono<DnsAnswer> lookup(String name, int type, boolean dnssec) {
+        Name qname;
+        try {
+            qname = Name.fromString(name.endsWith(".") ? name : name + ".");
+        } catch (TextParseException e) {
+            Name shown = Name.root;
+            try {
+                shown = Name.fromConstantString("invalid.");
+            } catch (RuntimeException ignored) {
+                // keep root
+            }
+            return Mono.just(new DnsAnswer(shown, type, DnsOutcome.MALFORMED, List.of(), false, -1, shown,
+                    "Name service error for name=" + name + " type=" + Type.string(type) + ": " + DnsTexts.MALFORMED));
+        }
+        return lookup(qname, type, dnssec);
+    }
+
+    /** As {@link #lookup(String, int, boolean)} with an absolute {@link Name}. */
+    public Mono<DnsAnswer> lookup(Name qname, int type, boolean dnssec) {
+        return step(qname, qname, type, dnssec, 1, true);
+    }
+
+    private Mono<DnsAnswer> step(Name original, Name current, int type, boolean dnssec, int queryCount, boolean adSoFar) {
+        return Mono.defer(() -> {
+                    Message query = Message.newQuery(Record.newRecord(current, type, DClass.IN));
+                    if (dnssec) {
+                        query.getHeader().setFlag(Flags.AD);
+                        query.addRecord(new OPTRecord(EDNS_PAYLOAD, 0, 0, ExtendedFlags.DO), Section.ADDITIONAL);
+                    }
+                    return Mono.fromCompletionStage(resolver.sendAsync(query));
+                })
+                .flatMap(reply -> interpret(original, current, type, dnssec, queryCount, adSoFar, reply))
+                .onErrorResume(e -> Mono.just(failure(original, type, DnsOutcome.TEMPORARY, -1,
+                        DnsTexts.notFound(original, type, DnsTexts.TRY_AGAIN))));
+    }
+
+    private Mono<DnsAnswer> interpret(Name original, Name current, int type, boolean dnssec, int queryCount,
+            boolean adSoFar, Message reply) {
+        int rcode = reply.getRcode();
+        boolean ad = adSoFar && reply.getHeader().getFlag(Flags.AD);
+        if (reply.getHeader().getFlag(Flags.TC)) {
+            return Mono.just(failure(original, type, DnsOutcome.TEMPORARY, rcode,
+                    DnsTexts.notFound(original, type, DnsTexts.TRY_AGAIN)));
+        }
+        switch (rcode) {
+            case Rcode.NOERROR:
+                break;
+            case Rcode.NXDOMAIN:
+                return Mono.just(failure(original, type, DnsOutcome.NOT_FOUND, rcode,
+                        DnsTexts.notFound(original, type, DnsTexts.HOST_NOT_FOUND)));
+            case Rcode.SERVFAIL:
+                return Mono.just(failure(original, type, DnsOutcome.TEMPORARY, rcode,
+                        DnsTexts.notFound(original, type, DnsTexts.TRY_AGAIN)));
+            default:
+                return Mono.just(failure(original, type, DnsOutcome.NON_RECOVERABLE, rcode,
+                        DnsTexts.serviceError(original, type, DnsTexts.NO_RECOVERY)));
+        }
+        List<Record> answer = reply.getSection(Section.ANSWER);
+        Name owner = current;
+        boolean followed = false;
+        for (int hop = 0; hop <= MAX_QUERIES; hop++) {
+            List<Record> found = new ArrayList<>();
+            Name cnameTarget = null;
+            for (Record r : answer) {
+                if (!r.getName().equals(owner)) {
+                    continue;
+                }
+                if (r.getType() == type) {
+                    found.add(r);
+                } else if (r.getType() == Type.CNAME && cnameTarget == null) {
+                    cnameTarget = ((CNAMERecord) r).getTarget();
+                }
+            }
+            if (!found.isEmpty()) {
+                return Mono.just(new DnsAnswer(original, type, DnsOutcome.OK, found, ad, rcode, owner, ""));
+            }
+            if (cnameTarget == null || cnameTarget.equals(owner)) {
+                break;
+            }
+            owner = cnameTarget;
+            followed = true;
+        }
+        if (followed) {
+            if (queryCount >= MAX_QUERIES) {
+                return Mono.just(failure(original, type, DnsOutcome.NOT_FOUND, rcode,
+                        DnsTexts.notFound(original, type, "name server loop")));
+            }
+            return step(original, owner, type, dnssec, queryCount + 1, ad);
+        }
+        return Mono.just(failure(original, type, DnsOutcome.NOT_FOUND, rcode,
+                DnsTexts.notFound(original, type, DnsTexts.NO_DATA)));
+    }
+
+    private static DnsAnswer failure(Name name, int type, DnsOutcome outcome, int rcode, String reason) {
+        return new DnsAnswer(name, type, outcome, List.of(), false, rcode, name, reason);
+    }
+}
