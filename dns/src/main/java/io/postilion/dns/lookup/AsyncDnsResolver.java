@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedFlags;
@@ -36,13 +38,23 @@ public final class AsyncDnsResolver {
     static final int EDNS_PAYLOAD = 1232;
 
     private final Resolver resolver;
+    private final Executor executor;
 
-    private AsyncDnsResolver(Resolver resolver) {
+    private AsyncDnsResolver(Resolver resolver, Executor executor) {
         this.resolver = resolver;
+        this.executor = executor;
     }
 
-    /** A resolver for the configured servers; creates no threads of its own. */
+    /**
+     * A resolver for the configured servers; creates no threads of its own (dnsjava's one shared NIO
+     * selector does the I/O). Answers are handled on the common fork-join pool.
+     */
     public static AsyncDnsResolver create(DnsResolverConfig config) {
+        return create(config, ForkJoinPool.commonPool());
+    }
+
+    /** As {@link #create(DnsResolverConfig)}, handling answers on {@code executor} (e.g. a Reactor scheduler). */
+    public static AsyncDnsResolver create(DnsResolverConfig config, Executor executor) {
         List<Resolver> resolvers = new ArrayList<>();
         config.servers().forEach(server -> {
             SimpleResolver r = new SimpleResolver(server);
@@ -53,12 +65,12 @@ public final class AsyncDnsResolver {
         extended.setRetries(config.attempts());
         extended.setLoadBalance(false);
         extended.setTimeout(config.timeout().multipliedBy((long) config.attempts() * resolvers.size()).plus(Duration.ofMillis(500)));
-        return new AsyncDnsResolver(extended);
+        return new AsyncDnsResolver(extended, Objects.requireNonNull(executor, "executor"));
     }
 
     /** Wraps any dnsjava resolver (for tests and custom transports). */
     public static AsyncDnsResolver wrap(Resolver resolver) {
-        return new AsyncDnsResolver(Objects.requireNonNull(resolver, "resolver"));
+        return new AsyncDnsResolver(Objects.requireNonNull(resolver, "resolver"), ForkJoinPool.commonPool());
     }
 
     public Mono<DnsAnswer> mx(String name, boolean dnssec) {
@@ -118,7 +130,7 @@ public final class AsyncDnsResolver {
                         query.getHeader().setFlag(Flags.AD);
                         query.addRecord(new OPTRecord(EDNS_PAYLOAD, 0, 0, ExtendedFlags.DO), Section.ADDITIONAL);
                     }
-                    return Mono.fromCompletionStage(resolver.sendAsync(query));
+                    return Mono.fromCompletionStage(resolver.sendAsync(query, executor));
                 })
                 .flatMap(reply -> interpret(original, current, type, dnssec, queryCount, adSoFar, reply))
                 .onErrorResume(e -> Mono.just(failure(original, type, DnsOutcome.TEMPORARY, -1,
