@@ -1,5 +1,7 @@
 package io.postilion.dns.lookup;
 
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +23,8 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
@@ -37,12 +41,32 @@ public final class AsyncDnsResolver {
     /** EDNS0 UDP payload advertised with DNSSEC queries (DNS flag day 2020). */
     static final int EDNS_PAYLOAD = 1232;
 
+    private static final Logger LOG = LoggerFactory.getLogger(AsyncDnsResolver.class);
+
     private final Resolver resolver;
     private final Executor executor;
+    private final SecureRandom ids;
 
-    private AsyncDnsResolver(Resolver resolver, Executor executor) {
+    private AsyncDnsResolver(Resolver resolver, Executor executor, SecureRandom ids) {
         this.resolver = resolver;
         this.executor = executor;
+        this.ids = ids;
+    }
+
+    /** A DRBG seeded now (at construction, off the event loops) so that later IDs need no file reads. */
+    private static SecureRandom newIdSource() {
+        SecureRandom random;
+        try {
+            random = SecureRandom.getInstance("DRBG");
+        } catch (NoSuchAlgorithmException e) {
+            random = new SecureRandom();
+        }
+        random.nextInt();
+        return random;
+    }
+
+    private int nextId() {
+        return ids.nextInt(0x10000);
     }
 
     /**
@@ -56,8 +80,11 @@ public final class AsyncDnsResolver {
     /** As {@link #create(DnsResolverConfig)}, handling answers on {@code executor} (e.g. a Reactor scheduler). */
     public static AsyncDnsResolver create(DnsResolverConfig config, Executor executor) {
         List<Resolver> resolvers = new ArrayList<>();
+        SecureRandom random = newIdSource();
+        SourcePortIoClientFactory io = new SourcePortIoClientFactory(random);
         config.servers().forEach(server -> {
             SimpleResolver r = new SimpleResolver(server);
+            r.setIoClientFactory(io);
             r.setTimeout(config.timeout());
             resolvers.add(r);
         });
@@ -65,12 +92,12 @@ public final class AsyncDnsResolver {
         extended.setRetries(config.attempts());
         extended.setLoadBalance(false);
         extended.setTimeout(config.timeout().multipliedBy((long) config.attempts() * resolvers.size()).plus(Duration.ofMillis(500)));
-        return new AsyncDnsResolver(extended, Objects.requireNonNull(executor, "executor"));
+        return new AsyncDnsResolver(extended, Objects.requireNonNull(executor, "executor"), random);
     }
 
     /** Wraps any dnsjava resolver (for tests and custom transports). */
     public static AsyncDnsResolver wrap(Resolver resolver) {
-        return new AsyncDnsResolver(Objects.requireNonNull(resolver, "resolver"), ForkJoinPool.commonPool());
+        return new AsyncDnsResolver(Objects.requireNonNull(resolver, "resolver"), ForkJoinPool.commonPool(), newIdSource());
     }
 
     public Mono<DnsAnswer> mx(String name, boolean dnssec) {
@@ -125,7 +152,11 @@ public final class AsyncDnsResolver {
 
     private Mono<DnsAnswer> step(Name original, Name current, int type, boolean dnssec, int queryCount, boolean adSoFar) {
         return Mono.defer(() -> {
-                    Message query = Message.newQuery(Record.newRecord(current, type, DClass.IN));
+                    // Message.newQuery would draw the ID from dnsjava's NativePRNG, which reads /dev/urandom
+                    // on every call (a blocking file read on the calling thread); use our pre-seeded DRBG.
+                    Message query = new Message(nextId());
+                    query.getHeader().setFlag(Flags.RD);
+                    query.addRecord(Record.newRecord(current, type, DClass.IN), Section.QUESTION);
                     if (dnssec) {
                         query.getHeader().setFlag(Flags.AD);
                         query.addRecord(new OPTRecord(EDNS_PAYLOAD, 0, 0, ExtendedFlags.DO), Section.ADDITIONAL);
@@ -133,7 +164,9 @@ public final class AsyncDnsResolver {
                     return Mono.fromCompletionStage(resolver.sendAsync(query, executor));
                 })
                 .flatMap(reply -> interpret(original, current, type, dnssec, queryCount, adSoFar, reply))
-                .onErrorResume(e -> Mono.just(failure(original, type, DnsOutcome.TEMPORARY, -1,
+                .doOnError(e -> LOG.debug("DNS query for {}/{} failed", current, Type.string(type), e))
+                // Errors (including BlockHound's report) propagate; I/O problems and timeouts are answers.
+                .onErrorResume(Exception.class, e -> Mono.just(failure(original, type, DnsOutcome.TEMPORARY, -1,
                         DnsTexts.notFound(original, type, DnsTexts.TRY_AGAIN))));
     }
 
