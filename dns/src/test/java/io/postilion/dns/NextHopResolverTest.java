@@ -482,4 +482,12 @@ class NextHopResolverTest {
         }
         assertTrue(heavyFirst >= 25, "weight 100 wins most draws: " + heavyFirst);
     }
+
+    @Test
+    void replyFilterEmptyingAaaaOnlyHostIsPolicy_LOOKUP18() {
+        dns.aaaa("v6only.example.test", "2001:db8::6");
+        resolver = resolver.withReplyFilter(rr -> rr.contains(" AAAA ") ? java.util.Optional.of("IGNORE") : java.util.Optional.empty());
+        TargetList t = resolve(smtp().build(), "[v6only.example.test]");
+        assertEquals("4.7.0", t.failure().orElseThrow().status());
+    }
 }

@@ -2,10 +2,13 @@ package io.postilion.dns.lookup;
 
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import org.xbill.DNS.CNAMERecord;
@@ -46,11 +49,41 @@ public final class AsyncDnsResolver {
     private final Resolver resolver;
     private final Executor executor;
     private final SecureRandom ids;
+    private final DnsReplyFilter filter;
+    private final DnsAnswerCache cache;
+    private final MeterRegistry meters;
 
     private AsyncDnsResolver(Resolver resolver, Executor executor, SecureRandom ids) {
+        this(resolver, executor, ids, DnsReplyFilter.none(), null, null);
+    }
+
+    private AsyncDnsResolver(Resolver resolver, Executor executor, SecureRandom ids, DnsReplyFilter filter,
+            DnsAnswerCache cache, MeterRegistry meters) {
         this.resolver = resolver;
         this.executor = executor;
         this.ids = ids;
+        this.filter = filter;
+        this.cache = cache;
+        this.meters = meters;
+    }
+
+    /** The same resolver with {@code smtp_dns_reply_filter} applied to every successful answer (LOOKUP-18). */
+    public AsyncDnsResolver withReplyFilter(DnsReplyFilter replyFilter) {
+        return new AsyncDnsResolver(resolver, executor, ids, Objects.requireNonNull(replyFilter, "replyFilter"), cache,
+                meters);
+    }
+
+    /**
+     * The same resolver, remembering successful answers for their smallest TTL (at most {@code maxTtl}),
+     * up to {@code maxEntries} names. Failures are never cached.
+     */
+    public AsyncDnsResolver withCache(int maxEntries, Duration maxTtl, Clock clock) {
+        return new AsyncDnsResolver(resolver, executor, ids, filter, new DnsAnswerCache(maxEntries, maxTtl, clock), meters);
+    }
+
+    /** The same resolver, counting lookups in {@code postilion_dns_lookups_total{type,outcome,cached}}. */
+    public AsyncDnsResolver withMeterRegistry(MeterRegistry registry) {
+        return new AsyncDnsResolver(resolver, executor, ids, filter, cache, Objects.requireNonNull(registry, "registry"));
     }
 
     /** A DRBG seeded now (at construction, off the event loops) so that later IDs need no file reads. */
@@ -147,7 +180,64 @@ public final class AsyncDnsResolver {
 
     /** As {@link #lookup(String, int, boolean)} with an absolute {@link Name}. */
     public Mono<DnsAnswer> lookup(Name qname, int type, boolean dnssec) {
-        return step(qname, qname, type, dnssec, 1, true);
+        if (cache != null) {
+            DnsAnswer cached = cache.get(qname.toString(), type, dnssec);
+            if (cached != null) {
+                count(cached, true);
+                return Mono.just(cached);
+            }
+        }
+        return step(qname, qname, type, dnssec, 1, true).map(this::filtered).doOnNext(answer -> {
+            if (cache != null) {
+                cache.put(qname.toString(), type, dnssec, answer);
+            }
+            count(answer, false);
+        });
+    }
+
+    private void count(DnsAnswer answer, boolean cached) {
+        if (meters != null) {
+            meters.counter("postilion_dns_lookups_total", "type", Type.string(answer.type()),
+                    "outcome", answer.outcome().name().toLowerCase(java.util.Locale.ROOT), "cached", Boolean.toString(cached))
+                    .increment();
+        }
+    }
+
+    /** LOOKUP-18: drop records the reply filter says IGNORE; a bad action or table error is temporary. */
+    private DnsAnswer filtered(DnsAnswer answer) {
+        if (!answer.ok()) {
+            return answer;
+        }
+        List<Record> kept = new ArrayList<>();
+        for (Record r : answer.records()) {
+            String text = RecordText.render(r);
+            Optional<String> action;
+            try {
+                action = filter.lookup(text);
+            } catch (Exception e) {
+                LOG.warn("{}: DNS reply filter lookup error for \"{}\": {}", answer.printableName(), text, e.toString());
+                return failure(answer.queryName(), answer.type(), DnsOutcome.TEMPORARY, answer.rcode(),
+                        DnsTexts.notFound(answer.queryName(), answer.type(), "Invalid DNS reply filter syntax"));
+            }
+            if (action.isEmpty()) {
+                kept.add(r);
+            } else if (action.get().trim().equalsIgnoreCase("IGNORE")) {
+                LOG.info("ignoring DNS RR: {}", text);
+            } else {
+                LOG.warn("unknown DNS reply filter action \"{}\" for \"{}\"", action.get(), text);
+                return failure(answer.queryName(), answer.type(), DnsOutcome.TEMPORARY, answer.rcode(),
+                        DnsTexts.notFound(answer.queryName(), answer.type(), "Invalid DNS reply filter syntax"));
+            }
+        }
+        if (kept.size() == answer.records().size()) {
+            return answer;
+        }
+        if (kept.isEmpty()) {
+            return failure(answer.queryName(), answer.type(), DnsOutcome.POLICY, answer.rcode(),
+                    DnsTexts.serviceError(answer.queryName(), answer.type(), "DNS reply filter drops all results"));
+        }
+        return new DnsAnswer(answer.queryName(), answer.type(), DnsOutcome.OK, kept, answer.authenticated(), answer.rcode(),
+                answer.canonicalName(), "");
     }
 
     private Mono<DnsAnswer> step(Name original, Name current, int type, boolean dnssec, int queryCount, boolean adSoFar) {
