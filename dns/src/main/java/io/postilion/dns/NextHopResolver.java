@@ -73,11 +73,12 @@ public final class NextHopResolver {
      * @param lastInList whether it is the last destination (fallback relays included)
      */
     public Mono<TargetList> resolve(InetDestination d, boolean lastInList) {
+        if (!settings.ipv4() && !settings.ipv6()) {
+            // LOOKUP-19: the whole request fails, fallback relays included, so this is final.
+            return Mono.just(new TargetList(d.nexthop(), List.of(),
+                    Optional.of(new LookupFailure("4.4.4", "all network protocols are disabled")), true, false, List.of()));
+        }
         return Mono.defer(() -> {
-            if (!settings.ipv4() && !settings.ipv6()) {
-                return Mono.just(new Partial(List.of(), new LookupFailure("4.4.4", "all network protocols are disabled"),
-                        false, List.of()));
-            }
             boolean loopCheck = settings.protocol() == DeliveryProtocol.SMTP && d.port() == 25;
             boolean dnsOn = settings.dnsSupportLevel() != DnsSupportLevel.DISABLED;
             if (!dnsOn || d.bracketed()) {
@@ -178,7 +179,8 @@ public final class NextHopResolver {
         }
         valid.sort(Comparator.comparingInt(MXRecord::getPriority));
         int minPublished = valid.get(0).getPriority();
-        boolean targetDnssec = dnssecRequested() && (ans.authenticated() || settings.dnssecForInsecureMxTargets());
+        boolean targetDnssec = dnssecRequested() && (ans.authenticated()
+                || settings.protocol() == DeliveryProtocol.SMTP && settings.dnssecForInsecureMxTargets());
         List<Wanted> wanted = valid.stream()
                 .map(r -> new Wanted(printable(r.getTarget()), r.getPriority(), d.port())).toList();
         return resolveTargets(wanted, targetDnssec).map(c -> {
@@ -259,7 +261,8 @@ public final class NextHopResolver {
         }
         List<SRVRecord> ordered = AddressOrdering.srvOrder(valid, random);
         int minPublished = ordered.get(0).getPriority();
-        boolean targetDnssec = dnssecRequested() && (ans.authenticated() || settings.dnssecForInsecureMxTargets());
+        boolean targetDnssec = dnssecRequested() && (ans.authenticated()
+                || settings.protocol() == DeliveryProtocol.SMTP && settings.dnssecForInsecureMxTargets());
         List<Wanted> wanted = ordered.stream()
                 .map(r -> new Wanted(printable(r.getTarget()), r.getPriority(), r.getPort())).toList();
         return resolveTargets(wanted, targetDnssec).flatMap(c -> {

@@ -355,6 +355,7 @@ class NextHopResolverTest {
     void noProtocolsEnabledDefers_LOOKUP19() {
         TargetList t = resolve(smtp().inetProtocols(false, false).build(), "example.test");
         assertEquals(new LookupFailure("4.4.4", "all network protocols are disabled"), t.failure().orElseThrow());
+        assertTrue(t.finalNexthop(), "fallback relays are not tried either");
         assertTrue(dns.queries().isEmpty());
     }
 
