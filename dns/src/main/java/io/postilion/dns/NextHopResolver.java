@@ -42,6 +42,11 @@ public final class NextHopResolver {
     private final RandomGenerator random;
     private final NativeHostResolver nativeResolver;
 
+    /**
+     * @param random shuffles and SRV weights; it must be thread-safe if this resolver is shared (tests
+     *     pass a seeded generator and use it from one subscription at a time)
+     * @param nativeResolver used for {@code smtp_host_lookup = native} and with DNS disabled
+     */
     public NextHopResolver(AsyncDnsResolver dns, LookupSettings settings, RandomGenerator random,
             NativeHostResolver nativeResolver) {
         this.dns = Objects.requireNonNull(dns, "dns");
