@@ -25,6 +25,7 @@ import java.util.Set;
  * @param allowSrvLookupFallback {@code allow_srv_lookup_fallback} (no)
  * @param ignoreSrvLookupError {@code ignore_srv_lookup_error} (no)
  * @param cnameOverridesServername {@code smtp_cname_overrides_servername} (no)
+ * @param resolverOptions {@code smtp_dns_resolver_options} search-list expansion for host lookups (LOOKUP-17)
  * @param dnssecForInsecureMxTargets request validation for MX/SRV target addresses even when the MX/SRV
  *     RRset was not validated ({@code smtp_tls_dane_insecure_mx_policy} = dane or encrypt, the default)
  */
@@ -46,6 +47,7 @@ public record LookupSettings(
         boolean allowSrvLookupFallback,
         boolean ignoreSrvLookupError,
         boolean cnameOverridesServername,
+        SearchList resolverOptions,
         boolean dnssecForInsecureMxTargets) {
 
     public LookupSettings {
@@ -53,6 +55,7 @@ public record LookupSettings(
         Objects.requireNonNull(dnsSupportLevel, "dnsSupportLevel");
         Objects.requireNonNull(addressPreference, "addressPreference");
         Objects.requireNonNull(self, "self");
+        Objects.requireNonNull(resolverOptions, "resolverOptions");
         useSrvLookup = Set.copyOf(useSrvLookup);
         if (mxAddressLimit < 0) {
             throw new IllegalArgumentException("mxAddressLimit must be >= 0");
@@ -86,6 +89,7 @@ public record LookupSettings(
         b.ignoreSrvLookupError = ignoreSrvLookupError;
         b.cnameOverridesServername = cnameOverridesServername;
         b.dnssecForInsecureMxTargets = dnssecForInsecureMxTargets;
+        b.resolverOptions = resolverOptions;
         return b;
     }
 
@@ -109,6 +113,7 @@ public record LookupSettings(
         private boolean ignoreSrvLookupError = false;
         private boolean cnameOverridesServername = false;
         private boolean dnssecForInsecureMxTargets = true;
+        private SearchList resolverOptions = SearchList.NONE;
 
         private Builder(DeliveryProtocol protocol) {
             this.protocol = Objects.requireNonNull(protocol, "protocol");
@@ -129,12 +134,13 @@ public record LookupSettings(
         public Builder ignoreSrvLookupError(boolean v) { this.ignoreSrvLookupError = v; return this; }
         public Builder cnameOverridesServername(boolean v) { this.cnameOverridesServername = v; return this; }
         public Builder dnssecForInsecureMxTargets(boolean v) { this.dnssecForInsecureMxTargets = v; return this; }
+        public Builder resolverOptions(SearchList v) { this.resolverOptions = v; return this; }
 
         public LookupSettings build() {
             return new LookupSettings(protocol, dnsSupportLevel, hostLookupDns, hostLookupNative, ipv4, ipv6,
                     randomizeAddresses, addressPreference, mxAddressLimit, balanceInetProtocols, ignoreMxLookupError,
                     deferIfNoMxAddressFound, self, useSrvLookup, allowSrvLookupFallback, ignoreSrvLookupError,
-                    cnameOverridesServername, dnssecForInsecureMxTargets);
+                    cnameOverridesServername, resolverOptions, dnssecForInsecureMxTargets);
         }
     }
 }

@@ -353,8 +353,16 @@ public final class NextHopResolver {
         if (!useDns) {
             return nativeQuery(display, queryName, pref, port, List.of());
         }
-        Mono<Optional<DnsAnswer>> a = settings.ipv4() ? dns.a(queryName, dnssec).map(Optional::of) : Mono.just(Optional.empty());
-        Mono<Optional<DnsAnswer>> aaaa = settings.ipv6() ? dns.aaaa(queryName, dnssec).map(Optional::of) : Mono.just(Optional.empty());
+        return dnsHostQuery(display, queryName, settings.resolverOptions().candidates(queryName), 0, pref, port, dnssec,
+                useNative);
+    }
+
+    /** A/AAAA for one candidate name; "not found" moves on to the next search-list candidate (LOOKUP-17). */
+    private Mono<RawHost> dnsHostQuery(String display, String queryName, List<String> candidates, int index, int pref,
+            int port, boolean dnssec, boolean useNative) {
+        String candidate = candidates.get(index);
+        Mono<Optional<DnsAnswer>> a = settings.ipv4() ? dns.a(candidate, dnssec).map(Optional::of) : Mono.just(Optional.empty());
+        Mono<Optional<DnsAnswer>> aaaa = settings.ipv6() ? dns.aaaa(candidate, dnssec).map(Optional::of) : Mono.just(Optional.empty());
         return Mono.zip(a, aaaa).flatMap(pair -> {
             List<Target> targets = new ArrayList<>();
             List<DnsAnswer> answers = new ArrayList<>();
@@ -377,6 +385,9 @@ public final class NextHopResolver {
             }
             DnsAnswer worst = answers.stream().min(Comparator.comparingInt(NextHopResolver::priority)).orElseThrow();
             LookupFailure f = new LookupFailure(dnsStatus(worst.outcome()), worst.reason());
+            if (worst.outcome() == DnsOutcome.NOT_FOUND && index + 1 < candidates.size()) {
+                return dnsHostQuery(display, queryName, candidates, index + 1, pref, port, dnssec, useNative);
+            }
             if (worst.outcome() == DnsOutcome.NOT_FOUND && useNative) {
                 return nativeQuery(display, queryName, pref, port, List.of(f));
             }

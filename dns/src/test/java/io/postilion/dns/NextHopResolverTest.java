@@ -491,4 +491,16 @@ class NextHopResolverTest {
         TargetList t = resolve(smtp().build(), "[v6only.example.test]");
         assertEquals("4.7.0", t.failure().orElseThrow().status());
     }
+
+    @Test
+    void searchListAppliesToHostLookupsOnly_LOOKUP17() {
+        dns.a("mail.corp.example.test", "192.0.2.77").mx("corp.example.test", 10, "mx.corp.example.test");
+        LookupSettings s = smtp().resolverOptions(SearchList.parse("res_defnames", List.of("corp.example.test"), 1)).build();
+        TargetList t = resolve(s, "[mail]");
+        assertEquals(List.of("192.0.2.77"), addrs(t));
+        assertEquals("mail", t.targets().get(0).hostname());
+        resolve(s, "mail");
+        assertEquals(1, dns.queryCount("mail", Type.MX), "MX queries are never expanded");
+        assertEquals(0, dns.queryCount("mail.corp.example.test", Type.MX));
+    }
 }
