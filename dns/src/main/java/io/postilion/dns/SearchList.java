@@ -2,7 +2,6 @@ package io.postilion.dns;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * {@code smtp_dns_resolver_options} (LOOKUP-17): optional search-list expansion, as the C resolver's
@@ -68,6 +67,6 @@ public record SearchList(boolean defnames, boolean dnsrch, List<String> domains,
     }
 
     public boolean enabled() {
-        return !Objects.equals(this, NONE) && (defnames || dnsrch);
+        return (defnames || dnsrch) && !domains.isEmpty();
     }
 }
