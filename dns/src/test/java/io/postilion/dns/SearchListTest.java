@@ -1,0 +1,38 @@
+package io.postilion.dns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SearchListTest {
+
+    private static final List<String> DOMAINS = List.of("a.test", "b.test");
+
+    @Test
+    void offByDefault_LOOKUP17() {
+        assertEquals(List.of("mail"), SearchList.NONE.candidates("mail"));
+        assertEquals(List.of("mail"), SearchList.parse("", DOMAINS, 1).candidates("mail"));
+    }
+
+    @Test
+    void defnamesAppendsTheDefaultDomainToSingleLabels_LOOKUP17() {
+        SearchList s = SearchList.parse("res_defnames", DOMAINS, 1);
+        assertEquals(List.of("mail.a.test", "mail"), s.candidates("mail"));
+        assertEquals(List.of("mail.x.test"), s.candidates("mail.x.test"));
+    }
+
+    @Test
+    void dnsrchWalksTheSearchList_LOOKUP17() {
+        SearchList s = SearchList.parse("res_dnsrch", DOMAINS, 1);
+        assertEquals(List.of("mail.a.test", "mail.b.test", "mail"), s.candidates("mail"));
+        assertEquals(List.of("mail.x", "mail.x.a.test", "mail.x.b.test"), s.candidates("mail.x"));
+        assertEquals(List.of("mail.x."), s.candidates("mail.x."));
+    }
+
+    @Test
+    void unknownOptionIsAConfigurationError_LOOKUP17() {
+        assertThrows(IllegalArgumentException.class, () -> SearchList.parse("RES_DNSRCH", DOMAINS, 1));
+    }
+}

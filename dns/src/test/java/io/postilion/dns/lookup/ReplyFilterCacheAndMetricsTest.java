@@ -1,0 +1,130 @@
+package io.postilion.dns.lookup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.postilion.dns.testserver.TestDnsServer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.Type;
+import reactor.core.scheduler.Schedulers;
+
+class ReplyFilterCacheAndMetricsTest {
+
+    private TestDnsServer server;
+    private AsyncDnsResolver base;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = TestDnsServer.start();
+        base = AsyncDnsResolver.create(DnsResolverConfig.parse(server.dnsServers(), Duration.ofSeconds(1), 1),
+                AsyncDnsResolverTest.PARALLEL);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private static DnsAnswer run(reactor.core.publisher.Mono<DnsAnswer> m) {
+        return m.subscribeOn(Schedulers.parallel()).block(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void filterSeesPostfixRenderingAndDropsIgnored_LOOKUP18() {
+        server.mx("example.test", 10, "mx1.example.test").mx("example.test", 20, "mx2.example.test")
+                .aaaa("v6.example.test", "2001:db8::1");
+        List<String> seen = new ArrayList<>();
+        AsyncDnsResolver r = base.withReplyFilter(rr -> {
+            seen.add(rr);
+            return rr.endsWith("20 mx2.example.test.") ? Optional.of("ignore") : Optional.empty();
+        });
+        DnsAnswer a = run(r.mx("example.test", false));
+        assertEquals(1, a.records().size());
+        assertTrue(seen.contains("example.test. 300 IN MX 10 mx1.example.test."), seen.toString());
+        run(r.aaaa("v6.example.test", false));
+        assertTrue(seen.contains("v6.example.test. 300 IN AAAA 2001:db8::1"), seen.toString());
+    }
+
+    @Test
+    void filterDroppingEverythingIsPolicyFailure_LOOKUP18() {
+        server.aaaa("v6.example.test", "2001:db8::1");
+        AsyncDnsResolver r = base.withReplyFilter(rr -> rr.contains(" AAAA ") ? Optional.of("IGNORE") : Optional.empty());
+        DnsAnswer a = run(r.aaaa("v6.example.test", false));
+        assertEquals(DnsOutcome.POLICY, a.outcome());
+    }
+
+    @Test
+    void unknownFilterActionOrTableErrorIsTemporary_LOOKUP18() {
+        server.a("h.example.test", "192.0.2.1");
+        assertEquals(DnsOutcome.TEMPORARY, run(base.withReplyFilter(rr -> Optional.of("REJECT")).a("h.example.test", false))
+                .outcome());
+        assertEquals(DnsOutcome.TEMPORARY, run(base.withReplyFilter(rr -> {
+            throw new IllegalStateException("table unavailable");
+        }).a("h.example.test", false)).outcome());
+    }
+
+    @Test
+    void successfulAnswersAreCachedForTheirTtl() {
+        server.a("h.example.test", "192.0.2.1").servfail("bad.example.test", Type.A);
+        MutableClock clock = new MutableClock();
+        AsyncDnsResolver r = base.withCache(100, Duration.ofHours(1), clock);
+        run(r.a("h.example.test", false));
+        run(r.a("h.example.test", false));
+        assertEquals(1, server.queryCount("h.example.test", Type.A));
+        clock.now = clock.now.plusSeconds(301);
+        run(r.a("h.example.test", false));
+        assertEquals(2, server.queryCount("h.example.test", Type.A));
+        run(r.a("bad.example.test", false));
+        run(r.a("bad.example.test", false));
+        assertEquals(2, server.queryCount("bad.example.test", Type.A), "failures are not cached");
+    }
+
+    @Test
+    void lookupsAreCounted() {
+        server.a("h.example.test", "192.0.2.1");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        AsyncDnsResolver r = base.withMeterRegistry(registry);
+        run(r.a("h.example.test", false));
+        run(r.a("nx.example.test", false));
+        assertEquals(1.0, registry.counter("postilion_dns_lookups_total", "type", "A", "outcome", "ok", "cached", "false").count());
+        assertEquals(1.0, registry.counter("postilion_dns_lookups_total", "type", "A", "outcome", "not_found", "cached", "false")
+                .count());
+    }
+
+    @Test
+    void ipv6TextIsCompressed() {
+        assertEquals("2001:db8::1", RecordText.compress(io.postilion.dns.destination.HostNames.parseNumeric("2001:db8:0:0:0:0:0:1").get()));
+        assertEquals("2001:0:0:1::1", RecordText.compress(io.postilion.dns.destination.HostNames.parseNumeric("2001:0:0:1:0:0:0:1").get()));
+        assertEquals("::1", RecordText.compress(io.postilion.dns.destination.HostNames.parseNumeric("::1").get()));
+        assertEquals("1::", RecordText.compress(io.postilion.dns.destination.HostNames.parseNumeric("1::").get()));
+    }
+
+    static final class MutableClock extends Clock {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}
