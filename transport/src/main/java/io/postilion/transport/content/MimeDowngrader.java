@@ -19,7 +19,8 @@ import java.util.Locale;
  * are then encoded by {@link QuotedPrintableEncoder}. Everything else passes through byte for byte,
  * even when it holds 8-bit bytes, so a non-MIME 8-bit message goes out unchanged. Base64 is never
  * produced. The structure is followed through multipart boundaries (of every enclosing multipart,
- * innermost first) and {@code message/rfc822} bodies; entering more than {@code mime_nesting_limit}
+ * innermost first; a delimiter line is the delimiter followed by nothing but blanks, or by
+ * {@code --} for the closing one) and {@code message/rfc822} bodies; entering more than {@code mime_nesting_limit}
  * levels fails with {@link ContentException} 5.6.0. Other structural oddities are tolerated.
  *
  * <p><b>Input.</b> CRLF-normalised content (it runs before the {@link WireContentEncoder}); a bare
@@ -287,11 +288,25 @@ public final class MimeDowngrader {
     private Frame matchBoundary(int length) {
         for (Frame f : frames) {
             byte[] d = f.delimiter;
-            if (length >= d.length && java.util.Arrays.equals(line, 0, d.length, d, 0, d.length)) {
+            if (length >= d.length && java.util.Arrays.equals(line, 0, d.length, d, 0, d.length)
+                    && boundaryEnds(d.length, length)) {
                 return f;
             }
         }
         return null;
+    }
+
+    // After the delimiter only "--" (a close) or blanks may follow, so "--b10" is not "--b1".
+    private boolean boundaryEnds(int from, int length) {
+        if (length >= from + 2 && line[from] == '-' && line[from + 1] == '-') {
+            return true;
+        }
+        for (int i = from; i < length; i++) {
+            if (line[i] != ' ' && line[i] != '\t') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void boundary(Frame frame, int length) {
@@ -393,7 +408,8 @@ public final class MimeDowngrader {
         } else if (field == FieldKind.TRANSFER_ENCODING) {
             transferEncoding = firstToken(valueOf(fieldText));
             if (!isEightBit(transferEncoding) && withheldLength > 0) {
-                writeRaw(withheld, withheldLength, withheld[withheldLength - 1] == LF);
+                writeRaw(withheld, withheldLength, false);
+                outAtLineStart = withheld[withheldLength - 1] == LF;
             }
             withheldLength = 0;
         }
