@@ -13,8 +13,9 @@ import io.netty.util.ByteProcessor;
  * <ul>
  *   <li>CR, LF and CRLF each become one CRLF (CLARIFICATIONS 2 overrides DATA-1's "a lone CR is
  *       sent unchanged": a bare CR or LF must never let {@code \n.\n} end DATA early). A CR at the
- *       end of one buffer followed by an LF at the start of the next is still one CRLF: the only
- *       state carried between buffers for this is "the last byte was CR".</li>
+ *       end of one buffer followed by an LF at the start of the next is still one CRLF: the CR
+ *       goes out at once and the only state carried to the next buffer is "an LF is owed"; the
+ *       next buffer's first byte (or {@link #finish()}) settles it.</li>
  *   <li>Lines longer than the line length limit are broken as DATA-3 says: exactly {@code limit}
  *       bytes, CRLF, a space (which counts as a byte of the new line), and the rest. A break is
  *       made only when another byte of the same line actually arrives, so a line of exactly
@@ -31,9 +32,12 @@ import io.netty.util.ByteProcessor;
  *
  * <p><b>Buffer ownership.</b> {@link #encode} reads every readable byte of its argument (advancing
  * its reader index) but never releases it: the caller keeps ownership of what it passes in. Every
- * buffer returned is new, allocated from the allocator given to the constructor (or
- * {@link Unpooled#EMPTY_BUFFER} when there is nothing to send), and belongs to the caller, who must
- * release it. The encoder itself holds no buffers, so abandoning it midway leaks nothing.
+ * buffer returned belongs to the caller, who must release it. When a buffer needs no rewriting at
+ * all (the usual case for CRLF-normalised spool content, CLARIFICATIONS 26) the result is a
+ * retained slice of the input, so nothing is copied; then the input's bytes must not change while
+ * the result is in use. Otherwise the result is new, allocated from the allocator given to the
+ * constructor, and unchanged stretches are bulk-copied into it. The encoder holds no buffers
+ * between calls, so abandoning it midway leaks nothing.
  *
  * <p>Not thread-safe: one encoder serves one message, fed in order.
  */
@@ -43,6 +47,7 @@ public final class WireContentEncoder {
     public static final int DEFAULT_LINE_LENGTH_LIMIT = 998;
 
     private static final byte CR = '\r';
+    private static final byte LF = '\n';
     private static final byte DOT = '.';
     private static final short CRLF = 0x0d0a;
     private static final int CRLF_SP = 0x0d0a20;
@@ -54,8 +59,12 @@ public final class WireContentEncoder {
 
     // Bytes of the current output line, not counting a stuffed dot; 0 means "at a line start".
     private int column;
-    // The last input byte was a CR, whose CRLF is already written: an LF right after it is swallowed.
-    private boolean swallowLf;
+    // The last input byte was a CR, already sent; its LF is owed unless the next byte is that LF.
+    private boolean owedLf;
+    // While encode() runs: the output, once something had to be inserted, and where the input
+    // bytes not yet copied to it start.
+    private ByteBuf out;
+    private int run;
     private boolean brokeLine;
     private boolean finished;
 
@@ -83,25 +92,36 @@ public final class WireContentEncoder {
      * Encodes the next piece of the message.
      *
      * @param in raw message bytes; all readable bytes are consumed, the buffer is not released
-     * @return the wire bytes for them, owned by the caller (possibly empty)
+     * @return the wire bytes for them, owned by the caller (possibly empty); when nothing in
+     *     {@code in} needed rewriting this is a retained slice of it, made without copying
      */
     public ByteBuf encode(ByteBuf in) {
         if (finished) {
             throw new IllegalStateException("encoder already finished");
         }
-        int len = in.readableBytes();
-        if (len == 0) {
+        int start = in.readerIndex();
+        int end = in.writerIndex();
+        if (start == end) {
             return Unpooled.EMPTY_BUFFER;
         }
-        // Room for a few line ends and stuffed dots; the buffer grows if the input is dense in them.
-        ByteBuf out = alloc.buffer(len + (len >>> 5) + 8);
+        out = null;
+        run = start;
         try {
-            encodeInto(in, out);
+            encodeRange(in, start, end);
+            in.readerIndex(end);
+            if (out == null) {
+                return in.retainedSlice(start, end - start);
+            }
+            out.writeBytes(in, run, end - run);
+            return out;
         } catch (RuntimeException | Error e) {
-            out.release();
+            if (out != null) {
+                out.release();
+            }
             throw e;
+        } finally {
+            out = null;
         }
-        return out;
     }
 
     /**
@@ -115,6 +135,10 @@ public final class WireContentEncoder {
             throw new IllegalStateException("encoder already finished");
         }
         finished = true;
+        if (owedLf) {
+            owedLf = false;
+            return alloc.buffer(1).writeByte(LF);
+        }
         if (column == 0) {
             return Unpooled.EMPTY_BUFFER;
         }
@@ -135,53 +159,75 @@ public final class WireContentEncoder {
         return alloc.buffer(3).writeMedium(DOT_CRLF);
     }
 
-    private void encodeInto(ByteBuf in, ByteBuf out) {
-        int pos = in.readerIndex();
-        int end = in.writerIndex();
+    // Output equals input except where bytes are inserted (a stuffed dot, a line break, the missing
+    // half of a line end). Bytes since the last insertion, in[run, position), are copied only when
+    // the next insertion comes; if none comes the input is passed on as it is.
+    private void encodeRange(ByteBuf in, int start, int end) {
+        int pos = start;
+        if (owedLf) {
+            owedLf = false;
+            if (in.getByte(pos) == LF) {
+                pos++; // the LF completing the CR sent last time: passes through
+            } else {
+                insertAt(in, pos).writeByte(LF);
+            }
+        }
         while (pos < end) {
             int eol = in.forEachByte(pos, end - pos, ByteProcessor.FIND_CRLF);
             int textEnd = eol < 0 ? end : eol;
             if (textEnd > pos) {
-                writeText(in, pos, textEnd - pos, out);
+                writeText(in, pos, textEnd - pos);
             }
             if (eol < 0) {
                 break;
             }
+            column = 0;
             if (in.getByte(eol) == CR) {
-                out.writeShort(CRLF);
-                column = 0;
-                swallowLf = true;
-            } else if (swallowLf) {
-                swallowLf = false;
+                if (eol + 1 == end) {
+                    owedLf = true; // decided by the next buffer's first byte, or by finish()
+                    pos = end;
+                } else if (in.getByte(eol + 1) == LF) {
+                    pos = eol + 2;
+                } else {
+                    insertAt(in, eol + 1).writeByte(LF);
+                    pos = eol + 1;
+                }
             } else {
-                out.writeShort(CRLF);
-                column = 0;
+                insertAt(in, eol).writeByte(CR);
+                pos = eol + 1;
             }
-            pos = eol + 1;
         }
-        in.readerIndex(end);
     }
 
-    // Writes bytes that contain no CR or LF, stuffing and breaking as the rules say.
-    private void writeText(ByteBuf in, int index, int length, ByteBuf out) {
-        swallowLf = false;
+    // Copies the unchanged bytes up to index into the output, allocating it on first use.
+    private ByteBuf insertAt(ByteBuf in, int index) {
+        if (out == null) {
+            int len = in.writerIndex() - in.readerIndex();
+            // Room for a few insertions; the buffer grows if the input is dense in them.
+            out = alloc.buffer(len + (len >>> 5) + 8);
+        }
+        out.writeBytes(in, run, index - run);
+        run = index;
+        return out;
+    }
+
+    // Handles bytes that contain no CR or LF, stuffing and breaking as the rules say.
+    private void writeText(ByteBuf in, int index, int length) {
         if (column == 0 && mode == ContentMode.DATA && in.getByte(index) == DOT) {
-            out.writeByte(DOT);
+            insertAt(in, index).writeByte(DOT);
         }
         if (limit == 0) {
-            out.writeBytes(in, index, length);
             // Only "at a line start or not" matters without a limit; avoid overflow on huge lines.
             column = (int) Math.min((long) column + length, Integer.MAX_VALUE);
             return;
         }
         while (length > 0) {
             if (column >= limit) {
-                out.writeMedium(CRLF_SP);
+                insertAt(in, index).writeMedium(CRLF_SP);
                 column = 1;
                 brokeLine = true;
             }
             int take = Math.min(length, limit - column);
-            out.writeBytes(in, index, take);
             index += take;
             length -= take;
             column += take;

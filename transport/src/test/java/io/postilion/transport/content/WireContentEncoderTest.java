@@ -166,17 +166,50 @@ class WireContentEncoderTest {
     }
 
     @Test
+    void inputNeedingNoRewritingIsPassedOnWithoutCopying_CLARIFICATION26() {
+        byte[] clean = ContentTestSupport.bytes("Subject: x\r\n\r\nbody\r\n");
+        ByteBuf in = io.netty.buffer.Unpooled.wrappedBuffer(clean);
+        WireContentEncoder enc = new WireContentEncoder(ALLOC, ContentMode.DATA);
+        ByteBuf out = enc.encode(in);
+        try {
+            assertTrue(out.hasArray());
+            assertTrue(out.array() == clean, "expected a slice of the input");
+            assertEquals(clean.length, out.readableBytes());
+        } finally {
+            out.release();
+            in.release();
+            enc.finish().release();
+        }
+    }
+
+    @Test
+    void crAtBufferEndIsCompletedByTheNextBufferOrByFinish_CLARIFICATION2() {
+        assertEquals("a\r\nb\r\n", data("a\rb", 2));
+        assertEquals("a\r\n..b\r\n", data("a\r.b", 2));
+        assertEquals("a\r\n", data("a\r", 2));
+        assertEquals("a\r\n\r\n", data("a\r\r", 2, 3));
+    }
+
+    @Test
     void encoderConsumesButDoesNotReleaseItsInput() {
         WireContentEncoder enc = new WireContentEncoder(ALLOC, ContentMode.DATA);
         ByteBuf in = ALLOC.buffer().writeBytes(ContentTestSupport.bytes("x\r\n"));
         ByteBuf out = enc.encode(in);
         try {
-            assertEquals(1, in.refCnt());
             assertFalse(in.isReadable());
-            assertEquals(1, out.refCnt());
-        } finally {
+            assertEquals("x\r\n", ContentTestSupport.latin1(ContentTestSupport.drain(out.retain())));
             in.release();
+            assertEquals(1, out.refCnt());
             out.release();
+            out = null;
+            in = null;
+        } finally {
+            if (in != null) {
+                in.release();
+            }
+            if (out != null) {
+                out.release();
+            }
             enc.finish().release();
         }
     }
