@@ -49,7 +49,7 @@ public final class WireContent {
      * The encoded content without any end-of-data line or framing; empty buffers are left out.
      * Installs no discard hook: the public methods above do.
      */
-    static Flux<ByteBuf> encoded(ContentSource source, ByteBufAllocator alloc, ContentMode mode,
+    public static Flux<ByteBuf> encoded(ContentSource source, ByteBufAllocator alloc, ContentMode mode,
             ContentOptions options) {
         return Flux.defer(() -> {
             Stages stages = new Stages(alloc, mode, options);

@@ -18,7 +18,6 @@ import java.util.Objects;
  * @param useChunking smtp_use_chunking (yes): BDAT when the server offers CHUNKING
  * @param skipQuitResponse smtp_skip_quit_response (yes; lmtp_skip_quit_response no)
  * @param timeouts the per-stage limits and the deadline mode
- * @param bdatChunkSize the largest BDAT chunk; content that fits in one is pipelined with MAIL
  * @param tlsLevel smtp_tls_security_level; Postfix's default is may (the configuration applies it),
  *     these settings start at none; none, may and encrypt are implemented
  * @param wrapperMode smtp_tls_wrappermode (no): TLS from the first byte (port 465), level encrypt
@@ -26,7 +25,7 @@ import java.util.Objects;
  */
 public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendEhlo, boolean neverSendEhlo,
         DiscardedKeywords discard, boolean useChunking, boolean skipQuitResponse, Timeouts timeouts,
-        int bdatChunkSize, TlsLevel tlsLevel, boolean wrapperMode, SslContext sslContext) {
+        TlsLevel tlsLevel, boolean wrapperMode, SslContext sslContext) {
 
     /** XFER-21: unanswered pipelined command bytes are kept within this window. */
     public static final int PIPELINING_WINDOW = 4096;
@@ -37,9 +36,6 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
         Objects.requireNonNull(timeouts, "timeouts");
         if (heloName.isBlank() || heloName.indexOf('\r') >= 0 || heloName.indexOf('\n') >= 0) {
             throw new IllegalArgumentException("bad helo name: '" + heloName + "'");
-        }
-        if (bdatChunkSize < 1) {
-            throw new IllegalArgumentException("BDAT chunk size must be positive: " + bdatChunkSize);
         }
         Objects.requireNonNull(tlsLevel, "tlsLevel");
         if (!tlsLevel.implemented()) {
@@ -57,33 +53,33 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
     /** Postfix's SMTP client defaults, greeting as {@code heloName}. */
     public static SessionSettings smtp(String heloName) {
         return new SessionSettings(false, heloName, true, false, DiscardedKeywords.NONE, true, true,
-                Timeouts.smtpDefaults(), 64 * 1024, TlsLevel.NONE, false, null);
+                Timeouts.smtpDefaults(), TlsLevel.NONE, false, null);
     }
 
     /** Postfix's LMTP client defaults, greeting as {@code lhloName}. */
     public static SessionSettings lmtp(String lhloName) {
         return new SessionSettings(true, lhloName, true, false, DiscardedKeywords.NONE, true, false,
-                Timeouts.lmtpDefaults(), 64 * 1024, TlsLevel.NONE, false, null);
+                Timeouts.lmtpDefaults(), TlsLevel.NONE, false, null);
     }
 
     public SessionSettings withTimeouts(Timeouts t) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse, t, bdatChunkSize, tlsLevel, wrapperMode, sslContext);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse, t, tlsLevel, wrapperMode, sslContext);
     }
 
     public SessionSettings withEhlo(boolean always, boolean never) {
-        return new SessionSettings(lmtp, heloName, always, never, discard, useChunking, skipQuitResponse, timeouts, bdatChunkSize, tlsLevel, wrapperMode, sslContext);
+        return new SessionSettings(lmtp, heloName, always, never, discard, useChunking, skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext);
     }
 
     public SessionSettings withDiscard(DiscardedKeywords d) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, d, useChunking, skipQuitResponse, timeouts, bdatChunkSize, tlsLevel, wrapperMode, sslContext);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, d, useChunking, skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext);
     }
 
     public SessionSettings withChunking(boolean on) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, on, skipQuitResponse, timeouts, bdatChunkSize, tlsLevel, wrapperMode, sslContext);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, on, skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext);
     }
 
     public SessionSettings withSkipQuitResponse(boolean skip) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skip, timeouts, bdatChunkSize, tlsLevel, wrapperMode, sslContext);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skip, timeouts, tlsLevel, wrapperMode, sslContext);
     }
 
     /**
@@ -93,10 +89,7 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
     public SessionSettings withTls(TlsLevel level, boolean wrapper) {
         SslContext ctx = level == TlsLevel.NONE ? null : ClientTlsContexts.unauthenticated(level);
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse,
-                timeouts, bdatChunkSize, level, wrapper, ctx);
+                timeouts, level, wrapper, ctx);
     }
 
-    public SessionSettings withBdatChunkSize(int size) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse, timeouts, size, tlsLevel, wrapperMode, sslContext);
-    }
 }

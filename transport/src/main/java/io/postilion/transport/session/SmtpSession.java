@@ -9,6 +9,9 @@ import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.postilion.tls.TlsLevel;
+import io.postilion.transport.content.ContentException;
+import io.postilion.transport.content.ContentMode;
+import io.postilion.transport.content.WireContent;
 import io.postilion.transport.protocol.Capabilities;
 import io.postilion.transport.protocol.EhloReplyParser;
 import io.postilion.transport.protocol.Greeting;
@@ -303,8 +306,8 @@ public final class SmtpSession {
 
         Mono<Void> run() {
             Mono<Void> prepare = Mono.empty();
-            if (bdat && pipelining && tx.contentSize() <= settings.bdatChunkSize()) {
-                prepare = gather(tx.content().apply(ContentMode.BDAT)).doOnNext(buf -> {
+            if (bdat && pipelining && tx.content().size() <= tx.options().bdatChunkSize()) {
+                prepare = gather(WireContent.encoded(tx.content(), channel.alloc(), ContentMode.BDAT, tx.options())).doOnNext(buf -> {
                     singleChunk = buf;
                     cmds.add(new Cmd(Stage.BDAT, "BDAT " + buf.readableBytes() + " LAST", -1));
                 }).then();
@@ -395,30 +398,38 @@ public final class SmtpSession {
             }
             if (accepted.isEmpty()) {
                 // XFER-27: the server said 354 although every recipient was refused: send only the dot.
-                return endOfData(Stage.DOT).then(Mono.defer(() -> reader.next(Stage.DOT, limit(Stage.DOT))))
+                return dotOnly().then(Mono.defer(() -> reader.next(Stage.DOT, limit(Stage.DOT))))
                         .doOnNext(r -> protocolError |= r.garbage()).then(Mono.defer(this::finish));
             }
-            return sendBody().then(Mono.defer(() -> endOfData(Stage.DOT))).then(Mono.defer(() -> readFinals(Stage.DOT)))
-                    .then(Mono.defer(this::finish));
+            return sendBody().then(Mono.defer(() -> readFinals(Stage.DOT))).then(Mono.defer(this::finish));
         }
 
-        /** Writes the content under the content-phase budget (TIME-4), then handles XFER-28. */
+        /**
+         * Writes the content and its "." line, with QUIT in the same flush when the session ends
+         * here (XFER-23/24), under the content-phase budget (TIME-4); then handles XFER-28.
+         */
         Mono<Void> sendBody() {
-            return watched(connection.outbound().send(tx.content().apply(ContentMode.DATA)).then())
-                    .onErrorResume(e -> !(e instanceof SessionException se) || se.failure().kind() == StageFailure.Kind.LOST, e ->
+            boolean quitNow = pipelining && !tx.keepOpen();
+            Flux<ByteBuf> wire = WireContent.data(tx.content(), channel.alloc(), tx.options());
+            if (quitNow) {
+                wire = wire.concatWith(Mono.fromCallable(() -> lines(List.of("QUIT"))));
+            }
+            return watched(connection.outbound().send(wire).then())
+                    .doOnSuccess(v -> quitSent |= quitNow)
+                    .onErrorResume(e -> e instanceof SessionException se && se.failure().kind() == StageFailure.Kind.LOST, e ->
                             // XFER-28: the server may have said why before it hung up; use that reply.
                             reader.next(Stage.DOT, limit(Stage.DOT))
                                     .doOnNext(finals::add)
-                                    .onErrorMap(x -> new SessionException(StageFailure.lost(Stage.BODY, endpoint.display())))
+                                    .onErrorMap(x -> e)
                                     .then(Mono.error(new BodyCutShort())))
-                    .onErrorResume(BodyCutShort.class, e -> Mono.empty());
+                    .onErrorResume(BodyCutShort.class, e -> Mono.empty())
+                    // DATA-13: a MIME error fails the message; the connection goes without a "." line.
+                    .onErrorMap(ContentException.class, ce -> new SessionException(
+                            new StageFailure(Stage.BODY, StageFailure.Kind.LOCAL, null, ce.status(), ce.text())));
         }
 
-        /** The "." line, with QUIT pipelined after it when the session ends here (XFER-23/24). */
-        Mono<Void> endOfData(Stage stage) {
-            if (!finals.isEmpty()) {
-                return Mono.empty(); // XFER-28 already has the reply
-            }
+        /** XFER-27: only the "." line (and QUIT when the session ends here). */
+        Mono<Void> dotOnly() {
             boolean quitNow = pipelining && !tx.keepOpen();
             writeLines(quitNow ? List.of(".", "QUIT") : List.of("."));
             quitSent |= quitNow;
@@ -439,9 +450,14 @@ public final class SmtpSession {
 
         /** BDAT chunks for content larger than one chunk, after the RCPT replies are in. */
         Mono<Void> sendChunks() {
-            BdatFramer framer = new BdatFramer(channel, settings.bdatChunkSize());
-            return watched(connection.outbound().send(framer.frame(Flux.from(tx.content().apply(ContentMode.BDAT)))).then())
-                    .then(Mono.defer(() -> Flux.range(0, framer.chunks() - 1)
+            int[] chunks = {0};
+            Flux<ByteBuf> wire = WireContent.bdatChunks(tx.content(), channel.alloc(), tx.options())
+                    .map(chunk -> {
+                        chunks[0]++;
+                        return chunk.toWire(channel.alloc());
+                    });
+            return watched(connection.outbound().send(wire).then())
+                    .then(Mono.defer(() -> Flux.range(0, chunks[0] - 1)
                             .concatMap(i -> reader.next(Stage.BDAT, limit(Stage.BDAT)))
                             .doOnNext(r -> {
                                 protocolError |= r.garbage();
@@ -543,6 +559,10 @@ public final class SmtpSession {
     }
 
     private void writeLines(List<String> lines) {
+        channel.writeAndFlush(lines(lines));
+    }
+
+    private ByteBuf lines(List<String> lines) {
         int size = 0;
         for (String l : lines) {
             size += l.length() * 3 + 2;
@@ -552,7 +572,7 @@ public final class SmtpSession {
             out.writeCharSequence(l, StandardCharsets.UTF_8);
             out.writeBytes(CRLF);
         }
-        channel.writeAndFlush(out);
+        return out;
     }
 
     private Duration limit(Stage stage) {
@@ -575,7 +595,8 @@ public final class SmtpSession {
             return write
                     .doOnSubscribe(s -> channel.eventLoop().execute(dog::start))
                     .onErrorMap(e -> dog.fired ? new SessionException(StageFailure.timeout(Stage.BODY, endpoint.display()))
-                            : e instanceof SessionException ? e : new SessionException(StageFailure.lost(Stage.BODY, endpoint.display())))
+                            : e instanceof SessionException || e instanceof ContentException ? e
+                            : new SessionException(StageFailure.lost(Stage.BODY, endpoint.display())))
                     .then(Mono.defer(() -> dog.fired
                             ? Mono.<Void>error(new SessionException(StageFailure.timeout(Stage.BODY, endpoint.display())))
                             : Mono.<Void>empty()))

@@ -6,7 +6,10 @@ import io.postilion.transport.testserver.FakeSmtpServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import reactor.core.publisher.Mono;
+import io.netty.buffer.ByteBufAllocator;
+import io.postilion.transport.content.ContentOptions;
+import io.postilion.transport.content.ContentSource;
+import reactor.core.publisher.Flux;
 
 /** Helpers shared by the session tests: a client aimed at a fake server, and simple content. */
 final class SessionFixture {
@@ -36,16 +39,31 @@ final class SessionFixture {
         return s.handshake().block(WAIT);
     }
 
-    /** Content already in wire form for DATA (stuffed, CRLF) and for BDAT (unstuffed). */
-    static Transaction txForms(String dataWire, String bdatWire, String... rcpts) {
-        return new Transaction("MAIL FROM:<sender@example.com>",
-                java.util.Arrays.stream(rcpts).map(r -> "RCPT TO:<" + r + ">").toList(),
-                mode -> Mono.fromSupplier(() -> buf(mode == ContentMode.DATA ? dataWire : bdatWire)),
-                bdatWire.getBytes(StandardCharsets.UTF_8).length, false);
+    /** A transaction from sender@example.com with raw content (the session encodes it). */
+    static Transaction tx(String content, String... rcpts) {
+        return tx(ContentOptions.defaults(), content, rcpts);
     }
 
-    static Transaction tx(String body, String... rcpts) {
-        return txForms(body, body, rcpts);
+    static Transaction tx(ContentOptions options, String content, String... rcpts) {
+        return new Transaction("MAIL FROM:<sender@example.com>",
+                java.util.Arrays.stream(rcpts).map(r -> "RCPT TO:<" + r + ">").toList(),
+                ContentSource.of(content.getBytes(StandardCharsets.UTF_8)), options, false);
+    }
+
+    /** Content of {@code lines} lines of {@code lineLength} bytes each, made as it is read. */
+    static ContentSource generated(int lines, int lineLength) {
+        return new ContentSource() {
+            @Override
+            public long size() {
+                return (long) lines * (lineLength + 2);
+            }
+
+            @Override
+            public Flux<ByteBuf> open(ByteBufAllocator alloc) {
+                byte[] line = ("x".repeat(lineLength) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                return Flux.range(0, lines).map(i -> alloc.buffer(line.length).writeBytes(line));
+            }
+        };
     }
 
     static ByteBuf buf(String s) {

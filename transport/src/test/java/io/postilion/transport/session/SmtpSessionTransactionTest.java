@@ -93,7 +93,7 @@ class SmtpSessionTransactionTest {
     @Test
     void contentDotAndQuitGoInOneBurstAfterThe354_XFER24() {
         server.delay(Stage.DOT, Duration.ofMillis(300));
-        run(smtp, tx("line one\r\n..stuffed\r\n", "a@x.test"));
+        run(smtp, tx("line one\r\n.stuffed\r\n", "a@x.test"));
         List<String> before = clientLinesBeforeFirstReplyTo("250 2.0.0 Ok: queued");
         assertEquals("QUIT", before.get(before.size() - 1), server.transcript().toString());
         assertArrayEquals("line one\r\n..stuffed\r\n.\r\n".getBytes(StandardCharsets.US_ASCII), server.contents().get(0));
@@ -196,7 +196,7 @@ class SmtpSessionTransactionTest {
     void garbageInAReplyMarksAProtocolErrorAndTheSessionIsNotReusable_XFER29() {
         server.reply(Stage.DOT, "hello there\r\n250 2.0.0 ok");
         Transaction t = tx("x\r\n", "a@x.test");
-        TransactionResult r = run(smtp, new Transaction(t.mailFrom(), t.rcptTo(), t.content(), t.contentSize(), true));
+        TransactionResult r = run(smtp, t.keepOpen(true));
         assertTrue(r.protocolError());
         assertFalse(r.reusable());
     }
@@ -206,7 +206,7 @@ class SmtpSessionTransactionTest {
         SmtpSession s = connect(server, smtp);
         handshake(s);
         Transaction t = tx("x\r\n", "a@x.test");
-        Transaction kept = new Transaction(t.mailFrom(), t.rcptTo(), t.content(), t.contentSize(), true);
+        Transaction kept = t.keepOpen(true);
         TransactionResult first = s.transaction(kept).block(SessionFixture.WAIT);
         assertTrue(first.reusable());
         assertFalse(server.commands().contains("QUIT"));
@@ -221,7 +221,7 @@ class SmtpSessionTransactionTest {
     void chunkingServerGetsOnePipelinedBdatLastWithoutStuffing_CLARIFICATIONS1() {
         server.capabilities("PIPELINING", "CHUNKING", "8BITMIME");
         server.delay(Stage.MAIL, Duration.ofMillis(200));
-        TransactionResult r = run(smtp, SessionFixture.txForms("..dot\r\n", ".dot\r\n", "a@x.test"));
+        TransactionResult r = run(smtp, tx(".dot\r\n", "a@x.test"));
         assertTrue(r.usedBdat());
         assertEquals(List.of(250), codes(r.finals()));
         assertArrayEquals(".dot\r\n".getBytes(StandardCharsets.US_ASCII), server.contents().get(0));
@@ -231,14 +231,14 @@ class SmtpSessionTransactionTest {
     @Test
     void largeContentGoesInSeveralChunksAfterTheRcptReplies_CLARIFICATIONS1() {
         server.capabilities("PIPELINING", "CHUNKING");
-        String body = "0123456789".repeat(100) + "\r\n";
-        TransactionResult r = run(smtp.withBdatChunkSize(256), SessionFixture.txForms(body, body, "a@x.test"));
+        String body = ("0123456789".repeat(10) + "\r\n").repeat(10);
+        TransactionResult r = run(smtp, tx(io.postilion.transport.content.ContentOptions.defaults().withBdatChunkSize(256), body, "a@x.test"));
         assertNull(r.failure());
         assertTrue(r.usedBdat());
         assertArrayEquals(body.getBytes(StandardCharsets.US_ASCII), server.contents().get(0));
         long chunks = server.commands().stream().filter(c -> c.startsWith("BDAT ")).count();
         assertEquals(4, chunks, server.commands().toString());
-        assertTrue(server.commands().contains("BDAT 234 LAST"), server.commands().toString());
+        assertTrue(server.commands().contains("BDAT 252 LAST"), server.commands().toString());
     }
 
     @Test
@@ -266,8 +266,7 @@ class SmtpSessionTransactionTest {
     void contentWritesThatStallTimeOutWhileSendingTheBody_TIME2_TIME6() {
         server.stallContent();
         Transaction big = new Transaction("MAIL FROM:<s@x.test>", List.of("RCPT TO:<a@x.test>"),
-                mode -> reactor.core.publisher.Flux.range(0, 1024).map(i -> SessionFixture.buf("x".repeat(64 * 1024 - 2) + "\r\n")),
-                64L * 1024 * 1024, false);
+                SessionFixture.generated(64 * 1024, 998), io.postilion.transport.content.ContentOptions.defaults(), false);
         SessionSettings s = smtp.withTimeouts(new Timeouts(Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofSeconds(3),
                 Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofMillis(800),
                 Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofSeconds(3), false, 500));
@@ -280,11 +279,35 @@ class SmtpSessionTransactionTest {
     void replyBeforeHangingUpDuringContentIsTheEndOfDataReply_XFER28() {
         server.rejectDuringContent("552 5.3.4 message too big");
         Transaction big = new Transaction("MAIL FROM:<s@x.test>", List.of("RCPT TO:<a@x.test>"),
-                mode -> reactor.core.publisher.Flux.range(0, 256).map(i -> SessionFixture.buf("y".repeat(16 * 1024 - 2) + "\r\n")),
-                4L * 1024 * 1024, false);
+                SessionFixture.generated(4 * 1024, 998), io.postilion.transport.content.ContentOptions.defaults(), false);
         TransactionResult r = run(smtp, big);
         assertEquals(List.of(552), codes(r.finals()), String.valueOf(r.failure()));
         assertEquals("5.3.4", r.finals().get(0).status());
+        assertFalse(r.reusable());
+    }
+
+    @Test
+    void longLinesAreBrokenAndBareLineEndsBecomeCrlfOnTheWire_DATA3_CLARIFICATIONS2() {
+        String raw = "a".repeat(999) + "\n.\nlast\rline";
+        run(smtp, tx(raw, "a@x.test"));
+        String wire = new String(server.contents().get(0), StandardCharsets.US_ASCII);
+        assertEquals("a".repeat(998) + "\r\n a\r\n..\r\nlast\r\nline\r\n.\r\n", wire);
+    }
+
+    @Test
+    void aMimeErrorFailsTheMessageAndNoDotIsSent_DATA13() {
+        StringBuilder nested = new StringBuilder("MIME-Version: 1.0\r\n");
+        for (int i = 0; i < 3; i++) {
+            nested.append("Content-Type: multipart/mixed; boundary=b").append(i).append("\r\n")
+                    .append("Content-Transfer-Encoding: 8bit\r\n\r\n--b").append(i).append("\r\n");
+        }
+        nested.append("Content-Type: text/plain\r\nContent-Transfer-Encoding: 8bit\r\n\r\nh\u00e9\r\n");
+        io.postilion.transport.content.ContentOptions opts = io.postilion.transport.content.ContentOptions.defaults()
+                .withDowngrade(true).withMimeNestingLimit(2);
+        TransactionResult r = run(smtp, tx(opts, nested.toString(), "a@x.test"));
+        assertEquals("5.6.0", r.failure().status(), String.valueOf(r.failure()));
+        assertEquals(StageFailure.Kind.LOCAL, r.failure().kind());
+        assertTrue(server.contents().isEmpty(), "no end-of-data may follow a MIME error");
         assertFalse(r.reusable());
     }
 }
