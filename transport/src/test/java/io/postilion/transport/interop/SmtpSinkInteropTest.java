@@ -131,6 +131,13 @@ class SmtpSinkInteropTest {
         @Override
         public void close() {
             Rig.script(Map.of(), "sink.sh", "stop", dir.toString());
+            try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.deleteIfExists(p);
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("removing " + dir, e);
+            }
         }
     }
 
