@@ -90,4 +90,22 @@ class PostfixSmtpdInteropTest {
         Path file = Rig.awaitDelivery(rcpt, token);
         Rig.assertStoredExactly(sent, file);
     }
+
+    @ParameterizedTest(name = "bdat={0}")
+    @ValueSource(booleans = {true, false})
+    void bareLineEndsAndLongLinesArriveNormalisedAndBroken_DATA3_CLARIFICATIONS2(boolean bdat) {
+        Rig.Opened o = Rig.open(settings(bdat), Rig.tcp("relay.example.test", Rig.POSTFIX_LMTP_PORT));
+        String token = Rig.token();
+        String rcpt = "pf-raw-" + (bdat ? "bdat" : "data") + "-" + token + "@example.test";
+        String crlf = Rig.message(token, FROM, rcpt);
+        // The same message with bare LF and bare CR line ends, and one 2000-byte line.
+        String longLine = "L".repeat(2000);
+        String raw = crlf.replace("\r\n", "\n").replaceFirst("\n\n", "\n\r") + longLine + "\n.\n";
+        // 998 bytes, then continuation lines of a space and 997 bytes: the space counts (DATA-3)
+        String expected = crlf + "L".repeat(998) + "\r\n " + "L".repeat(997) + "\r\n " + "L".repeat(5) + "\r\n.\r\n";
+        TransactionResult r = o.session().transaction(Rig.transaction(FROM, List.of(rcpt), raw, false)).block(Rig.WAIT);
+        assertNull(r.failure(), String.valueOf(r.failure()));
+        assertEquals(List.of(250), codes(r.finals()), r.toString());
+        Rig.assertStoredExactly(expected, Rig.awaitDelivery(rcpt, token));
+    }
 }

@@ -6,10 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.postilion.transport.reply.SmtpReply;
-import io.postilion.transport.session.ContentMode;
+import io.postilion.transport.content.ContentOptions;
+import io.postilion.transport.content.ContentSource;
 import io.postilion.transport.session.Endpoint;
 import io.postilion.transport.session.Handshake;
 import io.postilion.transport.session.SessionSettings;
@@ -36,7 +35,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import reactor.core.publisher.Mono;
 
 /**
  * The real peers the interop tests talk to, as started by {@code scripts/peers/up.sh}: where they
@@ -160,29 +158,10 @@ final class Rig {
                 + ".\r\n";
     }
 
-    /** RFC 5321 4.5.2: a line starting with "." gets one more. Input has CRLF line ends only. */
-    static String dotStuff(String crlfText) {
-        StringBuilder out = new StringBuilder(crlfText.length() + 16);
-        boolean lineStart = true;
-        for (int i = 0; i < crlfText.length(); i++) {
-            char c = crlfText.charAt(i);
-            if (lineStart && c == '.') {
-                out.append('.');
-            }
-            out.append(c);
-            lineStart = c == '\n';
-        }
-        return out.toString();
-    }
-
-    /** A transaction whose content is {@code message} in the wire form the session asks for. */
+    /** A transaction carrying {@code message} as raw content; the session encodes it for DATA or BDAT. */
     static Transaction transaction(String mailFrom, List<String> rcpts, String message, boolean keepOpen) {
-        String data = dotStuff(message);
-        byte[] dataBytes = data.getBytes(StandardCharsets.US_ASCII);
-        byte[] bdatBytes = message.getBytes(StandardCharsets.US_ASCII);
         return new Transaction("MAIL FROM:<" + mailFrom + ">", rcpts.stream().map(r -> "RCPT TO:<" + r + ">").toList(),
-                mode -> Mono.fromSupplier(() -> (ByteBuf) Unpooled.wrappedBuffer(mode == ContentMode.DATA ? dataBytes : bdatBytes)),
-                bdatBytes.length, keepOpen);
+                ContentSource.of(message.getBytes(StandardCharsets.US_ASCII)), ContentOptions.defaults(), keepOpen);
     }
 
     static List<Integer> codes(List<SmtpReply> replies) {
