@@ -89,7 +89,7 @@ public final class RegexpTable implements LookupTable {
                     open.push(current);
                     openLines.push(line.number());
                     current = body;
-                } else if (text.startsWith("/") || text.startsWith("!")) {
+                } else if (!Character.isLetterOrDigit(text.charAt(0))) {
                     int[] end = new int[1];
                     Condition c = condition(text, 0, end);
                     String result = text.substring(end[0]).strip();
