@@ -162,6 +162,15 @@ class DefaultsTest {
     }
 
     @Test
+    void smtpOnlyParametersReadThemselvesInTheLmtpView() {
+        Configuration lmtp = c.forLmtp();
+        assertEquals("smtp_always_send_ehlo", lmtp.effectiveName("smtp_always_send_ehlo"));
+        assertTrue(lmtp.bool("smtp_always_send_ehlo"));
+        assertFalse(lmtp.bool("lmtp_assume_final"));
+        assertEquals("lmtp_connect_timeout", lmtp.effectiveName("lmtp_connect_timeout"));
+    }
+
+    @Test
     void wrongTypeAccessIsAProgrammingError() {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> c.bool("smtp_connect_timeout"));

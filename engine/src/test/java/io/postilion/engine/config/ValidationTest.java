@@ -49,6 +49,14 @@ class ValidationTest {
     }
 
     @Test
+    void parseOverrideSplitsAtTheFirstEquals() {
+        assertEquals(java.util.Map.entry("smtp_helo_name", "a=b"), ConfigurationLoader.parseOverride("smtp_helo_name=a=b"));
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> ConfigurationLoader.parseOverride("no_such_thing=1"));
+        assertEquals("no_such_thing", e.parameter().orElseThrow());
+    }
+
+    @Test
     void dashOWithoutEqualsIsExit64() {
         assertEquals(64, loadFails("", "soft_bounce").exitStatus());
         assertEquals(64, loadFails("", "=yes").exitStatus());
