@@ -72,6 +72,20 @@ public final class ParameterRegistry {
         global("smtpd_sasl_password_maps", ParameterType.table(), "");
         global("smtpd_forbid_bare_newline", ParameterType.oneOf("no", "normalize", "yes", "reject"), "normalize");
         global("smtpd_forbid_bare_newline_exclusions", ParameterType.list(), "");
+        global("mail_name", ParameterType.string(), "Postilion");
+        global("smtpd_banner", ParameterType.string(), "$myhostname ESMTP $mail_name");
+        global("smtpd_timeout", ParameterType.time('s', 1), "300s");
+        global("smtpd_recipient_limit", ParameterType.integer(1, NO_MAX), "1000");
+        global("smtpd_client_connection_count_limit", ParameterType.integer(0, NO_MAX), "50");
+        global("smtpd_soft_error_limit", ParameterType.integer(0, NO_MAX), "10");
+        global("smtpd_hard_error_limit", ParameterType.integer(1, NO_MAX), "20");
+        global("smtpd_sasl_auth_enable", ParameterType.bool(), "no");
+        global("smtpd_tls_security_level", ParameterType.oneOf("", "none", "may", "encrypt"), "");
+        global("smtpd_tls_cert_file", ParameterType.string(), "");
+        global("smtpd_tls_key_file", ParameterType.string(), "$smtpd_tls_cert_file");
+        global("smtpd_tls_chain_files", ParameterType.list(), "");
+        global("relay_domains", ParameterType.list(), "");
+        global("queue_minfree", ParameterType.size(0), "0");
 
         // ---- Scheduler (qmgr(8), CLARIFICATIONS 10 and 16) -----------------------------------
         global("default_process_limit", ParameterType.integer(1, NO_MAX), "100");

@@ -18,6 +18,8 @@ import java.util.regex.PatternSyntaxException;
  *     delimiter character may stand for {@code /}); {@code $1}, {@code ${1}}, {@code $(1)} in the
  *     result are replaced by the matched groups, {@code $$} by a dollar sign;</li>
  * <li>{@code !/pattern/flags result}: matches when the pattern does not (no substitutions);</li>
+ * <li>{@code /pattern1/flags!/pattern2/flags result}: matches when pattern1 matches and pattern2
+ *     does not; substitutions come from pattern1;</li>
  * <li>{@code if /pattern/flags} ... {@code endif} (or {@code if !/pattern/}): the rules inside are
  *     tried only when the condition holds; blocks nest.</li>
  * </ul>
@@ -40,7 +42,8 @@ public final class RegexpTable implements LookupTable {
         }
     }
 
-    private record Rule(Condition condition, List<Object> result) implements Node {
+    /** {@code unless} is the second pattern of {@code /p1/!/p2/ result} (null when absent). */
+    private record Rule(Condition condition, Condition unless, List<Object> result) implements Node {
     }
 
     private record Block(Condition condition, List<Node> body) implements Node {
@@ -92,11 +95,18 @@ public final class RegexpTable implements LookupTable {
                 } else if (!Character.isLetterOrDigit(text.charAt(0))) {
                     int[] end = new int[1];
                     Condition c = condition(text, 0, end);
+                    Condition unless = null;
+                    if (end[0] < text.length() && text.charAt(end[0]) == '!') {
+                        if (c.negated()) {
+                            throw new IllegalArgumentException("'!/pattern/' cannot be followed by a second pattern");
+                        }
+                        unless = condition(text, end[0], end);
+                    }
                     String result = text.substring(end[0]).strip();
                     if (result.isEmpty()) {
                         throw new IllegalArgumentException("missing result after the pattern");
                     }
-                    current.add(new Rule(c, substitution(result, c)));
+                    current.add(new Rule(c, unless, substitution(result, c)));
                 } else {
                     throw new IllegalArgumentException("expected '/pattern/ result', 'if /pattern/' or 'endif'");
                 }
@@ -119,7 +129,7 @@ public final class RegexpTable implements LookupTable {
         for (Node node : nodes) {
             if (node instanceof Rule rule) {
                 Matcher m = rule.condition().matchOrNull(key);
-                if (m != null) {
+                if (m != null && (rule.unless() == null || rule.unless().matchOrNull(key) != null)) {
                     return Optional.of(substitute(rule.result(), rule.condition().negated() ? null : m));
                 }
             } else if (node instanceof Block block && block.condition().matchOrNull(key) != null) {
@@ -188,7 +198,7 @@ public final class RegexpTable implements LookupTable {
             throw new IllegalArgumentException("pattern has no closing '" + delimiter + "'");
         }
         int flags = Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
-        while (j < text.length() && !Character.isWhitespace(text.charAt(j))) {
+        while (j < text.length() && !Character.isWhitespace(text.charAt(j)) && text.charAt(j) != '!') {
             switch (text.charAt(j)) {
                 case 'i' -> flags ^= Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
                 case 'm' -> flags ^= Pattern.MULTILINE;

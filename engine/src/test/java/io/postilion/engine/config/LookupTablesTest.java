@@ -118,6 +118,13 @@ class LookupTablesTest {
     }
 
     @Test
+    void regexpMatchUnlessSecondPatternMatches() {
+        RegexpTable t = RegexpTable.parse("/^(.*)@example\\.com$/!/^postmaster@/  local $1\n", "regexp:test");
+        assertEquals(Optional.of("local bob"), t.find("bob@example.com"));
+        assertEquals(Optional.empty(), t.find("postmaster@example.com"));
+    }
+
+    @Test
     void regexpIfEndifBlocks() {
         RegexpTable t = RegexpTable.parse("if /@example\\.com$/\n"
                 + "/^admin@/  inner admin\n"
