@@ -63,8 +63,12 @@ public final class LookupTables {
                     return table;
                 }
                 case "regexp":
-                case "pcre":
-                    return RegexpTable.parse(read(parameter, spec, name), spec);
+                case "pcre": {
+                    List<String> findings = new ArrayList<>();
+                    RegexpTable table = RegexpTable.parse(read(parameter, spec, name), spec, findings);
+                    findings.forEach(warnings);
+                    return table;
+                }
                 case "hash":
                 case "btree":
                 case "lmdb":

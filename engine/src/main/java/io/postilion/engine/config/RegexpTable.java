@@ -26,7 +26,9 @@ import java.util.regex.PatternSyntaxException;
  * Flags toggle a default: {@code i} (matching ignores case by default, so {@code i} makes it
  * case-sensitive), {@code m} (multi-line), {@code x} (accepted; Java patterns are always
  * extended). Patterns are Java regular expressions, close to the POSIX extended ones Postfix uses.
- * Unlike Postfix, which warns and skips a bad line, any malformed line is an error at load.
+ * {@code if} and {@code endif} are recognised in any case. Unlike Postfix, which warns and skips
+ * a bad line, any malformed line is an error at load (an empty result is only a warning, as in
+ * Postfix).
  */
 public final class RegexpTable implements LookupTable {
 
@@ -65,6 +67,17 @@ public final class RegexpTable implements LookupTable {
      * @throws IllegalArgumentException naming the line when a line is malformed
      */
     public static RegexpTable parse(String content, String name) {
+        return parse(content, name, new ArrayList<>());
+    }
+
+    /**
+     * Parses a table file's content, reporting non-fatal findings (a rule with an empty result,
+     * which Postfix also accepts with a warning).
+     *
+     * @param warnings receives one message per finding
+     * @throws IllegalArgumentException naming the line when a line is malformed
+     */
+    public static RegexpTable parse(String content, String name, List<String> warnings) {
         List<Node> top = new ArrayList<>();
         Deque<List<Node>> open = new ArrayDeque<>();
         Deque<Integer> openLines = new ArrayDeque<>();
@@ -75,13 +88,16 @@ public final class RegexpTable implements LookupTable {
                 if (line.isOrphanContinuation()) {
                     throw new IllegalArgumentException("continuation line with nothing before it");
                 }
-                if (text.equals("endif")) {
+                if (isKeyword(text, "endif")) {
+                    if (!text.substring(5).isBlank()) {
+                        throw new IllegalArgumentException("text after 'endif'");
+                    }
                     if (open.isEmpty()) {
                         throw new IllegalArgumentException("endif without if");
                     }
                     current = open.pop();
                     openLines.pop();
-                } else if (text.startsWith("if") && text.length() > 2 && Character.isWhitespace(text.charAt(2))) {
+                } else if (isKeyword(text, "if")) {
                     int[] end = new int[1];
                     Condition c = condition(text, 2, end);
                     if (!text.substring(end[0]).isBlank()) {
@@ -104,7 +120,7 @@ public final class RegexpTable implements LookupTable {
                     }
                     String result = text.substring(end[0]).strip();
                     if (result.isEmpty()) {
-                        throw new IllegalArgumentException("missing result after the pattern");
+                        warnings.add(name + ", line " + line.number() + ": empty result after the pattern");
                     }
                     current.add(new Rule(c, unless, substitution(result, c)));
                 } else {
@@ -161,10 +177,11 @@ public final class RegexpTable implements LookupTable {
     private static Condition condition(String text, int from, int[] end) {
         int i = skipSpace(text, from);
         boolean negated = false;
-        if (i < text.length() && text.charAt(i) == '!') {
-            negated = true;
-            i = skipSpace(text, i + 1);
+        while (i < text.length() && text.charAt(i) == '!') {
+            negated = !negated;
+            i++;
         }
+        i = skipSpace(text, i);
         if (i >= text.length()) {
             throw new IllegalArgumentException("missing pattern");
         }
@@ -247,7 +264,15 @@ public final class RegexpTable implements LookupTable {
             if (j == start || (close != 0 && (j >= result.length() || result.charAt(j) != close))) {
                 throw new IllegalArgumentException("'$' in the result must be followed by a group number or '$'");
             }
-            int group = Integer.parseInt(result.substring(start, j));
+            int group;
+            try {
+                group = Integer.parseInt(result.substring(start, j));
+            } catch (NumberFormatException e) {
+                group = Integer.MAX_VALUE;
+            }
+            if (group < 1) {
+                throw new IllegalArgumentException("$" + group + " is out of range (groups count from 1)");
+            }
             if (condition.negated()) {
                 throw new IllegalArgumentException("$" + group + " cannot be used with a negated pattern");
             }
@@ -266,6 +291,12 @@ public final class RegexpTable implements LookupTable {
             parts.add(literal.toString());
         }
         return List.copyOf(parts);
+    }
+
+    /** Whether a line is the keyword (any case) followed by nothing or a non-alphanumeric character. */
+    private static boolean isKeyword(String text, String keyword) {
+        return text.regionMatches(true, 0, keyword, 0, keyword.length())
+                && (text.length() == keyword.length() || !Character.isLetterOrDigit(text.charAt(keyword.length())));
     }
 
     private static int skipSpace(String text, int i) {

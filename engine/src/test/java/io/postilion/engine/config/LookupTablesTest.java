@@ -141,12 +141,22 @@ class LookupTablesTest {
 
     @Test
     void regexpSyntaxErrorsNameTheLine() {
-        for (String bad : List.of("/a/ ok\n/b/\n", "/a/ ok\n/(b/ x\n", "/a/ ok\n/b/q x\n", "/a/ ok\n/b/ $1\n",
+        for (String bad : List.of("/a/ ok\n/b/ $0\n", "/a/ ok\n/(b/ x\n", "/a/ ok\n/b/q x\n", "/a/ ok\n/b/ $1\n",
                 "/a/ ok\n!/(b)/ $1\n", "/a/ ok\nplain text\n", "/a/ ok\nendif\n", "/a/ ok\nif /x/\n")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> RegexpTable.parse(bad, "regexp:test"), bad);
             assertTrue(e.getMessage().contains("line 2"), bad + " -> " + e.getMessage());
         }
+    }
+
+    @Test
+    void regexpKeywordsInAnyCaseAndEmptyResultIsAWarning() {
+        List<String> warnings = new ArrayList<>();
+        RegexpTable t = RegexpTable.parse("IF/^a/\n/b/\nEndIf\n", "regexp:test", warnings);
+        assertEquals(Optional.of(""), t.find("ab"));
+        assertEquals(Optional.empty(), t.find("b"));
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("line 2"), warnings.toString());
     }
 
     @Test
