@@ -129,7 +129,8 @@ final class ParameterExpander {
         String rest = inner.substring(n + 1);
         String whenSet = null;
         String whenEmpty = null;
-        if (rest.startsWith("{")) {
+        if (rest.strip().startsWith("{")) {
+            rest = rest.strip();
             int end = matching(rest, 0, '{', '}');
             if (end < 0) {
                 throw error(chain, "unmatched '{' in '${" + inner + "}'");
@@ -139,10 +140,11 @@ final class ParameterExpander {
             if (op == '?') {
                 whenSet = first;
                 if (!tail.isEmpty()) {
-                    if (!tail.startsWith(":{") || matching(tail, 1, '{', '}') != tail.length() - 1) {
+                    String second = tail.startsWith(":") ? tail.substring(1).strip() : "";
+                    if (!second.startsWith("{") || matching(second, 0, '{', '}') != second.length() - 1) {
                         throw error(chain, "expected ':{text}' after '{text}' in '${" + inner + "}'");
                     }
-                    whenEmpty = tail.substring(2, tail.length() - 1);
+                    whenEmpty = second.substring(1, second.length() - 1);
                 }
             } else {
                 if (!tail.isEmpty()) {

@@ -70,6 +70,13 @@ class ExpansionTest {
     }
 
     @Test
+    void bracedConditionalMayHaveWhitespaceAroundTheBraces() {
+        Configuration c = load("relayhost = x\nsmtp_helo_name = ${fallback_relay? {a} : {b}}\n");
+        assertEquals("b", c.string("smtp_helo_name"));
+        assertThrows(ConfigurationException.class, () -> load("smtp_helo_name = ${relayhost?{a} junk}\n"));
+    }
+
+    @Test
     void undefinedNameExpandsToNothingAndDoubleDollarIsADollar() {
         Configuration c = load("smtp_helo_name = a${no_such_name}b$$c\n");
         assertEquals("ab$c", c.string("smtp_helo_name"));
