@@ -123,7 +123,17 @@ public final class SmtpSession {
      * is sent if the connection is still healthy.
      */
     public Mono<Handshake> handshake() {
+        return handshake(false);
+    }
+
+    /**
+     * As {@link #handshake()}, for a delivery that needs SMTPUTF8 (DATA-20): a server that does
+     * not announce it fails with 5.6.7 right after its hello, and again after the EHLO over TLS
+     * (SESS-16); the agent treats that as soft unless the server is the final one (REPLY-13).
+     */
+    public Mono<Handshake> handshake(boolean requiresSmtputf8) {
         HandshakeState st = new HandshakeState();
+        st.requiresSmtputf8 = requiresSmtputf8;
         Duration limit = settings.timeouts().helo();
         return reader.next(Stage.GREETING, limit)
                 .flatMap(greeting -> {
@@ -155,6 +165,11 @@ public final class SmtpSession {
             if (reply.isPositive()) {
                 capabilities = stage == Stage.HELO ? Capabilities.none()
                         : EhloReplyParser.parse(reply, tlsActive, settings.discard());
+                if (st.requiresSmtputf8 && !capabilities.smtpUtf8()) {
+                    return failHandshake(st, new StageFailure(stage, StageFailure.Kind.LOCAL, null, "5.6.7",
+                            "message requires SMTPUTF8, but no server was found that supports SMTPUTF8. The last attempted server was "
+                                    + endpoint.display()));
+                }
                 return tlsActive ? ready(st) : startTls(st);
             }
             if (stage == Stage.EHLO && reply.code() != 421) {
@@ -256,6 +271,7 @@ public final class SmtpSession {
         Greeting analysis;
         Stage helloStage = Stage.GREETING;
         SmtpReply hello;
+        boolean requiresSmtputf8;
     }
 
     // ---------------------------------------------------------------- transaction (XFER-20..30)
@@ -411,10 +427,19 @@ public final class SmtpSession {
         Mono<Void> sendBody() {
             boolean quitNow = pipelining && !tx.keepOpen();
             Flux<ByteBuf> wire = WireContent.data(tx.content(), channel.alloc(), tx.options());
-            if (quitNow) {
-                wire = wire.concatWith(Mono.fromCallable(() -> lines(List.of("QUIT"))));
+            Mono<Void> sent;
+            if (tx.dotDelay().isZero()) {
+                if (quitNow) {
+                    wire = wire.concatWith(Mono.fromCallable(() -> lines(List.of("QUIT"))));
+                }
+                sent = watched(connection.outbound().send(wire).then());
+            } else {
+                // SESS-18 delay_dotcrlf: everything but the "." line, a pause, then "." (and QUIT).
+                sent = watched(connection.outbound().send(wire.skipLast(1)).then())
+                        .then(Mono.delay(tx.dotDelay()))
+                        .then(Mono.fromRunnable(() -> writeLines(quitNow ? List.of(".", "QUIT") : List.of("."))));
             }
-            return watched(connection.outbound().send(wire).then())
+            return sent
                     .doOnSuccess(v -> quitSent |= quitNow)
                     .onErrorResume(e -> e instanceof SessionException se && se.failure().kind() == StageFailure.Kind.LOST, e ->
                             // XFER-28: the server may have said why before it hung up; use that reply.

@@ -2,6 +2,7 @@ package io.postilion.transport.session;
 
 import io.postilion.transport.content.ContentOptions;
 import io.postilion.transport.content.ContentSource;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
@@ -16,14 +17,21 @@ import java.util.Objects;
  * @param content the raw message; it may be opened again for another server
  * @param options how to encode it for this server
  * @param keepOpen true when the session is to be kept for reuse: no QUIT after the transaction
+ * @param dotDelay the pause before the "." line, for a PIX firewall's delay_dotcrlf workaround
+ *     (SESS-18); zero for none
  */
 public record Transaction(String mailFrom, List<String> rcptTo, ContentSource content, ContentOptions options,
-        boolean keepOpen) {
+        boolean keepOpen, Duration dotDelay) {
+
+    public Transaction(String mailFrom, List<String> rcptTo, ContentSource content, ContentOptions options, boolean keepOpen) {
+        this(mailFrom, rcptTo, content, options, keepOpen, Duration.ZERO);
+    }
 
     public Transaction {
         Objects.requireNonNull(mailFrom, "mailFrom");
         Objects.requireNonNull(content, "content");
         Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(dotDelay, "dotDelay");
         rcptTo = List.copyOf(rcptTo);
         if (rcptTo.isEmpty()) {
             throw new IllegalArgumentException("a transaction needs at least one recipient");
@@ -33,7 +41,11 @@ public record Transaction(String mailFrom, List<String> rcptTo, ContentSource co
     }
 
     public Transaction keepOpen(boolean keep) {
-        return new Transaction(mailFrom, rcptTo, content, options, keep);
+        return new Transaction(mailFrom, rcptTo, content, options, keep, dotDelay);
+    }
+
+    public Transaction dotDelay(Duration delay) {
+        return new Transaction(mailFrom, rcptTo, content, options, keepOpen, delay);
     }
 
     // A command line must be one line: CR, LF or NUL would let an address smuggle commands.

@@ -186,4 +186,21 @@ class SmtpSessionHandshakeTest {
         }
         assertTrue(server.commands().contains(command), server.transcript().toString());
     }
+
+    @Test
+    void serverWithoutSmtputf8FailsADeliveryThatNeedsIt_SESS16() {
+        Handshake h = connect(server, smtp).handshake(true).block(SessionFixture.WAIT);
+        assertFalse(h.ok());
+        assertEquals("5.6.7", h.failure().status());
+        assertEquals("message requires SMTPUTF8, but no server was found that supports SMTPUTF8. "
+                + "The last attempted server was fake.test[127.0.0.1]", h.failure().text());
+    }
+
+    @Test
+    void serverWithSmtputf8TakesADeliveryThatNeedsIt_SESS16() {
+        server.capabilities("PIPELINING", "SMTPUTF8");
+        Handshake h = connect(server, smtp).handshake(true).block(SessionFixture.WAIT);
+        assertTrue(h.ok());
+        assertTrue(h.capabilities().eightBitMime(), "SESS-17: SMTPUTF8 implies 8BITMIME");
+    }
 }
