@@ -52,18 +52,25 @@ public final class SmtpClient {
                         "4.4.1", "connect to " + endpoint.displayWithPort() + ": " + reason(e)))));
     }
 
-    private static String reason(Throwable e) {
+    /** The system error alone, as Postfix prints it: "Connection refused", not Netty's decorations. */
+    static String reason(Throwable e) {
         Throwable t = e;
-        while (t.getCause() != null && !(t instanceof ConnectException)) {
+        while (t.getCause() != null && !(t instanceof java.io.IOException)) {
             t = t.getCause();
         }
         String m = t.getMessage();
-        if (m == null) {
+        if (m == null || m.isBlank()) {
             return t.getClass().getSimpleName();
         }
-        // Netty prefixes the address ("Connection refused: /127.0.0.1:25"); the caller names it already.
-        int colon = m.indexOf(": /");
-        return colon > 0 ? m.substring(0, colon) : m;
+        int native_ = m.indexOf("): "); // epoll: "finishConnect(..) failed with error(-111): Connection refused: ..."
+        if (m.contains("failed with error(") && native_ > 0) {
+            m = m.substring(native_ + 3);
+        }
+        int address = m.indexOf(": "); // the address that follows; the caller names it already
+        if (address > 0) {
+            m = m.substring(0, address);
+        }
+        return m;
     }
 
     /** A connect attempt's result: a session, or why there is none. */

@@ -84,6 +84,11 @@ public final class FakeSmtpServer implements AutoCloseable {
         return start(new InetSocketAddress("127.0.0.1", 0));
     }
 
+    /** A server on a chosen loopback address and port (several MX hosts on one port, 127.0.0.2, .3, ...). */
+    public static FakeSmtpServer start(String host, int port) {
+        return start(new InetSocketAddress(host, port));
+    }
+
     /** A server on a UNIX-domain socket at {@code path} (Netty's native epoll transport). */
     public static FakeSmtpServer startUnix(java.nio.file.Path path) {
         return start(new io.netty.channel.unix.DomainSocketAddress(path.toFile()));

@@ -1,0 +1,108 @@
+package io.postilion.engine.agent;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The recipients of one attempt and where each stands (Postfix's smtp_rcpt.c): undecided, or
+ * decided with a result. A KEEP decision leaves the recipient undecided, for the next server.
+ * Also remembers the last error, for recipients still undecided when the servers run out
+ * (LOOKUP-22), and what REPLY-12 needs to decide on throttling.
+ */
+final class Attempt {
+
+    final DeliveryRequest request;
+    private final RecipientResult[] results;
+    private String lastStatus;
+    private String lastReason;
+    private boolean siteTrouble;
+    private boolean completedTransaction;
+    Instant mailFromAt;
+    /** The relay= of the last server tried, "none" before any. */
+    String lastRelay = "none";
+    /** XFER-1 ended the attempt: no other server or destination is tried. */
+    boolean stopped;
+    /** LOOKUP-22: whether the destination tried last was a fallback relay. */
+    boolean lastItemWasFallback;
+
+    Attempt(DeliveryRequest request) {
+        this.request = request;
+        this.results = new RecipientResult[request.recipients().size()];
+    }
+
+    /** Indexes of recipients not yet decided, in request order. */
+    List<Integer> undecided() {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < results.length; i++) {
+            if (results[i] == null) {
+                out.add(i);
+            }
+        }
+        return out;
+    }
+
+    boolean done() {
+        for (RecipientResult r : results) {
+            if (r == null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Applies a decision to recipient {@code i}; a KEEP only records the error. */
+    void apply(int i, Decision d, String reason, String relay, int connUse) {
+        if (d.keep()) {
+            error(d.dsn(), reason);
+            return;
+        }
+        if (d.outcome() != Outcome.SENT) {
+            error(d.dsn(), reason);
+        }
+        results[i] = new RecipientResult(request.recipients().get(i), d.outcome(), d.dsn(), reason, relay,
+                d.outcome().dsnAction(), connUse);
+    }
+
+    void sent(int i, String dsn, String reply, String relay, String action, int connUse) {
+        results[i] = new RecipientResult(request.recipients().get(i), Outcome.SENT, dsn, reply, relay, action, connUse);
+    }
+
+    void error(String status, String reason) {
+        lastStatus = status;
+        lastReason = reason;
+    }
+
+    void siteTrouble() {
+        siteTrouble = true;
+    }
+
+    void completedTransaction() {
+        completedTransaction = true;
+    }
+
+    String lastStatus() {
+        return lastStatus;
+    }
+
+    String lastReason() {
+        return lastReason;
+    }
+
+    /** REPLY-12: trouble at the site, something left queued, and no transaction went through. */
+    boolean throttle() {
+        if (!siteTrouble || completedTransaction) {
+            return false;
+        }
+        for (RecipientResult r : results) {
+            if (r != null && r.outcome().staysQueued()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    List<RecipientResult> results() {
+        return List.of(results);
+    }
+}

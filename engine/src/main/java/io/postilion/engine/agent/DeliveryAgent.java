@@ -1,0 +1,270 @@
+package io.postilion.engine.agent;
+
+import io.postilion.dns.NextHopResolver;
+import io.postilion.dns.Target;
+import io.postilion.dns.TargetList;
+import io.postilion.dns.destination.Destination;
+import io.postilion.dns.destination.DestinationList;
+import io.postilion.dns.destination.DestinationParser;
+import io.postilion.dns.destination.UnixDestination;
+import io.postilion.transport.protocol.AddressCheck;
+import io.postilion.transport.protocol.AddressRole;
+import io.postilion.transport.protocol.EnvelopeAddress;
+import io.postilion.transport.protocol.EnvelopeOptions;
+import io.postilion.transport.protocol.MailFromCommand;
+import io.postilion.transport.protocol.MimeDowngrade;
+import io.postilion.transport.protocol.RcptToCommand;
+import io.postilion.transport.protocol.RecipientEnvelope;
+import io.postilion.transport.protocol.SenderEnvelope;
+import io.postilion.transport.protocol.Smtputf8;
+import io.postilion.transport.session.Endpoint;
+import io.postilion.transport.session.Handshake;
+import io.postilion.transport.session.SmtpClient;
+import io.postilion.transport.session.SmtpSession;
+import io.postilion.transport.session.Stage;
+import io.postilion.transport.session.StageFailure;
+import io.postilion.transport.session.Transaction;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+/**
+ * Postfix's smtp(8)/lmtp(8) as a whole: one delivery request in, one result per recipient out.
+ * It walks the destinations (the next-hop, then smtp_fallback_relay), each destination's servers
+ * in order, and runs at most one transaction per server, carrying the recipients kept by one
+ * server on to the next (SESS-1..3, LOOKUP-20..22).
+ *
+ * <p>Every failure ends as a recipient result with a DSN status: nothing escapes as an exception.
+ */
+public final class DeliveryAgent {
+
+    private static final Logger log = LoggerFactory.getLogger(DeliveryAgent.class);
+
+    private final AgentSettings settings;
+    private final SmtpClient client;
+    private final NextHopResolver resolver;
+    private final DestinationParser parser;
+    private final Clock clock;
+
+    public DeliveryAgent(AgentSettings settings, NextHopResolver resolver, DestinationParser parser, Clock clock) {
+        this.settings = settings;
+        this.client = SmtpClient.create(settings.session());
+        this.resolver = resolver;
+        this.parser = parser;
+        this.clock = clock;
+    }
+
+    public Mono<DeliveryReport> deliver(DeliveryRequest request) {
+        return Mono.defer(() -> {
+            Instant start = clock.instant();
+            Attempt a = new Attempt(request);
+            if (!checkAddresses(a)) {
+                return Mono.just(report(a, start));
+            }
+            DestinationList list = parser.parse(request.nexthop(), settings.fallbackRelay());
+            if (!list.isValid()) {
+                var bad = list.error().orElseThrow();
+                for (int i : a.undecided()) {
+                    a.apply(i, Decision.drop(Outcome.DEFERRED, bad.status()), bad.reason(), "none", 0);
+                }
+                return Mono.just(report(a, start));
+            }
+            return destinations(a, list, 0)
+                    .then(Mono.fromSupplier(() -> {
+                        endOfList(a, list);
+                        return report(a, start);
+                    }));
+        });
+    }
+
+    /** CLARIFICATIONS 3: CR, LF or NUL in an address never reaches the wire. */
+    private boolean checkAddresses(Attempt a) {
+        if (EnvelopeAddress.check(a.request.sender(), AddressRole.SENDER) instanceof AddressCheck.Refused bad) {
+            for (int i : a.undecided()) {
+                a.apply(i, Decision.drop(Outcome.BOUNCED, bad.status()), bad.reason(), "none", 0);
+            }
+            return false;
+        }
+        List<Recipient> rcpts = a.request.recipients();
+        for (int i = 0; i < rcpts.size(); i++) {
+            if (EnvelopeAddress.check(rcpts.get(i).address(), AddressRole.RECIPIENT) instanceof AddressCheck.Refused bad) {
+                a.apply(i, Decision.drop(Outcome.BOUNCED, bad.status()), bad.reason(), "none", 0);
+            }
+        }
+        return !a.done();
+    }
+
+    // ------------------------------------------------------------ destinations (LOOKUP-20/21)
+
+    private Mono<Void> destinations(Attempt a, DestinationList list, int index) {
+        if (a.done() || a.stopped || index >= list.destinations().size()) {
+            return Mono.empty();
+        }
+        Destination d = list.destinations().get(index);
+        a.lastItemWasFallback = d.fallbackRelay();
+        if (d instanceof UnixDestination u) {
+            Endpoint ep = Endpoint.unix(settings.myHostname(), u.path());
+            return servers(a, List.of(ep), true, 0, 0); // SESS-6: a socket is always final
+        }
+        return resolver.resolve(list, index).flatMap(targets -> {
+            targets.warnings().forEach(w -> log.warn("{}: {}", a.request.queueId(), w));
+            if (!targets.ok()) {
+                var f = targets.failure().orElseThrow();
+                a.error(f.status(), f.reason());
+                a.lastRelay = "none";
+                return targets.finalNexthop() ? Mono.empty() : destinations(a, list, index + 1);
+            }
+            return servers(a, endpoints(targets), targets.finalNexthop(), 0, 0)
+                    .then(Mono.defer(() -> targets.finalNexthop() ? Mono.empty() : destinations(a, list, index + 1)));
+        });
+    }
+
+    private static List<Endpoint> endpoints(TargetList targets) {
+        List<Endpoint> out = new ArrayList<>(targets.targets().size());
+        for (Target t : targets.targets()) {
+            out.add(Endpoint.inet(t.hostname(), t.socketAddress()));
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------ servers (SESS-1..3)
+
+    private Mono<Void> servers(Attempt a, List<Endpoint> endpoints, boolean finalDestination, int index, int sessions) {
+        if (a.done() || a.stopped || index >= endpoints.size()) {
+            return Mono.empty();
+        }
+        Endpoint ep = endpoints.get(index);
+        boolean lastAddress = index == endpoints.size() - 1;
+        return client.connect(ep).flatMap(c -> {
+            a.lastRelay = ep.displayWithPort();
+            if (!c.ok()) {
+                StageFailure f = c.failure();
+                log.info("{}: {}", a.request.queueId(), f.text());
+                a.error(f.status(), f.text());
+                a.siteTrouble();
+                return servers(a, endpoints, finalDestination, index + 1, sessions);
+            }
+            ServerContext server = new ServerContext(ep.display(), ep.displayWithPort(), finalDestination && lastAddress,
+                    settings.softBounce(), settings.session().lmtp(), "relayed", 1);
+            return session(a, c.session(), server, finalDestination, sessions).flatMap(next -> next < 0
+                    ? Mono.<Void>empty() : servers(a, endpoints, finalDestination, index + 1, next));
+        });
+    }
+
+    /** One session: handshake, at most one transaction. Returns the session count, or -1 to stop. */
+    private Mono<Integer> session(Attempt a, SmtpSession s, ServerContext server, boolean finalDestination, int sessions) {
+        boolean utf8 = Smtputf8.required(a.request.smtputf8Requested(), a.request.sender(), a.request.headersUtf8(),
+                a.undecided().stream().map(i -> a.request.recipients().get(i).address()).toList());
+        return s.handshake(utf8).flatMap(h -> {
+            if (!h.ok()) {
+                handshakeFailure(a, h, server);
+                return Mono.just(sessions);
+            }
+            int count = sessions + 1;
+            boolean lastSession = settings.mxSessionLimit() > 0 && count >= settings.mxSessionLimit();
+            ServerContext at = server.asFinal(server.finalServer() || finalDestination && lastSession);
+            if (sizeExceeded(a, s, h, at)) {
+                return s.quit().thenReturn(-1);
+            }
+            return transaction(a, s, h, at).thenReturn(lastSession ? -1 : count);
+        });
+    }
+
+    private void handshakeFailure(Attempt a, Handshake h, ServerContext server) {
+        StageFailure f = h.failure();
+        String status = f.status();
+        if (f.stage() == Stage.GREETING && f.kind() == StageFailure.Kind.REPLY && status.startsWith("5")
+                && settings.skip5xxGreeting()) {
+            status = "4" + status.substring(1); // SESS-7
+        }
+        boolean softUnlessFinal = status.equals("5.6.7");
+        if (!server.finalServer()) {
+            log.info("{}: {}", a.request.queueId(), f.text());
+        }
+        TransactionOutcomes.siteFailure(a, a.undecided(), status, f.text(), softUnlessFinal, server);
+    }
+
+    /** XFER-1: a message larger than the server's SIZE limit bounces here, and no other server is tried. */
+    private boolean sizeExceeded(Attempt a, SmtpSession s, Handshake h, ServerContext server) {
+        long limit = h.capabilities().sizeLimit();
+        long size = a.request.content().size();
+        if (limit <= 0 || size <= limit) {
+            return false;
+        }
+        String reason = "message size " + size + " exceeds size limit " + limit + " of server " + s.endpoint().display();
+        for (int i : a.undecided()) {
+            a.apply(i, server.decide("5.3.4", false), reason, server.relay(), server.connUse());
+        }
+        a.stopped = true;
+        return true;
+    }
+
+    private Mono<Void> transaction(Attempt a, SmtpSession s, Handshake h, ServerContext server) {
+        DeliveryRequest req = a.request;
+        List<Integer> indexes = a.undecided();
+        var caps = h.capabilities();
+        boolean utf8 = Smtputf8.required(req.smtputf8Requested(), req.sender(), req.headersUtf8(),
+                indexes.stream().map(i -> req.recipients().get(i).address()).toList());
+        boolean downgrade = MimeDowngrade.needed(caps, req.bodyType(), settings.disableMimeOutputConversion(), utf8);
+        EnvelopeOptions opts = EnvelopeOptions.DEFAULT.withQuoteRfc821(settings.quoteRfc821Envelope())
+                .withMimeDowngrade(downgrade).withSmtpUtf8Flagged(req.smtputf8Requested());
+        SenderEnvelope sender = new SenderEnvelope(new EnvelopeAddress(req.sender()), req.content().size(),
+                req.bodyType(), req.envId(), req.ret(), req.smtputf8Requested(), false);
+        List<String> rcpts = new ArrayList<>(indexes.size());
+        for (int i : indexes) {
+            Recipient r = req.recipients().get(i);
+            rcpts.add(RcptToCommand.of(RecipientEnvelope.of(r.address()).withOriginalAddress(r.originalAddress())
+                    .withDsnOrcpt(r.orcpt()).withNotify(r.notifyOn()), caps, opts).line());
+        }
+        a.mailFromAt = clock.instant();
+        Transaction tx = new Transaction(MailFromCommand.of(sender, caps, opts).line(), rcpts, req.content(),
+                settings.content().withDowngrade(downgrade), false);
+        return s.transaction(tx).doOnNext(result -> {
+            if (TransactionOutcomes.apply(a, indexes, result, server)) {
+                a.completedTransaction();
+            }
+        }).then();
+    }
+
+    // ------------------------------------------------------------ the end (LOOKUP-22)
+
+    private void endOfList(Attempt a, DestinationList list) {
+        List<Integer> left = a.undecided();
+        if (left.isEmpty()) {
+            return;
+        }
+        String status = a.lastStatus();
+        String reason = a.lastReason();
+        if (status == null) {
+            status = "4.3.0";
+            reason = "server unavailable or unable to receive mail";
+        } else if (status.startsWith("5") && a.lastItemWasFallback) {
+            log.warn("{}: the fallback relay failed permanently; check smtp_fallback_relay", a.request.queueId());
+            status = "4.3.5";
+        }
+        a.siteTrouble();
+        for (int i : left) {
+            a.apply(i, Trouble.decide(status, false, true, settings.softBounce()), reason, a.lastRelay, 0);
+        }
+    }
+
+    private DeliveryReport report(Attempt a, Instant start) {
+        Instant end = clock.instant();
+        Instant mail = a.mailFromAt;
+        DeliveryRequest r = a.request;
+        DeliveryReport.Timings t = new DeliveryReport.Timings(
+                Duration.between(r.arrival(), end),
+                Duration.between(r.arrival(), r.active()),
+                Duration.between(r.active(), start),
+                Duration.between(start, mail == null ? end : mail),
+                mail == null ? Duration.ZERO : Duration.between(mail, end));
+        DeliveryReport report = new DeliveryReport(r.queueId(), a.results(), a.throttle(), t);
+        DeliveryLog.write(report);
+        return report;
+    }
+}

@@ -1,0 +1,47 @@
+package io.postilion.engine.agent;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the per-recipient delivery line in Postfix's format (LOG-2, LOG-3), so that existing
+ * log tools keep working:
+ * {@code QUEUEID: to=<rcpt>, orig_to=<orig>, relay=host[ip]:port, conn_use=N, delay=D,
+ * delays=a/b/c/d, dsn=x.y.z, status=sent (reason)}.
+ */
+public final class DeliveryLog {
+
+    private static final Logger log = LoggerFactory.getLogger("postilion.delivery");
+
+    private DeliveryLog() {
+    }
+
+    public static String line(String queueId, RecipientResult r, DeliveryReport.Timings t) {
+        StringBuilder sb = new StringBuilder(160);
+        sb.append(queueId).append(": to=<").append(r.recipient().address()).append('>');
+        String orig = r.recipient().originalAddress();
+        if (!orig.isEmpty() && !orig.equalsIgnoreCase(r.recipient().address())) {
+            sb.append(", orig_to=<").append(orig).append('>');
+        }
+        sb.append(", relay=").append(r.relay());
+        if (r.connUse() > 1) {
+            sb.append(", conn_use=").append(r.connUse());
+        }
+        sb.append(", delay=").append(DelayFormat.format(t.total()))
+                .append(", delays=").append(DelayFormat.format(t.queued()))
+                .append('/').append(DelayFormat.format(t.handedOver()))
+                .append('/').append(DelayFormat.format(t.setup()))
+                .append('/').append(DelayFormat.format(t.transmission()))
+                .append(", dsn=").append(r.dsn())
+                .append(", status=").append(r.outcome().logWord())
+                .append(" (").append(r.reason()).append(')');
+        return sb.toString();
+    }
+
+    /** Logs every recipient of a report: sent at INFO, the rest at INFO too, as Postfix does. */
+    public static void write(DeliveryReport report) {
+        for (RecipientResult r : report.results()) {
+            log.info("{}", line(report.queueId(), r, report.timings()));
+        }
+    }
+}

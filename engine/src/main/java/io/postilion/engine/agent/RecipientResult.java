@@ -1,0 +1,27 @@
+package io.postilion.engine.agent;
+
+import java.util.Objects;
+
+/**
+ * How one recipient ended the attempt, with everything the log line and a DSN need (LOG-1).
+ *
+ * @param recipient the recipient
+ * @param outcome sent, deferred, bounced or SOFTBOUNCE
+ * @param dsn the DSN status x.y.z
+ * @param reason the diagnostic in Postfix's words (the server's reply for a success)
+ * @param relay HOST[ADDR]:PORT of the session that decided it, or "none"
+ * @param action the DSN action: relayed, delivered, delayed or failed
+ * @param connUse how many times the connection had been used, 1 for a fresh one
+ */
+public record RecipientResult(Recipient recipient, Outcome outcome, String dsn, String reason, String relay,
+        String action, int connUse) {
+
+    public RecipientResult {
+        Objects.requireNonNull(recipient, "recipient");
+        Objects.requireNonNull(outcome, "outcome");
+        Objects.requireNonNull(dsn, "dsn");
+        Objects.requireNonNull(reason, "reason");
+        Objects.requireNonNull(relay, "relay");
+        Objects.requireNonNull(action, "action");
+    }
+}

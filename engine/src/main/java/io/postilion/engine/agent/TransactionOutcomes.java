@@ -1,0 +1,116 @@
+package io.postilion.engine.agent;
+
+import io.postilion.transport.reply.SmtpReply;
+import io.postilion.transport.session.Stage;
+import io.postilion.transport.session.StageFailure;
+import io.postilion.transport.session.TransactionResult;
+import java.util.List;
+
+/**
+ * Turns the replies of one transaction into decisions for its recipients (XFER-25, XFER-31,
+ * XFER-32, REPLY-9..11, REPLY-15): RCPT replies decide single recipients, the MAIL, DATA and SMTP
+ * end-of-data replies decide every recipient still open, LMTP's end-of-data replies one each, and
+ * a broken connection fails whoever is left at the site level.
+ */
+final class TransactionOutcomes {
+
+    private TransactionOutcomes() {
+    }
+
+    /**
+     * @param indexes the request indexes of the transaction's recipients, in RCPT order
+     * @return whether the transaction completed normally (for REPLY-12)
+     */
+    static boolean apply(Attempt attempt, List<Integer> indexes, TransactionResult r, ServerContext server) {
+        if (r.mail() != null && !r.mail().isPositive()) {
+            messageFailure(attempt, indexes, r.mail(), Stage.MAIL, server);
+            return r.failure() == null;
+        }
+        for (int k = 0; k < indexes.size(); k++) {
+            SmtpReply reply = k < r.rcpt().size() ? r.rcpt().get(k) : null;
+            if (reply != null && !reply.isPositive()) {
+                Trouble.Failure f = Trouble.fromReply(reply, said(server, reply, Stage.RCPT));
+                attempt.apply(indexes.get(k), server.decide(f.status(), false), f.reason(), server.relay(), server.connUse());
+            }
+        }
+        List<Integer> accepted = r.accepted().stream().map(indexes::get).toList();
+        if (!r.usedBdat() && r.data() != null && !r.data().isIntermediate() && !accepted.isEmpty()) {
+            messageFailure(attempt, accepted, r.data(), Stage.DATA, server);
+        } else if (r.usedBdat() && r.data() != null && !accepted.isEmpty()) {
+            messageFailure(attempt, accepted, r.data(), Stage.BDAT, server);
+        } else if (!accepted.isEmpty() && !r.finals().isEmpty()) {
+            finals(attempt, accepted, r, server);
+        }
+        if (r.failure() != null) {
+            StageFailure f = r.failure();
+            if (f.kind() == StageFailure.Kind.LOCAL) {
+                // DATA-13: a content error fails the message, not the site.
+                for (int i : accepted) {
+                    if (attempt.undecided().contains(i)) {
+                        attempt.apply(i, server.decide(f.status(), false), f.text(), server.relay(), server.connUse());
+                    }
+                }
+            } else {
+                siteFailure(attempt, indexes, f.status(), f.text(), server);
+            }
+            return false;
+        }
+        return true;
+    }
+
+    private static void finals(Attempt attempt, List<Integer> accepted, TransactionResult r, ServerContext server) {
+        Stage stage = r.usedBdat() ? Stage.BDAT : Stage.DOT;
+        if (!server.lmtp()) {
+            SmtpReply dot = r.finals().get(0);
+            if (dot.isPositive()) {
+                for (int i : accepted) {
+                    attempt.sent(i, dot.status(), dot.text(), server.relay(), server.successAction(), server.connUse());
+                }
+            } else {
+                messageFailure(attempt, accepted, dot, stage, server);
+            }
+            return;
+        }
+        for (int k = 0; k < accepted.size() && k < r.finals().size(); k++) {
+            SmtpReply reply = r.finals().get(k);
+            int i = accepted.get(k);
+            if (reply.isPositive()) {
+                attempt.sent(i, reply.status(), reply.text(), server.relay(), server.successAction(), server.connUse());
+            } else {
+                Trouble.Failure f = Trouble.fromReply(reply, said(server, reply, stage));
+                attempt.apply(i, server.decide(f.status(), false), f.reason(), server.relay(), server.connUse());
+            }
+        }
+    }
+
+    /** REPLY-10: every recipient of {@code indexes} still open gets the reply's verdict. */
+    static void messageFailure(Attempt attempt, List<Integer> indexes, SmtpReply reply, Stage stage, ServerContext server) {
+        Trouble.Failure f = Trouble.fromReply(reply, said(server, reply, stage));
+        List<Integer> open = attempt.undecided();
+        for (int i : indexes) {
+            if (open.contains(i)) {
+                attempt.apply(i, server.decide(f.status(), false), f.reason(), server.relay(), server.connUse());
+            }
+        }
+    }
+
+    /** REPLY-9: the same for a failure of the site (greeting, hello, TLS, timeouts, lost connections). */
+    static void siteFailure(Attempt attempt, List<Integer> indexes, String status, String reason, ServerContext server) {
+        siteFailure(attempt, indexes, status, reason, false, server);
+    }
+
+    static void siteFailure(Attempt attempt, List<Integer> indexes, String status, String reason, boolean softUnlessFinal,
+            ServerContext server) {
+        attempt.siteTrouble();
+        List<Integer> open = attempt.undecided();
+        for (int i : indexes) {
+            if (open.contains(i)) {
+                attempt.apply(i, server.decide(status, softUnlessFinal), reason, server.relay(), server.connUse());
+            }
+        }
+    }
+
+    private static String said(ServerContext server, SmtpReply reply, Stage stage) {
+        return "host " + server.display() + " said: " + reply.text() + " (in reply to " + stage.command() + " command)";
+    }
+}

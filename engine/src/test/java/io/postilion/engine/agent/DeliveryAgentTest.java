@@ -1,0 +1,277 @@
+package io.postilion.engine.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.postilion.dns.LookupSettings;
+import io.postilion.dns.NextHopResolver;
+import io.postilion.dns.SelfAddresses;
+import io.postilion.dns.destination.DeliveryProtocol;
+import io.postilion.dns.destination.DestinationParser;
+import io.postilion.dns.lookup.AsyncDnsResolver;
+import io.postilion.dns.lookup.DnsResolverConfig;
+import io.postilion.dns.testserver.TestDnsServer;
+import io.postilion.transport.content.ContentSource;
+import io.postilion.transport.protocol.BodyType;
+import io.postilion.transport.protocol.Ret;
+import io.postilion.transport.session.SessionSettings;
+import io.postilion.transport.session.Timeouts;
+import io.postilion.transport.testserver.FakeSmtpServer;
+import io.postilion.transport.testserver.FakeSmtpServer.Stage;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The delivery agent against scripted servers on 127.0.0.2-.4 (one port for all, as MX hosts on
+ * port P) and the in-JVM DNS server: Postfix's server walk and outcome rules end to end.
+ */
+class DeliveryAgentTest {
+
+    private TestDnsServer dns;
+    private final List<FakeSmtpServer> servers = new ArrayList<>();
+    private int port;
+
+    @BeforeEach
+    void startDns() throws Exception {
+        dns = TestDnsServer.start();
+    }
+
+    @AfterEach
+    void stopAll() {
+        servers.forEach(FakeSmtpServer::close);
+        dns.close();
+    }
+
+    /** MX hosts mx1..mxN of example.test at 127.0.0.(1+i), preferences 10, 20, 30, ... */
+    private List<FakeSmtpServer> mxHosts(int n) {
+        for (int i = 1; i <= n; i++) {
+            String ip = "127.0.0." + (i + 1);
+            FakeSmtpServer s = FakeSmtpServer.start(ip, port);
+            if (port == 0) {
+                port = s.port();
+            }
+            servers.add(s);
+            dns.mx("example.test", 10 * i, "mx" + i + ".example.test").a("mx" + i + ".example.test", ip);
+        }
+        return servers;
+    }
+
+    private DeliveryAgent agent(AgentSettings settings) {
+        LookupSettings lookup = LookupSettings.defaults(DeliveryProtocol.SMTP)
+                .self(SelfAddresses.of("127.0.0.254", ""))
+                .inetProtocols(true, false)
+                .build();
+        AsyncDnsResolver resolver = AsyncDnsResolver.create(DnsResolverConfig.parse(dns.dnsServers(), Duration.ofSeconds(2), 2));
+        return new DeliveryAgent(settings, new NextHopResolver(resolver, lookup), DestinationParser.smtp(), Clock.systemUTC());
+    }
+
+    private static AgentSettings settings() {
+        return AgentSettings.defaults(SessionSettings.smtp("client.test").withTimeouts(Timeouts.all(Duration.ofSeconds(3))),
+                "client.test");
+    }
+
+    private DeliveryReport deliver(AgentSettings settings, String... rcpts) {
+        String content = "Subject: hi\r\n\r\nbody\r\n";
+        Instant now = Instant.now();
+        DeliveryRequest req = new DeliveryRequest("4ABC123", "sender@origin.test",
+                Arrays.stream(rcpts).map(Recipient::of).toList(),
+                ContentSource.of(content.getBytes(StandardCharsets.UTF_8)), BodyType.SEVEN_BIT, false, false,
+                "example.test:" + port, "", Ret.NONE, now, now);
+        return agent(settings).deliver(req).block(Duration.ofSeconds(30));
+    }
+
+    private static List<Outcome> outcomes(DeliveryReport r) {
+        return r.results().stream().map(RecipientResult::outcome).toList();
+    }
+
+    @Test
+    void deliveryToTheBestMxIsSentWithTheServersStatus_REPLY15() {
+        mxHosts(2);
+        DeliveryReport r = deliver(settings(), "a@example.test", "b@example.test");
+        assertEquals(List.of(Outcome.SENT, Outcome.SENT), outcomes(r));
+        RecipientResult first = r.results().get(0);
+        assertEquals("2.0.0", first.dsn());
+        assertEquals("mx1.example.test[127.0.0.2]:" + port, first.relay());
+        assertEquals("relayed", first.action());
+        assertEquals(1, servers.get(0).contents().size());
+        assertEquals(0, servers.get(1).sessions());
+        String line = DeliveryLog.line("4ABC123", first, r.timings());
+        assertTrue(line.matches("4ABC123: to=<a@example\\.test>, relay=mx1\\.example\\.test\\[127\\.0\\.0\\.2\\]:\\d+, "
+                + "delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+, dsn=2\\.0\\.0, status=sent \\(250 2\\.0\\.0 Ok: queued as FAKE1\\)"), line);
+        assertFalse(r.throttle());
+    }
+
+    @Test
+    void greeting421AtTheFirstMxMovesToTheNext_SESS7() {
+        mxHosts(2);
+        servers.get(0).reply(Stage.GREETING, "421 4.3.2 busy");
+        DeliveryReport r = deliver(settings(), "a@example.test");
+        assertEquals(List.of(Outcome.SENT), outcomes(r));
+        assertEquals("mx2.example.test[127.0.0.3]:" + port, r.results().get(0).relay());
+    }
+
+    @Test
+    void recipientsRefusedSoftlyAtANonFinalMxGoToTheNextInANewTransaction_XFER32() {
+        mxHosts(2);
+        servers.get(0).reply(Stage.RCPT, (line, s) -> line.contains("bad@") ? "550 5.1.1 no such user"
+                : line.contains("later@") ? "450 4.2.0 try later" : "250 2.1.5 Ok");
+        DeliveryReport r = deliver(settings(), "good@example.test", "bad@example.test", "later@example.test");
+        assertEquals(List.of(Outcome.SENT, Outcome.BOUNCED, Outcome.SENT), outcomes(r));
+        assertEquals("5.1.1", r.results().get(1).dsn());
+        assertEquals("host mx1.example.test[127.0.0.2] said: 550 5.1.1 no such user (in reply to RCPT TO command)",
+                r.results().get(1).reason());
+        assertEquals(List.of("RCPT TO:<later@example.test>"),
+                servers.get(1).commands().stream().filter(c -> c.startsWith("RCPT")).toList());
+    }
+
+    @Test
+    void aSoftRecipientFailureAtTheFinalServerDefers_SESS3() {
+        mxHosts(1);
+        servers.get(0).reply(Stage.RCPT, (line, s) -> line.contains("later@") ? "450 4.2.0 try later" : "250 2.1.5 Ok");
+        DeliveryReport r = deliver(settings(), "good@example.test", "later@example.test");
+        assertEquals(List.of(Outcome.SENT, Outcome.DEFERRED), outcomes(r));
+        assertEquals("4.2.0", r.results().get(1).dsn());
+        assertFalse(r.throttle(), "a recipient failure never throttles");
+    }
+
+    @Test
+    void greeting421AtTheOnlyMxDefersAndThrottles_REPLY12() {
+        mxHosts(1);
+        servers.get(0).reply(Stage.GREETING, "421 4.3.2 busy");
+        DeliveryReport r = deliver(settings(), "a@example.test");
+        assertEquals(List.of(Outcome.DEFERRED), outcomes(r));
+        assertEquals("host mx1.example.test[127.0.0.2] refused to talk to me: 421 4.3.2 busy", r.results().get(0).reason());
+        assertTrue(r.throttle());
+    }
+
+    @Test
+    void mail451AtTheOnlyMxDefersWithoutThrottling_REPLY12() {
+        mxHosts(1);
+        servers.get(0).reply(Stage.MAIL, "451 4.3.0 later");
+        DeliveryReport r = deliver(settings(), "a@example.test");
+        assertEquals(List.of(Outcome.DEFERRED), outcomes(r));
+        assertFalse(r.throttle());
+    }
+
+    @Test
+    void greeting554IsSkippedAsSoftByDefaultAndBouncesWhenNotSkipped_SESS7() {
+        mxHosts(1);
+        servers.get(0).reply(Stage.GREETING, "554 5.3.2 no service");
+        DeliveryReport soft = deliver(settings(), "a@example.test");
+        assertEquals(List.of(Outcome.DEFERRED), outcomes(soft));
+        assertEquals("4.3.2", soft.results().get(0).dsn());
+        DeliveryReport hard = deliver(settings().withSkip5xxGreeting(false), "a@example.test");
+        assertEquals(List.of(Outcome.BOUNCED), outcomes(hard));
+    }
+
+    @Test
+    void theSessionLimitStopsAfterTwoTransactions_SESS2() {
+        mxHosts(3);
+        servers.forEach(s -> s.reply(Stage.MAIL, "451 4.3.0 later"));
+        DeliveryReport r = deliver(settings(), "a@example.test");
+        assertEquals(List.of(Outcome.DEFERRED), outcomes(r));
+        assertEquals(1, servers.get(0).sessions());
+        assertEquals(1, servers.get(1).sessions());
+        assertEquals(0, servers.get(2).sessions(), "the third MX is never tried");
+    }
+
+    @Test
+    void aHandshakeFailureDoesNotCountTowardTheSessionLimit_SESS2() {
+        mxHosts(3);
+        servers.get(0).reply(Stage.GREETING, "421 4.3.2 busy");
+        servers.get(1).reply(Stage.MAIL, "451 4.3.0 later");
+        DeliveryReport r = deliver(settings(), "a@example.test");
+        assertEquals(List.of(Outcome.SENT), outcomes(r));
+        assertEquals(1, servers.get(2).contents().size());
+    }
+
+    @Test
+    void softBounceTurnsTheFinalBounceIntoADeferral_REPLY14() {
+        mxHosts(2);
+        servers.forEach(s -> s.reply(Stage.RCPT, "550 5.1.1 no such user"));
+        DeliveryReport r = deliver(settings().withSoftBounce(true), "a@example.test");
+        assertEquals(List.of(Outcome.SOFTBOUNCE), outcomes(r));
+        assertEquals("4.1.1", r.results().get(0).dsn());
+        assertEquals(1, servers.get(1).sessions(), "a hard failure at MX1 is retried at MX2 under soft_bounce");
+        assertTrue(DeliveryLog.line("Q", r.results().get(0), r.timings()).contains("status=SOFTBOUNCE"));
+    }
+
+    @Test
+    void aMessageOverTheServersSizeLimitBouncesWithoutMail_XFER1() {
+        mxHosts(2);
+        servers.forEach(s -> s.capabilities("PIPELINING", "SIZE 10"));
+        DeliveryReport r = deliver(settings(), "a@example.test");
+        assertEquals(List.of(Outcome.BOUNCED), outcomes(r));
+        assertEquals("5.3.4", r.results().get(0).dsn());
+        assertTrue(r.results().get(0).reason().startsWith("message size "), r.results().get(0).reason());
+        assertFalse(servers.get(0).commands().stream().anyMatch(c -> c.startsWith("MAIL")));
+        assertEquals(0, servers.get(1).sessions(), "no other server is tried");
+    }
+
+    @Test
+    void nullMxBouncesWithoutConnecting_LOOKUP7() {
+        dns.mx("example.test", 0, ".");
+        port = 2599;
+        DeliveryReport r = deliver(settings(), "a@example.test");
+        assertEquals(List.of(Outcome.BOUNCED), outcomes(r));
+        assertEquals("5.1.0", r.results().get(0).dsn());
+        assertEquals("none", r.results().get(0).relay());
+    }
+
+    @Test
+    void noServerAnsweringDefersWithTheConnectErrorAndThrottles_SESS4() throws Exception {
+        int free;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.2"))) {
+            free = probe.getLocalPort();
+        }
+        port = free;
+        dns.mx("example.test", 10, "mx1.example.test").a("mx1.example.test", "127.0.0.2");
+        DeliveryReport r = deliver(settings(), "a@example.test");
+        assertEquals(List.of(Outcome.DEFERRED), outcomes(r));
+        assertEquals("4.4.1", r.results().get(0).dsn());
+        assertEquals("connect to mx1.example.test[127.0.0.2]:" + free + ": Connection refused", r.results().get(0).reason());
+        assertTrue(r.throttle());
+    }
+
+    @Test
+    void aRecipientWithALineBreakBouncesBeforeAnyConnection_CLARIFICATIONS3() {
+        mxHosts(1);
+        DeliveryReport r = deliver(settings(), "good@example.test", "evil@example.test\r\nRCPT TO:<x@y>");
+        assertEquals(List.of(Outcome.SENT, Outcome.BOUNCED), outcomes(r));
+        assertEquals("5.1.3", r.results().get(1).dsn());
+        assertEquals(List.of("RCPT TO:<good@example.test>"),
+                servers.get(0).commands().stream().filter(c -> c.startsWith("RCPT")).toList());
+    }
+
+    @Test
+    void aSenderWithANulFailsTheWholeRequest_CLARIFICATIONS3() {
+        mxHosts(1);
+        Instant now = Instant.now();
+        DeliveryRequest req = new DeliveryRequest("Q1", "bad\0sender@x.test", List.of(Recipient.of("a@example.test")),
+                ContentSource.of(new byte[] {'x', '\r', '\n'}), BodyType.SEVEN_BIT, false, false, "example.test:" + port,
+                "", Ret.NONE, now, now);
+        DeliveryReport r = agent(settings()).deliver(req).block(Duration.ofSeconds(30));
+        assertEquals("5.1.7", r.results().get(0).dsn());
+        assertEquals(0, servers.get(0).sessions());
+    }
+
+    @Test
+    void badDestinationSyntaxDefersWith435_CLARIFICATIONS5() {
+        Instant now = Instant.now();
+        DeliveryRequest req = new DeliveryRequest("Q2", "s@x.test", List.of(Recipient.of("a@example.test")),
+                ContentSource.of(new byte[] {'x', '\r', '\n'}), BodyType.SEVEN_BIT, false, false, "[unclosed:25",
+                "", Ret.NONE, now, now);
+        DeliveryReport r = agent(settings()).deliver(req).block(Duration.ofSeconds(30));
+        assertEquals(List.of(Outcome.DEFERRED), outcomes(r));
+        assertEquals("4.3.5", r.results().get(0).dsn());
+    }
+}
