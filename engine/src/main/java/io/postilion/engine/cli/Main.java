@@ -1,37 +1,51 @@
 package io.postilion.engine.cli;
 
+import java.io.InputStream;
 import java.io.PrintStream;
-import java.util.Arrays;
 
 /**
  * The {@code postilion} command line: the entry point of engine/target/postilion.jar.
  *
- * <p>Exit statuses follow sysexits(3): 64 for a misused command line, 78 for bad configuration.
+ * <p>Exit statuses follow sysexits(3): 64 for a misused command line, 66 for an unreadable
+ * message, 69 and 75 for permanent and temporary delivery failures, 78 for bad configuration.
  */
 public final class Main {
 
     static final int EX_OK = 0;
     static final int EX_USAGE = 64;
+    static final int EX_NOINPUT = 66;
 
     private Main() {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
+        // The send command prints its own delivery lines; the log keeps to warnings unless asked.
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        System.exit(run(args, System.in, System.out, System.err));
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
         if (args.length == 0 || args[0].equals("help") || args[0].equals("--help")) {
-            usage(out);
+            usage(args.length == 0 ? err : out);
             return args.length == 0 ? EX_USAGE : EX_OK;
         }
-        err.println("postilion: unknown command '" + args[0] + "' (arguments " + Arrays.toString(args) + ")");
-        usage(err);
-        return EX_USAGE;
+        return switch (args[0]) {
+            case "send" -> SendCommand.run(args, in, out, err);
+            default -> {
+                err.println("postilion: unknown command '" + args[0] + "'");
+                usage(err);
+                yield EX_USAGE;
+            }
+        };
     }
 
     private static void usage(PrintStream out) {
         out.println("usage: postilion COMMAND [ARGS]");
-        out.println("commands: help");
+        out.println("commands:");
+        out.println("  send --from SENDER --to RCPT [--to RCPT ...] --nexthop DEST [--lmtp] [--config FILE]");
+        out.println("       [-o name=value ...] [FILE|-]     deliver one message once, Postfix smtp(8)/lmtp(8) style");
+        out.println("  help                                  this text");
     }
 }

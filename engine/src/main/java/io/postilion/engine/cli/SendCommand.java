@@ -1,0 +1,170 @@
+package io.postilion.engine.cli;
+
+import io.postilion.engine.agent.AgentConfiguration;
+import io.postilion.engine.agent.DeliveryAgent;
+import io.postilion.engine.agent.DeliveryReport;
+import io.postilion.engine.agent.DeliveryRequest;
+import io.postilion.engine.agent.Outcome;
+import io.postilion.engine.agent.Recipient;
+import io.postilion.engine.agent.RecipientResult;
+import io.postilion.engine.config.Configuration;
+import io.postilion.engine.config.ConfigurationException;
+import io.postilion.engine.config.ConfigurationLoader;
+import io.postilion.transport.content.ContentSource;
+import io.postilion.transport.protocol.BodyType;
+import io.postilion.transport.protocol.Ret;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * {@code postilion send}: delivers one message once, as Postfix's smtp(8)/lmtp(8) would, and
+ * prints one Postfix-style line per recipient.
+ *
+ * <pre>
+ * postilion send --from SENDER --to RCPT [--to RCPT ...] --nexthop DEST [--lmtp]
+ *                [--config FILE] [-o name=value ...] [FILE|-]
+ * </pre>
+ *
+ * <p>Exit status: 0 when every recipient was sent, 75 (EX_TEMPFAIL) when any was deferred, 69
+ * (EX_UNAVAILABLE) when some bounced and none was deferred, 64 for a misused command line, 78 for
+ * bad configuration.
+ */
+final class SendCommand {
+
+    static final int EX_UNAVAILABLE = 69;
+    static final int EX_TEMPFAIL = 75;
+
+    private String from;
+    private final List<String> to = new ArrayList<>();
+    private String nexthop;
+    private boolean lmtp;
+    private Path config;
+    private final List<String> overrides = new ArrayList<>();
+    private String messageFile = "-";
+
+    static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        SendCommand cmd = new SendCommand();
+        String problem = cmd.parse(args);
+        if (problem != null) {
+            err.println("postilion send: " + problem);
+            err.println("usage: postilion send --from SENDER --to RCPT [--to RCPT ...] --nexthop DEST [--lmtp]"
+                    + " [--config FILE] [-o name=value ...] [FILE|-]");
+            return Main.EX_USAGE;
+        }
+        try {
+            return cmd.send(in, out, err);
+        } catch (ConfigurationException e) {
+            err.println("postilion send: " + e.getMessage());
+            return e.exitStatus();
+        } catch (IOException e) {
+            err.println("postilion send: cannot read the message from " + cmd.messageFile + ": " + e.getMessage());
+            return Main.EX_NOINPUT;
+        }
+    }
+
+    private String parse(String[] args) {
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            boolean hasValue = i + 1 < args.length;
+            switch (a) {
+                case "--from" -> {
+                    if (!hasValue) {
+                        return "--from needs a value";
+                    }
+                    from = args[++i];
+                }
+                case "--to" -> {
+                    if (!hasValue) {
+                        return "--to needs a value";
+                    }
+                    to.add(args[++i]);
+                }
+                case "--nexthop" -> {
+                    if (!hasValue) {
+                        return "--nexthop needs a value";
+                    }
+                    nexthop = args[++i];
+                }
+                case "--config" -> {
+                    if (!hasValue) {
+                        return "--config needs a value";
+                    }
+                    config = Path.of(args[++i]);
+                }
+                case "-o" -> {
+                    if (!hasValue) {
+                        return "-o needs name=value";
+                    }
+                    overrides.add(args[++i]);
+                }
+                case "--lmtp" -> lmtp = true;
+                default -> {
+                    if (a.startsWith("-") && !a.equals("-")) {
+                        return "unknown option " + a;
+                    }
+                    if (i != args.length - 1) {
+                        return "the message file must be the last argument";
+                    }
+                    messageFile = a;
+                }
+            }
+        }
+        if (from == null) {
+            return "--from is required (use --from '' for the null sender)";
+        }
+        if (to.isEmpty()) {
+            return "at least one --to is required";
+        }
+        if (nexthop == null) {
+            return "--nexthop is required";
+        }
+        return null;
+    }
+
+    private int send(InputStream in, PrintStream out, PrintStream err) throws IOException {
+        Configuration cfg = config != null ? ConfigurationLoader.load(config, overrides)
+                : ConfigurationLoader.fromText("", "(built-in defaults)", overrides);
+        cfg.warnings().forEach(w -> err.println("postilion send: warning: " + w.message()));
+        cfg = lmtp ? cfg.forLmtp() : cfg.forSmtp();
+        byte[] message = messageFile.equals("-") ? in.readAllBytes() : Files.readAllBytes(Path.of(messageFile));
+        DeliveryAgent agent = AgentConfiguration.agent(cfg, Clock.systemUTC());
+        Instant now = Instant.now();
+        DeliveryRequest request = new DeliveryRequest(queueId(), from, to.stream().map(Recipient::of).toList(),
+                ContentSource.of(message), bodyType(message), false, false, nexthop, "", Ret.NONE, now, now);
+        DeliveryReport report = agent.deliver(request).block(Duration.ofHours(2));
+        boolean deferred = false;
+        boolean bounced = false;
+        for (RecipientResult r : report.results()) {
+            out.println(io.postilion.engine.agent.DeliveryLog.line(report.queueId(), r, report.timings()));
+            deferred |= r.outcome().staysQueued();
+            bounced |= r.outcome() == Outcome.BOUNCED;
+        }
+        return deferred ? EX_TEMPFAIL : bounced ? EX_UNAVAILABLE : Main.EX_OK;
+    }
+
+    /** 8bit when any byte has the high bit set; the send command has no MIME declaration to go by. */
+    private static BodyType bodyType(byte[] message) {
+        for (byte b : message) {
+            if (b < 0) {
+                return BodyType.EIGHT_BIT;
+            }
+        }
+        return BodyType.SEVEN_BIT;
+    }
+
+    private static String queueId() {
+        byte[] id = new byte[5];
+        new SecureRandom().nextBytes(id);
+        return HexFormat.of().withUpperCase().formatHex(id);
+    }
+}

@@ -1,0 +1,120 @@
+package io.postilion.engine.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.postilion.transport.testserver.FakeSmtpServer;
+import io.postilion.transport.testserver.FakeSmtpServer.Stage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SendCommandTest {
+
+    private final FakeSmtpServer server = FakeSmtpServer.start();
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private int run(String stdin, String... args) {
+        return Main.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void sendDeliversAMessageFromStandardInputAndPrintsPostfixLines() {
+        int rc = run("Subject: hello\n\n.dot line\n", "send", "--from", "me@client.test", "--to", "a@x.test",
+                "--to", "b@x.test", "--nexthop", "[127.0.0.1]:" + server.port(), "-o", "smtp_helo_name=client.test");
+        assertEquals(0, rc, out() + err);
+        String[] lines = out().strip().split("\n");
+        assertEquals(2, lines.length, out());
+        assertTrue(lines[0].matches("[0-9A-F]{10}: to=<a@x\\.test>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:\\d+, delay=.*"
+                + ", dsn=2\\.0\\.0, status=sent \\(250 2\\.0\\.0 Ok: queued as FAKE1\\)"), lines[0]);
+        assertEquals("Subject: hello\r\n\r\n..dot line\r\n.\r\n", new String(server.contents().get(0), StandardCharsets.US_ASCII));
+        assertTrue(server.commands().contains("EHLO client.test"));
+    }
+
+    @Test
+    void sendReadsTheMessageFromAFileAndUsesTheConfigFile() throws Exception {
+        Path msg = Files.writeString(dir.resolve("msg.eml"), "Subject: file\r\n\r\nfrom a file\r\n");
+        Path mainCf = Files.writeString(dir.resolve("main.cf"), "myhostname = relay.client.test\nsmtp_helo_name = $myhostname\n");
+        int rc = run("", "send", "--config", mainCf.toString(), "--from", "", "--to", "a@x.test",
+                "--nexthop", "[127.0.0.1]:" + server.port(), msg.toString());
+        assertEquals(0, rc, out() + err);
+        assertTrue(server.commands().contains("EHLO relay.client.test"), server.commands().toString());
+        assertTrue(server.commands().contains("MAIL FROM:<> BODY=7BIT"), server.commands().toString());
+    }
+
+    @Test
+    void aDeferredRecipientExitsWithTempfail() {
+        server.reply(Stage.RCPT, "450 4.2.0 try later");
+        int rc = run("x\n", "send", "--from", "me@client.test", "--to", "a@x.test", "--nexthop", "[127.0.0.1]:" + server.port());
+        assertEquals(SendCommand.EX_TEMPFAIL, rc);
+        assertTrue(out().contains("status=deferred (host 127.0.0.1[127.0.0.1] said: 450 4.2.0 try later (in reply to RCPT TO command))"), out());
+    }
+
+    @Test
+    void aBouncedRecipientExitsWithUnavailable() {
+        server.reply(Stage.RCPT, "550 5.1.1 no such user");
+        int rc = run("x\n", "send", "--from", "me@client.test", "--to", "a@x.test", "--nexthop", "[127.0.0.1]:" + server.port());
+        assertEquals(SendCommand.EX_UNAVAILABLE, rc);
+        assertTrue(out().contains("dsn=5.1.1, status=bounced"), out());
+    }
+
+    @Test
+    void lmtpOverAUnixSocket() {
+        Path socket = dir.resolve("lmtp.sock");
+        try (FakeSmtpServer lmtp = FakeSmtpServer.startUnix(socket).lmtp(true)) {
+            int rc = run("x\n", "send", "--lmtp", "--from", "me@client.test", "--to", "a@x.test", "--nexthop",
+                    "unix:" + socket, "-o", "myhostname=client.test");
+            assertEquals(0, rc, out() + err);
+            assertTrue(out().contains("relay=client.test[" + socket + "]"), out());
+            assertTrue(lmtp.commands().get(0).startsWith("LHLO "), lmtp.commands().toString());
+        }
+    }
+
+    @Test
+    void anUnknownParameterOnTheCommandLineIsMisuse_CLARIFICATIONS6() {
+        int rc = run("x\n", "send", "--from", "a@b", "--to", "c@d", "--nexthop", "[127.0.0.1]:1", "-o", "smtp_no_such_thing=1");
+        assertEquals(64, rc);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("smtp_no_such_thing"));
+    }
+
+    @Test
+    void aBadValueIsAConfigurationErrorNamingParameterAndValue_CLARIFICATIONS6() {
+        int rc = run("x\n", "send", "--from", "a@b", "--to", "c@d", "--nexthop", "[127.0.0.1]:1", "-o", "smtp_mx_session_limit=-3");
+        assertEquals(78, rc);
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertTrue(e.contains("smtp_mx_session_limit") && e.contains("-3"), e);
+    }
+
+    @Test
+    void aVerifyingTlsLevelIsRefusedAsNotYetSupported() {
+        int rc = run("x\n", "send", "--from", "a@b", "--to", "c@d", "--nexthop", "[127.0.0.1]:1", "-o", "smtp_tls_security_level=verify");
+        assertEquals(78, rc);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("not supported yet"));
+    }
+
+    @Test
+    void missingArgumentsAreMisuse() {
+        assertEquals(64, run("", "send", "--to", "a@b", "--nexthop", "x"));
+        assertEquals(64, run("", "bogus"));
+    }
+}
