@@ -198,21 +198,9 @@ public final class NextHopResolver {
                 return Partial.failed(f).warn("no MX host for " + d.host() + " has a valid address record");
             }
             List<Target> list = new ArrayList<>(c.targets());
-            boolean selfMx = false;
-            if (loopCheck) {
-                Optional<Target> self = list.stream().filter(t -> settings.self().contains(t.address())).findFirst();
-                if (self.isPresent()) {
-                    selfMx = true;
-                    int p = self.get().preference();
-                    int minFound = list.get(0).preference();
-                    list.removeIf(t -> t.preference() >= p);
-                    if (list.isEmpty()) {
-                        LookupFailure f = minPublished < minFound
-                                ? new LookupFailure("4.4.4", "unable to find primary relay for " + d.host())
-                                : new LookupFailure("5.4.6", "mail for " + d.host() + " loops back to myself");
-                        return new Partial(List.of(), f, true, List.of());
-                    }
-                }
+            boolean selfMx = loopCheck && dropSelfAndWorse(list);
+            if (selfMx && list.isEmpty()) {
+                return new Partial(List.of(), selfFailure(minPublished, c.targets(), d.host()), true, List.of());
             }
             if (list.size() > 1) {
                 if (settings.randomizeAddresses()) {
@@ -277,26 +265,37 @@ public final class NextHopResolver {
                 return allow ? srvFallback(d, qname, f.reason(), loopCheck) : Mono.just(Partial.failed(f));
             }
             List<Target> list = new ArrayList<>(c.targets());
-            boolean selfMx = false;
-            if (loopCheck) {
-                Optional<Target> self = list.stream().filter(t -> settings.self().contains(t.address())).findFirst();
-                if (self.isPresent()) {
-                    selfMx = true;
-                    int p = self.get().preference();
-                    int minFound = list.get(0).preference();
-                    list.removeIf(t -> t.preference() >= p);
-                    if (list.isEmpty()) {
-                        LookupFailure f = minPublished < minFound
-                                ? new LookupFailure("4.4.4", "unable to find primary relay for " + qname)
-                                : new LookupFailure("5.4.6", "mail for " + qname + " loops back to myself");
-                        return allow ? srvFallback(d, qname, f.reason(), loopCheck)
-                                : Mono.just(new Partial(List.of(), f, true, List.of()));
-                    }
-                }
+            boolean selfMx = loopCheck && dropSelfAndWorse(list);
+            if (selfMx && list.isEmpty()) {
+                LookupFailure f = selfFailure(minPublished, c.targets(), qname);
+                return allow ? srvFallback(d, qname, f.reason(), loopCheck)
+                        : Mono.just(new Partial(List.of(), f, true, List.of()));
             }
             list = AddressOrdering.balance(list, settings.mxAddressLimit());
             return Mono.just(new Partial(limit(list), null, selfMx, List.of()));
         });
+    }
+
+    /**
+     * LOOKUP-8: when this MTA is among the servers, it and every server of its preference or
+     * worse are dropped. Returns whether it was found; {@code list} is sorted by preference.
+     */
+    private boolean dropSelfAndWorse(List<Target> list) {
+        Optional<Target> self = list.stream().filter(t -> settings.self().contains(t.address())).findFirst();
+        if (self.isEmpty()) {
+            return false;
+        }
+        int p = self.get().preference();
+        list.removeIf(t -> t.preference() >= p);
+        return true;
+    }
+
+    /** Nothing left after {@link #dropSelfAndWorse}: a loop, unless better servers were published but unusable. */
+    private static LookupFailure selfFailure(int minPublished, List<Target> found, String name) {
+        int minFound = found.get(0).preference();
+        return minPublished < minFound
+                ? new LookupFailure("4.4.4", "unable to find primary relay for " + name)
+                : new LookupFailure("5.4.6", "mail for " + name + " loops back to myself");
     }
 
     // ---- target names to addresses ----
