@@ -108,9 +108,11 @@ public final class DeliveryAgent {
         Destination d = list.destinations().get(index);
         a.lastItemWasFallback = d.fallbackRelay();
         if (d instanceof UnixDestination u) {
-            Endpoint ep = Endpoint.unix(settings.myHostname(), u.path());
-            return servers(a, List.of(ep), true, 0, 0); // SESS-6: a socket is always final
+            Server socket = new Server(Endpoint.unix(settings.myHostname(), u.path()), false, false);
+            return servers(a, List.of(socket), true, 0, 0); // SESS-6: a socket is always final
         }
+        // LOOKUP-2: loop detection only for SMTP to port 25
+        boolean loopCheck = !settings.session().lmtp() && ((io.postilion.dns.destination.InetDestination) d).port() == 25;
         return resolver.resolve(list, index).flatMap(targets -> {
             targets.warnings().forEach(w -> log.warn("{}: {}", a.request.queueId(), w));
             if (!targets.ok()) {
@@ -119,26 +121,32 @@ public final class DeliveryAgent {
                 a.lastRelay = "none";
                 return targets.finalNexthop() ? Mono.empty() : destinations(a, list, index + 1);
             }
-            return servers(a, endpoints(targets), targets.finalNexthop(), 0, 0)
+            return servers(a, servers(targets, loopCheck), targets.finalNexthop(), 0, 0)
                     .then(Mono.defer(() -> targets.finalNexthop() ? Mono.empty() : destinations(a, list, index + 1)));
         });
     }
 
-    private static List<Endpoint> endpoints(TargetList targets) {
-        List<Endpoint> out = new ArrayList<>(targets.targets().size());
+    private static List<Server> servers(TargetList targets, boolean loopCheck) {
+        int best = targets.targets().stream().mapToInt(Target::preference).min().orElse(0);
+        List<Server> out = new ArrayList<>(targets.targets().size());
         for (Target t : targets.targets()) {
-            out.add(Endpoint.inet(t.hostname(), t.socketAddress()));
+            out.add(new Server(Endpoint.inet(t.hostname(), t.socketAddress()), t.preference() == best, loopCheck));
         }
         return out;
     }
 
+    /** A server to try, with what SESS-15 needs: is it a best-preference MX, is loop detection on. */
+    private record Server(Endpoint endpoint, boolean bestMx, boolean loopCheck) {
+    }
+
     // ------------------------------------------------------------ servers (SESS-1..3)
 
-    private Mono<Void> servers(Attempt a, List<Endpoint> endpoints, boolean finalDestination, int index, int sessions) {
+    private Mono<Void> servers(Attempt a, List<Server> endpoints, boolean finalDestination, int index, int sessions) {
         if (a.done() || a.stopped || index >= endpoints.size()) {
             return Mono.empty();
         }
-        Endpoint ep = endpoints.get(index);
+        Server target = endpoints.get(index);
+        Endpoint ep = target.endpoint();
         boolean lastAddress = index == endpoints.size() - 1;
         return client.connect(ep).flatMap(c -> {
             a.lastRelay = ep.displayWithPort();
@@ -151,19 +159,28 @@ public final class DeliveryAgent {
             }
             ServerContext server = new ServerContext(ep.display(), ep.displayWithPort(), finalDestination && lastAddress,
                     settings.softBounce(), settings.session().lmtp(), "relayed", 1);
-            return session(a, c.session(), server, finalDestination, sessions).flatMap(next -> next < 0
+            return session(a, c.session(), target, server, finalDestination, sessions).flatMap(next -> next < 0
                     ? Mono.<Void>empty() : servers(a, endpoints, finalDestination, index + 1, next));
         });
     }
 
     /** One session: handshake, at most one transaction. Returns the session count, or -1 to stop. */
-    private Mono<Integer> session(Attempt a, SmtpSession s, ServerContext server, boolean finalDestination, int sessions) {
+    private Mono<Integer> session(Attempt a, SmtpSession s, Server target, ServerContext server, boolean finalDestination,
+            int sessions) {
         boolean utf8 = Smtputf8.required(a.request.smtputf8Requested(), a.request.sender(), a.request.headersUtf8(),
                 a.undecided().stream().map(i -> a.request.recipients().get(i).address()).toList());
         return s.handshake(utf8).flatMap(h -> {
             if (!h.ok()) {
                 handshakeFailure(a, h, server);
                 return Mono.just(sessions);
+            }
+            if (target.loopCheck() && h.helloStage() == Stage.EHLO && h.capabilities().serverNameIs(settings.myHostname())) {
+                // SESS-15: the server calls itself by our name; a bounce when it is a best MX
+                log.warn("{}: host {} replied to EHLO with my own hostname {}", a.request.queueId(),
+                        s.endpoint().display(), settings.myHostname());
+                TransactionOutcomes.siteFailure(a, a.undecided(), target.bestMx() ? "5.4.6" : "4.4.6",
+                        "mail for " + a.request.nexthop() + " loops back to myself", server);
+                return s.quit().thenReturn(sessions);
             }
             int count = sessions + 1;
             boolean lastSession = settings.mxSessionLimit() > 0 && count >= settings.mxSessionLimit();

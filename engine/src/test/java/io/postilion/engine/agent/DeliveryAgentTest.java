@@ -274,4 +274,12 @@ class DeliveryAgentTest {
         assertEquals(List.of(Outcome.DEFERRED), outcomes(r));
         assertEquals("4.3.5", r.results().get(0).dsn());
     }
+
+    @Test
+    void ehloNameEqualToMyHostnameIsNotCheckedOffPort25_SESS15_LOOKUP2() {
+        mxHosts(1);
+        servers.get(0).reply(Stage.EHLO, "250-client.test\r\n250 PIPELINING");
+        DeliveryReport r = deliver(settings(), "a@example.test");
+        assertEquals(List.of(Outcome.SENT), outcomes(r), "the fake MX listens on port " + port + ", not 25");
+    }
 }
