@@ -83,8 +83,12 @@ final class DnsRig {
     }
 
     static TargetList resolve(AsyncDnsResolver dns, LookupSettings settings, String nexthop, long seed) {
-        DestinationParser parser = settings.protocol() == DeliveryProtocol.SMTP ? DestinationParser.smtp()
-                : DestinationParser.lmtp();
+        return resolve(dns, settings, settings.protocol() == DeliveryProtocol.SMTP ? DestinationParser.smtp()
+                : DestinationParser.lmtp(), nexthop, seed);
+    }
+
+    static TargetList resolve(AsyncDnsResolver dns, LookupSettings settings, DestinationParser parser, String nexthop,
+            long seed) {
         DestinationList list = parser.parse(nexthop, "");
         if (!list.isValid()) {
             throw new AssertionError("bad destination " + nexthop + ": " + list.error());

@@ -17,6 +17,8 @@ import io.postilion.dns.SelfAddresses;
 import io.postilion.dns.Target;
 import io.postilion.dns.TargetList;
 import io.postilion.dns.destination.DeliveryProtocol;
+import io.postilion.dns.destination.DestinationParser;
+import io.postilion.dns.destination.KnownTcpPorts;
 import io.postilion.dns.lookup.AsyncDnsResolver;
 import io.postilion.dns.lookup.DnsAnswer;
 import io.postilion.dns.lookup.DnsOutcome;
@@ -274,7 +276,10 @@ class KnotUnboundInteropTest {
 
     @Test
     void nullSrvMeansNoService_LOOKUP15() {
-        TargetList t = resolve(smtp().useSrvLookup(Set.of("imap")).build(), "example.test:imap");
+        // imap is not in Postfix's default known_tcp_ports; the zone's _imap._tcp is "0 0 0 .".
+        DestinationParser parser = new DestinationParser(DeliveryProtocol.SMTP,
+                KnownTcpPorts.parse(KnownTcpPorts.DEFAULT_SETTING + ", imap=143"), "smtp", true, false);
+        TargetList t = DnsRig.resolve(KNOT, smtp().useSrvLookup(Set.of("imap")).build(), parser, "example.test:imap", 1);
         assertFails(t, "5.1.0", "Domain example.test does not support SRV requests");
     }
 
