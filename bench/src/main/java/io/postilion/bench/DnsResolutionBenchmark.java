@@ -32,7 +32,7 @@ import reactor.core.scheduler.Schedulers;
 /**
  * DNS resolutions per second against an in-JVM responder on 127.0.0.1 (UDP, ephemeral port):
  * single MX lookups through {@link AsyncDnsResolver} and whole next-hop resolutions through
- * {@link NextHopResolver} (MX, then A and AAAA for each of two MX hosts: 5 queries), each uncached
+ * {@link NextHopResolver} (MX, then A and AAAA for each of two MX hosts: 5 queries, 4 addresses), each uncached
  * (every query goes over loopback UDP) and with the resolver's answer cache (after the first round
  * no query leaves the JVM). Answers complete on Reactor's parallel scheduler, as in the engine; the
  * benchmark thread waits with block().
@@ -54,6 +54,7 @@ public class DnsResolutionBenchmark {
     private NextHopResolver nextHopUncached;
     private NextHopResolver nextHopCached;
     private InetDestination destination;
+    private InetDestination nodataDestination;
 
     @Setup(Level.Trial)
     public void start() throws Exception {
@@ -61,7 +62,10 @@ public class DnsResolutionBenchmark {
                 .mx("example.bench", 10, "mx1.example.bench")
                 .mx("example.bench", 20, "mx2.example.bench")
                 .a("mx1.example.bench", "127.0.0.1").aaaa("mx1.example.bench", "::1")
-                .a("mx2.example.bench", "127.0.0.2");
+                .a("mx2.example.bench", "127.0.0.2").aaaa("mx2.example.bench", "::2")
+                .mx("nodata.bench", 10, "mx1.example.bench")
+                .mx("nodata.bench", 20, "v4only.example.bench")
+                .a("v4only.example.bench", "127.0.0.3");
         DnsResolverConfig config = DnsResolverConfig.parse(server.dnsServers(), Duration.ofSeconds(2), 2);
         uncached = AsyncDnsResolver.create(config, PARALLEL);
         cached = AsyncDnsResolver.create(config, PARALLEL).withCache(1024, Duration.ofHours(1), Clock.systemUTC());
@@ -69,10 +73,19 @@ public class DnsResolutionBenchmark {
                 .self(SelfAddresses.of("127.0.0.254", "")).build();
         nextHopUncached = new NextHopResolver(uncached, settings);
         nextHopCached = new NextHopResolver(cached, settings);
-        destination = (InetDestination) DestinationParser.smtp().parse("example.bench", "").destinations().get(0);
+        destination = parse("example.bench");
+        nodataDestination = parse("nodata.bench");
         // Fail fast (and fill the cache) rather than measure errors.
-        TargetList t = nextHopCached.resolve(destination, true).block(WAIT);
-        if (t == null || !t.ok() || t.targets().size() != 3) {
+        check(nextHopCached.resolve(destination, true).block(WAIT), 4);
+        check(nextHopCached.resolve(nodataDestination, true).block(WAIT), 3);
+    }
+
+    private static InetDestination parse(String nexthop) {
+        return (InetDestination) DestinationParser.smtp().parse(nexthop, "").destinations().get(0);
+    }
+
+    private static void check(TargetList t, int targets) {
+        if (t == null || !t.ok() || t.targets().size() != targets) {
             throw new IllegalStateException("loopback DNS responder gave " + t);
         }
     }
@@ -102,5 +115,14 @@ public class DnsResolutionBenchmark {
     @Benchmark
     public void nextHopCached(Blackhole bh) {
         bh.consume(nextHopCached.resolve(destination, true).block(WAIT));
+    }
+
+    /**
+     * As {@link #nextHopCached}, but one MX host has no AAAA record: the resolver's cache keeps no
+     * negative answers (dns/README.md, "Left for later"), so that NODATA query goes over UDP every time.
+     */
+    @Benchmark
+    public void nextHopCachedOneNodata(Blackhole bh) {
+        bh.consume(nextHopCached.resolve(nodataDestination, true).block(WAIT));
     }
 }
