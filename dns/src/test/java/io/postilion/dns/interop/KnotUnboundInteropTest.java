@@ -283,10 +283,10 @@ class KnotUnboundInteropTest {
         assertFails(t, "5.1.0", "Domain example.test does not support SRV requests");
     }
 
-    // ---- TLSA (read for DANE, TLS-8) ----
+    // ---- TLSA (read for DANE; TLS-8 lives in tls/, this is the lookup side) ----
 
     @Test
-    void tlsaRecordsAndTlsaViaCname_LOOKUP18() {
+    void tlsaRecordsAndTlsaViaCname_TLS8() {
         DnsAnswer ee = answer(KNOT.tlsa("_25._tcp.mx1.example.test", false));
         assertTrue(ee.ok(), ee.reason());
         TLSARecord r = ee.records(TLSARecord.class).get(0);
