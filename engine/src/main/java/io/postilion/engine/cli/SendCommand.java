@@ -35,9 +35,9 @@ import java.util.List;
  *                [--config FILE] [-o name=value ...] [FILE|-]
  * </pre>
  *
- * <p>Exit status: 0 when every recipient was sent, 75 (EX_TEMPFAIL) when any was deferred, 69
- * (EX_UNAVAILABLE) when some bounced and none was deferred, 64 for a misused command line, 78 for
- * bad configuration.
+ * <p>Exit status: 0 when every recipient was sent, 69 (EX_UNAVAILABLE) when any bounced, 75
+ * (EX_TEMPFAIL) when any was deferred and none bounced, 64 for a misused command line, 66 for an
+ * unreadable message, 78 for bad configuration.
  */
 final class SendCommand {
 
@@ -52,13 +52,32 @@ final class SendCommand {
     private final List<String> overrides = new ArrayList<>();
     private String messageFile = "-";
 
+    static final String HELP = String.join("\n",
+            "usage: postilion send --from SENDER --to RCPT [--to RCPT ...] --nexthop DEST [--lmtp]",
+            "                      [--config FILE] [-o name=value ...] [FILE|-]",
+            "Delivers one message once, as Postfix's smtp(8) or lmtp(8) would, and prints one line per recipient.",
+            "  --from SENDER     envelope sender ('' for the null sender)",
+            "  --to RCPT         envelope recipient; repeat for more",
+            "  --nexthop DEST    domain, domain:port, [host], [host]:port, a list; with --lmtp also",
+            "                    inet:host[:port] or unix:/path",
+            "  --lmtp            speak LMTP and read the lmtp_* parameters",
+            "  --config FILE     a main.cf with Postfix parameter names (default: built-in defaults)",
+            "  -o name=value     override one parameter; repeat for more",
+            "  FILE | -          the message (default: standard input)",
+            "Exit status: 0 all sent, 69 any bounced, 75 any deferred (none bounced), 64 usage, 66 unreadable",
+            "message, 78 bad configuration.");
+
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        for (String a : args) {
+            if (a.equals("--help") || a.equals("-h")) {
+                out.println(HELP);
+                return Main.EX_OK;
+            }
+        }
         SendCommand cmd = new SendCommand();
         String problem = cmd.parse(args);
         if (problem != null) {
-            err.println("postilion send: " + problem);
-            err.println("usage: postilion send --from SENDER --to RCPT [--to RCPT ...] --nexthop DEST [--lmtp]"
-                    + " [--config FILE] [-o name=value ...] [FILE|-]");
+            err.println("postilion send: " + problem + " (postilion send --help for usage)");
             return Main.EX_USAGE;
         }
         try {
@@ -149,7 +168,7 @@ final class SendCommand {
             deferred |= r.outcome().staysQueued();
             bounced |= r.outcome() == Outcome.BOUNCED;
         }
-        return deferred ? EX_TEMPFAIL : bounced ? EX_UNAVAILABLE : Main.EX_OK;
+        return bounced ? EX_UNAVAILABLE : deferred ? EX_TEMPFAIL : Main.EX_OK;
     }
 
     /** 8bit when any byte has the high bit set; the send command has no MIME declaration to go by. */

@@ -117,4 +117,28 @@ class SendCommandTest {
         assertEquals(64, run("", "send", "--to", "a@b", "--nexthop", "x"));
         assertEquals(64, run("", "bogus"));
     }
+
+    @Test
+    void helpDocumentsEveryOption() {
+        assertEquals(0, run("", "send", "--help"));
+        for (String option : new String[] {"--from", "--to", "--nexthop", "--lmtp", "--config", "-o", "FILE"}) {
+            assertTrue(out().contains(option), option);
+        }
+    }
+
+    @Test
+    void anyBounceWinsOverADeferralInTheExitStatus() {
+        server.reply(Stage.RCPT, (line, s) -> line.contains("bad@") ? "550 5.1.1 no" : "450 4.2.0 later");
+        int rc = run("x\n", "send", "--from", "me@client.test", "--to", "bad@x.test", "--to", "later@x.test",
+                "--nexthop", "[127.0.0.1]:" + server.port());
+        assertEquals(SendCommand.EX_UNAVAILABLE, rc, out());
+    }
+
+    @Test
+    void anUnreadableMessageFileIsAOneLineError() {
+        int rc = run("", "send", "--from", "a@b", "--to", "c@d", "--nexthop", "[127.0.0.1]:1", dir.resolve("missing.eml").toString());
+        assertEquals(66, rc);
+        String e = err.toString(StandardCharsets.UTF_8).strip();
+        assertEquals(1, e.lines().count(), e);
+    }
 }
