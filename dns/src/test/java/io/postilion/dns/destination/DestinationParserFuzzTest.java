@@ -13,7 +13,7 @@ class DestinationParserFuzzTest {
     private static final DestinationParser SMTP = DestinationParser.smtp();
     private static final DestinationParser LMTP = DestinationParser.lmtp();
 
-    @FuzzTest
+    @FuzzTest(maxDuration = "45s")
     void parserNeverThrows(FuzzedDataProvider data) {
         boolean lmtp = data.consumeBoolean();
         String fallback = data.consumeString(64);
