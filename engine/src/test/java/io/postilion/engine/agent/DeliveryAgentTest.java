@@ -80,12 +80,16 @@ class DeliveryAgentTest {
     }
 
     private DeliveryReport deliver(AgentSettings settings, String... rcpts) {
+        return deliverTo("example.test:" + port, settings, rcpts);
+    }
+
+    private DeliveryReport deliverTo(String nexthop, AgentSettings settings, String... rcpts) {
         String content = "Subject: hi\r\n\r\nbody\r\n";
         Instant now = Instant.now();
         DeliveryRequest req = new DeliveryRequest("4ABC123", "sender@origin.test",
                 Arrays.stream(rcpts).map(Recipient::of).toList(),
                 ContentSource.of(content.getBytes(StandardCharsets.UTF_8)), BodyType.SEVEN_BIT, false, false,
-                "example.test:" + port, "", Ret.NONE, now, now);
+                nexthop, "", Ret.NONE, now, now);
         return agent(settings).deliver(req).block(Duration.ofSeconds(30));
     }
 
@@ -281,5 +285,54 @@ class DeliveryAgentTest {
         servers.get(0).reply(Stage.EHLO, "250-client.test\r\n250 PIPELINING");
         DeliveryReport r = deliver(settings(), "a@example.test");
         assertEquals(List.of(Outcome.SENT), outcomes(r), "the fake MX listens on port " + port + ", not 25");
+    }
+
+    @Test
+    void aFailedLookupHandsTheRecipientsToTheFallbackRelay_LOOKUP21() {
+        FakeSmtpServer relay = FakeSmtpServer.start("127.0.0.5", 0);
+        servers.add(relay);
+        DeliveryReport r = deliverTo("nosuch.example.test:" + relay.port(),
+                settings().withFallbackRelay("[127.0.0.5]:" + relay.port()), "a@example.test");
+        assertEquals(List.of(Outcome.SENT), outcomes(r));
+        assertEquals("127.0.0.5[127.0.0.5]:" + relay.port(), r.results().get(0).relay());
+    }
+
+    @Test
+    void softFailuresAtEveryMxHandTheRecipientsToTheFallbackRelay_LOOKUP21() {
+        mxHosts(2);
+        servers.forEach(s -> s.reply(Stage.MAIL, "451 4.3.0 later"));
+        FakeSmtpServer relay = FakeSmtpServer.start("127.0.0.5", port);
+        servers.add(relay);
+        DeliveryReport r = deliver(settings().withFallbackRelay("[127.0.0.5]:" + port), "a@example.test");
+        assertEquals(List.of(Outcome.SENT), outcomes(r));
+        assertEquals(1, relay.contents().size());
+    }
+
+    @Test
+    void aHardFailureIsNotRetriedAtTheFallbackRelay_LOOKUP21() {
+        mxHosts(1);
+        servers.get(0).reply(Stage.RCPT, "550 5.1.1 no such user");
+        FakeSmtpServer relay = FakeSmtpServer.start("127.0.0.5", port);
+        servers.add(relay);
+        DeliveryReport r = deliver(settings().withFallbackRelay("[127.0.0.5]:" + port), "a@example.test");
+        assertEquals(List.of(Outcome.BOUNCED), outcomes(r));
+        assertEquals(0, relay.sessions());
+    }
+
+    @Test
+    void aHardLookupFailureAtTheFallbackRelayDefersWith435_LOOKUP22() {
+        DeliveryReport r = deliverTo("nosuch.example.test:2599", settings().withFallbackRelay("norelay.example.test:2599"),
+                "a@example.test");
+        assertEquals(List.of(Outcome.DEFERRED), outcomes(r));
+        assertEquals("4.3.5", r.results().get(0).dsn());
+        assertTrue(r.results().get(0).reason().contains("norelay.example.test"), r.results().get(0).reason());
+    }
+
+    @Test
+    void aHardLookupFailureWithoutFallbackBounces_LOOKUP22() {
+        DeliveryReport r = deliverTo("nosuch.example.test:2599", settings(), "a@example.test");
+        assertEquals(List.of(Outcome.BOUNCED), outcomes(r));
+        assertEquals("5.4.4", r.results().get(0).dsn());
+        assertTrue(r.results().get(0).reason().startsWith("Host or domain name not found."), r.results().get(0).reason());
     }
 }
