@@ -50,13 +50,20 @@ public final class DeliveryAgent {
     private final NextHopResolver resolver;
     private final DestinationParser parser;
     private final Clock clock;
+    private final DeliveryMetrics metrics;
 
     public DeliveryAgent(AgentSettings settings, NextHopResolver resolver, DestinationParser parser, Clock clock) {
+        this(settings, resolver, parser, clock, DeliveryMetrics.none(settings.session().lmtp() ? "lmtp" : "smtp"));
+    }
+
+    public DeliveryAgent(AgentSettings settings, NextHopResolver resolver, DestinationParser parser, Clock clock,
+            DeliveryMetrics metrics) {
         this.settings = settings;
         this.client = SmtpClient.create(settings.session());
         this.resolver = resolver;
         this.parser = parser;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     public Mono<DeliveryReport> deliver(DeliveryRequest request) {
@@ -149,6 +156,7 @@ public final class DeliveryAgent {
         Endpoint ep = target.endpoint();
         boolean lastAddress = index == endpoints.size() - 1;
         return client.connect(ep).flatMap(c -> {
+            metrics.connection(c.ok());
             a.lastRelay = ep.displayWithPort();
             if (!c.ok()) {
                 StageFailure f = c.failure();
@@ -282,6 +290,7 @@ public final class DeliveryAgent {
                 mail == null ? Duration.ZERO : Duration.between(mail, end));
         DeliveryReport report = new DeliveryReport(r.queueId(), a.results(), a.throttle(), t);
         DeliveryLog.write(report);
+        metrics.recorded(report, Duration.between(start, end));
         return report;
     }
 }

@@ -65,13 +65,17 @@ class DeliveryAgentTest {
         return servers;
     }
 
+    private final io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+
     private DeliveryAgent agent(AgentSettings settings) {
         LookupSettings lookup = LookupSettings.defaults(DeliveryProtocol.SMTP)
                 .self(SelfAddresses.of("127.0.0.254", ""))
                 .inetProtocols(true, false)
                 .build();
         AsyncDnsResolver resolver = AsyncDnsResolver.create(DnsResolverConfig.parse(dns.dnsServers(), Duration.ofSeconds(2), 2));
-        return new DeliveryAgent(settings, new NextHopResolver(resolver, lookup), DestinationParser.smtp(), Clock.systemUTC());
+        return new DeliveryAgent(settings, new NextHopResolver(resolver, lookup), DestinationParser.smtp(), Clock.systemUTC(),
+                new DeliveryMetrics(registry, "smtp"));
     }
 
     private static AgentSettings settings() {
@@ -334,5 +338,18 @@ class DeliveryAgentTest {
         assertEquals(List.of(Outcome.BOUNCED), outcomes(r));
         assertEquals("5.4.4", r.results().get(0).dsn());
         assertTrue(r.results().get(0).reason().startsWith("Host or domain name not found."), r.results().get(0).reason());
+    }
+
+    @Test
+    void metersCountOutcomesAndConnectionsWithBoundedLabels() {
+        mxHosts(1);
+        servers.get(0).reply(Stage.RCPT, (line, s) -> line.contains("bad@") ? "550 5.1.1 no" : "250 2.1.5 Ok");
+        deliver(settings(), "a@example.test", "bad@example.test");
+        assertEquals(1.0, registry.get("postilion_deliveries_total").tags("status", "sent", "transport", "smtp").counter().count());
+        assertEquals(1.0, registry.get("postilion_deliveries_total").tags("status", "bounced").counter().count());
+        assertEquals(1.0, registry.get("postilion_connection_attempts_total").tags("result", "connected").counter().count());
+        assertEquals(1, registry.get("postilion_delivery_seconds").timer().count());
+        registry.getMeters().forEach(m -> m.getId().getTags().forEach(t ->
+                assertFalse(t.getValue().contains("@") || t.getValue().contains("4ABC123"), m.getId().toString())));
     }
 }

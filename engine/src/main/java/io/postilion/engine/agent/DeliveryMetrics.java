@@ -1,0 +1,57 @@
+package io.postilion.engine.agent;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The agent's Micrometer meters, with Prometheus-style names and bounded labels only (an outcome,
+ * a transport, a result word; never an address or a queue id):
+ * {@code postilion_deliveries_total{status,transport}}, {@code postilion_delivery_seconds{transport}}
+ * and {@code postilion_connection_attempts_total{result,transport}}.
+ */
+public final class DeliveryMetrics {
+
+    private final Map<Outcome, Counter> deliveries = new EnumMap<>(Outcome.class);
+    private final Timer attempts;
+    private final Counter connected;
+    private final Counter connectFailed;
+
+    public DeliveryMetrics(MeterRegistry registry, String transport) {
+        for (Outcome o : Outcome.values()) {
+            deliveries.put(o, Counter.builder("postilion_deliveries_total")
+                    .description("recipients by delivery outcome")
+                    .tag("status", o.logWord().toLowerCase(java.util.Locale.ROOT)).tag("transport", transport)
+                    .register(registry));
+        }
+        attempts = Timer.builder("postilion_delivery_seconds").description("time per delivery request")
+                .tag("transport", transport).register(registry);
+        connected = connectionCounter(registry, transport, "connected");
+        connectFailed = connectionCounter(registry, transport, "failed");
+    }
+
+    /** Meters that count into a registry nobody reads: for agents built without one. */
+    public static DeliveryMetrics none(String transport) {
+        return new DeliveryMetrics(new SimpleMeterRegistry(), transport);
+    }
+
+    private static Counter connectionCounter(MeterRegistry registry, String transport, String result) {
+        return Counter.builder("postilion_connection_attempts_total").description("connection attempts by result")
+                .tag("result", result).tag("transport", transport).register(registry);
+    }
+
+    void recorded(DeliveryReport report, Duration took) {
+        for (RecipientResult r : report.results()) {
+            deliveries.get(r.outcome()).increment();
+        }
+        attempts.record(took);
+    }
+
+    void connection(boolean ok) {
+        (ok ? connected : connectFailed).increment();
+    }
+}
