@@ -3,14 +3,17 @@ package io.postilion.dns.lookup;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicReference;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedFlags;
@@ -22,6 +25,7 @@ import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
+import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
@@ -43,6 +47,18 @@ public final class AsyncDnsResolver {
 
     /** EDNS0 UDP payload advertised with DNSSEC queries (DNS flag day 2020). */
     static final int EDNS_PAYLOAD = 1232;
+
+    /** Every lookup: {@code type}, {@code outcome}, {@code cached}. */
+    static final String LOOKUPS = "postilion_dns_lookups_total";
+
+    /** Lookups answered without a query of their own (from the cache, or by joining one in flight). */
+    static final String CACHE_HITS = "postilion_dns_cache_hits_total";
+
+    /** Lookups with a cache that had to query (one per query, however many lookups shared it). */
+    static final String CACHE_MISSES = "postilion_dns_cache_misses_total";
+
+    /** Latency of uncached lookups (all queries of one lookup, CNAMEs included): {@code type}, {@code outcome}. */
+    static final String QUERY_DURATION = "postilion_dns_query_duration";
 
     private static final Logger LOG = LoggerFactory.getLogger(AsyncDnsResolver.class);
 
@@ -74,14 +90,22 @@ public final class AsyncDnsResolver {
     }
 
     /**
-     * The same resolver, remembering successful answers for their smallest TTL (at most {@code maxTtl}),
-     * up to {@code maxEntries} names. Failures are never cached.
+     * The same resolver, remembering successful answers for their smallest TTL and NXDOMAIN/NODATA
+     * answers for the RFC 2308 negative TTL (min(SOA TTL, SOA MINIMUM) of the authority section's SOA;
+     * not cached without one), each at most {@code maxTtl}, up to {@code maxEntries} keys. Temporary
+     * and other failures are never cached. Concurrent lookups of one (name, type, dnssec) share one
+     * query. With {@link #withMeterRegistry}, also counts {@code postilion_dns_cache_hits_total} and
+     * {@code postilion_dns_cache_misses_total} ({@code type}, {@code outcome}).
      */
     public AsyncDnsResolver withCache(int maxEntries, Duration maxTtl, Clock clock) {
         return new AsyncDnsResolver(resolver, executor, ids, filter, new DnsAnswerCache(maxEntries, maxTtl, clock), meters);
     }
 
-    /** The same resolver, counting lookups in {@code postilion_dns_lookups_total{type,outcome,cached}}. */
+    /**
+     * The same resolver, counting lookups in {@code postilion_dns_lookups_total{type,outcome,cached}},
+     * timing uncached ones in {@code postilion_dns_query_duration{type,outcome}}, and with a cache
+     * counting its hits and misses. Tags never carry the name.
+     */
     public AsyncDnsResolver withMeterRegistry(MeterRegistry registry) {
         return new AsyncDnsResolver(resolver, executor, ids, filter, cache, Objects.requireNonNull(registry, "registry"));
     }
@@ -178,29 +202,83 @@ public final class AsyncDnsResolver {
         return lookup(qname, type, dnssec);
     }
 
-    /** As {@link #lookup(String, int, boolean)} with an absolute {@link Name}. */
+    /**
+     * As {@link #lookup(String, int, boolean)} with an absolute {@link Name}. With a cache, the cache is
+     * consulted when the result is subscribed to, and concurrent lookups of one (name, type, dnssec)
+     * share one query.
+     */
     public Mono<DnsAnswer> lookup(Name qname, int type, boolean dnssec) {
-        if (cache != null) {
-            DnsAnswer cached = cache.get(qname.toString(), type, dnssec);
+        if (cache == null) {
+            return query(qname, type, dnssec).doOnNext(answer -> count(answer, false));
+        }
+        return Mono.defer(() -> {
+            String name = qname.toString();
+            DnsAnswer cached = cache.get(name, type, dnssec);
             if (cached != null) {
                 count(cached, true);
+                countCache(CACHE_HITS, cached);
                 return Mono.just(cached);
             }
-        }
-        return step(qname, qname, type, dnssec, 1, true).map(this::filtered).doOnNext(answer -> {
-            if (cache != null) {
-                cache.put(qname.toString(), type, dnssec, answer);
+            DnsAnswerCache.Key key = DnsAnswerCache.Key.of(name, type, dnssec);
+            AtomicReference<Mono<DnsAnswer>> self = new AtomicReference<>();
+            // The answer is cached (in query) before the in-flight entry goes, and that goes before the
+            // answer is emitted, so that a later lookup never joins a finished query; doFinally covers
+            // cancellation.
+            Mono<DnsAnswer> mine = query(qname, type, dnssec)
+                    .doOnNext(answer -> {
+                        cache.finished(key, self.get());
+                        countCache(CACHE_MISSES, answer);
+                    })
+                    .doFinally(signal -> cache.finished(key, self.get()))
+                    .cache();
+            self.set(mine);
+            Mono<DnsAnswer> shared = cache.joinOrRegister(key, mine);
+            if (shared == null) {
+                return mine.doOnNext(answer -> count(answer, false));
             }
-            count(answer, false);
+            return shared.doOnNext(answer -> {
+                count(answer, false);
+                countCache(CACHE_HITS, answer);
+            });
+        });
+    }
+
+    /** One uncached lookup: the queries, the reply filter, the cache update and the latency timer. */
+    private Mono<DnsAnswer> query(Name qname, int type, boolean dnssec) {
+        return Mono.defer(() -> {
+            Timer.Sample sample = meters == null ? null : Timer.start(meters);
+            return step(qname, qname, type, dnssec, 1, true).map(resolved -> {
+                DnsAnswer answer = filtered(resolved.answer());
+                if (cache != null) {
+                    if (answer.ok()) {
+                        cache.put(qname.toString(), type, dnssec, answer);
+                    } else if (answer == resolved.answer()) {
+                        cache.putNegative(qname.toString(), type, dnssec, answer, resolved.negativeTtl());
+                    }
+                }
+                if (sample != null) {
+                    sample.stop(meters.timer(QUERY_DURATION, "type", Type.string(type), "outcome", outcomeTag(answer)));
+                }
+                return answer;
+            });
         });
     }
 
     private void count(DnsAnswer answer, boolean cached) {
         if (meters != null) {
-            meters.counter("postilion_dns_lookups_total", "type", Type.string(answer.type()),
-                    "outcome", answer.outcome().name().toLowerCase(java.util.Locale.ROOT), "cached", Boolean.toString(cached))
-                    .increment();
+            meters.counter(LOOKUPS, "type", Type.string(answer.type()), "outcome", outcomeTag(answer),
+                    "cached", Boolean.toString(cached)).increment();
         }
+    }
+
+    private void countCache(String counter, DnsAnswer answer) {
+        if (meters != null) {
+            meters.counter(counter, "type", Type.string(answer.type()), "outcome", outcomeTag(answer)).increment();
+        }
+    }
+
+    private static String outcomeTag(DnsAnswer answer) {
+        return answer.outcome().name().toLowerCase(Locale.ROOT);
     }
 
     /** LOOKUP-18: drop records the reply filter says IGNORE; a bad action or table error is temporary. */
@@ -240,7 +318,7 @@ public final class AsyncDnsResolver {
                 answer.canonicalName(), "");
     }
 
-    private Mono<DnsAnswer> step(Name original, Name current, int type, boolean dnssec, int queryCount, boolean adSoFar) {
+    private Mono<Resolved> step(Name original, Name current, int type, boolean dnssec, int queryCount, boolean adSoFar) {
         return Mono.defer(() -> {
                     // Message.newQuery would draw the ID from dnsjava's NativePRNG, which reads /dev/urandom
                     // on every call (a blocking file read on the calling thread); use our pre-seeded DRBG.
@@ -256,29 +334,29 @@ public final class AsyncDnsResolver {
                 .flatMap(reply -> interpret(original, current, type, dnssec, queryCount, adSoFar, reply))
                 .doOnError(e -> LOG.debug("DNS query for {}/{} failed", current, Type.string(type), e))
                 // Errors (including BlockHound's report) propagate; I/O problems and timeouts are answers.
-                .onErrorResume(Exception.class, e -> Mono.just(failure(original, type, DnsOutcome.TEMPORARY, -1,
+                .onErrorResume(Exception.class, e -> done(failure(original, type, DnsOutcome.TEMPORARY, -1,
                         DnsTexts.notFound(original, type, DnsTexts.TRY_AGAIN))));
     }
 
-    private Mono<DnsAnswer> interpret(Name original, Name current, int type, boolean dnssec, int queryCount,
+    private Mono<Resolved> interpret(Name original, Name current, int type, boolean dnssec, int queryCount,
             boolean adSoFar, Message reply) {
         int rcode = reply.getRcode();
         boolean ad = adSoFar && reply.getHeader().getFlag(Flags.AD);
         if (reply.getHeader().getFlag(Flags.TC)) {
-            return Mono.just(failure(original, type, DnsOutcome.TEMPORARY, rcode,
+            return done(failure(original, type, DnsOutcome.TEMPORARY, rcode,
                     DnsTexts.notFound(original, type, DnsTexts.TRY_AGAIN)));
         }
         switch (rcode) {
             case Rcode.NOERROR:
                 break;
             case Rcode.NXDOMAIN:
-                return Mono.just(failure(original, type, DnsOutcome.NOT_FOUND, rcode,
-                        DnsTexts.notFound(original, type, DnsTexts.HOST_NOT_FOUND)));
+                return Mono.just(new Resolved(failure(original, type, DnsOutcome.NOT_FOUND, rcode,
+                        DnsTexts.notFound(original, type, DnsTexts.HOST_NOT_FOUND)), negativeTtl(reply, current)));
             case Rcode.SERVFAIL:
-                return Mono.just(failure(original, type, DnsOutcome.TEMPORARY, rcode,
+                return done(failure(original, type, DnsOutcome.TEMPORARY, rcode,
                         DnsTexts.notFound(original, type, DnsTexts.TRY_AGAIN)));
             default:
-                return Mono.just(failure(original, type, DnsOutcome.NON_RECOVERABLE, rcode,
+                return done(failure(original, type, DnsOutcome.NON_RECOVERABLE, rcode,
                         DnsTexts.serviceError(original, type, DnsTexts.NO_RECOVERY)));
         }
         List<Record> answer = reply.getSection(Section.ANSWER);
@@ -298,7 +376,7 @@ public final class AsyncDnsResolver {
                 }
             }
             if (!found.isEmpty()) {
-                return Mono.just(new DnsAnswer(original, type, DnsOutcome.OK, found, ad, rcode, owner, ""));
+                return done(new DnsAnswer(original, type, DnsOutcome.OK, found, ad, rcode, owner, ""));
             }
             if (cnameTarget == null || cnameTarget.equals(owner)) {
                 break;
@@ -308,13 +386,36 @@ public final class AsyncDnsResolver {
         }
         if (followed) {
             if (queryCount >= MAX_QUERIES) {
-                return Mono.just(failure(original, type, DnsOutcome.NOT_FOUND, rcode,
+                return done(failure(original, type, DnsOutcome.NOT_FOUND, rcode,
                         DnsTexts.notFound(original, type, "name server loop")));
             }
             return step(original, owner, type, dnssec, queryCount + 1, ad);
         }
-        return Mono.just(failure(original, type, DnsOutcome.NOT_FOUND, rcode,
-                DnsTexts.notFound(original, type, DnsTexts.NO_DATA)));
+        // NODATA for the last name asked (after any CNAMEs in this reply).
+        return Mono.just(new Resolved(failure(original, type, DnsOutcome.NOT_FOUND, rcode,
+                DnsTexts.notFound(original, type, DnsTexts.NO_DATA)), negativeTtl(reply, owner)));
+    }
+
+    /**
+     * RFC 2308 section 5: the negative TTL is min(SOA TTL, SOA MINIMUM) of the SOA in the authority
+     * section whose owner encloses {@code name}; 0 (do not cache) when there is none.
+     */
+    static long negativeTtl(Message reply, Name name) {
+        long ttl = 0;
+        for (Record r : reply.getSection(Section.AUTHORITY)) {
+            if (r instanceof SOARecord soa && name.subdomain(soa.getName())) {
+                long t = Math.min(soa.getTTL(), soa.getMinimum());
+                ttl = Math.max(ttl, t);
+            }
+        }
+        return ttl;
+    }
+
+    /** An answer, and for NXDOMAIN/NODATA how long it may be cached (seconds; 0 = not at all). */
+    private record Resolved(DnsAnswer answer, long negativeTtl) {}
+
+    private static Mono<Resolved> done(DnsAnswer answer) {
+        return Mono.just(new Resolved(answer, 0));
     }
 
     private static DnsAnswer failure(Name name, int type, DnsOutcome outcome, int rcode, String reason) {

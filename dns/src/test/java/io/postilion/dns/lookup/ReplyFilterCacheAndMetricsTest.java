@@ -102,6 +102,80 @@ class ReplyFilterCacheAndMetricsTest {
     }
 
     @Test
+    void nxdomainIsCachedForTheSoaMinimum() {
+        server.soa("example.test", 600, 60).a("h.example.test", "192.0.2.1");
+        MutableClock clock = new MutableClock();
+        AsyncDnsResolver r = base.withCache(100, Duration.ofHours(1), clock);
+        assertEquals(DnsOutcome.NOT_FOUND, run(r.a("nx.example.test", false)).outcome());
+        assertEquals(DnsOutcome.NOT_FOUND, run(r.a("nx.example.test", false)).outcome());
+        assertEquals(1, server.queryCount("nx.example.test", Type.A));
+        clock.now = clock.now.plusSeconds(61);
+        run(r.a("nx.example.test", false));
+        assertEquals(2, server.queryCount("nx.example.test", Type.A));
+    }
+
+    @Test
+    void nodataIsCached() {
+        server.soa("example.test", 30, 300).a("h.example.test", "192.0.2.1");
+        MutableClock clock = new MutableClock();
+        AsyncDnsResolver r = base.withCache(100, Duration.ofHours(1), clock);
+        DnsAnswer a = run(r.aaaa("h.example.test", false));
+        assertEquals(DnsOutcome.NOT_FOUND, a.outcome());
+        assertEquals(0, a.rcode());
+        run(r.aaaa("h.example.test", false));
+        assertEquals(1, server.queryCount("h.example.test", Type.AAAA));
+        clock.now = clock.now.plusSeconds(31);
+        run(r.aaaa("h.example.test", false));
+        assertEquals(2, server.queryCount("h.example.test", Type.AAAA), "SOA TTL 30 < MINIMUM 300");
+    }
+
+    @Test
+    void negativeAnswerWithoutSoaIsNotCached() {
+        AsyncDnsResolver r = base.withCache(100, Duration.ofHours(1), new MutableClock());
+        run(r.a("nx.example.test", false));
+        run(r.a("nx.example.test", false));
+        assertEquals(2, server.queryCount("nx.example.test", Type.A));
+    }
+
+    @Test
+    void servfailIsNotCached() {
+        server.soa("example.test", 600, 600).servfail("bad.example.test", Type.A);
+        AsyncDnsResolver r = base.withCache(100, Duration.ofHours(1), new MutableClock());
+        assertEquals(DnsOutcome.TEMPORARY, run(r.a("bad.example.test", false)).outcome());
+        run(r.a("bad.example.test", false));
+        assertEquals(2, server.queryCount("bad.example.test", Type.A));
+    }
+
+    @Test
+    void concurrentLookupsOfOneNameShareOneQuery() {
+        server.a("slow.example.test", "192.0.2.7").delay("slow.example.test", Type.A, Duration.ofMillis(300));
+        AsyncDnsResolver r = base.withCache(100, Duration.ofHours(1), new MutableClock());
+        List<DnsAnswer> answers = reactor.core.publisher.Flux.range(0, 8)
+                .flatMap(i -> r.a("slow.example.test", false).subscribeOn(Schedulers.parallel()))
+                .collectList().block(Duration.ofSeconds(10));
+        assertEquals(8, answers.size());
+        answers.forEach(a -> assertEquals(DnsOutcome.OK, a.outcome()));
+        assertEquals(1, server.queryCount("slow.example.test", Type.A));
+    }
+
+    @Test
+    void hitAndMissMetersCount() {
+        server.soa("example.test", 600, 600).a("h.example.test", "192.0.2.1");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        AsyncDnsResolver r = base.withCache(100, Duration.ofHours(1), new MutableClock()).withMeterRegistry(registry);
+        run(r.a("h.example.test", false));
+        run(r.a("h.example.test", false));
+        run(r.a("nx.example.test", false));
+        run(r.a("nx.example.test", false));
+        assertEquals(1.0, registry.counter("postilion_dns_cache_misses_total", "type", "A", "outcome", "ok").count());
+        assertEquals(1.0, registry.counter("postilion_dns_cache_hits_total", "type", "A", "outcome", "ok").count());
+        assertEquals(1.0, registry.counter("postilion_dns_cache_misses_total", "type", "A", "outcome", "not_found").count());
+        assertEquals(1.0, registry.counter("postilion_dns_cache_hits_total", "type", "A", "outcome", "not_found").count());
+        assertEquals(1, registry.timer("postilion_dns_query_duration", "type", "A", "outcome", "ok").count());
+        assertEquals(1, registry.timer("postilion_dns_query_duration", "type", "A", "outcome", "not_found").count());
+    }
+
+    @Test
     void ipv6TextIsCompressed() {
         assertEquals("2001:db8::1", RecordText.compress(io.postilion.dns.destination.HostNames.parseNumeric("2001:db8:0:0:0:0:0:1").get()));
         assertEquals("2001:0:0:1::1", RecordText.compress(io.postilion.dns.destination.HostNames.parseNumeric("2001:0:0:1:0:0:0:1").get()));

@@ -28,10 +28,12 @@ import org.xbill.DNS.Flags;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.NameTooLongException;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.TLSARecord;
@@ -162,6 +164,21 @@ public final class TestDnsServer implements AutoCloseable {
             return add(Record.fromString(name(host), Type.TXT, DClass.IN, TTL, "\"exists\"", Name.root));
         } catch (IOException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Adds an SOA record at {@code zone} with record TTL {@code ttl} and MINIMUM {@code minimum}. NXDOMAIN
+     * and NODATA answers for names at or below {@code zone} then carry it (the closest enclosing one) in
+     * the authority section, as RFC 2308 servers do; without any SOA they carry none.
+     */
+    public TestDnsServer soa(String zone, long ttl, long minimum) {
+        Name apex = name(zone);
+        try {
+            return add(new SOARecord(apex, DClass.IN, ttl, Name.concatenate(Name.fromConstantString("ns"), apex),
+                    Name.concatenate(Name.fromConstantString("hostmaster"), apex), 1, 3600, 600, 86400, minimum));
+        } catch (NameTooLongException e) {
+            throw new IllegalArgumentException(zone, e);
         }
     }
 
@@ -370,13 +387,28 @@ public final class TestDnsServer implements AutoCloseable {
                 current = ((CNAMERecord) cname).getTarget();
                 continue;
             }
-            if (records.isEmpty() && hop == 0) {
+            if (records.isEmpty()) {
                 reply.getHeader().setRcode(Rcode.NXDOMAIN);
-            } else if (records.isEmpty()) {
-                reply.getHeader().setRcode(Rcode.NXDOMAIN);
+            }
+            Record soa = enclosingSoa(current);
+            if (soa != null) {
+                reply.addRecord(soa, Section.AUTHORITY);
             }
             return;
         }
+    }
+
+    /** The SOA of the closest zone apex at or above {@code name}, or null. */
+    private Record enclosingSoa(Name name) {
+        for (int skip = 0; skip < name.labels(); skip++) {
+            Name candidate = new Name(name, skip);
+            for (Record r : zone.getOrDefault(candidate, List.of())) {
+                if (r.getType() == Type.SOA) {
+                    return r;
+                }
+            }
+        }
+        return null;
     }
 
     private static <T> T lookupRule(Map<Key, T> rules, Name qname, int qtype) {
