@@ -16,6 +16,7 @@ import io.postilion.transport.content.ContentOptions;
 import io.postilion.transport.protocol.DiscardedKeywords;
 import io.postilion.transport.session.SessionSettings;
 import io.postilion.transport.session.Timeouts;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
@@ -35,12 +36,19 @@ public final class AgentConfiguration {
      *     that needs certificate verification
      */
     public static DeliveryAgent agent(Configuration cfg, Clock clock) {
+        return agent(cfg, clock, null);
+    }
+
+    /** As {@link #agent(Configuration, Clock)}, recording meters in {@code registry} when it is not null. */
+    public static DeliveryAgent agent(Configuration cfg, Clock clock, MeterRegistry registry) {
         boolean lmtp = cfg.isLmtp();
         DeliveryProtocol protocol = lmtp ? DeliveryProtocol.LMTP : DeliveryProtocol.SMTP;
         AsyncDnsResolver dns = AsyncDnsResolver.create(resolverConfig(cfg));
         NextHopResolver resolver = new NextHopResolver(dns, lookupSettings(cfg, protocol));
         DestinationParser parser = lmtp ? DestinationParser.lmtp() : DestinationParser.smtp();
-        return new DeliveryAgent(agentSettings(cfg), resolver, parser, clock);
+        String transport = lmtp ? "lmtp" : "smtp";
+        DeliveryMetrics metrics = registry == null ? DeliveryMetrics.none(transport) : new DeliveryMetrics(registry, transport);
+        return new DeliveryAgent(agentSettings(cfg), resolver, parser, clock, metrics);
     }
 
     static AgentSettings agentSettings(Configuration cfg) {
@@ -57,10 +65,15 @@ public final class AgentConfiguration {
         ContentOptions content = ContentOptions.defaults()
                 .withLineLengthLimit(cfg.integer("smtp_line_length_limit"))
                 .withMimeNestingLimit(cfg.integer("mime_nesting_limit"));
-        return new AgentSettings(session, cfg.string("myhostname"), cfg.integer("smtp_mx_session_limit"),
-                cfg.string("smtp_fallback_relay"), cfg.bool("smtp_skip_5xx_greeting"),
-                cfg.bool("soft_bounce"), cfg.bool("smtp_quote_rfc821_envelope"),
-                cfg.bool("disable_mime_output_conversion"), content);
+        return AgentSettings.builder(session, cfg.string("myhostname"))
+                .mxSessionLimit(cfg.integer("smtp_mx_session_limit"))
+                .fallbackRelay(cfg.string("smtp_fallback_relay"))
+                .skip5xxGreeting(cfg.bool("smtp_skip_5xx_greeting"))
+                .softBounce(cfg.bool("soft_bounce"))
+                .quoteRfc821Envelope(cfg.bool("smtp_quote_rfc821_envelope"))
+                .disableMimeOutputConversion(cfg.bool("disable_mime_output_conversion"))
+                .content(content)
+                .build();
     }
 
     private static TlsLevel tlsLevel(Configuration cfg) {

@@ -6,7 +6,8 @@ import java.util.Objects;
 
 /**
  * The delivery agent's own parameters, beside the session's and the lookup's (Postfix's names;
- * the {@code lmtp_} twins in LMTP mode).
+ * the {@code lmtp_} twins in LMTP mode). An immutable value: change one through
+ * {@link #toBuilder()}.
  *
  * @param session how sessions behave
  * @param myHostname $myhostname: the name of UNIX-socket LMTP servers in logs (SESS-6)
@@ -34,26 +35,111 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
 
     /** Postfix's defaults around the given session settings. */
     public static AgentSettings defaults(SessionSettings session, String myHostname) {
-        return new AgentSettings(session, myHostname, 2, "", true, false, true, false, ContentOptions.defaults());
+        return builder(session, myHostname).build();
+    }
+
+    /** A builder holding Postfix's defaults around the given session settings. */
+    public static Builder builder(SessionSettings session, String myHostname) {
+        return new Builder(session, myHostname);
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
     public AgentSettings withSoftBounce(boolean on) {
-        return new AgentSettings(session, myHostname, mxSessionLimit, fallbackRelay, skip5xxGreeting, on,
-                quoteRfc821Envelope, disableMimeOutputConversion, content);
+        return toBuilder().softBounce(on).build();
     }
 
     public AgentSettings withMxSessionLimit(int limit) {
-        return new AgentSettings(session, myHostname, limit, fallbackRelay, skip5xxGreeting, softBounce,
-                quoteRfc821Envelope, disableMimeOutputConversion, content);
+        return toBuilder().mxSessionLimit(limit).build();
     }
 
     public AgentSettings withFallbackRelay(String relays) {
-        return new AgentSettings(session, myHostname, mxSessionLimit, relays, skip5xxGreeting, softBounce,
-                quoteRfc821Envelope, disableMimeOutputConversion, content);
+        return toBuilder().fallbackRelay(relays).build();
     }
 
     public AgentSettings withSkip5xxGreeting(boolean on) {
-        return new AgentSettings(session, myHostname, mxSessionLimit, fallbackRelay, on, softBounce,
-                quoteRfc821Envelope, disableMimeOutputConversion, content);
+        return toBuilder().skip5xxGreeting(on).build();
+    }
+
+    /** Collects settings; one setter per parameter, named after it. */
+    public static final class Builder {
+        private SessionSettings session;
+        private String myHostname;
+        private int mxSessionLimit = 2;
+        private String fallbackRelay = "";
+        private boolean skip5xxGreeting = true;
+        private boolean softBounce;
+        private boolean quoteRfc821Envelope = true;
+        private boolean disableMimeOutputConversion;
+        private ContentOptions content = ContentOptions.defaults();
+
+        private Builder(SessionSettings session, String myHostname) {
+            this.session = session;
+            this.myHostname = myHostname;
+        }
+
+        private Builder(AgentSettings s) {
+            this.session = s.session;
+            this.myHostname = s.myHostname;
+            this.mxSessionLimit = s.mxSessionLimit;
+            this.fallbackRelay = s.fallbackRelay;
+            this.skip5xxGreeting = s.skip5xxGreeting;
+            this.softBounce = s.softBounce;
+            this.quoteRfc821Envelope = s.quoteRfc821Envelope;
+            this.disableMimeOutputConversion = s.disableMimeOutputConversion;
+            this.content = s.content;
+        }
+
+        public Builder session(SessionSettings v) {
+            this.session = v;
+            return this;
+        }
+
+        public Builder myHostname(String v) {
+            this.myHostname = v;
+            return this;
+        }
+
+        public Builder mxSessionLimit(int v) {
+            this.mxSessionLimit = v;
+            return this;
+        }
+
+        public Builder fallbackRelay(String v) {
+            this.fallbackRelay = v;
+            return this;
+        }
+
+        public Builder skip5xxGreeting(boolean v) {
+            this.skip5xxGreeting = v;
+            return this;
+        }
+
+        public Builder softBounce(boolean v) {
+            this.softBounce = v;
+            return this;
+        }
+
+        public Builder quoteRfc821Envelope(boolean v) {
+            this.quoteRfc821Envelope = v;
+            return this;
+        }
+
+        public Builder disableMimeOutputConversion(boolean v) {
+            this.disableMimeOutputConversion = v;
+            return this;
+        }
+
+        public Builder content(ContentOptions v) {
+            this.content = v;
+            return this;
+        }
+
+        public AgentSettings build() {
+            return new AgentSettings(session, myHostname, mxSessionLimit, fallbackRelay, skip5xxGreeting, softBounce,
+                    quoteRfc821Envelope, disableMimeOutputConversion, content);
+        }
     }
 }

@@ -24,6 +24,8 @@ import io.postilion.transport.session.SmtpSession;
 import io.postilion.transport.session.Stage;
 import io.postilion.transport.session.StageFailure;
 import io.postilion.transport.session.Transaction;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.postilion.engine.config.Configuration;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -66,6 +68,15 @@ public final class DeliveryAgent {
         this.metrics = metrics;
     }
 
+    /** Starts an agent for library users, configured from main.cf parameters. */
+    public static Builder builder(Configuration configuration) {
+        return new Builder(configuration);
+    }
+
+    /**
+     * Delivers one request. The Mono completes with one result per recipient and never errors for
+     * a delivery problem; it is cold, so nothing happens until it is subscribed to.
+     */
     public Mono<DeliveryReport> deliver(DeliveryRequest request) {
         return Mono.defer(() -> {
             Instant start = clock.instant();
@@ -275,6 +286,40 @@ public final class DeliveryAgent {
         a.siteTrouble();
         for (int i : left) {
             a.apply(i, Trouble.decide(status, false, true, settings.softBounce()), reason, a.lastRelay, 0);
+        }
+    }
+
+    /** Builds an agent from a configuration (SMTP or, with {@link #lmtp()}, LMTP), a clock and a meter registry. */
+    public static final class Builder {
+        private final Configuration configuration;
+        private boolean lmtp;
+        private Clock clock = Clock.systemUTC();
+        private MeterRegistry registry;
+
+        private Builder(Configuration configuration) {
+            this.configuration = java.util.Objects.requireNonNull(configuration, "configuration");
+        }
+
+        /** Deliver over LMTP, reading the lmtp_ twins of the parameters. */
+        public Builder lmtp() {
+            this.lmtp = true;
+            return this;
+        }
+
+        public Builder clock(Clock c) {
+            this.clock = java.util.Objects.requireNonNull(c, "clock");
+            return this;
+        }
+
+        /** Where the delivery meters go; none are recorded without one. */
+        public Builder meterRegistry(MeterRegistry r) {
+            this.registry = r;
+            return this;
+        }
+
+        /** @throws io.postilion.engine.config.ConfigurationException for a value the agent cannot honour */
+        public DeliveryAgent build() {
+            return AgentConfiguration.agent(lmtp ? configuration.forLmtp() : configuration.forSmtp(), clock, registry);
         }
     }
 

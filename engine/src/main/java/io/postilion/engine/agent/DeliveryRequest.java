@@ -4,7 +4,11 @@ import io.postilion.transport.content.ContentSource;
 import io.postilion.transport.protocol.BodyType;
 import io.postilion.transport.protocol.Ret;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Objects;
 
 /**
@@ -23,10 +27,12 @@ import java.util.Objects;
  * @param ret the DSN RET request
  * @param arrival when the message arrived (delay=)
  * @param active when the message entered the active queue (the first part of delays=)
+ * @param flags the master.cf flags D, O, R, X in force for this delivery (DATA-22..25)
+ * @param probe an address verification probe: no content is delivered (MISC-1)
  */
 public record DeliveryRequest(String queueId, String sender, List<Recipient> recipients, ContentSource content,
         BodyType bodyType, boolean smtputf8Requested, boolean headersUtf8, String nexthop, String envId, Ret ret,
-        Instant arrival, Instant active) {
+        Instant arrival, Instant active, Set<DeliveryFlag> flags, boolean probe) {
 
     public DeliveryRequest {
         Objects.requireNonNull(queueId, "queueId");
@@ -42,5 +48,117 @@ public record DeliveryRequest(String queueId, String sender, List<Recipient> rec
         Objects.requireNonNull(ret, "ret");
         Objects.requireNonNull(arrival, "arrival");
         Objects.requireNonNull(active, "active");
+        flags = flags.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(flags));
+    }
+
+    /** A request without flags that is not a probe (the common case). */
+    public DeliveryRequest(String queueId, String sender, List<Recipient> recipients, ContentSource content,
+            BodyType bodyType, boolean smtputf8Requested, boolean headersUtf8, String nexthop, String envId, Ret ret,
+            Instant arrival, Instant active) {
+        this(queueId, sender, recipients, content, bodyType, smtputf8Requested, headersUtf8, nexthop, envId, ret,
+                arrival, active, Set.of(), false);
+    }
+
+    /** Starts a request for library users: everything not set has the value a plain submission has. */
+    public static Builder builder(String queueId, String sender, String nexthop) {
+        return new Builder(queueId, sender, nexthop);
+    }
+
+    /** A copy with other recipients, everything else kept. */
+    public DeliveryRequest withRecipients(List<Recipient> others) {
+        return new DeliveryRequest(queueId, sender, others, content, bodyType, smtputf8Requested, headersUtf8, nexthop,
+                envId, ret, arrival, active, flags, probe);
+    }
+
+    /** A copy with other content, everything else kept. */
+    public DeliveryRequest withContent(ContentSource other) {
+        return new DeliveryRequest(queueId, sender, recipients, other, bodyType, smtputf8Requested, headersUtf8,
+                nexthop, envId, ret, arrival, active, flags, probe);
+    }
+
+    /** A copy with another envelope sender, everything else kept. */
+    public DeliveryRequest withSender(String other) {
+        return new DeliveryRequest(queueId, other, recipients, content, bodyType, smtputf8Requested, headersUtf8,
+                nexthop, envId, ret, arrival, active, flags, probe);
+    }
+
+    /** Collects a request step by step; {@link #build()} checks it. */
+    public static final class Builder {
+        private final String queueId;
+        private final String sender;
+        private final String nexthop;
+        private final List<Recipient> recipients = new ArrayList<>();
+        private ContentSource content;
+        private BodyType bodyType = BodyType.UNKNOWN;
+        private boolean smtputf8Requested;
+        private boolean headersUtf8;
+        private String envId = "";
+        private Ret ret = Ret.NONE;
+        private Instant arrival;
+        private Instant active;
+        private final Set<DeliveryFlag> flags = EnumSet.noneOf(DeliveryFlag.class);
+        private boolean probe;
+
+        private Builder(String queueId, String sender, String nexthop) {
+            this.queueId = queueId;
+            this.sender = sender;
+            this.nexthop = nexthop;
+        }
+
+        public Builder recipient(Recipient r) {
+            recipients.add(Objects.requireNonNull(r, "recipient"));
+            return this;
+        }
+
+        public Builder recipient(String address) {
+            return recipient(Recipient.of(address));
+        }
+
+        public Builder content(ContentSource c) {
+            this.content = c;
+            return this;
+        }
+
+        public Builder bodyType(BodyType t) {
+            this.bodyType = t;
+            return this;
+        }
+
+        public Builder smtputf8(boolean requested, boolean headersUtf8) {
+            this.smtputf8Requested = requested;
+            this.headersUtf8 = headersUtf8;
+            return this;
+        }
+
+        public Builder dsn(String envId, Ret ret) {
+            this.envId = envId;
+            this.ret = ret;
+            return this;
+        }
+
+        /** When the message arrived and when it entered the active queue; both default to now. */
+        public Builder times(Instant arrival, Instant active) {
+            this.arrival = arrival;
+            this.active = active;
+            return this;
+        }
+
+        public Builder flags(Set<DeliveryFlag> f) {
+            flags.clear();
+            flags.addAll(f);
+            return this;
+        }
+
+        public Builder probe(boolean on) {
+            this.probe = on;
+            return this;
+        }
+
+        public DeliveryRequest build() {
+            Instant now = Instant.now();
+            Instant arrived = arrival != null ? arrival : now;
+            return new DeliveryRequest(queueId, sender, recipients, content, bodyType, smtputf8Requested, headersUtf8,
+                    nexthop, envId, ret, arrived, active != null ? active : arrived, flags, probe);
+        }
     }
 }
