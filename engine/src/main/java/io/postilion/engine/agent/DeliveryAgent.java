@@ -78,6 +78,14 @@ public final class DeliveryAgent {
      * a delivery problem; it is cold, so nothing happens until it is subscribed to.
      */
     public Mono<DeliveryReport> deliver(DeliveryRequest request) {
+        return deliver(request, CacheHint.OFF);
+    }
+
+    /**
+     * Delivers one request with the scheduler's connection-cache advice for its destination
+     * (CACHE-1).
+     */
+    public Mono<DeliveryReport> deliver(DeliveryRequest request, CacheHint hint) {
         return Mono.defer(() -> {
             Instant start = clock.instant();
             Attempt a = new Attempt(request);
