@@ -41,24 +41,24 @@ import java.util.stream.Stream;
  * listen, how to check that they are there (a missing peer fails the test with a message naming
  * the script that starts it), and where Dovecot stores what it receives.
  */
-final class Rig {
+public final class Rig {
 
-    static final Duration WAIT = Duration.ofSeconds(60);
-    static final Duration DELIVERY_WAIT = Duration.ofSeconds(30);
+    public static final Duration WAIT = Duration.ofSeconds(60);
+    public static final Duration DELIVERY_WAIT = Duration.ofSeconds(30);
 
     /** Same default as scripts/peers/lib.sh. */
-    static final Path RIG_DIR = Path.of(env("RIG_DIR", env("TMPDIR", "/tmp") + "/postilion-rig"));
+    public static final Path RIG_DIR = Path.of(env("RIG_DIR", env("TMPDIR", "/tmp") + "/postilion-rig"));
 
-    static final String LOOPBACK = "127.0.0.1";
-    static final int SINK_PORT = 2525;
-    static final int POSTFIX_PORT = 2526;
+    public static final String LOOPBACK = "127.0.0.1";
+    public static final int SINK_PORT = 2527;
+    public static final int POSTFIX_PORT = 2526;
     /** The second Postfix instance up.sh starts, relaying into Dovecot LMTP (LMTP_RELAY_PORT). */
-    static final int POSTFIX_LMTP_PORT = Integer.parseInt(env("LMTP_RELAY_PORT", "2536"));
-    static final int LMTP_PORT = 2424;
-    static final Path LMTP_SOCKET = RIG_DIR.resolve("lmtp/run/lmtp");
-    static final Path MAIL_ROOT = RIG_DIR.resolve("lmtp/mail");
+    public static final int POSTFIX_LMTP_PORT = Integer.parseInt(env("LMTP_RELAY_PORT", "2536"));
+    public static final int LMTP_PORT = 2424;
+    public static final Path LMTP_SOCKET = RIG_DIR.resolve("lmtp/run/lmtp");
+    public static final Path MAIL_ROOT = RIG_DIR.resolve("lmtp/mail");
 
-    static final String HELO = "client.example.test";
+    public static final String HELO = "client.example.test";
 
     private Rig() {
     }
@@ -76,7 +76,7 @@ final class Rig {
     }
 
     /** Fails (never skips) when nothing answers on 127.0.0.1:port. */
-    static void requireTcp(String peer, int port, String script) {
+    public static void requireTcp(String peer, int port, String script) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(LOOPBACK, port), 3000);
         } catch (IOException e) {
@@ -85,7 +85,7 @@ final class Rig {
     }
 
     /** Fails (never skips) when the UNIX socket is missing or refuses connections. */
-    static void requireUnix(String peer, Path socket, String script) {
+    public static void requireUnix(String peer, Path socket, String script) {
         if (!Files.exists(socket)) {
             fail(peer + " socket " + socket + " does not exist (RIG_DIR=" + RIG_DIR + ")" + startHint(script));
         }
@@ -98,23 +98,23 @@ final class Rig {
 
     // ------------------------------------------------------------------ sessions
 
-    static Endpoint tcp(String hostname, int port) {
+    public static Endpoint tcp(String hostname, int port) {
         return Endpoint.inet(hostname, new InetSocketAddress(LOOPBACK, port));
     }
 
-    static SessionSettings smtp() {
+    public static SessionSettings smtp() {
         return SessionSettings.smtp(HELO).withTimeouts(Timeouts.all(Duration.ofSeconds(30)));
     }
 
-    static SessionSettings lmtp() {
+    public static SessionSettings lmtp() {
         return SessionSettings.lmtp(HELO).withTimeouts(Timeouts.all(Duration.ofSeconds(30)));
     }
 
-    record Opened(SmtpSession session, Handshake handshake) {
+    public record Opened(SmtpSession session, Handshake handshake) {
     }
 
     /** Connects and says hello; fails the test if either does not work. */
-    static Opened open(SessionSettings settings, Endpoint endpoint) {
+    public static Opened open(SessionSettings settings, Endpoint endpoint) {
         SmtpClient.Connected c = SmtpClient.create(settings).connect(endpoint).block(WAIT);
         assertNotNull(c, "no connect result for " + endpoint.displayWithPort());
         if (!c.ok()) {
@@ -131,7 +131,7 @@ final class Rig {
 
     // ------------------------------------------------------------------ content
 
-    static String token() {
+    public static String token() {
         return UUID.randomUUID().toString().replace("-", "").substring(0, 16);
     }
 
@@ -139,7 +139,7 @@ final class Rig {
      * A complete message with CRLF line ends and unstuffed, whose body has lines a DATA client
      * must dot-stuff: leading dots, a lone ".", "..", a line of dots, and the last line ".".
      */
-    static String message(String token, String from, String to) {
+    public static String message(String token, String from, String to) {
         return "Message-ID: <" + token + "@client.example.test>\r\n"
                 + "Date: Mon, 23 Nov 2026 21:00:00 +0000\r\n"
                 + "From: <" + from + ">\r\n"
@@ -159,23 +159,23 @@ final class Rig {
     }
 
     /** A transaction carrying {@code message} as raw content; the session encodes it for DATA or BDAT. */
-    static Transaction transaction(String mailFrom, List<String> rcpts, String message, boolean keepOpen) {
+    public static Transaction transaction(String mailFrom, List<String> rcpts, String message, boolean keepOpen) {
         return new Transaction("MAIL FROM:<" + mailFrom + ">", rcpts.stream().map(r -> "RCPT TO:<" + r + ">").toList(),
                 ContentSource.of(message.getBytes(StandardCharsets.US_ASCII)), ContentOptions.defaults(), keepOpen);
     }
 
-    static List<Integer> codes(List<SmtpReply> replies) {
+    public static List<Integer> codes(List<SmtpReply> replies) {
         return replies.stream().map(r -> r == null ? -1 : r.code()).toList();
     }
 
-    static List<String> statuses(List<SmtpReply> replies) {
+    public static List<String> statuses(List<SmtpReply> replies) {
         return replies.stream().map(r -> r == null ? null : r.status()).toList();
     }
 
     // ------------------------------------------------------------------ stored mail (Dovecot maildirs)
 
     /** DIR/mail/<domain>/<user>/Maildir, as lmtp.sh lays it out. */
-    static Path maildir(String address) {
+    public static Path maildir(String address) {
         int at = address.indexOf('@');
         String local = address.substring(0, at);
         int plus = local.indexOf('+');
@@ -186,7 +186,7 @@ final class Rig {
     }
 
     /** Message files in new/ and cur/ of a maildir that contain {@code token}. */
-    static List<Path> filesWith(Path maildir, String token) {
+    public static List<Path> filesWith(Path maildir, String token) {
         List<Path> out = new ArrayList<>();
         for (String sub : List.of("new", "cur")) {
             Path d = maildir.resolve(sub);
@@ -211,7 +211,7 @@ final class Rig {
     }
 
     /** Polls until exactly one file in the maildir carries the token; fails after DELIVERY_WAIT. */
-    static Path awaitDelivery(String address, String token) {
+    public static Path awaitDelivery(String address, String token) {
         Path maildir = maildir(address);
         long end = System.nanoTime() + DELIVERY_WAIT.toNanos();
         List<Path> found;
@@ -228,13 +228,13 @@ final class Rig {
     }
 
     /** Headers a server prepends on the way into the maildir (Postfix smtpd, Dovecot LMTP). */
-    static final Set<String> ADDED_HEADERS = Set.of("return-path", "delivered-to", "received");
+    public static final Set<String> ADDED_HEADERS = Set.of("return-path", "delivered-to", "received");
 
     /**
      * Checks the stored copy: with its LF line ends turned into CRLF it must be some headers the
      * servers add (Return-Path, Delivered-To, Received) followed byte for byte by what was sent.
      */
-    static void assertStoredExactly(String sent, Path file) {
+    public static void assertStoredExactly(String sent, Path file) {
         byte[] raw;
         try {
             raw = Files.readAllBytes(file);
@@ -259,7 +259,7 @@ final class Rig {
         }
     }
 
-    static void sleep(long ms) {
+    public static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
@@ -271,7 +271,7 @@ final class Rig {
     // ------------------------------------------------------------------ scripts
 
     /** scripts/peers, found upwards from the working directory (Surefire runs in the module). */
-    static Path peerScripts() {
+    public static Path peerScripts() {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
             Path s = p.resolve("scripts/peers");
             if (Files.isRegularFile(s.resolve("sink.sh"))) {
@@ -282,7 +282,7 @@ final class Rig {
     }
 
     /** Runs a peer script with extra environment; returns its output; fails on a non-zero exit. */
-    static String script(Map<String, String> env, String... args) {
+    public static String script(Map<String, String> env, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add("bash");
         cmd.add(peerScripts().resolve(args[0]).toString());
@@ -312,7 +312,7 @@ final class Rig {
     }
 
     /** A free loopback port in 2540..2599 (none of the rig's or the relay's ports). */
-    static int freePort() {
+    public static int freePort() {
         for (int port = 2540; port < 2600; port++) {
             if (port == POSTFIX_LMTP_PORT) {
                 continue;

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The session against Postfix's smtp-sink: the rig's instance on 127.0.0.1:2525, and variants
+ * The session against Postfix's smtp-sink: the rig's instance on 127.0.0.1:2527, and variants
  * (no PIPELINING, RCPT rejected, 4xx after ".", LMTP) that each test starts on a free port with
  * scripts/peers/sink.sh and stops again.
  */
