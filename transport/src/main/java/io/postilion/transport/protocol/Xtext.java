@@ -40,4 +40,35 @@ public final class Xtext {
         }
         return sb.toString();
     }
+
+    /**
+     * Decodes xtext as a server receives it (ENVID=, ORCPT=); null when it is not valid xtext (a
+     * {@code +} without two upper-case hex digits, or a byte outside printable ASCII).
+     */
+    public static String decode(String xtext) {
+        byte[] out = new byte[xtext.length()];
+        int n = 0;
+        for (int i = 0; i < xtext.length(); i++) {
+            char c = xtext.charAt(i);
+            if (c == '+') {
+                if (i + 2 >= xtext.length()) {
+                    return null;
+                }
+                int hi = HEX_VALUES.indexOf(xtext.charAt(i + 1));
+                int lo = HEX_VALUES.indexOf(xtext.charAt(i + 2));
+                if (hi < 0 || lo < 0) {
+                    return null;
+                }
+                out[n++] = (byte) (hi << 4 | lo);
+                i += 2;
+            } else if (c <= 0x20 || c >= 0x7f || c == '=') {
+                return null;
+            } else {
+                out[n++] = (byte) c;
+            }
+        }
+        return new String(out, 0, n, StandardCharsets.UTF_8);
+    }
+
+    private static final String HEX_VALUES = "0123456789ABCDEF";
 }

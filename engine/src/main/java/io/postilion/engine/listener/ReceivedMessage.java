@@ -1,0 +1,72 @@
+package io.postilion.engine.listener;
+
+import io.postilion.transport.protocol.BodyType;
+import io.postilion.transport.protocol.Notify;
+import io.postilion.transport.protocol.Ret;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * One message as the listener accepted it, ready to be made durable: the envelope with its DSN
+ * requests, the content in spool form (CRLF line ends, not dot-stuffed, our Received: header on
+ * top) and who sent it.
+ *
+ * @param queueId the id given at MAIL FROM, also named in our Received: header
+ * @param sender the envelope sender, empty for the null sender
+ * @param recipients the accepted recipients, in the order given
+ * @param bodyType BODY= from MAIL FROM (7BIT, 8BITMIME), or unknown when not given
+ * @param smtputf8 the client asked for SMTPUTF8
+ * @param envId DSN ENVID, empty when none
+ * @param ret DSN RET
+ * @param content the message bytes
+ * @param client who sent it
+ * @param arrival when the end of the message was received
+ */
+public record ReceivedMessage(String queueId, String sender, List<Recipient> recipients, BodyType bodyType,
+        boolean smtputf8, String envId, Ret ret, byte[] content, Client client, Instant arrival) {
+
+    public ReceivedMessage {
+        Objects.requireNonNull(queueId, "queueId");
+        Objects.requireNonNull(sender, "sender");
+        recipients = List.copyOf(recipients);
+        Objects.requireNonNull(bodyType, "bodyType");
+        Objects.requireNonNull(envId, "envId");
+        Objects.requireNonNull(ret, "ret");
+        Objects.requireNonNull(content, "content");
+        Objects.requireNonNull(client, "client");
+        Objects.requireNonNull(arrival, "arrival");
+    }
+
+    /**
+     * One accepted recipient with its DSN requests.
+     *
+     * @param address the address as given in RCPT TO
+     * @param notifyOn NOTIFY=, empty when not given
+     * @param orcpt ORCPT= as {@code type;address} (decoded), empty when not given
+     */
+    public record Recipient(String address, Set<Notify> notifyOn, String orcpt) {
+        public Recipient {
+            Objects.requireNonNull(address, "address");
+            notifyOn = Set.copyOf(notifyOn);
+            Objects.requireNonNull(orcpt, "orcpt");
+        }
+    }
+
+    /**
+     * The sending client, for the Received: header and logs.
+     *
+     * @param address its IP address
+     * @param helo the name it gave in EHLO/HELO
+     * @param tls the session was encrypted when the message came
+     * @param authenticatedAs the SASL user, empty when none
+     */
+    public record Client(String address, String helo, boolean tls, String authenticatedAs) {
+        public Client {
+            Objects.requireNonNull(address, "address");
+            Objects.requireNonNull(helo, "helo");
+            Objects.requireNonNull(authenticatedAs, "authenticatedAs");
+        }
+    }
+}
