@@ -1,0 +1,76 @@
+package io.postilion.engine.listener;
+
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.postilion.engine.config.Configuration;
+import io.postilion.engine.config.ConfigurationException;
+import java.io.File;
+import java.net.InetSocketAddress;
+
+/**
+ * Builds the listener's settings from main.cf parameters: the one place where smtpd names meet
+ * {@link ListenerSettings}. Runs at start-up (it reads certificate files), never on an event loop.
+ */
+public final class ListenerConfiguration {
+
+    private ListenerConfiguration() {
+    }
+
+    /** @throws ConfigurationException (78) naming the parameter whose value cannot be used */
+    public static ListenerSettings settings(Configuration cfg) {
+        InetSocketAddress bind = listenAddress(cfg.string("smtpd_listen"));
+        ClientNetworks networks;
+        try {
+            networks = ClientNetworks.parse(cfg.list("mynetworks"));
+        } catch (IllegalArgumentException e) {
+            throw bad("mynetworks", String.join(" ", cfg.list("mynetworks")), e.getMessage());
+        }
+        return new ListenerSettings(bind, cfg.string("myhostname"), cfg.string("smtpd_banner"),
+                cfg.size("message_size_limit"), cfg.integer("smtpd_recipient_limit"), cfg.integer("line_length_limit"),
+                cfg.integer("smtpd_hard_error_limit"), cfg.time("smtpd_timeout"), cfg.integer("default_process_limit"),
+                networks, BareNewlinePolicy.parse(cfg.choice("smtpd_forbid_bare_newline")), cfg.integer("hopcount_limit"),
+                tls(cfg));
+    }
+
+    /** {@code host:port} or {@code [v6]:port}, numeric hosts only (no lookup at start-up). */
+    static InetSocketAddress listenAddress(String value) {
+        int colon = value.lastIndexOf(':');
+        if (colon <= 0) {
+            throw bad("smtpd_listen", value, "not address:port");
+        }
+        String host = value.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(value.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 0 || port > 65535) {
+            throw bad("smtpd_listen", value, "no valid port");
+        }
+        if (!host.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
+            throw bad("smtpd_listen", value, "give a numeric address");
+        }
+        return new InetSocketAddress(host, port);
+    }
+
+    private static ConfigurationException bad(String name, String value, String why) {
+        return ConfigurationException.badValue(name, name + " = " + value + ": " + why);
+    }
+
+    private static SslContext tls(Configuration cfg) {
+        String cert = cfg.string("smtpd_tls_cert_file");
+        if (cert.isBlank()) {
+            return null;
+        }
+        String key = cfg.string("smtpd_tls_key_file");
+        try {
+            return SslContextBuilder.forServer(new File(cert), new File(key)).build();
+        } catch (Exception e) {
+            throw bad("smtpd_tls_cert_file", cert, "cannot use it with the key in " + key + ": " + e.getMessage());
+        }
+    }
+}
