@@ -98,6 +98,7 @@ final class MessageRewriter {
             withEnd[b.length + 1] = '\n';
             line(withEnd, b.length, out);
         }
+        flush(out); // while still prepending: D's own header is no loop evidence
         prepending = false;
     }
 
