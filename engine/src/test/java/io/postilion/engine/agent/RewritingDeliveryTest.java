@@ -198,4 +198,22 @@ class RewritingDeliveryTest {
         assertEquals("unreadable mail queue entry", res.reason());
         assertEquals(0, server.sessions());
     }
+
+    @Test
+    void mainCfNamesReachTheSettingsAndLmtpReadsItsTwins_DATA26() {
+        var cfg = io.postilion.engine.config.ConfigurationLoader.fromText(String.join("\n",
+                "myorigin = origin.test", "mydestination = dest.test", "recipient_delimiter = +",
+                "propagate_unmatched_extensions = generic", "smtp_generic_maps = inline:{ a@b.test=c@d.test }",
+                "lmtp_body_checks = inline:{ x=WARN }"), "main.cf", List.of());
+        var smtp = AgentConfiguration.agentSettings(cfg.forSmtp()).rewriting();
+        assertEquals("c@d.test", smtp.genericMaps().find("a@b.test").orElseThrow());
+        assertEquals("origin.test", smtp.myOrigin());
+        assertEquals(List.of("dest.test"), smtp.myDestination());
+        assertEquals("+", smtp.recipientDelimiter());
+        assertTrue(smtp.propagateGenericExtensions());
+        assertTrue(!smtp.hasChecks());
+        var lmtp = AgentConfiguration.agentSettings(cfg.forLmtp()).rewriting();
+        assertTrue(lmtp.hasChecks() && !lmtp.hasGenericMaps());
+        assertEquals("lmtp_body_checks", lmtp.table("body_checks"));
+    }
 }
