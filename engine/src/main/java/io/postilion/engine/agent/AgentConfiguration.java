@@ -73,6 +73,17 @@ public final class AgentConfiguration {
                 .quoteRfc821Envelope(cfg.bool("smtp_quote_rfc821_envelope"))
                 .disableMimeOutputConversion(cfg.bool("disable_mime_output_conversion"))
                 .content(content)
+                .genericMaps(cfg.table("smtp_generic_maps"))
+                .headerChecks(cfg.table("smtp_header_checks"))
+                .mimeHeaderChecks(cfg.table("smtp_mime_header_checks"))
+                .nestedHeaderChecks(cfg.table("smtp_nested_header_checks"))
+                .bodyChecks(cfg.table("smtp_body_checks"))
+                .myOrigin(cfg.string("myorigin"))
+                .myDestination(cfg.list("mydestination"))
+                .localInterfaces(java.util.stream.Stream.concat(cfg.list("inet_interfaces").stream(),
+                        cfg.list("proxy_interfaces").stream()).toList())
+                .propagateUnmatchedExtensions(cfg.list("propagate_unmatched_extensions"))
+                .recipientDelimiter(cfg.string("recipient_delimiter"))
                 .build();
     }
 

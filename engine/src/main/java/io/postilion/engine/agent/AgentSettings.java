@@ -1,7 +1,10 @@
 package io.postilion.engine.agent;
 
+import io.postilion.engine.config.LookupTable;
+import io.postilion.engine.rewrite.RewriteSettings;
 import io.postilion.transport.content.ContentOptions;
 import io.postilion.transport.session.SessionSettings;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -18,12 +21,15 @@ import java.util.Objects;
  * @param quoteRfc821Envelope smtp_quote_rfc821_envelope (yes)
  * @param disableMimeOutputConversion disable_mime_output_conversion (no)
  * @param content smtp_line_length_limit, mime_nesting_limit and the BDAT chunk size
+ * @param rewriting smtp_generic_maps, the header and body checks and the local names they need
+ *     (DATA-22..31)
  */
 public record AgentSettings(SessionSettings session, String myHostname, int mxSessionLimit, String fallbackRelay,
         boolean skip5xxGreeting, boolean softBounce, boolean quoteRfc821Envelope, boolean disableMimeOutputConversion,
-        ContentOptions content) {
+        ContentOptions content, RewriteSettings rewriting) {
 
     public AgentSettings {
+        Objects.requireNonNull(rewriting, "rewriting");
         Objects.requireNonNull(session, "session");
         Objects.requireNonNull(myHostname, "myHostname");
         Objects.requireNonNull(fallbackRelay, "fallbackRelay");
@@ -74,6 +80,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private boolean quoteRfc821Envelope = true;
         private boolean disableMimeOutputConversion;
         private ContentOptions content = ContentOptions.defaults();
+        private RewriteSettings rewriting = RewriteSettings.none();
 
         private Builder(SessionSettings session, String myHostname) {
             this.session = session;
@@ -90,6 +97,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.quoteRfc821Envelope = s.quoteRfc821Envelope;
             this.disableMimeOutputConversion = s.disableMimeOutputConversion;
             this.content = s.content;
+            this.rewriting = s.rewriting;
         }
 
         public Builder session(SessionSettings v) {
@@ -137,9 +145,70 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        /** smtp_generic_maps (DATA-26). */
+        public Builder genericMaps(LookupTable v) {
+            this.rewriting = rewriting.withGenericMaps(v);
+            return this;
+        }
+
+        /** smtp_header_checks (DATA-30). */
+        public Builder headerChecks(LookupTable v) {
+            this.rewriting = rewriting.withHeaderChecks(v);
+            return this;
+        }
+
+        /** smtp_mime_header_checks (DATA-30). */
+        public Builder mimeHeaderChecks(LookupTable v) {
+            this.rewriting = rewriting.withMimeHeaderChecks(v);
+            return this;
+        }
+
+        /** smtp_nested_header_checks (DATA-30). */
+        public Builder nestedHeaderChecks(LookupTable v) {
+            this.rewriting = rewriting.withNestedHeaderChecks(v);
+            return this;
+        }
+
+        /** smtp_body_checks (DATA-30). */
+        public Builder bodyChecks(LookupTable v) {
+            this.rewriting = rewriting.withBodyChecks(v);
+            return this;
+        }
+
+        /** $myorigin (DATA-26). */
+        public Builder myOrigin(String v) {
+            this.rewriting = rewriting.withMyOrigin(v);
+            return this;
+        }
+
+        /** $mydestination (DATA-26). */
+        public Builder myDestination(List<String> v) {
+            this.rewriting = rewriting.withMyDestination(v);
+            return this;
+        }
+
+        /** inet_interfaces and proxy_interfaces, as local address literals for DATA-26. */
+        public Builder localInterfaces(List<String> v) {
+            this.rewriting = rewriting.withLocalInterfaces(v);
+            return this;
+        }
+
+        /** propagate_unmatched_extensions (DATA-26). */
+        public Builder propagateUnmatchedExtensions(List<String> v) {
+            this.rewriting = rewriting.withPropagateUnmatchedExtensions(v);
+            return this;
+        }
+
+        /** recipient_delimiter (DATA-26). */
+        public Builder recipientDelimiter(String v) {
+            this.rewriting = rewriting.withRecipientDelimiter(v);
+            return this;
+        }
+
         public AgentSettings build() {
             return new AgentSettings(session, myHostname, mxSessionLimit, fallbackRelay, skip5xxGreeting, softBounce,
-                    quoteRfc821Envelope, disableMimeOutputConversion, content);
+                    quoteRfc821Envelope, disableMimeOutputConversion, content,
+                    rewriting.withService(session.lmtp() ? "lmtp" : "smtp"));
         }
     }
 }

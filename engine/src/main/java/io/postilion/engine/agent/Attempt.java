@@ -1,5 +1,6 @@
 package io.postilion.engine.agent;
 
+import io.postilion.engine.rewrite.Preparation;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,8 @@ final class Attempt {
     boolean stopped;
     /** LOOKUP-22: whether the destination tried last was a fallback relay. */
     boolean lastItemWasFallback;
+    /** DATA-22..31: the content and the generic-mapped envelope that go on the wire. */
+    Preparation.Ready prepared;
 
     Attempt(DeliveryRequest request) {
         this.request = request;

@@ -26,6 +26,9 @@ import io.postilion.transport.session.StageFailure;
 import io.postilion.transport.session.Transaction;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.postilion.engine.config.Configuration;
+import io.postilion.engine.rewrite.MessagePreparation;
+import io.postilion.engine.rewrite.Preparation;
+import io.postilion.engine.rewrite.RewriteLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,6 +56,7 @@ public final class DeliveryAgent {
     private final DestinationParser parser;
     private final Clock clock;
     private final DeliveryMetrics metrics;
+    private final MessagePreparation preparation;
 
     public DeliveryAgent(AgentSettings settings, NextHopResolver resolver, DestinationParser parser, Clock clock) {
         this(settings, resolver, parser, clock, DeliveryMetrics.none(settings.session().lmtp() ? "lmtp" : "smtp"));
@@ -66,6 +70,7 @@ public final class DeliveryAgent {
         this.parser = parser;
         this.clock = clock;
         this.metrics = metrics;
+        this.preparation = new MessagePreparation(settings.rewriting(), RewriteLog.logger());
     }
 
     /** Starts an agent for library users, configured from main.cf parameters. */
@@ -100,7 +105,8 @@ public final class DeliveryAgent {
                 }
                 return Mono.just(report(a, start));
             }
-            return destinations(a, list, 0)
+            return prepare(a)
+                    .flatMap(ready -> ready ? destinations(a, list, 0) : Mono.empty())
                     .then(Mono.fromSupplier(() -> {
                         endOfList(a, list);
                         return report(a, start);
@@ -123,6 +129,31 @@ public final class DeliveryAgent {
             }
         }
         return !a.done();
+    }
+
+    /**
+     * DATA-22..31: what goes on the wire, decided once before any connection; a refusal decides
+     * every recipient still open. Emits whether delivery goes on.
+     */
+    private Mono<Boolean> prepare(Attempt a) {
+        DeliveryRequest r = a.request;
+        var request = new MessagePreparation.Request(r.queueId(), r.sender(),
+                r.recipients().stream().map(Recipient::address).toList(),
+                r.recipients().stream().map(Recipient::originalAddress).toList(), r.content(),
+                r.flags().contains(DeliveryFlag.R), r.flags().contains(DeliveryFlag.O),
+                r.flags().contains(DeliveryFlag.D));
+        return preparation.prepare(request).map(p -> {
+            if (p instanceof Preparation.Ready ready) {
+                a.prepared = ready;
+                return true;
+            }
+            Preparation.Refused refused = (Preparation.Refused) p;
+            for (int i : a.undecided()) {
+                a.apply(i, Trouble.decide(refused.status(), false, true, settings.softBounce()), refused.reason(),
+                        "none", 0);
+            }
+            return false;
+        });
     }
 
     // ------------------------------------------------------------ destinations (LOOKUP-20/21)
@@ -257,16 +288,17 @@ public final class DeliveryAgent {
         boolean downgrade = MimeDowngrade.needed(caps, req.bodyType(), settings.disableMimeOutputConversion(), utf8);
         EnvelopeOptions opts = EnvelopeOptions.DEFAULT.withQuoteRfc821(settings.quoteRfc821Envelope())
                 .withMimeDowngrade(downgrade).withSmtpUtf8Flagged(req.smtputf8Requested());
-        SenderEnvelope sender = new SenderEnvelope(new EnvelopeAddress(req.sender()), req.content().size(),
+        SenderEnvelope sender = new SenderEnvelope(new EnvelopeAddress(a.prepared.sender()), req.content().size(),
                 req.bodyType(), req.envId(), req.ret(), req.smtputf8Requested(), false);
         List<String> rcpts = new ArrayList<>(indexes.size());
         for (int i : indexes) {
             Recipient r = req.recipients().get(i);
-            rcpts.add(RcptToCommand.of(RecipientEnvelope.of(r.address()).withOriginalAddress(r.originalAddress())
+            String wire = a.prepared.recipients().get(i); // DATA-26: the log keeps r.address()
+            rcpts.add(RcptToCommand.of(RecipientEnvelope.of(wire).withOriginalAddress(r.originalAddress())
                     .withDsnOrcpt(r.orcpt()).withNotify(r.notifyOn()), caps, opts).line());
         }
         a.mailFromAt = clock.instant();
-        Transaction tx = new Transaction(MailFromCommand.of(sender, caps, opts).line(), rcpts, req.content(),
+        Transaction tx = new Transaction(MailFromCommand.of(sender, caps, opts).line(), rcpts, a.prepared.content(),
                 settings.content().withDowngrade(downgrade), false);
         return s.transaction(tx).doOnNext(result -> {
             if (TransactionOutcomes.apply(a, indexes, result, server)) {

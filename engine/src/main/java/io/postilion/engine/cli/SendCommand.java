@@ -2,6 +2,7 @@ package io.postilion.engine.cli;
 
 import io.postilion.engine.agent.AgentConfiguration;
 import io.postilion.engine.agent.DeliveryAgent;
+import io.postilion.engine.agent.DeliveryFlag;
 import io.postilion.engine.agent.DeliveryReport;
 import io.postilion.engine.agent.DeliveryRequest;
 import io.postilion.engine.agent.Outcome;
@@ -25,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code postilion send}: delivers one message once, as Postfix's smtp(8)/lmtp(8) would, and
@@ -32,7 +34,7 @@ import java.util.List;
  *
  * <pre>
  * postilion send --from SENDER --to RCPT [--to RCPT ...] --nexthop DEST [--lmtp]
- *                [--config FILE] [-o name=value ...] [FILE|-]
+ *                [--flags LETTERS] [--config FILE] [-o name=value ...] [FILE|-]
  * </pre>
  *
  * <p>Exit status: 0 when every recipient was sent, 69 (EX_UNAVAILABLE) when any bounced, 75
@@ -51,16 +53,20 @@ final class SendCommand {
     private Path config;
     private final List<String> overrides = new ArrayList<>();
     private String messageFile = "-";
+    private Set<DeliveryFlag> flags = Set.of();
 
     static final String HELP = String.join("\n",
             "usage: postilion send --from SENDER --to RCPT [--to RCPT ...] --nexthop DEST [--lmtp]",
-            "                      [--config FILE] [-o name=value ...] [FILE|-]",
+            "                      [--flags LETTERS] [--config FILE] [-o name=value ...] [FILE|-]",
             "Delivers one message once, as Postfix's smtp(8) or lmtp(8) would, and prints one line per recipient.",
             "  --from SENDER     envelope sender ('' for the null sender)",
             "  --to RCPT         envelope recipient; repeat for more",
             "  --nexthop DEST    domain, domain:port, [host], [host]:port, a list; with --lmtp also",
             "                    inet:host[:port] or unix:/path",
             "  --lmtp            speak LMTP and read the lmtp_* parameters",
+            "  --flags LETTERS   master.cf flags= letters: D (prepend Delivered-To, refuse loops), O (prepend",
+            "                    X-Original-To), R (prepend Return-Path), X (final delivery, LMTP); D and O",
+            "                    need a single --to",
             "  --config FILE     a main.cf with Postfix parameter names (default: built-in defaults)",
             "  -o name=value     override one parameter; repeat for more",
             "  FILE | -          the message (default: standard input)",
@@ -127,6 +133,16 @@ final class SendCommand {
                     overrides.add(args[++i]);
                 }
                 case "--lmtp" -> lmtp = true;
+                case "--flags" -> {
+                    if (!hasValue) {
+                        return "--flags needs a value";
+                    }
+                    try {
+                        flags = DeliveryFlag.parse(args[++i]);
+                    } catch (IllegalArgumentException e) {
+                        return "--flags: " + e.getMessage();
+                    }
+                }
                 default -> {
                     if (a.startsWith("-") && !a.equals("-")) {
                         return "unknown option " + a;
@@ -159,7 +175,8 @@ final class SendCommand {
         DeliveryAgent agent = AgentConfiguration.agent(cfg, Clock.systemUTC());
         Instant now = Instant.now();
         DeliveryRequest request = new DeliveryRequest(queueId(), from, to.stream().map(Recipient::of).toList(),
-                ContentSource.of(message), bodyType(message), false, false, nexthop, "", Ret.NONE, now, now);
+                ContentSource.of(message), bodyType(message), false, false, nexthop, "", Ret.NONE, now, now, flags,
+                false);
         DeliveryReport report = agent.deliver(request).block(Duration.ofHours(2));
         boolean deferred = false;
         boolean bounced = false;

@@ -48,6 +48,7 @@ public final class ParameterRegistry {
         global("disable_mime_output_conversion", ParameterType.bool(), "no");
         global("mime_nesting_limit", ParameterType.integer(0, NO_MAX), "100");
         global("propagate_unmatched_extensions", ParameterType.list(), "canonical, virtual");
+        global("recipient_delimiter", ParameterType.string(), "");
         global("smtputf8_enable", ParameterType.bool(), "yes");
         global("smtputf8_autodetect_classes", ParameterType.list(), "sendmail, verify");
         global("default_delivery_status_filter", ParameterType.table(), "");

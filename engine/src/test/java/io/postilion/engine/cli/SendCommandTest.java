@@ -121,7 +121,7 @@ class SendCommandTest {
     @Test
     void helpDocumentsEveryOption() {
         assertEquals(0, run("", "send", "--help"));
-        for (String option : new String[] {"--from", "--to", "--nexthop", "--lmtp", "--config", "-o", "FILE"}) {
+        for (String option : new String[] {"--from", "--to", "--nexthop", "--lmtp", "--flags", "--config", "-o", "FILE"}) {
             assertTrue(out().contains(option), option);
         }
     }
@@ -140,5 +140,24 @@ class SendCommandTest {
         assertEquals(66, rc);
         String e = err.toString(StandardCharsets.UTF_8).strip();
         assertEquals(1, e.lines().count(), e);
+    }
+
+    @Test
+    void flagsPrependTheirHeadersInTheOrderROD_DATA22() {
+        int rc = run("Subject: flags\n\nbody\n", "send", "--flags", "DOR", "--from", "me@client.test", "--to", "a@x.test",
+                "--nexthop", "[127.0.0.1]:" + server.port());
+        assertEquals(0, rc, out() + err);
+        assertEquals("Return-Path: <me@client.test>\r\nX-Original-To: a@x.test\r\nDelivered-To: a@x.test\r\n"
+                + "Subject: flags\r\n\r\nbody\r\n.\r\n", new String(server.contents().get(0), StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void anUnknownFlagLetterIsAOneLineMisuse_DATA22() {
+        int rc = run("x\n", "send", "--flags", "DZ", "--from", "a@b", "--to", "c@d", "--nexthop", "[127.0.0.1]:1");
+        assertEquals(64, rc);
+        String e = err.toString(StandardCharsets.UTF_8).strip();
+        assertEquals(1, e.lines().count(), e);
+        assertTrue(e.contains("'Z'"), e);
+        assertEquals(0, server.sessions());
     }
 }
