@@ -20,12 +20,14 @@ import org.junit.jupiter.api.Test;
 /**
  * docs/configuration.md promises every parameter the code reads, with Postfix's default. This test
  * keeps the promise: it finds the names the engine's main code reads through {@link Configuration}
+ * (a variable named cfg, config or configuration, the convention of every *Configuration class)
  * and checks that each has a row whose default is the registry's.
  */
 class ConfigurationDocTest {
 
     private static final Pattern READ = Pattern.compile(
-            "\\.(?:string|bool|integer|size|time|choice|list|table|isSet|effectiveName)\\(\"([a-z][a-z0-9_]*)\"\\)");
+            "\\b(?:cfg|config|configuration)\\.(?:string|bool|integer|size|time|choice|list|table|isSet|effectiveName)"
+                    + "\\(\"([a-z][a-z0-9_]*)\"\\)");
     private static final Pattern ROW = Pattern.compile("^\\| `([a-z][a-z0-9_]*)` \\| (`[^`]*`|\\(empty\\)) \\| (.+)\\|\\s*$");
 
     @Test
