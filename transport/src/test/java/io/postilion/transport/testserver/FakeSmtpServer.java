@@ -59,6 +59,8 @@ public final class FakeSmtpServer implements AutoCloseable {
     private final List<byte[]> contents = new CopyOnWriteArrayList<>();
     private final List<byte[]> reads = new CopyOnWriteArrayList<>();
     private volatile int sessions;
+    private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger peakOpen = new java.util.concurrent.atomic.AtomicInteger();
 
     private FakeSmtpServer(java.net.SocketAddress bindTo) throws InterruptedException {
         boolean unix = bindTo instanceof io.netty.channel.unix.DomainSocketAddress;
@@ -214,6 +216,22 @@ public final class FakeSmtpServer implements AutoCloseable {
         return sessions;
     }
 
+    /** Connections open right now. */
+    public int openSessions() {
+        return open.get();
+    }
+
+    /** The most connections that were open at the same time since start (or the last reset). */
+    public int peakOpenSessions() {
+        return peakOpen.get();
+    }
+
+    /** Starts counting the peak afresh from the connections open now. */
+    public FakeSmtpServer resetPeakOpenSessions() {
+        peakOpen.set(open.get());
+        return this;
+    }
+
     @Override
     public void close() {
         serverChannel.close().syncUninterruptibly();
@@ -242,12 +260,14 @@ public final class FakeSmtpServer implements AutoCloseable {
         public void channelActive(ChannelHandlerContext ctx) {
             this.ctx = ctx;
             sessions++;
+            peakOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
             pending = ctx.alloc().buffer();
             answer(Stage.GREETING, "", "220 fake.test ESMTP ready");
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            open.decrementAndGet();
             releasePending();
         }
 
