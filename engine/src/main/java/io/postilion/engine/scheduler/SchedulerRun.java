@@ -154,6 +154,9 @@ final class SchedulerRun {
             }
             progress = false;
             for (int i = ring.size(); i > 0 && demand() > 0; i--) {
+                if (inFlight >= settings.processLimit() && deadQueues == 0) {
+                    return; // the queues keep their turns for the next free session
+                }
                 DestinationQueue q = ring.poll();
                 q.inRing = false;
                 if (q.dead()) {

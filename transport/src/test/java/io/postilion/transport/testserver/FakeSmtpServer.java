@@ -216,7 +216,11 @@ public final class FakeSmtpServer implements AutoCloseable {
         return sessions;
     }
 
-    /** Connections open right now. */
+    /**
+     * Sessions open right now: connected, and not yet ended by the server (QUIT answered, a drop)
+     * or by the client closing. Ending at the QUIT reply keeps a connection that is only closing
+     * from overlapping the client's next one.
+     */
     public int openSessions() {
         return open.get();
     }
@@ -267,13 +271,22 @@ public final class FakeSmtpServer implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            open.decrementAndGet();
+            leave();
             releasePending();
         }
 
         @Override
         public void handlerRemoved(ChannelHandlerContext ctx) {
             releasePending();
+        }
+
+        private boolean left;
+
+        private void leave() {
+            if (!left) {
+                left = true;
+                open.decrementAndGet();
+            }
         }
 
         private void releasePending() {
@@ -544,6 +557,7 @@ public final class FakeSmtpServer implements AutoCloseable {
                 }
             }
             if (drop) {
+                leave();
                 transcript.add("S: <disconnect>");
                 ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ctx.close());
             }
