@@ -2,7 +2,7 @@ package io.postilion.bench;
 
 /**
  * Entry point of bench/target/postilion-bench.jar: {@code jmh [JMH options]} runs the
- * micro-benchmarks.
+ * micro-benchmarks, {@code load ...} the end-to-end load harness.
  */
 public final class BenchMain {
 
@@ -14,7 +14,17 @@ public final class BenchMain {
             org.openjdk.jmh.Main.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
-        System.err.println("usage: postilion-bench jmh [JMH options]");
+        if (args.length > 0 && args[0].equals("load")) {
+            // one line per recipient would measure the console, not the engine; --log-deliveries keeps them
+            boolean logDeliveries = java.util.Arrays.asList(args).contains("--log-deliveries");
+            if (!logDeliveries) {
+                System.setProperty("org.slf4j.simpleLogger.log.postilion.delivery", "warn");
+            }
+            String[] rest = java.util.Arrays.stream(args, 1, args.length).filter(a -> !a.equals("--log-deliveries"))
+                    .toArray(String[]::new);
+            System.exit(io.postilion.bench.load.LoadCommand.run(rest, System.out, System.err));
+        }
+        System.err.println("usage: postilion-bench jmh [JMH options] | load --help");
         System.exit(64);
     }
 }

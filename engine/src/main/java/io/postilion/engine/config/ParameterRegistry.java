@@ -112,6 +112,11 @@ public final class ParameterRegistry {
         smtp("destination_rate_delay", ParameterType.time('s', 0), "$default_destination_rate_delay");
         smtp("destination_concurrency_failed_cohort_limit", ParameterType.integer(0, NO_MAX),
                 "$default_destination_concurrency_failed_cohort_limit");
+        smtp("initial_destination_concurrency", ParameterType.integer(1, NO_MAX), "$initial_destination_concurrency");
+        smtp("destination_concurrency_positive_feedback", ParameterType.string(),
+                "$default_destination_concurrency_positive_feedback");
+        smtp("destination_concurrency_negative_feedback", ParameterType.string(),
+                "$default_destination_concurrency_negative_feedback");
 
         // ---- Destinations and server look-up -------------------------------------------------
         smtp("tcp_port", ParameterType.string(), "smtp", "lmtp_tcp_port", "24");

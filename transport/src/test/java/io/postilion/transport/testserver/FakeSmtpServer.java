@@ -59,6 +59,8 @@ public final class FakeSmtpServer implements AutoCloseable {
     private final List<byte[]> contents = new CopyOnWriteArrayList<>();
     private final List<byte[]> reads = new CopyOnWriteArrayList<>();
     private volatile int sessions;
+    private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger peakOpen = new java.util.concurrent.atomic.AtomicInteger();
 
     private FakeSmtpServer(java.net.SocketAddress bindTo) throws InterruptedException {
         boolean unix = bindTo instanceof io.netty.channel.unix.DomainSocketAddress;
@@ -214,6 +216,26 @@ public final class FakeSmtpServer implements AutoCloseable {
         return sessions;
     }
 
+    /**
+     * Sessions open right now: connected, and not yet ended by the server (QUIT answered, a drop)
+     * or by the client closing. Ending at the QUIT reply keeps a connection that is only closing
+     * from overlapping the client's next one.
+     */
+    public int openSessions() {
+        return open.get();
+    }
+
+    /** The most connections that were open at the same time since start (or the last reset). */
+    public int peakOpenSessions() {
+        return peakOpen.get();
+    }
+
+    /** Starts counting the peak afresh from the connections open now. */
+    public FakeSmtpServer resetPeakOpenSessions() {
+        peakOpen.set(open.get());
+        return this;
+    }
+
     @Override
     public void close() {
         serverChannel.close().syncUninterruptibly();
@@ -242,18 +264,29 @@ public final class FakeSmtpServer implements AutoCloseable {
         public void channelActive(ChannelHandlerContext ctx) {
             this.ctx = ctx;
             sessions++;
+            peakOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
             pending = ctx.alloc().buffer();
             answer(Stage.GREETING, "", "220 fake.test ESMTP ready");
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            leave();
             releasePending();
         }
 
         @Override
         public void handlerRemoved(ChannelHandlerContext ctx) {
             releasePending();
+        }
+
+        private boolean left;
+
+        private void leave() {
+            if (!left) {
+                left = true;
+                open.decrementAndGet();
+            }
         }
 
         private void releasePending() {
@@ -524,6 +557,7 @@ public final class FakeSmtpServer implements AutoCloseable {
                 }
             }
             if (drop) {
+                leave();
                 transcript.add("S: <disconnect>");
                 ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ctx.close());
             }

@@ -1,0 +1,83 @@
+package io.postilion.engine.scheduler;
+
+import io.postilion.engine.agent.CacheHint;
+import io.postilion.engine.agent.DeliveryAgent;
+import io.postilion.engine.agent.DeliveryReport;
+import io.postilion.engine.agent.DeliveryRequest;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.function.BiFunction;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The queue manager in front of the delivery agent (Postfix's qmgr(8) feeding smtp(8)): takes a
+ * stream of delivery requests, one next-hop each, and returns a stream of delivery reports, one
+ * per recipient batch, in the order deliveries end.
+ *
+ * <ul>
+ * <li>A request with more recipients than {@code smtp_destination_recipient_limit} is delivered in
+ *     batches; each batch gets its own report (same queue id, its share of the recipients).</li>
+ * <li>Each destination has a concurrency window (initial 5, slow start up to the limit, feedback
+ *     from how deliveries end); all destinations together stay under {@code default_process_limit}
+ *     deliveries. Destinations take turns, so a slow one holds no more than its window.</li>
+ * <li>A destination whose deliveries keep failing at the site (the agent's throttle signal,
+ *     REPLY-12) is dead after the failed cohort limit: its waiting mail, and mail arriving for it,
+ *     is reported deferred at once with the agent's status and "delivery temporarily suspended:
+ *     REASON", without a connection, until {@link SchedulerSettings#deadDestinationDelay()} has
+ *     passed or a delivery still in progress ends well. Retrying deferred mail is the caller's (the
+ *     spool's) business, as in Postfix.</li>
+ * <li>Backpressure reaches the source: it is asked for more only while fewer than
+ *     {@link SchedulerSettings#activeLimit()} of its requests are held, no delivery starts without
+ *     demand for its report, and a request for a destination with a full queue pauses the source.</li>
+ * <li>An error from the source is passed on after the reports of everything already taken;
+ *     cancelling the reports cancels the source and the deliveries in progress.</li>
+ * </ul>
+ *
+ * <p>Nothing blocks and no lock is taken: all scheduling state is touched by one serialized loop,
+ * run by whichever thread brings an event (a new request, a finished delivery, more demand).
+ */
+public final class DeliveryScheduler {
+
+    private final SchedulerSettings settings;
+    private final BiFunction<DeliveryRequest, CacheHint, Mono<DeliveryReport>> deliver;
+    private final Clock clock;
+    private final Scheduler timer;
+
+    /** Schedules deliveries through an agent. */
+    public DeliveryScheduler(SchedulerSettings settings, DeliveryAgent agent) {
+        this(settings, agent::deliver, Clock.systemUTC(), Schedulers.parallel());
+    }
+
+    /**
+     * Schedules deliveries through any function with the agent's contract: one report per request,
+     * never an error for a delivery problem.
+     *
+     * @param timer where dead destinations' revival timers run
+     */
+    public DeliveryScheduler(SchedulerSettings settings,
+            BiFunction<DeliveryRequest, CacheHint, Mono<DeliveryReport>> deliver, Clock clock, Scheduler timer) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.deliver = Objects.requireNonNull(deliver, "deliver");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.timer = Objects.requireNonNull(timer, "timer");
+    }
+
+    public SchedulerSettings settings() {
+        return settings;
+    }
+
+    /**
+     * Delivers every request of {@code requests}. Cold: each subscription runs its own schedule
+     * (its own destination queues and windows) over its own subscription to the source.
+     */
+    public Flux<DeliveryReport> schedule(Publisher<? extends DeliveryRequest> requests) {
+        Objects.requireNonNull(requests, "requests");
+        return Flux.create(sink -> new SchedulerRun(settings, deliver, clock, timer, sink).start(requests),
+                FluxSink.OverflowStrategy.BUFFER);
+    }
+}

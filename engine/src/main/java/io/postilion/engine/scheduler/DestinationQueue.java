@@ -1,0 +1,130 @@
+package io.postilion.engine.scheduler;
+
+import io.postilion.engine.agent.CacheHint;
+import java.util.ArrayDeque;
+
+/**
+ * Everything the scheduler knows about one destination (qmgr(8)'s per-destination queue): the
+ * batches waiting for it, how many deliveries to it are in progress, its concurrency window, its
+ * caching advice, and, while it is dead, the status its waiting mail is deferred with.
+ *
+ * <p>Not thread-safe: owned by the scheduler's serialized loop.
+ */
+final class DestinationQueue {
+
+    final String name;
+    private final ArrayDeque<Batch> todo = new ArrayDeque<>();
+    private final ConcurrencyWindow window;
+    private final OnDemandCaching caching = new OnDemandCaching();
+    private int busy;
+    private String deadStatus;
+    private String deadReason;
+    private reactor.core.Disposable reviveTimer;
+    /** Whether the queue sits in the scheduler's round-robin ring. */
+    boolean inRing;
+
+    DestinationQueue(String name, ConcurrencyWindow window) {
+        this.name = name;
+        this.window = window;
+    }
+
+    void add(Batch b) {
+        todo.add(b);
+    }
+
+    int waiting() {
+        return todo.size();
+    }
+
+    int busy() {
+        return busy;
+    }
+
+    boolean dead() {
+        return window.dead();
+    }
+
+    ConcurrencyWindow window() {
+        return window;
+    }
+
+    /** Whether the round-robin loop has something to do here: mail to start or, when dead, to defer. */
+    boolean runnable() {
+        return !todo.isEmpty() && (window.dead() || window.hasRoom(busy));
+    }
+
+    /** Nothing waiting, nothing running, not dead: the queue may be forgotten (its window with it). */
+    boolean idle() {
+        return todo.isEmpty() && busy == 0 && !window.dead();
+    }
+
+    /** Takes the next batch for delivery and returns the caching advice for it. */
+    Batch start(long nowMillis) {
+        Batch b = todo.poll();
+        busy++;
+        b.hint = caching.starting(nowMillis, busy);
+        return b;
+    }
+
+    /** Takes the next batch to be deferred while the destination is dead. */
+    Batch takeForDeferral() {
+        return todo.poll();
+    }
+
+    /** A delivery ended; call after the window had its feedback (the window counts it as busy). */
+    void finished(long nowMillis) {
+        busy--;
+        caching.done(nowMillis);
+    }
+
+    void markDead(String status, String reason, reactor.core.Disposable timer) {
+        this.deadStatus = status;
+        this.deadReason = reason;
+        this.reviveTimer = timer;
+    }
+
+    /** Ends a dead spell: by its timer, or early by a delivery that went well. */
+    void revived() {
+        if (reviveTimer != null) {
+            reviveTimer.dispose();
+            reviveTimer = null;
+        }
+        deadStatus = null;
+        deadReason = null;
+    }
+
+    void cancelTimer() {
+        if (reviveTimer != null) {
+            reviveTimer.dispose();
+        }
+    }
+
+    String deadStatus() {
+        return deadStatus;
+    }
+
+    String deadReason() {
+        return deadReason;
+    }
+
+    /** One delivery's worth of recipients of one source request, and what it came from. */
+    static final class Batch {
+        final io.postilion.engine.agent.DeliveryRequest request;
+        final Origin origin;
+        CacheHint hint = CacheHint.OFF;
+
+        Batch(io.postilion.engine.agent.DeliveryRequest request, Origin origin) {
+            this.request = request;
+            this.origin = origin;
+        }
+    }
+
+    /** A source request, counted until each of its batches has been reported. */
+    static final class Origin {
+        int batchesLeft;
+
+        Origin(int batches) {
+            this.batchesLeft = batches;
+        }
+    }
+}
