@@ -36,6 +36,8 @@ public final class ParameterRegistry {
         global("disable_dns_lookups", ParameterType.bool(), "no");
         global("dns_servers", ParameterType.list(), "");
         global("relayhost", ParameterType.string(), "");
+        global("transport_maps", ParameterType.table(), "");
+        global("default_transport", ParameterType.string(), "smtp");
         global("fallback_relay", ParameterType.string(), "");
         global("known_tcp_ports", ParameterType.string(),
                 "lmtp=24, smtp=25, smtps=submissions=465, submission=587");
