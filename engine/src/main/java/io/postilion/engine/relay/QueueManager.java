@@ -1,0 +1,299 @@
+package io.postilion.engine.relay;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.postilion.engine.agent.DeliveryReport;
+import io.postilion.engine.agent.DeliveryRequest;
+import io.postilion.engine.agent.Outcome;
+import io.postilion.engine.agent.Recipient;
+import io.postilion.engine.agent.RecipientResult;
+import io.postilion.engine.listener.MessageSink;
+import io.postilion.engine.listener.ReceivedMessage;
+import io.postilion.engine.notice.DeliveryStatusNotice;
+import io.postilion.engine.notice.NoticeKind;
+import io.postilion.engine.notice.NoticeRecipient;
+import io.postilion.engine.scheduler.DeliveryScheduler;
+import io.postilion.transport.content.ContentSource;
+import io.postilion.transport.protocol.BodyType;
+import io.postilion.transport.protocol.Ret;
+import java.io.ByteArrayOutputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The relay's queue manager: turns queued messages into delivery requests (one per route), feeds
+ * them to a scheduler per transport, records every recipient's result in the store as it comes,
+ * and when a message's attempt is over decides what follows: removal, a deferral with a retry
+ * timer, returning mail that has been queued too long, and the notices the sender asked for or
+ * must get (RFC 3464; never for mail from the null sender).
+ *
+ * <p>State per message in flight lives in a concurrent map and is only touched when that
+ * message's reports arrive, which the scheduler delivers one at a time.
+ */
+public final class QueueManager implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(QueueManager.class);
+
+    private final QueueStore store;
+    private final Routing routing;
+    private final RetryPolicy retry;
+    private final MessageSink noticeSink;
+    private final String myHostname;
+    private final Clock clock;
+    private final Scheduler timer;
+    private final Map<String, Sinks.Many<DeliveryRequest>> sources = new LinkedHashMap<>();
+    private final Map<String, DeliveryScheduler> schedulers;
+    private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
+    private final Disposable.Composite running = Disposables.composite();
+    private final AtomicLong noticeIds = new AtomicLong();
+
+    /**
+     * @param schedulers one scheduler per transport name ("smtp", "lmtp")
+     * @param noticeSink where notices are queued (the spool, like any accepted message)
+     */
+    public QueueManager(QueueStore store, Routing routing, RetryPolicy retry, Map<String, DeliveryScheduler> schedulers,
+            MessageSink noticeSink, String myHostname, Clock clock, Scheduler timer) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.routing = Objects.requireNonNull(routing, "routing");
+        this.retry = Objects.requireNonNull(retry, "retry");
+        this.schedulers = Map.copyOf(schedulers);
+        this.noticeSink = Objects.requireNonNull(noticeSink, "noticeSink");
+        this.myHostname = Objects.requireNonNull(myHostname, "myHostname");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.timer = Objects.requireNonNull(timer, "timer");
+    }
+
+    /** Starts the schedulers; from now on submitted messages are delivered. */
+    public QueueManager start() {
+        schedulers.forEach((transport, scheduler) -> {
+            Sinks.Many<DeliveryRequest> source = Sinks.many().unicast().onBackpressureBuffer();
+            sources.put(transport, source);
+            running.add(scheduler.schedule(source.asFlux())
+                    .concatMap(this::reported)
+                    .subscribe(null, e -> log.error("the {} scheduler stopped: {}", transport, e.toString(), e)));
+        });
+        return this;
+    }
+
+    /** Messages being delivered or waiting for a retry timer. */
+    public int inFlight() {
+        return inFlight.size();
+    }
+
+    /** Queues a message: a new one from the listener, one recovered at start-up, or a retry. */
+    public void submit(QueuedMessage m) {
+        InFlight f = new InFlight(m);
+        inFlight.put(m.queueId(), f);
+        Map<Route, List<Recipient>> byRoute = new LinkedHashMap<>();
+        for (int i = 0; i < m.recipients().size(); i++) {
+            if (m.done().get(i)) {
+                continue;
+            }
+            Recipient r = m.recipients().get(i);
+            try {
+                byRoute.computeIfAbsent(routing.route(r.address()), k -> new ArrayList<>()).add(r);
+            } catch (IllegalArgumentException bad) {
+                log.warn("{}: to=<{}>: {}", m.queueId(), r.address(), bad.getMessage());
+                f.unroutable.add(new RecipientResult(r, Outcome.DEFERRED, "4.3.5",
+                        "mail system configuration error: " + bad.getMessage(), "none", "delayed", 0));
+            }
+        }
+        f.outstanding = byRoute.values().stream().mapToInt(List::size).sum();
+        Mono<Void> recordUnroutable = Flux.fromIterable(List.copyOf(f.unroutable))
+                .concatMap(res -> recordOne(f, res)).then();
+        if (f.outstanding == 0) {
+            recordUnroutable.then(Mono.defer(() -> finish(f))).subscribe(null, e -> log.error("{}: {}", m.queueId(), e.toString()));
+            return;
+        }
+        recordUnroutable.subscribe(null, e -> log.error("{}: {}", m.queueId(), e.toString()));
+        Instant now = clock.instant();
+        byRoute.forEach((route, rcpts) -> {
+            DeliveryRequest req = new DeliveryRequest(m.queueId(), m.sender(), rcpts, m.content(), m.bodyType(),
+                    m.smtputf8(), false, route.nexthop(), m.envId(), m.ret(), m.arrival(), now);
+            Sinks.Many<DeliveryRequest> source = sources.get(route.transport());
+            if (source == null || source.tryEmitNext(req).isFailure()) {
+                log.error("{}: no {} delivery agent is running", m.queueId(), route.transport());
+            }
+        });
+    }
+
+    private Mono<Void> reported(DeliveryReport report) {
+        InFlight f = inFlight.get(report.queueId());
+        if (f == null) {
+            log.warn("{}: a report for a message not in flight", report.queueId());
+            return Mono.empty();
+        }
+        return Flux.fromIterable(report.results())
+                .concatMap(res -> recordOne(f, res).doOnSuccess(v -> f.outstanding--))
+                .then(Mono.defer(() -> f.outstanding <= 0 ? finish(f) : Mono.empty()))
+                .onErrorResume(e -> {
+                    log.error("{}: cannot record delivery results: {}", report.queueId(), e.toString());
+                    return Mono.empty();
+                });
+    }
+
+    /** Sent and bounced recipients are final and recorded at once; deferred ones are kept for the end. */
+    private Mono<Void> recordOne(InFlight f, RecipientResult res) {
+        int index = f.message.recipients().indexOf(res.recipient());
+        if (res.outcome().staysQueued()) {
+            f.deferred.add(res);
+            return Mono.empty();
+        }
+        if (res.outcome() == Outcome.BOUNCED) {
+            f.bounced.add(res);
+        } else if (res.outcome() == Outcome.SENT && res.recipient().notifyOn().contains(
+                io.postilion.transport.protocol.Notify.SUCCESS)) {
+            f.succeeded.add(res);
+        }
+        f.done.set(index);
+        return store.record(f.message.queueId(), index, res);
+    }
+
+    /** The attempt is over: notices, then removal or a deferral with its retry timer. */
+    private Mono<Void> finish(InFlight f) {
+        QueuedMessage m = f.message;
+        Instant now = clock.instant();
+        List<RecipientResult> deferred = new ArrayList<>(f.deferred);
+        if (!deferred.isEmpty() && retry.expired(m.arrival(), now, m.sender().isEmpty())) {
+            for (RecipientResult d : deferred) {
+                RecipientResult returned = new RecipientResult(d.recipient(), Outcome.BOUNCED, d.dsn(),
+                        "message expired after " + Duration.between(m.arrival(), now).toHours() + " hours in the queue: "
+                                + d.reason(), d.relay(), "failed", d.connUse());
+                f.bounced.add(returned);
+                f.done.set(m.recipients().indexOf(d.recipient()));
+            }
+            deferred.clear();
+        }
+        Mono<Void> recordExpired = Flux.fromIterable(f.bounced)
+                .filter(b -> b.reason().startsWith("message expired"))
+                .concatMap(b -> store.record(m.queueId(), m.recipients().indexOf(b.recipient()), b)).then();
+        Mono<Void> notices = Mono.when(notice(f, NoticeKind.FAILURE, f.bounced), notice(f, NoticeKind.SUCCESS, f.succeeded));
+        return recordExpired.then(notices).then(Mono.defer(() -> {
+            if (deferred.isEmpty()) {
+                inFlight.remove(m.queueId());
+                return store.remove(m.queueId());
+            }
+            Instant next = retry.nextAttempt(m.arrival(), now);
+            QueuedMessage again = m.withDone(f.done);
+            log.info("{}: {} recipient(s) deferred, next attempt at {}", m.queueId(), deferred.size(), next);
+            return store.defer(m.queueId()).then(Mono.fromRunnable(() -> {
+                inFlight.put(m.queueId(), new InFlight(again)); // waiting, still counted
+                running.add(Mono.delay(Duration.between(now, next), timer)
+                        .then(store.activate(m.queueId()))
+                        .subscribe(v -> { }, e -> log.error("{}: cannot reactivate: {}", m.queueId(), e.toString()),
+                                () -> submit(again)));
+            }));
+        }));
+    }
+
+    /** Writes and queues one notice to the sender, if one is due; never for the null sender. */
+    private Mono<Void> notice(InFlight f, NoticeKind kind, List<RecipientResult> about) {
+        QueuedMessage m = f.message;
+        if (about.isEmpty()) {
+            return Mono.empty();
+        }
+        if (m.sender().isEmpty()) {
+            if (kind == NoticeKind.FAILURE) {
+                log.warn("{}: undeliverable notice, not returned (its sender is null): {} recipient(s)", m.queueId(),
+                        about.size());
+            }
+            return Mono.empty();
+        }
+        List<NoticeRecipient> rcpts = about.stream().map(QueueManager::noticeRecipient).toList();
+        return readAll(m.content()).flatMap(original -> {
+            Instant now = clock.instant();
+            byte[] text = DeliveryStatusNotice.write(new DeliveryStatusNotice.Request(kind, myHostname, m.queueId(),
+                    m.sender(), m.envId(), m.ret(), m.arrival(), rcpts, original, now,
+                    m.queueId() + "." + noticeIds.incrementAndGet()));
+            String id = noticeSink.newQueueId();
+            ReceivedMessage notice = new ReceivedMessage(id, "", List.of(new ReceivedMessage.Recipient(m.sender(),
+                    java.util.Set.of(), "")), hasEightBit(text) ? BodyType.EIGHT_BIT : BodyType.SEVEN_BIT, false, "",
+                    Ret.NONE, text, new ReceivedMessage.Client("127.0.0.1", myHostname, false, ""), now);
+            log.info("{}: sender {} notification: {}", m.queueId(), kind.name().toLowerCase(java.util.Locale.ROOT), id);
+            return noticeSink.accept(notice).then(Mono.fromRunnable(() -> submit(fromReceived(notice))));
+        });
+    }
+
+    /** A message as the listener (or a notice writer) handed it to the sink, ready to deliver. */
+    public static QueuedMessage fromReceived(ReceivedMessage r) {
+        List<Recipient> rcpts = r.recipients().stream()
+                .map(x -> new Recipient(x.address(), x.orcpt().isEmpty() ? "" : x.orcpt().substring(x.orcpt().indexOf(';') + 1),
+                        x.notifyOn(), x.orcpt()))
+                .toList();
+        return new QueuedMessage(r.queueId(), r.sender(), rcpts, new BitSet(), ContentSource.of(r.content()),
+                r.bodyType(), r.smtputf8(), r.envId(), r.ret(), r.arrival());
+    }
+
+    private static NoticeRecipient noticeRecipient(RecipientResult r) {
+        String relay = r.relay();
+        int bracket = relay.indexOf('[');
+        String remote = relay.equals("none") || bracket <= 0 ? "" : relay.substring(0, bracket);
+        boolean fromServer = r.reason().startsWith("host ") || r.outcome() == Outcome.SENT;
+        return new NoticeRecipient(r.recipient().address(), r.recipient().orcpt(), r.action(), r.dsn(), remote,
+                r.reason(), fromServer);
+    }
+
+    private static Mono<byte[]> readAll(ContentSource content) {
+        return content.open(UnpooledByteBufAllocator.DEFAULT)
+                .collect(ByteArrayOutputStream::new, (out, buf) -> {
+                    try {
+                        byte[] b = new byte[buf.readableBytes()];
+                        buf.readBytes(b);
+                        out.writeBytes(b);
+                    } finally {
+                        buf.release();
+                    }
+                })
+                .map(ByteArrayOutputStream::toByteArray)
+                .subscribeOn(Schedulers.boundedElastic());
+    }
+
+    private static boolean hasEightBit(byte[] b) {
+        for (byte x : b) {
+            if (x < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        sources.values().forEach(Sinks.Many::tryEmitComplete);
+        running.dispose();
+    }
+
+    /** One message's attempt: what is still outstanding and what came back. */
+    private static final class InFlight {
+        final QueuedMessage message;
+        final BitSet done;
+        final List<RecipientResult> deferred = new ArrayList<>();
+        final List<RecipientResult> bounced = new ArrayList<>();
+        final List<RecipientResult> succeeded = new ArrayList<>();
+        final List<RecipientResult> unroutable = new ArrayList<>();
+        int outstanding;
+
+        InFlight(QueuedMessage message) {
+            this.message = message;
+            this.done = (BitSet) message.done().clone();
+        }
+    }
+}

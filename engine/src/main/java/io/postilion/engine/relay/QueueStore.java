@@ -1,0 +1,25 @@
+package io.postilion.engine.relay;
+
+import io.postilion.engine.agent.RecipientResult;
+import reactor.core.publisher.Mono;
+
+/**
+ * What the queue manager needs from durable storage, and no more: record each recipient's final
+ * result as it happens (so a restart never sends it again), move a message between the active
+ * and deferred states, and remove it when every recipient is done. The spool implements it; tests
+ * use a map.
+ */
+public interface QueueStore {
+
+    /** Records the result of recipient {@code index} of message {@code queueId}; completes when durable. */
+    Mono<Void> record(String queueId, int index, RecipientResult result);
+
+    /** The message waits in the deferred state for its next attempt. */
+    Mono<Void> defer(String queueId);
+
+    /** The message is being delivered again. */
+    Mono<Void> activate(String queueId);
+
+    /** Every recipient is done: the message leaves the queue. */
+    Mono<Void> remove(String queueId);
+}

@@ -1,0 +1,46 @@
+package io.postilion.engine.relay;
+
+import io.postilion.engine.agent.Recipient;
+import io.postilion.transport.content.ContentSource;
+import io.postilion.transport.protocol.BodyType;
+import io.postilion.transport.protocol.Ret;
+import java.time.Instant;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A message in the relay's queue as the queue manager sees it: the envelope, how to read the
+ * content, and which recipients are already done (sent or returned) from earlier attempts.
+ *
+ * @param queueId the spool's id
+ * @param sender envelope sender, empty for a notice
+ * @param recipients every recipient, in the order received
+ * @param done indexes of recipients that need no more delivery
+ * @param content the stored content (CRLF, not dot-stuffed)
+ * @param bodyType BODY= as received
+ * @param smtputf8 SMTPUTF8 as received
+ * @param envId DSN ENVID
+ * @param ret DSN RET
+ * @param arrival when the message was accepted
+ */
+public record QueuedMessage(String queueId, String sender, List<Recipient> recipients, BitSet done,
+        ContentSource content, BodyType bodyType, boolean smtputf8, String envId, Ret ret, Instant arrival) {
+
+    public QueuedMessage {
+        Objects.requireNonNull(queueId, "queueId");
+        Objects.requireNonNull(sender, "sender");
+        recipients = List.copyOf(recipients);
+        done = (BitSet) done.clone();
+        Objects.requireNonNull(content, "content");
+        Objects.requireNonNull(bodyType, "bodyType");
+        Objects.requireNonNull(envId, "envId");
+        Objects.requireNonNull(ret, "ret");
+        Objects.requireNonNull(arrival, "arrival");
+    }
+
+    /** A copy whose done set is {@code nowDone}. */
+    QueuedMessage withDone(BitSet nowDone) {
+        return new QueuedMessage(queueId, sender, recipients, nowDone, content, bodyType, smtputf8, envId, ret, arrival);
+    }
+}

@@ -1,0 +1,194 @@
+package io.postilion.engine.relay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.postilion.engine.agent.DeliveryAgent;
+import io.postilion.engine.agent.Outcome;
+import io.postilion.engine.agent.RecipientResult;
+import io.postilion.engine.config.Configuration;
+import io.postilion.engine.config.ConfigurationLoader;
+import io.postilion.engine.listener.MessageSink;
+import io.postilion.engine.listener.ReceivedMessage;
+import io.postilion.engine.scheduler.DeliveryScheduler;
+import io.postilion.engine.scheduler.SchedulerSettings;
+import io.postilion.transport.protocol.BodyType;
+import io.postilion.transport.protocol.Notify;
+import io.postilion.transport.protocol.Ret;
+import io.postilion.transport.testserver.FakeSmtpServer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+class QueueManagerTest {
+
+    /** A map standing in for the spool: what was recorded, deferred, removed, in order. */
+    static final class MapStore implements QueueStore, MessageSink {
+        final Map<String, Map<Integer, RecipientResult>> records = new ConcurrentHashMap<>();
+        final List<String> events = new CopyOnWriteArrayList<>();
+        final List<ReceivedMessage> accepted = new CopyOnWriteArrayList<>();
+        final AtomicInteger ids = new AtomicInteger();
+
+        @Override
+        public Mono<Void> record(String queueId, int index, RecipientResult result) {
+            return Mono.fromRunnable(() -> {
+                records.computeIfAbsent(queueId, k -> new ConcurrentHashMap<>()).put(index, result);
+                events.add("record " + queueId + " " + index + " " + result.outcome().logWord());
+            });
+        }
+
+        @Override
+        public Mono<Void> defer(String queueId) {
+            return Mono.fromRunnable(() -> events.add("defer " + queueId));
+        }
+
+        @Override
+        public Mono<Void> activate(String queueId) {
+            return Mono.fromRunnable(() -> events.add("activate " + queueId));
+        }
+
+        @Override
+        public Mono<Void> remove(String queueId) {
+            return Mono.fromRunnable(() -> events.add("remove " + queueId));
+        }
+
+        @Override
+        public String newQueueId() {
+            return "N" + ids.incrementAndGet();
+        }
+
+        @Override
+        public Mono<Void> accept(ReceivedMessage message) {
+            return Mono.fromRunnable(() -> accepted.add(message));
+        }
+    }
+
+    private final FakeSmtpServer server = FakeSmtpServer.start();
+    private final MapStore store = new MapStore();
+    private QueueManager qmgr;
+
+    @AfterEach
+    void stop() {
+        if (qmgr != null) {
+            qmgr.close();
+        }
+        server.close();
+    }
+
+    private QueueManager start(String extraMainCf) {
+        Configuration cfg = ConfigurationLoader.fromText("myhostname = relay.test\nsmtp_helo_name = relay.test\n"
+                + "inet_interfaces = 127.0.0.254\nrelayhost = [127.0.0.1]:" + server.port() + "\n"
+                + "smtp_connect_timeout = 3s\nsmtp_helo_timeout = 3s\nsmtp_mail_timeout = 3s\nsmtp_rcpt_timeout = 3s\n"
+                + "smtp_data_init_timeout = 3s\nsmtp_data_xfer_timeout = 3s\nsmtp_data_done_timeout = 3s\n" + extraMainCf,
+                "main.cf", List.of());
+        DeliveryAgent agent = DeliveryAgent.builder(cfg).build();
+        DeliveryScheduler smtp = new DeliveryScheduler(SchedulerSettings.fromConfiguration(cfg.forSmtp()), agent);
+        qmgr = new QueueManager(store, Routing.from(cfg), RetryPolicy.from(cfg), Map.of("smtp", smtp), store,
+                "relay.test", Clock.systemUTC(), Schedulers.parallel()).start();
+        return qmgr;
+    }
+
+    private static QueuedMessage message(String id, String sender, String... rcpts) {
+        List<ReceivedMessage.Recipient> r = java.util.Arrays.stream(rcpts)
+                .map(a -> new ReceivedMessage.Recipient(a, a.startsWith("notify") ? Set.of(Notify.SUCCESS) : Set.of(), ""))
+                .toList();
+        return QueueManager.fromReceived(new ReceivedMessage(id, sender, r, BodyType.SEVEN_BIT, false, "", Ret.NONE,
+                "Subject: queued\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII),
+                new ReceivedMessage.Client("127.0.0.1", "app.test", false, ""), Instant.now()));
+    }
+
+    private static void await(BooleanSupplier done, String what) {
+        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > until) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    @Test
+    void aDeliveredMessageIsRecordedPerRecipientAndThenRemoved() {
+        start("").submit(message("Q1", "a@client.test", "x@dest.test", "y@dest.test"));
+        await(() -> store.events.contains("remove Q1"), "removal");
+        assertEquals(Outcome.SENT, store.records.get("Q1").get(0).outcome());
+        assertEquals(Outcome.SENT, store.records.get("Q1").get(1).outcome());
+        assertTrue(store.events.indexOf("remove Q1") > store.events.indexOf("record Q1 1 sent"), store.events.toString());
+        assertEquals(0, qmgr.inFlight());
+    }
+
+    @Test
+    void aBounceSendsTheSenderAFailureNoticeFromTheNullSender() {
+        server.reply(FakeSmtpServer.Stage.RCPT, (line, s) -> line.contains("gone@") ? "550 5.1.1 <gone@dest.test>: user unknown"
+                : "250 2.1.5 Ok");
+        start("").submit(message("Q2", "a@client.test", "x@dest.test", "gone@dest.test"));
+        await(() -> store.events.contains("remove N1"), "the notice to be delivered too");
+        assertEquals(Outcome.BOUNCED, store.records.get("Q2").get(1).outcome());
+        ReceivedMessage notice = store.accepted.get(0);
+        assertEquals("", notice.sender());
+        assertEquals("a@client.test", notice.recipients().get(0).address());
+        String text = new String(notice.content(), StandardCharsets.UTF_8);
+        assertTrue(text.contains("Final-Recipient: rfc822; gone@dest.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"), text);
+        assertTrue(server.commands().stream().anyMatch(c -> c.startsWith("MAIL FROM:<> ")), server.commands().toString());
+    }
+
+    @Test
+    void aDeferredRecipientIsRetriedAfterTheBackoffAndOnlyIt() {
+        AtomicInteger attempts = new AtomicInteger();
+        server.reply(FakeSmtpServer.Stage.RCPT, (line, s) -> line.contains("later@") && attempts.incrementAndGet() == 1
+                ? "451 4.2.0 try again" : "250 2.1.5 Ok");
+        start("minimal_backoff_time = 1s\nmaximal_backoff_time = 1s\n")
+                .submit(message("Q3", "a@client.test", "now@dest.test", "later@dest.test"));
+        await(() -> store.events.contains("remove Q3"), "the retry");
+        List<String> ev = store.events;
+        assertTrue(ev.indexOf("defer Q3") < ev.indexOf("activate Q3") && ev.indexOf("activate Q3") < ev.indexOf("remove Q3"), ev.toString());
+        long nowRcpts = server.commands().stream().filter(c -> c.contains("now@dest.test")).count();
+        assertEquals(1, nowRcpts, "the recipient already sent is not sent again: " + server.commands());
+        assertEquals(2, attempts.get());
+    }
+
+    @Test
+    void aNoticeThatCannotBeDeliveredIsNotReturnedAgain() {
+        server.reply(FakeSmtpServer.Stage.RCPT, "550 5.1.1 no such user");
+        start("").submit(message("Q4", "", "gone@dest.test"));
+        await(() -> store.events.contains("remove Q4"), "removal");
+        assertTrue(store.accepted.isEmpty(), "no notice for a null-sender message");
+    }
+
+    @Test
+    void mailPastItsQueueLifetimeIsReturnedInsteadOfDeferred() {
+        server.reply(FakeSmtpServer.Stage.RCPT, (line, s) -> line.contains("a@client.test") ? "250 2.1.5 Ok" : "451 4.2.0 later");
+        start("maximal_queue_lifetime = 0s\n").submit(message("Q5", "a@client.test", "slow@dest.test"));
+        await(() -> store.events.contains("remove Q5"), "removal");
+        RecipientResult r = store.records.get("Q5").get(0);
+        assertEquals(Outcome.BOUNCED, r.outcome());
+        assertTrue(r.reason().startsWith("message expired"), r.reason());
+        assertEquals(1, store.accepted.size(), "the sender is told");
+    }
+
+    @Test
+    void aSuccessNoticeGoesOutOnlyForNotifySuccess() {
+        start("").submit(message("Q6", "a@client.test", "notify@dest.test", "plain@dest.test"));
+        await(() -> store.events.contains("remove Q6") && store.accepted.size() == 1, "the notice");
+        String text = new String(store.accepted.get(0).content(), StandardCharsets.UTF_8);
+        assertTrue(text.contains("Subject: Successful Mail Delivery Report"), text);
+        assertTrue(text.contains("Final-Recipient: rfc822; notify@dest.test") && !text.contains("plain@dest.test"), text);
+    }
+}
