@@ -18,7 +18,7 @@ public final class ListenerConfiguration {
 
     /** @throws ConfigurationException (78) naming the parameter whose value cannot be used */
     public static ListenerSettings settings(Configuration cfg) {
-        InetSocketAddress bind = listenAddress(cfg.string("smtpd_listen"));
+        InetSocketAddress bind = address("smtpd_listen", cfg.string("smtpd_listen"));
         ClientNetworks networks;
         try {
             networks = ClientNetworks.parse(cfg.list("mynetworks"));
@@ -32,11 +32,14 @@ public final class ListenerConfiguration {
                 tls(cfg));
     }
 
-    /** {@code host:port} or {@code [v6]:port}, numeric hosts only (no lookup at start-up). */
-    static InetSocketAddress listenAddress(String value) {
+    /**
+     * A listening address parameter ({@code smtpd_listen}, {@code metrics_listen}): {@code host:port}
+     * or {@code [v6]:port}, numeric hosts only (no lookup at start-up).
+     */
+    public static InetSocketAddress address(String parameter, String value) {
         int colon = value.lastIndexOf(':');
         if (colon <= 0) {
-            throw bad("smtpd_listen", value, "not address:port");
+            throw bad(parameter, value, "not address:port");
         }
         String host = value.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
@@ -49,10 +52,10 @@ public final class ListenerConfiguration {
             port = -1;
         }
         if (port < 0 || port > 65535) {
-            throw bad("smtpd_listen", value, "no valid port");
+            throw bad(parameter, value, "no valid port");
         }
         if (!host.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
-            throw bad("smtpd_listen", value, "give a numeric address");
+            throw bad(parameter, value, "give a numeric address");
         }
         return new InetSocketAddress(host, port);
     }

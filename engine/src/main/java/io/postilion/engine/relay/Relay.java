@@ -1,0 +1,124 @@
+package io.postilion.engine.relay;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.postilion.engine.agent.DeliveryAgent;
+import io.postilion.engine.config.Configuration;
+import io.postilion.engine.listener.ListenerConfiguration;
+import io.postilion.engine.listener.ListenerSettings;
+import io.postilion.engine.listener.MessageSink;
+import io.postilion.engine.listener.ReceivedMessage;
+import io.postilion.engine.listener.SmtpListener;
+import io.postilion.engine.metrics.MetricsEndpoint;
+import io.postilion.engine.scheduler.DeliveryScheduler;
+import io.postilion.engine.scheduler.SchedulerSettings;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The relay service assembled: the SMTP listener hands messages to the durable queue, which
+ * answers 250 once they are safe; the queue manager delivers them through one scheduler and agent
+ * per transport; /metrics shows it all. {@link #start} recovers what an earlier run left before
+ * it accepts anything new.
+ */
+public final class Relay implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Relay.class);
+
+    private final RelayQueue queue;
+    private final QueueManager qmgr;
+    private final SmtpListener listener;
+    private final MetricsEndpoint metrics;
+    private final DeliveryAgent smtp;
+    private final DeliveryAgent lmtp;
+
+    private Relay(RelayQueue queue, QueueManager qmgr, SmtpListener listener, MetricsEndpoint metrics,
+            DeliveryAgent smtp, DeliveryAgent lmtp) {
+        this.queue = queue;
+        this.qmgr = qmgr;
+        this.listener = listener;
+        this.metrics = metrics;
+        this.smtp = smtp;
+        this.lmtp = lmtp;
+    }
+
+    /**
+     * Starts every part; blocks the calling thread (the command line's main thread) until the
+     * ports are bound and recovery has been handed to the queue manager.
+     */
+    public static Relay start(Configuration cfg, RelayQueue queue, Clock clock) {
+        Objects.requireNonNull(queue, "queue");
+        PrometheusMeterRegistry registry = MetricsEndpoint.newRegistry();
+        DeliveryAgent smtp = DeliveryAgent.builder(cfg).clock(clock).meterRegistry(registry).build();
+        DeliveryAgent lmtp = DeliveryAgent.builder(cfg).lmtp().clock(clock).meterRegistry(registry).build();
+        Map<String, DeliveryScheduler> schedulers = Map.of(
+                "smtp", new DeliveryScheduler(SchedulerSettings.fromConfiguration(cfg.forSmtp()), smtp),
+                "lmtp", new DeliveryScheduler(SchedulerSettings.fromConfiguration(cfg.forLmtp()), lmtp));
+        String hostname = cfg.string("myhostname");
+        QueueManager qmgr = new QueueManager(queue, Routing.from(cfg), RetryPolicy.from(cfg), schedulers, queue,
+                hostname, clock, Schedulers.parallel()).start();
+
+        int recovered = queue.recover().doOnNext(qmgr::submit).count().block(Duration.ofMinutes(5)).intValue();
+        if (recovered > 0) {
+            log.info("recovered {} queued message(s) from the spool", recovered);
+        }
+
+        Counter accepted = Counter.builder("postilion_messages_accepted_total")
+                .description("messages accepted by the listener and made durable").register(registry);
+        MessageSink sink = new MessageSink() {
+            @Override
+            public String newQueueId() {
+                return queue.newQueueId();
+            }
+
+            @Override
+            public Mono<Void> accept(ReceivedMessage message) {
+                return queue.accept(message).then(Mono.fromRunnable(() -> {
+                    accepted.increment();
+                    qmgr.submit(QueueManager.fromReceived(message));
+                }));
+            }
+        };
+        ListenerSettings ls = ListenerConfiguration.settings(cfg);
+        SmtpListener listener = SmtpListener.start(ls, sink, clock).block(Duration.ofSeconds(30));
+        Gauge.builder("postilion_listener_sessions", listener, SmtpListener::sessions)
+                .description("SMTP sessions open on the listener").register(registry);
+        Gauge.builder("postilion_queue_in_flight", qmgr, QueueManager::inFlight)
+                .description("messages being delivered or waiting for a retry").register(registry);
+        for (String state : queue.counts().keySet()) {
+            Gauge.builder("postilion_queue_messages", queue, q -> q.counts().getOrDefault(state, 0))
+                    .tag("state", state).description("messages in the spool by state").register(registry);
+        }
+        MetricsEndpoint metrics = MetricsEndpoint.start(ListenerConfiguration.address("metrics_listen", cfg.string("metrics_listen")), registry,
+                routes -> { }).block(Duration.ofSeconds(30));
+        log.info("relay listening on {} (SMTP) and {} (metrics)", listener.address(), metrics.port());
+        return new Relay(queue, qmgr, listener, metrics, smtp, lmtp);
+    }
+
+    public int smtpPort() {
+        return listener.port();
+    }
+
+    public int metricsPort() {
+        return metrics.port();
+    }
+
+    /**
+     * Stops accepting, then stops delivering: deliveries in progress are abandoned and their mail
+     * stays queued for the next start (a recipient's result is durable before it counts).
+     */
+    @Override
+    public void close() {
+        listener.close();
+        qmgr.close();
+        metrics.close();
+        queue.close();
+    }
+}

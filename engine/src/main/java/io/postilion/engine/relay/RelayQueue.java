@@ -1,0 +1,21 @@
+package io.postilion.engine.relay;
+
+import io.postilion.engine.listener.MessageSink;
+import reactor.core.publisher.Flux;
+
+/**
+ * The relay's durable queue as one piece: it takes accepted messages (as the listener's sink, so
+ * 250 follows durability), keeps delivery state (as the queue manager's store), and gives back at
+ * start-up what a previous run left, with the recipients already done marked.
+ */
+public interface RelayQueue extends MessageSink, QueueStore, AutoCloseable {
+
+    /** Messages left by an earlier run (incoming ones completed, active and deferred ones), once each. */
+    Flux<QueuedMessage> recover();
+
+    /** Messages in each state, for metrics and the queue command. */
+    java.util.Map<String, Integer> counts();
+
+    @Override
+    void close();
+}
