@@ -28,8 +28,11 @@ public final class DeliveryMetrics {
                     .tag("status", o.logWord().toLowerCase(java.util.Locale.ROOT)).tag("transport", transport)
                     .register(registry));
         }
+        // Buckets, so dashboards can compute percentiles across instances (docs/grafana).
         attempts = Timer.builder("postilion_delivery_seconds").description("time per delivery request")
-                .tag("transport", transport).register(registry);
+                .tag("transport", transport).publishPercentileHistogram()
+                .minimumExpectedValue(java.time.Duration.ofMillis(1)).maximumExpectedValue(java.time.Duration.ofMinutes(10))
+                .register(registry);
         connected = connectionCounter(registry, transport, "connected");
         connectFailed = connectionCounter(registry, transport, "failed");
     }
