@@ -51,6 +51,11 @@ public interface ContentSource {
         return new FileContentSource(file, DEFAULT_CHUNK_SIZE);
     }
 
+    /** The {@code length} bytes of {@code file} from {@code offset}: a section of a larger file. */
+    static ContentSource of(Path file, long offset, long length) {
+        return new FileContentSource(file, offset, length, DEFAULT_CHUNK_SIZE);
+    }
+
     /** As {@link #of(Path)}, with a chosen read size. */
     static ContentSource of(Path file, int chunkSize) throws IOException {
         return new FileContentSource(file, chunkSize);

@@ -17,13 +17,16 @@ import reactor.core.scheduler.Schedulers;
  * fails the build otherwise). Only one chunk is read ahead of demand.
  *
  * <p>The size is taken when the source is made; the stream reads to the end of the file as it then
- * is.
+ * is. A region source reads exactly its stretch of a larger file (a spool file's content section).
  */
 public final class FileContentSource implements ContentSource {
 
     private final Path file;
     private final int chunkSize;
     private final long size;
+    private final long start;
+    /** The position after the last byte to read, or -1 for the end of the file. */
+    private final long end;
 
     /**
      * Reads the file's size now (a blocking call: use off the event loop).
@@ -38,6 +41,23 @@ public final class FileContentSource implements ContentSource {
         this.file = file;
         this.chunkSize = chunkSize;
         this.size = Files.size(file);
+        this.start = 0;
+        this.end = -1;
+    }
+
+    /**
+     * The {@code length} bytes of {@code file} from {@code offset} on. Touches nothing now; a file
+     * shorter than the region ends the stream with an error when read.
+     */
+    public FileContentSource(Path file, long offset, long length, int chunkSize) {
+        if (chunkSize < 1 || offset < 0 || length < 0) {
+            throw new IllegalArgumentException("bad region: offset " + offset + ", length " + length + ", chunk " + chunkSize);
+        }
+        this.file = file;
+        this.chunkSize = chunkSize;
+        this.size = length;
+        this.start = offset;
+        this.end = offset + length;
     }
 
     @Override
@@ -49,11 +69,16 @@ public final class FileContentSource implements ContentSource {
     public Flux<ByteBuf> open(ByteBufAllocator alloc) {
         return Flux.using(
                 () -> FileChannel.open(file, StandardOpenOption.READ),
-                channel -> Flux.<ByteBuf, Long>generate(() -> 0L, (position, sink) -> {
-                    ByteBuf buf = alloc.buffer(chunkSize);
+                channel -> Flux.<ByteBuf, Long>generate(() -> start, (position, sink) -> {
+                    if (end >= 0 && position >= end) {
+                        sink.complete();
+                        return position;
+                    }
+                    int want = end < 0 ? chunkSize : (int) Math.min(chunkSize, end - position);
+                    ByteBuf buf = alloc.buffer(want);
                     int n;
                     try {
-                        n = buf.writeBytes(channel, position, chunkSize);
+                        n = buf.writeBytes(channel, position, want);
                     } catch (IOException e) {
                         buf.release();
                         sink.error(new UncheckedIOException("reading " + file, e));
@@ -64,7 +89,12 @@ public final class FileContentSource implements ContentSource {
                     }
                     if (n < 0) {
                         buf.release();
-                        sink.complete();
+                        if (end >= 0) {
+                            sink.error(new UncheckedIOException(new java.io.EOFException(
+                                    file + " ends at " + position + ", before its content's end at " + end)));
+                        } else {
+                            sink.complete();
+                        }
                         return position;
                     }
                     sink.next(buf);
