@@ -228,18 +228,17 @@ public final class QueueManager implements AutoCloseable {
                     java.util.Set.of(), "")), hasEightBit(text) ? BodyType.EIGHT_BIT : BodyType.SEVEN_BIT, false, "",
                     Ret.NONE, text, new ReceivedMessage.Client("127.0.0.1", myHostname, false, ""), now);
             log.info("{}: sender {} notification: {}", m.queueId(), kind.name().toLowerCase(java.util.Locale.ROOT), id);
-            return noticeSink.accept(notice).then(Mono.fromRunnable(() -> submit(fromReceived(notice))));
+            return noticeSink.accept(notice).then(Mono.fromRunnable(() -> submit(noticeQueued(notice))));
         });
     }
 
     /** A message as the listener (or a notice writer) handed it to the sink, ready to deliver. */
     public static QueuedMessage fromReceived(ReceivedMessage r) {
-        List<Recipient> rcpts = r.recipients().stream()
-                .map(x -> new Recipient(x.address(), x.orcpt().isEmpty() ? "" : x.orcpt().substring(x.orcpt().indexOf(';') + 1),
-                        x.notifyOn(), x.orcpt()))
-                .toList();
-        return new QueuedMessage(r.queueId(), r.sender(), rcpts, new BitSet(), ContentSource.of(r.content()),
-                r.bodyType(), r.smtputf8(), r.envId(), r.ret(), r.arrival());
+        return QueuedMessage.of(r, new BitSet(), ContentSource.of(r.content()));
+    }
+
+    private QueuedMessage noticeQueued(ReceivedMessage notice) {
+        return noticeSink instanceof RelayQueue q ? q.queued(notice) : fromReceived(notice);
     }
 
     private static NoticeRecipient noticeRecipient(RecipientResult r) {

@@ -1,6 +1,7 @@
 package io.postilion.engine.relay;
 
 import io.postilion.engine.agent.Recipient;
+import io.postilion.engine.listener.ReceivedMessage;
 import io.postilion.transport.content.ContentSource;
 import io.postilion.transport.protocol.BodyType;
 import io.postilion.transport.protocol.Ret;
@@ -37,6 +38,16 @@ public record QueuedMessage(String queueId, String sender, List<Recipient> recip
         Objects.requireNonNull(envId, "envId");
         Objects.requireNonNull(ret, "ret");
         Objects.requireNonNull(arrival, "arrival");
+    }
+
+    /** A received message's envelope with the given done set and content. */
+    public static QueuedMessage of(ReceivedMessage r, BitSet done, ContentSource content) {
+        List<Recipient> rcpts = r.recipients().stream()
+                .map(x -> new Recipient(x.address(),
+                        x.orcpt().isEmpty() ? "" : x.orcpt().substring(x.orcpt().indexOf(';') + 1), x.notifyOn(), x.orcpt()))
+                .toList();
+        return new QueuedMessage(r.queueId(), r.sender(), rcpts, done, content, r.bodyType(), r.smtputf8(), r.envId(),
+                r.ret(), r.arrival());
     }
 
     /** A copy whose done set is {@code nowDone}. */

@@ -82,7 +82,7 @@ public final class Relay implements AutoCloseable {
             public Mono<Void> accept(ReceivedMessage message) {
                 return queue.accept(message).then(Mono.fromRunnable(() -> {
                     accepted.increment();
-                    qmgr.submit(QueueManager.fromReceived(message));
+                    qmgr.submit(queue.queued(message));
                 }));
             }
         };

@@ -1,6 +1,7 @@
 package io.postilion.engine.relay;
 
 import io.postilion.engine.listener.MessageSink;
+import io.postilion.engine.listener.ReceivedMessage;
 import reactor.core.publisher.Flux;
 
 /**
@@ -12,6 +13,12 @@ public interface RelayQueue extends MessageSink, QueueStore, AutoCloseable {
 
     /** Messages left by an earlier run (incoming ones completed, active and deferred ones), once each. */
     Flux<QueuedMessage> recover();
+
+    /**
+     * The message the listener just handed over, as the queue manager will deliver it: its
+     * content read back from the durable copy, so a message waiting in the queue costs no memory.
+     */
+    QueuedMessage queued(ReceivedMessage accepted);
 
     /** Messages in each state, for metrics and the queue command. */
     java.util.Map<String, Integer> counts();

@@ -1,0 +1,244 @@
+package io.postilion.engine.spool;
+
+import io.postilion.engine.listener.ReceivedMessage;
+import io.postilion.transport.protocol.BodyType;
+import io.postilion.transport.protocol.Notify;
+import io.postilion.transport.protocol.Ret;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.zip.CRC32C;
+
+/**
+ * The queue file format: a magic number and version, then records of
+ * {@code [type byte][length int][payload][CRC32C int]}: E (envelope), R (one per recipient),
+ * C (the content, CRLF lines, not dot-stuffed), then S records appended as recipients are decided.
+ *
+ * <p>Why checksums: a crash can tear the last append, and a disk can rot. A bad or short record
+ * after the content is a torn status append and is ignored (that recipient is simply tried
+ * again); a bad record before the content's end makes the whole file corrupt.
+ */
+public final class QueueFile {
+
+    static final byte[] MAGIC = {'P', 'S', 'T', 'Q', 1};
+    static final byte ENVELOPE = 'E';
+    static final byte RECIPIENT = 'R';
+    static final byte CONTENT = 'C';
+    static final byte STATUS = 'S';
+
+    private QueueFile() {
+    }
+
+    /** A file's envelope and content, and where the content sits in the file. */
+    public record Encoded(byte[] bytes, long contentOffset, long contentLength) {
+    }
+
+    /** One recorded recipient result. */
+    public record Status(int index, String outcome, String dsn, String reason, Instant at) {
+    }
+
+    /** What a queue file holds. */
+    public record Decoded(ReceivedMessage envelope, long contentOffset, long contentLength, List<Status> statuses,
+            boolean tornTail) {
+    }
+
+    /** Thrown for a file that cannot be used: it goes to corrupt/. */
+    public static final class CorruptQueueFile extends Exception {
+        CorruptQueueFile(String message) {
+            super(message);
+        }
+    }
+
+    public static Encoded encode(ReceivedMessage m) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(m.content().length + 512);
+        out.writeBytes(MAGIC);
+        Fields e = new Fields()
+                .text(m.queueId()).text(m.sender()).text(m.bodyType().name()).bool(m.smtputf8()).text(m.envId())
+                .text(m.ret().name()).number(m.arrival().toEpochMilli()).text(m.client().address())
+                .text(m.client().helo()).bool(m.client().tls()).text(m.client().authenticatedAs());
+        record(out, ENVELOPE, e.bytes());
+        for (ReceivedMessage.Recipient r : m.recipients()) {
+            StringBuilder notify = new StringBuilder();
+            for (Notify n : r.notifyOn()) {
+                notify.append(notify.length() > 0 ? "," : "").append(n.name());
+            }
+            record(out, RECIPIENT, new Fields().text(r.address()).text(notify.toString()).text(r.orcpt()).bytes());
+        }
+        long contentOffset = out.size() + 5;
+        record(out, CONTENT, m.content());
+        return new Encoded(out.toByteArray(), contentOffset, m.content().length);
+    }
+
+    /** One status record, to append. */
+    public static byte[] status(Status s) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+        record(out, STATUS, new Fields().number(s.index()).text(s.outcome()).text(s.dsn()).text(s.reason())
+                .number(s.at().toEpochMilli()).bytes());
+        return out.toByteArray();
+    }
+
+    /** Reads a whole file's bytes; the content is referred to by offset, not copied. */
+    public static Decoded decode(byte[] file) throws CorruptQueueFile {
+        ByteBuffer in = ByteBuffer.wrap(file);
+        byte[] magic = new byte[MAGIC.length];
+        if (file.length < MAGIC.length) {
+            throw new CorruptQueueFile("too short for a queue file (" + file.length + " bytes)");
+        }
+        in.get(magic);
+        if (!java.util.Arrays.equals(magic, MAGIC)) {
+            throw new CorruptQueueFile("not a queue file of this version");
+        }
+        Fields envelope = null;
+        List<Fields> recipients = new ArrayList<>();
+        long contentOffset = -1;
+        long contentLength = -1;
+        List<Status> statuses = new ArrayList<>();
+        boolean torn = false;
+        while (in.hasRemaining()) {
+            boolean afterContent = contentOffset >= 0;
+            if (in.remaining() < 9) {
+                if (afterContent) {
+                    torn = true;
+                    break;
+                }
+                throw new CorruptQueueFile("a record is cut short before the content's end");
+            }
+            int start = in.position();
+            byte type = in.get();
+            int length = in.getInt();
+            if (length < 0 || length > in.remaining() - 4) {
+                if (afterContent) {
+                    torn = true;
+                    break;
+                }
+                throw new CorruptQueueFile("a record of type " + (char) type + " runs past the end of the file");
+            }
+            int payload = in.position();
+            in.position(payload + length);
+            int crc = in.getInt();
+            if (crc != crc(file, start, payload + length)) {
+                if (afterContent) {
+                    torn = true;
+                    break;
+                }
+                throw new CorruptQueueFile("checksum mismatch in a record of type " + (char) type);
+            }
+            Fields f = new Fields(file, payload, length);
+            switch (type) {
+                case ENVELOPE -> envelope = f;
+                case RECIPIENT -> recipients.add(f);
+                case CONTENT -> {
+                    contentOffset = payload;
+                    contentLength = length;
+                }
+                case STATUS -> statuses.add(new Status((int) f.readNumber(), f.readText(), f.readText(), f.readText(),
+                        Instant.ofEpochMilli(f.readNumber())));
+                default -> throw new CorruptQueueFile("unknown record type " + (type & 0xff));
+            }
+        }
+        if (envelope == null || contentOffset < 0 || recipients.isEmpty()) {
+            throw new CorruptQueueFile("the envelope, the recipients or the content is missing");
+        }
+        return new Decoded(envelopeOf(envelope, recipients), contentOffset, contentLength, statuses, torn);
+    }
+
+    private static ReceivedMessage envelopeOf(Fields e, List<Fields> rs) throws CorruptQueueFile {
+        try {
+            String queueId = e.readText();
+            String sender = e.readText();
+            BodyType body = BodyType.valueOf(e.readText());
+            boolean utf8 = e.readBool();
+            String envId = e.readText();
+            Ret ret = Ret.valueOf(e.readText());
+            Instant arrival = Instant.ofEpochMilli(e.readNumber());
+            ReceivedMessage.Client client = new ReceivedMessage.Client(e.readText(), e.readText(), e.readBool(), e.readText());
+            List<ReceivedMessage.Recipient> recipients = new ArrayList<>();
+            for (Fields r : rs) {
+                String address = r.readText();
+                Set<Notify> notify = EnumSet.noneOf(Notify.class);
+                for (String n : r.readText().split(",")) {
+                    if (!n.isEmpty()) {
+                        notify.add(Notify.valueOf(n));
+                    }
+                }
+                recipients.add(new ReceivedMessage.Recipient(address, notify, r.readText()));
+            }
+            return new ReceivedMessage(queueId, sender, recipients, body, utf8, envId, ret, new byte[0], client, arrival);
+        } catch (RuntimeException bad) {
+            throw new CorruptQueueFile("an envelope field is unreadable: " + bad.getMessage());
+        }
+    }
+
+    private static void record(ByteArrayOutputStream out, byte type, byte[] payload) {
+        byte[] head = ByteBuffer.allocate(5).put(type).putInt(payload.length).array();
+        CRC32C crc = new CRC32C();
+        crc.update(head);
+        crc.update(payload);
+        out.writeBytes(head);
+        out.writeBytes(payload);
+        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
+
+    private static int crc(byte[] file, int from, int to) {
+        CRC32C crc = new CRC32C();
+        crc.update(file, from, to - from);
+        return (int) crc.getValue();
+    }
+
+    /** Length-prefixed UTF-8 texts and 8-byte numbers, in order. */
+    private static final class Fields {
+        private final ByteArrayOutputStream out;
+        private final ByteBuffer in;
+
+        Fields() {
+            this.out = new ByteArrayOutputStream(128);
+            this.in = null;
+        }
+
+        Fields(byte[] file, int offset, int length) {
+            this.out = null;
+            this.in = ByteBuffer.wrap(file, offset, length).slice();
+        }
+
+        Fields text(String s) {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            out.writeBytes(ByteBuffer.allocate(4).putInt(b.length).array());
+            out.writeBytes(b);
+            return this;
+        }
+
+        Fields number(long n) {
+            out.writeBytes(ByteBuffer.allocate(8).putLong(n).array());
+            return this;
+        }
+
+        Fields bool(boolean b) {
+            out.write(b ? 1 : 0);
+            return this;
+        }
+
+        byte[] bytes() {
+            return out.toByteArray();
+        }
+
+        String readText() {
+            int n = in.getInt();
+            byte[] b = new byte[n];
+            in.get(b);
+            return new String(b, StandardCharsets.UTF_8);
+        }
+
+        long readNumber() {
+            return in.getLong();
+        }
+
+        boolean readBool() {
+            return in.get() != 0;
+        }
+    }
+}

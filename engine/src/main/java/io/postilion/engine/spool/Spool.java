@@ -1,0 +1,392 @@
+package io.postilion.engine.spool;
+
+import io.postilion.engine.agent.Outcome;
+import io.postilion.engine.agent.RecipientResult;
+import io.postilion.engine.listener.ReceivedMessage;
+import io.postilion.engine.relay.QueuedMessage;
+import io.postilion.engine.relay.RelayQueue;
+import io.postilion.transport.content.ContentSource;
+import io.postilion.transport.content.FileContentSource;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The relay's crash-safe queue: one file per message under queue_directory, in incoming/,
+ * active/, deferred/ or corrupt/. A message is acknowledged only after its file's data is on the
+ * disk, the file has been renamed from incoming/ into active/, and active/ itself has been
+ * flushed. Recipient results are appended (and flushed) as they come, so a restart never delivers
+ * a recipient twice.
+ *
+ * <p>All file work happens on one I/O thread. Requests that arrive while it is busy wait and are
+ * then handled together in one pass, which flushes each directory once for the whole group: with
+ * many concurrent sessions a message costs its own file flush plus a share of one directory flush.
+ */
+public final class Spool implements RelayQueue {
+
+    private static final Logger log = LoggerFactory.getLogger(Spool.class);
+
+    private final Path root;
+    private final SpoolFiles files;
+    private final Clock clock;
+    private final Scheduler io;
+    private final ConcurrentLinkedQueue<Op> pending = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private final Map<String, QueueState> where = new ConcurrentHashMap<>();
+    private final Map<String, long[]> contentRegion = new ConcurrentHashMap<>();
+    private final Map<QueueState, AtomicInteger> counts = new EnumMap<>(QueueState.class);
+    private final AtomicInteger passes = new AtomicInteger();
+
+    /** Opens (creating if needed) the spool under {@code root}; blocking: call at start-up. */
+    public static Spool open(Path root, SpoolFiles files, Clock clock) throws IOException {
+        for (QueueState s : QueueState.values()) {
+            files.createDirectories(root.resolve(s.directory()));
+        }
+        return new Spool(root, files, clock);
+    }
+
+    private Spool(Path root, SpoolFiles files, Clock clock) {
+        this.root = root;
+        this.files = files;
+        this.clock = clock;
+        this.io = Schedulers.newBoundedElastic(1, Integer.MAX_VALUE, "postilion-spool");
+        for (QueueState s : QueueState.values()) {
+            counts.put(s, new AtomicInteger());
+        }
+    }
+
+    private Path path(QueueState state, String id) {
+        return root.resolve(state.directory()).resolve(id);
+    }
+
+    // ------------------------------------------------------------------ the listener's sink
+
+    @Override
+    public String newQueueId() {
+        return QueueId.next();
+    }
+
+    @Override
+    public Mono<Void> accept(ReceivedMessage message) {
+        QueueFile.Encoded encoded = QueueFile.encode(message);
+        return submit(new Op.Store(message.queueId(), encoded)).doOnSuccess(v -> {
+            contentRegion.put(message.queueId(), new long[] {encoded.contentOffset(), encoded.contentLength()});
+            where.put(message.queueId(), QueueState.ACTIVE);
+            counts.get(QueueState.ACTIVE).incrementAndGet();
+        });
+    }
+
+    @Override
+    public QueuedMessage queued(ReceivedMessage accepted) {
+        return QueuedMessage.of(accepted, new BitSet(), content(accepted.queueId(), accepted.content().length));
+    }
+
+    /** The content of a queued message, read from wherever its file is when it is read. */
+    private ContentSource content(String id, long length) {
+        return new ContentSource() {
+            @Override
+            public long size() {
+                return length;
+            }
+
+            @Override
+            public Flux<ByteBuf> open(ByteBufAllocator alloc) {
+                return Flux.defer(() -> {
+                    long[] region = contentRegion.get(id);
+                    QueueState state = where.get(id);
+                    if (region == null || state == null) {
+                        return Flux.error(new IOException("queue file " + id + " is gone"));
+                    }
+                    return new FileContentSource(path(state, id), region[0], region[1], ContentSource.DEFAULT_CHUNK_SIZE)
+                            .open(alloc);
+                });
+            }
+        };
+    }
+
+    // ------------------------------------------------------------------ the queue manager's store
+
+    @Override
+    public Mono<Void> record(String queueId, int index, RecipientResult result) {
+        byte[] status = QueueFile.status(new QueueFile.Status(index, result.outcome().name(), result.dsn(), result.reason(),
+                clock.instant()));
+        return submit(new Op.Append(queueId, status));
+    }
+
+    @Override
+    public Mono<Void> defer(String queueId) {
+        return submit(new Op.Move(queueId, QueueState.DEFERRED));
+    }
+
+    @Override
+    public Mono<Void> activate(String queueId) {
+        return submit(new Op.Move(queueId, QueueState.ACTIVE));
+    }
+
+    @Override
+    public Mono<Void> remove(String queueId) {
+        return submit(new Op.Remove(queueId));
+    }
+
+    @Override
+    public Map<String, Integer> counts() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        counts.forEach((state, n) -> out.put(state.directory(), n.get()));
+        return out;
+    }
+
+    /** How many I/O passes have run (each flushes each touched directory once). */
+    public int passes() {
+        return passes.get();
+    }
+
+    // ------------------------------------------------------------------ recovery
+
+    /**
+     * What an earlier run left: incoming/ leftovers (never acknowledged) are deleted; files in
+     * active/ and deferred/ come back with their decided recipients marked done; files that
+     * cannot be read go to corrupt/.
+     */
+    @Override
+    public Flux<QueuedMessage> recover() {
+        return Mono.fromCallable(this::recoverNow).subscribeOn(io).flatMapIterable(l -> l);
+    }
+
+    private List<QueuedMessage> recoverNow() throws IOException {
+        for (String name : files.list(root.resolve(QueueState.INCOMING.directory()))) {
+            files.delete(path(QueueState.INCOMING, name));
+            log.info("spool: removed {} from incoming/: it was never acknowledged", name);
+        }
+        List<QueuedMessage> out = new ArrayList<>();
+        for (QueueState state : List.of(QueueState.ACTIVE, QueueState.DEFERRED)) {
+            for (String name : files.list(root.resolve(state.directory()))) {
+                if (!QueueId.looksLikeOne(name)) {
+                    continue;
+                }
+                QueuedMessage m = recoverOne(state, name);
+                if (m != null) {
+                    out.add(m);
+                }
+            }
+        }
+        counts.get(QueueState.CORRUPT).set(files.list(root.resolve(QueueState.CORRUPT.directory())).size());
+        return out;
+    }
+
+    private QueuedMessage recoverOne(QueueState state, String id) throws IOException {
+        Path file = path(state, id);
+        QueueFile.Decoded d;
+        try {
+            d = QueueFile.decode(files.read(file));
+        } catch (QueueFile.CorruptQueueFile bad) {
+            log.error("spool: {} is corrupt ({}); moved to corrupt/", id, bad.getMessage());
+            files.rename(file, path(QueueState.CORRUPT, id));
+            files.forceDirectory(root.resolve(QueueState.CORRUPT.directory()));
+            return null;
+        }
+        if (d.tornTail()) {
+            log.warn("spool: {} ends with a torn status record; that recipient will be tried again", id);
+        }
+        BitSet done = new BitSet();
+        for (QueueFile.Status s : d.statuses()) {
+            Outcome o = Outcome.valueOf(s.outcome());
+            if (!o.staysQueued()) {
+                done.set(s.index());
+            }
+        }
+        if (done.cardinality() >= d.envelope().recipients().size()) {
+            files.delete(file); // finished before the crash could remove it
+            return null;
+        }
+        where.put(id, state);
+        contentRegion.put(id, new long[] {d.contentOffset(), d.contentLength()});
+        counts.get(state).incrementAndGet();
+        return QueuedMessage.of(d.envelope(), done, content(id, d.contentLength()));
+    }
+
+    // ------------------------------------------------------------------ the I/O thread
+
+    private Mono<Void> submit(Op op) {
+        return Mono.<Void>create(sink -> {
+            op.sink = sink;
+            pending.add(op);
+            if (draining.compareAndSet(false, true)) {
+                io.schedule(this::drain);
+            }
+        });
+    }
+
+    /** Runs passes until nothing is pending; each pass handles everything that waited. */
+    private void drain() {
+        while (true) {
+            List<Op> batch = new ArrayList<>();
+            for (Op op; (op = pending.poll()) != null; ) {
+                batch.add(op);
+            }
+            if (batch.isEmpty()) {
+                draining.set(false);
+                if (pending.isEmpty() || !draining.compareAndSet(false, true)) {
+                    return;
+                }
+                continue;
+            }
+            pass(batch);
+        }
+    }
+
+    private void pass(List<Op> batch) {
+        passes.incrementAndGet();
+        java.util.Set<QueueState> touched = java.util.EnumSet.noneOf(QueueState.class);
+        List<Op> ok = new ArrayList<>();
+        for (Op op : batch) {
+            try {
+                op.run(this, touched);
+                ok.add(op);
+            } catch (IOException | RuntimeException e) {
+                log.error("spool: {} failed: {}", op, e.toString());
+                op.sink.error(e);
+            }
+        }
+        try {
+            for (QueueState s : touched) {
+                files.forceDirectory(root.resolve(s.directory()));
+            }
+        } catch (IOException e) {
+            log.error("spool: flushing a directory failed: {}", e.toString());
+            ok.forEach(op -> op.sink.error(e));
+            return;
+        }
+        ok.forEach(op -> op.sink.success());
+    }
+
+    /** One piece of file work, done on the I/O thread. */
+    private abstract static sealed class Op {
+        MonoSink<Void> sink;
+
+        abstract void run(Spool s, java.util.Set<QueueState> touched) throws IOException;
+
+        static final class Store extends Op {
+            final String id;
+            final QueueFile.Encoded encoded;
+
+            Store(String id, QueueFile.Encoded encoded) {
+                this.id = id;
+                this.encoded = encoded;
+            }
+
+            @Override
+            void run(Spool s, java.util.Set<QueueState> touched) throws IOException {
+                Path incoming = s.path(QueueState.INCOMING, id);
+                s.files.create(incoming, encoded.bytes());
+                s.files.rename(incoming, s.path(QueueState.ACTIVE, id));
+                touched.add(QueueState.ACTIVE);
+            }
+
+            @Override
+            public String toString() {
+                return "storing " + id;
+            }
+        }
+
+        static final class Append extends Op {
+            final String id;
+            final byte[] bytes;
+
+            Append(String id, byte[] bytes) {
+                this.id = id;
+                this.bytes = bytes;
+            }
+
+            @Override
+            void run(Spool s, java.util.Set<QueueState> touched) throws IOException {
+                QueueState state = s.where.get(id);
+                if (state == null) {
+                    throw new IOException("queue file " + id + " is not in the spool");
+                }
+                s.files.append(s.path(state, id), bytes);
+            }
+
+            @Override
+            public String toString() {
+                return "recording a result of " + id;
+            }
+        }
+
+        static final class Move extends Op {
+            final String id;
+            final QueueState to;
+
+            Move(String id, QueueState to) {
+                this.id = id;
+                this.to = to;
+            }
+
+            @Override
+            void run(Spool s, java.util.Set<QueueState> touched) throws IOException {
+                QueueState from = s.where.get(id);
+                if (from == null) {
+                    throw new IOException("queue file " + id + " is not in the spool");
+                }
+                if (from != to) {
+                    s.files.rename(s.path(from, id), s.path(to, id));
+                    s.where.put(id, to);
+                    s.counts.get(from).decrementAndGet();
+                    s.counts.get(to).incrementAndGet();
+                    touched.add(to);
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "moving " + id + " to " + to.directory();
+            }
+        }
+
+        static final class Remove extends Op {
+            final String id;
+
+            Remove(String id) {
+                this.id = id;
+            }
+
+            @Override
+            void run(Spool s, java.util.Set<QueueState> touched) throws IOException {
+                QueueState state = s.where.remove(id);
+                s.contentRegion.remove(id);
+                if (state != null) {
+                    s.files.delete(s.path(state, id));
+                    s.counts.get(state).decrementAndGet();
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "removing " + id;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        io.dispose();
+    }
+}
