@@ -19,9 +19,12 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        // The send command prints its own delivery lines; the log keeps to warnings unless asked.
+        // The send command prints its own delivery lines, so its log keeps to warnings; the relay
+        // logs one line per delivery, as Postfix does. -Dorg.slf4j.simpleLogger.defaultLogLevel wins.
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+            boolean relay = args.length > 0 && args[0].equals("relay");
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", relay ? "info" : "warn");
+            System.setProperty("org.slf4j.simpleLogger.showDateTime", relay ? "true" : "false");
         }
         System.exit(run(args, System.in, System.out, System.err));
     }
@@ -33,6 +36,7 @@ public final class Main {
         }
         return switch (args[0]) {
             case "send" -> SendCommand.run(args, in, out, err);
+            case "relay" -> RelayCommand.run(args, out, err);
             default -> {
                 err.println("postilion: unknown command '" + args[0] + "'");
                 usage(err);
@@ -46,6 +50,8 @@ public final class Main {
         out.println("commands:");
         out.println("  send --from SENDER --to RCPT [--to RCPT ...] --nexthop DEST [--lmtp] [--config FILE]");
         out.println("       [-o name=value ...] [FILE|-]     deliver one message once, Postfix smtp(8)/lmtp(8) style");
+        out.println("  relay [--config FILE] [-o name=value ...]");
+        out.println("                                        run the relay: SMTP listener, spool, delivery, /metrics");
         out.println("  help                                  this text");
     }
 }
