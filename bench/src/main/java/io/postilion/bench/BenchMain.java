@@ -2,7 +2,8 @@ package io.postilion.bench;
 
 /**
  * Entry point of bench/target/postilion-bench.jar: {@code jmh [JMH options]} runs the
- * micro-benchmarks, {@code load ...} the end-to-end load harness.
+ * micro-benchmarks, {@code load ...} the end-to-end load harness, {@code crash ...} the relay's
+ * kill -9 test.
  */
 public final class BenchMain {
 
@@ -24,7 +25,12 @@ public final class BenchMain {
                     .toArray(String[]::new);
             System.exit(io.postilion.bench.load.LoadCommand.run(rest, System.out, System.err));
         }
-        System.err.println("usage: postilion-bench jmh [JMH options] | load --help");
+        if (args.length > 0 && args[0].equals("crash")) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+            System.exit(io.postilion.bench.crash.CrashCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
+                    System.out, System.err));
+        }
+        System.err.println("usage: postilion-bench jmh [JMH options] | load --help | crash --help");
         System.exit(64);
     }
 }

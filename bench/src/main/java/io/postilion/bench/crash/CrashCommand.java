@@ -1,0 +1,240 @@
+package io.postilion.bench.crash;
+
+import io.postilion.engine.listener.ListenerSettings;
+import io.postilion.engine.listener.MessageSink;
+import io.postilion.engine.listener.ReceivedMessage;
+import io.postilion.engine.listener.SmtpListener;
+import io.postilion.tls.TlsLevel;
+import io.postilion.transport.content.ContentOptions;
+import io.postilion.transport.content.ContentSource;
+import io.postilion.transport.session.SmtpClient.Connected;
+import io.postilion.transport.session.Endpoint;
+import io.postilion.transport.session.SessionSettings;
+import io.postilion.transport.session.SmtpClient;
+import io.postilion.transport.session.SmtpSession;
+import io.postilion.transport.session.Timeouts;
+import io.postilion.transport.session.Transaction;
+import io.postilion.transport.session.TransactionResult;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * The relay's crash test: runs the relay (engine/target/postilion.jar) as a child process under a
+ * steady submission load, kills it with SIGKILL at random moments, restarts it each time, and at
+ * the end checks that every message that got a 250 reached the sink behind it. Lost must be 0;
+ * duplicates (a message delivered again because the crash came between delivery and recording)
+ * are counted and reported, as Postfix would also repeat them.
+ *
+ * <pre>
+ * postilion-bench crash [--rounds 20] [--sessions 8] [--relay-jar engine/target/postilion.jar]
+ * </pre>
+ * Loopback only; every loop is bounded in count and time.
+ */
+public final class CrashCommand {
+
+    private static final Pattern MESSAGE_ID = Pattern.compile("Message-ID: <([^>]+)>");
+
+    private final Map<String, AtomicInteger> delivered = new ConcurrentHashMap<>();
+    private final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger attempts = new AtomicInteger();
+    private final AtomicBoolean loading = new AtomicBoolean(true);
+    private final AtomicBoolean loadingDone = new AtomicBoolean();
+    private final Sinks.Empty<Void> allDelivered = Sinks.empty();
+
+    private CrashCommand() {
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        int rounds = 20;
+        int sessions = 8;
+        Path jar = Path.of("engine/target/postilion.jar");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--sessions" -> sessions = Integer.parseInt(args[++i]);
+                case "--relay-jar" -> jar = Path.of(args[++i]);
+                case "--help" -> {
+                    out.println("usage: postilion-bench crash [--rounds 20] [--sessions 8] [--relay-jar engine/target/postilion.jar]");
+                    return 0;
+                }
+                default -> {
+                    err.println("crash: unknown argument " + args[i]);
+                    return 64;
+                }
+            }
+        }
+        if (!Files.isReadable(jar)) {
+            err.println("crash: " + jar + " is missing; build it with mvn -B -q package -DskipTests");
+            return 66;
+        }
+        return new CrashCommand().execute(rounds, sessions, jar, out);
+    }
+
+    private int execute(int rounds, int sessions, Path jar, PrintStream out) throws Exception {
+        SmtpListener sink = SmtpListener.start(ListenerSettings.defaults(new InetSocketAddress("127.0.0.1", 0), "sink.crash")
+                .withLimits(0, 1000, 1000), countingSink(), Clock.systemUTC()).block(Duration.ofSeconds(10));
+        Path spool = Files.createTempDirectory("postilion-crash-spool");
+        int smtpPort = freePort();
+        int metricsPort = freePort();
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                jar.toString(), "relay", "-o", "smtpd_listen=127.0.0.1:" + smtpPort, "-o",
+                "metrics_listen=127.0.0.1:" + metricsPort, "-o", "queue_directory=" + spool, "-o",
+                "relayhost=[127.0.0.1]:" + sink.port(), "-o", "inet_interfaces=127.0.0.254", "-o",
+                "minimal_backoff_time=1s", "-o", "maximal_backoff_time=2s");
+        out.printf("# crash test: %d kills, %d submitting sessions, relay on 127.0.0.1:%d, sink on 127.0.0.1:%d, spool %s%n",
+                rounds, sessions, smtpPort, sink.port(), spool);
+        AtomicBoolean loading = this.loading;
+        List<Thread> clients = new ArrayList<>();
+        for (int s = 0; s < sessions; s++) {
+            Thread t = new Thread(() -> submitLoop(smtpPort, loading), "crash-client-" + s);
+            t.start();
+            clients.add(t);
+        }
+        Random random = new Random();
+        Process relay = null;
+        try {
+            for (int round = 1; round <= rounds; round++) {
+                relay = startRelay(command, spool);
+                relay.waitFor(500 + random.nextInt(2000), TimeUnit.MILLISECONDS); // it runs under load meanwhile
+                relay.destroyForcibly(); // SIGKILL
+                relay.waitFor();
+                out.printf("kill %2d: acknowledged so far %d, delivered so far %d%n", round, acknowledged.size(),
+                        delivered.size());
+            }
+            loading.set(false);
+            for (Thread t : clients) {
+                t.join(30_000);
+            }
+            loadingDone.set(true);
+            relay = startRelay(command, spool);
+            checkAllDelivered();
+            allDelivered.asMono().timeout(Duration.ofSeconds(120)).onErrorResume(e -> Mono.empty()).block();
+        } finally {
+            if (relay != null) {
+                relay.destroy();
+                relay.waitFor();
+            }
+            sink.close();
+        }
+        Set<String> lost = ConcurrentHashMap.newKeySet();
+        lost.addAll(acknowledged);
+        lost.removeAll(delivered.keySet());
+        long duplicates = delivered.values().stream().mapToInt(AtomicInteger::get).filter(n -> n > 1).map(n -> n - 1).sum();
+        out.printf("attempted=%d acknowledged=%d delivered=%d lost=%d duplicates=%d%n", attempts.get(),
+                acknowledged.size(), delivered.size(), lost.size(), duplicates);
+        if (!lost.isEmpty()) {
+            out.println("lost: " + lost.stream().limit(20).toList());
+        }
+        return lost.isEmpty() && !acknowledged.isEmpty() ? 0 : 1;
+    }
+
+    /** Starts the relay and returns once it says it listens (its first line on standard output). */
+    private static Process startRelay(List<String> command, Path spool) throws Exception {
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(
+                spool.resolve("relay.log").toFile())).start();
+        BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String first = lines.readLine();
+        if (first == null || !first.startsWith("postilion relay: SMTP on")) {
+            p.destroyForcibly();
+            throw new IllegalStateException("the relay did not start (" + first + "); see " + spool.resolve("relay.log"));
+        }
+        return p;
+    }
+
+    private void checkAllDelivered() {
+        if (!loadingDone.get() || !delivered.keySet().containsAll(acknowledged)) {
+            return;
+        }
+        allDelivered.tryEmitEmpty();
+    }
+
+    /** One client: submit messages one after another until told to stop; a refused or cut session is retried. */
+    private void submitLoop(int port, AtomicBoolean loading) {
+        SmtpClient client = SmtpClient.create(SessionSettings.smtp("load.crash").withTls(TlsLevel.NONE, false)
+                .withTimeouts(Timeouts.all(Duration.ofSeconds(5))));
+        Endpoint relay = Endpoint.inet("relay.crash", new InetSocketAddress("127.0.0.1", port));
+        long until = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        boolean failed = false;
+        while (loading.get() && System.nanoTime() < until) {
+            // After a failure, the next connection waits a little (a timer), so a restarting relay is not hammered.
+            Connected c = client.connect(relay).delaySubscription(failed ? Duration.ofMillis(50) : Duration.ZERO)
+                    .block(Duration.ofSeconds(10));
+            failed = c == null || !c.ok();
+            if (failed) {
+                continue;
+            }
+            SmtpSession s = c.session();
+            try {
+                if (!s.handshake(false).block(Duration.ofSeconds(10)).ok()) {
+                    failed = true;
+                    continue;
+                }
+                for (int i = 0; i < 50 && loading.get(); i++) {
+                    String id = UUID.randomUUID() + "@crash.test";
+                    attempts.incrementAndGet();
+                    byte[] body = ("Message-ID: <" + id + ">\r\nSubject: crash test\r\n\r\nbody\r\n").getBytes(StandardCharsets.US_ASCII);
+                    TransactionResult r = s.transaction(new Transaction("MAIL FROM:<load@crash.test>",
+                            List.of("RCPT TO:<user@dest.crash>"), ContentSource.of(body), ContentOptions.defaults(), true))
+                            .block(Duration.ofSeconds(10));
+                    if (r == null || r.failure() != null || r.finals().isEmpty() || r.finals().get(0) == null
+                            || r.finals().get(0).code() != 250) {
+                        break;
+                    }
+                    acknowledged.add(id);
+                }
+                s.quit().onErrorResume(e -> Mono.empty()).block(Duration.ofSeconds(5));
+            } catch (RuntimeException cut) {
+                failed = true; // the relay was killed mid-session
+            }
+        }
+    }
+
+    private MessageSink countingSink() {
+        AtomicInteger ids = new AtomicInteger();
+        return new MessageSink() {
+            @Override
+            public String newQueueId() {
+                return "S" + ids.incrementAndGet();
+            }
+
+            @Override
+            public Mono<Void> accept(ReceivedMessage message) {
+                Matcher m = MESSAGE_ID.matcher(new String(message.content(), StandardCharsets.US_ASCII));
+                if (m.find()) {
+                    delivered.computeIfAbsent(m.group(1), k -> new AtomicInteger()).incrementAndGet();
+                    checkAllDelivered();
+                }
+                return Mono.empty();
+            }
+        };
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
