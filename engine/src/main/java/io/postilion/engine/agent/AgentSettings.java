@@ -22,14 +22,16 @@ import java.util.Objects;
  * @param disableMimeOutputConversion disable_mime_output_conversion (no)
  * @param content smtp_line_length_limit, mime_nesting_limit and the BDAT chunk size
  * @param rewriting smtp_generic_maps, the header and body checks and the local names they need
+ * @param reuse the connection cache's parameters (smtp_connection_cache_*, smtp_connection_reuse_*)
  *     (DATA-22..31)
  */
 public record AgentSettings(SessionSettings session, String myHostname, int mxSessionLimit, String fallbackRelay,
         boolean skip5xxGreeting, boolean softBounce, boolean quoteRfc821Envelope, boolean disableMimeOutputConversion,
-        ContentOptions content, RewriteSettings rewriting) {
+        ContentOptions content, RewriteSettings rewriting, ConnectionReuse reuse) {
 
     public AgentSettings {
         Objects.requireNonNull(rewriting, "rewriting");
+        Objects.requireNonNull(reuse, "reuse");
         Objects.requireNonNull(session, "session");
         Objects.requireNonNull(myHostname, "myHostname");
         Objects.requireNonNull(fallbackRelay, "fallbackRelay");
@@ -81,6 +83,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private boolean disableMimeOutputConversion;
         private ContentOptions content = ContentOptions.defaults();
         private RewriteSettings rewriting = RewriteSettings.none();
+        private ConnectionReuse reuse = ConnectionReuse.defaults();
 
         private Builder(SessionSettings session, String myHostname) {
             this.session = session;
@@ -98,6 +101,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.disableMimeOutputConversion = s.disableMimeOutputConversion;
             this.content = s.content;
             this.rewriting = s.rewriting;
+            this.reuse = s.reuse;
         }
 
         public Builder session(SessionSettings v) {
@@ -205,10 +209,15 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        public Builder reuse(ConnectionReuse v) {
+            this.reuse = v;
+            return this;
+        }
+
         public AgentSettings build() {
             return new AgentSettings(session, myHostname, mxSessionLimit, fallbackRelay, skip5xxGreeting, softBounce,
                     quoteRfc821Envelope, disableMimeOutputConversion, content,
-                    rewriting.withService(session.lmtp() ? "lmtp" : "smtp"));
+                    rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse);
         }
     }
 }

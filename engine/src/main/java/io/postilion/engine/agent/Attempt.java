@@ -24,6 +24,16 @@ final class Attempt {
     String lastRelay = "none";
     /** XFER-1 ended the attempt: no other server or destination is tried. */
     boolean stopped;
+    /** CACHE-1: whether this request may reuse and park connections. */
+    CacheHint caching = CacheHint.OFF;
+    /** CACHE-8: a session has been filed under this request's next-hop key already. */
+    boolean nexthopClaimed;
+
+    /** Whether the message needs SMTPUTF8 (a cache key component, CACHE-8). */
+    boolean utf8Required() {
+        return request.smtputf8Requested();
+    }
+
     /** LOOKUP-22: whether the destination tried last was a fallback relay. */
     boolean lastItemWasFallback;
     /** DATA-22..31: the content and the generic-mapped envelope that go on the wire. */

@@ -17,6 +17,9 @@ import io.postilion.transport.protocol.RcptToCommand;
 import io.postilion.transport.protocol.RecipientEnvelope;
 import io.postilion.transport.protocol.SenderEnvelope;
 import io.postilion.transport.protocol.Smtputf8;
+import io.postilion.transport.cache.CacheKey;
+import io.postilion.transport.cache.ConnectionCache;
+import io.postilion.transport.cache.ParkedSession;
 import io.postilion.transport.session.Endpoint;
 import io.postilion.transport.session.Handshake;
 import io.postilion.transport.session.SmtpClient;
@@ -37,6 +40,7 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Postfix's smtp(8)/lmtp(8) as a whole: one delivery request in, one result per recipient out.
@@ -57,6 +61,7 @@ public final class DeliveryAgent {
     private final Clock clock;
     private final DeliveryMetrics metrics;
     private final MessagePreparation preparation;
+    private final ConnectionCache cache;
 
     public DeliveryAgent(AgentSettings settings, NextHopResolver resolver, DestinationParser parser, Clock clock) {
         this(settings, resolver, parser, clock, DeliveryMetrics.none(settings.session().lmtp() ? "lmtp" : "smtp"));
@@ -66,6 +71,7 @@ public final class DeliveryAgent {
             DeliveryMetrics metrics) {
         this.settings = settings;
         this.client = SmtpClient.create(settings.session());
+        this.cache = new ConnectionCache(settings.reuse().idleLimit(), Schedulers.parallel());
         this.resolver = resolver;
         this.parser = parser;
         this.clock = clock;
@@ -94,6 +100,7 @@ public final class DeliveryAgent {
         return Mono.defer(() -> {
             Instant start = clock.instant();
             Attempt a = new Attempt(request);
+            a.caching = settings.reuse().decide(request.nexthop(), hint); // CACHE-1
             if (!checkAddresses(a)) {
                 return Mono.just(report(a, start));
             }
@@ -205,6 +212,56 @@ public final class DeliveryAgent {
         Server target = endpoints.get(index);
         Endpoint ep = target.endpoint();
         boolean lastAddress = index == endpoints.size() - 1;
+        ServerContext reusedAt = new ServerContext(ep.display(), ep.displayWithPort(), finalDestination && lastAddress,
+                settings.softBounce(), settings.session().lmtp(), "relayed", 1);
+        // Optional, because a delivery over a reused session completes empty as well.
+        return cached(a, target).map(java.util.Optional::of).defaultIfEmpty(java.util.Optional.empty()).flatMap(p -> p.isEmpty()
+                ? connectAndDeliver(a, endpoints, finalDestination, index, sessions)
+                : reusedSession(a, p.get(), target, reusedAt, finalDestination, sessions)
+                        .flatMap(next -> next < 0 ? Mono.<Void>empty() : servers(a, endpoints, finalDestination, index + 1, next)));
+    }
+
+    /** CACHE-5/6: a parked session for this request's next-hop or for this server, RSET-probed. */
+    private Mono<ParkedSession> cached(Attempt a, Server target) {
+        if (!a.caching.load()) {
+            return Mono.empty();
+        }
+        Mono<ParkedSession> byNexthop = a.nexthopClaimed ? Mono.empty() : cache.take(nexthopKey(a));
+        return byNexthop.switchIfEmpty(Mono.defer(() -> cache.take(endpointKey(a, target.endpoint()))));
+    }
+
+    private CacheKey nexthopKey(Attempt a) {
+        return CacheKey.nexthop(transport(), ConnectionReuse.firstItem(a.request.nexthop()), tlsLevel(), a.utf8Required());
+    }
+
+    private CacheKey endpointKey(Attempt a, Endpoint ep) {
+        return CacheKey.endpoint(transport(), ep.displayWithPort(), tlsLevel(), a.utf8Required());
+    }
+
+    private String transport() {
+        return settings.session().lmtp() ? "lmtp" : "smtp";
+    }
+
+    private String tlsLevel() {
+        return settings.session().tlsLevel().name();
+    }
+
+    /** A reused session skips greeting, hello and the SIZE pre-check (CACHE-7, CACHE-10). */
+    private Mono<Integer> reusedSession(Attempt a, ParkedSession p, Server target, ServerContext server,
+            boolean finalDestination, int sessions) {
+        int count = sessions + 1;
+        boolean lastSession = settings.mxSessionLimit() > 0 && count >= settings.mxSessionLimit();
+        ServerContext at = server.asFinal(server.finalServer() || finalDestination && lastSession).withConnUse(p.uses() + 1);
+        a.lastRelay = server.relay();
+        return transaction(a, p.session(), p.handshake(), at, p.connectedAt(), p.uses() + 1, p.bestMx())
+                .thenReturn(lastSession ? -1 : count);
+    }
+
+    private Mono<Void> connectAndDeliver(Attempt a, List<Server> endpoints, boolean finalDestination, int index, int sessions) {
+        Server target = endpoints.get(index);
+        Endpoint ep = target.endpoint();
+        boolean lastAddress = index == endpoints.size() - 1;
+        Instant connectAt = clock.instant();
         return client.connect(ep).flatMap(c -> {
             metrics.connection(c.ok());
             a.lastRelay = ep.displayWithPort();
@@ -217,14 +274,14 @@ public final class DeliveryAgent {
             }
             ServerContext server = new ServerContext(ep.display(), ep.displayWithPort(), finalDestination && lastAddress,
                     settings.softBounce(), settings.session().lmtp(), "relayed", 1);
-            return session(a, c.session(), target, server, finalDestination, sessions).flatMap(next -> next < 0
+            return session(a, c.session(), target, server, finalDestination, sessions, connectAt).flatMap(next -> next < 0
                     ? Mono.<Void>empty() : servers(a, endpoints, finalDestination, index + 1, next));
         });
     }
 
     /** One session: handshake, at most one transaction. Returns the session count, or -1 to stop. */
     private Mono<Integer> session(Attempt a, SmtpSession s, Server target, ServerContext server, boolean finalDestination,
-            int sessions) {
+            int sessions, Instant connectedAt) {
         boolean utf8 = Smtputf8.required(a.request.smtputf8Requested(), a.request.sender(), a.request.headersUtf8(),
                 a.undecided().stream().map(i -> a.request.recipients().get(i).address()).toList());
         return s.handshake(utf8).flatMap(h -> {
@@ -246,7 +303,7 @@ public final class DeliveryAgent {
             if (sizeExceeded(a, s, h, at)) {
                 return s.quit().thenReturn(-1);
             }
-            return transaction(a, s, h, at).thenReturn(lastSession ? -1 : count);
+            return transaction(a, s, h, at, connectedAt, 1, target.bestMx()).thenReturn(lastSession ? -1 : count);
         });
     }
 
@@ -279,7 +336,8 @@ public final class DeliveryAgent {
         return true;
     }
 
-    private Mono<Void> transaction(Attempt a, SmtpSession s, Handshake h, ServerContext server) {
+    private Mono<Void> transaction(Attempt a, SmtpSession s, Handshake h, ServerContext server, Instant connectedAt,
+            int uses, boolean bestMx) {
         DeliveryRequest req = a.request;
         List<Integer> indexes = a.undecided();
         var caps = h.capabilities();
@@ -298,13 +356,45 @@ public final class DeliveryAgent {
                     .withDsnOrcpt(r.orcpt()).withNotify(r.notifyOn()), caps, opts).line());
         }
         a.mailFromAt = clock.instant();
+        // CACHE-4: decided when the transaction is built; past the limits QUIT follows the dot.
+        boolean keep = a.caching.store() && settings.reuse().mayPark(connectedAt, uses, clock.instant());
         Transaction tx = new Transaction(MailFromCommand.of(sender, caps, opts).line(), rcpts, a.prepared.content(),
-                settings.content().withDowngrade(downgrade), false);
-        return s.transaction(tx).doOnNext(result -> {
-            if (TransactionOutcomes.apply(a, indexes, result, server)) {
+                settings.content().withDowngrade(downgrade), keep);
+        return s.transaction(tx).flatMap(result -> {
+            boolean good = TransactionOutcomes.apply(a, indexes, result, server);
+            if (good) {
                 a.completedTransaction();
             }
+            if (!keep) {
+                return Mono.<Void>empty();
+            }
+            if (!result.reusable() || Trouble.sawProtocolError(result) || !s.usable()) {
+                return s.quit();
+            }
+            park(a, s, h, connectedAt, uses, bestMx);
+            return Mono.<Void>empty();
         }).then();
+    }
+
+    /** CACHE-8: the first good session of a request is filed under the next-hop too; later ones by endpoint only. */
+    private void park(Attempt a, SmtpSession s, Handshake h, Instant connectedAt, int uses, boolean bestMx) {
+        List<CacheKey> keys = new ArrayList<>(2);
+        keys.add(endpointKey(a, s.endpoint()));
+        if (!a.nexthopClaimed) {
+            keys.add(nexthopKey(a));
+            a.nexthopClaimed = true;
+        }
+        cache.park(keys, new ParkedSession(s, h, connectedAt, uses, bestMx));
+    }
+
+    /** Closes the parked sessions (QUIT); deliveries in progress are not affected. */
+    public void close() {
+        cache.close();
+    }
+
+    /** Sessions parked for reuse right now. */
+    public int parkedSessions() {
+        return cache.size();
     }
 
     // ------------------------------------------------------------ the end (LOOKUP-22)

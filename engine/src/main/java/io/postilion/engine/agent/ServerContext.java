@@ -11,6 +11,10 @@ record ServerContext(String display, String relay, boolean finalServer, boolean 
         return Trouble.decide(status, softUnlessFinal, finalServer, softBounce);
     }
 
+    ServerContext withConnUse(int n) {
+        return new ServerContext(display, relay, finalServer, softBounce, lmtp, successAction, n);
+    }
+
     ServerContext asFinal(boolean isFinal) {
         return new ServerContext(display, relay, isFinal, softBounce, lmtp, successAction, connUse);
     }

@@ -118,6 +118,8 @@ public final class Relay implements AutoCloseable {
     public void close() {
         listener.close();
         qmgr.close();
+        smtp.close();
+        lmtp.close();
         metrics.close();
         queue.close();
     }
