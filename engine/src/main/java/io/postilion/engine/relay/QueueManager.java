@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,7 +88,8 @@ public final class QueueManager implements AutoCloseable {
             Sinks.Many<DeliveryRequest> source = Sinks.many().unicast().onBackpressureBuffer();
             sources.put(transport, source);
             running.add(scheduler.schedule(source.asFlux())
-                    .concatMap(this::reported)
+                    // Reports of different messages are recorded in parallel; each one's state is concurrent.
+                    .flatMap(this::reported, 1024)
                     .subscribe(null, e -> log.error("the {} scheduler stopped: {}", transport, e.toString(), e)));
         });
         return this;
@@ -116,10 +118,10 @@ public final class QueueManager implements AutoCloseable {
                         "mail system configuration error: " + bad.getMessage(), "none", "delayed", 0));
             }
         }
-        f.outstanding = byRoute.values().stream().mapToInt(List::size).sum();
+        f.outstanding.set(byRoute.values().stream().mapToInt(List::size).sum());
         Mono<Void> recordUnroutable = Flux.fromIterable(List.copyOf(f.unroutable))
                 .concatMap(res -> recordOne(f, res)).then();
-        if (f.outstanding == 0) {
+        if (f.outstanding.get() == 0) {
             recordUnroutable.then(Mono.defer(() -> finish(f))).subscribe(null, e -> log.error("{}: {}", m.queueId(), e.toString()));
             return;
         }
@@ -141,9 +143,10 @@ public final class QueueManager implements AutoCloseable {
             log.warn("{}: a report for a message not in flight", report.queueId());
             return Mono.empty();
         }
+        int n = report.results().size();
         return Flux.fromIterable(report.results())
-                .concatMap(res -> recordOne(f, res).doOnSuccess(v -> f.outstanding--))
-                .then(Mono.defer(() -> f.outstanding <= 0 ? finish(f) : Mono.empty()))
+                .concatMap(res -> recordOne(f, res))
+                .then(Mono.defer(() -> f.outstanding.addAndGet(-n) <= 0 ? finish(f) : Mono.empty()))
                 .onErrorResume(e -> {
                     log.error("{}: cannot record delivery results: {}", report.queueId(), e.toString());
                     return Mono.empty();
@@ -163,7 +166,7 @@ public final class QueueManager implements AutoCloseable {
                 io.postilion.transport.protocol.Notify.SUCCESS)) {
             f.succeeded.add(res);
         }
-        f.done.set(index);
+        f.done.add(index);
         return store.record(f.message.queueId(), index, res);
     }
 
@@ -178,21 +181,24 @@ public final class QueueManager implements AutoCloseable {
                         "message expired after " + Duration.between(m.arrival(), now).toHours() + " hours in the queue: "
                                 + d.reason(), d.relay(), "failed", d.connUse());
                 f.bounced.add(returned);
-                f.done.set(m.recipients().indexOf(d.recipient()));
+                f.done.add(m.recipients().indexOf(d.recipient()));
             }
             deferred.clear();
         }
         Mono<Void> recordExpired = Flux.fromIterable(f.bounced)
                 .filter(b -> b.reason().startsWith("message expired"))
                 .concatMap(b -> store.record(m.queueId(), m.recipients().indexOf(b.recipient()), b)).then();
-        Mono<Void> notices = Mono.when(notice(f, NoticeKind.FAILURE, f.bounced), notice(f, NoticeKind.SUCCESS, f.succeeded));
+        Mono<Void> notices = Mono.when(notice(f, NoticeKind.FAILURE, List.copyOf(f.bounced)),
+                notice(f, NoticeKind.SUCCESS, List.copyOf(f.succeeded)));
         return recordExpired.then(notices).then(Mono.defer(() -> {
             if (deferred.isEmpty()) {
                 inFlight.remove(m.queueId());
                 return store.remove(m.queueId());
             }
             Instant next = retry.nextAttempt(m.arrival(), now);
-            QueuedMessage again = m.withDone(f.done);
+            BitSet nowDone = new BitSet();
+            f.done.forEach(nowDone::set);
+            QueuedMessage again = m.withDone(nowDone);
             log.info("{}: {} recipient(s) deferred, next attempt at {}", m.queueId(), deferred.size(), next);
             return store.defer(m.queueId()).then(Mono.fromRunnable(() -> {
                 inFlight.put(m.queueId(), new InFlight(again)); // waiting, still counted
@@ -280,19 +286,23 @@ public final class QueueManager implements AutoCloseable {
         running.dispose();
     }
 
-    /** One message's attempt: what is still outstanding and what came back. */
+    /**
+     * One message's attempt: what is still outstanding and what came back. Reports of its batches
+     * may be recorded at the same time, so everything here is concurrent; whoever brings the
+     * outstanding count to zero finishes the attempt, once.
+     */
     private static final class InFlight {
         final QueuedMessage message;
-        final BitSet done;
-        final List<RecipientResult> deferred = new ArrayList<>();
-        final List<RecipientResult> bounced = new ArrayList<>();
-        final List<RecipientResult> succeeded = new ArrayList<>();
+        final java.util.Set<Integer> done = ConcurrentHashMap.newKeySet();
+        final java.util.Queue<RecipientResult> deferred = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        final java.util.Queue<RecipientResult> bounced = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        final java.util.Queue<RecipientResult> succeeded = new java.util.concurrent.ConcurrentLinkedQueue<>();
         final List<RecipientResult> unroutable = new ArrayList<>();
-        int outstanding;
+        final AtomicInteger outstanding = new AtomicInteger();
 
         InFlight(QueuedMessage message) {
             this.message = message;
-            this.done = (BitSet) message.done().clone();
+            message.done().stream().forEach(done::add);
         }
     }
 }
