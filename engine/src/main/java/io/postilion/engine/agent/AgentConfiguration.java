@@ -84,6 +84,7 @@ public final class AgentConfiguration {
                         cfg.list("proxy_interfaces").stream()).toList())
                 .propagateUnmatchedExtensions(cfg.list("propagate_unmatched_extensions"))
                 .recipientDelimiter(cfg.string("recipient_delimiter"))
+                .assumeFinal(cfg.isLmtp() && cfg.bool("lmtp_assume_final"))
                 .reuse(new ConnectionReuse(cfg.list("smtp_connection_cache_destinations"),
                         cfg.bool("smtp_connection_cache_on_demand"), cfg.time("smtp_connection_cache_time_limit"),
                         cfg.time("smtp_connection_reuse_time_limit"), cfg.integer("smtp_connection_reuse_count_limit")))

@@ -23,11 +23,12 @@ import java.util.Objects;
  * @param content smtp_line_length_limit, mime_nesting_limit and the BDAT chunk size
  * @param rewriting smtp_generic_maps, the header and body checks and the local names they need
  * @param reuse the connection cache's parameters (smtp_connection_cache_*, smtp_connection_reuse_*)
+ * @param assumeFinal lmtp_assume_final (no): LMTP deliveries are final, as flag X says (DATA-25)
  *     (DATA-22..31)
  */
 public record AgentSettings(SessionSettings session, String myHostname, int mxSessionLimit, String fallbackRelay,
         boolean skip5xxGreeting, boolean softBounce, boolean quoteRfc821Envelope, boolean disableMimeOutputConversion,
-        ContentOptions content, RewriteSettings rewriting, ConnectionReuse reuse) {
+        ContentOptions content, RewriteSettings rewriting, ConnectionReuse reuse, boolean assumeFinal) {
 
     public AgentSettings {
         Objects.requireNonNull(rewriting, "rewriting");
@@ -84,6 +85,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private ContentOptions content = ContentOptions.defaults();
         private RewriteSettings rewriting = RewriteSettings.none();
         private ConnectionReuse reuse = ConnectionReuse.defaults();
+        private boolean assumeFinal;
 
         private Builder(SessionSettings session, String myHostname) {
             this.session = session;
@@ -102,6 +104,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.content = s.content;
             this.rewriting = s.rewriting;
             this.reuse = s.reuse;
+            this.assumeFinal = s.assumeFinal;
         }
 
         public Builder session(SessionSettings v) {
@@ -209,6 +212,11 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        public Builder assumeFinal(boolean v) {
+            this.assumeFinal = v;
+            return this;
+        }
+
         public Builder reuse(ConnectionReuse v) {
             this.reuse = v;
             return this;
@@ -217,7 +225,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         public AgentSettings build() {
             return new AgentSettings(session, myHostname, mxSessionLimit, fallbackRelay, skip5xxGreeting, softBounce,
                     quoteRfc821Envelope, disableMimeOutputConversion, content,
-                    rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse);
+                    rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal);
         }
     }
 }

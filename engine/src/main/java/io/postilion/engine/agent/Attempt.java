@@ -77,8 +77,10 @@ final class Attempt {
                 d.outcome().dsnAction(), connUse);
     }
 
-    void sent(int i, String dsn, String reply, String relay, String action, int connUse) {
-        results[i] = new RecipientResult(request.recipients().get(i), Outcome.SENT, dsn, reply, relay, action, connUse);
+    void sent(int i, String dsn, String reply, String relay, String action, int connUse, boolean serverDsn) {
+        Recipient r = request.recipients().get(i);
+        boolean notice = !serverDsn && r.notifyOn().contains(io.postilion.transport.protocol.Notify.SUCCESS);
+        results[i] = new RecipientResult(r, Outcome.SENT, dsn, reply, relay, action, connUse, notice);
     }
 
     void error(String status, String reason) {

@@ -360,8 +360,9 @@ public final class DeliveryAgent {
         boolean keep = a.caching.store() && settings.reuse().mayPark(connectedAt, uses, clock.instant());
         Transaction tx = new Transaction(MailFromCommand.of(sender, caps, opts).line(), rcpts, a.prepared.content(),
                 settings.content().withDowngrade(downgrade), keep);
+        ServerContext at = server.forSuccess(req.flags().contains(DeliveryFlag.X) || settings.assumeFinal(), caps.dsn());
         return s.transaction(tx).flatMap(result -> {
-            boolean good = TransactionOutcomes.apply(a, indexes, result, server);
+            boolean good = TransactionOutcomes.apply(a, indexes, result, at);
             if (good) {
                 a.completedTransaction();
             }

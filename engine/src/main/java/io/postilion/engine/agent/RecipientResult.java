@@ -12,9 +12,17 @@ import java.util.Objects;
  * @param relay HOST[ADDR]:PORT of the session that decided it, or "none"
  * @param action the DSN action: relayed, delivered, delayed or failed
  * @param connUse how many times the connection had been used, 1 for a fresh one
+ * @param successNotice a success notice is due from us (REPLY-15): the recipient asked for
+ *     NOTIFY=SUCCESS and the server that took the message did not announce DSN
  */
 public record RecipientResult(Recipient recipient, Outcome outcome, String dsn, String reason, String relay,
-        String action, int connUse) {
+        String action, int connUse, boolean successNotice) {
+
+    /** A result that calls for no success notice. */
+    public RecipientResult(Recipient recipient, Outcome outcome, String dsn, String reason, String relay, String action,
+            int connUse) {
+        this(recipient, outcome, dsn, reason, relay, action, connUse, false);
+    }
 
     public RecipientResult {
         Objects.requireNonNull(recipient, "recipient");

@@ -64,7 +64,8 @@ final class TransactionOutcomes {
             SmtpReply dot = r.finals().get(0);
             if (dot.isPositive()) {
                 for (int i : accepted) {
-                    attempt.sent(i, dot.status(), dot.text(), server.relay(), server.successAction(), server.connUse());
+                    attempt.sent(i, dot.status(), dot.text(), server.relay(), server.successAction(), server.connUse(),
+                            server.serverDsn());
                 }
             } else {
                 messageFailure(attempt, accepted, dot, stage, server);
@@ -75,7 +76,8 @@ final class TransactionOutcomes {
             SmtpReply reply = r.finals().get(k);
             int i = accepted.get(k);
             if (reply.isPositive()) {
-                attempt.sent(i, reply.status(), reply.text(), server.relay(), server.successAction(), server.connUse());
+                attempt.sent(i, reply.status(), reply.text(), server.relay(), server.successAction(), server.connUse(),
+                        server.serverDsn());
             } else {
                 Trouble.Failure f = Trouble.fromReply(reply, said(server, reply, stage));
                 attempt.apply(i, server.decide(f.status(), false), f.reason(), server.relay(), server.connUse());

@@ -162,8 +162,7 @@ public final class QueueManager implements AutoCloseable {
         }
         if (res.outcome() == Outcome.BOUNCED) {
             f.bounced.add(res);
-        } else if (res.outcome() == Outcome.SENT && res.recipient().notifyOn().contains(
-                io.postilion.transport.protocol.Notify.SUCCESS)) {
+        } else if (res.outcome() == Outcome.SENT && res.successNotice()) {
             f.succeeded.add(res);
         }
         f.done.add(index);
