@@ -61,7 +61,8 @@ public final class AgentConfiguration {
                 .withChunking(cfg.bool("smtp_use_chunking"))
                 .withSkipQuitResponse(cfg.bool("smtp_skip_quit_response"))
                 .withTimeouts(timeouts(cfg))
-                .withTls(level, cfg.bool("smtp_tls_wrappermode"));
+                .withTls(level, cfg.bool("smtp_tls_wrappermode"))
+                .withReplyFilter(replyFilter(cfg.table("smtp_reply_filter")));
         ContentOptions content = ContentOptions.defaults()
                 .withLineLengthLimit(cfg.integer("smtp_line_length_limit"))
                 .withMimeNestingLimit(cfg.integer("mime_nesting_limit"));
@@ -85,10 +86,19 @@ public final class AgentConfiguration {
                 .propagateUnmatchedExtensions(cfg.list("propagate_unmatched_extensions"))
                 .recipientDelimiter(cfg.string("recipient_delimiter"))
                 .assumeFinal(cfg.isLmtp() && cfg.bool("lmtp_assume_final"))
+                .statusFilter(new DeliveryStatusFilter(cfg.table("smtp_delivery_status_filter")))
                 .reuse(new ConnectionReuse(cfg.list("smtp_connection_cache_destinations"),
                         cfg.bool("smtp_connection_cache_on_demand"), cfg.time("smtp_connection_cache_time_limit"),
                         cfg.time("smtp_connection_reuse_time_limit"), cfg.integer("smtp_connection_reuse_count_limit")))
                 .build();
+    }
+
+    /** REPLY-3: a matching line is replaced by the table's value; none when the table is empty. */
+    private static java.util.function.UnaryOperator<String> replyFilter(io.postilion.engine.config.LookupTable table) {
+        if (table.equals(io.postilion.engine.config.LookupTable.empty())) {
+            return null;
+        }
+        return line -> table.find(line).orElse(line);
     }
 
     private static TlsLevel tlsLevel(Configuration cfg) {

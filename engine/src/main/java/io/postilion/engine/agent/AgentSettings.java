@@ -24,15 +24,18 @@ import java.util.Objects;
  * @param rewriting smtp_generic_maps, the header and body checks and the local names they need
  * @param reuse the connection cache's parameters (smtp_connection_cache_*, smtp_connection_reuse_*)
  * @param assumeFinal lmtp_assume_final (no): LMTP deliveries are final, as flag X says (DATA-25)
+ * @param statusFilter smtp_delivery_status_filter (LOG-7)
  *     (DATA-22..31)
  */
 public record AgentSettings(SessionSettings session, String myHostname, int mxSessionLimit, String fallbackRelay,
         boolean skip5xxGreeting, boolean softBounce, boolean quoteRfc821Envelope, boolean disableMimeOutputConversion,
-        ContentOptions content, RewriteSettings rewriting, ConnectionReuse reuse, boolean assumeFinal) {
+        ContentOptions content, RewriteSettings rewriting, ConnectionReuse reuse, boolean assumeFinal,
+        DeliveryStatusFilter statusFilter) {
 
     public AgentSettings {
         Objects.requireNonNull(rewriting, "rewriting");
         Objects.requireNonNull(reuse, "reuse");
+        Objects.requireNonNull(statusFilter, "statusFilter");
         Objects.requireNonNull(session, "session");
         Objects.requireNonNull(myHostname, "myHostname");
         Objects.requireNonNull(fallbackRelay, "fallbackRelay");
@@ -86,6 +89,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private RewriteSettings rewriting = RewriteSettings.none();
         private ConnectionReuse reuse = ConnectionReuse.defaults();
         private boolean assumeFinal;
+        private DeliveryStatusFilter statusFilter = DeliveryStatusFilter.none();
 
         private Builder(SessionSettings session, String myHostname) {
             this.session = session;
@@ -105,6 +109,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.rewriting = s.rewriting;
             this.reuse = s.reuse;
             this.assumeFinal = s.assumeFinal;
+            this.statusFilter = s.statusFilter;
         }
 
         public Builder session(SessionSettings v) {
@@ -212,6 +217,11 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        public Builder statusFilter(DeliveryStatusFilter v) {
+            this.statusFilter = v;
+            return this;
+        }
+
         public Builder assumeFinal(boolean v) {
             this.assumeFinal = v;
             return this;
@@ -225,7 +235,8 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         public AgentSettings build() {
             return new AgentSettings(session, myHostname, mxSessionLimit, fallbackRelay, skip5xxGreeting, softBounce,
                     quoteRfc821Envelope, disableMimeOutputConversion, content,
-                    rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal);
+                    rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal,
+                    statusFilter);
         }
     }
 }

@@ -464,7 +464,9 @@ public final class DeliveryAgent {
                 Duration.between(r.active(), start),
                 Duration.between(start, mail == null ? end : mail),
                 mail == null ? Duration.ZERO : Duration.between(mail, end));
-        DeliveryReport report = new DeliveryReport(r.queueId(), a.results(), a.throttle(), t);
+        // LOG-7: the status filter acts as results are recorded, after every decision was taken.
+        List<RecipientResult> recorded = a.results().stream().map(settings.statusFilter()::apply).toList();
+        DeliveryReport report = new DeliveryReport(r.queueId(), recorded, a.throttle(), t);
         DeliveryLog.write(report);
         metrics.recorded(report, Duration.between(start, end));
         return report;

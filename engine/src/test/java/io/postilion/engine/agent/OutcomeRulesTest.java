@@ -232,7 +232,54 @@ class OutcomeRulesTest {
         assertTrue(servers.get(0).commands().stream().anyMatch(c -> c.contains("NOTIFY=SUCCESS")), servers.get(0).commands().toString());
     }
 
+    @Test
+    void theReplyFilterRewritesAReplyLineBeforeItIsParsed_REPLY3() {
+        servers(1).get(0).reply(Stage.RCPT, "550 5.7.1 blocked\u0001 by policy");
+        AgentSettings s = settings(false).build();
+        AgentSettings filtered = s.toBuilder().session(s.session().withReplyFilter(
+                line -> line.equals("550 5.7.1 blocked? by policy") ? "450 4.7.1 blocked, try later" : line)).build();
+        RecipientResult r = only(deliver(filtered, "a@dest.test"));
+        assertEquals(Outcome.DEFERRED, r.outcome(), "the filter saw the line with '?' for the control character");
+        assertEquals("4.7.1", r.dsn());
+        assertTrue(r.reason().contains("said: 450 4.7.1 blocked, try later"), r.reason());
+    }
+
+    @Test
+    void theReplyFilterIsReadFromMainCf_REPLY3(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path table = java.nio.file.Files.writeString(dir.resolve("reply_filter"),
+                "/^550 5\\.7\\.1 (.*)$/ 451 4.7.1 $1\n");
+        io.postilion.engine.config.Configuration cfg = io.postilion.engine.config.ConfigurationLoader.fromText(
+                "smtp_reply_filter = regexp:" + table + "\n", "main.cf", List.of());
+        servers(1).get(0).reply(Stage.RCPT, "550 5.7.1 go away");
+        AgentSettings fromCfg = AgentConfiguration.agentSettings(cfg);
+        AgentSettings s = settings(false).build();
+        AgentSettings filtered = s.toBuilder().session(s.session().withReplyFilter(fromCfg.session().replyFilter())).build();
+        RecipientResult r = only(deliver(filtered, "a@dest.test"));
+        assertEquals(Outcome.DEFERRED, r.outcome());
+        assertTrue(r.reason().contains("said: 451 4.7.1 go away"), r.reason());
+    }
+
     // ------------------------------------------------------------------ section 11
+
+    @Test
+    void theStatusFilterTurnsAMatchingBounceIntoADeferral_LOG7(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path table = java.nio.file.Files.writeString(dir.resolve("dsn_filter"),
+                "/^5\\.7\\.1 .*blocked/ 4.7.1 temporarily blocked\n/^2\\.0\\.0 / 5.0.0 not allowed\n");
+        io.postilion.engine.config.Configuration cfg = io.postilion.engine.config.ConfigurationLoader.fromText(
+                "smtp_delivery_status_filter = regexp:" + table + "\n", "main.cf", List.of());
+        AgentSettings s = settings(false).statusFilter(AgentConfiguration.agentSettings(cfg).statusFilter()).build();
+        servers(1).get(0).reply(Stage.RCPT, (line, x) -> line.contains("b@") ? "554 5.7.1 you are blocked" : "250 2.1.5 Ok");
+        DeliveryReport r = deliver(s, "a@dest.test", "b@dest.test");
+        RecipientResult bounced = r.results().get(1);
+        assertEquals(Outcome.DEFERRED, bounced.outcome(), "a 4.x.x result makes the bounce a deferral");
+        assertEquals("4.7.1", bounced.dsn());
+        assertEquals("temporarily blocked", bounced.reason());
+        assertEquals("delayed", bounced.action());
+        RecipientResult sent = r.results().get(0);
+        assertEquals(Outcome.SENT, sent.outcome(), "a success mapped to 5.0.0 is ignored with a warning");
+        assertEquals("2.0.0", sent.dsn());
+    }
 
     @Test
     void everyDecidedRecipientHasOneRecordWithItsDsnFields_LOG1() {

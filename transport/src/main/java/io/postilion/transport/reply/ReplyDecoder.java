@@ -6,6 +6,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,9 +42,19 @@ public final class ReplyDecoder extends ByteToMessageDecoder {
     private boolean garbage;
     private boolean truncated;
     private boolean warnedTruncation;
+    private final UnaryOperator<String> filter;
 
     public ReplyDecoder(boolean keepUtf8) {
+        this(keepUtf8, null);
+    }
+
+    /**
+     * @param filter smtp_reply_filter (REPLY-3): applied to each whole line, after non-printable
+     *     characters became '?', before it is parsed; null for none (and no extra cost)
+     */
+    public ReplyDecoder(boolean keepUtf8, UnaryOperator<String> filter) {
         this.keepUtf8 = keepUtf8;
+        this.filter = filter;
     }
 
     public ReplyDecoder() {
@@ -102,6 +113,9 @@ public final class ReplyDecoder extends ByteToMessageDecoder {
         }
         lineLength = 0;
         lineOverflow = false;
+        if (filter != null) {
+            len = filtered(len);
+        }
 
         int code = replyCode(len);
         if (code < 0) {
@@ -120,6 +134,20 @@ public final class ReplyDecoder extends ByteToMessageDecoder {
         SmtpReply reply = new SmtpReply(code, status, lines, garbage, truncated);
         reset();
         return reply;
+    }
+
+    /** REPLY-3: the filter's replacement, written over the line; returns the new length. */
+    private int filtered(int len) {
+        String before = text(0, len);
+        String after = filter.apply(before);
+        if (after == null || after.equals(before)) {
+            return len;
+        }
+        log.info("reply filter: \"{}\" replaced by \"{}\"", before, after);
+        byte[] b = after.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int n = Math.min(b.length, line.length);
+        System.arraycopy(b, 0, line, 0, n);
+        return n;
     }
 
     /** The code of a line that is a reply line (three digits, then space, '-' or nothing), else -1. */

@@ -5,6 +5,7 @@ import io.postilion.tls.ClientTlsContexts;
 import io.postilion.tls.TlsLevel;
 import io.postilion.transport.protocol.DiscardedKeywords;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * How a client session behaves, under Postfix's parameter names (the {@code lmtp_} twins in LMTP
@@ -25,7 +26,7 @@ import java.util.Objects;
  */
 public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendEhlo, boolean neverSendEhlo,
         DiscardedKeywords discard, boolean useChunking, boolean skipQuitResponse, Timeouts timeouts,
-        TlsLevel tlsLevel, boolean wrapperMode, SslContext sslContext) {
+        TlsLevel tlsLevel, boolean wrapperMode, SslContext sslContext, UnaryOperator<String> replyFilter) {
 
     /** XFER-21: unanswered pipelined command bytes are kept within this window. */
     public static final int PIPELINING_WINDOW = 4096;
@@ -53,33 +54,42 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
     /** Postfix's SMTP client defaults, greeting as {@code heloName}. */
     public static SessionSettings smtp(String heloName) {
         return new SessionSettings(false, heloName, true, false, DiscardedKeywords.NONE, true, true,
-                Timeouts.smtpDefaults(), TlsLevel.NONE, false, null);
+                Timeouts.smtpDefaults(), TlsLevel.NONE, false, null, null);
     }
 
     /** Postfix's LMTP client defaults, greeting as {@code lhloName}. */
     public static SessionSettings lmtp(String lhloName) {
         return new SessionSettings(true, lhloName, true, false, DiscardedKeywords.NONE, true, false,
-                Timeouts.lmtpDefaults(), TlsLevel.NONE, false, null);
+                Timeouts.lmtpDefaults(), TlsLevel.NONE, false, null, null);
+    }
+
+    /**
+     * REPLY-3 (smtp_reply_filter): each reply line, with non-printable characters already
+     * replaced by '?', passes through {@code filter} before it is parsed; null for none.
+     */
+    public SessionSettings withReplyFilter(UnaryOperator<String> filter) {
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse,
+                timeouts, tlsLevel, wrapperMode, sslContext, filter);
     }
 
     public SessionSettings withTimeouts(Timeouts t) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse, t, tlsLevel, wrapperMode, sslContext);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse, t, tlsLevel, wrapperMode, sslContext, replyFilter);
     }
 
     public SessionSettings withEhlo(boolean always, boolean never) {
-        return new SessionSettings(lmtp, heloName, always, never, discard, useChunking, skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext);
+        return new SessionSettings(lmtp, heloName, always, never, discard, useChunking, skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter);
     }
 
     public SessionSettings withDiscard(DiscardedKeywords d) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, d, useChunking, skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, d, useChunking, skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter);
     }
 
     public SessionSettings withChunking(boolean on) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, on, skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, on, skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter);
     }
 
     public SessionSettings withSkipQuitResponse(boolean skip) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skip, timeouts, tlsLevel, wrapperMode, sslContext);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skip, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter);
     }
 
     /**
@@ -89,7 +99,7 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
     public SessionSettings withTls(TlsLevel level, boolean wrapper) {
         SslContext ctx = level == TlsLevel.NONE ? null : ClientTlsContexts.unauthenticated(level);
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse,
-                timeouts, level, wrapper, ctx);
+                timeouts, level, wrapper, ctx, replyFilter);
     }
 
 }

@@ -78,7 +78,7 @@ public final class SmtpSession {
         } else {
             p.addLast("postilion.progress", s.reader.new ProgressMarker());
         }
-        p.addAfter("postilion.progress", "postilion.replyDecoder", new ReplyDecoder());
+        p.addAfter("postilion.progress", "postilion.replyDecoder", new ReplyDecoder(false, settings.replyFilter()));
         p.addAfter("postilion.replyDecoder", "postilion.replyReader", s.reader);
         if (settings.wrapperMode()) {
             p.addFirst("postilion.tls", s.newSslHandler()); // TLS-14: TLS before the greeting
@@ -230,7 +230,7 @@ public final class SmtpSession {
         return Mono.<Void>create(sink -> channel.eventLoop().execute(() -> {
             reader.discardPlaintext();
             ChannelPipeline p = channel.pipeline();
-            p.replace("postilion.replyDecoder", "postilion.replyDecoder", new ReplyDecoder());
+            p.replace("postilion.replyDecoder", "postilion.replyDecoder", new ReplyDecoder(false, settings.replyFilter()));
             SslHandler ssl = newSslHandler();
             p.addFirst("postilion.tls", ssl);
             ssl.handshakeFuture().addListener(f -> {
