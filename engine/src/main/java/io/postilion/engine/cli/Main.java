@@ -37,6 +37,7 @@ public final class Main {
         return switch (args[0]) {
             case "send" -> SendCommand.run(args, in, out, err);
             case "relay" -> RelayCommand.run(args, out, err);
+            case "queue", "flush", "delete" -> QueueCommand.run(args, out, err);
             default -> {
                 err.println("postilion: unknown command '" + args[0] + "'");
                 usage(err);
@@ -52,6 +53,9 @@ public final class Main {
         out.println("       [-o name=value ...] [FILE|-]     deliver one message once, Postfix smtp(8)/lmtp(8) style");
         out.println("  relay [--config FILE] [-o name=value ...]");
         out.println("                                        run the relay: SMTP listener, spool, delivery, /metrics");
+        out.println("  queue [--config FILE]                 list the queue (asks the running relay, else reads the spool)");
+        out.println("  flush [--config FILE]                 retry deferred mail now (needs the running relay)");
+        out.println("  delete ID|ALL [--config FILE]         remove deferred mail from the queue");
         out.println("  help                                  this text");
     }
 }

@@ -63,6 +63,8 @@ public final class QueueManager implements AutoCloseable {
     private final Map<String, Sinks.Many<DeliveryRequest>> sources = new LinkedHashMap<>();
     private final Map<String, DeliveryScheduler> schedulers;
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, QueuedMessage> waiting = new ConcurrentHashMap<>();
+    private final Map<String, Disposable> timers = new ConcurrentHashMap<>();
     private final Disposable.Composite running = Disposables.composite();
     private final AtomicLong noticeIds = new AtomicLong();
 
@@ -201,12 +203,56 @@ public final class QueueManager implements AutoCloseable {
             log.info("{}: {} recipient(s) deferred, next attempt at {}", m.queueId(), deferred.size(), next);
             return store.defer(m.queueId()).then(Mono.fromRunnable(() -> {
                 inFlight.put(m.queueId(), new InFlight(again)); // waiting, still counted
-                running.add(Mono.delay(Duration.between(now, next), timer)
-                        .then(store.activate(m.queueId()))
-                        .subscribe(v -> { }, e -> log.error("{}: cannot reactivate: {}", m.queueId(), e.toString()),
-                                () -> submit(again)));
+                waiting.put(m.queueId(), again);
+                retryAfter(again, Duration.between(now, next));
             }));
         }));
+    }
+
+    /** Arms the retry timer of a deferred message (replacing any earlier one). */
+    private void retryAfter(QueuedMessage m, Duration wait) {
+        Disposable timerTask = Mono.delay(wait, timer)
+                .then(Mono.defer(() -> timers.remove(m.queueId()) == null || waiting.remove(m.queueId()) == null
+                        ? Mono.<Void>empty()
+                        : store.activate(m.queueId()).then(Mono.fromRunnable(() -> submit(m)))))
+                .subscribe(v -> { }, e -> log.error("{}: cannot reactivate: {}", m.queueId(), e.toString()));
+        Disposable old = timers.put(m.queueId(), timerTask);
+        if (old != null) {
+            old.dispose();
+        }
+        running.add(timerTask);
+    }
+
+    /** Tries every deferred message now (postilion flush); returns how many. */
+    public int flush() {
+        List<QueuedMessage> due = new ArrayList<>(waiting.values());
+        due.forEach(m -> retryAfter(m, Duration.ZERO));
+        return due.size();
+    }
+
+    /**
+     * Removes a deferred message from the queue without delivering it (postilion delete). A
+     * message being delivered right now cannot be deleted; false then, or when it is unknown.
+     */
+    public Mono<Boolean> delete(String queueId) {
+        return Mono.defer(() -> {
+            QueuedMessage m = waiting.remove(queueId);
+            if (m == null) {
+                return Mono.just(false);
+            }
+            Disposable t = timers.remove(queueId);
+            if (t != null) {
+                t.dispose();
+            }
+            inFlight.remove(queueId);
+            log.info("{}: removed by the administrator", queueId);
+            return store.remove(queueId).thenReturn(true);
+        });
+    }
+
+    /** Ids of the deferred messages waiting for a retry. */
+    public List<String> deferred() {
+        return List.copyOf(waiting.keySet());
     }
 
     /** Writes and queues one notice to the sender, if one is due; never for the null sender. */

@@ -20,6 +20,7 @@ import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRoutes;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -97,9 +98,35 @@ public final class Relay implements AutoCloseable {
                     .tag("state", state).description("messages in the spool by state").register(registry);
         }
         MetricsEndpoint metrics = MetricsEndpoint.start(ListenerConfiguration.address("metrics_listen", cfg.string("metrics_listen")), registry,
-                routes -> { }).block(Duration.ofSeconds(30));
+                routes -> adminRoutes(routes, queue, qmgr)).block(Duration.ofSeconds(30));
         log.info("relay listening on {} (SMTP) and {} (metrics)", listener.address(), metrics.port());
         return new Relay(queue, qmgr, listener, metrics, smtp, lmtp);
+    }
+
+    /**
+     * The queue commands' API (CLARIFICATIONS 15), on the metrics listener, loopback by default:
+     * GET /queue lists, POST /queue/flush retries deferred mail now, DELETE /queue/ID or
+     * DELETE /queue (all deferred mail) removes.
+     */
+    private static void adminRoutes(HttpServerRoutes routes, RelayQueue queue, QueueManager qmgr) {
+        routes.get("/queue", (req, res) -> res.header("Content-Type", "text/plain; charset=utf-8")
+                .sendString(queue.list().map(entries -> {
+                    StringBuilder sb = new StringBuilder();
+                    entries.forEach(e -> sb.append(e.format()));
+                    sb.append("-- ").append(entries.size()).append(" message(s) in the queue\n");
+                    return sb.toString();
+                })));
+        routes.post("/queue/flush", (req, res) -> res.sendString(Mono.fromSupplier(
+                () -> "flushed " + qmgr.flush() + " deferred message(s)\n")));
+        routes.delete("/queue/{id}", (req, res) -> {
+            String id = req.param("id");
+            return qmgr.delete(id).flatMap(ok -> ok
+                    ? res.sendString(Mono.just("deleted " + id + "\n")).then()
+                    : res.status(404).sendString(Mono.just(id + ": not a deferred message in this queue\n")).then());
+        });
+        routes.delete("/queue", (req, res) -> res.sendString(reactor.core.publisher.Flux.fromIterable(qmgr.deferred())
+                .flatMap(qmgr::delete).filter(Boolean::booleanValue).count()
+                .map(n -> "deleted " + n + " deferred message(s)\n")));
     }
 
     public int smtpPort() {

@@ -20,6 +20,9 @@ public interface RelayQueue extends MessageSink, QueueStore, AutoCloseable {
      */
     QueuedMessage queued(ReceivedMessage accepted);
 
+    /** The queue's messages with their pending recipients (postilion queue). */
+    reactor.core.publisher.Mono<java.util.List<QueueEntry>> list();
+
     /** Messages in each state, for metrics and the queue command. */
     java.util.Map<String, Integer> counts();
 

@@ -3,6 +3,7 @@ package io.postilion.engine.spool;
 import io.postilion.engine.agent.Outcome;
 import io.postilion.engine.agent.RecipientResult;
 import io.postilion.engine.listener.ReceivedMessage;
+import io.postilion.engine.relay.QueueEntry;
 import io.postilion.engine.relay.QueuedMessage;
 import io.postilion.engine.relay.RelayQueue;
 import io.postilion.transport.content.ContentSource;
@@ -157,6 +158,65 @@ public final class Spool implements RelayQueue {
     /** How many I/O passes have run (each flushes each touched directory once). */
     public int passes() {
         return passes.get();
+    }
+
+    // ------------------------------------------------------------------ listing (postilion queue)
+
+    /** The queue as it is on disk, read on the spool's I/O thread. */
+    @Override
+    public Mono<List<QueueEntry>> list() {
+        return Mono.fromCallable(() -> list(root, files)).subscribeOn(io);
+    }
+
+    /**
+     * Reads a spool directory without a running relay (blocking: for the command line). Files are
+     * only read, never moved, so a relay running at the same time is not disturbed.
+     */
+    public static List<QueueEntry> list(Path root, SpoolFiles files) throws IOException {
+        List<QueueEntry> out = new ArrayList<>();
+        for (QueueState state : List.of(QueueState.ACTIVE, QueueState.DEFERRED, QueueState.CORRUPT)) {
+            Path dir = root.resolve(state.directory());
+            if (!java.nio.file.Files.isDirectory(dir)) {
+                continue;
+            }
+            for (String name : files.list(dir)) {
+                if (!QueueId.looksLikeOne(name)) {
+                    continue;
+                }
+                try {
+                    QueueFile.Decoded d = QueueFile.decode(files.read(dir.resolve(name)));
+                    BitSet done = new BitSet();
+                    d.statuses().stream().filter(st -> !Outcome.valueOf(st.outcome()).staysQueued())
+                            .forEach(st -> done.set(st.index()));
+                    List<String> pending = new ArrayList<>();
+                    for (int i = 0; i < d.envelope().recipients().size(); i++) {
+                        if (!done.get(i)) {
+                            pending.add(d.envelope().recipients().get(i).address());
+                        }
+                    }
+                    out.add(new QueueEntry(name, state.directory(), d.envelope().arrival(), d.envelope().sender(),
+                            d.contentLength(), pending));
+                } catch (QueueFile.CorruptQueueFile | IOException bad) {
+                    out.add(new QueueEntry(name, QueueState.CORRUPT.directory(), null, "", 0, List.of()));
+                }
+            }
+        }
+        out.sort(java.util.Comparator.comparing(QueueEntry::queueId));
+        return out;
+    }
+
+    /** Deletes a message's file whatever its state, for postilion delete without a relay; false if absent. */
+    public static boolean deleteOffline(Path root, String queueId) throws IOException {
+        if (!QueueId.looksLikeOne(queueId)) {
+            return false;
+        }
+        for (QueueState state : QueueState.values()) {
+            Path f = root.resolve(state.directory()).resolve(queueId);
+            if (java.nio.file.Files.deleteIfExists(f)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------ recovery

@@ -56,9 +56,12 @@ class ConnectionCacheTest {
     }
 
     private DeliveryReport send(CacheHint hint, boolean smtputf8, String rcpt) {
-        DeliveryRequest r = DeliveryRequest.builder("Q" + System.nanoTime() % 100000, "s@client.test",
-                        "[127.0.0.1]:" + server.port()).recipient(rcpt)
-                .content(ContentSource.of("Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)))
+        return send(hint, smtputf8, rcpt, "[127.0.0.1]:" + server.port(), "Subject: x\r\n\r\nbody\r\n");
+    }
+
+    private DeliveryReport send(CacheHint hint, boolean smtputf8, String rcpt, String nexthop, String content) {
+        DeliveryRequest r = DeliveryRequest.builder("Q" + System.nanoTime() % 100000, "s@client.test", nexthop).recipient(rcpt)
+                .content(ContentSource.of(content.getBytes(StandardCharsets.US_ASCII)))
                 .smtputf8(smtputf8, false).build();
         return agent.deliver(r, hint).block(WAIT);
     }
@@ -176,5 +179,54 @@ class ConnectionCacheTest {
         agent.close();
         await(() -> server.openSessions() == 0, "QUIT");
         assertEquals(0, agent.parkedSessions());
+    }
+
+    @Test
+    void onlyStoringRequestsParkAndTheReuseDeadlineCountsFromTheConnect_CACHE2() throws Exception {
+        agent(reuse(Duration.ofMillis(800), 0, Duration.ofSeconds(5)));
+        send(CacheHint.LOAD, false, "a@dest.test");
+        assertEquals(0, agent.parkedSessions(), "load without store parks nothing");
+        long connected = System.nanoTime();
+        send(CacheHint.LOAD_AND_STORE, false, "b@dest.test");
+        DeliveryReport reused = send(CacheHint.LOAD_AND_STORE, false, "c@dest.test");
+        assertEquals(2, reused.results().get(0).connUse());
+        await(() -> System.nanoTime() - connected > Duration.ofMillis(900).toNanos(), "the deadline");
+        DeliveryReport third = send(CacheHint.LOAD_AND_STORE, false, "d@dest.test");
+        assertEquals(3, third.results().get(0).connUse(), "still reusable: the deadline is checked when the dot is built");
+        assertEquals(0, agent.parkedSessions(), "past its deadline it is not parked again, although it was just reused");
+        DeliveryReport fresh = send(CacheHint.LOAD_AND_STORE, false, "e@dest.test");
+        assertEquals(1, fresh.results().get(0).connUse());
+        assertEquals(3, server.sessions());
+    }
+
+    @Test
+    void aConnectionIsFoundByItsEndpointUnderAnotherNexthop_CACHE6() throws Exception {
+        agent(ConnectionReuse.defaults());
+        send(CacheHint.LOAD_AND_STORE, false, "a@dest.test");
+        int closed;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.2"))) {
+            closed = probe.getLocalPort();
+        }
+        String otherList = "[127.0.0.2]:" + closed + ", [127.0.0.1]:" + server.port();
+        DeliveryReport r = send(CacheHint.LOAD_AND_STORE, false, "b@dest.test", otherList, "Subject: y\r\n\r\nbody\r\n");
+        assertEquals(Outcome.SENT, r.results().get(0).outcome());
+        assertEquals(2, r.results().get(0).connUse(), "the endpoint key found the parked session");
+        assertEquals(1, server.sessions());
+    }
+
+    @Test
+    void aReusedSessionSkipsTheSizePreCheckButStillSendsSize_CACHE10() {
+        agent(ConnectionReuse.defaults());
+        server.capabilities("PIPELINING", "SIZE 100", "8BITMIME", "ENHANCEDSTATUSCODES");
+        String big = "Subject: big\r\n\r\n" + "x".repeat(200) + "\r\n";
+        DeliveryReport fresh = send(CacheHint.OFF, false, "a@dest.test", "[127.0.0.1]:" + server.port(), big);
+        assertEquals(Outcome.BOUNCED, fresh.results().get(0).outcome(), "a fresh session checks SIZE first (XFER-1)");
+        assertEquals("5.3.4", fresh.results().get(0).dsn());
+        send(CacheHint.LOAD_AND_STORE, false, "b@dest.test");
+        DeliveryReport reused = send(CacheHint.LOAD_AND_STORE, false, "c@dest.test", "[127.0.0.1]:" + server.port(), big);
+        assertEquals(2, reused.results().get(0).connUse());
+        assertEquals(Outcome.SENT, reused.results().get(0).outcome(), "the limit was not kept with the parked session");
+        assertTrue(server.commands().stream().anyMatch(c -> c.startsWith("MAIL FROM:") && c.contains("SIZE=2")),
+                server.commands().toString());
     }
 }

@@ -114,4 +114,33 @@ class RelayTest {
         await(() -> spoolDir.resolve("deferred").toFile().list().length == 0
                 && spoolDir.resolve("active").toFile().list().length == 0, "the queue to empty");
     }
+
+    private String admin(String method, String path) {
+        var http = HttpClient.create();
+        var sender = method.equals("POST") ? http.post() : method.equals("DELETE") ? http.delete() : http.get();
+        return sender.uri("http://127.0.0.1:" + relay.metricsPort() + path).responseSingle((res, body) ->
+                body.asString().defaultIfEmpty("").map(t -> res.status().code() + " " + t)).block(WAIT);
+    }
+
+    @Test
+    void theQueueCommandsApiListsFlushesAndDeletesDeferredMail() throws Exception {
+        server.reply(FakeSmtpServer.Stage.GREETING, "421 4.3.2 not now");
+        start("minimal_backoff_time = 300s\nmaximal_backoff_time = 300s\n");
+        assertEquals(250, submit(relay.smtpPort()).finals().get(0).code());
+        assertEquals(250, submit(relay.smtpPort()).finals().get(0).code());
+        await(() -> spoolDir.resolve("deferred").toFile().list().length == 2, "two deferrals");
+
+        String listing = admin("GET", "/queue");
+        assertTrue(listing.startsWith("200 ") && listing.contains(" deferred ") && listing.contains("user@dest.test")
+                && listing.contains("-- 2 message(s) in the queue"), listing);
+        String id = spoolDir.resolve("deferred").toFile().list()[0];
+        assertEquals("200 deleted " + id + "\n", admin("DELETE", "/queue/" + id));
+        assertTrue(admin("DELETE", "/queue/" + id).startsWith("404 "), "gone");
+
+        server.reply(FakeSmtpServer.Stage.GREETING, "220 fake ESMTP");
+        assertEquals("200 flushed 1 deferred message(s)\n", admin("POST", "/queue/flush"));
+        await(() -> server.contents().size() == 1, "the flushed message to be delivered");
+        await(() -> spoolDir.resolve("deferred").toFile().list().length == 0
+                && spoolDir.resolve("active").toFile().list().length == 0, "the queue to empty");
+    }
 }

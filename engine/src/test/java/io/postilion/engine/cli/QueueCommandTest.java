@@ -1,0 +1,88 @@
+package io.postilion.engine.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.postilion.engine.listener.ReceivedMessage;
+import io.postilion.engine.spool.ChannelSpoolFiles;
+import io.postilion.engine.spool.Spool;
+import io.postilion.transport.protocol.BodyType;
+import io.postilion.transport.protocol.Ret;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The queue commands with no relay running: they read and change the spool directly. */
+class QueueCommandTest {
+
+    @TempDir
+    Path spool;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Main.run(args, new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String stored(Spool s, String rcpt) {
+        String id = s.newQueueId();
+        s.accept(new ReceivedMessage(id, "app@client.test", List.of(new ReceivedMessage.Recipient(rcpt, Set.of(), "")),
+                BodyType.SEVEN_BIT, false, "", Ret.NONE, "Subject: q\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII),
+                new ReceivedMessage.Client("127.0.0.1", "app.test", false, ""), Instant.now())).block(Duration.ofSeconds(10));
+        return id;
+    }
+
+    @Test
+    void queueListsTheSpoolAndDeleteRemovesWithoutARelay() throws Exception {
+        Spool s = Spool.open(spool, new ChannelSpoolFiles(), Clock.systemUTC());
+        String first = stored(s, "x@dest.test");
+        stored(s, "y@dest.test");
+        s.close();
+        String[] noRelay = {"-o", "queue_directory=" + spool, "-o", "metrics_listen=127.0.0.1:9"};
+
+        assertEquals(0, run(concat("queue", noRelay)), err.toString());
+        String listing = out.toString(StandardCharsets.UTF_8);
+        assertTrue(listing.contains(first) && listing.contains("x@dest.test") && listing.contains("y@dest.test")
+                && listing.contains("-- 2 message(s) in the queue"), listing);
+
+        out.reset();
+        assertEquals(0, run(concat("delete", concat(first, noRelay))), err.toString());
+        assertEquals("deleted " + first, out.toString(StandardCharsets.UTF_8).strip());
+        assertEquals(69, run(concat("delete", concat(first, noRelay))), "already gone");
+
+        out.reset();
+        assertEquals(0, run(concat("delete", concat("ALL", noRelay))));
+        out.reset();
+        run(concat("queue", noRelay));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("-- 0 message(s)"), out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void flushNeedsARunningRelay() {
+        assertEquals(69, run("flush", "-o", "metrics_listen=127.0.0.1:9"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("no relay answers"), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void deleteWithoutATargetIsMisuse() {
+        assertEquals(64, run("delete"));
+    }
+
+    private static String[] concat(String first, String... rest) {
+        String[] all = new String[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
+    }
+}
