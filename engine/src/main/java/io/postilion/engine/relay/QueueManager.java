@@ -65,6 +65,7 @@ public final class QueueManager implements AutoCloseable {
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
     private final Map<String, QueuedMessage> waiting = new ConcurrentHashMap<>();
     private final Map<String, Disposable> timers = new ConcurrentHashMap<>();
+    private final java.util.Set<String> warned = ConcurrentHashMap.newKeySet();
     private final Disposable.Composite running = Disposables.composite();
     private final AtomicLong noticeIds = new AtomicLong();
 
@@ -189,11 +190,17 @@ public final class QueueManager implements AutoCloseable {
         Mono<Void> recordExpired = Flux.fromIterable(f.bounced)
                 .filter(b -> b.reason().startsWith("message expired"))
                 .concatMap(b -> store.record(m.queueId(), m.recipients().indexOf(b.recipient()), b)).then();
+        List<RecipientResult> delayed = !deferred.isEmpty() && retry.delayWarningDue(m.arrival(), now,
+                warned.contains(m.queueId())) ? deferred : List.of();
+        if (!delayed.isEmpty()) {
+            warned.add(m.queueId()); // one delay warning per message
+        }
         Mono<Void> notices = Mono.when(notice(f, NoticeKind.FAILURE, List.copyOf(f.bounced)),
-                notice(f, NoticeKind.SUCCESS, List.copyOf(f.succeeded)));
+                notice(f, NoticeKind.SUCCESS, List.copyOf(f.succeeded)), notice(f, NoticeKind.DELAY, delayed));
         return recordExpired.then(notices).then(Mono.defer(() -> {
             if (deferred.isEmpty()) {
                 inFlight.remove(m.queueId());
+                warned.remove(m.queueId());
                 return store.remove(m.queueId());
             }
             Instant next = retry.nextAttempt(m.arrival(), now);

@@ -101,12 +101,16 @@ class QueueManagerTest {
     }
 
     private static QueuedMessage message(String id, String sender, String... rcpts) {
+        return message(id, sender, Instant.now(), rcpts);
+    }
+
+    private static QueuedMessage message(String id, String sender, Instant arrival, String... rcpts) {
         List<ReceivedMessage.Recipient> r = java.util.Arrays.stream(rcpts)
                 .map(a -> new ReceivedMessage.Recipient(a, a.startsWith("notify") ? Set.of(Notify.SUCCESS) : Set.of(), ""))
                 .toList();
         return QueueManager.fromReceived(new ReceivedMessage(id, sender, r, BodyType.SEVEN_BIT, false, "", Ret.NONE,
                 "Subject: queued\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII),
-                new ReceivedMessage.Client("127.0.0.1", "app.test", false, ""), Instant.now()));
+                new ReceivedMessage.Client("127.0.0.1", "app.test", false, ""), arrival));
     }
 
     private static void await(BooleanSupplier done, String what) {
@@ -190,5 +194,16 @@ class QueueManagerTest {
         String text = new String(store.accepted.get(0).content(), StandardCharsets.UTF_8);
         assertTrue(text.contains("Subject: Successful Mail Delivery Report"), text);
         assertTrue(text.contains("Final-Recipient: rfc822; notify@dest.test") && !text.contains("plain@dest.test"), text);
+    }
+
+    @Test
+    void oneDelayWarningGoesOutOnceMailIsOlderThanDelayWarningTime() {
+        server.reply(FakeSmtpServer.Stage.RCPT, (line, s) -> line.contains("a@client.test") ? "250 2.1.5 Ok" : "451 4.2.0 later");
+        start("delay_warning_time = 1h\nminimal_backoff_time = 1s\nmaximal_backoff_time = 1s\n")
+                .submit(message("Q7", "a@client.test", Instant.now().minus(Duration.ofHours(2)), "slow@dest.test"));
+        await(() -> store.events.stream().filter(e -> e.equals("defer Q7")).count() >= 2, "two deferrals");
+        assertEquals(1, store.accepted.size(), "one warning, not one per attempt");
+        String text = new String(store.accepted.get(0).content(), StandardCharsets.UTF_8);
+        assertTrue(text.contains("Subject: Delayed Mail (still being retried)") && text.contains("Action: delayed"), text);
     }
 }
