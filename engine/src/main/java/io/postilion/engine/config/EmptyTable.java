@@ -12,6 +12,11 @@ enum EmptyTable implements LookupTable {
     }
 
     @Override
+    public Optional<java.util.Collection<String>> fixedValues() {
+        return Optional.of(java.util.List.of());
+    }
+
+    @Override
     public String toString() {
         return "(empty table)";
     }

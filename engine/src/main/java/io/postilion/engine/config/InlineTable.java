@@ -50,6 +50,11 @@ public final class InlineTable implements LookupTable {
     }
 
     @Override
+    public Optional<java.util.Collection<String>> fixedValues() {
+        return Optional.of(java.util.List.copyOf(entries.values()));
+    }
+
+    @Override
     public String toString() {
         return spec;
     }

@@ -14,6 +14,15 @@ public interface LookupTable {
     /** The value for a key, or empty when the table has none. */
     Optional<String> find(String key);
 
+    /**
+     * Every value the table can return, for tables whose entries are fixed (inline:, texthash:);
+     * empty for those that compute values (regexp:, static:). Lets start-up checks look at all
+     * values, e.g. that passwords are hashes.
+     */
+    default Optional<java.util.Collection<String>> fixedValues() {
+        return Optional.empty();
+    }
+
     /** A table that has no entries (an empty parameter value). */
     static LookupTable empty() {
         return EmptyTable.INSTANCE;

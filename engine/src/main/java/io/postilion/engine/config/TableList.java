@@ -33,6 +33,19 @@ public final class TableList implements LookupTable {
     }
 
     @Override
+    public Optional<java.util.Collection<String>> fixedValues() {
+        java.util.List<String> all = new java.util.ArrayList<>();
+        for (LookupTable t : tables()) {
+            Optional<java.util.Collection<String>> v = t.fixedValues();
+            if (v.isEmpty()) {
+                return Optional.empty();
+            }
+            all.addAll(v.get());
+        }
+        return Optional.of(all);
+    }
+
+    @Override
     public String toString() {
         return tables.stream().map(Object::toString).collect(Collectors.joining(", "));
     }

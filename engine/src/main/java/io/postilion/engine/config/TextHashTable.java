@@ -64,6 +64,11 @@ public final class TextHashTable implements LookupTable {
     }
 
     @Override
+    public Optional<java.util.Collection<String>> fixedValues() {
+        return Optional.of(java.util.List.copyOf(entries.values()));
+    }
+
+    @Override
     public String toString() {
         return name;
     }

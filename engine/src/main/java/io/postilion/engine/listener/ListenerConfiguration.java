@@ -29,7 +29,7 @@ public final class ListenerConfiguration {
                 cfg.size("message_size_limit"), cfg.integer("smtpd_recipient_limit"), cfg.integer("line_length_limit"),
                 cfg.integer("smtpd_hard_error_limit"), cfg.time("smtpd_timeout"), cfg.integer("default_process_limit"),
                 networks, BareNewlinePolicy.parse(cfg.choice("smtpd_forbid_bare_newline")), cfg.integer("hopcount_limit"),
-                tls(cfg));
+                tls(cfg), auth(cfg));
     }
 
     /**
@@ -62,6 +62,21 @@ public final class ListenerConfiguration {
 
     private static ConfigurationException bad(String name, String value, String why) {
         return ConfigurationException.badValue(name, name + " = " + value + ": " + why);
+    }
+
+    /** AUTH for clients outside mynetworks; it needs STARTTLS, since it is only offered inside TLS. */
+    private static SaslAuthenticator auth(Configuration cfg) {
+        if (!cfg.bool("smtpd_sasl_auth_enable")) {
+            return null;
+        }
+        if (cfg.string("smtpd_tls_cert_file").isBlank()) {
+            throw bad("smtpd_sasl_auth_enable", "yes", "AUTH is offered only over TLS: set smtpd_tls_cert_file too");
+        }
+        try {
+            return SaslAuthenticator.of(cfg.table("smtpd_sasl_password_maps"));
+        } catch (IllegalArgumentException e) {
+            throw bad("smtpd_sasl_password_maps", String.join(" ", cfg.list("smtpd_sasl_password_maps")), e.getMessage());
+        }
     }
 
     private static SslContext tls(Configuration cfg) {

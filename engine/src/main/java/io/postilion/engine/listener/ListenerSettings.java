@@ -23,10 +23,12 @@ import java.util.Objects;
  * @param bareNewline smtpd_forbid_bare_newline (normalize)
  * @param hopcountLimit hopcount_limit (50): more Received: headers than this and the message is refused
  * @param tls the server TLS context for STARTTLS, or null when no certificate is configured
+ * @param auth AUTH PLAIN/LOGIN (offered only inside TLS), or null when smtpd_sasl_auth_enable = no
  */
 public record ListenerSettings(InetSocketAddress bind, String hostname, String banner, long messageSizeLimit,
         int recipientLimit, int lineLengthLimit, int hardErrorLimit, Duration idleTimeout, int sessionLimit,
-        ClientNetworks mynetworks, BareNewlinePolicy bareNewline, int hopcountLimit, SslContext tls) {
+        ClientNetworks mynetworks, BareNewlinePolicy bareNewline, int hopcountLimit, SslContext tls,
+        SaslAuthenticator auth) {
 
     public ListenerSettings {
         Objects.requireNonNull(bind, "bind");
@@ -44,36 +46,41 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
     public static ListenerSettings defaults(InetSocketAddress bind, String hostname) {
         return new ListenerSettings(bind, hostname, hostname + " ESMTP Postilion", 10_240_000, 1000, 2048, 20,
                 Duration.ofSeconds(300), 100, ClientNetworks.parse(List.of("127.0.0.0/8", "[::1]/128")),
-                BareNewlinePolicy.NORMALIZE, 50, null);
+                BareNewlinePolicy.NORMALIZE, 50, null, null);
     }
 
     public ListenerSettings withMynetworks(ClientNetworks networks) {
         return new ListenerSettings(bind, hostname, banner, messageSizeLimit, recipientLimit, lineLengthLimit,
-                hardErrorLimit, idleTimeout, sessionLimit, networks, bareNewline, hopcountLimit, tls);
+                hardErrorLimit, idleTimeout, sessionLimit, networks, bareNewline, hopcountLimit, tls, auth);
     }
 
     public ListenerSettings withLimits(long sizeLimit, int recipients, int sessions) {
         return new ListenerSettings(bind, hostname, banner, sizeLimit, recipients, lineLengthLimit, hardErrorLimit,
-                idleTimeout, sessions, mynetworks, bareNewline, hopcountLimit, tls);
+                idleTimeout, sessions, mynetworks, bareNewline, hopcountLimit, tls, auth);
     }
 
     public ListenerSettings withBareNewline(BareNewlinePolicy policy) {
         return new ListenerSettings(bind, hostname, banner, messageSizeLimit, recipientLimit, lineLengthLimit,
-                hardErrorLimit, idleTimeout, sessionLimit, mynetworks, policy, hopcountLimit, tls);
+                hardErrorLimit, idleTimeout, sessionLimit, mynetworks, policy, hopcountLimit, tls, auth);
     }
 
     public ListenerSettings withIdleTimeout(Duration timeout) {
         return new ListenerSettings(bind, hostname, banner, messageSizeLimit, recipientLimit, lineLengthLimit,
-                hardErrorLimit, timeout, sessionLimit, mynetworks, bareNewline, hopcountLimit, tls);
+                hardErrorLimit, timeout, sessionLimit, mynetworks, bareNewline, hopcountLimit, tls, auth);
     }
 
     public ListenerSettings withTls(SslContext context) {
         return new ListenerSettings(bind, hostname, banner, messageSizeLimit, recipientLimit, lineLengthLimit,
-                hardErrorLimit, idleTimeout, sessionLimit, mynetworks, bareNewline, hopcountLimit, context);
+                hardErrorLimit, idleTimeout, sessionLimit, mynetworks, bareNewline, hopcountLimit, context, auth);
+    }
+
+    public ListenerSettings withAuth(SaslAuthenticator authenticator) {
+        return new ListenerSettings(bind, hostname, banner, messageSizeLimit, recipientLimit, lineLengthLimit,
+                hardErrorLimit, idleTimeout, sessionLimit, mynetworks, bareNewline, hopcountLimit, tls, authenticator);
     }
 
     public ListenerSettings withHopcountLimit(int limit) {
         return new ListenerSettings(bind, hostname, banner, messageSizeLimit, recipientLimit, lineLengthLimit,
-                hardErrorLimit, idleTimeout, sessionLimit, mynetworks, bareNewline, limit, tls);
+                hardErrorLimit, idleTimeout, sessionLimit, mynetworks, bareNewline, limit, tls, auth);
     }
 }

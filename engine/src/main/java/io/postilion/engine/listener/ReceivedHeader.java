@@ -25,7 +25,7 @@ final class ReceivedHeader {
      */
     static byte[] prepend(byte[] content, ReceivedMessage.Client client, String hostname, boolean esmtp, String queueId,
             String singleRecipient, Clock clock) {
-        String with = (esmtp ? "ESMTP" : "SMTP") + (client.tls() ? "S" : "");
+        String with = (esmtp ? "ESMTP" : "SMTP") + (client.tls() ? "S" : "") + (client.authenticatedAs().isEmpty() ? "" : "A");
         StringBuilder h = new StringBuilder(200);
         h.append("Received: from ").append(client.helo()).append(" ([").append(client.address()).append("])\r\n")
                 .append("\tby ").append(hostname).append(" (Postilion) with ").append(with).append(" id ").append(queueId);

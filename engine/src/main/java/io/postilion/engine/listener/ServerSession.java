@@ -22,16 +22,27 @@ import reactor.core.publisher.Mono;
 final class ServerSession {
 
     /** What the connection does after sending the reply. */
-    enum Action { NONE, READ_DATA, READ_BDAT, START_TLS, CLOSE }
+    enum Action { NONE, READ_DATA, READ_BDAT, START_TLS, CLOSE, WAIT }
 
-    /** A reply (null for none yet) and the next action; for READ_BDAT the chunk size and LAST. */
-    record Step(String reply, Action action, long bdatSize, boolean bdatLast) {
+    /**
+     * A reply (null for none yet) and the next action; for READ_BDAT the chunk size and LAST; for
+     * WAIT the reply that comes later (AUTH's password check runs off the event loop).
+     */
+    record Step(String reply, Action action, long bdatSize, boolean bdatLast, Mono<String> later) {
+        Step(String reply, Action action, long bdatSize, boolean bdatLast) {
+            this(reply, action, bdatSize, bdatLast, null);
+        }
+
         static Step reply(String text) {
             return new Step(text, Action.NONE, 0, false);
         }
 
         static Step then(String text, Action action) {
             return new Step(text, action, 0, false);
+        }
+
+        static Step later(Mono<String> reply) {
+            return new Step(null, Action.WAIT, 0, false, reply);
         }
     }
 
@@ -45,6 +56,10 @@ final class ServerSession {
     private boolean esmtp;
     private boolean tlsActive;
     private int errors;
+    private String authenticatedAs = "";
+    /** The AUTH exchange in progress: null, "PLAIN", "LOGIN-USER" or "LOGIN-PASS". */
+    private String authStage;
+    private String loginUser;
 
     // The transaction in progress.
     private String queueId;
@@ -76,8 +91,11 @@ final class ServerSession {
         reset();
     }
 
-    /** One command line, without its line end. */
+    /** One command line, without its line end (or, during AUTH, the client's response). */
     Step command(String line) {
+        if (authStage != null) {
+            return authResponse(line.trim());
+        }
         String verb = verb(line);
         Step step = switch (verb) {
             case "EHLO" -> ehlo(argument(line, verb), true);
@@ -94,6 +112,7 @@ final class ServerSession {
             case "QUIT" -> Step.then("221 2.0.0 Bye", Action.CLOSE);
             case "VRFY" -> error("502 5.5.1 VRFY command is disabled");
             case "STARTTLS" -> starttls(line);
+            case "AUTH" -> auth(argument(line, verb));
             default -> error("500 5.5.2 Error: command not recognized");
         };
         if (errors >= settings.hardErrorLimit() && step.action() != Action.CLOSE) {
@@ -132,6 +151,9 @@ final class ServerSession {
         if (settings.tls() != null && !tlsActive) {
             lines.add("STARTTLS");
         }
+        if (settings.auth() != null && tlsActive) {
+            lines.add("AUTH PLAIN LOGIN");
+        }
         lines.add("ENHANCEDSTATUSCODES");
         lines.add("8BITMIME");
         lines.add("DSN");
@@ -142,6 +164,100 @@ final class ServerSession {
             sb.append(i > 0 ? "\r\n" : "").append("250").append(i == lines.size() - 1 ? ' ' : '-').append(lines.get(i));
         }
         return Step.reply(sb.toString());
+    }
+
+    // ------------------------------------------------------------------ AUTH (RFC 4954)
+
+    private Step auth(String args) {
+        if (settings.auth() == null) {
+            return error("503 5.5.1 Error: authentication not enabled");
+        }
+        if (!tlsActive) {
+            return error("538 5.7.11 Encryption required for requested authentication mechanism");
+        }
+        if (!authenticatedAs.isEmpty()) {
+            return error("503 5.5.1 Error: already authenticated");
+        }
+        if (sender != null) {
+            return error("503 5.5.1 Error: MAIL transaction in progress");
+        }
+        String[] words = args.split(" +");
+        String mechanism = words[0].toUpperCase(Locale.ROOT);
+        String initial = words.length > 1 ? words[1] : null;
+        switch (mechanism) {
+            case "PLAIN" -> {
+                if (initial == null) {
+                    authStage = "PLAIN";
+                    return Step.reply("334 ");
+                }
+                return plain(initial);
+            }
+            case "LOGIN" -> {
+                if (initial == null) {
+                    authStage = "LOGIN-USER";
+                    return Step.reply("334 VXNlcm5hbWU6"); // "Username:"
+                }
+                return loginUser(initial);
+            }
+            default -> {
+                return error("535 5.7.8 Error: authentication failed: unsupported mechanism");
+            }
+        }
+    }
+
+    private Step authResponse(String line) {
+        String stage = authStage;
+        authStage = null;
+        if (line.equals("*")) {
+            return error("501 5.7.0 Authentication aborted");
+        }
+        return switch (stage) {
+            case "PLAIN" -> plain(line);
+            case "LOGIN-USER" -> loginUser(line);
+            default -> check(loginUser, line, true);
+        };
+    }
+
+    private Step plain(String base64) {
+        String decoded = decode(base64);
+        String[] parts = decoded == null ? new String[0] : decoded.split("\u0000", -1);
+        if (parts.length != 3) {
+            return error("501 5.5.2 Error: malformed PLAIN response");
+        }
+        return check(parts[1], parts[2], false);
+    }
+
+    private Step loginUser(String base64) {
+        String user = decode(base64);
+        if (user == null) {
+            return error("501 5.5.2 Error: malformed LOGIN response");
+        }
+        loginUser = user;
+        authStage = "LOGIN-PASS";
+        return Step.reply("334 UGFzc3dvcmQ6"); // "Password:"
+    }
+
+    private Step check(String user, String password, boolean base64) {
+        String pass = base64 ? decode(password) : password;
+        if (user == null || pass == null) {
+            return error("501 5.5.2 Error: malformed response");
+        }
+        return Step.later(settings.auth().verify(user, pass).map(ok -> {
+            if (ok) {
+                authenticatedAs = user;
+                return "235 2.7.0 Authentication successful";
+            }
+            errors++;
+            return "535 5.7.8 Error: authentication failed";
+        }));
+    }
+
+    private static String decode(String base64) {
+        try {
+            return new String(java.util.Base64.getDecoder().decode(base64), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     private Step starttls(String line) {
@@ -277,7 +393,7 @@ final class ServerSession {
                 }
             }
         }
-        if (!relayAllowed) {
+        if (!relayAllowed && authenticatedAs.isEmpty()) {
             return error("554 5.7.1 <" + address + ">: Relay access denied");
         }
         if (recipients.size() >= settings.recipientLimit()) {
@@ -352,7 +468,8 @@ final class ServerSession {
             if (ReceivedHeader.hops(content) > settings.hopcountLimit()) {
                 return Mono.just("554 5.4.6 Error: too many hops");
             }
-            ReceivedMessage.Client client = new ReceivedMessage.Client(clientAddress.getHostAddress(), helo, tlsActive, "");
+            ReceivedMessage.Client client = new ReceivedMessage.Client(clientAddress.getHostAddress(), helo, tlsActive,
+                    authenticatedAs);
             byte[] stamped = ReceivedHeader.prepend(content, client, settings.hostname(), esmtp, queueId,
                     recipients.size() == 1 ? recipients.get(0).address() : "", clock);
             ReceivedMessage message = new ReceivedMessage(queueId, sender, recipients, bodyType, smtputf8, envId, ret,

@@ -126,6 +126,12 @@ final class SmtpServerHandler extends ByteToMessageDecoder {
     private void act(ChannelHandlerContext ctx, ByteBuf in, ServerSession.Step step) {
         switch (step.action()) {
             case NONE -> reply(ctx, step.reply());
+            case WAIT -> {
+                mode = Mode.WAITING;
+                ctx.channel().config().setAutoRead(false);
+                step.later().subscribe(r -> ctx.executor().execute(() -> resume(ctx, r)),
+                        e -> ctx.executor().execute(() -> resume(ctx, "454 4.7.0 Temporary authentication failure")));
+            }
             case CLOSE -> {
                 close(ctx, step.reply());
                 in.skipBytes(in.readableBytes());

@@ -48,4 +48,29 @@ class ListenerConfigurationTest {
         assertEquals(2599, s.bind().getPort());
         assertTrue(s.bind().getAddress().isLoopbackAddress());
     }
+
+    @Test
+    void authNeedsTlsAndBcryptHashes(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        var noTls = assertThrows(ConfigurationException.class, () -> load("smtpd_sasl_auth_enable = yes\n"));
+        assertTrue(noTls.getMessage().contains("smtpd_tls_cert_file"), noTls.getMessage());
+        java.nio.file.Path cert = dir.resolve("cert.pem");
+        java.nio.file.Path key = dir.resolve("key.pem");
+        var x = new io.netty.pkitesting.CertificateBuilder().subject("CN=relay.test").setIsCertificateAuthority(true)
+                .buildSelfSigned();
+        java.nio.file.Files.writeString(cert, "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder()
+                .encodeToString(x.getCertificate().getEncoded()) + "\n-----END CERTIFICATE-----\n");
+        java.nio.file.Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n" + java.util.Base64.getMimeEncoder()
+                .encodeToString(x.getKeyPair().getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        java.nio.file.Path plain = java.nio.file.Files.writeString(dir.resolve("plain"), "alice hunter2\n");
+        String tls = "smtpd_tls_cert_file = " + cert + "\nsmtpd_tls_key_file = " + key + "\nsmtpd_sasl_auth_enable = yes\n";
+        var plaintext = assertThrows(ConfigurationException.class,
+                () -> load(tls + "smtpd_sasl_password_maps = texthash:" + plain + "\n"));
+        assertTrue(plaintext.getMessage().contains("smtpd_sasl_password_maps") && plaintext.getMessage().contains("plaintext"),
+                plaintext.getMessage());
+        java.nio.file.Path hashed = java.nio.file.Files.writeString(dir.resolve("hashed"), "alice "
+                + at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(4, "s3cret".toCharArray()) + "\n");
+        ListenerSettings ok = load(tls + "smtpd_sasl_password_maps = texthash:" + hashed + "\n");
+        assertTrue(ok.auth() != null && ok.tls() != null);
+        assertTrue(ok.auth().verify("alice", "s3cret").block(java.time.Duration.ofSeconds(10)));
+    }
 }

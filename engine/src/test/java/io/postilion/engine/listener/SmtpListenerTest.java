@@ -295,6 +295,116 @@ class SmtpListenerTest {
         }
     }
 
+    private static SaslAuthenticator alice() {
+        String hash = at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(4, "s3cret".toCharArray());
+        return SaslAuthenticator.of(new io.postilion.engine.config.LookupTable() {
+            @Override
+            public java.util.Optional<String> find(String key) {
+                return key.equals("alice") ? java.util.Optional.of(hash) : java.util.Optional.empty();
+            }
+
+            @Override
+            public java.util.Optional<java.util.Collection<String>> fixedValues() {
+                return java.util.Optional.of(List.of(hash));
+            }
+        });
+    }
+
+    private static String b64(String s) {
+        return java.util.Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private ListenerSettings authSettings() {
+        return settings().withMynetworks(ClientNetworks.parse(List.of("127.0.0.1/32")))
+                .withTls(TestCertificates.serverContext()).withAuth(alice());
+    }
+
+    @Test
+    void authIsOfferedOnlyInsideTlsAndRefusedInTheClear() throws IOException {
+        start(authSettings());
+        try (Raw c = new Raw(listener.port(), "127.0.0.2")) {
+            c.expect("220 ");
+            c.send("EHLO c.test\r\n");
+            List<String> ehlo = c.multiline();
+            assertTrue(ehlo.stream().noneMatch(l -> l.contains("AUTH")), ehlo.toString());
+            c.send("AUTH PLAIN " + b64("\u0000alice\u0000s3cret") + "\r\n");
+            c.expect("538 5.7.11 ");
+        }
+    }
+
+    @Test
+    void anAuthenticatedClientOutsideMynetworksMayRelay() throws IOException {
+        start(authSettings());
+        try (Raw c = new Raw(listener.port(), "127.0.0.2")) {
+            c.expect("220 ");
+            c.send("EHLO c.test\r\nSTARTTLS\r\n");
+            c.multiline();
+            c.expect("220 ");
+            c.startTls();
+            c.send("EHLO c.test\r\n");
+            assertTrue(c.multiline().contains("250-AUTH PLAIN LOGIN"));
+            c.send("AUTH PLAIN " + b64("\u0000alice\u0000s3cret") + "\r\n");
+            c.expect("235 2.7.0 ");
+            c.send("MAIL FROM:<alice@c.test>\r\nRCPT TO:<x@far.test>\r\nDATA\r\n");
+            c.expect("250 ");
+            c.expect("250 ");
+            c.expect("354 ");
+            c.send("Subject: auth\r\n\r\nx\r\n.\r\n");
+            c.expect("250 2.0.0 Ok: queued as ");
+        }
+        ReceivedMessage m = sink.messages.get(0);
+        assertEquals("alice", m.client().authenticatedAs());
+        assertTrue(new String(m.content(), StandardCharsets.US_ASCII).contains("with ESMTPSA id"));
+    }
+
+    @Test
+    void aWrongPasswordIsRefusedAndRelayStaysClosed() throws IOException {
+        start(authSettings());
+        try (Raw c = new Raw(listener.port(), "127.0.0.2")) {
+            c.expect("220 ");
+            c.send("EHLO c.test\r\nSTARTTLS\r\n");
+            c.multiline();
+            c.expect("220 ");
+            c.startTls();
+            c.send("EHLO c.test\r\n");
+            c.multiline();
+            c.send("AUTH LOGIN\r\n");
+            c.expect("334 VXNlcm5hbWU6");
+            c.send(b64("alice") + "\r\n");
+            c.expect("334 UGFzc3dvcmQ6");
+            c.send(b64("wrong") + "\r\n");
+            c.expect("535 5.7.8 ");
+            c.send("AUTH PLAIN " + b64("\u0000mallory\u0000s3cret") + "\r\n");
+            c.expect("535 5.7.8 ");
+            c.send("MAIL FROM:<m@c.test>\r\nRCPT TO:<x@far.test>\r\n");
+            c.expect("250 ");
+            c.expect("554 5.7.1 ");
+        }
+        assertTrue(sink.messages.isEmpty());
+    }
+
+    @Test
+    void aPasswordTableWithPlaintextIsRefused() {
+        var bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SaslAuthenticator.of(new io.postilion.engine.config.LookupTable() {
+                    @Override
+                    public java.util.Optional<String> find(String key) {
+                        return java.util.Optional.of("hunter2");
+                    }
+
+                    @Override
+                    public java.util.Optional<java.util.Collection<String>> fixedValues() {
+                        return java.util.Optional.of(List.of("hunter2"));
+                    }
+                }));
+        assertTrue(bad.getMessage().contains("plaintext"), bad.getMessage());
+        assertThrows(() -> SaslAuthenticator.of(key -> java.util.Optional.empty()));
+    }
+
+    private static void assertThrows(org.junit.jupiter.api.function.Executable e) {
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, e);
+    }
+
     /** A plain socket client, so tests control every byte and the pipelining. */
     static final class Raw implements AutoCloseable {
         private Socket socket;
@@ -349,6 +459,17 @@ class SmtpListenerTest {
         void expect(String prefix) throws IOException {
             String line = in.readLine();
             assertTrue(line != null && line.startsWith(prefix), "expected " + prefix + "... got " + line);
+        }
+
+        List<String> multiline() throws IOException {
+            List<String> lines = new java.util.ArrayList<>();
+            String line;
+            do {
+                line = in.readLine();
+                assertTrue(line != null, "connection closed in a multi-line reply");
+                lines.add(line);
+            } while (line.charAt(3) == '-');
+            return lines;
         }
 
         void expectMultiline(String last) throws IOException {

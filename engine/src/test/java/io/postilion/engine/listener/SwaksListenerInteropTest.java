@@ -55,8 +55,13 @@ class SwaksListenerInteropTest {
     }
 
     private void start(String mynetworks) {
+        start(mynetworks, "");
+    }
+
+    private void start(String mynetworks, String extra) {
         String mainCf = "myhostname = relay.example.test\nsmtpd_listen = 127.0.0.1:0\nsmtpd_timeout = 10s\n"
-                + "smtpd_tls_cert_file = " + CERT + "\nsmtpd_tls_key_file = " + KEY + "\nmynetworks = " + mynetworks + "\n";
+                + "smtpd_tls_cert_file = " + CERT + "\nsmtpd_tls_key_file = " + KEY + "\nmynetworks = " + mynetworks + "\n"
+                + extra;
         ListenerSettings settings = ListenerConfiguration.settings(ConfigurationLoader.fromText(mainCf, "main.cf", List.of()));
         listener = SmtpListener.start(settings, sink, Clock.systemUTC()).block(Duration.ofSeconds(10));
     }
@@ -94,6 +99,25 @@ class SwaksListenerInteropTest {
         assertNotEquals(0, r.exit, r.output);
         assertTrue(r.output.contains("554 5.7.1 <victim@dest.example.test>: Relay access denied"), r.output);
         assertTrue(sink.messages.isEmpty());
+    }
+
+    @Test
+    void swaksAuthenticatesOverStartTlsAndMayThenRelayFromOutside() throws Exception {
+        Path passwords = Files.writeString(dir.resolve("passwords"), "alice "
+                + at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(5, "s3cret".toCharArray()) + "\n");
+        start("127.0.0.1/32", "smtpd_sasl_auth_enable = yes\nsmtpd_sasl_password_maps = texthash:" + passwords + "\n");
+        String message = Rig.message(Rig.token(), "app@client.example.test", "someone@dest.example.test") + "the end\r\n";
+        Result r = swaks(message, List.of("--local-interface", "127.0.0.2", "--tls", "--auth", "PLAIN",
+                "--auth-user", "alice", "--auth-password", "s3cret"));
+        assertEquals(0, r.exit, r.output);
+        assertTrue(r.output.contains("235 2.7.0 Authentication successful"), r.output);
+        assertEquals("alice", sink.messages.get(0).client().authenticatedAs());
+
+        Result wrong = swaks(message, List.of("--local-interface", "127.0.0.2", "--tls", "--auth", "LOGIN",
+                "--auth-user", "alice", "--auth-password", "guess"));
+        assertNotEquals(0, wrong.exit, wrong.output);
+        assertTrue(wrong.output.contains("535 5.7.8"), wrong.output);
+        assertEquals(1, sink.messages.size());
     }
 
     private record Result(int exit, String output) {
