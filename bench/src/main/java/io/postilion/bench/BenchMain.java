@@ -3,7 +3,7 @@ package io.postilion.bench;
 /**
  * Entry point of bench/target/postilion-bench.jar: {@code jmh [JMH options]} runs the
  * micro-benchmarks, {@code load ...} the end-to-end load harness, {@code crash ...} the relay's
- * kill -9 test.
+ * kill -9 test, {@code relay-compare ...} our relay beside Postfix's.
  */
 public final class BenchMain {
 
@@ -30,7 +30,12 @@ public final class BenchMain {
             System.exit(io.postilion.bench.crash.CrashCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
                     System.out, System.err));
         }
-        System.err.println("usage: postilion-bench jmh [JMH options] | load --help | crash --help");
+        if (args.length > 0 && args[0].equals("relay-compare")) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+            System.exit(io.postilion.bench.relay.RelayCompareCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
+                    System.out, System.err));
+        }
+        System.err.println("usage: postilion-bench jmh [JMH options] | load --help | crash --help | relay-compare --help");
         System.exit(64);
     }
 }

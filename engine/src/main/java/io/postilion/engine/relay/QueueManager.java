@@ -134,8 +134,17 @@ public final class QueueManager implements AutoCloseable {
             DeliveryRequest req = new DeliveryRequest(m.queueId(), m.sender(), rcpts, m.content(), m.bodyType(),
                     m.smtputf8(), false, route.nexthop(), m.envId(), m.ret(), m.arrival(), now);
             Sinks.Many<DeliveryRequest> source = sources.get(route.transport());
-            if (source == null || source.tryEmitNext(req).isFailure()) {
+            if (source == null) {
                 log.error("{}: no {} delivery agent is running", m.queueId(), route.transport());
+                return;
+            }
+            // Messages become durable on several spool threads at once; the sink takes one at a
+            // time, so a concurrent emission retries for a moment instead of failing.
+            try {
+                source.emitNext(req, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(2)));
+            } catch (Sinks.EmissionException e) {
+                log.error("{}: cannot hand the message to the {} scheduler ({}); it stays queued for the next start",
+                        m.queueId(), route.transport(), e.getReason());
             }
         });
     }

@@ -26,7 +26,6 @@ public final class ChannelSpoolFiles implements SpoolFiles {
     public void append(Path file, byte[] bytes) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             writeAll(ch, bytes);
-            ch.force(false);
         }
     }
 

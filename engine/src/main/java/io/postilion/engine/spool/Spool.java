@@ -38,9 +38,11 @@ import reactor.core.scheduler.Schedulers;
  * flushed. Recipient results are appended (and flushed) as they come, so a restart never delivers
  * a recipient twice.
  *
- * <p>All file work happens on one I/O thread. Requests that arrive while it is busy wait and are
- * then handled together in one pass, which flushes each directory once for the whole group: with
- * many concurrent sessions a message costs its own file flush plus a share of one directory flush.
+ * <p>File work runs on a few I/O lanes, each a thread of its own; a message always uses the same
+ * lane, so its operations keep their order, while flushes of different messages proceed side by
+ * side. Requests that arrive while a lane is busy wait and are then handled together in one pass,
+ * which flushes each directory once for the whole group: with many concurrent sessions a message
+ * costs its own file flush plus a share of one directory flush.
  */
 public final class Spool implements RelayQueue {
 
@@ -50,8 +52,9 @@ public final class Spool implements RelayQueue {
     private final SpoolFiles files;
     private final Clock clock;
     private final Scheduler io;
-    private final ConcurrentLinkedQueue<Op> pending = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean draining = new AtomicBoolean();
+    /** I/O lanes: enough to keep a disk's queue busy, few enough to group flushes. */
+    private static final int LANES = 4;
+    private final Lane[] lanes = new Lane[LANES];
     private final Map<String, QueueState> where = new ConcurrentHashMap<>();
     private final Map<String, long[]> contentRegion = new ConcurrentHashMap<>();
     private final Map<QueueState, AtomicInteger> counts = new EnumMap<>(QueueState.class);
@@ -69,7 +72,10 @@ public final class Spool implements RelayQueue {
         this.root = root;
         this.files = files;
         this.clock = clock;
-        this.io = Schedulers.newBoundedElastic(1, Integer.MAX_VALUE, "postilion-spool");
+        this.io = Schedulers.newBoundedElastic(LANES, Integer.MAX_VALUE, "postilion-spool");
+        for (int i = 0; i < LANES; i++) {
+            lanes[i] = new Lane();
+        }
         for (QueueState s : QueueState.values()) {
             counts.put(s, new AtomicInteger());
         }
@@ -288,23 +294,30 @@ public final class Spool implements RelayQueue {
     private Mono<Void> submit(Op op) {
         return Mono.<Void>create(sink -> {
             op.sink = sink;
-            pending.add(op);
-            if (draining.compareAndSet(false, true)) {
-                io.schedule(this::drain);
+            Lane lane = lanes[Math.floorMod(op.queueId().hashCode(), LANES)];
+            lane.pending.add(op);
+            if (lane.draining.compareAndSet(false, true)) {
+                io.schedule(() -> drain(lane));
             }
         });
     }
 
-    /** Runs passes until nothing is pending; each pass handles everything that waited. */
-    private void drain() {
+    /** One I/O thread's queue of work. */
+    private static final class Lane {
+        final ConcurrentLinkedQueue<Op> pending = new ConcurrentLinkedQueue<>();
+        final AtomicBoolean draining = new AtomicBoolean();
+    }
+
+    /** Runs passes until nothing is pending on the lane; each pass handles everything that waited. */
+    private void drain(Lane lane) {
         while (true) {
             List<Op> batch = new ArrayList<>();
-            for (Op op; (op = pending.poll()) != null; ) {
+            for (Op op; (op = lane.pending.poll()) != null; ) {
                 batch.add(op);
             }
             if (batch.isEmpty()) {
-                draining.set(false);
-                if (pending.isEmpty() || !draining.compareAndSet(false, true)) {
+                lane.draining.set(false);
+                if (lane.pending.isEmpty() || !lane.draining.compareAndSet(false, true)) {
                     return;
                 }
                 continue;
@@ -344,8 +357,15 @@ public final class Spool implements RelayQueue {
 
         abstract void run(Spool s, java.util.Set<QueueState> touched) throws IOException;
 
+        abstract String queueId();
+
         static final class Store extends Op {
             final String id;
+
+            @Override
+            String queueId() {
+                return id;
+            }
             final QueueFile.Encoded encoded;
 
             Store(String id, QueueFile.Encoded encoded) {
@@ -369,6 +389,11 @@ public final class Spool implements RelayQueue {
 
         static final class Append extends Op {
             final String id;
+
+            @Override
+            String queueId() {
+                return id;
+            }
             final byte[] bytes;
 
             Append(String id, byte[] bytes) {
@@ -393,6 +418,11 @@ public final class Spool implements RelayQueue {
 
         static final class Move extends Op {
             final String id;
+
+            @Override
+            String queueId() {
+                return id;
+            }
             final QueueState to;
 
             Move(String id, QueueState to) {
@@ -423,6 +453,11 @@ public final class Spool implements RelayQueue {
 
         static final class Remove extends Op {
             final String id;
+
+            @Override
+            String queueId() {
+                return id;
+            }
 
             Remove(String id) {
                 this.id = id;

@@ -15,7 +15,11 @@ public interface SpoolFiles {
     /** Creates {@code file} with {@code bytes} and flushes its data to the disk. */
     void create(Path file, byte[] bytes) throws IOException;
 
-    /** Appends {@code bytes} to {@code file} and flushes. */
+    /**
+     * Appends {@code bytes} to {@code file}, without a flush: a result record survives the
+     * process (the page cache keeps it), and after a power cut the worst case is one delivery
+     * repeated, never one lost, so it is not worth a disk flush per recipient.
+     */
     void append(Path file, byte[] bytes) throws IOException;
 
     /** Renames atomically (within one file system). */

@@ -206,4 +206,35 @@ class QueueManagerTest {
         String text = new String(store.accepted.get(0).content(), StandardCharsets.UTF_8);
         assertTrue(text.contains("Subject: Delayed Mail (still being retried)") && text.contains("Action: delayed"), text);
     }
+
+    @Test
+    void messagesSubmittedFromManyThreadsAtOnceAreAllDelivered() throws Exception {
+        QueueManager q = start("");
+        int threads = 8;
+        int each = 25;
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<Thread> submitters = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int base = t * each;
+            Thread th = new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < each; i++) {
+                    q.submit(message("C" + (base + i), "a@client.test", "x" + (base + i) + "@dest.test"));
+                }
+            });
+            th.start();
+            submitters.add(th);
+        }
+        go.countDown();
+        for (Thread th : submitters) {
+            th.join(10_000);
+        }
+        await(() -> store.events.stream().filter(e -> e.startsWith("remove C")).count() == threads * each,
+                "every message delivered and removed");
+        assertEquals(threads * each, server.contents().size());
+    }
 }

@@ -37,7 +37,7 @@ final class RecordingFiles implements SpoolFiles {
     @Override
     public void append(Path file, byte[] bytes) throws IOException {
         real.append(file, bytes);
-        events.add("append+force " + rel(file));
+        events.add("append " + rel(file));
     }
 
     @Override

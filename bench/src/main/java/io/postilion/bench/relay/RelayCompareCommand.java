@@ -1,0 +1,206 @@
+package io.postilion.bench.relay;
+
+import io.postilion.engine.listener.ListenerSettings;
+import io.postilion.engine.listener.MessageSink;
+import io.postilion.engine.listener.ReceivedMessage;
+import io.postilion.engine.listener.SmtpListener;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * End-to-end relay throughput, ours beside Postfix's, in one run: both relays receive the same
+ * client load (Postfix's smtp-source) and deliver to the same counting sink; a round's time runs
+ * from the start of the load until the sink has every message. Rounds alternate (ours, Postfix,
+ * ours, ...) and medians are compared.
+ *
+ * <pre>
+ * postilion-bench relay-compare [--messages 5000] [--size 1024] [--concurrency 10] [--rounds 3]
+ *                               [--relay-jar engine/target/postilion.jar]
+ * </pre>
+ * Needs root (Postfix's master) and the project's scripts/peers/postfix-relay.sh. Loopback only;
+ * every wait is bounded.
+ */
+public final class RelayCompareCommand {
+
+    private final AtomicLong delivered = new AtomicLong();
+    private volatile long target = Long.MAX_VALUE;
+    private volatile Sinks.Empty<Void> reached = Sinks.empty();
+
+    private RelayCompareCommand() {
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        int messages = 5000;
+        int size = 1024;
+        int concurrency = 10;
+        int rounds = 3;
+        Path jar = Path.of("engine/target/postilion.jar");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--messages" -> messages = Integer.parseInt(args[++i]);
+                case "--size" -> size = Integer.parseInt(args[++i]);
+                case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--relay-jar" -> jar = Path.of(args[++i]);
+                case "--help" -> {
+                    out.println("usage: postilion-bench relay-compare [--messages N] [--size S] [--concurrency C] "
+                            + "[--rounds K] [--relay-jar engine/target/postilion.jar]");
+                    return 0;
+                }
+                default -> {
+                    err.println("relay-compare: unknown argument " + args[i]);
+                    return 64;
+                }
+            }
+        }
+        return new RelayCompareCommand().execute(messages, size, concurrency, rounds, jar, out, err);
+    }
+
+    private int execute(int n, int size, int c, int rounds, Path jar, PrintStream out, PrintStream err) throws Exception {
+        Path scripts = Path.of("scripts/peers");
+        if (!Files.isExecutable(scripts.resolve("postfix-relay.sh")) || !Files.isReadable(jar)) {
+            err.println("relay-compare: run from the project root after mvn -B -q package -DskipTests");
+            return 66;
+        }
+        SmtpListener sink = SmtpListener.start(ListenerSettings.defaults(new InetSocketAddress("127.0.0.1", 0), "sink.bench")
+                .withLimits(0, 1000, 2000), countingSink(), Clock.systemUTC()).block(Duration.ofSeconds(10));
+        Path work = Files.createTempDirectory("postilion-relay-compare");
+        int postfixPort = freePort();
+        int ourPort = freePort();
+        Map<String, String> postfixEnv = Map.of("RELAY_PORT", String.valueOf(postfixPort), "RELAY_SUBMIT_PORT", "0",
+                "RELAY_SMTPS_PORT", "0", "RELAY_TO", "smtp:[127.0.0.1]:" + sink.port(),
+                "RELAY_MAIN_EXTRA", "default_destination_concurrency_limit = 50\nsmtp_connection_cache_on_demand = yes");
+        Process ours = null;
+        out.printf("# relay comparison: N=%d S=%d C=%d, %d alternating rounds; sink 127.0.0.1:%d; Postfix on %d, ours on %d%n",
+                n, size, c, rounds, sink.port(), postfixPort, ourPort);
+        try {
+            script(scripts, postfixEnv, "start", work.resolve("postfix").toString());
+            ours = startOurs(jar, work, ourPort, sink.port());
+            // one untimed round each, so both relays have warmed up (JIT, caches, connections)
+            load(ourPort, Math.min(n, 1000), size, c);
+            load(postfixPort, Math.min(n, 1000), size, c);
+            List<Double> oursRates = new ArrayList<>();
+            List<Double> postfixRates = new ArrayList<>();
+            for (int r = 1; r <= rounds; r++) {
+                boolean oursFirst = r % 2 == 1;
+                for (int k = 0; k < 2; k++) {
+                    boolean isOurs = (k == 0) == oursFirst;
+                    double rate = load(isOurs ? ourPort : postfixPort, n, size, c);
+                    (isOurs ? oursRates : postfixRates).add(rate);
+                    out.printf("round %d  %-9s msgs_per_s=%.1f%n", r, isOurs ? "postilion" : "postfix", rate);
+                }
+            }
+            double a = median(oursRates);
+            double b = median(postfixRates);
+            out.printf("median  postilion msgs_per_s=%.1f | postfix msgs_per_s=%.1f | ratio ours/postfix=%.2f%n", a, b, a / b);
+            return 0;
+        } finally {
+            if (ours != null) {
+                ours.destroy();
+                ours.waitFor(30, TimeUnit.SECONDS);
+            }
+            try {
+                script(scripts, postfixEnv, "stop", work.resolve("postfix").toString());
+            } catch (IOException e) {
+                err.println("relay-compare: stopping Postfix: " + e.getMessage());
+            }
+            sink.close();
+        }
+    }
+
+    /** smtp-source into a relay; returns messages per second until the sink has all of them. */
+    private double load(int port, int n, int size, int c) throws Exception {
+        long start = delivered.get();
+        reached = Sinks.empty();
+        target = start + n;
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder("/usr/sbin/smtp-source", "-d", "-s", String.valueOf(c), "-m", String.valueOf(n),
+                "-l", String.valueOf(size), "-f", "bench@client.test", "-t", "user@dest.test", "127.0.0.1:" + port)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(10, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("smtp-source did not finish");
+        }
+        if (delivered.get() < target) {
+            reached.asMono().timeout(Duration.ofMinutes(10)).block();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        return n / seconds;
+    }
+
+    private MessageSink countingSink() {
+        AtomicLong ids = new AtomicLong();
+        return new MessageSink() {
+            @Override
+            public String newQueueId() {
+                return Long.toHexString(ids.incrementAndGet());
+            }
+
+            @Override
+            public Mono<Void> accept(ReceivedMessage message) {
+                if (delivered.addAndGet(message.recipients().size()) >= target) {
+                    reached.tryEmitEmpty();
+                }
+                return Mono.empty();
+            }
+        };
+    }
+
+    private static Process startOurs(Path jar, Path work, int port, int sinkPort) throws IOException {
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
+                "relay", "-o", "smtpd_listen=127.0.0.1:" + port, "-o", "metrics_listen=127.0.0.1:0", "-o",
+                "queue_directory=" + work.resolve("spool"), "-o", "relayhost=[127.0.0.1]:" + sinkPort, "-o",
+                "inet_interfaces=127.0.0.254", "-o", "default_destination_concurrency_limit=50");
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("relay.log").toFile()))
+                .start();
+        String first = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        if (first == null || !first.startsWith("postilion relay: SMTP on")) {
+            p.destroyForcibly();
+            throw new IOException("our relay did not start; see " + work.resolve("relay.log"));
+        }
+        return p;
+    }
+
+    private static void script(Path scripts, Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(scripts.resolve("postfix-relay.sh").toString());
+        cmd.addAll(Arrays.asList(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("postfix-relay.sh " + String.join(" ", args) + " failed:\n" + output);
+        }
+    }
+
+    private static double median(List<Double> v) {
+        List<Double> s = new ArrayList<>(v);
+        s.sort(null);
+        int m = s.size() / 2;
+        return s.size() % 2 == 1 ? s.get(m) : (s.get(m - 1) + s.get(m)) / 2;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
