@@ -122,12 +122,14 @@ class ConnectionCacheTest {
     }
 
     @Test
-    void pastTheReuseTimeLimitQuitFollowsTheDot_CACHE4() {
+    void pastTheReuseTimeLimitQuitFollowsTheDot_CACHE4() throws Exception {
         agent(reuse(Duration.ZERO, 0, Duration.ofSeconds(2)));
         send(CacheHint.LOAD_AND_STORE, false, "a@dest.test");
         send(CacheHint.LOAD_AND_STORE, false, "b@dest.test");
         assertEquals(2, server.sessions());
-        assertEquals(2, server.commands().stream().filter(c -> c.equals("QUIT")).count(), server.commands().toString());
+        // QUIT's reply is not waited for (smtp_skip_quit_response), so the server may log it a moment later.
+        await(() -> server.commands().stream().filter(c -> c.equals("QUIT")).count() == 2, "two QUITs");
+        assertTrue(server.commands().stream().noneMatch(c -> c.equals("RSET")), server.commands().toString());
     }
 
     @Test

@@ -189,6 +189,18 @@ class OutcomeRulesTest {
         }
     }
 
+    @Test
+    void aMessageFailureMarksOnlyTheRecipientsStillUnmarked_XFER31() {
+        servers(1).get(0).reply(Stage.RCPT, (line, x) -> line.contains("a@") ? "550 5.1.1 no such user" : "250 2.1.5 Ok")
+                .reply(Stage.DATA, "451 4.3.0 queue full");
+        DeliveryReport r = deliver(settings(false).build(), "a@dest.test", "b@dest.test");
+        assertEquals(Outcome.BOUNCED, r.results().get(0).outcome(), "the RCPT verdict stands");
+        assertEquals("5.1.1", r.results().get(0).dsn());
+        assertEquals(Outcome.DEFERRED, r.results().get(1).outcome(), "DATA's 451 marks the one still open");
+        assertEquals("4.3.0", r.results().get(1).dsn());
+        assertTrue(r.results().get(1).reason().endsWith("(in reply to DATA command)"), r.results().get(1).reason());
+    }
+
     // ------------------------------------------------------------------ DATA-25, REPLY-15
 
     @Test
