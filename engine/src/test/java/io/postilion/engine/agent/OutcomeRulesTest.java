@@ -348,6 +348,29 @@ class OutcomeRulesTest {
         assertEquals("4.4.2", lost.dsn());
     }
 
+    @Test
+    void aSkippedServerGetsAnInformationalLineAndEveryRecipientItsDeliveryLine_LOG8() throws Exception {
+        int free;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.3"))) {
+            free = probe.getLocalPort();
+        }
+        servers(1);
+        String nexthop = "[127.0.0.3]:" + free + ", [127.0.0.2]:" + port;
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        DeliveryReport r;
+        try {
+            r = deliver(settings(false).build(), nexthop, request(nexthop, "a@dest.test"));
+        } finally {
+            System.setErr(saved);
+        }
+        assertEquals(Outcome.SENT, only(r).outcome());
+        String log = captured.toString(StandardCharsets.UTF_8);
+        assertTrue(log.contains("4ABC123: connect to 127.0.0.3[127.0.0.3]:" + free + ": Connection refused"), log);
+        assertTrue(log.contains("4ABC123: to=<a@dest.test>, relay=127.0.0.2[127.0.0.2]:" + port), log);
+    }
+
     // ------------------------------------------------------------------ section 12
 
     @Test
