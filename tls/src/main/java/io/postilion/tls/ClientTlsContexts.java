@@ -21,6 +21,8 @@ public final class ClientTlsContexts {
 
     private static final Logger log = LoggerFactory.getLogger(ClientTlsContexts.class);
     private static volatile boolean warned;
+    /** may and encrypt use the same context; built once, as building one costs milliseconds. */
+    private static volatile SslContext unauthenticated;
 
     private ClientTlsContexts() {
     }
@@ -39,7 +41,7 @@ public final class ClientTlsContexts {
     }
 
     /**
-     * The context for an unauthenticated level (may, encrypt).
+     * The context for an unauthenticated level (may, encrypt), shared by every session.
      *
      * @throws IllegalArgumentException for a level that needs certificate checks or no TLS at all
      */
@@ -47,6 +49,20 @@ public final class ClientTlsContexts {
         if (level != TlsLevel.MAY && level != TlsLevel.ENCRYPT) {
             throw new IllegalArgumentException("no unauthenticated TLS context for level " + level.configName());
         }
+        SslContext ctx = unauthenticated;
+        if (ctx == null) {
+            synchronized (ClientTlsContexts.class) {
+                ctx = unauthenticated;
+                if (ctx == null) {
+                    ctx = buildUnauthenticated();
+                    unauthenticated = ctx;
+                }
+            }
+        }
+        return ctx;
+    }
+
+    private static SslContext buildUnauthenticated() {
         try {
             return SslContextBuilder.forClient()
                     .sslProvider(provider())

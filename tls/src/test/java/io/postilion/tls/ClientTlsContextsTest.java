@@ -1,6 +1,7 @@
 package io.postilion.tls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,5 +38,11 @@ class ClientTlsContextsTest {
         assertEquals(Optional.empty(), TlsLevel.parse("maybe"));
         assertTrue(TlsLevel.ENCRYPT.requiresTls());
         assertTrue(!TlsLevel.MAY.requiresTls());
+    }
+
+    @Test
+    void mayAndEncryptShareOneContextBuiltOnce() {
+        assertSame(ClientTlsContexts.unauthenticated(TlsLevel.MAY), ClientTlsContexts.unauthenticated(TlsLevel.ENCRYPT));
+        assertSame(ClientTlsContexts.unauthenticated(TlsLevel.MAY), ClientTlsContexts.unauthenticated(TlsLevel.MAY));
     }
 }
