@@ -38,6 +38,7 @@ final class ReplyReader extends ChannelInboundHandlerAdapter {
     private StageFailure brokenBy;
     private boolean discarding;
     private int discarded;
+    private volatile Transcript transcript = Transcript.NONE;
 
     ReplyReader(String server, boolean deadline) {
         this.server = server;
@@ -68,6 +69,10 @@ final class ReplyReader extends ChannelInboundHandlerAdapter {
                 loop.execute(() -> register(sink, stage, limit));
             }
         });
+    }
+
+    void transcript(Transcript t) {
+        this.transcript = t;
     }
 
     /** Whether the connection is still fit for another command (no timeout, no loss). */
@@ -143,6 +148,7 @@ final class ReplyReader extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
+        transcript.received(reply);
         MonoSink<SmtpReply> w = waiter;
         if (w != null) {
             clearWaiter();

@@ -8,6 +8,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.postilion.tls.TlsFeatureStatus;
 import io.postilion.tls.TlsLevel;
 import io.postilion.transport.content.ContentException;
 import io.postilion.transport.content.ContentMode;
@@ -56,12 +57,15 @@ public final class SmtpSession {
     private Capabilities capabilities = Capabilities.none();
     private boolean quitSent;
     private boolean tlsActive;
+    private TlsFeatureStatus tlsStatus;
+    private volatile Transcript transcript = Transcript.NONE;
 
     private SmtpSession(Channel channel, Endpoint endpoint, SessionSettings settings) {
         this.channel = channel;
         this.endpoint = endpoint;
         this.settings = settings;
         this.reader = new ReplyReader(endpoint.display(), settings.timeouts().perRequestDeadline());
+        this.tlsStatus = TlsFeatureStatus.undecided(settings.tlsLevel());
     }
 
     /**
@@ -108,6 +112,21 @@ public final class SmtpSession {
     /** Whether the session runs over TLS (STARTTLS done, or wrapper mode). */
     public boolean tlsActive() {
         return tlsActive;
+    }
+
+    /** How the session stands against its TLS security level (LOG-5); undecided until the handshake settles it. */
+    public TlsFeatureStatus tlsStatus() {
+        return tlsStatus;
+    }
+
+    /**
+     * Where the conversation goes from now on (LOG-9, MISC-3); {@link Transcript#NONE} for
+     * nowhere. A reused session is given the transcript of its new request.
+     */
+    public void transcript(Transcript t) {
+        Transcript to = t == null ? Transcript.NONE : t;
+        this.transcript = to;
+        reader.transcript(to);
     }
 
     /** Whether the connection is healthy and has not been sent QUIT. */
@@ -170,6 +189,9 @@ public final class SmtpSession {
                             "message requires SMTPUTF8, but no server was found that supports SMTPUTF8. The last attempted server was "
                                     + endpoint.display()));
                 }
+                if (tlsActive && tlsStatus.verdict() == TlsFeatureStatus.Verdict.UNDECIDED) {
+                    tlsStatus = tlsStatus.compliant(tlsStatus.wanted()); // wrapper mode
+                }
                 return tlsActive ? ready(st) : startTls(st);
             }
             if (stage == Stage.EHLO && reply.code() != 421) {
@@ -187,24 +209,30 @@ public final class SmtpSession {
     private Mono<Handshake> startTls(HandshakeState st) {
         TlsLevel level = effectiveLevel();
         if (level == TlsLevel.NONE) {
+            tlsStatus = TlsFeatureStatus.undecided(level).compliant(TlsLevel.NONE);
             return ready(st);
         }
         if (!capabilities.startTls()) {
             if (level.requiresTls()) {
+                tlsStatus = tlsStatus.violated();
                 return failHandshake(st, new StageFailure(Stage.STARTTLS, StageFailure.Kind.LOCAL, null, "4.7.4",
                         "TLS is required, but was not offered by host " + endpoint.display()));
             }
+            tlsStatus = tlsStatus.compliant(TlsLevel.NONE);
             return ready(st);
         }
         return command(Stage.STARTTLS, "STARTTLS").flatMap(reply -> {
             if (!reply.isPositive()) {
                 if (level.requiresTls()) {
+                    tlsStatus = tlsStatus.violated();
                     return failHandshake(st, new StageFailure(Stage.STARTTLS, StageFailure.Kind.REPLY, reply, reply.status(),
                             "TLS is required, but host " + endpoint.display() + " refused to start TLS: " + reply.text()));
                 }
+                tlsStatus = tlsStatus.compliant(TlsLevel.NONE);
                 return ready(st);
             }
             return tlsHandshake().then(Mono.defer(() -> {
+                tlsStatus = tlsStatus.compliant(level);
                 capabilities = Capabilities.none(); // TLS-9: nothing learned in plaintext survives
                 return hello(st, st.helloStage == Stage.LHLO ? Stage.LHLO : Stage.EHLO);
             }));
@@ -294,9 +322,10 @@ public final class SmtpSession {
     private final class TxRun {
         final Transaction tx;
         final boolean pipelining = capabilities.pipelining();
-        final boolean bdat = settings.useChunking() && capabilities.chunking();
+        final boolean bdat;
         final boolean lmtp = settings.lmtp();
         final List<Cmd> cmds = new ArrayList<>();
+        final List<SmtpReply> xforward = new ArrayList<>(2);
         SmtpReply mail;
         final SmtpReply[] rcpt;
         SmtpReply data;
@@ -304,18 +333,24 @@ public final class SmtpSession {
         final List<Integer> accepted = new ArrayList<>();
         boolean mailRefused;
         boolean aborted;
+        boolean probeDropped;
         boolean protocolError;
         StageFailure failure;
         ByteBuf singleChunk;
 
         TxRun(Transaction tx) {
             this.tx = tx;
+            // MISC-1: a probe sends no content, so never BDAT; "data" probes say DATA to learn its reply.
+            this.bdat = !tx.probe() && settings.useChunking() && capabilities.chunking();
             this.rcpt = new SmtpReply[tx.rcptTo().size()];
+            for (String x : tx.xforward()) {
+                cmds.add(new Cmd(Stage.XFORWARD, x, -1)); // XFER-2: before MAIL, pipelined with it
+            }
             cmds.add(new Cmd(Stage.MAIL, tx.mailFrom(), -1));
             for (int i = 0; i < tx.rcptTo().size(); i++) {
                 cmds.add(new Cmd(Stage.RCPT, tx.rcptTo().get(i), i));
             }
-            if (!bdat) {
+            if (!bdat && tx.purpose() != Transaction.Purpose.VERIFY_RCPT) {
                 cmds.add(new Cmd(Stage.DATA, "DATA", -1));
             }
         }
@@ -362,6 +397,7 @@ public final class SmtpSession {
             int end = to;
             ByteBuf out = channel.alloc().buffer(bytes + (singleChunk != null ? singleChunk.readableBytes() : 0));
             for (Cmd c : batch) {
+                transcript.sent(c.line);
                 out.writeCharSequence(c.line, StandardCharsets.UTF_8);
                 out.writeBytes(CRLF);
                 if (c.stage == Stage.BDAT) {
@@ -388,6 +424,7 @@ public final class SmtpSession {
                     }
                 }
                 case DATA -> data = r;
+                case XFORWARD -> xforward.add(r);
                 default -> throw new IllegalStateException("no reply handling for " + c.stage);
             }
         }
@@ -395,6 +432,9 @@ public final class SmtpSession {
         Mono<Void> afterCommands() {
             if (aborted) {
                 return Mono.empty();
+            }
+            if (tx.probe()) {
+                return endProbe();
             }
             if (bdat) {
                 if (singleChunk != null) {
@@ -479,6 +519,7 @@ public final class SmtpSession {
             Flux<ByteBuf> wire = WireContent.bdatChunks(tx.content(), channel.alloc(), tx.options())
                     .map(chunk -> {
                         chunks[0]++;
+                        transcript.sent(chunk.command());
                         return chunk.toWire(channel.alloc());
                     });
             return watched(connection.outbound().send(wire).then())
@@ -495,9 +536,26 @@ public final class SmtpSession {
                             : reader.next(Stage.BDAT, limit(Stage.BDAT)).doOnNext(finals::add).then()));
         }
 
+        /**
+         * MISC-1: a "rcpt" probe ends with RSET where DATA would go, and the session may be kept; a
+         * "data" probe that got 354 drops the connection at once: no content, no ".", no QUIT.
+         */
+        Mono<Void> endProbe() {
+            if (tx.purpose() == Transaction.Purpose.VERIFY_DATA && data != null && data.isIntermediate()) {
+                probeDropped = true;
+                connection.dispose();
+                return Mono.empty();
+            }
+            return rset();
+        }
+
         /** XFER-26: abandon the transaction with RSET, and QUIT unless the session is kept. */
         Mono<Void> abort() {
             aborted = true;
+            return rset();
+        }
+
+        Mono<Void> rset() {
             boolean quitNow = !tx.keepOpen();
             writeLines(quitNow ? List.of("RSET", "QUIT") : List.of("RSET"));
             quitSent |= quitNow;
@@ -517,9 +575,10 @@ public final class SmtpSession {
         }
 
         TransactionResult result() {
-            boolean reusable = failure == null && !protocolError && !quitSent && reader.usable() && channel.isActive();
+            boolean reusable = failure == null && !protocolError && !quitSent && !probeDropped && reader.usable()
+                    && channel.isActive();
             return new TransactionResult(mail, Arrays.asList(rcpt), data, finals, accepted, bdat, aborted, failure,
-                    protocolError, reusable);
+                    protocolError, reusable, xforward);
         }
     }
 
@@ -594,6 +653,7 @@ public final class SmtpSession {
         }
         ByteBuf out = channel.alloc().buffer(size);
         for (String l : lines) {
+            transcript.sent(l);
             out.writeCharSequence(l, StandardCharsets.UTF_8);
             out.writeBytes(CRLF);
         }

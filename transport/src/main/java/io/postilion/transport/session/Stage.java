@@ -12,6 +12,7 @@ public enum Stage {
     HELO("HELO", "performing the HELO handshake"),
     LHLO("LHLO", "performing the LHLO handshake"),
     STARTTLS("STARTTLS", "receiving the STARTTLS response"),
+    XFORWARD("XFORWARD", "sending XFORWARD"),
     MAIL("MAIL FROM", "sending MAIL FROM"),
     RCPT("RCPT TO", "sending RCPT TO"),
     DATA("DATA", "sending DATA command"),

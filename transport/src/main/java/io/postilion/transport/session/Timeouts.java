@@ -21,13 +21,25 @@ import java.util.Objects;
  *     request and reply instead of for each read or write
  * @param minDataRate smtp_min_data_rate (500 bytes/s): the credit earned by content writes when
  *     the deadline is on
+ * @param xforward smtp_xforward_timeout (300s): an XFORWARD command to its reply (XFER-2)
  */
 public record Timeouts(Duration connect, Duration helo, Duration starttls, Duration mail, Duration rcpt,
         Duration dataInit, Duration dataXfer, Duration dataDone, Duration rset, Duration quit,
-        boolean perRequestDeadline, long minDataRate) {
+        boolean perRequestDeadline, long minDataRate, Duration xforward) {
+
+    private static final Duration XFORWARD_DEFAULT = Duration.ofSeconds(300);
+
+    /** The limits without an XFORWARD one of their own: it gets Postfix's default. */
+    public Timeouts(Duration connect, Duration helo, Duration starttls, Duration mail, Duration rcpt,
+            Duration dataInit, Duration dataXfer, Duration dataDone, Duration rset, Duration quit,
+            boolean perRequestDeadline, long minDataRate) {
+        this(connect, helo, starttls, mail, rcpt, dataInit, dataXfer, dataDone, rset, quit, perRequestDeadline,
+                minDataRate, XFORWARD_DEFAULT);
+    }
 
     public Timeouts {
-        for (Duration d : new Duration[] {connect, helo, starttls, mail, rcpt, dataInit, dataXfer, dataDone, rset, quit}) {
+        for (Duration d : new Duration[] {connect, helo, starttls, mail, rcpt, dataInit, dataXfer, dataDone, rset, quit,
+                xforward}) {
             Objects.requireNonNull(d, "timeout");
             if (d.isNegative()) {
                 throw new IllegalArgumentException("negative timeout " + d);
@@ -52,15 +64,21 @@ public record Timeouts(Duration connect, Duration helo, Duration starttls, Durat
 
     /** Every limit set to {@code d}: for tests that exercise the timers. */
     public static Timeouts all(Duration d) {
-        return new Timeouts(d, d, d, d, d, d, d, d, d, d, false, 500);
+        return new Timeouts(d, d, d, d, d, d, d, d, d, d, false, 500, d);
     }
 
     public Timeouts withConnect(Duration d) {
-        return new Timeouts(d, helo, starttls, mail, rcpt, dataInit, dataXfer, dataDone, rset, quit, perRequestDeadline, minDataRate);
+        return new Timeouts(d, helo, starttls, mail, rcpt, dataInit, dataXfer, dataDone, rset, quit, perRequestDeadline,
+                minDataRate, xforward);
+    }
+
+    public Timeouts withXforward(Duration d) {
+        return new Timeouts(connect, helo, starttls, mail, rcpt, dataInit, dataXfer, dataDone, rset, quit, perRequestDeadline,
+                minDataRate, d);
     }
 
     public Timeouts withDeadline(boolean on, long rate) {
-        return new Timeouts(connect, helo, starttls, mail, rcpt, dataInit, dataXfer, dataDone, rset, quit, on, rate);
+        return new Timeouts(connect, helo, starttls, mail, rcpt, dataInit, dataXfer, dataDone, rset, quit, on, rate, xforward);
     }
 
     /** The limit for waiting on the reply of a stage. */
@@ -69,6 +87,7 @@ public record Timeouts(Duration connect, Duration helo, Duration starttls, Durat
             case CONNECT -> connect;
             case GREETING, EHLO, HELO, LHLO -> helo;
             case STARTTLS -> starttls;
+            case XFORWARD -> xforward;
             case MAIL -> mail;
             case RCPT -> rcpt;
             case DATA -> dataInit;

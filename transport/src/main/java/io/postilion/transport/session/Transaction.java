@@ -19,12 +19,23 @@ import java.util.Objects;
  * @param keepOpen true when the session is to be kept for reuse: no QUIT after the transaction
  * @param dotDelay the pause before the "." line, for a PIX firewall's delay_dotcrlf workaround
  *     (SESS-18); zero for none
+ * @param xforward XFORWARD command lines to send before MAIL FROM, without CRLF (XFER-2); empty
+ *     for none
+ * @param purpose a delivery, or an address verification probe that stops short of the content
+ *     (MISC-1)
  */
 public record Transaction(String mailFrom, List<String> rcptTo, ContentSource content, ContentOptions options,
-        boolean keepOpen, Duration dotDelay) {
+        boolean keepOpen, Duration dotDelay, List<String> xforward, Purpose purpose) {
+
+    /**
+     * What the transaction is for. A probe never sends the message: {@code VERIFY_RCPT} ends with
+     * RSET after the RCPT replies; {@code VERIFY_DATA} sends DATA and, on 354, drops the connection
+     * without a byte of content (Postfix's smtp_address_verify_target rcpt and data).
+     */
+    public enum Purpose { DELIVER, VERIFY_RCPT, VERIFY_DATA }
 
     public Transaction(String mailFrom, List<String> rcptTo, ContentSource content, ContentOptions options, boolean keepOpen) {
-        this(mailFrom, rcptTo, content, options, keepOpen, Duration.ZERO);
+        this(mailFrom, rcptTo, content, options, keepOpen, Duration.ZERO, List.of(), Purpose.DELIVER);
     }
 
     public Transaction {
@@ -32,20 +43,36 @@ public record Transaction(String mailFrom, List<String> rcptTo, ContentSource co
         Objects.requireNonNull(content, "content");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(dotDelay, "dotDelay");
+        Objects.requireNonNull(purpose, "purpose");
         rcptTo = List.copyOf(rcptTo);
+        xforward = List.copyOf(xforward);
         if (rcptTo.isEmpty()) {
             throw new IllegalArgumentException("a transaction needs at least one recipient");
         }
         checkLine(mailFrom);
         rcptTo.forEach(Transaction::checkLine);
+        xforward.forEach(Transaction::checkLine);
     }
 
     public Transaction keepOpen(boolean keep) {
-        return new Transaction(mailFrom, rcptTo, content, options, keep, dotDelay);
+        return new Transaction(mailFrom, rcptTo, content, options, keep, dotDelay, xforward, purpose);
     }
 
     public Transaction dotDelay(Duration delay) {
-        return new Transaction(mailFrom, rcptTo, content, options, keepOpen, delay);
+        return new Transaction(mailFrom, rcptTo, content, options, keepOpen, delay, xforward, purpose);
+    }
+
+    public Transaction xforward(List<String> lines) {
+        return new Transaction(mailFrom, rcptTo, content, options, keepOpen, dotDelay, lines, purpose);
+    }
+
+    public Transaction purpose(Purpose p) {
+        return new Transaction(mailFrom, rcptTo, content, options, keepOpen, dotDelay, xforward, p);
+    }
+
+    /** Whether this is an address verification probe (no content is sent). */
+    public boolean probe() {
+        return purpose != Purpose.DELIVER;
     }
 
     // A command line must be one line: CR, LF or NUL would let an address smuggle commands.

@@ -19,12 +19,14 @@ import java.util.List;
  * @param failure what cut the transaction short (timeout, lost connection), null otherwise
  * @param protocolError a reply carried garbage lines (XFER-29): do not reuse the connection
  * @param reusable the connection is healthy and was not QUIT: it may be kept for reuse
+ * @param xforward the replies to the XFORWARD commands, in order (XFER-2: only ever warned about)
  */
 public record TransactionResult(SmtpReply mail, List<SmtpReply> rcpt, SmtpReply data, List<SmtpReply> finals,
         List<Integer> accepted, boolean usedBdat, boolean aborted, StageFailure failure, boolean protocolError,
-        boolean reusable) {
+        boolean reusable, List<SmtpReply> xforward) {
 
     public TransactionResult {
+        xforward = List.copyOf(xforward);
         rcpt = Collections.unmodifiableList(rcpt);
         finals = List.copyOf(finals);
         accepted = List.copyOf(accepted);

@@ -35,7 +35,7 @@ import java.util.function.BiFunction;
 public final class FakeSmtpServer implements AutoCloseable {
 
     /** The stages a script can answer; the keys of {@link #reply}. */
-    public enum Stage { GREETING, EHLO, HELO, LHLO, MAIL, RCPT, DATA, DOT, BDAT, RSET, QUIT, NOOP, STARTTLS, OTHER }
+    public enum Stage { GREETING, EHLO, HELO, LHLO, MAIL, RCPT, DATA, DOT, BDAT, RSET, QUIT, NOOP, STARTTLS, XFORWARD, OTHER }
 
     private final EventLoopGroup group;
     private final Channel serverChannel;
@@ -445,6 +445,7 @@ public final class FakeSmtpServer implements AutoCloseable {
                     answer(Stage.RSET, line, "250 2.0.0 Ok");
                 }
                 case "NOOP" -> answer(Stage.NOOP, line, "250 2.0.0 Ok");
+                case "XFORWARD" -> answer(Stage.XFORWARD, line, "250 2.0.0 Ok");
                 case "QUIT" -> answer(Stage.QUIT, line, "221 2.0.0 Bye");
                 case "STARTTLS" -> {
                     if (!startTls || tls) {
