@@ -87,10 +87,24 @@ public final class AgentConfiguration {
                 .recipientDelimiter(cfg.string("recipient_delimiter"))
                 .assumeFinal(cfg.isLmtp() && cfg.bool("lmtp_assume_final"))
                 .statusFilter(new DeliveryStatusFilter(cfg.table("smtp_delivery_status_filter")))
+                .sendXforward(cfg.bool("smtp_send_xforward_command"))
+                .verifyTarget(ProbeTarget.valueOf(cfg.string("smtp_address_verify_target").trim().toUpperCase(Locale.ROOT)))
+                .debugPeers(debugPeers(cfg))
+                .notices(PostmasterNotices.of(cfg.list("notify_classes"), cfg.string("error_notice_recipient")))
+                .bestMxTransport(cfg.string("best_mx_transport"))
+                .logTlsStatus(cfg.bool("smtp_log_tls_feature_status"))
                 .reuse(new ConnectionReuse(cfg.list("smtp_connection_cache_destinations"),
                         cfg.bool("smtp_connection_cache_on_demand"), cfg.time("smtp_connection_cache_time_limit"),
                         cfg.time("smtp_connection_reuse_time_limit"), cfg.integer("smtp_connection_reuse_count_limit")))
                 .build();
+    }
+
+    private static DebugPeers debugPeers(Configuration cfg) {
+        try {
+            return DebugPeers.parse(cfg.list("debug_peer_list"));
+        } catch (IllegalArgumentException e) {
+            throw ConfigurationException.badValue("debug_peer_list", e.getMessage());
+        }
     }
 
     /** REPLY-3: a matching line is replaced by the table's value; none when the table is empty. */
@@ -124,7 +138,7 @@ public final class AgentConfiguration {
                 cfg.time("smtp_starttls_timeout"), cfg.time("smtp_mail_timeout"), cfg.time("smtp_rcpt_timeout"),
                 cfg.time("smtp_data_init_timeout"), cfg.time("smtp_data_xfer_timeout"),
                 cfg.time("smtp_data_done_timeout"), cfg.time("smtp_rset_timeout"), cfg.time("smtp_quit_timeout"),
-                cfg.bool("smtp_per_request_deadline"), cfg.integer("smtp_min_data_rate"));
+                cfg.bool("smtp_per_request_deadline"), cfg.integer("smtp_min_data_rate"), cfg.time("smtp_xforward_timeout"));
     }
 
     static LookupSettings lookupSettings(Configuration cfg, DeliveryProtocol protocol) {

@@ -25,14 +25,24 @@ import java.util.Objects;
  * @param reuse the connection cache's parameters (smtp_connection_cache_*, smtp_connection_reuse_*)
  * @param assumeFinal lmtp_assume_final (no): LMTP deliveries are final, as flag X says (DATA-25)
  * @param statusFilter smtp_delivery_status_filter (LOG-7)
- *     (DATA-22..31)
+ * @param sendXforward smtp_send_xforward_command (no): forward the original client (XFER-2)
+ * @param verifyTarget smtp_address_verify_target (rcpt): where a probe stops (MISC-1)
+ * @param debugPeers debug_peer_list (empty): peers whose conversations are logged (MISC-3)
+ * @param notices notify_classes and error_notice_recipient: when a postmaster transcript is due (LOG-9)
+ * @param bestMxTransport best_mx_transport (empty): who takes mail when we are the best MX (MISC-2)
+ * @param logTlsStatus smtp_log_tls_feature_status (yes): the tls= field of the log line (LOG-5)
  */
 public record AgentSettings(SessionSettings session, String myHostname, int mxSessionLimit, String fallbackRelay,
         boolean skip5xxGreeting, boolean softBounce, boolean quoteRfc821Envelope, boolean disableMimeOutputConversion,
         ContentOptions content, RewriteSettings rewriting, ConnectionReuse reuse, boolean assumeFinal,
-        DeliveryStatusFilter statusFilter) {
+        DeliveryStatusFilter statusFilter, boolean sendXforward, ProbeTarget verifyTarget, DebugPeers debugPeers,
+        PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus) {
 
     public AgentSettings {
+        Objects.requireNonNull(verifyTarget, "verifyTarget");
+        Objects.requireNonNull(debugPeers, "debugPeers");
+        Objects.requireNonNull(notices, "notices");
+        Objects.requireNonNull(bestMxTransport, "bestMxTransport");
         Objects.requireNonNull(rewriting, "rewriting");
         Objects.requireNonNull(reuse, "reuse");
         Objects.requireNonNull(statusFilter, "statusFilter");
@@ -90,6 +100,12 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private ConnectionReuse reuse = ConnectionReuse.defaults();
         private boolean assumeFinal;
         private DeliveryStatusFilter statusFilter = DeliveryStatusFilter.none();
+        private boolean sendXforward;
+        private ProbeTarget verifyTarget = ProbeTarget.RCPT;
+        private DebugPeers debugPeers = DebugPeers.none();
+        private PostmasterNotices notices = PostmasterNotices.defaults();
+        private String bestMxTransport = "";
+        private boolean logTlsStatus = true;
 
         private Builder(SessionSettings session, String myHostname) {
             this.session = session;
@@ -110,6 +126,12 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.reuse = s.reuse;
             this.assumeFinal = s.assumeFinal;
             this.statusFilter = s.statusFilter;
+            this.sendXforward = s.sendXforward;
+            this.verifyTarget = s.verifyTarget;
+            this.debugPeers = s.debugPeers;
+            this.notices = s.notices;
+            this.bestMxTransport = s.bestMxTransport;
+            this.logTlsStatus = s.logTlsStatus;
         }
 
         public Builder session(SessionSettings v) {
@@ -232,11 +254,41 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        public Builder sendXforward(boolean v) {
+            this.sendXforward = v;
+            return this;
+        }
+
+        public Builder verifyTarget(ProbeTarget v) {
+            this.verifyTarget = v;
+            return this;
+        }
+
+        public Builder debugPeers(DebugPeers v) {
+            this.debugPeers = v;
+            return this;
+        }
+
+        public Builder notices(PostmasterNotices v) {
+            this.notices = v;
+            return this;
+        }
+
+        public Builder bestMxTransport(String v) {
+            this.bestMxTransport = v;
+            return this;
+        }
+
+        public Builder logTlsStatus(boolean v) {
+            this.logTlsStatus = v;
+            return this;
+        }
+
         public AgentSettings build() {
             return new AgentSettings(session, myHostname, mxSessionLimit, fallbackRelay, skip5xxGreeting, softBounce,
                     quoteRfc821Envelope, disableMimeOutputConversion, content,
                     rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal,
-                    statusFilter);
+                    statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus);
         }
     }
 }

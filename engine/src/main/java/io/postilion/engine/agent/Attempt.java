@@ -38,6 +38,14 @@ final class Attempt {
     boolean lastItemWasFallback;
     /** DATA-22..31: the content and the generic-mapped envelope that go on the wire. */
     Preparation.Ready prepared;
+    /** LOG-5: the TLS feature status of the server considered last, empty before any (or when not logged). */
+    String tls = "";
+    /** MISC-3: the whole request is logged in detail (its next-hop is on debug_peer_list). */
+    boolean debugRequest;
+    /** LOG-9, MISC-3: the transcript of the session in use, one session at a time. */
+    SessionTranscript transcript;
+    /** LOG-9: transcripts due to the postmaster. */
+    final List<PostmasterTranscript> transcripts = new ArrayList<>(0);
 
     Attempt(DeliveryRequest request) {
         this.request = request;
@@ -74,13 +82,21 @@ final class Attempt {
             error(d.dsn(), reason);
         }
         results[i] = new RecipientResult(request.recipients().get(i), d.outcome(), d.dsn(), reason, relay,
-                d.outcome().dsnAction(), connUse);
+                d.outcome().dsnAction(), connUse, false, tls);
     }
 
     void sent(int i, String dsn, String reply, String relay, String action, int connUse, boolean serverDsn) {
         Recipient r = request.recipients().get(i);
-        boolean notice = !serverDsn && r.notifyOn().contains(io.postilion.transport.protocol.Notify.SUCCESS);
-        results[i] = new RecipientResult(r, Outcome.SENT, dsn, reply, relay, action, connUse, notice);
+        boolean notice = !request.probe() && !serverDsn && r.notifyOn().contains(io.postilion.transport.protocol.Notify.SUCCESS);
+        results[i] = new RecipientResult(r, Outcome.SENT, dsn, reply, relay, action, connUse, notice, tls);
+    }
+
+    /** MISC-2: a result another transport reached for recipient {@code i}. */
+    void take(int i, RecipientResult r) {
+        if (r.outcome() != Outcome.SENT) {
+            error(r.dsn(), r.reason());
+        }
+        results[i] = r;
     }
 
     void error(String status, String reason) {

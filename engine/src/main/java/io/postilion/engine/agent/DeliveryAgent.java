@@ -17,6 +17,7 @@ import io.postilion.transport.protocol.RcptToCommand;
 import io.postilion.transport.protocol.RecipientEnvelope;
 import io.postilion.transport.protocol.SenderEnvelope;
 import io.postilion.transport.protocol.Smtputf8;
+import io.postilion.transport.protocol.XforwardCommands;
 import io.postilion.transport.cache.CacheKey;
 import io.postilion.transport.cache.ConnectionCache;
 import io.postilion.transport.cache.ParkedSession;
@@ -62,6 +63,7 @@ public final class DeliveryAgent {
     private final DeliveryMetrics metrics;
     private final MessagePreparation preparation;
     private final ConnectionCache cache;
+    private volatile BestMxHandoff bestMxHandoff = BestMxHandoff.NONE;
 
     public DeliveryAgent(AgentSettings settings, NextHopResolver resolver, DestinationParser parser, Clock clock) {
         this(settings, resolver, parser, clock, DeliveryMetrics.none(settings.session().lmtp() ? "lmtp" : "smtp"));
@@ -77,6 +79,12 @@ public final class DeliveryAgent {
         this.clock = clock;
         this.metrics = metrics;
         this.preparation = new MessagePreparation(settings.rewriting(), RewriteLog.logger());
+    }
+
+    /** MISC-2: who takes mail when this MTA is the best MX and best_mx_transport names a transport. */
+    public DeliveryAgent bestMxHandoff(BestMxHandoff handoff) {
+        this.bestMxHandoff = handoff == null ? BestMxHandoff.NONE : handoff;
+        return this;
     }
 
     /** Starts an agent for library users, configured from main.cf parameters. */
@@ -101,6 +109,7 @@ public final class DeliveryAgent {
             Instant start = clock.instant();
             Attempt a = new Attempt(request);
             a.caching = settings.reuse().decide(request.nexthop(), hint); // CACHE-1
+            a.debugRequest = settings.debugPeers().matchesNexthop(request.nexthop()); // MISC-3
             if (!checkAddresses(a)) {
                 return Mono.just(report(a, start));
             }
@@ -114,10 +123,8 @@ public final class DeliveryAgent {
             }
             return prepare(a)
                     .flatMap(ready -> ready ? destinations(a, list, 0) : Mono.empty())
-                    .then(Mono.fromSupplier(() -> {
-                        endOfList(a, list);
-                        return report(a, start);
-                    }));
+                    .then(Mono.defer(() -> endOfList(a)))
+                    .then(Mono.fromSupplier(() -> report(a, start)));
         });
     }
 
@@ -212,6 +219,9 @@ public final class DeliveryAgent {
         Server target = endpoints.get(index);
         Endpoint ep = target.endpoint();
         boolean lastAddress = index == endpoints.size() - 1;
+        if (settings.logTlsStatus()) {
+            a.tls = io.postilion.tls.TlsFeatureStatus.undecided(settings.session().tlsLevel()).logForm(); // LOG-5
+        }
         ServerContext reusedAt = new ServerContext(ep.display(), ep.displayWithPort(), finalDestination && lastAddress,
                 settings.softBounce(), settings.session().lmtp(), "relayed", 1);
         // Optional, because a delivery over a reused session completes empty as well.
@@ -253,7 +263,10 @@ public final class DeliveryAgent {
         boolean lastSession = settings.mxSessionLimit() > 0 && count >= settings.mxSessionLimit();
         ServerContext at = server.asFinal(server.finalServer() || finalDestination && lastSession).withConnUse(p.uses() + 1);
         a.lastRelay = server.relay();
+        SessionTranscript transcript = transcript(a, p.session());
+        noteTls(a, p.session());
         return transaction(a, p.session(), p.handshake(), at, p.connectedAt(), p.uses() + 1, p.bestMx())
+                .doOnTerminate(() -> endTranscript(a, p.session(), transcript))
                 .thenReturn(lastSession ? -1 : count);
     }
 
@@ -274,8 +287,10 @@ public final class DeliveryAgent {
             }
             ServerContext server = new ServerContext(ep.display(), ep.displayWithPort(), finalDestination && lastAddress,
                     settings.softBounce(), settings.session().lmtp(), "relayed", 1);
-            return session(a, c.session(), target, server, finalDestination, sessions, connectAt).flatMap(next -> next < 0
-                    ? Mono.<Void>empty() : servers(a, endpoints, finalDestination, index + 1, next));
+            SessionTranscript transcript = transcript(a, c.session());
+            return session(a, c.session(), target, server, finalDestination, sessions, connectAt)
+                    .doOnNext(n -> endTranscript(a, c.session(), transcript))
+                    .flatMap(next -> next < 0 ? Mono.<Void>empty() : servers(a, endpoints, finalDestination, index + 1, next));
         });
     }
 
@@ -285,7 +300,11 @@ public final class DeliveryAgent {
         boolean utf8 = Smtputf8.required(a.request.smtputf8Requested(), a.request.sender(), a.request.headersUtf8(),
                 a.undecided().stream().map(i -> a.request.recipients().get(i).address()).toList());
         return s.handshake(utf8).flatMap(h -> {
+            noteTls(a, s);
             if (!h.ok()) {
+                if (h.failure().reply() != null && Trouble.fromReply(h.failure().reply(), "").protocolError()) {
+                    raise(a, PostmasterNotices.ErrorClass.PROTOCOL); // LOG-9
+                }
                 handshakeFailure(a, h, server);
                 return Mono.just(sessions);
             }
@@ -358,10 +377,21 @@ public final class DeliveryAgent {
         a.mailFromAt = clock.instant();
         // CACHE-4: decided when the transaction is built; past the limits QUIT follows the dot.
         boolean keep = a.caching.store() && settings.reuse().mayPark(connectedAt, uses, clock.instant());
+        List<String> xforward = settings.sendXforward() && caps.xforwardOffered()
+                ? XforwardCommands.of(req.origin(), req.queueId(), caps.xforward()) : List.of(); // XFER-2
         Transaction tx = new Transaction(MailFromCommand.of(sender, caps, opts).line(), rcpts, a.prepared.content(),
-                settings.content().withDowngrade(downgrade), keep);
+                settings.content().withDowngrade(downgrade), keep)
+                .xforward(xforward)
+                .purpose(req.probe() ? settings.verifyTarget().purpose() : Transaction.Purpose.DELIVER); // MISC-1
         ServerContext at = server.forSuccess(req.flags().contains(DeliveryFlag.X) || settings.assumeFinal(), caps.dsn());
         return s.transaction(tx).flatMap(result -> {
+            warnAboutXforward(s, xforward, result);
+            if (result.protocolError() || Trouble.sawProtocolError(result)) {
+                raise(a, PostmasterNotices.ErrorClass.PROTOCOL); // LOG-9
+            }
+            if (result.failure() != null && result.failure().kind() == StageFailure.Kind.LOCAL) {
+                raise(a, PostmasterNotices.ErrorClass.DATA);
+            }
             boolean good = TransactionOutcomes.apply(a, indexes, result, at);
             if (good) {
                 a.completedTransaction();
@@ -400,13 +430,23 @@ public final class DeliveryAgent {
 
     // ------------------------------------------------------------ the end (LOOKUP-22)
 
-    private void endOfList(Attempt a, DestinationList list) {
+    private Mono<Void> endOfList(Attempt a) {
         List<Integer> left = a.undecided();
         if (left.isEmpty()) {
-            return;
+            return Mono.empty();
         }
         String status = a.lastStatus();
         String reason = a.lastReason();
+        if (status != null && status.endsWith(".4.6") && !a.lastItemWasFallback && !settings.session().lmtp()
+                && !settings.bestMxTransport().isBlank()) {
+            return passToBestMxTransport(a, left); // MISC-2
+        }
+        decideLeftovers(a, left, status, reason);
+        return Mono.empty();
+    }
+
+    /** LOOKUP-22: the recipients no server decided take the last error, or a generic deferral. */
+    private void decideLeftovers(Attempt a, List<Integer> left, String status, String reason) {
         if (status == null) {
             status = "4.3.0";
             reason = "server unavailable or unable to receive mail";
@@ -417,6 +457,80 @@ public final class DeliveryAgent {
         a.siteTrouble();
         for (int i : left) {
             a.apply(i, Trouble.decide(status, false, true, settings.softBounce()), reason, a.lastRelay, 0);
+        }
+    }
+
+    /**
+     * MISC-2: mail for a destination whose best MX is this MTA goes, whole, to best_mx_transport
+     * ("transport" or "transport:nexthop"), and that transport's results are ours. A transport the
+     * caller does not know defers the mail as a configuration error.
+     */
+    private Mono<Void> passToBestMxTransport(Attempt a, List<Integer> left) {
+        String spec = settings.bestMxTransport().trim();
+        int colon = spec.indexOf(':');
+        String transport = colon < 0 ? spec : spec.substring(0, colon);
+        String nexthop = colon < 0 || colon == spec.length() - 1 ? a.request.nexthop() : spec.substring(colon + 1);
+        List<Recipient> open = left.stream().map(i -> a.request.recipients().get(i)).toList();
+        DeliveryRequest passed = a.request.withRecipients(open);
+        return bestMxHandoff.pass(transport, nexthop, passed)
+                .doOnNext(report -> {
+                    for (int k = 0; k < left.size() && k < report.results().size(); k++) {
+                        a.take(left.get(k), report.results().get(k));
+                    }
+                })
+                .switchIfEmpty(Mono.fromRunnable(() -> {
+                    log.warn("{}: best_mx_transport {}: no such transport here", a.request.queueId(), spec);
+                    decideLeftovers(a, left, "4.3.5", "mail transport unavailable: best_mx_transport " + spec);
+                }))
+                .then();
+    }
+
+    /** LOG-9, MISC-3: a transcript for the session when notices or debug_peer_list need one. */
+    private SessionTranscript transcript(Attempt a, SmtpSession s) {
+        boolean debug = a.debugRequest || settings.debugPeers().matchesServer(s.endpoint().hostname(), s.endpoint().address());
+        boolean record = settings.notices().any() && !isNotice(a.request.sender());
+        SessionTranscript t = new SessionTranscript(s.endpoint().displayWithPort(), record, debug);
+        s.transcript(t.active() ? t : null);
+        a.transcript = t;
+        return t;
+    }
+
+    /** LOG-9: no transcripts about mail that is itself a notice (null or double-bounce sender). */
+    private boolean isNotice(String sender) {
+        return sender.isEmpty() || sender.toLowerCase(java.util.Locale.ROOT).startsWith("double-bounce@");
+    }
+
+    private static void raise(Attempt a, PostmasterNotices.ErrorClass c) {
+        if (a.transcript != null) {
+            a.transcript.raise(c);
+        }
+    }
+
+    private void endTranscript(Attempt a, SmtpSession s, SessionTranscript t) {
+        a.transcript = null;
+        s.transcript(null);
+        if (t.raisedAnyOf(settings.notices().classes())) {
+            a.transcripts.add(new PostmasterTranscript(a.request.queueId(), settings.notices().recipient(), t.server(),
+                    t.lines()));
+        }
+    }
+
+    /** LOG-5: the tls= field follows the server's TLS decision. */
+    private void noteTls(Attempt a, SmtpSession s) {
+        if (settings.logTlsStatus()) {
+            a.tls = s.tlsStatus().logForm();
+        }
+    }
+
+    /** XFER-2: a refused XFORWARD is only worth a warning. */
+    private static void warnAboutXforward(SmtpSession s, List<String> lines, io.postilion.transport.session.TransactionResult r) {
+        for (int k = 0; k < r.xforward().size() && k < lines.size(); k++) {
+            var reply = r.xforward().get(k);
+            if (!reply.isPositive()) {
+                boolean nameAddr = lines.get(k).matches("XFORWARD (NAME|ADDR|PORT)=.*");
+                log.warn("host {} said: {} (in reply to XFORWARD {} command)", s.endpoint().displayWithPort(), reply.text(),
+                        nameAddr ? "name/address" : "helo/protocol");
+            }
         }
     }
 
@@ -466,7 +580,12 @@ public final class DeliveryAgent {
                 mail == null ? Duration.ZERO : Duration.between(mail, end));
         // LOG-7: the status filter acts as results are recorded, after every decision was taken.
         List<RecipientResult> recorded = a.results().stream().map(settings.statusFilter()::apply).toList();
-        DeliveryReport report = new DeliveryReport(r.queueId(), recorded, a.throttle(), t);
+        if (r.probe()) {
+            // MISC-1: a probe records what delivery would have done, as deliverable or undeliverable.
+            recorded = recorded.stream().map(x -> x.recast(x.outcome().asProbe(), x.dsn(), x.reason(),
+                    x.outcome().asProbe().dsnAction())).toList();
+        }
+        DeliveryReport report = new DeliveryReport(r.queueId(), recorded, a.throttle(), t, a.transcripts);
         DeliveryLog.write(report);
         metrics.recorded(report, Duration.between(start, end));
         return report;

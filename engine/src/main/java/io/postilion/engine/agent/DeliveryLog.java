@@ -7,7 +7,7 @@ import org.slf4j.LoggerFactory;
  * Writes the per-recipient delivery line in Postfix's format (LOG-2, LOG-3), so that existing
  * log tools keep working:
  * {@code QUEUEID: to=<rcpt>, orig_to=<orig>, relay=host[ip]:port, conn_use=N, delay=D,
- * delays=a/b/c/d, dsn=x.y.z, status=sent (reason)}.
+ * delays=a/b/c/d, tls=may, dsn=x.y.z, status=sent (reason)}.
  */
 public final class DeliveryLog {
 
@@ -31,8 +31,11 @@ public final class DeliveryLog {
                 .append(", delays=").append(DelayFormat.format(t.queued()))
                 .append('/').append(DelayFormat.format(t.handedOver()))
                 .append('/').append(DelayFormat.format(t.setup()))
-                .append('/').append(DelayFormat.format(t.transmission()))
-                .append(", dsn=").append(r.dsn())
+                .append('/').append(DelayFormat.format(t.transmission()));
+        if (!r.tls().isEmpty()) {
+            sb.append(", tls=").append(r.tls()); // LOG-5
+        }
+        sb.append(", dsn=").append(r.dsn())
                 .append(", status=").append(r.outcome().logWord())
                 .append(" (").append(r.reason()).append(')');
         return sb.toString();

@@ -2,6 +2,7 @@ package io.postilion.engine.agent;
 
 import io.postilion.transport.content.ContentSource;
 import io.postilion.transport.protocol.BodyType;
+import io.postilion.transport.protocol.ClientOrigin;
 import io.postilion.transport.protocol.Ret;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,10 +30,19 @@ import java.util.Objects;
  * @param active when the message entered the active queue (the first part of delays=)
  * @param flags the master.cf flags D, O, R, X in force for this delivery (DATA-22..25)
  * @param probe an address verification probe: no content is delivered (MISC-1)
+ * @param origin the client the message came from, for XFORWARD (XFER-2)
  */
 public record DeliveryRequest(String queueId, String sender, List<Recipient> recipients, ContentSource content,
         BodyType bodyType, boolean smtputf8Requested, boolean headersUtf8, String nexthop, String envId, Ret ret,
-        Instant arrival, Instant active, Set<DeliveryFlag> flags, boolean probe) {
+        Instant arrival, Instant active, Set<DeliveryFlag> flags, boolean probe, ClientOrigin origin) {
+
+    /** A request with flags and the probe marker, from a local submission. */
+    public DeliveryRequest(String queueId, String sender, List<Recipient> recipients, ContentSource content,
+            BodyType bodyType, boolean smtputf8Requested, boolean headersUtf8, String nexthop, String envId, Ret ret,
+            Instant arrival, Instant active, Set<DeliveryFlag> flags, boolean probe) {
+        this(queueId, sender, recipients, content, bodyType, smtputf8Requested, headersUtf8, nexthop, envId, ret,
+                arrival, active, flags, probe, ClientOrigin.LOCAL);
+    }
 
     public DeliveryRequest {
         Objects.requireNonNull(queueId, "queueId");
@@ -48,6 +58,7 @@ public record DeliveryRequest(String queueId, String sender, List<Recipient> rec
         Objects.requireNonNull(ret, "ret");
         Objects.requireNonNull(arrival, "arrival");
         Objects.requireNonNull(active, "active");
+        Objects.requireNonNull(origin, "origin");
         flags = flags.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(flags));
     }
 
@@ -56,7 +67,7 @@ public record DeliveryRequest(String queueId, String sender, List<Recipient> rec
             BodyType bodyType, boolean smtputf8Requested, boolean headersUtf8, String nexthop, String envId, Ret ret,
             Instant arrival, Instant active) {
         this(queueId, sender, recipients, content, bodyType, smtputf8Requested, headersUtf8, nexthop, envId, ret,
-                arrival, active, Set.of(), false);
+                arrival, active, Set.of(), false, ClientOrigin.LOCAL);
     }
 
     /** Starts a request for library users: everything not set has the value a plain submission has. */
@@ -67,19 +78,19 @@ public record DeliveryRequest(String queueId, String sender, List<Recipient> rec
     /** A copy with other recipients, everything else kept. */
     public DeliveryRequest withRecipients(List<Recipient> others) {
         return new DeliveryRequest(queueId, sender, others, content, bodyType, smtputf8Requested, headersUtf8, nexthop,
-                envId, ret, arrival, active, flags, probe);
+                envId, ret, arrival, active, flags, probe, origin);
     }
 
     /** A copy with other content, everything else kept. */
     public DeliveryRequest withContent(ContentSource other) {
         return new DeliveryRequest(queueId, sender, recipients, other, bodyType, smtputf8Requested, headersUtf8,
-                nexthop, envId, ret, arrival, active, flags, probe);
+                nexthop, envId, ret, arrival, active, flags, probe, origin);
     }
 
     /** A copy with another envelope sender, everything else kept. */
     public DeliveryRequest withSender(String other) {
         return new DeliveryRequest(queueId, other, recipients, content, bodyType, smtputf8Requested, headersUtf8,
-                nexthop, envId, ret, arrival, active, flags, probe);
+                nexthop, envId, ret, arrival, active, flags, probe, origin);
     }
 
     /** Collects a request step by step; {@link #build()} checks it. */
@@ -98,6 +109,7 @@ public record DeliveryRequest(String queueId, String sender, List<Recipient> rec
         private Instant active;
         private final Set<DeliveryFlag> flags = EnumSet.noneOf(DeliveryFlag.class);
         private boolean probe;
+        private ClientOrigin origin = ClientOrigin.LOCAL;
 
         private Builder(String queueId, String sender, String nexthop) {
             this.queueId = queueId;
@@ -154,11 +166,17 @@ public record DeliveryRequest(String queueId, String sender, List<Recipient> rec
             return this;
         }
 
+        /** The client the message came from, for XFORWARD; a local submission by default. */
+        public Builder origin(ClientOrigin o) {
+            this.origin = Objects.requireNonNull(o, "origin");
+            return this;
+        }
+
         public DeliveryRequest build() {
             Instant now = Instant.now();
             Instant arrived = arrival != null ? arrival : now;
             return new DeliveryRequest(queueId, sender, recipients, content, bodyType, smtputf8Requested, headersUtf8,
-                    nexthop, envId, ret, arrived, active != null ? active : arrived, flags, probe);
+                    nexthop, envId, ret, arrived, active != null ? active : arrived, flags, probe, origin);
         }
     }
 }

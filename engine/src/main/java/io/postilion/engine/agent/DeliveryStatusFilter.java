@@ -55,6 +55,6 @@ public final class DeliveryStatusFilter {
             outcome = Outcome.DEFERRED;
         }
         String action = outcome == Outcome.SENT ? r.action() : outcome.dsnAction();
-        return new RecipientResult(r.recipient(), outcome, dsn, m.group(4), r.relay(), action, r.connUse(), r.successNotice());
+        return r.recast(outcome, dsn, m.group(4), action);
     }
 }

@@ -12,7 +12,11 @@ public enum Outcome {
     /** Removed from the queue; a non-delivery notice follows. */
     BOUNCED("bounced", "failed"),
     /** A bounce turned into a deferral by soft_bounce = yes (REPLY-14). */
-    SOFTBOUNCE("SOFTBOUNCE", "delayed");
+    SOFTBOUNCE("SOFTBOUNCE", "delayed"),
+    /** An address verification probe found the recipient accepted (MISC-1). */
+    DELIVERABLE("deliverable", "deliverable"),
+    /** An address verification probe found the recipient refused, hard or soft (MISC-1). */
+    UNDELIVERABLE("undeliverable", "undeliverable");
 
     private final String logWord;
     private final String dsnAction;
@@ -28,6 +32,14 @@ public enum Outcome {
 
     public String dsnAction() {
         return dsnAction;
+    }
+
+    /** What a probe records for the outcome a delivery would have had (MISC-1). */
+    public Outcome asProbe() {
+        return switch (this) {
+            case SENT, DELIVERABLE -> DELIVERABLE;
+            default -> UNDELIVERABLE;
+        };
     }
 
     /** Whether the recipient stays in the queue. */

@@ -33,6 +33,9 @@ final class TransactionOutcomes {
                 attempt.apply(indexes.get(k), server.decide(f.status(), false), f.reason(), server.relay(), server.connUse());
             }
         }
+        if (attempt.request.probe()) {
+            return probe(attempt, indexes, r, server);
+        }
         List<Integer> accepted = r.accepted().stream().map(indexes::get).toList();
         if (!r.usedBdat() && r.data() != null && !r.data().isIntermediate() && !accepted.isEmpty()) {
             messageFailure(attempt, accepted, r.data(), Stage.DATA, server);
@@ -54,6 +57,34 @@ final class TransactionOutcomes {
                 siteFailure(attempt, indexes, f.status(), f.text(), server);
             }
             return false;
+        }
+        return true;
+    }
+
+    /**
+     * MISC-1: a probe's verdicts. With target rcpt each RCPT 2xx is the recipient's "deliverable",
+     * with its reply; with target data a 354 makes every accepted recipient deliverable with
+     * 2.0.0, and a refused DATA fails them as a delivery would. Refusals were decided above.
+     */
+    private static boolean probe(Attempt attempt, List<Integer> indexes, TransactionResult r, ServerContext server) {
+        if (r.failure() != null) {
+            StageFailure f = r.failure();
+            siteFailure(attempt, indexes, f.status(), f.text(), server);
+            return false;
+        }
+        List<Integer> accepted = r.accepted().stream().map(indexes::get).toList();
+        if (r.data() == null) {
+            for (int k : r.accepted()) {
+                SmtpReply reply = r.rcpt().get(k);
+                attempt.sent(indexes.get(k), reply.status(), reply.text(), server.relay(), server.successAction(),
+                        server.connUse(), false);
+            }
+        } else if (r.data().isIntermediate()) {
+            for (int i : accepted) {
+                attempt.sent(i, "2.0.0", r.data().text(), server.relay(), server.successAction(), server.connUse(), false);
+            }
+        } else if (!accepted.isEmpty()) {
+            messageFailure(attempt, accepted, r.data(), Stage.DATA, server);
         }
         return true;
     }

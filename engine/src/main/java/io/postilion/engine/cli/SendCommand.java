@@ -170,9 +170,10 @@ final class SendCommand {
         Configuration cfg = config != null ? ConfigurationLoader.load(config, overrides)
                 : ConfigurationLoader.fromText("", "(built-in defaults)", overrides);
         cfg.warnings().forEach(w -> err.println("postilion send: warning: " + w.message()));
+        Configuration base = cfg;
         cfg = lmtp ? cfg.forLmtp() : cfg.forSmtp();
         byte[] message = messageFile.equals("-") ? in.readAllBytes() : Files.readAllBytes(Path.of(messageFile));
-        DeliveryAgent agent = AgentConfiguration.agent(cfg, Clock.systemUTC());
+        DeliveryAgent agent = AgentConfiguration.agent(cfg, Clock.systemUTC()).bestMxHandoff(handoff(base));
         Instant now = Instant.now();
         DeliveryRequest request = new DeliveryRequest(queueId(), from, to.stream().map(Recipient::of).toList(),
                 ContentSource.of(message), bodyType(message), false, false, nexthop, "", Ret.NONE, now, now, flags,
@@ -180,12 +181,32 @@ final class SendCommand {
         DeliveryReport report = agent.deliver(request).block(Duration.ofHours(2));
         boolean deferred = false;
         boolean bounced = false;
+        for (var t : report.transcripts()) {
+            // LOG-9: no queue to post it to, so the postmaster's transcript goes to standard error.
+            err.println("postilion send: transcript for " + t.recipient() + ": " + t.subject(lmtp));
+            t.lines().forEach(line -> err.println("    " + line));
+        }
         for (RecipientResult r : report.results()) {
             out.println(io.postilion.engine.agent.DeliveryLog.line(report.queueId(), r, report.timings()));
             deferred |= r.outcome().staysQueued();
             bounced |= r.outcome() == Outcome.BOUNCED;
         }
         return bounced ? EX_UNAVAILABLE : deferred ? EX_TEMPFAIL : Main.EX_OK;
+    }
+
+    /** MISC-2: best_mx_transport may name smtp or lmtp, each built from the same configuration. */
+    private static io.postilion.engine.agent.BestMxHandoff handoff(Configuration base) {
+        return (transport, nexthop, request) -> switch (transport) {
+            case "smtp", "lmtp" -> reactor.core.publisher.Mono.defer(() -> {
+                DeliveryAgent other = AgentConfiguration.agent(transport.equals("lmtp") ? base.forLmtp() : base.forSmtp(),
+                        Clock.systemUTC());
+                return other.deliver(new DeliveryRequest(request.queueId(), request.sender(), request.recipients(),
+                        request.content(), request.bodyType(), request.smtputf8Requested(), request.headersUtf8(), nexthop,
+                        request.envId(), request.ret(), request.arrival(), request.active(), request.flags(),
+                        request.probe(), request.origin())).doFinally(sig -> other.close());
+            });
+            default -> reactor.core.publisher.Mono.empty();
+        };
     }
 
     /** 8bit when any byte has the high bit set; the send command has no MIME declaration to go by. */

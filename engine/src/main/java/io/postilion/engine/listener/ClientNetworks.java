@@ -21,6 +21,11 @@ public final class ClientNetworks {
 
     /** @throws IllegalArgumentException naming the entry that is not an address or CIDR block */
     public static ClientNetworks parse(List<String> entries) {
+        return parse(entries, "mynetworks");
+    }
+
+    /** As {@link #parse(List)}, for the list of another parameter, named in the error. */
+    public static ClientNetworks parse(List<String> entries, String parameter) {
         List<Block> out = new ArrayList<>();
         for (String raw : entries) {
             String e = raw.trim();
@@ -32,17 +37,17 @@ public final class ClientNetworks {
             if (addr.startsWith("[") && addr.endsWith("]")) {
                 addr = addr.substring(1, addr.length() - 1);
             }
-            byte[] bytes = numeric(addr, raw);
+            byte[] bytes = numeric(addr, raw, parameter);
             int bits = bytes.length * 8;
             int prefix = bits;
             if (slash >= 0) {
                 try {
                     prefix = Integer.parseInt(e.substring(slash + 1));
                 } catch (NumberFormatException nfe) {
-                    throw new IllegalArgumentException("bad mynetworks entry '" + raw + "': bad prefix length");
+                    throw new IllegalArgumentException("bad " + parameter + " entry '" + raw + "': bad prefix length");
                 }
                 if (prefix < 0 || prefix > bits) {
-                    throw new IllegalArgumentException("bad mynetworks entry '" + raw + "': prefix length out of range");
+                    throw new IllegalArgumentException("bad " + parameter + " entry '" + raw + "': prefix length out of range");
                 }
             }
             out.add(new Block(bytes, prefix));
@@ -50,16 +55,16 @@ public final class ClientNetworks {
         return new ClientNetworks(out);
     }
 
-    private static byte[] numeric(String addr, String raw) {
+    private static byte[] numeric(String addr, String raw, String parameter) {
         boolean v4 = addr.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
         boolean v6 = addr.contains(":") && addr.matches("[0-9A-Fa-f:.]+");
         if (!v4 && !v6) {
-            throw new IllegalArgumentException("bad mynetworks entry '" + raw + "': not a numeric address or CIDR block");
+            throw new IllegalArgumentException("bad " + parameter + " entry '" + raw + "': not a numeric address or CIDR block");
         }
         try {
             return InetAddress.getByName(addr).getAddress(); // numeric only: no lookup happens
         } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("bad mynetworks entry '" + raw + "': " + e.getMessage());
+            throw new IllegalArgumentException("bad " + parameter + " entry '" + raw + "': " + e.getMessage());
         }
     }
 

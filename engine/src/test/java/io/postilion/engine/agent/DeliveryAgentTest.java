@@ -114,7 +114,7 @@ class DeliveryAgentTest {
         assertEquals(0, servers.get(1).sessions());
         String line = DeliveryLog.line("4ABC123", first, r.timings());
         assertTrue(line.matches("4ABC123: to=<a@example\\.test>, relay=mx1\\.example\\.test\\[127\\.0\\.0\\.2\\]:\\d+, "
-                + "delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+, dsn=2\\.0\\.0, status=sent \\(250 2\\.0\\.0 Ok: queued as FAKE1\\)"), line);
+                + "delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+, tls=none, dsn=2\\.0\\.0, status=sent \\(250 2\\.0\\.0 Ok: queued as FAKE1\\)"), line);
         assertFalse(r.throttle());
     }
 
