@@ -33,13 +33,15 @@ import java.util.Set;
  * prints one Postfix-style line per recipient.
  *
  * <pre>
- * postilion send --from SENDER --to RCPT [--to RCPT ...] --nexthop DEST [--lmtp]
+ * postilion send --from SENDER --to RCPT [--to RCPT ...] --nexthop DEST [--lmtp] [--verify]
  *                [--flags LETTERS] [--config FILE] [-o name=value ...] [FILE|-]
  * </pre>
  *
  * <p>Exit status: 0 when every recipient was sent, 69 (EX_UNAVAILABLE) when any bounced, 75
  * (EX_TEMPFAIL) when any was deferred and none bounced, 64 for a misused command line, 66 for an
- * unreadable message, 78 for bad configuration.
+ * unreadable message, 78 for bad configuration. With {@code --verify} the recipients are probed
+ * (MISC-1) and no message is read or sent: 0 when all are deliverable, 69 when any was refused
+ * permanently, 75 when any only for now.
  */
 final class SendCommand {
 
@@ -54,9 +56,10 @@ final class SendCommand {
     private final List<String> overrides = new ArrayList<>();
     private String messageFile = "-";
     private Set<DeliveryFlag> flags = Set.of();
+    private boolean verify;
 
     static final String HELP = String.join("\n",
-            "usage: postilion send --from SENDER --to RCPT [--to RCPT ...] --nexthop DEST [--lmtp]",
+            "usage: postilion send --from SENDER --to RCPT [--to RCPT ...] --nexthop DEST [--lmtp] [--verify]",
             "                      [--flags LETTERS] [--config FILE] [-o name=value ...] [FILE|-]",
             "Delivers one message once, as Postfix's smtp(8) or lmtp(8) would, and prints one line per recipient.",
             "  --from SENDER     envelope sender ('' for the null sender)",
@@ -64,6 +67,8 @@ final class SendCommand {
             "  --nexthop DEST    domain, domain:port, [host], [host]:port, a list; with --lmtp also",
             "                    inet:host[:port] or unix:/path",
             "  --lmtp            speak LMTP and read the lmtp_* parameters",
+            "  --verify          probe the recipients (address verification), send no message; the",
+            "                    probe stops as smtp_address_verify_target says (rcpt: RSET after RCPT)",
             "  --flags LETTERS   master.cf flags= letters: D (prepend Delivered-To, refuse loops), O (prepend",
             "                    X-Original-To), R (prepend Return-Path), X (final delivery, LMTP); D and O",
             "                    need a single --to",
@@ -71,7 +76,8 @@ final class SendCommand {
             "  -o name=value     override one parameter; repeat for more",
             "  FILE | -          the message (default: standard input)",
             "Exit status: 0 all sent, 69 any bounced, 75 any deferred (none bounced), 64 usage, 66 unreadable",
-            "message, 78 bad configuration.");
+            "message, 78 bad configuration. With --verify: 0 all deliverable, 69 any refused permanently,",
+            "75 any refused for now.");
 
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
         for (String a : args) {
@@ -133,6 +139,7 @@ final class SendCommand {
                     overrides.add(args[++i]);
                 }
                 case "--lmtp" -> lmtp = true;
+                case "--verify" -> verify = true;
                 case "--flags" -> {
                     if (!hasValue) {
                         return "--flags needs a value";
@@ -172,12 +179,13 @@ final class SendCommand {
         cfg.warnings().forEach(w -> err.println("postilion send: warning: " + w.message()));
         Configuration base = cfg;
         cfg = lmtp ? cfg.forLmtp() : cfg.forSmtp();
-        byte[] message = messageFile.equals("-") ? in.readAllBytes() : Files.readAllBytes(Path.of(messageFile));
+        byte[] message = verify ? "Subject: address verification\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)
+                : messageFile.equals("-") ? in.readAllBytes() : Files.readAllBytes(Path.of(messageFile));
         DeliveryAgent agent = AgentConfiguration.agent(cfg, Clock.systemUTC()).bestMxHandoff(handoff(base));
         Instant now = Instant.now();
         DeliveryRequest request = new DeliveryRequest(queueId(), from, to.stream().map(Recipient::of).toList(),
                 ContentSource.of(message), bodyType(message), false, false, nexthop, "", Ret.NONE, now, now, flags,
-                false);
+                verify);
         DeliveryReport report = agent.deliver(request).block(Duration.ofHours(2));
         boolean deferred = false;
         boolean bounced = false;
@@ -188,8 +196,8 @@ final class SendCommand {
         }
         for (RecipientResult r : report.results()) {
             out.println(io.postilion.engine.agent.DeliveryLog.line(report.queueId(), r, report.timings()));
-            deferred |= r.outcome().staysQueued();
-            bounced |= r.outcome() == Outcome.BOUNCED;
+            deferred |= r.outcome().staysQueued() || r.outcome() == Outcome.UNDELIVERABLE && r.dsn().startsWith("4");
+            bounced |= r.outcome() == Outcome.BOUNCED || r.outcome() == Outcome.UNDELIVERABLE && r.dsn().startsWith("5");
         }
         return bounced ? EX_UNAVAILABLE : deferred ? EX_TEMPFAIL : Main.EX_OK;
     }

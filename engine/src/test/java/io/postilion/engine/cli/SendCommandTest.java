@@ -52,6 +52,21 @@ class SendCommandTest {
     }
 
     @Test
+    void sendVerifyProbesTheRecipientsWithoutSendingAMessage_MISC1() {
+        server.reply(io.postilion.transport.testserver.FakeSmtpServer.Stage.RCPT,
+                (line, s) -> line.contains("gone@") ? "550 5.1.1 no such user" : "250 2.1.5 Ok");
+        int rc = run("", "send", "--verify", "--from", "me@client.test", "--to", "a@x.test", "--to", "gone@x.test",
+                "--nexthop", "[127.0.0.1]:" + server.port());
+        assertEquals(69, rc, out() + err);
+        String[] lines = out().strip().split("\n");
+        assertTrue(lines[0].endsWith("dsn=2.1.5, status=deliverable (250 2.1.5 Ok)"), lines[0]);
+        assertTrue(lines[1].contains("dsn=5.1.1, status=undeliverable (host 127.0.0.1[127.0.0.1] said: 550 5.1.1 no such user"),
+                lines[1]);
+        assertTrue(server.contents().isEmpty());
+        assertTrue(server.commands().contains("RSET") && !server.commands().contains("DATA"), server.commands().toString());
+    }
+
+    @Test
     void sendReadsTheMessageFromAFileAndUsesTheConfigFile() throws Exception {
         Path msg = Files.writeString(dir.resolve("msg.eml"), "Subject: file\r\n\r\nfrom a file\r\n");
         Path mainCf = Files.writeString(dir.resolve("main.cf"), "myhostname = relay.client.test\nsmtp_helo_name = $myhostname\n");

@@ -87,6 +87,7 @@ final class ReplyReader extends ChannelInboundHandlerAdapter {
         }
         SmtpReply r = ready.poll();
         if (r != null) {
+            transcript.received(r); // recorded as the session takes it, so one that came early is not missed
             sink.success(r);
             return;
         }
@@ -148,10 +149,10 @@ final class ReplyReader extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
-        transcript.received(reply);
         MonoSink<SmtpReply> w = waiter;
         if (w != null) {
             clearWaiter();
+            transcript.received(reply);
             w.success(reply);
         } else {
             ready.add(reply);
