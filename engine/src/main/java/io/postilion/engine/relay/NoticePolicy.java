@@ -29,12 +29,6 @@ public record NoticePolicy(boolean doubleBounces, String postmaster, String doub
         localDomains = localDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).toList();
     }
 
-    /** Postfix's defaults for a host named {@code myhostname}: no double bounces (notify_classes = resource, software). */
-    public static NoticePolicy defaults(String myhostname) {
-        return new NoticePolicy(false, "postmaster@" + myhostname, "double-bounce@" + myhostname, "double-bounce",
-                List.of(myhostname));
-    }
-
     public static NoticePolicy from(Configuration cfg) {
         List<String> classes = cfg.list("notify_classes").stream().map(c -> c.toLowerCase(Locale.ROOT)).toList();
         String hostname = cfg.string("myhostname");

@@ -127,13 +127,14 @@ public final class QueueManager implements AutoCloseable {
      * {@link #drain} has begun, the message is left where it is in the store for the next start.
      */
     public void submit(QueuedMessage m) {
+        delivering.add(m.queueId()); // before the check, so a drain that begins now waits for it or it stays out
         if (stopping) {
             log.info("{}: shutting down; the message stays queued for the next start", m.queueId());
+            attemptOver(m.queueId());
             return;
         }
         InFlight f = new InFlight(m);
         inFlight.put(m.queueId(), f);
-        delivering.add(m.queueId());
         Map<Route, List<Recipient>> byRoute = new LinkedHashMap<>();
         for (int i = 0; i < m.recipients().size(); i++) {
             if (m.done().get(i)) {
@@ -351,11 +352,6 @@ public final class QueueManager implements AutoCloseable {
                 }
             });
         });
-    }
-
-    /** Ids of the deferred messages waiting for a retry. */
-    public List<String> deferred() {
-        return List.copyOf(waiting.keySet());
     }
 
     /**
