@@ -55,7 +55,7 @@ public final class Main {
         out.println("                                        run the relay: SMTP listener, spool, delivery, /metrics");
         out.println("  queue [--config FILE]                 list the queue (asks the running relay, else reads the spool)");
         out.println("  flush [--config FILE]                 retry deferred mail now (needs the running relay)");
-        out.println("  delete ID|ALL [--config FILE]         remove deferred mail from the queue");
+        out.println("  delete ID|ALL [--config FILE]         remove mail from the queue, whatever its state");
         out.println("  help                                  this text");
     }
 }

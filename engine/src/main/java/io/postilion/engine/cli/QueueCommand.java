@@ -19,6 +19,7 @@ import reactor.netty.http.client.HttpClient;
  * {@code postilion queue | flush | delete ID|ALL}: the queue commands (CLARIFICATIONS 15). They
  * talk to the running relay through its admin API on metrics_listen; with no relay running,
  * {@code queue} and {@code delete} work on the spool directly and {@code flush} says it needs one.
+ * {@code delete} removes a message in any state (active, deferred, corrupt), as postsuper -d does.
  */
 final class QueueCommand {
 

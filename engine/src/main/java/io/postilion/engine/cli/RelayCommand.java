@@ -18,7 +18,8 @@ import java.util.concurrent.CountDownLatch;
  * {@code postilion relay}: the main job. Runs the relay on the configuration given, or on the
  * built-in defaults (spool in ./var/spool, SMTP on 127.0.0.1:2525, metrics on 127.0.0.1:9464,
  * delivery by MX lookup), until it is stopped (SIGTERM or Ctrl-C), then closes down: it stops
- * accepting and leaves undelivered mail queued for the next start.
+ * accepting at once, gives deliveries in progress shutdown_grace_time to finish, and leaves the
+ * rest queued for the next start.
  */
 final class RelayCommand {
 
@@ -29,7 +30,8 @@ final class RelayCommand {
             "default_transport; by MX lookup when none is set). Metrics: http://metrics_listen/metrics.",
             "  --config FILE     a main.cf with Postfix parameter names (default: built-in defaults)",
             "  -o name=value     override one parameter; repeat for more",
-            "Stops on SIGTERM or Ctrl-C; queued mail stays in the spool for the next start.");
+            "Stops on SIGTERM or Ctrl-C: the listener closes at once, deliveries in progress get shutdown_grace_time",
+            "(default 30s) to finish, and the rest of the mail stays in the spool for the next start.");
 
     private RelayCommand() {
     }
@@ -75,7 +77,7 @@ final class RelayCommand {
                     + queueDirectory.toAbsolutePath());
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                relay.close();
+                relay.stop(); // graceful, bounded by shutdown_grace_time
                 stopped.countDown();
             }, "postilion-shutdown"));
             stopped.await();

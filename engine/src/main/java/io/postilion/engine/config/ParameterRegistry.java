@@ -57,6 +57,8 @@ public final class ParameterRegistry {
         global("notify_classes", ParameterType.listOf("bounce", "2bounce", "data", "delay", "policy",
                 "protocol", "resource", "software"), "resource, software");
         global("error_notice_recipient", ParameterType.string(), "postmaster");
+        global("2bounce_notice_recipient", ParameterType.string(), "postmaster");
+        global("double_bounce_sender", ParameterType.string(), "double-bounce");
         global("delay_logging_resolution_limit", ParameterType.integer(0, 6), "2");
         global("tls_required_enable", ParameterType.bool(), "yes");
         global("requiretls_enable", ParameterType.bool(), "yes");
@@ -72,6 +74,7 @@ public final class ParameterRegistry {
         // ---- Postilion's own -----------------------------------------------------------------
         global("smtpd_listen", ParameterType.string(), "127.0.0.1:2525");
         global("metrics_listen", ParameterType.string(), "127.0.0.1:9464");
+        global("shutdown_grace_time", ParameterType.time('s', 0), "30s");
         global("smtpd_sasl_password_maps", ParameterType.table(), "");
         global("smtpd_forbid_bare_newline", ParameterType.oneOf("no", "normalize", "yes", "reject"), "normalize");
         global("smtpd_forbid_bare_newline_exclusions", ParameterType.list(), "");

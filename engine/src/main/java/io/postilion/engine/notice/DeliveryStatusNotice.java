@@ -15,8 +15,8 @@ import java.util.Objects;
  * machine-readable message/delivery-status part, and the original message (whole, or only its
  * headers with RET=HDRS). It is sent from the null sender, so it can never bounce back and loop.
  *
- * <p>The relay decides whether a notice is due (never for a message from the null sender; a
- * failed notice goes to the postmaster instead); this class only writes it.
+ * <p>The relay decides whether a notice is due and to whom (a notice that fails goes to the
+ * postmaster as a double bounce, see {@code NoticePolicy}); this class only writes it.
  */
 public final class DeliveryStatusNotice {
 
@@ -40,9 +40,13 @@ public final class DeliveryStatusNotice {
      * @param original the original message, CRLF lines
      * @param now the notice's Date
      * @param messageId a unique id for the notice's Message-ID, without brackets
+     * @param postmasterCopy a notice to the postmaster (a double bounce) rather than to a sender:
+     *     no boiler-plate text, its own subject, Auto-Submitted: auto-generated, and the whole
+     *     original whatever RET says (as Postfix's bounce(8) writes it)
      */
     public record Request(NoticeKind kind, String reportingMta, String queueId, String sender, String envId, Ret ret,
-            Instant arrival, List<NoticeRecipient> recipients, byte[] original, Instant now, String messageId) {
+            Instant arrival, List<NoticeRecipient> recipients, byte[] original, Instant now, String messageId,
+            boolean postmasterCopy) {
         public Request {
             Objects.requireNonNull(kind, "kind");
             recipients = List.copyOf(recipients);
@@ -50,6 +54,12 @@ public final class DeliveryStatusNotice {
                 throw new IllegalArgumentException("a notice is about at least one recipient");
             }
             Objects.requireNonNull(original, "original");
+        }
+
+        /** A notice to the sender. */
+        public Request(NoticeKind kind, String reportingMta, String queueId, String sender, String envId, Ret ret,
+                Instant arrival, List<NoticeRecipient> recipients, byte[] original, Instant now, String messageId) {
+            this(kind, reportingMta, queueId, sender, envId, ret, arrival, recipients, original, now, messageId, false);
         }
     }
 
@@ -60,10 +70,10 @@ public final class DeliveryStatusNotice {
         StringBuilder h = new StringBuilder(2048);
         line(h, "From: MAILER-DAEMON@" + r.reportingMta() + " (Mail Delivery System)");
         line(h, "To: " + (r.sender().isEmpty() ? "postmaster" : r.sender()));
-        line(h, "Subject: " + r.kind().subject());
+        line(h, "Subject: " + (r.postmasterCopy() ? r.kind().postmasterSubject() : r.kind().subject()));
         line(h, "Date: " + DATE.format(r.now()));
         line(h, "Message-ID: <" + r.messageId() + "@" + r.reportingMta() + ">");
-        line(h, "Auto-Submitted: auto-replied");
+        line(h, "Auto-Submitted: " + (r.postmasterCopy() ? "auto-generated" : "auto-replied"));
         line(h, "MIME-Version: 1.0");
         line(h, "Content-Type: multipart/report; report-type=delivery-status;");
         line(h, "\tboundary=\"" + boundary + "\"");
@@ -104,7 +114,7 @@ public final class DeliveryStatusNotice {
         }
         line(h, "");
 
-        boolean headersOnly = r.ret() == Ret.HDRS;
+        boolean headersOnly = r.ret() == Ret.HDRS && !r.postmasterCopy();
         line(h, "--" + boundary);
         line(h, "Content-Description: " + (headersOnly ? "Undelivered Message Headers" : "Undelivered Message"));
         line(h, "Content-Type: " + (headersOnly ? "text/rfc822-headers" : "message/rfc822"));
@@ -124,6 +134,13 @@ public final class DeliveryStatusNotice {
     }
 
     private static void humanPart(StringBuilder h, Request r) {
+        if (r.postmasterCopy()) {
+            // Postfix sends the postmaster only the reasons, without the text meant for senders.
+            for (NoticeRecipient n : r.recipients()) {
+                line(h, "<" + n.finalRecipient() + ">: " + n.diagnostic());
+            }
+            return;
+        }
         line(h, "This is the mail system at host " + r.reportingMta() + ".");
         line(h, "");
         switch (r.kind()) {

@@ -44,10 +44,15 @@ import reactor.core.scheduler.Schedulers;
  * them to a scheduler per transport, records every recipient's result in the store as it comes,
  * and when a message's attempt is over decides what follows: removal, a deferral with a retry
  * timer, returning mail that has been queued too long, and the notices the sender asked for or
- * must get (RFC 3464; never for mail from the null sender).
+ * must get (RFC 3464). A notice that fails becomes a double bounce to the postmaster, and a
+ * failed double bounce is discarded ({@link NoticePolicy}).
  *
  * <p>State per message in flight lives in a concurrent map and is only touched when that
  * message's reports arrive, which the scheduler delivers one at a time.
+ *
+ * <p>Shutting down is two steps: {@link #drain} stops taking work (new messages, retry timers
+ * and notices stay queued for the next start) and completes once every delivery in progress has
+ * been recorded; {@link #close} then cancels whatever is still running.
  */
 public final class QueueManager implements AutoCloseable {
 
@@ -57,6 +62,7 @@ public final class QueueManager implements AutoCloseable {
     private final Routing routing;
     private final RetryPolicy retry;
     private final MessageSink noticeSink;
+    private final NoticePolicy notices;
     private final String myHostname;
     private final Clock clock;
     private final Scheduler timer;
@@ -68,18 +74,26 @@ public final class QueueManager implements AutoCloseable {
     private final java.util.Set<String> warned = ConcurrentHashMap.newKeySet();
     private final Disposable.Composite running = Disposables.composite();
     private final AtomicLong noticeIds = new AtomicLong();
+    /** Messages whose attempt has started and not yet been recorded to its end. */
+    private final java.util.Set<String> delivering = ConcurrentHashMap.newKeySet();
+    /** Messages deleted while their delivery was running: their reports are dropped. */
+    private final java.util.Set<String> deletedInFlight = ConcurrentHashMap.newKeySet();
+    private volatile boolean stopping;
+    private final Sinks.Empty<Void> drained = Sinks.empty();
 
     /**
      * @param schedulers one scheduler per transport name ("smtp", "lmtp")
      * @param noticeSink where notices are queued (the spool, like any accepted message)
+     * @param notices where notices that cannot be returned go
      */
     public QueueManager(QueueStore store, Routing routing, RetryPolicy retry, Map<String, DeliveryScheduler> schedulers,
-            MessageSink noticeSink, String myHostname, Clock clock, Scheduler timer) {
+            MessageSink noticeSink, NoticePolicy notices, String myHostname, Clock clock, Scheduler timer) {
         this.store = Objects.requireNonNull(store, "store");
         this.routing = Objects.requireNonNull(routing, "routing");
         this.retry = Objects.requireNonNull(retry, "retry");
         this.schedulers = Map.copyOf(schedulers);
         this.noticeSink = Objects.requireNonNull(noticeSink, "noticeSink");
+        this.notices = Objects.requireNonNull(notices, "notices");
         this.myHostname = Objects.requireNonNull(myHostname, "myHostname");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.timer = Objects.requireNonNull(timer, "timer");
@@ -103,8 +117,22 @@ public final class QueueManager implements AutoCloseable {
         return inFlight.size();
     }
 
-    /** Queues a message: a new one from the listener, one recovered at start-up, or a retry. */
+    /** Messages whose delivery attempt is running right now (not those waiting for a retry). */
+    public int delivering() {
+        return delivering.size();
+    }
+
+    /**
+     * Queues a message: a new one from the listener, one recovered at start-up, or a retry. Once
+     * {@link #drain} has begun, the message is left where it is in the store for the next start.
+     */
     public void submit(QueuedMessage m) {
+        delivering.add(m.queueId()); // before the check, so a drain that begins now waits for it or it stays out
+        if (stopping) {
+            log.info("{}: shutting down; the message stays queued for the next start", m.queueId());
+            attemptOver(m.queueId());
+            return;
+        }
         InFlight f = new InFlight(m);
         inFlight.put(m.queueId(), f);
         Map<Route, List<Recipient>> byRoute = new LinkedHashMap<>();
@@ -113,6 +141,14 @@ public final class QueueManager implements AutoCloseable {
                 continue;
             }
             Recipient r = m.recipients().get(i);
+            if (notices.isLocalDoubleBounceAddress(r.address())) {
+                // qmgr(8): mail to the local double-bounce address is discarded, so no loop can start.
+                log.info("{}: to=<{}>, relay=none, dsn=2.0.0, status=sent (undeliverable postmaster notification discarded)",
+                        m.queueId(), r.address());
+                f.unroutable.add(new RecipientResult(r, Outcome.SENT, "2.0.0",
+                        "undeliverable postmaster notification discarded", "none", "delivered", 0));
+                continue;
+            }
             try {
                 byRoute.computeIfAbsent(routing.route(r.address()), k -> new ArrayList<>()).add(r);
             } catch (IllegalArgumentException bad) {
@@ -125,7 +161,10 @@ public final class QueueManager implements AutoCloseable {
         Mono<Void> recordUnroutable = Flux.fromIterable(List.copyOf(f.unroutable))
                 .concatMap(res -> recordOne(f, res)).then();
         if (f.outstanding.get() == 0) {
-            recordUnroutable.then(Mono.defer(() -> finish(f))).subscribe(null, e -> log.error("{}: {}", m.queueId(), e.toString()));
+            recordUnroutable.then(Mono.defer(() -> finish(f))).subscribe(null, e -> {
+                log.error("{}: {}", m.queueId(), e.toString());
+                attemptOver(m.queueId());
+            });
             return;
         }
         recordUnroutable.subscribe(null, e -> log.error("{}: {}", m.queueId(), e.toString()));
@@ -136,6 +175,7 @@ public final class QueueManager implements AutoCloseable {
             Sinks.Many<DeliveryRequest> source = sources.get(route.transport());
             if (source == null) {
                 log.error("{}: no {} delivery agent is running", m.queueId(), route.transport());
+                attemptOver(m.queueId());
                 return;
             }
             // Messages become durable on several spool threads at once; the sink takes one at a
@@ -145,12 +185,17 @@ public final class QueueManager implements AutoCloseable {
             } catch (Sinks.EmissionException e) {
                 log.error("{}: cannot hand the message to the {} scheduler ({}); it stays queued for the next start",
                         m.queueId(), route.transport(), e.getReason());
+                attemptOver(m.queueId());
             }
         });
     }
 
     private Mono<Void> reported(DeliveryReport report) {
         InFlight f = inFlight.get(report.queueId());
+        if (f == null && deletedInFlight.contains(report.queueId())) {
+            log.info("{}: deleted during delivery; its results are not recorded", report.queueId());
+            return Mono.empty();
+        }
         if (f == null) {
             log.warn("{}: a report for a message not in flight", report.queueId());
             return Mono.empty();
@@ -161,6 +206,7 @@ public final class QueueManager implements AutoCloseable {
                 .then(Mono.defer(() -> f.outstanding.addAndGet(-n) <= 0 ? finish(f) : Mono.empty()))
                 .onErrorResume(e -> {
                     log.error("{}: cannot record delivery results: {}", report.queueId(), e.toString());
+                    attemptOver(report.queueId());
                     return Mono.empty();
                 });
     }
@@ -184,6 +230,9 @@ public final class QueueManager implements AutoCloseable {
     /** The attempt is over: notices, then removal or a deferral with its retry timer. */
     private Mono<Void> finish(InFlight f) {
         QueuedMessage m = f.message;
+        if (deletedInFlight.contains(m.queueId())) {
+            return Mono.empty(); // deleted by the administrator while it was being delivered
+        }
         Instant now = clock.instant();
         List<RecipientResult> deferred = new ArrayList<>(f.deferred);
         if (!deferred.isEmpty() && retry.expired(m.arrival(), now, m.sender().isEmpty())) {
@@ -207,6 +256,9 @@ public final class QueueManager implements AutoCloseable {
         Mono<Void> notices = Mono.when(notice(f, NoticeKind.FAILURE, List.copyOf(f.bounced)),
                 notice(f, NoticeKind.SUCCESS, List.copyOf(f.succeeded)), notice(f, NoticeKind.DELAY, delayed));
         return recordExpired.then(notices).then(Mono.defer(() -> {
+            if (deletedInFlight.contains(m.queueId())) {
+                return Mono.<Void>empty(); // deleted while its notices were being written
+            }
             if (deferred.isEmpty()) {
                 inFlight.remove(m.queueId());
                 warned.remove(m.queueId());
@@ -222,13 +274,40 @@ public final class QueueManager implements AutoCloseable {
                 waiting.put(m.queueId(), again);
                 retryAfter(again, Duration.between(now, next));
             }));
-        }));
+        })).doFinally(signal -> attemptOver(m.queueId()));
+    }
+
+    /** The message's attempt is recorded to its end (or abandoned): a drain need not wait for it. */
+    private void attemptOver(String queueId) {
+        delivering.remove(queueId);
+        if (stopping && delivering.isEmpty()) {
+            drained.tryEmitEmpty();
+        }
+    }
+
+    /**
+     * Begins shutting down: from now on nothing new is delivered (submitted messages, retry
+     * timers and flushes leave mail queued for the next start). Completes when every delivery in
+     * progress has been recorded to its end; the caller bounds the wait and then calls
+     * {@link #close}, which cuts off whatever is still running.
+     */
+    public Mono<Void> drain() {
+        stopping = true;
+        timers.values().forEach(Disposable::dispose);
+        timers.clear();
+        if (delivering.isEmpty()) {
+            drained.tryEmitEmpty();
+        }
+        return drained.asMono();
     }
 
     /** Arms the retry timer of a deferred message (replacing any earlier one). */
     private void retryAfter(QueuedMessage m, Duration wait) {
+        if (stopping) {
+            return; // stays in deferred/ for the next start
+        }
         Disposable timerTask = Mono.delay(wait, timer)
-                .then(Mono.defer(() -> timers.remove(m.queueId()) == null || waiting.remove(m.queueId()) == null
+                .then(Mono.defer(() -> stopping || timers.remove(m.queueId()) == null || waiting.remove(m.queueId()) == null
                         ? Mono.<Void>empty()
                         : store.activate(m.queueId()).then(Mono.fromRunnable(() -> submit(m)))))
                 .subscribe(v -> { }, e -> log.error("{}: cannot reactivate: {}", m.queueId(), e.toString()));
@@ -241,61 +320,87 @@ public final class QueueManager implements AutoCloseable {
 
     /** Tries every deferred message now (postilion flush); returns how many. */
     public int flush() {
+        if (stopping) {
+            return 0;
+        }
         List<QueuedMessage> due = new ArrayList<>(waiting.values());
         due.forEach(m -> retryAfter(m, Duration.ZERO));
         return due.size();
     }
 
     /**
-     * Removes a deferred message from the queue without delivering it (postilion delete). A
-     * message being delivered right now cannot be deleted; false then, or when it is unknown.
+     * Removes a message from the queue without delivering it any further (postilion delete),
+     * whatever its state: waiting for a retry, being delivered right now (its delivery runs on,
+     * and its results are dropped: no notice, no retry), or only in the store (a corrupt file, or
+     * one left queued while shutting down). True when there was such a message.
      */
     public Mono<Boolean> delete(String queueId) {
         return Mono.defer(() -> {
-            QueuedMessage m = waiting.remove(queueId);
-            if (m == null) {
-                return Mono.just(false);
-            }
             Disposable t = timers.remove(queueId);
             if (t != null) {
                 t.dispose();
             }
-            inFlight.remove(queueId);
-            log.info("{}: removed by the administrator", queueId);
-            return store.remove(queueId).thenReturn(true);
+            waiting.remove(queueId);
+            if (inFlight.remove(queueId) != null && delivering.contains(queueId)) {
+                deletedInFlight.add(queueId);
+                attemptOver(queueId);
+            }
+            warned.remove(queueId);
+            return store.delete(queueId).doOnNext(found -> {
+                if (found) {
+                    log.info("{}: removed by the administrator", queueId);
+                }
+            });
         });
     }
 
-    /** Ids of the deferred messages waiting for a retry. */
-    public List<String> deferred() {
-        return List.copyOf(waiting.keySet());
-    }
-
-    /** Writes and queues one notice to the sender, if one is due; never for the null sender. */
+    /**
+     * Writes and queues the notice that is due, as Postfix's bounce(8) chooses by the failed
+     * message's sender: an ordinary sender gets the notice from the null sender; for a notice
+     * (null sender) that failed, the postmaster gets a double bounce from the double-bounce sender
+     * when notify_classes asks for it, else it is discarded; a failed double bounce is discarded.
+     * Delay and success notices go to ordinary senders only.
+     */
     private Mono<Void> notice(InFlight f, NoticeKind kind, List<RecipientResult> about) {
         QueuedMessage m = f.message;
         if (about.isEmpty()) {
             return Mono.empty();
         }
-        if (m.sender().isEmpty()) {
-            if (kind == NoticeKind.FAILURE) {
-                log.warn("{}: undeliverable notice, not returned (its sender is null): {} recipient(s)", m.queueId(),
-                        about.size());
-            }
+        if (notices.isDoubleBounceSender(m.sender())) {
+            log.warn("{}: undeliverable postmaster notification discarded", m.queueId());
             return Mono.empty();
         }
+        if (m.sender().isEmpty()) {
+            if (kind != NoticeKind.FAILURE) {
+                return Mono.empty();
+            }
+            if (!notices.doubleBounces()) {
+                log.info("{}: undeliverable notice discarded: {} recipient(s) (notify_classes names neither 2bounce nor bounce)",
+                        m.queueId(), about.size());
+                return Mono.empty();
+            }
+            return queueNotice(m, kind, about, notices.doubleBounceSender(), notices.postmaster(), true)
+                    .doOnNext(id -> log.info("{}: postmaster non-delivery notification: {}", m.queueId(), id)).then();
+        }
+        return queueNotice(m, kind, about, "", m.sender(), false)
+                .doOnNext(id -> log.info("{}: sender {} notification: {}", m.queueId(),
+                        kind.name().toLowerCase(java.util.Locale.ROOT), id)).then();
+    }
+
+    /** Writes one notice about {@code about}, queues it durably and submits it; gives its queue id. */
+    private Mono<String> queueNotice(QueuedMessage m, NoticeKind kind, List<RecipientResult> about, String from,
+            String to, boolean postmasterCopy) {
         List<NoticeRecipient> rcpts = about.stream().map(QueueManager::noticeRecipient).toList();
         return readAll(m.content()).flatMap(original -> {
             Instant now = clock.instant();
             byte[] text = DeliveryStatusNotice.write(new DeliveryStatusNotice.Request(kind, myHostname, m.queueId(),
-                    m.sender(), m.envId(), m.ret(), m.arrival(), rcpts, original, now,
-                    m.queueId() + "." + noticeIds.incrementAndGet()));
+                    to, m.envId(), m.ret(), m.arrival(), rcpts, original, now,
+                    m.queueId() + "." + noticeIds.incrementAndGet(), postmasterCopy));
             String id = noticeSink.newQueueId();
-            ReceivedMessage notice = new ReceivedMessage(id, "", List.of(new ReceivedMessage.Recipient(m.sender(),
+            ReceivedMessage notice = new ReceivedMessage(id, from, List.of(new ReceivedMessage.Recipient(to,
                     java.util.Set.of(), "")), hasEightBit(text) ? BodyType.EIGHT_BIT : BodyType.SEVEN_BIT, false, "",
                     Ret.NONE, text, new ReceivedMessage.Client("127.0.0.1", myHostname, false, ""), now);
-            log.info("{}: sender {} notification: {}", m.queueId(), kind.name().toLowerCase(java.util.Locale.ROOT), id);
-            return noticeSink.accept(notice).then(Mono.fromRunnable(() -> submit(noticeQueued(notice))));
+            return noticeSink.accept(notice).then(Mono.fromRunnable(() -> submit(noticeQueued(notice)))).thenReturn(id);
         });
     }
 
@@ -341,10 +446,17 @@ public final class QueueManager implements AutoCloseable {
         return false;
     }
 
+    /** Stops at once: deliveries still running are cut off, and their mail stays queued as it is. */
     @Override
     public void close() {
+        stopping = true;
         sources.values().forEach(Sinks.Many::tryEmitComplete);
         running.dispose();
+        if (!delivering.isEmpty()) {
+            log.info("cut off {} deliver{} in progress; the mail stays queued for the next start", delivering.size(),
+                    delivering.size() == 1 ? "y" : "ies");
+        }
+        drained.tryEmitEmpty();
     }
 
     /**

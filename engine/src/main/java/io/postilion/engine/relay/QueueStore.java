@@ -6,8 +6,8 @@ import reactor.core.publisher.Mono;
 /**
  * What the queue manager needs from durable storage, and no more: record each recipient's final
  * result as it happens (so a restart never sends it again), move a message between the active
- * and deferred states, and remove it when every recipient is done. The spool implements it; tests
- * use a map.
+ * and deferred states, remove it when every recipient is done, or delete it on the administrator's
+ * word. The spool implements it; tests use a map.
  */
 public interface QueueStore {
 
@@ -22,4 +22,10 @@ public interface QueueStore {
 
     /** Every recipient is done: the message leaves the queue. */
     Mono<Void> remove(String queueId);
+
+    /**
+     * The administrator removes the message, whatever state it is in (corrupt included); gives
+     * whether there was one.
+     */
+    Mono<Boolean> delete(String queueId);
 }

@@ -27,7 +27,8 @@ import reactor.core.scheduler.Schedulers;
  * The relay service assembled: the SMTP listener hands messages to the durable queue, which
  * answers 250 once they are safe; the queue manager delivers them through one scheduler and agent
  * per transport; /metrics shows it all. {@link #start} recovers what an earlier run left before
- * it accepts anything new.
+ * it accepts anything new; {@link #stop} closes the listener, lets deliveries in progress finish
+ * within shutdown_grace_time and leaves the rest queued for the next start.
  */
 public final class Relay implements AutoCloseable {
 
@@ -39,15 +40,18 @@ public final class Relay implements AutoCloseable {
     private final MetricsEndpoint metrics;
     private final DeliveryAgent smtp;
     private final DeliveryAgent lmtp;
+    private final Duration graceTime;
+    private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Relay(RelayQueue queue, QueueManager qmgr, SmtpListener listener, MetricsEndpoint metrics,
-            DeliveryAgent smtp, DeliveryAgent lmtp) {
+            DeliveryAgent smtp, DeliveryAgent lmtp, Duration graceTime) {
         this.queue = queue;
         this.qmgr = qmgr;
         this.listener = listener;
         this.metrics = metrics;
         this.smtp = smtp;
         this.lmtp = lmtp;
+        this.graceTime = graceTime;
     }
 
     /**
@@ -64,7 +68,7 @@ public final class Relay implements AutoCloseable {
                 "lmtp", new DeliveryScheduler(SchedulerSettings.fromConfiguration(cfg.forLmtp()), lmtp));
         String hostname = cfg.string("myhostname");
         QueueManager qmgr = new QueueManager(queue, Routing.from(cfg), RetryPolicy.from(cfg), schedulers, queue,
-                hostname, clock, Schedulers.parallel()).start();
+                NoticePolicy.from(cfg), hostname, clock, Schedulers.parallel()).start();
 
         int recovered = queue.recover().doOnNext(qmgr::submit).count().block(Duration.ofMinutes(5)).intValue();
         if (recovered > 0) {
@@ -100,13 +104,13 @@ public final class Relay implements AutoCloseable {
         MetricsEndpoint metrics = MetricsEndpoint.start(ListenerConfiguration.address("metrics_listen", cfg.string("metrics_listen")), registry,
                 routes -> adminRoutes(routes, queue, qmgr)).block(Duration.ofSeconds(30));
         log.info("relay listening on {} (SMTP) and {} (metrics)", listener.address(), metrics.port());
-        return new Relay(queue, qmgr, listener, metrics, smtp, lmtp);
+        return new Relay(queue, qmgr, listener, metrics, smtp, lmtp, cfg.time("shutdown_grace_time"));
     }
 
     /**
      * The queue commands' API (CLARIFICATIONS 15), on the metrics listener, loopback by default:
      * GET /queue lists, POST /queue/flush retries deferred mail now, DELETE /queue/ID or
-     * DELETE /queue (all deferred mail) removes.
+     * DELETE /queue (every message, in whatever state) removes.
      */
     private static void adminRoutes(HttpServerRoutes routes, RelayQueue queue, QueueManager qmgr) {
         routes.get("/queue", (req, res) -> res.header("Content-Type", "text/plain; charset=utf-8")
@@ -122,11 +126,12 @@ public final class Relay implements AutoCloseable {
             String id = req.param("id");
             return qmgr.delete(id).flatMap(ok -> ok
                     ? res.sendString(Mono.just("deleted " + id + "\n")).then()
-                    : res.status(404).sendString(Mono.just(id + ": not a deferred message in this queue\n")).then());
+                    : res.status(404).sendString(Mono.just(id + ": not in this queue\n")).then());
         });
-        routes.delete("/queue", (req, res) -> res.sendString(reactor.core.publisher.Flux.fromIterable(qmgr.deferred())
-                .flatMap(qmgr::delete).filter(Boolean::booleanValue).count()
-                .map(n -> "deleted " + n + " deferred message(s)\n")));
+        routes.delete("/queue", (req, res) -> res.sendString(queue.list()
+                .flatMapMany(reactor.core.publisher.Flux::fromIterable)
+                .concatMap(e -> qmgr.delete(e.queueId())).filter(Boolean::booleanValue).count()
+                .map(n -> "deleted " + n + " message(s)\n")));
     }
 
     public int smtpPort() {
@@ -137,17 +142,47 @@ public final class Relay implements AutoCloseable {
         return metrics.port();
     }
 
+    /** Stops gracefully within shutdown_grace_time; see {@link #stop(Duration)}. */
+    public void stop() {
+        stop(graceTime);
+    }
+
     /**
-     * Stops accepting, then stops delivering: deliveries in progress are abandoned and their mail
-     * stays queued for the next start (a recipient's result is durable before it counts).
+     * Stops gracefully, blocking the calling thread (the shutdown hook's, or a test's): the
+     * listener closes first, so new connections are refused; nothing new is delivered; deliveries
+     * in progress get up to {@code grace} to finish and have their results recorded. Whatever
+     * still runs then is cut off: its queue file is left as it is, so the next start delivers it
+     * again, except to the recipients already recorded as sent or returned. Stopping twice does
+     * nothing the second time.
      */
+    public void stop(Duration grace) {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
+        listener.close();
+        int busy = qmgr.delivering();
+        if (busy > 0) {
+            log.info("stopping: waiting up to {}s for {} deliver{} in progress", grace.toSeconds(), busy,
+                    busy == 1 ? "y" : "ies");
+        }
+        try {
+            qmgr.drain().timeout(grace, Mono.fromRunnable(() -> log.warn(
+                    "stopping: shutdown_grace_time ({}s) is up with {} deliver{} still in progress; cutting off",
+                    grace.toSeconds(), qmgr.delivering(), qmgr.delivering() == 1 ? "y" : "ies")))
+                    .block();
+        } finally {
+            qmgr.close();
+            smtp.close();
+            lmtp.close();
+            metrics.close();
+            queue.close();
+        }
+        log.info("relay stopped");
+    }
+
+    /** The same as {@link #stop()}. */
     @Override
     public void close() {
-        listener.close();
-        qmgr.close();
-        smtp.close();
-        lmtp.close();
-        metrics.close();
-        queue.close();
+        stop();
     }
 }

@@ -59,6 +59,7 @@ public final class Spool implements RelayQueue {
     private final Map<String, long[]> contentRegion = new ConcurrentHashMap<>();
     private final Map<QueueState, AtomicInteger> counts = new EnumMap<>(QueueState.class);
     private final AtomicInteger passes = new AtomicInteger();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     /** Opens (creating if needed) the spool under {@code root}; blocking: call at start-up. */
     public static Spool open(Path root, SpoolFiles files, Clock clock) throws IOException {
@@ -152,6 +153,16 @@ public final class Spool implements RelayQueue {
     @Override
     public Mono<Void> remove(String queueId) {
         return submit(new Op.Remove(queueId));
+    }
+
+    /** Deletes the message's file in whatever state it is, corrupt/ included (postilion delete). */
+    @Override
+    public Mono<Boolean> delete(String queueId) {
+        if (!QueueId.looksLikeOne(queueId)) {
+            return Mono.just(false);
+        }
+        Op.Delete op = new Op.Delete(queueId);
+        return submit(op).then(Mono.fromSupplier(() -> op.found));
     }
 
     @Override
@@ -292,9 +303,16 @@ public final class Spool implements RelayQueue {
     // ------------------------------------------------------------------ the I/O thread
 
     private Mono<Void> submit(Op op) {
+        return submit(op, lanes[Math.floorMod(op.queueId().hashCode(), LANES)]);
+    }
+
+    private Mono<Void> submit(Op op, Lane lane) {
         return Mono.<Void>create(sink -> {
+            if (closed.get() && !(op instanceof Op.Barrier)) {
+                sink.error(new IOException("the spool is closed (" + op + ")"));
+                return;
+            }
             op.sink = sink;
-            Lane lane = lanes[Math.floorMod(op.queueId().hashCode(), LANES)];
             lane.pending.add(op);
             if (lane.draining.compareAndSet(false, true)) {
                 io.schedule(() -> drain(lane));
@@ -451,6 +469,58 @@ public final class Spool implements RelayQueue {
             }
         }
 
+        /** The administrator's delete: the file goes whatever its state (corrupt files are not tracked). */
+        static final class Delete extends Op {
+            final String id;
+            volatile boolean found;
+
+            Delete(String id) {
+                this.id = id;
+            }
+
+            @Override
+            String queueId() {
+                return id;
+            }
+
+            @Override
+            void run(Spool s, java.util.Set<QueueState> touched) throws IOException {
+                QueueState state = s.where.remove(id);
+                s.contentRegion.remove(id);
+                if (state != null) {
+                    s.files.delete(s.path(state, id));
+                    s.counts.get(state).decrementAndGet();
+                    found = true;
+                } else if (s.files.list(s.root.resolve(QueueState.CORRUPT.directory())).contains(id)) {
+                    s.files.delete(s.path(QueueState.CORRUPT, id));
+                    s.counts.get(QueueState.CORRUPT).decrementAndGet();
+                    found = true;
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "deleting " + id;
+            }
+        }
+
+        /** Does nothing; completes once every operation queued before it on its lane is done. */
+        static final class Barrier extends Op {
+            @Override
+            String queueId() {
+                return "";
+            }
+
+            @Override
+            void run(Spool s, java.util.Set<QueueState> touched) {
+            }
+
+            @Override
+            public String toString() {
+                return "a barrier";
+            }
+        }
+
         static final class Remove extends Op {
             final String id;
 
@@ -480,8 +550,24 @@ public final class Spool implements RelayQueue {
         }
     }
 
+    /**
+     * Refuses new work, lets the work already queued on each lane finish (at most 10 seconds,
+     * so a result being recorded is not torn), then stops the I/O threads. Blocking: call it
+     * from the thread that shuts the relay down, never from an event loop.
+     */
     @Override
     public void close() {
-        io.dispose();
+        if (closed.compareAndSet(false, true)) {
+            List<Mono<Void>> barriers = new ArrayList<>();
+            for (Lane lane : lanes) {
+                barriers.add(submit(new Op.Barrier(), lane));
+            }
+            try {
+                Mono.when(barriers).block(java.time.Duration.ofSeconds(10));
+            } catch (RuntimeException e) {
+                log.warn("spool: closing with file work unfinished: {}", e.toString());
+            }
+            io.dispose();
+        }
     }
 }

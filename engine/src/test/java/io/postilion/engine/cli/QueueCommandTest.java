@@ -69,6 +69,27 @@ class QueueCommandTest {
     }
 
     @Test
+    void deleteWithoutARelayRemovesAMessageInEveryState() throws Exception {
+        Spool s = Spool.open(spool, new ChannelSpoolFiles(), Clock.systemUTC());
+        String active = stored(s, "x@dest.test");
+        String deferred = stored(s, "y@dest.test");
+        s.defer(deferred).block(Duration.ofSeconds(10));
+        s.close();
+        String corrupt = "0123456789ABCD";
+        java.nio.file.Files.writeString(spool.resolve("corrupt").resolve(corrupt), "not a queue file");
+        String[] noRelay = {"-o", "queue_directory=" + spool, "-o", "metrics_listen=127.0.0.1:9"};
+
+        for (String id : List.of(active, deferred, corrupt)) {
+            out.reset();
+            assertEquals(0, run(concat("delete", concat(id, noRelay))), id + ": " + err);
+            assertEquals("deleted " + id, out.toString(StandardCharsets.UTF_8).strip());
+        }
+        for (String state : List.of("active", "deferred", "corrupt")) {
+            assertEquals(0, spool.resolve(state).toFile().list().length, state);
+        }
+    }
+
+    @Test
     void flushNeedsARunningRelay() {
         assertEquals(69, run("flush", "-o", "metrics_listen=127.0.0.1:9"));
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("no relay answers"), err.toString(StandardCharsets.UTF_8));

@@ -27,8 +27,8 @@ class ConfigurationDocTest {
 
     private static final Pattern READ = Pattern.compile(
             "\\b(?:cfg|config|configuration)\\.(?:string|bool|integer|size|time|choice|list|table|isSet|effectiveName)"
-                    + "\\(\"([a-z][a-z0-9_]*)\"\\)");
-    private static final Pattern ROW = Pattern.compile("^\\| `([a-z][a-z0-9_]*)` \\| (`[^`]*`|\\(empty\\)) \\| (.+)\\|\\s*$");
+                    + "\\(\"([a-z0-9][a-z0-9_]*)\"\\)");
+    private static final Pattern ROW = Pattern.compile("^\\| `([a-z0-9][a-z0-9_]*)` \\| (`[^`]*`|\\(empty\\)) \\| (.+)\\|\\s*$");
 
     @Test
     void everyParameterTheCodeReadsIsDocumentedWithItsDefault() throws IOException {
@@ -65,6 +65,8 @@ class ConfigurationDocTest {
         TreeSet<String> read = namesReadByTheCode();
         assertTrue(read.contains("smtp_mx_session_limit"), read.toString());
         assertTrue(read.contains("soft_bounce"), read.toString());
+        assertTrue(read.contains("2bounce_notice_recipient"), "a name may start with a digit: " + read);
+        assertTrue(read.contains("shutdown_grace_time"), read.toString());
         assertFalse(read.isEmpty());
     }
 

@@ -70,6 +70,20 @@ class DeliveryStatusNoticeTest {
     }
 
     @Test
+    void aPostmasterCopyHasItsOwnSubjectNoBoilerplateAndTheWholeOriginalWhateverRetSays() {
+        Instant t = Instant.parse("2026-11-23T10:00:00Z");
+        String n = new String(DeliveryStatusNotice.write(new DeliveryStatusNotice.Request(NoticeKind.FAILURE, "relay.test",
+                "4ABC123", "postmaster@relay.test", "", Ret.HDRS, t.minusSeconds(600), List.of(HARD), ORIGINAL, t,
+                "notice.2", true)), StandardCharsets.UTF_8);
+        assertTrue(n.startsWith("From: MAILER-DAEMON@relay.test (Mail Delivery System)\r\nTo: postmaster@relay.test\r\n"
+                + "Subject: Postmaster Copy: Undelivered Mail\r\n"), n);
+        assertTrue(n.contains("Auto-Submitted: auto-generated\r\n"), n);
+        assertFalse(n.contains("This is the mail system at host"), "no text meant for a sender: " + n);
+        assertTrue(n.contains("Content-Type: text/plain; charset=utf-8\r\n\r\n<x@dest.test>: 550 5.1.1"), n);
+        assertTrue(n.contains("Content-Type: message/rfc822\r\n\r\nSubject: hello\r\n") && n.contains("the body"), n);
+    }
+
+    @Test
     void anEightBitOriginalIsDeclaredEightBit() {
         byte[] utf8 = "Subject: caf\u00e9\r\n\r\nd\u00e9j\u00e0\r\n".getBytes(StandardCharsets.UTF_8);
         String n = write(NoticeKind.FAILURE, Ret.NONE, utf8, HARD);

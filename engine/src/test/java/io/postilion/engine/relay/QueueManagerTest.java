@@ -65,6 +65,14 @@ class QueueManagerTest {
         }
 
         @Override
+        public Mono<Boolean> delete(String queueId) {
+            return Mono.fromSupplier(() -> {
+                events.add("delete " + queueId);
+                return true;
+            });
+        }
+
+        @Override
         public String newQueueId() {
             return "N" + ids.incrementAndGet();
         }
@@ -96,7 +104,7 @@ class QueueManagerTest {
         DeliveryAgent agent = DeliveryAgent.builder(cfg).build();
         DeliveryScheduler smtp = new DeliveryScheduler(SchedulerSettings.fromConfiguration(cfg.forSmtp()), agent);
         qmgr = new QueueManager(store, Routing.from(cfg), RetryPolicy.from(cfg), Map.of("smtp", smtp), store,
-                "relay.test", Clock.systemUTC(), Schedulers.parallel()).start();
+                NoticePolicy.from(cfg), "relay.test", Clock.systemUTC(), Schedulers.parallel()).start();
         return qmgr;
     }
 
@@ -169,11 +177,79 @@ class QueueManagerTest {
     }
 
     @Test
-    void aNoticeThatCannotBeDeliveredIsNotReturnedAgain() {
+    void aFailedNoticeIsDiscardedWhenNotifyClassesNamesNeither2bounceNorBounce() {
         server.reply(FakeSmtpServer.Stage.RCPT, "550 5.1.1 no such user");
-        start("").submit(message("Q4", "", "gone@dest.test"));
-        await(() -> store.events.contains("remove Q4"), "removal");
-        assertTrue(store.accepted.isEmpty(), "no notice for a null-sender message");
+        String log = capturingLog(() -> {
+            start("").submit(message("Q4", "", "gone@dest.test"));
+            await(() -> store.events.contains("remove Q4"), "removal");
+        });
+        assertTrue(store.accepted.isEmpty(), "Postfix's default notify_classes sends no double bounce");
+        assertTrue(log.contains("Q4: undeliverable notice discarded"), log);
+    }
+
+    @Test
+    void aFailedNoticeGoesToThePostmasterAsADoubleBounceFromTheDoubleBounceSender() {
+        server.reply(FakeSmtpServer.Stage.RCPT, (line, s) -> line.contains("gone@") ? "550 5.1.1 no such user" : "250 2.1.5 Ok");
+        start("notify_classes = 2bounce\n").submit(message("Q8", "", "gone@dest.test"));
+        await(() -> store.events.contains("remove N1"), "the double bounce to be delivered");
+        assertEquals(1, store.accepted.size(), store.accepted.toString());
+        ReceivedMessage notice = store.accepted.get(0);
+        assertEquals("double-bounce@relay.test", notice.sender());
+        assertEquals("postmaster@relay.test", notice.recipients().get(0).address(), "2bounce_notice_recipient at $myorigin");
+        String text = new String(notice.content(), StandardCharsets.UTF_8);
+        assertTrue(text.contains("Subject: Postmaster Copy: Undelivered Mail\r\n"), text);
+        assertTrue(text.contains("Final-Recipient: rfc822; gone@dest.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"), text);
+        assertTrue(text.contains("Content-Type: message/rfc822\r\n\r\nSubject: queued\r\n\r\nbody\r\n"),
+                "the undeliverable notice, whole: " + text);
+        assertTrue(server.commands().contains("MAIL FROM:<double-bounce@relay.test>")
+                || server.commands().stream().anyMatch(c -> c.startsWith("MAIL FROM:<double-bounce@relay.test>")),
+                server.commands().toString());
+        assertTrue(server.commands().stream().anyMatch(c -> c.startsWith("RCPT TO:<postmaster@relay.test>")),
+                server.commands().toString());
+    }
+
+    @Test
+    void bounceInNotifyClassesAlsoTurnsOnDoubleBouncesAndTheRecipientIsConfigurable() {
+        server.reply(FakeSmtpServer.Stage.RCPT, (line, s) -> line.contains("gone@") ? "550 5.1.1 no such user" : "250 2.1.5 Ok");
+        start("notify_classes = bounce\n2bounce_notice_recipient = mailops@ops.test\n")
+                .submit(message("Q9", "", "gone@dest.test"));
+        await(() -> store.events.contains("remove N1"), "the double bounce to be delivered");
+        assertEquals("mailops@ops.test", store.accepted.get(0).recipients().get(0).address());
+    }
+
+    @Test
+    void aFailedDoubleBounceIsDiscardedWithALogLineNeverBouncedAgain() {
+        server.reply(FakeSmtpServer.Stage.RCPT, "550 5.1.1 no such user");
+        String log = capturingLog(() -> {
+            start("notify_classes = 2bounce\n").submit(message("Q10", "double-bounce@relay.test", "postmaster@ops.test"));
+            await(() -> store.events.contains("remove Q10"), "removal");
+        });
+        assertEquals(Outcome.BOUNCED, store.records.get("Q10").get(0).outcome());
+        assertTrue(store.accepted.isEmpty(), "no triple bounce");
+        assertTrue(log.contains("Q10: undeliverable postmaster notification discarded"), log);
+    }
+
+    @Test
+    void mailToTheLocalDoubleBounceAddressIsDiscardedAsSentWithoutAConnection() {
+        start("").submit(message("Q11", "", "double-bounce@relay.test"));
+        await(() -> store.events.contains("remove Q11"), "removal");
+        RecipientResult r = store.records.get("Q11").get(0);
+        assertEquals(Outcome.SENT, r.outcome());
+        assertEquals("undeliverable postmaster notification discarded", r.reason());
+        assertEquals(0, server.sessions(), "nothing was delivered");
+    }
+
+    /** What the relay logs (slf4j-simple writes to System.err) while {@code body} runs. */
+    private static String capturingLog(Runnable body) {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            body.run();
+        } finally {
+            System.setErr(saved);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
     }
 
     @Test

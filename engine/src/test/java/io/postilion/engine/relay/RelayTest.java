@@ -61,12 +61,22 @@ class RelayTest {
     }
 
     private TransactionResult submit(int port) {
+        return submit(port, "user@dest.test");
+    }
+
+    private TransactionResult submit(int port, String... rcpts) {
         SmtpSession s = SmtpClient.create(SessionSettings.smtp("app.test").withTls(TlsLevel.NONE, false)
                         .withTimeouts(Timeouts.all(Duration.ofSeconds(5))))
                 .connect(Endpoint.inet("relay.test", new InetSocketAddress("127.0.0.1", port))).block(WAIT).session();
         s.handshake(false).block(WAIT);
-        return s.transaction(new Transaction("MAIL FROM:<app@client.test>", List.of("RCPT TO:<user@dest.test>"),
+        return s.transaction(new Transaction("MAIL FROM:<app@client.test>",
+                java.util.Arrays.stream(rcpts).map(r -> "RCPT TO:<" + r + ">").toList(),
                 ContentSource.of(MESSAGE.getBytes(StandardCharsets.US_ASCII)), ContentOptions.defaults(), false)).block(WAIT);
+    }
+
+    private int filesIn(String state) {
+        String[] names = spoolDir.resolve(state).toFile().list();
+        return names == null ? 0 : names.length;
     }
 
     private static void await(BooleanSupplier done, String what) throws InterruptedException {
@@ -142,5 +152,148 @@ class RelayTest {
         await(() -> server.contents().size() == 1, "the flushed message to be delivered");
         await(() -> spoolDir.resolve("deferred").toFile().list().length == 0
                 && spoolDir.resolve("active").toFile().list().length == 0, "the queue to empty");
+    }
+
+    // ------------------------------------------------------------------ graceful shutdown
+
+    @Test
+    void stopWaitsForADeliveryInProgressAndRecordsItsResult() throws Exception {
+        server.delay(FakeSmtpServer.Stage.DOT, Duration.ofMillis(1500));
+        start("");
+        assertEquals(250, submit(relay.smtpPort()).finals().get(0).code());
+        await(() -> server.contents().size() == 1, "the content to reach the server (its reply is held)");
+        long t0 = System.nanoTime();
+        relay.stop(Duration.ofSeconds(20));
+        long tookMs = (System.nanoTime() - t0) / 1_000_000;
+        relay = null;
+        assertTrue(tookMs >= 500 && tookMs < 10_000, "stop waited for the reply, not for the whole grace: " + tookMs + " ms");
+        assertEquals(0, filesIn("active") + filesIn("deferred"), "the delivery was recorded and its file removed");
+        assertTrue(server.transcript().stream().anyMatch(l -> l.startsWith("S: 250 2.0.0 Ok: queued as FAKE1")),
+                server.transcript().toString());
+    }
+
+    @Test
+    void theListenerRefusesNewConnectionsWhileDeliveriesFinish() throws Exception {
+        server.delay(FakeSmtpServer.Stage.DOT, Duration.ofSeconds(3));
+        start("");
+        int port = relay.smtpPort();
+        assertEquals(250, submit(port).finals().get(0).code());
+        await(() -> server.contents().size() == 1, "the delivery to be in progress");
+        Relay stopping = relay;
+        relay = null;
+        Thread stopper = new Thread(() -> stopping.stop(Duration.ofSeconds(20)), "test-stopper");
+        stopper.start();
+        await(() -> {
+            try (java.net.Socket probe = new java.net.Socket("127.0.0.1", port)) {
+                return false;
+            } catch (IOException refused) {
+                return true;
+            }
+        }, "the listener to refuse connections");
+        assertTrue(stopper.isAlive(), "the listener closed while the delivery was still running");
+        stopper.join(WAIT.toMillis());
+        assertEquals(0, filesIn("active") + filesIn("deferred"), "and the delivery still finished");
+    }
+
+    @Test
+    void aDeliveryLongerThanTheGraceTimeIsCutOffAndTheMessageIsDeliveredAfterARestart() throws Exception {
+        server.delay(FakeSmtpServer.Stage.DOT, Duration.ofSeconds(40));
+        start("shutdown_grace_time = 1s\n");
+        assertEquals(250, submit(relay.smtpPort()).finals().get(0).code());
+        await(() -> server.contents().size() == 1, "the delivery to be in progress");
+        Path file = spoolDir.resolve("active").resolve(spoolDir.resolve("active").toFile().list()[0]);
+        byte[] before = java.nio.file.Files.readAllBytes(file);
+        long t0 = System.nanoTime();
+        relay.stop();
+        long tookMs = (System.nanoTime() - t0) / 1_000_000;
+        relay = null;
+        assertTrue(tookMs >= 900 && tookMs < 6_000, "cut off after shutdown_grace_time: " + tookMs + " ms");
+        assertTrue(java.util.Arrays.equals(before, java.nio.file.Files.readAllBytes(file)), "the queue file is untouched");
+
+        server.delay(FakeSmtpServer.Stage.DOT, Duration.ZERO);
+        start("");
+        await(() -> server.contents().size() == 2, "delivery after the restart");
+        await(() -> filesIn("active") + filesIn("deferred") == 0, "the queue to empty");
+    }
+
+    @Test
+    void aRecipientRecordedAsSentBeforeTheCutIsNotDeliveredAgainAfterARestart() throws Exception {
+        try (FakeSmtpServer slow = FakeSmtpServer.start()) {
+            slow.delay(FakeSmtpServer.Stage.DOT, Duration.ofSeconds(40));
+            String routes = "transport_maps = inline:{ slow@dest.test=smtp:[127.0.0.1]:" + slow.port() + " }\n";
+            start(routes + "shutdown_grace_time = 1s\n");
+            assertEquals(250, submit(relay.smtpPort(), "fast@dest.test", "slow@dest.test").finals().get(0).code());
+            await(() -> slow.contents().size() == 1 && pending().equals(List.of("slow@dest.test")),
+                    "fast@ recorded as sent while slow@ is still in progress");
+            relay.stop();
+            relay = null;
+            assertEquals(List.of("slow@dest.test"), pending(), "still queued for slow@ only");
+
+            slow.delay(FakeSmtpServer.Stage.DOT, Duration.ZERO);
+            start(routes);
+            await(() -> slow.contents().size() == 2, "slow@ delivered after the restart");
+            await(() -> filesIn("active") + filesIn("deferred") == 0, "the queue to empty");
+            assertEquals(1, server.commands().stream().filter(c -> c.startsWith("RCPT TO:<fast@dest.test>")).count(),
+                    "fast@ got the message once: " + server.commands());
+        }
+    }
+
+    private List<String> pending() {
+        try {
+            List<QueueEntry> entries = Spool.list(spoolDir, new ChannelSpoolFiles());
+            return entries.size() == 1 ? entries.get(0).pending() : List.of("(" + entries.size() + " messages)");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ postilion delete
+
+    private static final String CORRUPT_ID = "0123456789ABCD";
+
+    @Test
+    void deleteRemovesAMessageBeingDeliveredAndItsResultIsDropped() throws Exception {
+        server.delay(FakeSmtpServer.Stage.DOT, Duration.ofSeconds(2));
+        start("");
+        assertEquals(250, submit(relay.smtpPort()).finals().get(0).code());
+        await(() -> server.contents().size() == 1, "the delivery to be in progress");
+        String id = spoolDir.resolve("active").toFile().list()[0];
+        assertEquals("200 deleted " + id + "\n", admin("DELETE", "/queue/" + id));
+        assertEquals(0, filesIn("active"), "the file is gone at once");
+        await(() -> server.transcript().stream().anyMatch(l -> l.startsWith("S: 250 2.0.0 Ok: queued as FAKE1")), "the reply");
+        long t0 = System.nanoTime();
+        relay.stop(Duration.ofSeconds(20));
+        relay = null;
+        assertTrue((System.nanoTime() - t0) / 1_000_000 < 5_000, "a deleted message is no delivery to wait for");
+        assertEquals(0, filesIn("active") + filesIn("deferred"), "nothing came back");
+    }
+
+    @Test
+    void deleteRemovesACorruptFileThroughTheRunningRelay() throws Exception {
+        java.nio.file.Files.createDirectories(spoolDir.resolve("corrupt"));
+        java.nio.file.Files.writeString(spoolDir.resolve("corrupt").resolve(CORRUPT_ID), "not a queue file");
+        start("");
+        assertTrue(admin("GET", "/queue").contains(CORRUPT_ID + " "), "listed");
+        assertEquals("200 deleted " + CORRUPT_ID + "\n", admin("DELETE", "/queue/" + CORRUPT_ID));
+        assertEquals(0, filesIn("corrupt"));
+        assertTrue(admin("DELETE", "/queue/" + CORRUPT_ID).startsWith("404 "), "gone");
+    }
+
+    @Test
+    void deleteAllRemovesActiveDeferredAndCorruptMail() throws Exception {
+        java.nio.file.Files.createDirectories(spoolDir.resolve("corrupt"));
+        java.nio.file.Files.writeString(spoolDir.resolve("corrupt").resolve(CORRUPT_ID), "not a queue file");
+        server.reply(FakeSmtpServer.Stage.GREETING, "421 4.3.2 not now");
+        start("minimal_backoff_time = 300s\nmaximal_backoff_time = 300s\n");
+        assertEquals(250, submit(relay.smtpPort()).finals().get(0).code());
+        await(() -> filesIn("deferred") == 1, "a deferral");
+        server.reply(FakeSmtpServer.Stage.GREETING, "220 fake ESMTP");
+        server.delay(FakeSmtpServer.Stage.DOT, Duration.ofSeconds(2));
+        assertEquals(250, submit(relay.smtpPort()).finals().get(0).code());
+        await(() -> server.contents().size() == 1, "a delivery in progress");
+
+        assertEquals("200 deleted 3 message(s)\n", admin("DELETE", "/queue"));
+        assertEquals(0, filesIn("active") + filesIn("deferred") + filesIn("corrupt"));
+        assertTrue(admin("GET", "/queue").contains("-- 0 message(s) in the queue"));
     }
 }
