@@ -277,7 +277,8 @@ public final class DeliveryAgent {
         Instant connectAt = clock.instant();
         return client.connect(ep).flatMap(c -> {
             metrics.connection(c.ok());
-            a.lastRelay = ep.displayWithPort();
+            // LOG-1: without a session there is no relay to name
+            a.lastRelay = c.ok() ? ep.displayWithPort() : "none";
             if (!c.ok()) {
                 StageFailure f = c.failure();
                 log.info("{}: {}", a.request.queueId(), f.text());
@@ -320,7 +321,13 @@ public final class DeliveryAgent {
             boolean lastSession = settings.mxSessionLimit() > 0 && count >= settings.mxSessionLimit();
             ServerContext at = server.asFinal(server.finalServer() || finalDestination && lastSession);
             if (sizeExceeded(a, s, h, at)) {
-                return s.quit().thenReturn(-1);
+                // XFER-14: no transaction was started; the session is cached if it may be, else dropped without QUIT
+                if (a.caching.store() && settings.reuse().mayPark(connectedAt, 1, clock.instant()) && s.usable()) {
+                    park(a, s, h, connectedAt, 0, target.bestMx());
+                } else {
+                    s.close();
+                }
+                return Mono.just(a.stopped || lastSession ? -1 : count);
             }
             return transaction(a, s, h, at, connectedAt, 1, target.bestMx()).thenReturn(lastSession ? -1 : count);
         });
@@ -329,8 +336,8 @@ public final class DeliveryAgent {
     private void handshakeFailure(Attempt a, Handshake h, ServerContext server) {
         StageFailure f = h.failure();
         String status = f.status();
-        if (f.stage() == Stage.GREETING && f.kind() == StageFailure.Kind.REPLY && status.startsWith("5")
-                && settings.skip5xxGreeting()) {
+        if (f.stage() == Stage.GREETING && f.kind() == StageFailure.Kind.REPLY && f.reply() != null
+                && f.reply().codeClass() == 5 && status.startsWith("5") && settings.skip5xxGreeting()) {
             status = "4" + status.substring(1); // SESS-7
         }
         boolean softUnlessFinal = status.equals("5.6.7");
@@ -348,10 +355,11 @@ public final class DeliveryAgent {
             return false;
         }
         String reason = "message size " + size + " exceeds size limit " + limit + " of server " + s.endpoint().display();
+        Decision d = server.decide("5.3.4", false);
         for (int i : a.undecided()) {
-            a.apply(i, server.decide("5.3.4", false), reason, server.relay(), server.connUse());
+            a.apply(i, d, reason, server.relay(), server.connUse());
         }
-        a.stopped = true;
+        a.stopped = !d.keep(); // REPLY-14: under soft_bounce a non-final server keeps them for the next
         return true;
     }
 

@@ -46,7 +46,7 @@ public final class Trouble {
      */
     public static Failure fromReply(SmtpReply reply, String reason) {
         char cls = reply.status().charAt(0);
-        if (cls != '4' && cls != '5' || reply.codeClass() != 4 && reply.codeClass() != 5) {
+        if (cls != '4' && cls != '5') {
             return new Failure(EnhancedStatus.PROTOCOL_ERROR, "Protocol error: " + reason, true);
         }
         return new Failure(reply.status(), reason, protocolErrorCode(reply.code()));

@@ -42,11 +42,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * a@, b@ (and c@) dest.test, so that a recipient-level refusal of one and acceptance of the other
  * tell recipient-level from message-level failures (XFER-31).
  *
- * <p>Rows whose expectation (Postfix's behaviour) the agent does not meet today are kept in their
- * own sources at the end of the class, run by {@code @Disabled} methods whose reason names the
- * rule and whose javadoc cites the Postfix code. Where such a discrepancy touches only one field
- * of a row in the main table, that row leaves the field out (a null reason, {@link #ANY_RELAY})
- * and still checks the rest.
+ * <p>Rows that pin a point where the agent once differed from Postfix are kept in their own
+ * sources at the end of the class, each method's javadoc citing the Postfix code. Where such a
+ * point touches only one field of a row in the main table, that row leaves the field out (a null
+ * reason, {@link #ANY_RELAY}) and the row of its own checks it. One is still {@code @Disabled}:
+ * its reason names the rule the agent does not meet yet.
  */
 class OutcomeTableTest {
 
@@ -195,16 +195,17 @@ class OutcomeTableTest {
             assertEquals(row.rcpts().get(i), who, "request order\n" + context);
             assertEquals(e.outcome(), r.outcome(), who + ": outcome\n" + context);
             assertEquals(e.dsn(), r.dsn(), who + ": DSN status\n" + context);
-            if (e.reason() != null) { // null only where the wording is a known discrepancy, checked by a disabled row
+            if (e.reason() != null) { // null only where the wording is checked by a row of its own
                 assertEquals(e.reason().replace("{port}", String.valueOf(port)), r.reason(), who + ": reason\n" + context);
             }
-            if (e.by() != ANY_RELAY) { // ANY_RELAY only where relay= is a known discrepancy, checked by a disabled row
+            if (e.by() != ANY_RELAY) { // ANY_RELAY only where relay= is checked by a row of its own
                 assertEquals(relay(e.by(), port), r.relay(), who + ": the server that decided\n" + context);
             }
             String action = switch (e.outcome()) { // LOG-1, REPLY-14/15: spelled out, not taken from Outcome
                 case SENT -> "relayed";
                 case DEFERRED, SOFTBOUNCE -> "delayed";
                 case BOUNCED -> "failed";
+                case DELIVERABLE, UNDELIVERABLE -> throw new AssertionError("no probes in this table");
             };
             assertEquals(action, r.action(), who + ": DSN action\n" + context);
         }
@@ -907,8 +908,6 @@ class OutcomeTableTest {
                         .allBounced("5.7.1", refused("{1}", "550 5.7.1 go away"), 1).done());
     }
 
-    @Disabled("SESS-11/LOG-6: a failed EHLO/HELO/LHLO must read 'host HOST[ADDR] refused to talk to me: REPLY' "
-            + "(Postfix smtp_helo); the agent writes 'host HOST[ADDR] said: REPLY (in reply to EHLO command)'")
     @ParameterizedTest(name = "{0}")
     @MethodSource("helloWording")
     void helloFailureWording(Row row) {
@@ -931,8 +930,6 @@ class OutcomeTableTest {
                         .allBounced("5.5.0", refused("{1}", "354 not a greeting"), 1).done());
     }
 
-    @Disabled("SESS-7: smtp_skip_5xx_greeting rewrites a 5xx greeting only; a 3xx greeting is 5.5.0 (REPLY-5), a hard "
-            + "protocol error. The agent turns it into 4.5.0 and defers / tries the next server")
     @ParameterizedTest(name = "{0}")
     @MethodSource("oddGreeting")
     void oddGreetingCode(Row row) {
@@ -955,8 +952,6 @@ class OutcomeTableTest {
                         .bounced("5.5.0", said("{1}", "354 what now", "RCPT TO"), 1).sent(1).done());
     }
 
-    @Disabled("REPLY-8: 'Protocol error: ' is for a status that is neither 4.x.x nor 5.x.x (a 2xx); a 3xx reply is "
-            + "already 5.5.0 by REPLY-5 and keeps the server's words unprefixed (Postfix vsmtp_fill_dsn)")
     @ParameterizedTest(name = "{0}")
     @MethodSource("intermediateWhereFailureHandled")
     void intermediateReplyWording(Row row) {
@@ -979,8 +974,6 @@ class OutcomeTableTest {
                         .deferred("4.4.1", REFUSED_2, 0).sent(1).done());
     }
 
-    @Disabled("LOG-1: a recipient deferred after the last server refused the connection has relay=none (no session "
-            + "existed; Postfix smtp_bulk_fail with state->session == 0); the agent reports the refused endpoint")
     @ParameterizedTest(name = "{0}")
     @MethodSource("relayAfterConnectFailure")
     void relayIsNoneWithoutASession(Row row) {
@@ -1002,8 +995,6 @@ class OutcomeTableTest {
                         .allSent(2).next("a", "b").done());
     }
 
-    @Disabled("REPLY-14: soft_bounce=yes keeps recipients failed by the SIZE pre-check at a non-final server for the next "
-            + "server (Postfix smtp_bulk_fail KEEP, the server loop goes on); the agent stops the attempt with SOFTBOUNCE")
     @ParameterizedTest(name = "{0}")
     @MethodSource("sizeWithSoftBounce")
     void sizeFailureUnderSoftBounceTriesTheNextServer(Row row) {
@@ -1042,8 +1033,6 @@ class OutcomeTableTest {
      * smtp_cleanup_session frees the session, and smtp_quit runs only for an expired cached
      * session). The agent sends QUIT.
      */
-    @Disabled("XFER-14: a connection whose message the SIZE pre-check refused is closed without QUIT when it is not "
-            + "cached (Postfix smtp_cleanup_session); the agent sends QUIT")
     @org.junit.jupiter.api.Test
     void aSizeRefusalClosesWithoutQuit() throws InterruptedException {
         Row row = row("XFER-1 XFER-14 SIZE refusal: 5.3.4, then the connection is closed without QUIT")

@@ -197,7 +197,9 @@ public final class SmtpSession {
             if (stage == Stage.EHLO && reply.code() != 421) {
                 return hello(st, Stage.HELO);
             }
-            return failHandshake(st, StageFailure.reply(stage, reply, endpoint.display()));
+            // SESS-11: a refused hello reads as the greeting's refusal does, in Postfix's words
+            return failHandshake(st, new StageFailure(stage, StageFailure.Kind.REPLY, reply, reply.status(),
+                    "host " + endpoint.display() + " refused to talk to me: " + reply.text()));
         });
     }
 

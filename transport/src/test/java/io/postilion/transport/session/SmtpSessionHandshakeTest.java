@@ -79,7 +79,7 @@ class SmtpSessionHandshakeTest {
         Handshake h = handshake(connect(server, smtp));
         assertFalse(h.ok());
         assertEquals("4.3.2", h.failure().status());
-        assertEquals("host fake.test[127.0.0.1] said: 421 4.3.2 shutting down (in reply to EHLO command)", h.failure().text());
+        assertEquals("host fake.test[127.0.0.1] refused to talk to me: 421 4.3.2 shutting down", h.failure().text());
         assertFalse(server.commands().contains("HELO client.test"));
     }
 
