@@ -90,7 +90,8 @@ public final class AgentConfiguration {
                 .sendXforward(cfg.bool("smtp_send_xforward_command"))
                 .verifyTarget(ProbeTarget.valueOf(cfg.string("smtp_address_verify_target").trim().toUpperCase(Locale.ROOT)))
                 .debugPeers(debugPeers(cfg))
-                .notices(PostmasterNotices.of(cfg.list("notify_classes"), cfg.string("error_notice_recipient")))
+                .notices(PostmasterNotices.of(cfg.list("notify_classes"), cfg.string("error_notice_recipient"),
+                        cfg.string("double_bounce_sender")))
                 .bestMxTransport(cfg.string("best_mx_transport"))
                 .logTlsStatus(cfg.bool("smtp_log_tls_feature_status"))
                 .reuse(new ConnectionReuse(cfg.list("smtp_connection_cache_destinations"),

@@ -496,16 +496,11 @@ public final class DeliveryAgent {
     /** LOG-9, MISC-3: a transcript for the session when notices or debug_peer_list need one. */
     private SessionTranscript transcript(Attempt a, SmtpSession s) {
         boolean debug = a.debugRequest || settings.debugPeers().matchesServer(s.endpoint().hostname(), s.endpoint().address());
-        boolean record = settings.notices().any() && !isNotice(a.request.sender());
+        boolean record = settings.notices().any() && !settings.notices().isNotice(a.request.sender());
         SessionTranscript t = new SessionTranscript(s.endpoint().displayWithPort(), record, debug);
         s.transcript(t.active() ? t : null);
         a.transcript = t;
         return t;
-    }
-
-    /** LOG-9: no transcripts about mail that is itself a notice (null or double-bounce sender). */
-    private boolean isNotice(String sender) {
-        return sender.isEmpty() || sender.toLowerCase(java.util.Locale.ROOT).startsWith("double-bounce@");
     }
 
     private static void raise(Attempt a, PostmasterNotices.ErrorClass c) {

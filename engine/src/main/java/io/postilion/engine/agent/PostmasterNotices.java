@@ -14,8 +14,10 @@ import java.util.Set;
  *
  * @param classes the listed classes the client can raise
  * @param recipient error_notice_recipient (postmaster)
+ * @param doubleBounceSender double_bounce_sender (double-bounce): the local part of the sender of
+ *     the relay's own postmaster notices, about which no transcript is ever due
  */
-public record PostmasterNotices(Set<ErrorClass> classes, String recipient) {
+public record PostmasterNotices(Set<ErrorClass> classes, String recipient, String doubleBounceSender) {
 
     /** The error classes an SMTP/LMTP client session can raise. */
     public enum ErrorClass { PROTOCOL, DATA }
@@ -26,11 +28,16 @@ public record PostmasterNotices(Set<ErrorClass> classes, String recipient) {
 
     /** Postfix's defaults: notify_classes = resource, software; error_notice_recipient = postmaster. */
     public static PostmasterNotices defaults() {
-        return new PostmasterNotices(Set.of(), "postmaster");
+        return new PostmasterNotices(Set.of(), "postmaster", "double-bounce");
     }
 
     /** From notify_classes; classes the client never raises (bounce, delay, ...) are for others and ignored here. */
     public static PostmasterNotices of(List<String> notifyClasses, String recipient) {
+        return of(notifyClasses, recipient, "double-bounce");
+    }
+
+    /** As {@link #of(List, String)}, with the double-bounce sender's local part. */
+    public static PostmasterNotices of(List<String> notifyClasses, String recipient, String doubleBounceSender) {
         Set<ErrorClass> set = EnumSet.noneOf(ErrorClass.class);
         for (String c : notifyClasses) {
             switch (c.trim().toLowerCase(Locale.ROOT)) {
@@ -40,7 +47,12 @@ public record PostmasterNotices(Set<ErrorClass> classes, String recipient) {
                 }
             }
         }
-        return new PostmasterNotices(set, recipient);
+        return new PostmasterNotices(set, recipient, doubleBounceSender);
+    }
+
+    /** LOG-9: mail that is itself a notice (null or double-bounce sender) earns no transcript. */
+    public boolean isNotice(String sender) {
+        return sender.isEmpty() || sender.toLowerCase(Locale.ROOT).startsWith(doubleBounceSender.toLowerCase(Locale.ROOT) + "@");
     }
 
     /** Whether sessions need a transcript at all. */

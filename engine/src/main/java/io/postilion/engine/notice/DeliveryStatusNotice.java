@@ -20,7 +20,8 @@ import java.util.Objects;
  */
 public final class DeliveryStatusNotice {
 
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT)
+    /** The Date: header form every notice uses. */
+    static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
 
     private DeliveryStatusNotice() {

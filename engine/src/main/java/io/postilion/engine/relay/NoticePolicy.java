@@ -18,9 +18,10 @@ import java.util.Objects;
  * @param doubleBounceSender {@code $double_bounce_sender@$myhostname}, the double bounce's envelope sender
  * @param doubleBounceLocalPart double_bounce_sender itself
  * @param localDomains $myhostname and $mydestination, lower case: where the double-bounce address is local
+ * @param myOrigin $myorigin: the domain for a notice recipient written without one
  */
 public record NoticePolicy(boolean doubleBounces, String postmaster, String doubleBounceSender,
-        String doubleBounceLocalPart, List<String> localDomains) {
+        String doubleBounceLocalPart, List<String> localDomains, String myOrigin) {
 
     public NoticePolicy {
         Objects.requireNonNull(postmaster, "postmaster");
@@ -39,7 +40,13 @@ public record NoticePolicy(boolean doubleBounces, String postmaster, String doub
         domains.add(hostname);
         domains.addAll(cfg.list("mydestination"));
         return new NoticePolicy(classes.contains("2bounce") || classes.contains("bounce"),
-                postmaster.contains("@") ? postmaster : postmaster + "@" + origin, local + "@" + hostname, local, domains);
+                postmaster.contains("@") ? postmaster : postmaster + "@" + origin, local + "@" + hostname, local, domains,
+                origin);
+    }
+
+    /** A notice recipient as written in main.cf, with {@code @$myorigin} when it has no domain. */
+    public String qualified(String recipient) {
+        return recipient.contains("@") ? recipient : recipient + "@" + myOrigin;
     }
 
     /** Whether {@code sender} is the double-bounce sender: its mail is never returned to anyone. */

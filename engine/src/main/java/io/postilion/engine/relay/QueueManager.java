@@ -171,7 +171,8 @@ public final class QueueManager implements AutoCloseable {
         Instant now = clock.instant();
         byRoute.forEach((route, rcpts) -> {
             DeliveryRequest req = new DeliveryRequest(m.queueId(), m.sender(), rcpts, m.content(), m.bodyType(),
-                    m.smtputf8(), false, route.nexthop(), m.envId(), m.ret(), m.arrival(), now);
+                    m.smtputf8(), false, route.nexthop(), m.envId(), m.ret(), m.arrival(), now, java.util.Set.of(), false,
+                    m.origin());
             Sinks.Many<DeliveryRequest> source = sources.get(route.transport());
             if (source == null) {
                 log.error("{}: no {} delivery agent is running", m.queueId(), route.transport());
@@ -201,7 +202,9 @@ public final class QueueManager implements AutoCloseable {
             return Mono.empty();
         }
         int n = report.results().size();
-        return Flux.fromIterable(report.results())
+        return Flux.fromIterable(report.transcripts())
+                .concatMap(this::postTranscript)
+                .thenMany(Flux.fromIterable(report.results()))
                 .concatMap(res -> recordOne(f, res))
                 .then(Mono.defer(() -> f.outstanding.addAndGet(-n) <= 0 ? finish(f) : Mono.empty()))
                 .onErrorResume(e -> {
@@ -399,9 +402,31 @@ public final class QueueManager implements AutoCloseable {
             String id = noticeSink.newQueueId();
             ReceivedMessage notice = new ReceivedMessage(id, from, List.of(new ReceivedMessage.Recipient(to,
                     java.util.Set.of(), "")), hasEightBit(text) ? BodyType.EIGHT_BIT : BodyType.SEVEN_BIT, false, "",
-                    Ret.NONE, text, new ReceivedMessage.Client("127.0.0.1", myHostname, false, ""), now);
+                    Ret.NONE, text, new ReceivedMessage.Client("", myHostname, false, ""), now);
             return noticeSink.accept(notice).then(Mono.fromRunnable(() -> submit(noticeQueued(notice)))).thenReturn(id);
         });
+    }
+
+    /**
+     * LOG-9: the postmaster's copy of a troubled session, queued like any notice, from the
+     * double-bounce sender so that it can never come back as another notice.
+     */
+    private Mono<Void> postTranscript(io.postilion.engine.agent.PostmasterTranscript t) {
+        Instant now = clock.instant();
+        String to = notices.qualified(t.recipient());
+        byte[] text = io.postilion.engine.notice.TranscriptNotice.write(myHostname, to, t.subject(false), t.server(),
+                t.lines(), now, t.queueId() + ".t" + noticeIds.incrementAndGet());
+        String id = noticeSink.newQueueId();
+        ReceivedMessage notice = new ReceivedMessage(id, notices.doubleBounceSender(), List.of(new ReceivedMessage.Recipient(to,
+                java.util.Set.of(), "")), BodyType.SEVEN_BIT, false, "", Ret.NONE, text,
+                new ReceivedMessage.Client("", myHostname, false, ""), now);
+        return noticeSink.accept(notice)
+                .then(Mono.<Void>fromRunnable(() -> submit(noticeQueued(notice))))
+                .doOnSuccess(v -> log.info("{}: postmaster transcript of the session with {}: {}", t.queueId(), t.server(), id))
+                .onErrorResume(e -> {
+                    log.warn("{}: cannot queue the postmaster transcript: {}", t.queueId(), e.toString());
+                    return Mono.empty();
+                });
     }
 
     /** A message as the listener (or a notice writer) handed it to the sink, ready to deliver. */

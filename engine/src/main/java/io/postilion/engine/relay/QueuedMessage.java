@@ -4,6 +4,7 @@ import io.postilion.engine.agent.Recipient;
 import io.postilion.engine.listener.ReceivedMessage;
 import io.postilion.transport.content.ContentSource;
 import io.postilion.transport.protocol.BodyType;
+import io.postilion.transport.protocol.ClientOrigin;
 import io.postilion.transport.protocol.Ret;
 import java.time.Instant;
 import java.util.BitSet;
@@ -24,9 +25,11 @@ import java.util.Objects;
  * @param envId DSN ENVID
  * @param ret DSN RET
  * @param arrival when the message was accepted
+ * @param origin the client that submitted it, for XFORWARD (XFER-2)
  */
 public record QueuedMessage(String queueId, String sender, List<Recipient> recipients, BitSet done,
-        ContentSource content, BodyType bodyType, boolean smtputf8, String envId, Ret ret, Instant arrival) {
+        ContentSource content, BodyType bodyType, boolean smtputf8, String envId, Ret ret, Instant arrival,
+        ClientOrigin origin) {
 
     public QueuedMessage {
         Objects.requireNonNull(queueId, "queueId");
@@ -38,6 +41,7 @@ public record QueuedMessage(String queueId, String sender, List<Recipient> recip
         Objects.requireNonNull(envId, "envId");
         Objects.requireNonNull(ret, "ret");
         Objects.requireNonNull(arrival, "arrival");
+        Objects.requireNonNull(origin, "origin");
     }
 
     /** A received message's envelope with the given done set and content. */
@@ -47,11 +51,24 @@ public record QueuedMessage(String queueId, String sender, List<Recipient> recip
                         x.orcpt().isEmpty() ? "" : x.orcpt().substring(x.orcpt().indexOf(';') + 1), x.notifyOn(), x.orcpt()))
                 .toList();
         return new QueuedMessage(r.queueId(), r.sender(), rcpts, done, content, r.bodyType(), r.smtputf8(), r.envId(),
-                r.ret(), r.arrival());
+                r.ret(), r.arrival(), origin(r.client()));
     }
 
     /** A copy whose done set is {@code nowDone}. */
     QueuedMessage withDone(BitSet nowDone) {
-        return new QueuedMessage(queueId, sender, recipients, nowDone, content, bodyType, smtputf8, envId, ret, arrival);
+        return new QueuedMessage(queueId, sender, recipients, nowDone, content, bodyType, smtputf8, envId, ret, arrival,
+                origin);
+    }
+
+    /**
+     * What the listener knew of the client. The relay does no reverse lookups, so the name is
+     * unknown (and XFORWARD leaves it out); mail the relay wrote itself (notices) has no client
+     * address worth forwarding and counts as local.
+     */
+    private static ClientOrigin origin(ReceivedMessage.Client c) {
+        if (c == null || c.address().isEmpty()) {
+            return ClientOrigin.LOCAL;
+        }
+        return new ClientOrigin("", c.address(), "", "", c.helo(), true);
     }
 }

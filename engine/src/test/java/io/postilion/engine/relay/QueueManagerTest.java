@@ -209,6 +209,33 @@ class QueueManagerTest {
     }
 
     @Test
+    void aProtocolErrorQueuesTheSessionTranscriptForThePostmasterFromTheDoubleBounceSender_LOG9() {
+        server.reply(FakeSmtpServer.Stage.RCPT, "500 5.5.2 what was that");
+        start("notify_classes = protocol\n").submit(message("Q11", "app@client.test", "a@dest.test"));
+        await(() -> store.accepted.stream().anyMatch(m -> m.sender().equals("double-bounce@relay.test")),
+                "the transcript to be queued");
+        ReceivedMessage notice = store.accepted.stream().filter(m -> m.sender().equals("double-bounce@relay.test"))
+                .findFirst().orElseThrow();
+        assertEquals("postmaster@relay.test", notice.recipients().get(0).address(), "error_notice_recipient at $myorigin");
+        String text = new String(notice.content(), StandardCharsets.US_ASCII);
+        assertTrue(text.contains("Subject: Postilion SMTP client: errors from 127.0.0.1[127.0.0.1]:"), text);
+        assertTrue(text.contains(" Out: RCPT TO:<a@dest.test>\r\n"), text);
+        assertTrue(text.contains(" In: 500 5.5.2 what was that\r\n"), text);
+        assertTrue(text.contains("Auto-Submitted: auto-generated\r\n"), text);
+    }
+
+    @Test
+    void theRelayForwardsTheSubmittingClientWithXforward_MISC4_XFER2() {
+        server.capabilities("PIPELINING", "XFORWARD NAME ADDR PORT PROTO HELO IDENT SOURCE");
+        start("smtp_send_xforward_command = yes\n").submit(message("Q12", "app@client.test", "a@dest.test"));
+        await(() -> store.events.contains("remove Q12"), "delivery");
+        List<String> cmds = server.commands();
+        int mail = cmds.indexOf("MAIL FROM:<app@client.test>");
+        assertEquals(List.of("XFORWARD ADDR=127.0.0.1", "XFORWARD HELO=app.test IDENT=Q12 SOURCE=REMOTE"),
+                cmds.subList(mail - 2, mail), cmds.toString());
+    }
+
+    @Test
     void bounceInNotifyClassesAlsoTurnsOnDoubleBouncesAndTheRecipientIsConfigurable() {
         server.reply(FakeSmtpServer.Stage.RCPT, (line, s) -> line.contains("gone@") ? "550 5.1.1 no such user" : "250 2.1.5 Ok");
         start("notify_classes = bounce\n2bounce_notice_recipient = mailops@ops.test\n")
