@@ -67,12 +67,12 @@ final class TransactionOutcomes {
      * 2.0.0, and a refused DATA fails them as a delivery would. Refusals were decided above.
      */
     private static boolean probe(Attempt attempt, List<Integer> indexes, TransactionResult r, ServerContext server) {
-        if (r.failure() != null) {
+        List<Integer> accepted = r.accepted().stream().map(indexes::get).toList();
+        if (r.data() == null && r.failure() != null && r.failure().stage() != Stage.RSET) {
             StageFailure f = r.failure();
             siteFailure(attempt, indexes, f.status(), f.text(), server);
             return false;
         }
-        List<Integer> accepted = r.accepted().stream().map(indexes::get).toList();
         if (r.data() == null) {
             for (int k : r.accepted()) {
                 SmtpReply reply = r.rcpt().get(k);
@@ -85,6 +85,10 @@ final class TransactionOutcomes {
             }
         } else if (!accepted.isEmpty()) {
             messageFailure(attempt, accepted, r.data(), Stage.DATA, server);
+        }
+        if (r.failure() != null) { // e.g. the RSET after a rcpt probe was lost: the verdicts stand
+            siteFailure(attempt, indexes, r.failure().status(), r.failure().text(), server);
+            return false;
         }
         return true;
     }
@@ -134,10 +138,10 @@ final class TransactionOutcomes {
 
     static void siteFailure(Attempt attempt, List<Integer> indexes, String status, String reason, boolean softUnlessFinal,
             ServerContext server) {
-        attempt.siteTrouble();
         List<Integer> open = attempt.undecided();
         for (int i : indexes) {
             if (open.contains(i)) {
+                attempt.siteTrouble(); // REPLY-12: only trouble that fails someone counts towards throttling
                 attempt.apply(i, server.decide(status, softUnlessFinal), reason, server.relay(), server.connUse());
             }
         }

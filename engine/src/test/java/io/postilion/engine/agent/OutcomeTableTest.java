@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -45,8 +44,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>Rows that pin a point where the agent once differed from Postfix are kept in their own
  * sources at the end of the class, each method's javadoc citing the Postfix code. Where such a
  * point touches only one field of a row in the main table, that row leaves the field out (a null
- * reason, {@link #ANY_RELAY}) and the row of its own checks it. One is still {@code @Disabled}:
- * its reason names the rule the agent does not meet yet.
+ * reason, {@link #ANY_RELAY}) and the row of its own checks it.
  */
 class OutcomeTableTest {
 
@@ -1019,8 +1017,6 @@ class OutcomeTableTest {
                         .allDeferred("4.3.2", refused("{2}", "421 4.3.2 busy"), 2).throttled().next().done());
     }
 
-    @Disabled("REPLY-12: a session whose abort RSET hit a lost connection did not complete normally (Postfix smtp_loop "
-            + "returns -1, no COMPLETE_SESSION), so a later site failure throttles; the agent counts it as completed")
     @ParameterizedTest(name = "{0}")
     @MethodSource("lostAfterAbort")
     void aLostAbortIsNoCompletedSession(Row row) {

@@ -61,6 +61,7 @@ class SendCommandInteropTest {
         List<String> lines = lines();
         assertEquals(1, lines.size(), transcript());
         assertLine(lines.get(0), "b@dest.example.test", "127.0.0.1[127.0.0.1]:" + Rig.SINK_PORT, "2.0.0", "sent", "250 ");
+        assertTrue(lines.get(0).contains(", tls=may:none, "), "smtp-sink offers no STARTTLS (LOG-5): " + lines.get(0));
     }
 
     @ParameterizedTest(name = "smtp_use_chunking={0}")
@@ -72,6 +73,7 @@ class SendCommandInteropTest {
                 "-o", "smtp_use_chunking=" + chunking);
         assertEquals(0, rc, transcript());
         assertLine(lines().get(0), USER, "127.0.0.1[127.0.0.1]:" + Rig.POSTFIX_LMTP_PORT, "2.0.0", "sent", "250 2.0.0 Ok");
+        assertTrue(lines().get(0).contains(", tls=may, "), "Postfix's STARTTLS was used (LOG-5): " + lines().get(0));
         Rig.assertStoredExactly(sent, Rig.awaitDelivery(USER, token));
     }
 
@@ -145,6 +147,28 @@ class SendCommandInteropTest {
 
     // ------------------------------------------------------------------ helpers
 
+    @Test
+    void postfixSmtpdLogsTheForwardedQueueIdWhenXforwardIsOn_MISC4_XFER2() throws Exception {
+        String token = Rig.token();
+        int rc = send(message(token, "b@dest.example.test"), "--to", "b@dest.example.test",
+                "--nexthop", "[127.0.0.1]:" + Rig.POSTFIX_PORT, "-o", "smtp_send_xforward_command=yes");
+        assertEquals(0, rc, transcript());
+        String queueId = lines().get(0).substring(0, lines().get(0).indexOf(':'));
+        Path maillog = Rig.RIG_DIR.resolve("postfix/maillog");
+        String needle = "orig_queue_id=" + queueId;
+        long end = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+        String log = "";
+        while (System.nanoTime() < end) {
+            log = Files.exists(maillog) ? Files.readString(maillog, StandardCharsets.ISO_8859_1) : "";
+            if (log.contains(needle)) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertTrue(log.contains(needle), "Postfix smtpd accepted XFORWARD IDENT=" + queueId + "; maillog tail: "
+                + log.substring(Math.max(0, log.length() - 2000)));
+    }
+
     private static String message(String token, String to) {
         return Rig.message(token, FROM, to);
     }
@@ -167,10 +191,10 @@ class SendCommandInteropTest {
         return "stdout:\n" + out.toString(StandardCharsets.UTF_8) + "stderr:\n" + err.toString(StandardCharsets.UTF_8);
     }
 
-    /** One Postfix-format result line (LOG-2), with the reason starting as given. */
+    /** One Postfix-format result line (LOG-2), with the reason starting as given (and tls=, LOG-5, after a server). */
     private static void assertLine(String line, String rcpt, String relay, String dsn, String status, String reasonStart) {
         Pattern p = Pattern.compile("[0-9A-F]{10}: to=<" + Pattern.quote(rcpt) + ">, relay=" + Pattern.quote(relay)
-                + ", delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+, dsn=" + Pattern.quote(dsn) + ", status="
+                + ", delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+(, tls=!?[a-z-]+(:[a-z-]+)?\\??)?, dsn=" + Pattern.quote(dsn) + ", status="
                 + status + " \\(" + Pattern.quote(reasonStart) + ".*\\)");
         assertTrue(p.matcher(line).matches(), "expected " + status + " " + dsn + " via " + relay + ", got: " + line);
     }

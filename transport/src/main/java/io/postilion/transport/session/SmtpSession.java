@@ -562,8 +562,14 @@ public final class SmtpSession {
             writeLines(quitNow ? List.of("RSET", "QUIT") : List.of("RSET"));
             quitSent |= quitNow;
             Mono<Void> rset = reader.next(Stage.RSET, limit(Stage.RSET)).then();
+            // TIME-7: a lost RSET changes no decided outcome, but REPLY-12 must know the session did not end normally
             return rset.then(quitNow ? afterQuit() : Mono.empty())
-                    .onErrorResume(SessionException.class, e -> Mono.fromRunnable(connection::dispose)); // TIME-7
+                    .onErrorResume(SessionException.class, e -> Mono.fromRunnable(() -> {
+                        if (failure == null) {
+                            failure = e.failure();
+                        }
+                        connection.dispose();
+                    }));
         }
 
         /** The transaction is over: QUIT unless kept (XFER-14, XFER-30). */
