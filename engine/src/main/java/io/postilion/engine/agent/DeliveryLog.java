@@ -43,6 +43,9 @@ public final class DeliveryLog {
 
     /** Logs every recipient of a report: sent at INFO, the rest at INFO too, as Postfix does. */
     public static void write(DeliveryReport report) {
+        if (!log.isInfoEnabled()) {
+            return; // the line is not built for nobody
+        }
         for (RecipientResult r : report.results()) {
             log.info("{}", line(report.queueId(), r, report.timings()));
         }
