@@ -41,7 +41,6 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Postfix's smtp(8)/lmtp(8) as a whole: one delivery request in, one result per recipient out.
@@ -73,7 +72,7 @@ public final class DeliveryAgent {
             DeliveryMetrics metrics) {
         this.settings = settings;
         this.client = SmtpClient.create(settings.session());
-        this.cache = new ConnectionCache(settings.reuse().idleLimit(), Schedulers.parallel());
+        this.cache = new ConnectionCache(settings.reuse().idleLimit());
         this.resolver = resolver;
         this.parser = parser;
         this.clock = clock;

@@ -5,12 +5,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
 
 /**
  * Parked SMTP/LMTP sessions waiting for their next transaction (spec section 10). A session may be
@@ -19,31 +17,31 @@ import reactor.core.scheduler.Scheduler;
  * of idleness (CACHE-1); taking one sends a lone RSET first, and a session that fails it is closed
  * without a word and costs no message (CACHE-7).
  *
- * <p>Lock-free: deques per key and a compare-and-set per entry decide who gets a session.
+ * <p>Lock-free: deques per key and a compare-and-set per entry decide who gets a session. The
+ * idle timer runs on the parked session's own event loop, where parking happens, so parking and
+ * taking wake no other thread.
  */
 public final class ConnectionCache implements AutoCloseable {
 
     private final Duration idleLimit;
-    private final Scheduler timer;
     private final Map<CacheKey, ConcurrentLinkedDeque<Entry>> byKey = new ConcurrentHashMap<>();
     private final AtomicInteger parked = new AtomicInteger();
     private final AtomicInteger probesFailed = new AtomicInteger();
 
-    public ConnectionCache(Duration idleLimit, Scheduler timer) {
+    public ConnectionCache(Duration idleLimit) {
         this.idleLimit = idleLimit;
-        this.timer = timer;
     }
 
     /** Files a session under each key; it is closed when nobody takes it within the idle limit. */
     public void park(List<CacheKey> keys, ParkedSession session) {
         Entry e = new Entry(session, keys);
         parked.incrementAndGet();
-        e.idleTimer = timer.schedule(() -> {
+        e.idleTimer = session.session().after(idleLimit, () -> {
             if (e.claim()) {
                 forget(e);
                 e.session.session().quit().subscribe();
             }
-        }, idleLimit.toMillis(), TimeUnit.MILLISECONDS);
+        });
         for (CacheKey k : keys) {
             byKey.computeIfAbsent(k, x -> new ConcurrentLinkedDeque<>()).addFirst(e);
         }

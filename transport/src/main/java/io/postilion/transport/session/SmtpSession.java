@@ -626,6 +626,15 @@ public final class SmtpSession {
         });
     }
 
+    /**
+     * Runs {@code task} on this session's event loop after {@code delay}, unless cancelled first:
+     * a timer that costs no other thread's wake-up (the connection cache's idle limit).
+     */
+    public reactor.core.Disposable after(Duration delay, Runnable task) {
+        ScheduledFuture<?> f = channel.eventLoop().schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+        return () -> f.cancel(false);
+    }
+
     /** Closes the connection without QUIT. */
     public void close() {
         connection.dispose();
