@@ -96,6 +96,22 @@ final class PostilionRun {
                 new double[] {Stats.percentile(measured, 50), Stats.percentile(measured, 95), Stats.percentile(measured, 99)});
     }
 
+    /**
+     * Delivers {@code messages} requests and reports the count of finished ones to {@code done}
+     * as they come (the soak run samples the heap from its own thread by that count).
+     */
+    long soak(long messages, AtomicLong done, Duration timeout) {
+        AtomicLong failed = new AtomicLong();
+        Flux<DeliveryRequest> requests = Flux.range(0, (int) Math.min(Integer.MAX_VALUE, messages)).map(this::request);
+        scheduler.schedule(requests).doOnNext(r -> {
+            if (r.results().stream().anyMatch(x -> x.outcome() != Outcome.SENT)) {
+                failed.incrementAndGet();
+            }
+            done.incrementAndGet();
+        }).take(timeout).blockLast(timeout.plusSeconds(10));
+        return failed.get();
+    }
+
     private DeliveryRequest request(int i) {
         DeliveryRequest.Builder b = DeliveryRequest.builder("L" + Integer.toHexString(i).toUpperCase(java.util.Locale.ROOT),
                 "bench@postilion.test", nexthop).content(content);

@@ -13,7 +13,9 @@ import reactor.netty.tcp.TcpClient;
  * its handshake, or the connect failure as a value (SESS-4, SESS-6).
  *
  * <p>An immutable value, like Reactor Netty's own clients: {@link #settings(SessionSettings)}
- * returns a new client.
+ * returns a new client. Connections are not pooled by Reactor Netty: each session owns its
+ * connection, and reuse is the connection cache's business (spec section 10), so no pool limit
+ * caps the number of sessions.
  */
 public final class SmtpClient {
 
@@ -26,7 +28,7 @@ public final class SmtpClient {
     }
 
     public static SmtpClient create(SessionSettings settings) {
-        return new SmtpClient(Objects.requireNonNull(settings, "settings"), TcpClient.create().option(ChannelOption.TCP_NODELAY, true));
+        return new SmtpClient(Objects.requireNonNull(settings, "settings"), TcpClient.newConnection().option(ChannelOption.TCP_NODELAY, true));
     }
 
     public SmtpClient settings(SessionSettings s) {
