@@ -75,7 +75,7 @@ public final class SoakCommand {
             long next = every;
             while (!Thread.currentThread().isInterrupted()) {
                 long d = done.get();
-                if (d >= next) {
+                if (d >= next && d < messages) { // while running: at the very end the sessions close and the heap drops
                     long heap = heapAfterGc();
                     synchronized (samples) {
                         samples.add(new long[] {d, heap});
