@@ -485,11 +485,7 @@ public final class Spool implements RelayQueue {
 
             @Override
             void run(Spool s, java.util.Set<QueueState> touched) throws IOException {
-                QueueState state = s.where.remove(id);
-                s.contentRegion.remove(id);
-                if (state != null) {
-                    s.files.delete(s.path(state, id));
-                    s.counts.get(state).decrementAndGet();
+                if (Remove.removeTracked(s, id)) {
                     found = true;
                 } else if (s.files.list(s.root.resolve(QueueState.CORRUPT.directory())).contains(id)) {
                     s.files.delete(s.path(QueueState.CORRUPT, id));
@@ -535,12 +531,19 @@ public final class Spool implements RelayQueue {
 
             @Override
             void run(Spool s, java.util.Set<QueueState> touched) throws IOException {
+                removeTracked(s, id);
+            }
+
+            /** Removes a message the spool tracks, in whatever state; false when it tracks none by that id. */
+            static boolean removeTracked(Spool s, String id) throws IOException {
                 QueueState state = s.where.remove(id);
                 s.contentRegion.remove(id);
-                if (state != null) {
-                    s.files.delete(s.path(state, id));
-                    s.counts.get(state).decrementAndGet();
+                if (state == null) {
+                    return false;
                 }
+                s.files.delete(s.path(state, id));
+                s.counts.get(state).decrementAndGet();
+                return true;
             }
 
             @Override

@@ -39,6 +39,20 @@ final class SessionFixture {
         return s.handshake().block(WAIT);
     }
 
+    /** The client's lines the server saw before its first reply starting with {@code replyPrefix}. */
+    static List<String> clientLinesBeforeFirstReplyTo(FakeSmtpServer server, String replyPrefix) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String line : server.transcript()) {
+            if (line.startsWith("S: " + replyPrefix)) {
+                return out;
+            }
+            if (line.startsWith("C: ")) {
+                out.add(line.substring(3));
+            }
+        }
+        return out;
+    }
+
     /** A transaction from sender@example.com with raw content (the session encodes it). */
     static Transaction tx(String content, String... rcpts) {
         return tx(ContentOptions.defaults(), content, rcpts);

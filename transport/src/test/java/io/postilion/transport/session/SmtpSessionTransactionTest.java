@@ -38,16 +38,7 @@ class SmtpSessionTransactionTest {
     }
 
     private List<String> clientLinesBeforeFirstReplyTo(String replyPrefix) {
-        List<String> out = new ArrayList<>();
-        for (String line : server.transcript()) {
-            if (line.startsWith("S: " + replyPrefix)) {
-                return out;
-            }
-            if (line.startsWith("C: ")) {
-                out.add(line.substring(3));
-            }
-        }
-        return out;
+        return SessionFixture.clientLinesBeforeFirstReplyTo(server, replyPrefix);
     }
 
     @Test
