@@ -71,33 +71,33 @@ public final class SoakCommand {
                 hop, List.of());
         AtomicLong done = new AtomicLong();
         List<long[]> samples = new ArrayList<>(); // {messages, heap bytes}
-        Thread sampler = new Thread(() -> {
-            long next = every;
-            while (!Thread.currentThread().isInterrupted()) {
-                long d = done.get();
-                if (d >= next && d < messages) { // while running: at the very end the sessions close and the heap drops
-                    long heap = heapAfterGc();
-                    synchronized (samples) {
-                        samples.add(new long[] {d, heap});
-                    }
-                    out.printf(Locale.ROOT, "messages=%d heap_after_gc_mib=%.1f%n", d, heap / 1048576.0);
-                    next += every;
+        long[] next = {every};
+        // The heap is sampled from a timer thread of its own, never from an event loop.
+        java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "soak-sampler");
+            t.setDaemon(true);
+            return t;
+        });
+        sampler.scheduleWithFixedDelay(() -> {
+            long d = done.get();
+            if (d >= next[0] && d < messages) { // while running: at the very end the sessions close and the heap drops
+                long heap = heapAfterGc();
+                synchronized (samples) {
+                    samples.add(new long[] {d, heap});
                 }
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    return;
-                }
+                out.printf(Locale.ROOT, "messages=%d heap_after_gc_mib=%.1f%n", d, heap / 1048576.0);
+                next[0] += every;
             }
-        }, "soak-sampler");
-        sampler.setDaemon(true);
+        }, 20, 20, java.util.concurrent.TimeUnit.MILLISECONDS);
         long t0 = System.nanoTime();
-        sampler.start();
-        long failed = run.soak(messages, done, timeout);
+        long failed;
+        try {
+            failed = run.soak(messages, done, timeout);
+        } finally {
+            sampler.shutdown();
+            sampler.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        Thread.sleep(200);
-        sampler.interrupt();
-        sampler.join(5000);
         double growth = growthPercentPer(samples, every);
         out.printf(Locale.ROOT, "messages=%d failed=%d seconds=%.1f msgs_per_s=%.0f heap_growth_pct_per_100k=%.2f%n",
                 done.get(), failed, seconds, done.get() / seconds, growth * 100_000.0 / every);

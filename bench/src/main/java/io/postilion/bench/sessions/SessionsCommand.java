@@ -117,10 +117,9 @@ public final class SessionsCommand {
         return held == n ? 0 : 1;
     }
 
-    private static long heapAfterGc() throws InterruptedException {
+    private static long heapAfterGc() {
         for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(200);
+            System.gc(); // three full collections: what a collection frees may free more in the next
         }
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
