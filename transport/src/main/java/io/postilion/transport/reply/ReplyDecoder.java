@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -37,8 +36,12 @@ public final class ReplyDecoder extends ByteToMessageDecoder {
     private int lineLength;
     private boolean lineOverflow;
 
-    private final List<String> lines = new ArrayList<>(4);
+    // The reply so far: the kept lines' cleaned text back to back, and where each line ends.
+    private byte[] text = new byte[64];
     private int textLength;
+    private int[] lineEnds = new int[4];
+    private int lineCount;
+    private boolean utf8;
     private boolean garbage;
     private boolean truncated;
     private boolean warnedTruncation;
@@ -120,25 +123,25 @@ public final class ReplyDecoder extends ByteToMessageDecoder {
         int code = replyCode(len);
         if (code < 0) {
             garbage = true;
-            keep(text(0, len));
+            keep(0, len);
             return null;
         }
         boolean last = len == 3 || line[3] == ' ';
-        String text = len > 4 ? text(4, len) : "";
+        int from = Math.min(4, len);
         if (!last) {
-            keep(text);
+            keep(from, len);
             return null;
         }
-        String status = EnhancedStatus.derive(code, text);
-        keepFinal(text);
-        SmtpReply reply = new SmtpReply(code, status, lines, garbage, truncated);
+        keepFinal(from, len);
+        SmtpReply reply = SmtpReply.decoded(code, java.util.Arrays.copyOf(text, textLength),
+                java.util.Arrays.copyOf(lineEnds, lineCount), utf8, garbage, truncated);
         reset();
         return reply;
     }
 
     /** REPLY-3: the filter's replacement, written over the line; returns the new length. */
     private int filtered(int len) {
-        String before = text(0, len);
+        String before = rawLine(len);
         String after = filter.apply(before);
         if (after == null || after.equals(before)) {
             return len;
@@ -148,6 +151,19 @@ public final class ReplyDecoder extends ByteToMessageDecoder {
         int n = Math.min(b.length, line.length);
         System.arraycopy(b, 0, line, 0, n);
         return n;
+    }
+
+    /** The line as the filter sees it: cleaned as kept text is, as one String. */
+    private String rawLine(int len) {
+        int savedLength = textLength;
+        int savedCount = lineCount;
+        boolean savedUtf8 = utf8;
+        clean(0, len);
+        String s = new String(text, savedLength, textLength - savedLength, utf8 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        textLength = savedLength;
+        lineCount = savedCount;
+        utf8 = savedUtf8;
+        return s;
     }
 
     /** The code of a line that is a reply line (three digits, then space, '-' or nothing), else -1. */
@@ -161,21 +177,20 @@ public final class ReplyDecoder extends ByteToMessageDecoder {
         return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
     }
 
-    private void keep(String text) {
-        if (textLength < LINE_LIMIT) {
-            lines.add(text);
-            textLength += text.length() + 1;
+    private void keep(int from, int to) {
+        if (textLength + lineCount < LINE_LIMIT) {
+            clean(from, to);
         } else {
             dropped();
         }
     }
 
     // The final line always stays: its code and status decide the outcome, its text explains it.
-    private void keepFinal(String text) {
-        if (textLength >= LINE_LIMIT) {
+    private void keepFinal(int from, int to) {
+        if (textLength + lineCount >= LINE_LIMIT) {
             dropped();
         }
-        lines.add(text);
+        clean(from, to);
     }
 
     private void dropped() {
@@ -187,44 +202,46 @@ public final class ReplyDecoder extends ByteToMessageDecoder {
     }
 
     private void reset() {
-        lines.clear();
         textLength = 0;
+        lineCount = 0;
+        utf8 = false;
         garbage = false;
         truncated = false;
         warnedTruncation = false;
     }
 
-    private String text(int from, int to) {
-        StringBuilder sb = null;
+    /**
+     * Appends line[from, to) to the reply's text as one kept line: control bytes and bytes that are
+     * not valid UTF-8 (or any non-ASCII byte unless SMTPUTF8 is on) become '?' (REPLY-1).
+     */
+    private void clean(int from, int to) {
+        if (text.length - textLength < to - from) {
+            text = java.util.Arrays.copyOf(text, Math.max(text.length * 2, textLength + to - from));
+        }
+        int n = textLength;
         for (int i = from; i < to; i++) {
             byte b = line[i];
-            if (b >= 0 && (b < 0x20 || b == 0x7f)) {
-                if (sb == null) {
-                    sb = prefix(from, i);
-                }
-                sb.append('?');
-            } else if (b < 0) {
-                int n = keepUtf8 ? utf8Length(i, to) : 0;
-                if (sb == null) {
-                    sb = prefix(from, i);
-                }
-                if (n > 0) {
-                    sb.append(new String(line, i, n, StandardCharsets.UTF_8));
-                    i += n - 1;
+            if (b >= 0x20 && b != 0x7f) {
+                text[n++] = b;
+            } else if (b >= 0) {
+                text[n++] = '?';
+            } else {
+                int len = keepUtf8 ? utf8Length(i, to) : 0;
+                if (len > 0) {
+                    System.arraycopy(line, i, text, n, len);
+                    n += len;
+                    i += len - 1;
+                    utf8 = true;
                 } else {
-                    sb.append('?');
+                    text[n++] = '?';
                 }
-            } else if (sb != null) {
-                sb.append((char) b);
             }
         }
-        return sb == null ? new String(line, from, to - from, StandardCharsets.ISO_8859_1) : sb.toString();
-    }
-
-    private StringBuilder prefix(int from, int i) {
-        StringBuilder sb = new StringBuilder(i - from + 16);
-        sb.append(new String(line, from, i - from, StandardCharsets.ISO_8859_1));
-        return sb;
+        textLength = n;
+        if (lineCount == lineEnds.length) {
+            lineEnds = java.util.Arrays.copyOf(lineEnds, lineCount * 2);
+        }
+        lineEnds[lineCount++] = n;
     }
 
     /** Length of the valid UTF-8 sequence starting at {@code i}, or 0 if it is not one. */

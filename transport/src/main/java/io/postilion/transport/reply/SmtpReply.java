@@ -1,5 +1,7 @@
 package io.postilion.transport.reply;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -7,25 +9,110 @@ import java.util.Objects;
  * One complete server reply: the three-digit code and enhanced status of its final line, and the
  * text of every line kept (REPLY-1, REPLY-2).
  *
- * @param code the numeric code of the final line (REPLY-4); not otherwise validated
- * @param status the enhanced status code, as REPLY-5 derives it: the server's own when its class
- *     matches the code, else {@code X.0.0}, or {@code 5.5.0} for codes outside 2xx/4xx/5xx
- * @param lines the text of each kept line after the code and separator (may be empty strings)
- * @param garbage true when a line did not start with a reply code (XFER-29: a protocol error that
- *     makes the session non-cacheable)
- * @param truncated true when lines or characters were dropped to stay within the bounds
+ * <p>A decoded reply keeps its text as the bytes the decoder cleaned (unprintable bytes already
+ * '?'), and makes Strings only when asked: most replies on the hot path (RSET, MAIL, RCPT, DATA
+ * answered 2xx or 3xx) are judged by their code alone and never become text. An immutable value;
+ * the lazily made Strings are immutable too, so sharing a reply between threads is safe.
  */
-public record SmtpReply(int code, String status, List<String> lines, boolean garbage, boolean truncated) {
+public final class SmtpReply {
 
-    public SmtpReply {
-        Objects.requireNonNull(status, "status");
-        lines = List.copyOf(lines);
+    private final int code;
+    private final boolean garbage;
+    private final boolean truncated;
+    // The kept lines' text, back to back; lineEnds[i] is where line i ends. Null when made from Strings.
+    private final byte[] text;
+    private final int[] lineEnds;
+    private final boolean utf8;
+    private String status;
+    private List<String> lines;
+
+    /**
+     * A reply from Strings (tests, local use, the reply filter's replacements).
+     *
+     * @param code the numeric code of the final line (REPLY-4); not otherwise validated
+     * @param status the enhanced status code, as REPLY-5 derives it: the server's own when its class
+     *     matches the code, else {@code X.0.0}, or {@code 5.5.0} for codes outside 2xx/4xx/5xx
+     * @param lines the text of each kept line after the code and separator (may be empty strings)
+     * @param garbage true when a line did not start with a reply code (XFER-29: a protocol error
+     *     that makes the session non-cacheable)
+     * @param truncated true when lines or characters were dropped to stay within the bounds
+     */
+    public SmtpReply(int code, String status, List<String> lines, boolean garbage, boolean truncated) {
+        this.code = code;
+        this.status = Objects.requireNonNull(status, "status");
+        this.lines = List.copyOf(lines);
+        this.garbage = garbage;
+        this.truncated = truncated;
+        this.text = null;
+        this.lineEnds = null;
+        this.utf8 = true;
+    }
+
+    private SmtpReply(int code, byte[] text, int[] lineEnds, boolean utf8, boolean garbage, boolean truncated) {
+        this.code = code;
+        this.text = text;
+        this.lineEnds = lineEnds;
+        this.utf8 = utf8;
+        this.garbage = garbage;
+        this.truncated = truncated;
+    }
+
+    /**
+     * The decoder's reply: {@code text} holds the cleaned lines back to back (owned by the reply
+     * from now on), {@code lineEnds} where each ends; {@code utf8} when any byte is not ASCII.
+     */
+    static SmtpReply decoded(int code, byte[] text, int[] lineEnds, boolean utf8, boolean garbage, boolean truncated) {
+        if (lineEnds.length == 0) {
+            throw new IllegalArgumentException("a reply has at least its final line");
+        }
+        return new SmtpReply(code, text, lineEnds, utf8, garbage, truncated);
     }
 
     /** A reply as REPLY-5 reads it from one line of text per element; for tests and local use. */
     public static SmtpReply of(int code, String... lines) {
         String last = lines.length == 0 ? "" : lines[lines.length - 1];
         return new SmtpReply(code, EnhancedStatus.derive(code, last), List.of(lines), false, false);
+    }
+
+    public int code() {
+        return code;
+    }
+
+    /** The enhanced status (REPLY-5), derived from the final line the first time it is asked for. */
+    public String status() {
+        String s = status;
+        if (s == null) {
+            s = EnhancedStatus.derive(code, line(lineEnds.length - 1));
+            status = s;
+        }
+        return s;
+    }
+
+    /** The text of each kept line after the code and separator (may be empty strings). */
+    public List<String> lines() {
+        List<String> l = lines;
+        if (l == null) {
+            List<String> made = new ArrayList<>(lineEnds.length);
+            for (int i = 0; i < lineEnds.length; i++) {
+                made.add(line(i));
+            }
+            l = List.copyOf(made);
+            lines = l;
+        }
+        return l;
+    }
+
+    /** How many lines were kept. */
+    public int lineCount() {
+        return lineEnds != null ? lineEnds.length : lines.size();
+    }
+
+    public boolean garbage() {
+        return garbage;
+    }
+
+    public boolean truncated() {
+        return truncated;
     }
 
     /** The first digit of the code: 2 positive, 3 intermediate, 4 transient, 5 permanent. */
@@ -43,7 +130,7 @@ public record SmtpReply(int code, String status, List<String> lines, boolean gar
 
     /** Whether the failure is temporary, decided by the enhanced status as REPLY-7 requires. */
     public boolean isSoft() {
-        return status.charAt(0) == '4';
+        return status().charAt(0) == '4';
     }
 
     /**
@@ -51,12 +138,47 @@ public record SmtpReply(int code, String status, List<String> lines, boolean gar
      * {@code 550 5.1.1 <x>: user unknown}. Multi-line replies become one line (REPLY-2).
      */
     public String text() {
-        StringBuilder sb = new StringBuilder(16 + lines.size() * 32);
-        sb.append(code);
-        for (String line : lines) {
-            sb.append(' ').append(line);
+        if (text == null) {
+            StringBuilder sb = new StringBuilder(16 + lines.size() * 32);
+            sb.append(code);
+            for (String line : lines) {
+                sb.append(' ').append(line);
+            }
+            return sb.toString();
         }
-        return sb.toString();
+        byte[] out = new byte[3 + text.length + lineEnds.length];
+        out[0] = (byte) ('0' + code / 100 % 10);
+        out[1] = (byte) ('0' + code / 10 % 10);
+        out[2] = (byte) ('0' + code % 10);
+        int n = 3;
+        int start = 0;
+        for (int end : lineEnds) {
+            out[n++] = ' ';
+            System.arraycopy(text, start, out, n, end - start);
+            n += end - start;
+            start = end;
+        }
+        return new String(out, 0, n, charset()); // a decoded code is always three digits
+    }
+
+    private String line(int i) {
+        int start = i == 0 ? 0 : lineEnds[i - 1];
+        return new String(text, start, lineEnds[i] - start, charset());
+    }
+
+    private java.nio.charset.Charset charset() {
+        return utf8 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SmtpReply r && r.code == code && r.garbage == garbage && r.truncated == truncated
+                && r.status().equals(status()) && r.lines().equals(lines());
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(code, status(), lines(), garbage, truncated);
     }
 
     @Override
