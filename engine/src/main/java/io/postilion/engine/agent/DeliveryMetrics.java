@@ -11,13 +11,17 @@ import java.util.Map;
 /**
  * The agent's Micrometer meters, with Prometheus-style names and bounded labels only (an outcome,
  * a transport, a result word; never an address or a queue id):
- * {@code postilion_deliveries_total{status,transport}}, {@code postilion_delivery_seconds{transport}}
- * and {@code postilion_connection_attempts_total{result,transport}}.
+ * {@code postilion_deliveries_total{status,transport}}, {@code postilion_delivery_seconds{transport}},
+ * {@code postilion_delivery_stage_seconds{stage,transport}} (the log line's connection set-up and
+ * transmission delays: setup = connect, greeting, hello, TLS; transmission = the transaction) and
+ * {@code postilion_connection_attempts_total{result,transport}}.
  */
 public final class DeliveryMetrics {
 
     private final Map<Outcome, Counter> deliveries = new EnumMap<>(Outcome.class);
     private final Timer attempts;
+    private final Timer setup;
+    private final Timer transmission;
     private final Counter connected;
     private final Counter connectFailed;
 
@@ -33,6 +37,8 @@ public final class DeliveryMetrics {
                 .tag("transport", transport).publishPercentileHistogram()
                 .minimumExpectedValue(java.time.Duration.ofMillis(1)).maximumExpectedValue(java.time.Duration.ofMinutes(10))
                 .register(registry);
+        setup = stageTimer(registry, transport, "setup");
+        transmission = stageTimer(registry, transport, "transmission");
         connected = connectionCounter(registry, transport, "connected");
         connectFailed = connectionCounter(registry, transport, "failed");
     }
@@ -40,6 +46,13 @@ public final class DeliveryMetrics {
     /** Meters that count into a registry nobody reads: for agents built without one. */
     public static DeliveryMetrics none(String transport) {
         return new DeliveryMetrics(new SimpleMeterRegistry(), transport);
+    }
+
+    private static Timer stageTimer(MeterRegistry registry, String transport, String stage) {
+        return Timer.builder("postilion_delivery_stage_seconds").description("time per delivery stage (delays= c and d)")
+                .tag("stage", stage).tag("transport", transport).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
+                .register(registry);
     }
 
     private static Counter connectionCounter(MeterRegistry registry, String transport, String result) {
@@ -52,6 +65,11 @@ public final class DeliveryMetrics {
             deliveries.get(r.outcome()).increment();
         }
         attempts.record(took);
+        DeliveryReport.Timings t = report.timings();
+        if (!t.setup().isZero() || !t.transmission().isZero()) {
+            setup.record(t.setup());
+            transmission.record(t.transmission());
+        }
     }
 
     void connection(boolean ok) {

@@ -349,6 +349,8 @@ class DeliveryAgentTest {
         assertEquals(1.0, registry.get("postilion_deliveries_total").tags("status", "bounced").counter().count());
         assertEquals(1.0, registry.get("postilion_connection_attempts_total").tags("result", "connected").counter().count());
         assertEquals(1, registry.get("postilion_delivery_seconds").timer().count());
+        assertTrue(registry.get("postilion_delivery_stage_seconds").tags("stage", "setup").timer().count() >= 1);
+        assertTrue(registry.get("postilion_delivery_stage_seconds").tags("stage", "transmission").timer().count() >= 1);
         registry.getMeters().forEach(m -> m.getId().getTags().forEach(t ->
                 assertFalse(t.getValue().contains("@") || t.getValue().contains("4ABC123"), m.getId().toString())));
     }
