@@ -17,6 +17,20 @@ public record TlsFeatureStatus(TlsLevel wanted, TlsLevel achieved, Verdict verdi
     /** How the session stands against the policy. */
     public enum Verdict { UNDECIDED, COMPLIANT, VIOLATION }
 
+    // Every log form, made once: the field is written for each recipient of each message.
+    private static final int LEVELS = TlsLevel.values().length;
+    private static final String[] FORMS = new String[LEVELS * (LEVELS + 1) * Verdict.values().length];
+
+    static {
+        for (TlsLevel w : TlsLevel.values()) {
+            for (int a = 0; a <= LEVELS; a++) {
+                for (Verdict v : Verdict.values()) {
+                    FORMS[index(w, a, v)] = format(w, a == LEVELS ? null : TlsLevel.values()[a], v);
+                }
+            }
+        }
+    }
+
     public TlsFeatureStatus {
         Objects.requireNonNull(wanted, "wanted");
         Objects.requireNonNull(verdict, "verdict");
@@ -42,6 +56,14 @@ public record TlsFeatureStatus(TlsLevel wanted, TlsLevel achieved, Verdict verdi
 
     /** The log form, e.g. {@code may}, {@code may:none}, {@code !encrypt}, {@code may?}. */
     public String logForm() {
+        return FORMS[index(wanted, achieved == null ? LEVELS : achieved.ordinal(), verdict)];
+    }
+
+    private static int index(TlsLevel wanted, int achieved, Verdict verdict) {
+        return (wanted.ordinal() * (LEVELS + 1) + achieved) * Verdict.values().length + verdict.ordinal();
+    }
+
+    private static String format(TlsLevel wanted, TlsLevel achieved, Verdict verdict) {
         StringBuilder sb = new StringBuilder(16);
         if (verdict == Verdict.VIOLATION) {
             sb.append('!');

@@ -492,12 +492,15 @@ public final class DeliveryAgent {
                 .then();
     }
 
-    /** LOG-9, MISC-3: a transcript for the session when notices or debug_peer_list need one. */
+    /**
+     * LOG-9, MISC-3: a transcript for the session when notices or debug_peer_list need one; null,
+     * and nothing allocated, in the common case that neither does.
+     */
     private SessionTranscript transcript(Attempt a, SmtpSession s) {
         boolean debug = a.debugRequest || settings.debugPeers().matchesServer(s.endpoint().hostname(), s.endpoint().address());
         boolean record = settings.notices().any() && !settings.notices().isNotice(a.request.sender());
-        SessionTranscript t = new SessionTranscript(s.endpoint().displayWithPort(), record, debug);
-        s.transcript(t.active() ? t : null);
+        SessionTranscript t = record || debug ? new SessionTranscript(s.endpoint().displayWithPort(), record, debug) : null;
+        s.transcript(t);
         a.transcript = t;
         return t;
     }
@@ -509,6 +512,9 @@ public final class DeliveryAgent {
     }
 
     private void endTranscript(Attempt a, SmtpSession s, SessionTranscript t) {
+        if (t == null) {
+            return;
+        }
         a.transcript = null;
         s.transcript(null);
         if (t.raisedAnyOf(settings.notices().classes())) {

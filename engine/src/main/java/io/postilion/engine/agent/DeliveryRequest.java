@@ -87,6 +87,12 @@ public record DeliveryRequest(String queueId, String sender, List<Recipient> rec
                 nexthop, envId, ret, arrival, active, flags, probe, origin);
     }
 
+    /** A copy for another next-hop, everything else kept (MISC-2's hand-off). */
+    public DeliveryRequest withNexthop(String other) {
+        return new DeliveryRequest(queueId, sender, recipients, content, bodyType, smtputf8Requested, headersUtf8, other,
+                envId, ret, arrival, active, flags, probe, origin);
+    }
+
     /** A copy with another envelope sender, everything else kept. */
     public DeliveryRequest withSender(String other) {
         return new DeliveryRequest(queueId, other, recipients, content, bodyType, smtputf8Requested, headersUtf8,

@@ -33,11 +33,6 @@ final class SessionTranscript implements Transcript {
         this.lines = record ? new ArrayList<>() : List.of();
     }
 
-    /** Whether this transcript does anything; the agent installs none otherwise. */
-    boolean active() {
-        return record || log;
-    }
-
     @Override
     public synchronized void sent(String line) {
         if (log) {

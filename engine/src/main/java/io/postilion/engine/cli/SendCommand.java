@@ -208,10 +208,7 @@ final class SendCommand {
             case "smtp", "lmtp" -> reactor.core.publisher.Mono.defer(() -> {
                 DeliveryAgent other = AgentConfiguration.agent(transport.equals("lmtp") ? base.forLmtp() : base.forSmtp(),
                         Clock.systemUTC());
-                return other.deliver(new DeliveryRequest(request.queueId(), request.sender(), request.recipients(),
-                        request.content(), request.bodyType(), request.smtputf8Requested(), request.headersUtf8(), nexthop,
-                        request.envId(), request.ret(), request.arrival(), request.active(), request.flags(),
-                        request.probe(), request.origin())).doFinally(sig -> other.close());
+                return other.deliver(request.withNexthop(nexthop)).doFinally(sig -> other.close());
             });
             default -> reactor.core.publisher.Mono.empty();
         };

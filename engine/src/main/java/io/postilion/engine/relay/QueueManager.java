@@ -399,12 +399,20 @@ public final class QueueManager implements AutoCloseable {
             byte[] text = DeliveryStatusNotice.write(new DeliveryStatusNotice.Request(kind, myHostname, m.queueId(),
                     to, m.envId(), m.ret(), m.arrival(), rcpts, original, now,
                     m.queueId() + "." + noticeIds.incrementAndGet(), postmasterCopy));
-            String id = noticeSink.newQueueId();
-            ReceivedMessage notice = new ReceivedMessage(id, from, List.of(new ReceivedMessage.Recipient(to,
-                    java.util.Set.of(), "")), hasEightBit(text) ? BodyType.EIGHT_BIT : BodyType.SEVEN_BIT, false, "",
-                    Ret.NONE, text, new ReceivedMessage.Client("", myHostname, false, ""), now);
-            return noticeSink.accept(notice).then(Mono.fromRunnable(() -> submit(noticeQueued(notice)))).thenReturn(id);
+            return queueLocal(from, to, text, now);
         });
+    }
+
+    /**
+     * Queues mail the relay wrote itself (a notice, a transcript) durably, like any accepted
+     * message, and submits it; gives its queue id. It has no client: XFORWARD counts it as local.
+     */
+    private Mono<String> queueLocal(String from, String to, byte[] text, Instant now) {
+        String id = noticeSink.newQueueId();
+        ReceivedMessage m = new ReceivedMessage(id, from, List.of(new ReceivedMessage.Recipient(to, java.util.Set.of(), "")),
+                hasEightBit(text) ? BodyType.EIGHT_BIT : BodyType.SEVEN_BIT, false, "", Ret.NONE, text,
+                new ReceivedMessage.Client("", myHostname, false, ""), now);
+        return noticeSink.accept(m).then(Mono.fromRunnable(() -> submit(noticeQueued(m)))).thenReturn(id);
     }
 
     /**
@@ -416,13 +424,9 @@ public final class QueueManager implements AutoCloseable {
         String to = notices.qualified(t.recipient());
         byte[] text = io.postilion.engine.notice.TranscriptNotice.write(myHostname, to, t.subject(false), t.server(),
                 t.lines(), now, t.queueId() + ".t" + noticeIds.incrementAndGet());
-        String id = noticeSink.newQueueId();
-        ReceivedMessage notice = new ReceivedMessage(id, notices.doubleBounceSender(), List.of(new ReceivedMessage.Recipient(to,
-                java.util.Set.of(), "")), BodyType.SEVEN_BIT, false, "", Ret.NONE, text,
-                new ReceivedMessage.Client("", myHostname, false, ""), now);
-        return noticeSink.accept(notice)
-                .then(Mono.<Void>fromRunnable(() -> submit(noticeQueued(notice))))
-                .doOnSuccess(v -> log.info("{}: postmaster transcript of the session with {}: {}", t.queueId(), t.server(), id))
+        return queueLocal(notices.doubleBounceSender(), to, text, now)
+                .doOnNext(id -> log.info("{}: postmaster transcript of the session with {}: {}", t.queueId(), t.server(), id))
+                .then()
                 .onErrorResume(e -> {
                     log.warn("{}: cannot queue the postmaster transcript: {}", t.queueId(), e.toString());
                     return Mono.empty();

@@ -159,8 +159,7 @@ public final class SmtpSession {
                     st.greeting = greeting;
                     st.analysis = Greeting.analyze(greeting);
                     if (!greeting.isPositive()) {
-                        return failHandshake(st, new StageFailure(Stage.GREETING, StageFailure.Kind.REPLY, greeting,
-                                greeting.status(), "host " + endpoint.display() + " refused to talk to me: " + greeting.text()));
+                        return failHandshake(st, StageFailure.refused(Stage.GREETING, greeting, endpoint.display()));
                     }
                     return hello(st, firstHello(st.analysis));
                 })
@@ -197,9 +196,7 @@ public final class SmtpSession {
             if (stage == Stage.EHLO && reply.code() != 421) {
                 return hello(st, Stage.HELO);
             }
-            // SESS-11: a refused hello reads as the greeting's refusal does, in Postfix's words
-            return failHandshake(st, new StageFailure(stage, StageFailure.Kind.REPLY, reply, reply.status(),
-                    "host " + endpoint.display() + " refused to talk to me: " + reply.text()));
+            return failHandshake(st, StageFailure.refused(stage, reply, endpoint.display())); // SESS-11
         });
     }
 

@@ -28,9 +28,10 @@ public record StageFailure(Stage stage, Kind kind, SmtpReply reply, String statu
         LOCAL
     }
 
-    static StageFailure reply(Stage stage, SmtpReply reply, String server) {
+    /** The greeting or a hello refused: "host HOST[ADDR] refused to talk to me: REPLY" (SESS-7, SESS-11). */
+    static StageFailure refused(Stage stage, SmtpReply reply, String server) {
         return new StageFailure(stage, Kind.REPLY, reply, reply.status(),
-                "host " + server + " said: " + reply.text() + " (in reply to " + stage.command() + " command)");
+                "host " + server + " refused to talk to me: " + reply.text());
     }
 
     static StageFailure timeout(Stage stage, String server) {
