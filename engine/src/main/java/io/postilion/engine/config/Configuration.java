@@ -26,6 +26,8 @@ public final class Configuration {
     private final List<ConfigurationWarning> warnings;
     private final boolean lmtp;
     private final Configuration other;
+    /** The same configuration with the stress pseudo parameter set (itself when nothing differs). */
+    private Configuration stressed = this;
 
     Configuration(Map<String, String> values, Map<String, Object> typed, Map<String, LookupTable> tables,
                   Set<String> explicitlySet, List<ConfigurationWarning> warnings) {
@@ -46,6 +48,31 @@ public final class Configuration {
         this.warnings = smtpView.warnings;
         this.lmtp = true;
         this.other = smtpView;
+    }
+
+    /** Attaches the values that differ under stress; at load only. */
+    Configuration withStressView(Map<String, Object[]> changed) {
+        if (changed.isEmpty()) {
+            return this;
+        }
+        Map<String, String> v = new java.util.TreeMap<>(values);
+        Map<String, Object> t = new java.util.HashMap<>(typed);
+        changed.forEach((name, pair) -> {
+            v.put(name, (String) pair[0]);
+            t.put(name, pair[1]);
+        });
+        Configuration s = new Configuration(v, t, tables, explicitlySet, warnings);
+        s.stressed = s;
+        this.stressed = s;
+        return this;
+    }
+
+    /**
+     * The values that apply while a server is under stress (Postfix's {@code ${stress?...}}
+     * defaults, e.g. smtpd_timeout 10s instead of 300s); the SMTP view.
+     */
+    public Configuration underStress() {
+        return stressed;
     }
 
     /** Postfix's defaults (and Postilion's), with no main.cf and no overrides. */

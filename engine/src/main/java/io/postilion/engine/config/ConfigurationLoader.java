@@ -170,7 +170,39 @@ public final class ConfigurationLoader {
         for (ConfigurationWarning w : warnings) {
             LOG.warn("{}", w.message());
         }
-        return new Configuration(values, typed, tables, explicit.keySet(), warnings);
+        Configuration normal = new Configuration(values, typed, tables, explicit.keySet(), warnings);
+        return normal.withStressView(stressValues(explicit, injected, values, typed));
+    }
+
+    /**
+     * The values that differ while a server is under stress: Postfix's master sets the pseudo
+     * parameter {@code stress} to "yes" then, so a default like {@code ${stress?{10}:{300}}s}
+     * reads 10s. The listener switches to these values when its slots for outsiders are full.
+     */
+    private static Map<String, Object[]> stressValues(Map<String, String> explicit, Map<String, String> injected,
+            Map<String, String> values, Map<String, Object> typed) {
+        Map<String, String> withStress = new HashMap<>(injected);
+        withStress.put("stress", "yes");
+        RawValues raw = new RawValues(explicit, withStress);
+        ParameterExpander expander = new ParameterExpander(raw::get);
+        raw.expander = expander;
+        Map<String, Object[]> changed = new HashMap<>();
+        for (ParameterDefinition d : ParameterRegistry.all()) {
+            if (d.type().kind() == ParameterType.Kind.TABLE) {
+                continue;
+            }
+            String value = expander.value(d.name());
+            value = value == null ? "" : value;
+            if (!value.equals(values.get(d.name()))) {
+                try {
+                    changed.put(d.name(), new Object[] {value, d.type().parse(value)});
+                } catch (IllegalArgumentException e) {
+                    throw ConfigurationException.badValue(d.name(), "bad value for parameter " + d.name()
+                            + " under stress = '" + value + "': " + e.getMessage());
+                }
+            }
+        }
+        return changed;
     }
 
     /** The unexpanded value of each name: explicit, else injected, else computed or registered default. */

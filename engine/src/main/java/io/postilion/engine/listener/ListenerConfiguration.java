@@ -25,11 +25,42 @@ public final class ListenerConfiguration {
         } catch (IllegalArgumentException e) {
             throw bad("mynetworks", String.join(" ", cfg.list("mynetworks")), e.getMessage());
         }
+        ClientNetworks exceptions;
+        try {
+            exceptions = ClientNetworks.parse(cfg.list("smtpd_client_event_limit_exceptions"),
+                    "smtpd_client_event_limit_exceptions");
+        } catch (IllegalArgumentException e) {
+            throw bad("smtpd_client_event_limit_exceptions",
+                    String.join(" ", cfg.list("smtpd_client_event_limit_exceptions")), e.getMessage());
+        }
+        ClientLimits clients = new ClientLimits(cfg.integer("smtpd_client_connection_count_limit"),
+                cfg.integer("smtpd_client_connection_rate_limit"), cfg.integer("smtpd_client_message_rate_limit"),
+                cfg.integer("smtpd_client_recipient_rate_limit"), cfg.integer("smtpd_client_auth_rate_limit"),
+                cfg.time("anvil_rate_time_unit"), exceptions);
+        int sessions = cfg.integer("default_process_limit");
+        int reserve = cfg.integer("smtpd_mynetworks_reserved_sessions");
+        if (reserve >= sessions) {
+            throw bad("smtpd_mynetworks_reserved_sessions", String.valueOf(reserve),
+                    "must be below default_process_limit (" + sessions + ")");
+        }
+        SslContext tls = tls(cfg);
+        boolean tlsRequired = cfg.choice("smtpd_tls_security_level").equals("encrypt");
+        if (tlsRequired && tls == null) {
+            throw bad("smtpd_tls_security_level", "encrypt", "needs a certificate: set smtpd_tls_cert_file");
+        }
         return new ListenerSettings(bind, cfg.string("myhostname"), cfg.string("smtpd_banner"),
                 cfg.size("message_size_limit"), cfg.integer("smtpd_recipient_limit"), cfg.integer("line_length_limit"),
-                cfg.integer("smtpd_hard_error_limit"), cfg.time("smtpd_timeout"), cfg.integer("default_process_limit"),
-                networks, BareNewlinePolicy.parse(cfg.choice("smtpd_forbid_bare_newline")), cfg.integer("hopcount_limit"),
-                tls(cfg), auth(cfg));
+                sessionLimits(cfg), sessionLimits(cfg.underStress()), clients, sessions, reserve, networks,
+                BareNewlinePolicy.parse(cfg.choice("smtpd_forbid_bare_newline")), cfg.integer("hopcount_limit"),
+                cfg.time("ipc_timeout"), tls, tlsRequired, auth(cfg));
+    }
+
+    /** One set of session limits: the normal one, or (given the stress view) the one under stress. */
+    private static SessionLimits sessionLimits(Configuration cfg) {
+        return new SessionLimits(cfg.time("smtpd_timeout"), cfg.bool("smtpd_per_request_deadline"),
+                cfg.integer("smtpd_min_data_rate"), cfg.integer("smtpd_soft_error_limit"),
+                cfg.integer("smtpd_hard_error_limit"), cfg.time("smtpd_error_sleep_time"),
+                cfg.integer("smtpd_junk_command_limit"));
     }
 
     /**
@@ -75,8 +106,20 @@ public final class ListenerConfiguration {
         try {
             return SaslAuthenticator.of(cfg.table("smtpd_sasl_password_maps"));
         } catch (IllegalArgumentException e) {
-            throw bad("smtpd_sasl_password_maps", String.join(" ", cfg.list("smtpd_sasl_password_maps")), e.getMessage());
+            // Only the table types are named: an inline table's text may hold a password.
+            throw bad("smtpd_sasl_password_maps", tableTypes(cfg.list("smtpd_sasl_password_maps")), e.getMessage());
         }
+    }
+
+    /** "inline:{...} texthash:/etc/x": each table's type, with a file name but never inline text. */
+    static String tableTypes(java.util.List<String> specs) {
+        StringBuilder sb = new StringBuilder();
+        for (String spec : specs) {
+            int colon = spec.indexOf(':');
+            String type = colon < 0 ? spec : spec.substring(0, colon);
+            sb.append(sb.length() > 0 ? " " : "").append(type.equals("inline") || type.equals("static") ? type + ":{...}" : spec);
+        }
+        return sb.toString();
     }
 
     private static SslContext tls(Configuration cfg) {

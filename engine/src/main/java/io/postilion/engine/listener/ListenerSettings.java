@@ -5,10 +5,12 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * How the relay's SMTP listener behaves, under Postfix's smtpd parameter names. An immutable
- * value; {@link #defaults} gives Postfix's defaults.
+ * value; {@link #defaults} gives Postfix's defaults and the {@code with} methods change one
+ * concern at a time.
  *
  * @param bind smtpd_listen (127.0.0.1:2525)
  * @param hostname $myhostname: the name in the greeting, EHLO reply and Received: header
@@ -16,71 +18,182 @@ import java.util.Objects;
  * @param messageSizeLimit message_size_limit in bytes (10240000; 0 = none)
  * @param recipientLimit smtpd_recipient_limit (1000)
  * @param lineLengthLimit line_length_limit (2048): the longest command line kept
- * @param hardErrorLimit smtpd_hard_error_limit (20): errors before the session is ended
- * @param idleTimeout smtpd_timeout (300s): the longest wait for the client
+ * @param normal the session limits in normal times (timeouts, error and junk limits)
+ * @param stress the session limits while the listener is under stress (its slots for clients
+ *     outside mynetworks are all taken), Postfix's {@code ${stress?...}} values
+ * @param clients per-client-address limits (anvil)
  * @param sessionLimit the most sessions at once (default_process_limit, 100)
+ * @param mynetworksReserve smtpd_mynetworks_reserved_sessions (10): of {@code sessionLimit}, this
+ *     many can only be taken by mynetworks clients, so outsiders cannot lock the owners out
  * @param mynetworks clients that may relay without AUTH
  * @param bareNewline smtpd_forbid_bare_newline (normalize)
  * @param hopcountLimit hopcount_limit (50): more Received: headers than this and the message is refused
+ * @param sinkTimeout ipc_timeout (3600s): the longest wait for the spool to take a message
+ *     before the client gets 451
  * @param tls the server TLS context for STARTTLS, or null when no certificate is configured
+ * @param tlsRequired smtpd_tls_security_level = encrypt: no MAIL before STARTTLS
  * @param auth AUTH PLAIN/LOGIN (offered only inside TLS), or null when smtpd_sasl_auth_enable = no
  */
 public record ListenerSettings(InetSocketAddress bind, String hostname, String banner, long messageSizeLimit,
-        int recipientLimit, int lineLengthLimit, int hardErrorLimit, Duration idleTimeout, int sessionLimit,
-        ClientNetworks mynetworks, BareNewlinePolicy bareNewline, int hopcountLimit, SslContext tls,
-        SaslAuthenticator auth) {
+        int recipientLimit, int lineLengthLimit, SessionLimits normal, SessionLimits stress, ClientLimits clients,
+        int sessionLimit, int mynetworksReserve, ClientNetworks mynetworks, BareNewlinePolicy bareNewline,
+        int hopcountLimit, Duration sinkTimeout, SslContext tls, boolean tlsRequired, SaslAuthenticator auth) {
 
     public ListenerSettings {
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(hostname, "hostname");
         Objects.requireNonNull(banner, "banner");
-        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(normal, "normal");
+        Objects.requireNonNull(stress, "stress");
+        Objects.requireNonNull(clients, "clients");
         Objects.requireNonNull(mynetworks, "mynetworks");
         Objects.requireNonNull(bareNewline, "bareNewline");
+        Objects.requireNonNull(sinkTimeout, "sinkTimeout");
         if (lineLengthLimit < 512) {
             throw new IllegalArgumentException("line_length_limit below 512 cannot hold an SMTP command: " + lineLengthLimit);
+        }
+        if (mynetworksReserve < 0 || mynetworksReserve >= sessionLimit) {
+            throw new IllegalArgumentException("smtpd_mynetworks_reserved_sessions must be at least 0 and below "
+                    + "default_process_limit (" + sessionLimit + "): " + mynetworksReserve);
+        }
+        if (tlsRequired && tls == null) {
+            throw new IllegalArgumentException("smtpd_tls_security_level = encrypt needs a certificate");
         }
     }
 
     /** Postfix's defaults, listening on {@code bind}. */
     public static ListenerSettings defaults(InetSocketAddress bind, String hostname) {
-        return new ListenerSettings(bind, hostname, hostname + " ESMTP Postilion", 10_240_000, 1000, 2048, 20,
-                Duration.ofSeconds(300), 100, ClientNetworks.parse(List.of("127.0.0.0/8", "[::1]/128")),
-                BareNewlinePolicy.NORMALIZE, 50, null, null);
+        ClientNetworks mynetworks = ClientNetworks.parse(List.of("127.0.0.0/8", "[::1]/128"));
+        return new ListenerSettings(bind, hostname, hostname + " ESMTP Postilion", 10_240_000, 1000, 2048,
+                SessionLimits.normal(), SessionLimits.stress(), ClientLimits.defaults(mynetworks), 100, 10, mynetworks,
+                BareNewlinePolicy.NORMALIZE, 50, Duration.ofSeconds(3600), null, false, null);
     }
 
+    /** The session limits that apply now. */
+    public SessionLimits limits(boolean underStress) {
+        return underStress ? stress : normal;
+    }
+
+    /** mynetworks, and the anvil exceptions with it (their default is $mynetworks). */
     public ListenerSettings withMynetworks(ClientNetworks networks) {
-        return new ListenerSettings(bind, hostname, banner, messageSizeLimit, recipientLimit, lineLengthLimit,
-                hardErrorLimit, idleTimeout, sessionLimit, networks, bareNewline, hopcountLimit, tls, auth);
+        return with(b -> {
+            b.mynetworks = networks;
+            b.clients = b.clients.withExceptions(networks);
+        });
     }
 
     public ListenerSettings withLimits(long sizeLimit, int recipients, int sessions) {
-        return new ListenerSettings(bind, hostname, banner, sizeLimit, recipients, lineLengthLimit, hardErrorLimit,
-                idleTimeout, sessions, mynetworks, bareNewline, hopcountLimit, tls, auth);
+        return with(b -> {
+            b.messageSizeLimit = sizeLimit;
+            b.recipientLimit = recipients;
+            b.sessionLimit = sessions;
+            b.mynetworksReserve = Math.min(b.mynetworksReserve, sessions - 1);
+        });
+    }
+
+    /** Sessions at once, of which {@code reserve} only for mynetworks. */
+    public ListenerSettings withSessions(int sessions, int reserve) {
+        return with(b -> {
+            b.sessionLimit = sessions;
+            b.mynetworksReserve = reserve;
+        });
     }
 
     public ListenerSettings withBareNewline(BareNewlinePolicy policy) {
-        return new ListenerSettings(bind, hostname, banner, messageSizeLimit, recipientLimit, lineLengthLimit,
-                hardErrorLimit, idleTimeout, sessionLimit, mynetworks, policy, hopcountLimit, tls, auth);
+        return with(b -> b.bareNewline = policy);
     }
 
+    /** smtpd_timeout, in normal times and under stress alike. */
     public ListenerSettings withIdleTimeout(Duration timeout) {
-        return new ListenerSettings(bind, hostname, banner, messageSizeLimit, recipientLimit, lineLengthLimit,
-                hardErrorLimit, timeout, sessionLimit, mynetworks, bareNewline, hopcountLimit, tls, auth);
+        return with(b -> {
+            b.normal = b.normal.withTimeout(timeout);
+            b.stress = b.stress.withTimeout(timeout);
+        });
+    }
+
+    public ListenerSettings withSessionLimits(SessionLimits inNormalTimes, SessionLimits underStress) {
+        return with(b -> {
+            b.normal = inNormalTimes;
+            b.stress = underStress;
+        });
+    }
+
+    public ListenerSettings withClientLimits(ClientLimits limits) {
+        return with(b -> b.clients = limits);
+    }
+
+    public ListenerSettings withSinkTimeout(Duration timeout) {
+        return with(b -> b.sinkTimeout = timeout);
     }
 
     public ListenerSettings withTls(SslContext context) {
-        return new ListenerSettings(bind, hostname, banner, messageSizeLimit, recipientLimit, lineLengthLimit,
-                hardErrorLimit, idleTimeout, sessionLimit, mynetworks, bareNewline, hopcountLimit, context, auth);
+        return with(b -> b.tls = context);
+    }
+
+    public ListenerSettings withTlsRequired(boolean required) {
+        return with(b -> b.tlsRequired = required);
     }
 
     public ListenerSettings withAuth(SaslAuthenticator authenticator) {
-        return new ListenerSettings(bind, hostname, banner, messageSizeLimit, recipientLimit, lineLengthLimit,
-                hardErrorLimit, idleTimeout, sessionLimit, mynetworks, bareNewline, hopcountLimit, tls, authenticator);
+        return with(b -> b.auth = authenticator);
     }
 
     public ListenerSettings withHopcountLimit(int limit) {
-        return new ListenerSettings(bind, hostname, banner, messageSizeLimit, recipientLimit, lineLengthLimit,
-                hardErrorLimit, idleTimeout, sessionLimit, mynetworks, bareNewline, limit, tls, auth);
+        return with(b -> b.hopcountLimit = limit);
+    }
+
+    private ListenerSettings with(Consumer<Builder> change) {
+        Builder b = new Builder(this);
+        change.accept(b);
+        return b.build();
+    }
+
+    /** A mutable copy, only so that each {@code with} method names just what it changes. */
+    private static final class Builder {
+        InetSocketAddress bind;
+        String hostname;
+        String banner;
+        long messageSizeLimit;
+        int recipientLimit;
+        int lineLengthLimit;
+        SessionLimits normal;
+        SessionLimits stress;
+        ClientLimits clients;
+        int sessionLimit;
+        int mynetworksReserve;
+        ClientNetworks mynetworks;
+        BareNewlinePolicy bareNewline;
+        int hopcountLimit;
+        Duration sinkTimeout;
+        SslContext tls;
+        boolean tlsRequired;
+        SaslAuthenticator auth;
+
+        Builder(ListenerSettings s) {
+            bind = s.bind;
+            hostname = s.hostname;
+            banner = s.banner;
+            messageSizeLimit = s.messageSizeLimit;
+            recipientLimit = s.recipientLimit;
+            lineLengthLimit = s.lineLengthLimit;
+            normal = s.normal;
+            stress = s.stress;
+            clients = s.clients;
+            sessionLimit = s.sessionLimit;
+            mynetworksReserve = s.mynetworksReserve;
+            mynetworks = s.mynetworks;
+            bareNewline = s.bareNewline;
+            hopcountLimit = s.hopcountLimit;
+            sinkTimeout = s.sinkTimeout;
+            tls = s.tls;
+            tlsRequired = s.tlsRequired;
+            auth = s.auth;
+        }
+
+        ListenerSettings build() {
+            return new ListenerSettings(bind, hostname, banner, messageSizeLimit, recipientLimit, lineLengthLimit,
+                    normal, stress, clients, sessionLimit, mynetworksReserve, mynetworks, bareNewline, hopcountLimit,
+                    sinkTimeout, tls, tlsRequired, auth);
+        }
     }
 }

@@ -19,13 +19,19 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class SaslAuthenticator {
 
-    /** A hash that matches no password, checked for unknown users. */
-    private static final byte[] DUMMY = BCrypt.withDefaults().hash(10, new byte[16], "no such user".getBytes(StandardCharsets.UTF_8));
+    /** bcrypt takes at most 72 bytes of password; a longer one is a failure, never a truncated match. */
+    static final int MAX_PASSWORD_BYTES = 72;
 
     private final LookupTable passwords;
+    /**
+     * A hash that matches no password, checked for unknown users, at the cost most entries of the
+     * table use, so an unknown user takes as long as a known one and names cannot be probed by time.
+     */
+    private final byte[] dummy;
 
-    private SaslAuthenticator(LookupTable passwords) {
+    private SaslAuthenticator(LookupTable passwords, int cost) {
         this.passwords = passwords;
+        this.dummy = BCrypt.withDefaults().hash(cost, new byte[16], "no such user".getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -37,13 +43,18 @@ public final class SaslAuthenticator {
         if (values.isEmpty()) {
             throw new IllegalArgumentException("use an inline: or texthash: table, whose entries can be checked at start-up");
         }
+        java.util.Map<Integer, Integer> costs = new java.util.HashMap<>();
         for (String v : values.get()) {
             if (!isBcrypt(v)) {
+                // The entry is not shown: it may be a password.
                 throw new IllegalArgumentException("an entry is not a bcrypt hash ($2a$, $2b$ or $2y$, as htpasswd -nbB "
                         + "prints); plaintext passwords are refused");
             }
+            costs.merge(Integer.parseInt(v.substring(4, 6)), 1, Integer::sum);
         }
-        return new SaslAuthenticator(passwords);
+        int cost = costs.entrySet().stream().max(java.util.Map.Entry.comparingByValue())
+                .map(java.util.Map.Entry::getKey).orElse(10);
+        return new SaslAuthenticator(passwords, Math.max(4, Math.min(31, cost)));
     }
 
     static boolean isBcrypt(String v) {
@@ -54,9 +65,13 @@ public final class SaslAuthenticator {
     public Mono<Boolean> verify(String user, String password) {
         return Mono.fromCallable(() -> {
             Optional<String> hash = passwords.find(user);
-            byte[] stored = hash.map(h -> h.getBytes(StandardCharsets.US_ASCII)).orElse(DUMMY);
-            boolean ok = BCrypt.verifyer().verify(password.getBytes(StandardCharsets.UTF_8), stored).verified;
-            return ok && hash.isPresent();
+            byte[] stored = hash.map(h -> h.getBytes(StandardCharsets.US_ASCII)).orElse(dummy);
+            byte[] given = password.getBytes(StandardCharsets.UTF_8);
+            boolean tooLong = given.length > MAX_PASSWORD_BYTES;
+            // An over-long password still costs one check, so its refusal takes as long as any other.
+            boolean ok = BCrypt.verifyer().verify(tooLong ? java.util.Arrays.copyOf(given, MAX_PASSWORD_BYTES) : given,
+                    stored).verified;
+            return ok && hash.isPresent() && !tooLong;
         }).subscribeOn(Schedulers.boundedElastic());
     }
 }

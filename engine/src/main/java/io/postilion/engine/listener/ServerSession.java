@@ -6,11 +6,15 @@ import io.postilion.transport.protocol.Ret;
 import io.postilion.transport.protocol.Xtext;
 import java.net.InetAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import reactor.core.publisher.Mono;
 
 /**
@@ -18,6 +22,12 @@ import reactor.core.publisher.Mono;
  * what the connection must do next out. Keeping the protocol here and the bytes in
  * {@link SmtpServerHandler} lets the rules (relay control, limits, DSN parameters) be tested
  * line by line.
+ *
+ * <p>It counts what smtpd(8) counts: errors (a hard limit ends the session, a soft one slows every
+ * reply down), junk commands (NOOP, RSET, VRFY, HELO/EHLO beyond smtpd_junk_command_limit count as
+ * errors; a delivered message forgives both), and per-client rates through {@link ClientLimiter}.
+ * Nothing a client sends with a control character in it reaches a header, a DSN field or the log:
+ * addresses and DSN parameters holding one are refused, the HELO name has them replaced by '?'.
  */
 final class ServerSession {
 
@@ -25,38 +35,58 @@ final class ServerSession {
     enum Action { NONE, READ_DATA, READ_BDAT, START_TLS, CLOSE, WAIT }
 
     /**
-     * A reply (null for none yet) and the next action; for READ_BDAT the chunk size and LAST; for
-     * WAIT the reply that comes later (AUTH's password check runs off the event loop).
+     * A reply (null for none yet) and the next action; for READ_BDAT the chunk size, LAST, and
+     * whether the chunk is to be read and thrown away (no valid transaction: nothing of it may be
+     * kept); for WAIT the reply that comes later (AUTH's password check runs off the event loop).
      */
-    record Step(String reply, Action action, long bdatSize, boolean bdatLast, Mono<String> later) {
-        Step(String reply, Action action, long bdatSize, boolean bdatLast) {
-            this(reply, action, bdatSize, bdatLast, null);
-        }
+    record Step(String reply, Action action, long bdatSize, boolean bdatLast, boolean discard, Mono<String> later) {
 
         static Step reply(String text) {
-            return new Step(text, Action.NONE, 0, false);
+            return new Step(text, Action.NONE, 0, false, false, null);
         }
 
         static Step then(String text, Action action) {
-            return new Step(text, action, 0, false);
+            return new Step(text, action, 0, false, false, null);
         }
 
         static Step later(Mono<String> reply) {
-            return new Step(null, Action.WAIT, 0, false, reply);
+            return new Step(null, Action.WAIT, 0, false, false, reply);
+        }
+
+        static Step bdat(long size, boolean last, boolean discard) {
+            return new Step(null, Action.READ_BDAT, size, last, discard, null);
         }
     }
+
+    /** The commands smtpd's junk limit counts (SMTPD_CMD_FLAG_LIMIT in Postfix's table). */
+    private static final Set<String> JUNK = Set.of("HELO", "EHLO", "RSET", "NOOP", "VRFY");
+
+    /** Command names as the disconnect line lists them, in Postfix's order. */
+    private static final List<String> LOGGED = List.of("HELO", "EHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA",
+            "BDAT", "RSET", "NOOP", "VRFY", "QUIT", "UNKNOWN");
 
     private final ListenerSettings settings;
     private final MessageSink sink;
     private final InetAddress clientAddress;
     private final boolean relayAllowed;
     private final Clock clock;
+    private final BooleanSupplier underStress;
+    private final ClientLimiter limiter;
+    private final SmtpdLog log;
+    /** The client as Postfix names it in logs: no reverse lookup is made, so "unknown[addr]". */
+    private final String namaddr;
+    /** Per command name: {successes, total}, for the disconnect line. */
+    private final Map<String, int[]> counts = new LinkedHashMap<>();
+    /** The last command seen, for "lost connection after X". */
+    private String where = "CONNECT";
 
     private String helo = "";
     private boolean esmtp;
     private boolean tlsActive;
     private int errors;
+    private int junk;
     private String authenticatedAs = "";
+    private String authMethod = "";
     /** The AUTH exchange in progress: null, "PLAIN", "LOGIN-USER" or "LOGIN-PASS". */
     private String authStage;
     private String loginUser;
@@ -72,23 +102,109 @@ final class ServerSession {
     private boolean bdatFailed;
     private boolean inBdat;
 
-    ServerSession(ListenerSettings settings, MessageSink sink, InetAddress clientAddress, Clock clock) {
+    ServerSession(ListenerSettings settings, MessageSink sink, InetAddress clientAddress, Clock clock,
+            BooleanSupplier underStress, ClientLimiter limiter, SmtpdLog log) {
         this.settings = settings;
         this.sink = sink;
         this.clientAddress = clientAddress;
         this.relayAllowed = settings.mynetworks().contains(clientAddress);
         this.clock = clock;
+        this.underStress = underStress;
+        this.limiter = limiter;
+        this.log = log;
+        this.namaddr = "unknown[" + clientAddress.getHostAddress() + "]";
+    }
+
+    /** A session with no stress signal, no per-client limits and the standard log (for tests of the protocol alone). */
+    ServerSession(ListenerSettings settings, MessageSink sink, InetAddress clientAddress, Clock clock) {
+        this(settings, sink, clientAddress, clock, () -> false, new ClientLimiter(ClientLimits.none(), System::nanoTime),
+                SmtpdLog.standard());
     }
 
     String greeting() {
+        log.info("connect from " + namaddr);
         return "220 " + settings.banner();
     }
 
+    /** The limits that apply to the request starting now (the stressed set while the listener is full). */
+    SessionLimits limits() {
+        return settings.limits(underStress.getAsBoolean());
+    }
+
+    /** The client as logs name it. */
+    String namaddr() {
+        return namaddr;
+    }
+
+    /** The command the session is at, for "timeout after X". */
+    String where() {
+        return where;
+    }
+
+    /**
+     * TLS is up: nothing of the plaintext session survives (RFC 3207 section 4.2), neither the
+     * HELO name nor any part of a transaction.
+     */
     void tlsStarted() {
         tlsActive = true;
         helo = "";
         esmtp = false;
         reset();
+    }
+
+    /** Whether a MAIL transaction is open (the connection keeps a content reader only then). */
+    boolean transactionOpen() {
+        return sender != null;
+    }
+
+    /**
+     * Checked before each command, as smtpd does at the top of its loop: at the hard error limit
+     * the session ends with 421. Null while the session may go on.
+     */
+    Step errorLimitReached() {
+        if (errors >= limits().hardErrorLimit()) {
+            log.info("too many errors after " + where + " from " + namaddr);
+            return Step.then("421 4.7.0 " + settings.hostname() + " Error: too many errors", Action.CLOSE);
+        }
+        return null;
+    }
+
+    /** How long the next reply waits: smtpd_error_sleep_time once the soft error limit is reached. */
+    Duration replyDelay() {
+        SessionLimits l = limits();
+        return errors >= l.softErrorLimit() ? l.errorSleep() : Duration.ZERO;
+    }
+
+    /** smtpd_timeout ran out while it was the client's turn. */
+    void timedOut() {
+        log.info("timeout after " + where + " from " + namaddr);
+    }
+
+    /** The connection ended (for whatever reason): the disconnect line, and "lost connection" when the client just went. */
+    void ended(boolean lost) {
+        if (lost && !where.equals("QUIT")) {
+            log.info("lost connection after " + where + " from " + namaddr);
+        }
+        StringBuilder sb = new StringBuilder("disconnect from ").append(namaddr);
+        int total = 0;
+        int ok = 0;
+        for (String name : LOGGED) {
+            int[] c = counts.get(name);
+            if (c == null) {
+                continue;
+            }
+            sb.append(' ').append(name.toLowerCase(Locale.ROOT)).append('=').append(c[0]);
+            if (c[0] != c[1]) {
+                sb.append('/').append(c[1]);
+            }
+            ok += c[0];
+            total += c[1];
+        }
+        sb.append(" commands=").append(ok);
+        if (ok != total) {
+            sb.append('/').append(total);
+        }
+        log.info(sb.toString());
     }
 
     /** One command line, without its line end (or, during AUTH, the client's response). */
@@ -97,7 +213,35 @@ final class ServerSession {
             return authResponse(line.trim());
         }
         String verb = verb(line);
-        Step step = switch (verb) {
+        String counted = LOGGED.contains(verb) ? verb : "UNKNOWN";
+        where = counted;
+        Step step = dispatch(verb, line);
+        count(counted, step.reply());
+        if (JUNK.contains(verb) && junk++ > limits().junkCommandLimit()) {
+            errors++;
+        }
+        return step;
+    }
+
+    private void count(String name, String reply) {
+        int[] c = counts.computeIfAbsent(name, k -> new int[2]);
+        c[1]++;
+        if (reply != null && (reply.startsWith("2") || reply.startsWith("3"))) {
+            c[0]++;
+        }
+    }
+
+    /** A later reply (AUTH's verdict, end of message) turned out a success: count it as one. */
+    private void succeeded(String name) {
+        counts.computeIfAbsent(name, k -> new int[2])[0]++;
+    }
+
+    private Step dispatch(String verb, String line) {
+        if (!verb.equals("HELO") && !verb.equals("EHLO") && !verb.equals("MAIL") && !verb.equals("RCPT")
+                && line.indexOf('\0') >= 0) {
+            return error("500 5.5.2 Error: bad syntax");
+        }
+        return switch (verb) {
             case "EHLO" -> ehlo(argument(line, verb), true);
             case "HELO" -> ehlo(argument(line, verb), false);
             case "MAIL" -> mail(line);
@@ -115,15 +259,18 @@ final class ServerSession {
             case "AUTH" -> auth(argument(line, verb));
             default -> error("500 5.5.2 Error: command not recognized");
         };
-        if (errors >= settings.hardErrorLimit() && step.action() != Action.CLOSE) {
-            return Step.then("421 4.7.0 " + settings.hostname() + " Error: too many errors", Action.CLOSE);
-        }
-        return step;
     }
 
     /** A command line longer than line_length_limit: its text was not kept. */
     Step lineTooLong() {
-        return error("500 5.5.2 Error: line too long");
+        count("UNKNOWN", null);
+        return error("500 5.5.2 " + settings.hostname() + " Error: command too long");
+    }
+
+    /** A command line that is not valid UTF-8 (Postfix protects its internal interfaces the same way). */
+    Step badUtf8() {
+        count("UNKNOWN", null);
+        return error("500 5.5.2 Error: bad UTF-8 syntax");
     }
 
     /** A command line ended by a bare LF under smtpd_forbid_bare_newline = yes or reject. */
@@ -139,7 +286,7 @@ final class ServerSession {
             return error("501 5.5.4 Syntax: " + (extended ? "EHLO" : "HELO") + " hostname");
         }
         reset();
-        helo = name;
+        helo = Printable.of(name);
         esmtp = extended;
         if (!extended) {
             return Step.reply("250 " + settings.hostname());
@@ -181,8 +328,13 @@ final class ServerSession {
         if (sender != null) {
             return error("503 5.5.1 Error: MAIL transaction in progress");
         }
+        if (!limiter.allow(clientAddress, ClientLimiter.Event.AUTH)) {
+            log.warn("AUTH command rate limit exceeded: from " + namaddr + " for service smtpd");
+            return error("450 4.7.1 Error: too many AUTH commands from " + clientAddress.getHostAddress());
+        }
         String[] words = args.split(" +");
         String mechanism = words[0].toUpperCase(Locale.ROOT);
+        authMethod = mechanism;
         String initial = words.length > 1 ? words[1] : null;
         switch (mechanism) {
             case "PLAIN" -> {
@@ -242,12 +394,21 @@ final class ServerSession {
         if (user == null || pass == null) {
             return error("501 5.5.2 Error: malformed response");
         }
+        String method = authMethod;
+        if (Printable.hasControl(user)) {
+            errors++;
+            log.warn(namaddr + ": SASL " + method + " authentication failed: control character in user name");
+            return Step.reply("535 5.7.8 Error: authentication failed");
+        }
         return Step.later(settings.auth().verify(user, pass).map(ok -> {
             if (ok) {
                 authenticatedAs = user;
+                succeeded("AUTH");
                 return "235 2.7.0 Authentication successful";
             }
             errors++;
+            log.warn(namaddr + ": SASL " + method + " authentication failed: authentication failure, sasl_username="
+                    + user);
             return "535 5.7.8 Error: authentication failed";
         }));
     }
@@ -274,12 +435,22 @@ final class ServerSession {
         if (helo.isEmpty()) {
             return error("503 5.5.1 Error: send HELO/EHLO first");
         }
+        if (settings.tlsRequired() && !tlsActive) {
+            return error("530 5.7.0 Must issue a STARTTLS command first");
+        }
         if (sender != null) {
             return error("503 5.5.1 Error: nested MAIL command");
+        }
+        if (!limiter.allow(clientAddress, ClientLimiter.Event.MESSAGE)) {
+            log.warn("Message delivery request rate limit exceeded: from " + namaddr + " for service smtpd");
+            return error("450 4.7.1 Error: too much mail from " + clientAddress.getHostAddress());
         }
         PathAndParameters pp = PathAndParameters.parse(line, "MAIL FROM:");
         if (pp == null) {
             return error("501 5.5.4 Syntax: MAIL FROM:<address>");
+        }
+        if (Printable.hasControl(pp.path())) {
+            return reject("MAIL", "501 5.1.7 Bad sender address syntax", pp.path(), "");
         }
         BodyType body = BodyType.UNKNOWN;
         boolean utf8 = false;
@@ -292,8 +463,11 @@ final class ServerSession {
                 case "SIZE" -> {
                     long size;
                     try {
-                        size = Long.parseLong(value);
+                        size = allDigits(value) ? Long.parseLong(value) : -1;
                     } catch (NumberFormatException e) {
+                        size = -1;
+                    }
+                    if (size < 0) {
                         return error("501 5.5.4 Bad message size syntax");
                     }
                     if (settings.messageSizeLimit() > 0 && size > settings.messageSizeLimit()) {
@@ -320,7 +494,7 @@ final class ServerSession {
                 }
                 case "ENVID" -> {
                     String decoded = value == null ? null : Xtext.decode(value);
-                    if (decoded == null) {
+                    if (decoded == null || Printable.hasControl(decoded)) {
                         return error("501 5.5.4 Bad ENVID parameter syntax");
                     }
                     env = decoded;
@@ -343,6 +517,8 @@ final class ServerSession {
         envId = env;
         ret = r;
         queueId = sink.newQueueId();
+        log.info(queueId + ": client=" + namaddr + (authenticatedAs.isEmpty() ? ""
+                : ", sasl_method=" + authMethod + ", sasl_username=" + authenticatedAs));
         return Step.reply("250 2.1.0 Ok");
     }
 
@@ -356,8 +532,8 @@ final class ServerSession {
         }
         String address = pp.path();
         int at = address.lastIndexOf('@');
-        if (address.isEmpty() || at <= 0 || at == address.length() - 1) {
-            return error("501 5.1.3 Bad recipient address syntax");
+        if (address.isEmpty() || at <= 0 || at == address.length() - 1 || Printable.hasControl(address)) {
+            return reject("RCPT", "501 5.1.3 Bad recipient address syntax", sender, address);
         }
         if (!smtputf8 && !isAscii(address)) {
             return error("553 5.6.7 Must declare SMTPUTF8 to send unicode address");
@@ -383,7 +559,7 @@ final class ServerSession {
                 case "ORCPT" -> {
                     int semi = value.indexOf(';');
                     String decoded = semi <= 0 ? null : Xtext.decode(value.substring(semi + 1));
-                    if (decoded == null) {
+                    if (decoded == null || Printable.hasControl(decoded) || Printable.hasControl(value.substring(0, semi))) {
                         return error("501 5.5.4 Error: Bad ORCPT parameter syntax");
                     }
                     orcpt = value.substring(0, semi) + ";" + decoded;
@@ -394,7 +570,11 @@ final class ServerSession {
             }
         }
         if (!relayAllowed && authenticatedAs.isEmpty()) {
-            return error("554 5.7.1 <" + address + ">: Relay access denied");
+            return reject("RCPT", "554 5.7.1 <" + address + ">: Relay access denied", sender, address);
+        }
+        if (!limiter.allow(clientAddress, ClientLimiter.Event.RECIPIENT)) {
+            log.warn("Recipient address rate limit exceeded: from " + namaddr + " for service smtpd");
+            return error("450 4.7.1 Error: too many recipients from " + clientAddress.getHostAddress());
         }
         if (recipients.size() >= settings.recipientLimit()) {
             return Step.reply("452 4.5.3 Error: too many recipients");
@@ -419,32 +599,55 @@ final class ServerSession {
         return Step.then("354 End data with <CR><LF>.<CR><LF>", Action.READ_DATA);
     }
 
-    /** BDAT's chunk is always read, even when it will be refused, so client and server stay in step. */
+    /**
+     * BDAT's chunk is always read, even when it will be refused, so client and server stay in step;
+     * a chunk without a valid transaction is read and thrown away, never kept. A malformed BDAT
+     * ends the session (521), since what follows would be content taken for commands.
+     */
     private Step bdat(String line) {
         String[] words = line.trim().split(" +");
         long size;
         try {
-            size = words.length >= 2 ? Long.parseLong(words[1]) : -1;
+            size = words.length >= 2 && allDigits(words[1]) ? Long.parseLong(words[1]) : -1;
         } catch (NumberFormatException e) {
             size = -1;
         }
         boolean last = words.length == 3 && words[2].equalsIgnoreCase("LAST");
         if (size < 0 || words.length > 3 || words.length == 3 && !last) {
-            return Step.then("501 5.5.4 Syntax: BDAT count [LAST]", Action.CLOSE);
+            log.warn((queueId == null ? "NOQUEUE" : queueId) + ": malformed BDAT command syntax from " + namaddr + ": "
+                    + line);
+            errors++;
+            return Step.then("521 5.5.4 Syntax: BDAT count [LAST]", Action.CLOSE);
         }
-        if (sender == null || recipients.isEmpty()) {
+        if (sender == null || recipients.isEmpty() || size == 0 && !last) {
             bdatFailed = true;
         }
         inBdat = true;
-        return new Step(null, Action.READ_BDAT, size, last);
+        return Step.bdat(size, last, bdatFailed);
     }
 
     /** After a BDAT chunk that is not the last: its reply. */
     Step bdatChunkDone(long size) {
         if (bdatFailed) {
-            return error(sender == null ? "503 5.5.1 Error: need MAIL command" : "554 5.5.1 Error: no valid recipients");
+            String why = bdatFailure(size);
+            if (sender == null) {
+                inBdat = false; // nothing to keep: the next BDAT is judged afresh
+                bdatFailed = false;
+            }
+            return error(why);
         }
+        succeeded("BDAT");
         return Step.reply("250 2.0.0 Ok: " + size + " bytes");
+    }
+
+    private String bdatFailure(long size) {
+        if (sender == null) {
+            return "503 5.5.1 Error: need MAIL command";
+        }
+        if (recipients.isEmpty()) {
+            return "554 5.5.1 Error: no valid recipients";
+        }
+        return size == 0 ? "551 5.7.1 Null BDAT request" : "551 5.0.0 Discarded " + size + " bytes after earlier error";
     }
 
     /**
@@ -452,9 +655,10 @@ final class ServerSession {
      * reply comes when the sink has made it durable; the transaction is over either way.
      */
     Mono<String> endOfMessage(ContentReader reader) {
+        where = inBdat ? "BDAT" : "END-OF-MESSAGE";
         try {
-            if (bdatFailed) {
-                String reply = sender == null ? "503 5.5.1 Error: need MAIL command" : "554 5.5.1 Error: no valid recipients";
+            if (bdatFailed || reader == null) {
+                String reply = bdatFailure(reader == null ? 0 : reader.size());
                 errors++;
                 return Mono.just(reply);
             }
@@ -475,9 +679,22 @@ final class ServerSession {
             ReceivedMessage message = new ReceivedMessage(queueId, sender, recipients, bodyType, smtputf8, envId, ret,
                     stamped, client, clock.instant());
             String id = queueId;
+            String counted = inBdat ? "BDAT" : "DATA";
             return sink.accept(message)
-                    .then(Mono.fromSupplier(() -> "250 2.0.0 Ok: queued as " + id))
-                    .onErrorResume(e -> Mono.just("451 4.3.0 Error: queue file write error"));
+                    .timeout(settings.sinkTimeout())
+                    .then(Mono.fromSupplier(() -> {
+                        // A delivered message forgives earlier errors and junk, as smtpd does.
+                        errors = 0;
+                        junk = 0;
+                        if (counted.equals("DATA")) {
+                            succeeded("DATA");
+                        }
+                        return "250 2.0.0 Ok: queued as " + id;
+                    }))
+                    .onErrorResume(e -> {
+                        log.warn(id + ": queue file write error from " + namaddr + ": " + e);
+                        return Mono.just("451 4.3.0 Error: queue file write error");
+                    });
         } finally {
             reset();
         }
@@ -486,6 +703,26 @@ final class ServerSession {
     private Step error(String reply) {
         errors++;
         return Step.reply(reply);
+    }
+
+    /** A refused MAIL or RCPT, with the NOQUEUE log line smtpd writes for it. */
+    private Step reject(String command, String reply, String from, String to) {
+        log.info((queueId == null ? "NOQUEUE" : queueId) + ": reject: " + command + " from " + namaddr + ": " + reply
+                + "; from=<" + (from == null ? "" : from) + ">" + (to.isEmpty() && command.equals("MAIL") ? "" : " to=<" + to + ">")
+                + " proto=" + (esmtp ? "ESMTP" : "SMTP") + " helo=<" + helo + ">");
+        return error(reply);
+    }
+
+    private static boolean allDigits(String s) {
+        if (s == null || s.isEmpty() || s.length() > 18) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void reset() {

@@ -3,14 +3,15 @@ package io.postilion.engine.listener;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.channel.WriteBufferWaterMark;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
 import reactor.netty.DisposableServer;
 import reactor.netty.tcp.TcpServer;
 
@@ -18,42 +19,79 @@ import reactor.netty.tcp.TcpServer;
  * The relay's SMTP server: accepts mail from applications and hands each message to a
  * {@link MessageSink}, replying 250 only once the sink has it safe. Relaying is allowed for
  * mynetworks only; everyone else is refused at RCPT, so the relay is never open.
+ *
+ * <p>Admission, before a session exists: at most default_process_limit sessions, of which
+ * smtpd_mynetworks_reserved_sessions are kept for mynetworks clients, so clients elsewhere can
+ * fill the listener but never lock its owners out; per client address, anvil's connection count
+ * and rate limits. While the slots for outsiders are all taken the listener is "under stress" and
+ * sessions run under Postfix's stress limits (10 s timeouts with per-request deadlines, one error,
+ * one junk command), so slow clients give their slots back quickly.
  */
 public final class SmtpListener implements AutoCloseable {
 
+    /** Per-connection outbound buffer bounds: above the high mark the handler stops reading. */
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(16 * 1024, 64 * 1024);
+
     private final DisposableServer server;
     private final AtomicInteger sessions;
+    private final ClientLimiter limiter;
 
-    private SmtpListener(DisposableServer server, AtomicInteger sessions) {
+    private SmtpListener(DisposableServer server, AtomicInteger sessions, ClientLimiter limiter) {
         this.server = server;
         this.sessions = sessions;
+        this.limiter = limiter;
     }
 
     /** Binds and starts accepting; the Mono completes once the port is bound. */
     public static Mono<SmtpListener> start(ListenerSettings settings, MessageSink sink, Clock clock) {
+        return start(settings, sink, clock, SmtpdLog.standard());
+    }
+
+    /** As {@link #start(ListenerSettings, MessageSink, Clock)}, logging to {@code log}. */
+    public static Mono<SmtpListener> start(ListenerSettings settings, MessageSink sink, Clock clock, SmtpdLog log) {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(sink, "sink");
+        Objects.requireNonNull(log, "log");
         AtomicInteger sessions = new AtomicInteger();
+        ClientLimiter limiter = new ClientLimiter(settings.clients(), System::nanoTime);
+        int outsiderSlots = settings.sessionLimit() - settings.mynetworksReserve();
         return TcpServer.create()
                 .bindAddress(settings::bind)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .doOnConnection(conn -> {
+                    InetAddress client = ((InetSocketAddress) conn.channel().remoteAddress()).getAddress();
+                    boolean trusted = settings.mynetworks().contains(client);
+                    int open = sessions.incrementAndGet();
                     conn.onDispose(sessions::decrementAndGet);
-                    if (sessions.incrementAndGet() > settings.sessionLimit()) {
-                        conn.channel().writeAndFlush(Unpooled.copiedBuffer(
-                                "421 4.3.2 " + settings.hostname() + " Service currently unavailable\r\n",
-                                StandardCharsets.US_ASCII)).addListener(ChannelFutureListener.CLOSE);
+                    if (open > settings.sessionLimit() || !trusted && open > outsiderSlots) {
+                        log.warn("connection refused: " + (open - 1) + " sessions open (default_process_limit "
+                                + settings.sessionLimit() + ", " + settings.mynetworksReserve()
+                                + " kept for mynetworks) from unknown[" + client.getHostAddress() + "]");
+                        refuse(conn, "421 4.3.2 " + settings.hostname() + " Service currently unavailable");
                         return;
                     }
-                    InetSocketAddress peer = (InetSocketAddress) conn.channel().remoteAddress();
-                    ServerSession session = new ServerSession(settings, sink, peer.getAddress(), clock);
-                    long idle = settings.idleTimeout().toMillis();
-                    conn.addHandlerLast("smtpd-idle", new IdleStateHandler(idle, 0, 0, TimeUnit.MILLISECONDS))
-                            .addHandlerLast("smtpd", new SmtpServerHandler(session, settings));
+                    String anvil = limiter.connect(client);
+                    if (anvil != null) {
+                        log.warn("Connection " + (anvil.equals("count") ? "concurrency" : "rate") + " limit exceeded: from unknown["
+                                + client.getHostAddress() + "] for service smtpd");
+                        refuse(conn, "421 4.7.0 " + settings.hostname() + " Error: too many connections from "
+                                + client.getHostAddress());
+                        return;
+                    }
+                    conn.onDispose(() -> limiter.disconnect(client));
+                    ServerSession session = new ServerSession(settings, sink, client, clock,
+                            () -> sessions.get() >= outsiderSlots, limiter, log);
+                    conn.addHandlerLast("smtpd", new SmtpServerHandler(session, settings));
                 })
                 .handle((in, out) -> in.receive().then()) // asks for every byte; SmtpServerHandler consumes them
                 .bind()
-                .map(server -> new SmtpListener(server, sessions));
+                .map(server -> new SmtpListener(server, sessions, limiter));
+    }
+
+    private static void refuse(Connection conn, String reply) {
+        conn.channel().writeAndFlush(Unpooled.copiedBuffer(reply + "\r\n", StandardCharsets.US_ASCII))
+                .addListener(ChannelFutureListener.CLOSE);
     }
 
     /** The bound address (the port, when 0 was asked for). */
@@ -68,6 +106,11 @@ public final class SmtpListener implements AutoCloseable {
     /** Sessions open right now. */
     public int sessions() {
         return sessions.get();
+    }
+
+    /** Client addresses the per-client limits track now. */
+    int trackedClients() {
+        return limiter.tracked();
     }
 
     /** Stops accepting and closes the listening socket; open sessions are closed too. */
