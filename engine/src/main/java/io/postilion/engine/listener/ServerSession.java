@@ -226,7 +226,7 @@ final class ServerSession {
     private void count(String name, String reply) {
         int[] c = counts.computeIfAbsent(name, k -> new int[2]);
         c[1]++;
-        if (reply != null && (reply.startsWith("2") || reply.startsWith("3"))) {
+        if (reply != null && reply.startsWith("2")) { // DATA's 354 and AUTH's 334 are not successes yet
             c[0]++;
         }
     }
@@ -517,8 +517,6 @@ final class ServerSession {
         envId = env;
         ret = r;
         queueId = sink.newQueueId();
-        log.info(queueId + ": client=" + namaddr + (authenticatedAs.isEmpty() ? ""
-                : ", sasl_method=" + authMethod + ", sasl_username=" + authenticatedAs));
         return Step.reply("250 2.1.0 Ok");
     }
 
@@ -578,6 +576,11 @@ final class ServerSession {
         }
         if (recipients.size() >= settings.recipientLimit()) {
             return Step.reply("452 4.5.3 Error: too many recipients");
+        }
+        if (recipients.isEmpty()) {
+            // smtpd opens the queue file (and names the client) at the first accepted recipient.
+            log.info(queueId + ": client=" + namaddr + (authenticatedAs.isEmpty() ? ""
+                    : ", sasl_method=" + authMethod + ", sasl_username=" + authenticatedAs));
         }
         recipients.add(new ReceivedMessage.Recipient(address, notify, orcpt));
         return Step.reply("250 2.1.5 Ok");
@@ -707,7 +710,7 @@ final class ServerSession {
 
     /** A refused MAIL or RCPT, with the NOQUEUE log line smtpd writes for it. */
     private Step reject(String command, String reply, String from, String to) {
-        log.info((queueId == null ? "NOQUEUE" : queueId) + ": reject: " + command + " from " + namaddr + ": " + reply
+        log.info((recipients.isEmpty() ? "NOQUEUE" : queueId) + ": reject: " + command + " from " + namaddr + ": " + reply
                 + "; from=<" + (from == null ? "" : from) + ">" + (to.isEmpty() && command.equals("MAIL") ? "" : " to=<" + to + ">")
                 + " proto=" + (esmtp ? "ESMTP" : "SMTP") + " helo=<" + helo + ">");
         return error(reply);

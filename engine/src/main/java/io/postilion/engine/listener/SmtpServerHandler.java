@@ -440,14 +440,25 @@ final class SmtpServerHandler extends ChannelDuplexHandler {
         }
     }
 
+    /**
+     * Arms the timer for the deadline, or sooner: at least every stress timeout, so a session that
+     * began in normal times comes under the stress limits soon after the listener fills up.
+     */
     private void arm(ChannelHandlerContext ctx) {
-        long delay = Math.max(1, expiresAt - System.nanoTime());
+        long delay = Math.max(1, Math.min(expiresAt - System.nanoTime(), settings.stress().timeout().toNanos()));
         timer = ctx.executor().schedule(() -> tick(ctx), delay, TimeUnit.NANOSECONDS);
     }
 
     private void tick(ChannelHandlerContext ctx) {
         if (mode == Mode.CLOSED) {
             return;
+        }
+        SessionLimits current = session.limits();
+        if (current != requestLimits && (current.perRequestDeadline() && !requestLimits.perRequestDeadline()
+                || current.timeout().compareTo(requestLimits.timeout()) < 0)) {
+            // Stress began during this request: its stricter clock applies from now on.
+            requestLimits = current;
+            expiresAt = Math.min(expiresAt, System.nanoTime() + current.timeout().toNanos());
         }
         if (mode == Mode.WAITING && !unwritable) {
             // Our turn, not the client's (the spool, a password check, an error sleep): no timeout.

@@ -295,7 +295,7 @@ class SmtpListenerTest {
         }
     }
 
-    private static SaslAuthenticator alice() {
+    static SaslAuthenticator alice() {
         String hash = at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(4, "s3cret".toCharArray());
         return SaslAuthenticator.of(new io.postilion.engine.config.LookupTable() {
             @Override
@@ -310,7 +310,7 @@ class SmtpListenerTest {
         });
     }
 
-    private static String b64(String s) {
+    static String b64(String s) {
         return java.util.Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
     }
 
