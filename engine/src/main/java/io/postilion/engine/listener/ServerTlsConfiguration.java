@@ -105,9 +105,9 @@ public final class ServerTlsConfiguration {
         List<String> opportunisticProtocols = protocols(cfg, "smtpd_tls_protocols");
         List<String> mandatoryProtocols = protocols(cfg, "smtpd_tls_mandatory_protocols");
         List<ServerTlsPolicy.Suite> opportunistic = suites(cfg, "smtpd_tls_ciphers", legacy, available,
-                List.of("smtpd_tls_exclude_ciphers"), opportunisticProtocols);
+                List.of("smtpd_tls_exclude_ciphers"), mandatory ? null : opportunisticProtocols);
         List<ServerTlsPolicy.Suite> enforced = suites(cfg, "smtpd_tls_mandatory_ciphers", legacy, available,
-                List.of("smtpd_tls_exclude_ciphers", "smtpd_tls_mandatory_exclude_ciphers"), mandatoryProtocols);
+                List.of("smtpd_tls_exclude_ciphers", "smtpd_tls_mandatory_exclude_ciphers"), mandatory ? mandatoryProtocols : null);
         List<String> protocols = mandatory ? mandatoryProtocols : opportunisticProtocols;
         List<String> suites = (mandatory ? enforced : opportunistic).stream().map(ServerTlsPolicy.Suite::name).toList();
         if (level.equals("none")) {
@@ -146,6 +146,7 @@ public final class ServerTlsConfiguration {
         }
     }
 
+    /** The suites of a grade less its exclusions; {@code protocols} null when that set is not the one in use. */
     private static List<ServerTlsPolicy.Suite> suites(Configuration cfg, String gradeName, boolean legacy,
             List<String> available, List<String> exclusionNames, List<String> protocols) {
         List<ServerTlsPolicy.Suite> suites;
@@ -162,7 +163,7 @@ public final class ServerTlsConfiguration {
                         + e.getMessage());
             }
         }
-        boolean needsSuites = protocols.stream().anyMatch(p -> !p.equals("TLSv1.3"));
+        boolean needsSuites = protocols != null && protocols.stream().anyMatch(p -> !p.equals("TLSv1.3"));
         if (suites.isEmpty() && needsSuites) {
             String culprit = exclusionNames.get(exclusionNames.size() - 1);
             throw ConfigurationException.badValue(culprit, gradeName + " with " + String.join(" and ", exclusionNames)
