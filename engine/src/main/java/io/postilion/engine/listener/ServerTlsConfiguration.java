@@ -65,7 +65,7 @@ public final class ServerTlsConfiguration {
         }
     }
 
-    /** A private key and its certificate chain, leaf first, with the file they came from. */
+    /** A private key and its certificate chain, leaf first. */
     private record KeyAndChain(PrivateKey key, List<X509Certificate> chain) {
     }
 
@@ -100,23 +100,26 @@ public final class ServerTlsConfiguration {
     public static ServerTls serverTls(Configuration cfg) {
         String level = securityLevel(cfg);
         boolean mandatory = level.equals("encrypt");
+        boolean offered = !level.equals("none");
+        if (offered && !OpenSsl.isAvailable()) {
+            throw ConfigurationException.badValue("smtpd_tls_security_level", "smtpd_tls_security_level = " + level
+                    + ": the BoringSSL library (netty-tcnative) cannot be loaded on this platform: "
+                    + OpenSsl.unavailabilityCause());
+        }
         List<String> available = new ArrayList<>(OpenSsl.availableOpenSslCipherSuites());
         boolean legacy = cfg.bool("smtpd_tls_legacy_ciphers");
         List<String> opportunisticProtocols = protocols(cfg, "smtpd_tls_protocols");
         List<String> mandatoryProtocols = protocols(cfg, "smtpd_tls_mandatory_protocols");
+        // Both sets are checked word by word; only the one in use must leave a suite.
         List<ServerTlsPolicy.Suite> opportunistic = suites(cfg, "smtpd_tls_ciphers", legacy, available,
-                List.of("smtpd_tls_exclude_ciphers"), mandatory ? null : opportunisticProtocols);
+                List.of("smtpd_tls_exclude_ciphers"), offered && !mandatory ? opportunisticProtocols : null);
         List<ServerTlsPolicy.Suite> enforced = suites(cfg, "smtpd_tls_mandatory_ciphers", legacy, available,
-                List.of("smtpd_tls_exclude_ciphers", "smtpd_tls_mandatory_exclude_ciphers"), mandatory ? mandatoryProtocols : null);
+                List.of("smtpd_tls_exclude_ciphers", "smtpd_tls_mandatory_exclude_ciphers"),
+                mandatory ? mandatoryProtocols : null);
         List<String> protocols = mandatory ? mandatoryProtocols : opportunisticProtocols;
         List<String> suites = (mandatory ? enforced : opportunistic).stream().map(ServerTlsPolicy.Suite::name).toList();
-        if (level.equals("none")) {
+        if (!offered) {
             return new ServerTls(null, level, protocols, suites);
-        }
-        if (!OpenSsl.isAvailable()) {
-            throw ConfigurationException.badValue("smtpd_tls_security_level", "smtpd_tls_security_level = " + level
-                    + ": the BoringSSL library (netty-tcnative) cannot be loaded on this platform: "
-                    + OpenSsl.unavailabilityCause());
         }
         String source = cfg.list("smtpd_tls_chain_files").isEmpty() ? "smtpd_tls_cert_file" : "smtpd_tls_chain_files";
         KeyAndChain kc = source.equals("smtpd_tls_chain_files") ? chainFiles(cfg) : certAndKey(cfg);
@@ -234,7 +237,9 @@ public final class ServerTlsConfiguration {
         List<String[]> out = new ArrayList<>();
         Matcher m = PEM.matcher(text);
         while (m.find()) {
-            out.add(new String[] {m.group(1), m.group(2).replaceAll("\\s", "")});
+            if (!m.group(1).endsWith("PARAMETERS")) { // openssl ecparam -genkey writes EC PARAMETERS first
+                out.add(new String[] {m.group(1), m.group(2).replaceAll("\\s", "")});
+            }
         }
         if (out.isEmpty()) {
             throw ConfigurationException.badValue(parameter, parameter + " = " + file + ": no PEM block in it");

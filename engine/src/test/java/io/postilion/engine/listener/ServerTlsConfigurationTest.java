@@ -242,6 +242,10 @@ class ServerTlsConfigurationTest {
         Negotiated s = startTls(port, client(List.of("TLSv1.2"), null));
         assertEquals("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", s.cipherSuite(), "the chain file's EC key is used");
 
+        Path withParameters = privateFile(dir.resolve("ecparam.pem"),
+                "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n" + keyPem + certPem);
+        assertNotNull(ServerTlsConfiguration.serverTls(cfg("smtpd_tls_chain_files = " + withParameters + "\n")).context(),
+                "openssl ecparam -genkey output (EC PARAMETERS first) is taken");
         Path certFirst = privateFile(dir.resolve("certfirst.pem"), certPem + keyPem);
         refused("smtpd_tls_chain_files = " + certFirst + "\n", "smtpd_tls_chain_files");
         Path worldReadable = privateFile(dir.resolve("world.pem"), keyPem + certPem);
