@@ -102,6 +102,14 @@ public final class ParameterRegistry {
         global("smtpd_tls_cert_file", ParameterType.string(), "");
         global("smtpd_tls_key_file", ParameterType.string(), "$smtpd_tls_cert_file");
         global("smtpd_tls_chain_files", ParameterType.list(), "");
+        global("smtpd_tls_protocols", ParameterType.string(), ">=TLSv1");
+        global("smtpd_tls_mandatory_protocols", ParameterType.string(), ">=TLSv1");
+        global("smtpd_tls_ciphers", ParameterType.oneOf("export", "low", "medium", "high", "null"), "medium");
+        global("smtpd_tls_mandatory_ciphers", ParameterType.oneOf("export", "low", "medium", "high", "null"), "medium");
+        global("smtpd_tls_exclude_ciphers", ParameterType.list(), "");
+        global("smtpd_tls_mandatory_exclude_ciphers", ParameterType.list(), "");
+        // Postilion's own: CBC and static-RSA suites after the forward-secret AEAD ones, for old clients.
+        global("smtpd_tls_legacy_ciphers", ParameterType.bool(), "no");
         global("relay_domains", ParameterType.list(), "");
         global("queue_minfree", ParameterType.size(0), "0");
 

@@ -61,6 +61,7 @@ class ListenerConfigurationTest {
                 .encodeToString(x.getCertificate().getEncoded()) + "\n-----END CERTIFICATE-----\n");
         java.nio.file.Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n" + java.util.Base64.getMimeEncoder()
                 .encodeToString(x.getKeyPair().getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        java.nio.file.Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         java.nio.file.Path plain = java.nio.file.Files.writeString(dir.resolve("plain"), "alice hunter2\n");
         String tls = "smtpd_tls_cert_file = " + cert + "\nsmtpd_tls_key_file = " + key + "\nsmtpd_sasl_auth_enable = yes\n";
         var plaintext = assertThrows(ConfigurationException.class,

@@ -1,0 +1,326 @@
+package io.postilion.engine.listener;
+
+import io.netty.handler.ssl.IdentityCipherSuiteFilter;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.postilion.engine.config.Configuration;
+import io.postilion.engine.config.ConfigurationException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Why it exists: the listener's STARTTLS is governed by Postfix's {@code smtpd_tls_*} parameters
+ * (CLARIFICATIONS 38): the security level, the certificate and key (or {@code smtpd_tls_chain_files}),
+ * the protocols and cipher grades for opportunistic and mandatory TLS and their exclusions. This
+ * class reads them once at start-up (it reads files; never on an event loop) into a {@link ServerTls}
+ * and stops start-up with exit 78, naming the parameter, for any value it cannot honour exactly,
+ * including a private key that others may read.
+ */
+public final class ServerTlsConfiguration {
+
+    private static final Pattern PEM = Pattern.compile(
+            "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
+
+    private ServerTlsConfiguration() {
+    }
+
+    /**
+     * The listener's TLS.
+     *
+     * @param context the server context for STARTTLS; null when STARTTLS is not offered (level none)
+     * @param securityLevel {@code none}, {@code may} or {@code encrypt}
+     * @param protocols the protocols allowed, oldest first
+     * @param cipherSuites the TLS 1.2-and-older suites in server preference order (TLS 1.3 suites
+     *     are BoringSSL's fixed three, all forward-secret AEAD)
+     */
+    public record ServerTls(SslContext context, String securityLevel, List<String> protocols, List<String> cipherSuites) {
+
+        public ServerTls {
+            protocols = List.copyOf(protocols);
+            cipherSuites = List.copyOf(cipherSuites);
+        }
+
+        /** Whether clients must use STARTTLS before mail is accepted ({@code encrypt}). */
+        public boolean mandatory() {
+            return securityLevel.equals("encrypt");
+        }
+    }
+
+    /** A private key and its certificate chain, leaf first. */
+    private record KeyAndChain(PrivateKey key, List<X509Certificate> chain) {
+    }
+
+    /**
+     * The effective {@code smtpd_tls_security_level}: {@code none}, {@code may} or {@code encrypt}.
+     * Empty (the default) means {@code may} when a certificate is configured and {@code none}
+     * otherwise, as the listener behaved before the level was read.
+     *
+     * @throws ConfigurationException (78) when {@code may} or {@code encrypt} is set without a certificate
+     */
+    public static String securityLevel(Configuration cfg) {
+        String level = cfg.choice("smtpd_tls_security_level");
+        boolean certificate = !cfg.list("smtpd_tls_chain_files").isEmpty() || !cfg.string("smtpd_tls_cert_file").isBlank();
+        if (level.isEmpty()) {
+            return certificate ? "may" : "none";
+        }
+        if (!level.equals("none") && !certificate) {
+            throw ConfigurationException.badValue("smtpd_tls_security_level", "smtpd_tls_security_level = " + level
+                    + ": needs a certificate: set smtpd_tls_chain_files or smtpd_tls_cert_file");
+        }
+        return level;
+    }
+
+    /**
+     * Reads every {@code smtpd_tls_*} parameter. Protocol and cipher values are checked at every
+     * level; the certificate is loaded unless the level is {@code none}. At {@code encrypt} the
+     * mandatory protocols, grade and exclusions apply (as Postfix's smtpd), otherwise the
+     * opportunistic ones.
+     *
+     * @throws ConfigurationException (78) naming the parameter whose value cannot be honoured
+     */
+    public static ServerTls serverTls(Configuration cfg) {
+        String level = securityLevel(cfg);
+        boolean mandatory = level.equals("encrypt");
+        boolean offered = !level.equals("none");
+        if (offered && !OpenSsl.isAvailable()) {
+            throw ConfigurationException.badValue("smtpd_tls_security_level", "smtpd_tls_security_level = " + level
+                    + ": the BoringSSL library (netty-tcnative) cannot be loaded on this platform: "
+                    + OpenSsl.unavailabilityCause());
+        }
+        List<String> available = new ArrayList<>(OpenSsl.availableOpenSslCipherSuites());
+        boolean legacy = cfg.bool("smtpd_tls_legacy_ciphers");
+        List<String> opportunisticProtocols = protocols(cfg, "smtpd_tls_protocols");
+        List<String> mandatoryProtocols = protocols(cfg, "smtpd_tls_mandatory_protocols");
+        // Both sets are checked word by word; only the one in use must leave a suite.
+        List<ServerTlsPolicy.Suite> opportunistic = suites(cfg, "smtpd_tls_ciphers", legacy, available,
+                List.of("smtpd_tls_exclude_ciphers"), offered && !mandatory ? opportunisticProtocols : null);
+        List<ServerTlsPolicy.Suite> enforced = suites(cfg, "smtpd_tls_mandatory_ciphers", legacy, available,
+                List.of("smtpd_tls_exclude_ciphers", "smtpd_tls_mandatory_exclude_ciphers"),
+                mandatory ? mandatoryProtocols : null);
+        List<String> protocols = mandatory ? mandatoryProtocols : opportunisticProtocols;
+        List<String> suites = (mandatory ? enforced : opportunistic).stream().map(ServerTlsPolicy.Suite::name).toList();
+        if (!offered) {
+            return new ServerTls(null, level, protocols, suites);
+        }
+        String source = cfg.list("smtpd_tls_chain_files").isEmpty() ? "smtpd_tls_cert_file" : "smtpd_tls_chain_files";
+        KeyAndChain kc = source.equals("smtpd_tls_chain_files") ? chainFiles(cfg) : certAndKey(cfg);
+        List<String> names = new ArrayList<>(suites);
+        if (protocols.contains("TLSv1.3")) {
+            names.addAll(ServerTlsPolicy.TLS13_SUITES); // without one, Netty turns TLS 1.3 off
+        }
+        try {
+            SslContext context = SslContextBuilder.forServer(kc.key(), kc.chain())
+                    .sslProvider(SslProvider.OPENSSL)
+                    .protocols(protocols)
+                    .ciphers(names, IdentityCipherSuiteFilter.INSTANCE)
+                    .build();
+            return new ServerTls(context, level, protocols, suites);
+        } catch (Exception e) {
+            throw ConfigurationException.badValue(source, source + ": cannot build the TLS context with protocols "
+                    + protocols + " and suites " + names + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<String> protocols(Configuration cfg, String name) {
+        String value = cfg.string(name);
+        try {
+            return ServerTlsPolicy.protocols(value);
+        } catch (IllegalArgumentException e) {
+            throw ConfigurationException.badValue(name, name + " = " + value + ": " + e.getMessage());
+        }
+    }
+
+    /** The suites of a grade less its exclusions; {@code protocols} null when that set is not the one in use. */
+    private static List<ServerTlsPolicy.Suite> suites(Configuration cfg, String gradeName, boolean legacy,
+            List<String> available, List<String> exclusionNames, List<String> protocols) {
+        List<ServerTlsPolicy.Suite> suites;
+        try {
+            suites = ServerTlsPolicy.grade(cfg.choice(gradeName), legacy, available);
+        } catch (IllegalArgumentException e) {
+            throw ConfigurationException.badValue(gradeName, gradeName + " = " + cfg.choice(gradeName) + ": " + e.getMessage());
+        }
+        for (String name : exclusionNames) {
+            try {
+                suites = ServerTlsPolicy.exclude(suites, cfg.list(name));
+            } catch (IllegalArgumentException e) {
+                throw ConfigurationException.badValue(name, name + " = " + String.join(", ", cfg.list(name)) + ": "
+                        + e.getMessage());
+            }
+        }
+        boolean needsSuites = protocols != null && protocols.stream().anyMatch(p -> !p.equals("TLSv1.3"));
+        if (suites.isEmpty() && needsSuites) {
+            String culprit = exclusionNames.get(exclusionNames.size() - 1);
+            throw ConfigurationException.badValue(culprit, gradeName + " with " + String.join(" and ", exclusionNames)
+                    + " leaves no cipher suite for " + protocols + " (TLS 1.3 alone needs none: limit the protocols to it)");
+        }
+        return suites;
+    }
+
+    /** smtpd_tls_cert_file (chain, leaf first) and smtpd_tls_key_file (defaults to the same file). */
+    private static KeyAndChain certAndKey(Configuration cfg) {
+        Path certFile = Path.of(cfg.string("smtpd_tls_cert_file"));
+        String keyValue = cfg.string("smtpd_tls_key_file").isBlank() ? cfg.string("smtpd_tls_cert_file")
+                : cfg.string("smtpd_tls_key_file");
+        Path keyFile = Path.of(keyValue);
+        List<String[]> certBlocks = blocks("smtpd_tls_cert_file", certFile);
+        List<String[]> keyBlocks = certFile.equals(keyFile) ? certBlocks : blocks("smtpd_tls_key_file", keyFile);
+        notReadableByOthers("smtpd_tls_key_file", keyFile);
+        List<String[]> keys = keyBlocks.stream().filter(b -> b[0].endsWith("PRIVATE KEY")).toList();
+        if (keys.size() != 1) {
+            throw ConfigurationException.badValue("smtpd_tls_key_file", "smtpd_tls_key_file = " + keyFile + ": holds "
+                    + keys.size() + " private keys; one is needed");
+        }
+        PrivateKey key = privateKey("smtpd_tls_key_file", keyFile, keys.get(0));
+        List<X509Certificate> chain = certificates("smtpd_tls_cert_file", certFile, certBlocks);
+        matches("smtpd_tls_cert_file", certFile + " (with the key in " + keyFile + ")", key, chain.get(0));
+        return new KeyAndChain(key, chain);
+    }
+
+    /**
+     * smtpd_tls_chain_files, Postfix's form: each file holds a private key followed by its
+     * certificate chain, leaf first. One key is supported: a second algorithm's key (Postfix's
+     * RSA plus ECDSA) cannot be honoured and stops start-up.
+     */
+    private static KeyAndChain chainFiles(Configuration cfg) {
+        String name = "smtpd_tls_chain_files";
+        List<String[]> all = new ArrayList<>();
+        List<Path> files = cfg.list(name).stream().map(Path::of).toList();
+        for (Path file : files) {
+            List<String[]> blocks = blocks(name, file);
+            if (blocks.stream().anyMatch(b -> b[0].endsWith("PRIVATE KEY"))) {
+                notReadableByOthers(name, file);
+            }
+            all.addAll(blocks);
+        }
+        String where = name + " = " + String.join(", ", cfg.list(name));
+        long keys = all.stream().filter(b -> b[0].endsWith("PRIVATE KEY")).count();
+        if (keys != 1) {
+            throw ConfigurationException.badValue(name, where + ": holds " + keys + " private keys; this build takes one "
+                    + "key with its chain");
+        }
+        if (!all.get(0)[0].endsWith("PRIVATE KEY")) {
+            throw ConfigurationException.badValue(name, where + ": the private key must come first, then its certificates");
+        }
+        PrivateKey key = privateKey(name, files.get(0), all.get(0));
+        List<X509Certificate> chain = certificates(name, files.get(0), all.subList(1, all.size()));
+        matches(name, String.join(", ", cfg.list(name)), key, chain.get(0));
+        return new KeyAndChain(key, chain);
+    }
+
+    /** The PEM blocks of a file as {label, base64}, in order. */
+    private static List<String[]> blocks(String parameter, Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.US_ASCII);
+        } catch (IOException | RuntimeException e) {
+            throw ConfigurationException.badValue(parameter, parameter + " = " + file + ": cannot read it: " + e, e);
+        }
+        List<String[]> out = new ArrayList<>();
+        Matcher m = PEM.matcher(text);
+        while (m.find()) {
+            if (!m.group(1).endsWith("PARAMETERS")) { // openssl ecparam -genkey writes EC PARAMETERS first
+                out.add(new String[] {m.group(1), m.group(2).replaceAll("\\s", "")});
+            }
+        }
+        if (out.isEmpty()) {
+            throw ConfigurationException.badValue(parameter, parameter + " = " + file + ": no PEM block in it");
+        }
+        return out;
+    }
+
+    /** Postfix warns about a private key others can read; the relay refuses to start with one. */
+    private static void notReadableByOthers(String parameter, Path file) {
+        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+        if (view == null) {
+            return; // no POSIX permissions on this file system
+        }
+        try {
+            if (view.readAttributes().permissions().contains(PosixFilePermission.OTHERS_READ)) {
+                throw ConfigurationException.badValue(parameter, parameter + ": the private key file " + file
+                        + " is readable by others; chmod o-r " + file);
+            }
+        } catch (IOException e) {
+            throw ConfigurationException.badValue(parameter, parameter + " = " + file + ": cannot read its permissions: " + e, e);
+        }
+    }
+
+    private static PrivateKey privateKey(String parameter, Path file, String[] block) {
+        if (!block[0].equals("PRIVATE KEY")) {
+            throw ConfigurationException.badValue(parameter, parameter + " = " + file + ": a \"" + block[0]
+                    + "\" block; give the key unencrypted in PKCS#8 form (BEGIN PRIVATE KEY; openssl pkey converts it)");
+        }
+        byte[] der = Base64.getDecoder().decode(block[1]);
+        for (String algorithm : new String[] {"EC", "RSA", "Ed25519"}) {
+            try {
+                return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+            } catch (GeneralSecurityException | RuntimeException e) {
+                // try the next algorithm
+            }
+        }
+        throw ConfigurationException.badValue(parameter, parameter + " = " + file + ": not an EC, RSA or Ed25519 private key");
+    }
+
+    private static List<X509Certificate> certificates(String parameter, Path file, List<String[]> blocks) {
+        List<X509Certificate> out = new ArrayList<>();
+        try {
+            CertificateFactory f = CertificateFactory.getInstance("X.509");
+            for (String[] b : blocks) {
+                if (b[0].equals("CERTIFICATE")) {
+                    out.add((X509Certificate) f.generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(b[1]))));
+                }
+            }
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw ConfigurationException.badValue(parameter, parameter + " = " + file + ": a certificate cannot be read: " + e, e);
+        }
+        if (out.isEmpty()) {
+            throw ConfigurationException.badValue(parameter, parameter + " = " + file + ": no certificate in it");
+        }
+        return out;
+    }
+
+    /** The key must be the one the leaf certificate certifies: sign with one, verify with the other. */
+    private static void matches(String parameter, String where, PrivateKey key, X509Certificate leaf) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "EC" -> "SHA256withECDSA";
+            case "RSA" -> "SHA256withRSA";
+            default -> key.getAlgorithm();
+        };
+        byte[] probe = "postilion key check".getBytes(StandardCharsets.US_ASCII);
+        boolean ok;
+        try {
+            Signature sign = Signature.getInstance(algorithm);
+            sign.initSign(key);
+            sign.update(probe);
+            byte[] signature = sign.sign();
+            Signature verify = Signature.getInstance(algorithm);
+            verify.initVerify(leaf.getPublicKey());
+            verify.update(probe);
+            ok = verify.verify(signature);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            ok = false;
+        }
+        if (!ok) {
+            throw ConfigurationException.badValue(parameter, parameter + " = " + where
+                    + ": the private key does not belong to the first certificate");
+        }
+    }
+}
