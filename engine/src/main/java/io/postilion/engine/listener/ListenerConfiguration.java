@@ -41,11 +41,9 @@ public final class ListenerConfiguration {
             throw bad("smtpd_mynetworks_reserved_sessions", String.valueOf(reserve),
                     "must be below default_process_limit (" + sessions + ")");
         }
-        SslContext tls = tls(cfg);
-        boolean tlsRequired = cfg.choice("smtpd_tls_security_level").equals("encrypt");
-        if (tlsRequired && tls == null) {
-            throw bad("smtpd_tls_security_level", "encrypt", "needs a certificate: set smtpd_tls_cert_file");
-        }
+        ServerTlsConfiguration.ServerTls serverTls = ServerTlsConfiguration.serverTls(cfg);
+        SslContext tls = serverTls.context();
+        boolean tlsRequired = serverTls.mandatory();
         return new ListenerSettings(bind, cfg.string("myhostname"), cfg.string("smtpd_banner"),
                 cfg.size("message_size_limit"), cfg.integer("smtpd_recipient_limit"), cfg.integer("line_length_limit"),
                 sessionLimits(cfg), sessionLimits(cfg.underStress()), clients, sessions, reserve, networks,
@@ -120,13 +118,4 @@ public final class ListenerConfiguration {
         return sb.toString();
     }
 
-    private static SslContext tls(Configuration cfg) {
-        ServerTlsConfiguration.ServerTls tls = ServerTlsConfiguration.serverTls(cfg);
-        if (tls.mandatory()) {
-            // Until the listener refuses MAIL before STARTTLS (530 5.7.0), encrypt would run as may:
-            // weaker than asked, so it stops start-up (CLARIFICATIONS 39). Remove when it does.
-            throw bad("smtpd_tls_security_level", "encrypt", "the listener does not yet refuse mail before STARTTLS");
-        }
-        return tls.context();
-    }
 }

@@ -266,6 +266,22 @@ class ListenerDefenceTest {
         assertFalse(stored.contains("X-Injected") || stored.contains("HELLO"), stored);
     }
 
+    @Test
+    void smtpd4_underTlsLevelEncryptNoMailIsTakenBeforeStarttls() throws IOException {
+        start(settings().withTls(TestCertificates.serverContext()).withTlsRequired(true));
+        Raw c = raw("127.0.0.1");
+        c.expect("220 ");
+        c.send("EHLO c.test\r\nMAIL FROM:<a@c.test>\r\n");
+        c.multiline();
+        c.expect("530 5.7.0 Must issue a STARTTLS command first");
+        c.send("STARTTLS\r\n");
+        c.expect("220 ");
+        c.startTls();
+        c.send("EHLO c.test\r\nMAIL FROM:<a@c.test>\r\n");
+        c.multiline();
+        c.expect("250 2.1.0");
+    }
+
     // ------------------------------------------------------------------ SMTPD-5 session slots
 
     @Test

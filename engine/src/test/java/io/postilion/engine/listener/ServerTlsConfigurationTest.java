@@ -216,7 +216,8 @@ class ServerTlsConfigurationTest {
         assertEquals("none", ServerTlsConfiguration.securityLevel(load("")));
         assertEquals("may", ServerTlsConfiguration.securityLevel(cfg("")));
         assertNull(ListenerConfiguration.settings(cfg("smtpd_tls_security_level = none\n")).tls(), "none: no STARTTLS");
-        refused("smtpd_tls_security_level = encrypt\n", "smtpd_tls_security_level"); // not enforced by the listener yet
+        assertTrue(ListenerConfiguration.settings(cfg("smtpd_tls_security_level = encrypt\n")).tlsRequired(),
+                "encrypt: the listener refuses MAIL before STARTTLS (ListenerDefenceTest)");
 
         // At encrypt the mandatory protocols and exclusions apply, the opportunistic ones do not.
         ServerTlsConfiguration.ServerTls encrypt = ServerTlsConfiguration.serverTls(cfg("smtpd_tls_security_level = encrypt\n"
