@@ -71,6 +71,10 @@ final class RelayCommand {
             cfg.warnings().forEach(w -> err.println("postilion relay: warning: " + w.message()));
             Path queueDirectory = Path.of(cfg.string("queue_directory"));
             Spool spool = Spool.open(queueDirectory, new ChannelSpoolFiles(), Clock.systemUTC());
+            spool.onLaneFailure(t -> {
+                err.println("postilion relay: fatal: a spool I/O lane failed (" + t + "); exiting with 70 for a restart");
+                Runtime.getRuntime().halt(70); // EX_SOFTWARE; queued mail is recovered by the next start
+            });
             Relay relay = Relay.start(cfg, spool, Clock.systemUTC());
             out.println("postilion relay: SMTP on " + cfg.string("smtpd_listen").replaceFirst(":0$", ":" + relay.smtpPort())
                     + ", metrics on http://" + cfg.string("metrics_listen") + "/metrics, spool in "

@@ -60,6 +60,9 @@ public final class Spool implements RelayQueue {
     private final Map<QueueState, AtomicInteger> counts = new EnumMap<>(QueueState.class);
     private final AtomicInteger passes = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Told when a lane meets an Error (an OutOfMemoryError, say): the relay exits 70 then. */
+    private volatile java.util.function.Consumer<Throwable> onLaneFailure =
+            t -> log.error("spool: an I/O lane failed: {}", t.toString());
 
     /** Opens (creating if needed) the spool under {@code root}; blocking: call at start-up. */
     public static Spool open(Path root, SpoolFiles files, Clock clock) throws IOException {
@@ -326,8 +329,33 @@ public final class Spool implements RelayQueue {
         final AtomicBoolean draining = new AtomicBoolean();
     }
 
+    /**
+     * Who is told when an I/O lane fails with an Error. The lane fails what it held and what waits
+     * on it, so no client waits for ever; the relay sets this to exit with 70 so that its
+     * supervisor restarts it, rather than running on half-dead (CLARIFICATIONS 40).
+     */
+    public void onLaneFailure(java.util.function.Consumer<Throwable> handler) {
+        this.onLaneFailure = java.util.Objects.requireNonNull(handler, "handler");
+    }
+
     /** Runs passes until nothing is pending on the lane; each pass handles everything that waited. */
     private void drain(Lane lane) {
+        try {
+            drainPasses(lane);
+        } catch (Error e) {
+            List<Op> lost = new ArrayList<>();
+            for (Op op; (op = lane.pending.poll()) != null; ) {
+                lost.add(op);
+            }
+            lane.draining.set(false);
+            for (Op op : lost) {
+                op.sink.error(e);
+            }
+            onLaneFailure.accept(e);
+        }
+    }
+
+    private void drainPasses(Lane lane) {
         while (true) {
             List<Op> batch = new ArrayList<>();
             for (Op op; (op = lane.pending.poll()) != null; ) {
@@ -348,13 +376,20 @@ public final class Spool implements RelayQueue {
         passes.incrementAndGet();
         java.util.Set<QueueState> touched = java.util.EnumSet.noneOf(QueueState.class);
         List<Op> ok = new ArrayList<>();
-        for (Op op : batch) {
+        for (int i = 0; i < batch.size(); i++) {
+            Op op = batch.get(i);
             try {
                 op.run(this, touched);
                 ok.add(op);
             } catch (IOException | RuntimeException e) {
                 log.error("spool: {} failed: {}", op, e.toString());
                 op.sink.error(e);
+            } catch (Error e) {
+                for (Op failed : batch.subList(i, batch.size())) {
+                    failed.sink.error(e);
+                }
+                ok.forEach(done -> done.sink.error(e)); // their directory was not flushed
+                throw e;
             }
         }
         try {

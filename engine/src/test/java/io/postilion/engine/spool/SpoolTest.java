@@ -168,6 +168,33 @@ class SpoolTest {
     }
 
     @Test
+    void smtpd11_aLaneThatMeetsAnErrorFailsWhatItHeldAndSaysSo_neverHangs() throws Exception {
+        ChannelSpoolFiles real = new ChannelSpoolFiles();
+        java.util.concurrent.atomic.AtomicBoolean exhausted = new java.util.concurrent.atomic.AtomicBoolean(true);
+        SpoolFiles files = (SpoolFiles) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {SpoolFiles.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("create") && exhausted.getAndSet(false)) {
+                        throw new OutOfMemoryError("simulated");
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Spool s = open(files);
+        List<Throwable> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
+        s.onLaneFailure(reported::add);
+        String id = QueueId.next();
+        Throwable failed = org.junit.jupiter.api.Assertions.assertThrows(Throwable.class,
+                () -> s.accept(message(id, "x\r\n", "a@x.test")).block(WAIT));
+        assertTrue(String.valueOf(failed).contains("simulated") || String.valueOf(failed.getCause()).contains("simulated"),
+                String.valueOf(failed));
+        assertEquals(1, reported.size());
+        s.accept(message(QueueId.next(), "y\r\n", "a@x.test")).block(WAIT); // the lanes still answer
+    }
+
+    @Test
     void aFinishedMessageIsRemoved() throws Exception {
         Spool s = open(new ChannelSpoolFiles());
         String id = QueueId.next();

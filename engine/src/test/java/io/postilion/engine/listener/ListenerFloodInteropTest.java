@@ -1,0 +1,117 @@
+package io.postilion.engine.listener;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.postilion.engine.cli.Main;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SMTPD-1 as the issue states it, against {@code postilion relay} in a JVM of its own with a
+ * 256 MB heap: two outsiders pipeline 16 MB each of NOOP and EHLO and never read a reply, with the
+ * junk and error limits raised to 1,000,000 so only back-pressure can save the relay; then a
+ * client from mynetworks must get its 220 within 5 s. Prints the figure.
+ */
+@Tag("interop")
+class ListenerFloodInteropTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void smtpd1_after16MbOfUnreadPipelinedCommandsA256MbRelayStillGreetsWithin5s() throws Exception {
+        Process relay = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "relay",
+                "-o", "myhostname=relay.test", "-o", "inet_interfaces=127.0.0.254",
+                "-o", "smtpd_listen=127.0.0.1:0", "-o", "metrics_listen=127.0.0.1:0",
+                "-o", "mynetworks=127.0.0.1/32", "-o", "queue_directory=" + dir.resolve("spool"),
+                "-o", "smtpd_junk_command_limit=1000000", "-o", "smtpd_hard_error_limit=1000000",
+                "-o", "smtpd_soft_error_limit=1000000")
+                .redirectError(dir.resolve("relay.log").toFile()).start();
+        List<Socket> sockets = new ArrayList<>();
+        try {
+            CompletableFuture<Integer> port = new CompletableFuture<>();
+            Thread reader = new Thread(() -> {
+                Pattern smtpOn = Pattern.compile("SMTP on 127\\.0\\.0\\.1:(\\d+)");
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(relay.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = in.readLine()) != null; ) {
+                        Matcher m = smtpOn.matcher(line);
+                        if (m.find()) {
+                            port.complete(Integer.parseInt(m.group(1)));
+                        }
+                    }
+                } catch (IOException ended) {
+                    port.completeExceptionally(ended);
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+            int smtp = port.get(60, TimeUnit.SECONDS);
+
+            AtomicLong written = new AtomicLong();
+            List<Thread> flooders = new ArrayList<>();
+            for (String command : List.of("NOOP\r\n", "EHLO flood.test\r\n")) {
+                Socket s = new Socket();
+                sockets.add(s);
+                s.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.5"), 0));
+                s.connect(new InetSocketAddress("127.0.0.1", smtp), 3000);
+                byte[] chunk = command.repeat(8192).getBytes(StandardCharsets.US_ASCII);
+                Thread t = new Thread(() -> {
+                    try {
+                        OutputStream out = s.getOutputStream();
+                        for (long n = 0; n < 16L << 20; n += chunk.length) {
+                            out.write(chunk);
+                            written.addAndGet(chunk.length);
+                        }
+                    } catch (IOException closed) {
+                        // ended by the test
+                    }
+                });
+                t.setDaemon(true);
+                t.start();
+                flooders.add(t);
+            }
+            for (Thread t : flooders) {
+                t.join(10_000);
+            }
+            long t0 = System.nanoTime();
+            String greeting;
+            try (Socket c = new Socket()) {
+                c.connect(new InetSocketAddress("127.0.0.1", smtp), 5000);
+                c.setSoTimeout(5000);
+                greeting = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            System.out.printf("SMTPD-1 flood: %d bytes of unread NOOP/EHLO taken by TCP in 10 s (of %d offered); "
+                    + "a mynetworks client got %s after %d ms; relay heap -Xmx256m%n", written.get(), 2 * (16L << 20),
+                    greeting, ms);
+            assertTrue(greeting != null && greeting.startsWith("220 "), "greeting: " + greeting);
+            assertTrue(ms < 5000, "220 after " + ms + " ms");
+            assertTrue(relay.isAlive(), "the relay died");
+        } finally {
+            for (Socket s : sockets) {
+                s.close();
+            }
+            relay.destroy();
+            relay.waitFor(20, TimeUnit.SECONDS);
+            relay.destroyForcibly();
+        }
+    }
+}
