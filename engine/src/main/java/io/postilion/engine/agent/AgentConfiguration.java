@@ -52,6 +52,7 @@ public final class AgentConfiguration {
     }
 
     static AgentSettings agentSettings(Configuration cfg) {
+        io.postilion.engine.config.ParameterSupport.check(cfg);
         SessionSettings base = cfg.isLmtp() ? SessionSettings.lmtp(cfg.string("smtp_helo_name"))
                 : SessionSettings.smtp(cfg.string("smtp_helo_name"));
         TlsLevel level = tlsLevel(cfg);

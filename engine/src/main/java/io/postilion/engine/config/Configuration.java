@@ -106,6 +106,7 @@ public final class Configuration {
      */
     public String string(String name) {
         String effective = effectiveName(name);
+        observe(effective);
         String value = values.get(effective);
         if (value == null) {
             throw new IllegalArgumentException("unknown parameter: " + effective);
@@ -164,6 +165,11 @@ public final class Configuration {
         return ParameterRegistry.find(effectiveName(name));
     }
 
+    /** The parsed value of a registered name as this view's own name, without the lmtp mapping (for checks). */
+    Object typedValue(String name) {
+        return typed.get(name);
+    }
+
     /** Non-fatal problems found at load (unknown main.cf names, duplicate table keys). */
     public List<ConfigurationWarning> warnings() {
         return warnings;
@@ -174,8 +180,26 @@ public final class Configuration {
         return values;
     }
 
+    /**
+     * Where reads are reported, for the registry guard (ParameterSupportTest): null in production.
+     * A test sets it to prove that every parameter not marked in {@link ParameterSupport} is read.
+     */
+    private static volatile java.util.function.Consumer<String> readObserver;
+
+    static void observeReads(java.util.function.Consumer<String> observer) {
+        readObserver = observer;
+    }
+
+    private static void observe(String name) {
+        java.util.function.Consumer<String> o = readObserver;
+        if (o != null) {
+            o.accept(name);
+        }
+    }
+
     private Object typed(String name, ParameterType.Kind... kinds) {
         String effective = effectiveName(name);
+        observe(effective);
         ParameterDefinition d = ParameterRegistry.find(effective)
                 .orElseThrow(() -> new IllegalArgumentException("unknown parameter: " + effective));
         for (ParameterType.Kind kind : kinds) {

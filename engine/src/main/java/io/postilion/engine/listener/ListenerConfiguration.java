@@ -16,6 +16,7 @@ public final class ListenerConfiguration {
 
     /** @throws ConfigurationException (78) naming the parameter whose value cannot be used */
     public static ListenerSettings settings(Configuration cfg) {
+        io.postilion.engine.config.ParameterSupport.check(cfg);
         InetSocketAddress bind = address("smtpd_listen", cfg.string("smtpd_listen"));
         ClientNetworks networks;
         try {

@@ -34,6 +34,11 @@ public final class SaslAuthenticator {
         this.dummy = BCrypt.withDefaults().hash(cost, new byte[16], "no such user".getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The cost of the hash checked for unknown users (the table's most common cost). */
+    int dummyCost() {
+        return Integer.parseInt(new String(dummy, 4, 2, StandardCharsets.US_ASCII));
+    }
+
     /**
      * @throws IllegalArgumentException when the table's entries cannot be listed (use inline: or
      *     texthash:) or one of them is not a bcrypt hash

@@ -175,4 +175,16 @@ class SendCommandTest {
         assertTrue(e.contains("'Z'"), e);
         assertEquals(0, server.sessions());
     }
+
+    @Test
+    void issue18_sendRefusesClientSaslRatherThanDeliveringWithoutIt() {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int status = Main.run(new String[] {"send", "--from", "a@b.test", "--to", "c@d.test", "--nexthop", "[127.0.0.1]:9",
+                "-o", "smtp_sasl_auth_enable=yes", "-o", "inet_interfaces=127.0.0.254"},
+                new java.io.ByteArrayInputStream("Subject: x\n\nx\n".getBytes(StandardCharsets.US_ASCII)),
+                new java.io.PrintStream(new java.io.ByteArrayOutputStream()), new java.io.PrintStream(err));
+        org.junit.jupiter.api.Assertions.assertEquals(78, status, err.toString());
+        org.junit.jupiter.api.Assertions.assertTrue(err.toString().contains("smtp_sasl_auth_enable"), err.toString());
+    }
+
 }

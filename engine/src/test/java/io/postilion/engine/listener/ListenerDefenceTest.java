@@ -508,6 +508,41 @@ class ListenerDefenceTest {
         c.expect("235 ");
     }
 
+    @Test
+    void smtpd9_anUnknownUserCostsWhatAKnownOneCosts() {
+        String long72 = "p".repeat(72);
+        String cost5 = at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(5, long72.toCharArray());
+        String cost6 = at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(6, "pw".toCharArray());
+        SaslAuthenticator auth = SaslAuthenticator.of(new io.postilion.engine.config.LookupTable() {
+            @Override
+            public java.util.Optional<String> find(String key) {
+                return key.equals("known") ? java.util.Optional.of(cost5) : java.util.Optional.empty();
+            }
+
+            @Override
+            public java.util.Optional<java.util.Collection<String>> fixedValues() {
+                return java.util.Optional.of(List.of(cost5, cost5, cost6));
+            }
+        });
+        assertEquals(5, auth.dummyCost(), "the dummy hash has the cost the table's entries use (htpasswd -B: 5)");
+        long[] known = new long[7];
+        long[] unknown = new long[7];
+        for (int i = 0; i < 7; i++) {
+            long t0 = System.nanoTime();
+            assertFalse(auth.verify("known", "wrong").block());
+            known[i] = System.nanoTime() - t0;
+            t0 = System.nanoTime();
+            assertFalse(auth.verify("nobody", "wrong").block());
+            unknown[i] = System.nanoTime() - t0;
+        }
+        java.util.Arrays.sort(known);
+        java.util.Arrays.sort(unknown);
+        System.out.printf("SMTPD-9 AUTH check, median of 7: known user %.2f ms, unknown user %.2f ms%n",
+                known[3] / 1e6, unknown[3] / 1e6);
+        assertTrue(auth.verify("known", long72).block());
+        assertFalse(auth.verify("known", long72 + "extra").block(), "over 72 bytes fails, never a truncated match");
+    }
+
     // ------------------------------------------------------------------ SMTPD-10 the log
 
     @Test

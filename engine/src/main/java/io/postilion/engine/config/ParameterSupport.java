@@ -1,0 +1,160 @@
+package io.postilion.engine.config;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The one list of registered parameters that Postilion knows but does not act on, and what
+ * setting one means. A parameter not listed here is wired: production code reads it, and
+ * {@code ParameterSupportTest} proves that by tracking reads.
+ *
+ * <p>Two kinds, as CLARIFICATIONS 39 draws the line. A parameter whose value, ignored, would
+ * weaken or skip a TLS or SASL check or change where mail goes is {@linkplain Kind#REFUSED
+ * refused}: a value other than its default stops start-up with exit 78 naming it, never a
+ * silent fallback. One that only tunes or reports is {@linkplain Kind#INERT inert}: a value other
+ * than its default gets one warning naming it. An smtp_ mark covers its lmtp_ twin. The TLS and
+ * SASL work removes marks as it implements; nothing else may accept a parameter and ignore it.
+ */
+public final class ParameterSupport {
+
+    /** What setting an unsupported parameter does. */
+    public enum Kind { INERT, REFUSED }
+
+    /**
+     * One mark.
+     *
+     * @param kind refused or inert
+     * @param why what is missing, in a few words, for the start-up line
+     */
+    public record Mark(Kind kind, String why) {
+    }
+
+    private static final Map<String, Mark> MARKS = new LinkedHashMap<>();
+
+    static {
+        String verifiedTls = "client TLS beyond levels none, may and encrypt is not implemented yet";
+        for (String p : new String[] {"smtp_use_tls", "smtp_enforce_tls", "smtp_tls_enforce_peername",
+                "smtp_tls_policy_maps", "smtp_tls_per_site", "smtp_tls_protocols", "smtp_tls_mandatory_protocols",
+                "smtp_tls_ciphers", "smtp_tls_mandatory_ciphers", "smtp_tls_exclude_ciphers",
+                "smtp_tls_mandatory_exclude_ciphers", "smtp_tls_verify_cert_match", "smtp_tls_secure_cert_match",
+                "smtp_tls_fingerprint_cert_match", "smtp_tls_fingerprint_digest", "smtp_tls_trust_anchor_file",
+                "smtp_tls_cert_file", "smtp_tls_key_file", "smtp_tls_chain_files", "smtp_tls_scert_verifydepth",
+                "smtp_tls_dane_insecure_mx_policy", "smtp_tls_force_insecure_host_tlsa_lookup", "smtp_tls_servername",
+                "smtp_tls_enforce_sts_mx_patterns", "smtp_requiretls_policy"}) {
+            refuse(p, verifiedTls);
+        }
+        refuse("requiretls_enable", "REQUIRETLS is not implemented yet");
+        refuse("tls_required_enable", "the TLS-Required header is not implemented yet");
+        String sasl = "client SASL is not implemented yet";
+        for (String p : new String[] {"smtp_sasl_auth_enable", "smtp_sasl_password_maps",
+                "smtp_sasl_password_result_delimiter", "smtp_sender_dependent_authentication",
+                "smtp_sasl_mechanism_filter", "smtp_sasl_security_options", "smtp_sasl_tls_security_options",
+                "smtp_sasl_tls_verified_security_options", "smtp_sasl_auth_soft_bounce", "smtp_sasl_auth_cache_name",
+                "smtp_sasl_auth_cache_time", "smtp_sasl_type", "smtp_sasl_path", "send_cyrus_sasl_authzid",
+                "smtp_send_dummy_mail_auth"}) {
+            refuse(p, sasl);
+        }
+        String routing = "not implemented yet, and ignoring it would send mail elsewhere";
+        for (String p : new String[] {"smtp_tcp_port", "known_tcp_ports", "use_srv_lookup", "allow_srv_lookup_fallback",
+                "ignore_srv_lookup_error", "smtp_dns_reply_filter", "smtp_dns_resolver_options", "smtp_bind_address",
+                "smtp_bind_address6", "smtp_bind_address_enforce"}) {
+            refuse(p, routing);
+        }
+        for (String p : new String[] {"smtp_tls_loglevel", "smtp_tls_block_early_mail_reply",
+                "smtp_tls_note_starttls_offer", "smtp_tls_connection_reuse", "smtp_tls_session_cache_database",
+                "smtp_tls_session_cache_timeout", "smtp_tls_enable_rpk", "smtp_tlsrpt_enable", "smtp_tlsrpt_socket_name"}) {
+            inert(p, "a TLS tuning or reporting setting Postilion does not use");
+        }
+        inert("smtp_cname_overrides_servername", "server names are not compared without verified TLS levels");
+        inert("smtp_discard_ehlo_keyword_address_maps", "per-server EHLO keyword discarding is not implemented yet");
+        for (String p : new String[] {"smtp_pix_workarounds", "smtp_pix_workaround_maps", "smtp_pix_workaround_delay_time",
+                "smtp_pix_workaround_threshold_time"}) {
+            inert(p, "PIX workarounds are not implemented yet");
+        }
+        inert("smtp_per_record_deadline", "only smtp_per_request_deadline is implemented");
+        inert("smtputf8_enable", "SMTPUTF8 is always on");
+        inert("smtputf8_autodetect_classes", "SMTPUTF8 autodetection is not implemented");
+        inert("helpful_warnings", "warnings are always given");
+        inert("delay_logging_resolution_limit", "delays are logged with two decimals");
+        inert("connection_cache_protocol_timeout", "the cached-session probe uses smtp_rset_timeout");
+        inert("debug_peer_level", "debug_peer_list logs every line at one level");
+        inert("info_log_address_format", "addresses are logged in their external form");
+        inert("smtpd_forbid_bare_newline_exclusions", "bare newlines are treated alike for every client");
+        inert("relay_domains", "the listener relays for mynetworks and authenticated clients only");
+        inert("queue_minfree", "free space is not checked before a message is accepted yet");
+        inert("queue_run_delay", "each deferred message has its own retry timer");
+        inert("default_recipient_limit", "the queue manager does not limit recipients in memory");
+        inert("qmgr_message_recipient_limit", "the queue manager does not limit recipients in memory");
+        inert("smtp_destination_rate_delay", "per-destination rate delays are not implemented yet");
+        inert("destination_concurrency_feedback_debug", "concurrency feedback is not logged");
+    }
+
+    private ParameterSupport() {
+    }
+
+    private static void refuse(String name, String why) {
+        mark(name, new Mark(Kind.REFUSED, why));
+    }
+
+    private static void inert(String name, String why) {
+        mark(name, new Mark(Kind.INERT, why));
+    }
+
+    private static void mark(String name, Mark m) {
+        ParameterDefinition d = ParameterRegistry.find(name)
+                .orElseThrow(() -> new IllegalStateException("marked but not registered: " + name));
+        MARKS.put(name, m);
+        d.twin().ifPresent(twin -> MARKS.put(twin, m));
+    }
+
+    private static final java.util.Set<String> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ParameterSupport.class);
+
+    /**
+     * The start-up check, run wherever a configuration becomes a running part (the delivery agent,
+     * the listener): every marked parameter this view reads that has a value other than its
+     * default. A refused one throws; inert ones are returned, and logged once per process by name.
+     *
+     * @throws ConfigurationException (78) naming the first refused parameter that is set
+     */
+    public static java.util.List<String> check(Configuration cfg) {
+        Configuration defaults = Defaults.CONFIGURATION;
+        java.util.List<String> inert = new java.util.ArrayList<>();
+        for (Map.Entry<String, Mark> e : MARKS.entrySet()) {
+            String name = e.getKey();
+            if (cfg.isLmtp() ? name.startsWith("smtp_") && !ParameterRegistry.lmtpNameFor(name).equals(name)
+                    : name.startsWith("lmtp_")) {
+                continue; // the other protocol's parameter
+            }
+            if (java.util.Objects.equals(cfg.forSmtp().typedValue(name), defaults.typedValue(name))) {
+                continue;
+            }
+            if (e.getValue().kind() == Kind.REFUSED) {
+                throw ConfigurationException.badValue(name, name + " = " + cfg.forSmtp().string(name)
+                        + ": not supported: " + e.getValue().why() + "; refusing to start rather than ignore it");
+            }
+            inert.add(name);
+            if (WARNED.add(name)) {
+                LOG.warn("{} is set but has no effect in Postilion: {}", name, e.getValue().why());
+            }
+        }
+        return inert;
+    }
+
+    /** Postfix's defaults, computed once, to tell a set value from a default one. */
+    private static final class Defaults {
+        static final Configuration CONFIGURATION = ConfigurationLoader.fromText("", "(defaults)", java.util.List.of());
+    }
+
+    /** The mark of a parameter, empty when it is wired. */
+    public static Optional<Mark> of(String name) {
+        return Optional.ofNullable(MARKS.get(name));
+    }
+
+    /** Every mark, by parameter name. */
+    public static Map<String, Mark> all() {
+        return Collections.unmodifiableMap(MARKS);
+    }
+}
