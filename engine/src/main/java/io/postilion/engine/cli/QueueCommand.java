@@ -26,10 +26,19 @@ final class QueueCommand {
     static final int EX_UNAVAILABLE = 69;
     static final int EX_NOPERM = 77;
 
-    static final String HELP = String.join("\n",
-            "usage: postilion queue [--config FILE] [-o name=value ...]",
-            "       postilion flush [--config FILE] [-o name=value ...]",
-            "       postilion delete ID|ALL [--config FILE] [-o name=value ...]",
+    /** The usage text, its first line for the command asked about. */
+    static String help(String verb) {
+        List<String> usages = new ArrayList<>(List.of("queue [--config FILE] [-o name=value ...]",
+                "flush [--config FILE] [-o name=value ...]", "delete ID|ALL [--config FILE] [-o name=value ...]"));
+        usages.sort(java.util.Comparator.comparing(u -> !u.startsWith(verb + " ")));
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < usages.size(); i++) {
+            sb.append(i == 0 ? "usage: postilion " : "       postilion ").append(usages.get(i)).append('\n');
+        }
+        return sb + HELP;
+    }
+
+    private static final String HELP = String.join("\n",
             "The queue commands, like Postfix's mailq, postqueue -f and postsuper -d. They ask the relay that runs",
             "on queue_directory (default ./var/spool) through its admin socket, queue_directory/admin.sock, which",
             "only the relay's own user may use. With no relay running, queue lists and delete changes the spool",
@@ -52,7 +61,7 @@ final class QueueCommand {
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--help", "-h" -> {
-                    out.println(HELP);
+                    out.println(help(verb));
                     return Main.EX_OK;
                 }
                 case "--config" -> {
