@@ -157,6 +157,31 @@ class RelayTest {
                 && spoolDir.resolve("active").toFile().list().length == 0, "the queue to empty");
     }
 
+    @Test
+    void theMetricsPortAnswersOnlyGetMetricsAndTheQueueApiLivesOnTheAdminSocket() throws Exception {
+        server.reply(FakeSmtpServer.Stage.GREETING, "421 4.3.2 not now");
+        start("minimal_backoff_time = 300s\nmaximal_backoff_time = 300s\n");
+        assertEquals(250, submit(relay.smtpPort()).finals().get(0).code());
+        await(() -> filesIn("deferred") == 1, "a deferral");
+
+        var http = HttpClient.create().baseUrl("http://127.0.0.1:" + relay.metricsPort());
+        assertEquals(404, http.delete().uri("/queue").response().block(WAIT).status().code());
+        assertEquals(404, http.get().uri("/queue").response().block(WAIT).status().code());
+        assertEquals(404, http.post().uri("/queue/flush").response().block(WAIT).status().code());
+        assertEquals(405, http.delete().uri("/metrics").response().block(WAIT).status().code());
+        assertTrue(metrics().contains("postilion_messages_accepted_total 1.0"));
+        assertEquals(1, filesIn("deferred"), "nothing was deleted through the metrics port");
+
+        assertEquals(spoolDir.resolve("admin.sock"), relay.adminSocket());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(relay.adminSocket())));
+        assertEquals("200 deleted 1 message(s)\n", admin("DELETE", "/queue"));
+        assertEquals(0, filesIn("deferred"));
+        relay.close();
+        relay = null;
+        assertTrue(java.nio.file.Files.notExists(spoolDir.resolve("admin.sock")), "the socket goes with the relay");
+    }
+
     // ------------------------------------------------------------------ graceful shutdown
 
     @Test
