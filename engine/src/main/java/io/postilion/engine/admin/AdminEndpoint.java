@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.LinkedHashSet;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,19 +65,14 @@ public final class AdminEndpoint implements AutoCloseable {
             return this;
         }
         InetSocketAddress bind = settings.tcp().get();
-        Set<String> hosts = new LinkedHashSet<>();
-        TokenGuard[] guard = new TokenGuard[1];
-        AdminRoutes api = new AdminRoutes(queue, (req, ch) -> guard[0].check(req, ch), "admin_listen");
+        // Host may name admin_listen as written; the address literal the client connected to
+        // (with the real port when admin_listen asks for port 0) is accepted by the guard itself.
+        TokenGuard guard = new TokenGuard(settings.token(), Set.of(settings.tcpName()));
+        AdminRoutes api = new AdminRoutes(queue, guard, "admin_listen");
         DisposableServer server = settings.limits().applyTo(HttpServer.create())
                 .bindAddress(() -> bind)
                 .route(api::install)
                 .bindNow(BIND_WAIT);
-        int port = ((InetSocketAddress) server.address()).getPort();
-        String host = bind.getAddress().getHostAddress();
-        String literal = host.contains(":") ? "[" + host + "]" : host;
-        hosts.add(literal + ":" + port);
-        hosts.add(settings.tcpName());
-        guard[0] = new TokenGuard(settings.token(), hosts);
         return new AdminEndpoint(socket, unix, server);
     }
 

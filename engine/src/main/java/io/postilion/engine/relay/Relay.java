@@ -38,6 +38,7 @@ import reactor.core.scheduler.Schedulers;
 public final class Relay implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Relay.class);
+    private static final Duration BIND_WAIT = Duration.ofSeconds(30);
 
     private final RelayQueue queue;
     private final QueueManager qmgr;
@@ -154,14 +155,13 @@ public final class Relay implements AutoCloseable {
             return new Relay(queue, qmgr, listener, metrics, adminEndpoint, smtp, lmtp, settings.graceTime());
         } catch (RuntimeException e) {
             closeAll(opened, queue);
-            if (e instanceof IllegalArgumentException && !(e instanceof ListenerBindException)) {
-                throw ConfigurationException.badValue(null, e.getMessage(), e);
+            if (e instanceof IllegalArgumentException) {
+                // A value the checks before start-up let through: still a configuration error, one line.
+                throw ConfigurationException.badValue(null, String.valueOf(e.getMessage()), e);
             }
             throw e;
         }
     }
-
-    private static final Duration BIND_WAIT = Duration.ofSeconds(30);
 
     /** Runs one bind, turning its failure into a {@link ListenerBindException} naming the parameter. */
     private static <T> T bind(String parameter, String address, java.util.function.Supplier<T> binder) {
