@@ -123,7 +123,7 @@ public final class Relay implements AutoCloseable {
 
                 @Override
                 public Mono<Void> accept(ReceivedMessage message) {
-                    return recovered.asMono().then(queue.accept(message)).then(Mono.fromRunnable(() -> {
+                    return recovered.asMono().then(Mono.defer(() -> queue.accept(message))).then(Mono.fromRunnable(() -> {
                         accepted.increment();
                         qmgr.submit(queue.queued(message));
                     }));
