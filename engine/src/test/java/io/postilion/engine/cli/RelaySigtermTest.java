@@ -101,6 +101,13 @@ class RelaySigtermTest {
                 assertTrue(listing.contains("user@dest.test") && listing.contains("-- 1 message(s) in the queue\n")
                         && !listing.contains("no relay is running"), listing);
 
+                // A change through the socket is logged with who asked (this JVM's uid and pid).
+                out.reset();
+                assertEquals(0, Main.run(new String[] {"flush", "-o", "queue_directory=" + spool}, InputStream.nullInputStream(),
+                        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)),
+                        err.toString(StandardCharsets.UTF_8));
+                assertEquals("flushed 0 deferred message(s)", out.toString(StandardCharsets.UTF_8).strip());
+
                 // A second relay on the same queue_directory is refused, naming the directory and the holder.
                 err.reset();
                 assertEquals(75, Main.run(new String[] {"relay", "-o", "queue_directory=" + spool,
@@ -118,6 +125,9 @@ class RelaySigtermTest {
             String text = Files.readString(log);
             assertTrue(text.contains("stopping: waiting up to 20s for 1 delivery in progress"), text);
             assertTrue(text.contains("status=sent") && text.contains("relay stopped"), text);
+            int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            assertTrue(text.contains("admin: flush of deferred mail by uid=" + uid + " pid=" + ProcessHandle.current().pid()
+                    + " via " + spool.resolve("admin.sock")), text);
             assertEquals(0, spool.resolve("active").toFile().list().length + spool.resolve("deferred").toFile().list().length,
                     "the delivery was recorded and its file removed before the process ended");
         }
