@@ -7,13 +7,15 @@ import java.io.PrintStream;
  * The {@code postilion} command line: the entry point of engine/target/postilion.jar.
  *
  * <p>Exit statuses follow sysexits(3): 64 for a misused command line, 66 for an unreadable
- * message, 69 and 75 for permanent and temporary delivery failures, 78 for bad configuration.
+ * message, 69 and 75 for permanent and temporary delivery failures, 78 for bad configuration,
+ * 71 for a listener that cannot be bound, 70 for an internal error (one line, never a stack trace).
  */
 public final class Main {
 
     static final int EX_OK = 0;
     static final int EX_USAGE = 64;
     static final int EX_NOINPUT = 66;
+    static final int EX_SOFTWARE = 70;
 
     private Main() {
     }
@@ -30,20 +32,26 @@ public final class Main {
     }
 
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
-        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help")) {
+        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
             usage(args.length == 0 ? err : out);
             return args.length == 0 ? EX_USAGE : EX_OK;
         }
-        return switch (args[0]) {
-            case "send" -> SendCommand.run(args, in, out, err);
-            case "relay" -> RelayCommand.run(args, out, err);
-            case "queue", "flush", "delete" -> QueueCommand.run(args, out, err);
-            default -> {
-                err.println("postilion: unknown command '" + args[0] + "'");
-                usage(err);
-                yield EX_USAGE;
-            }
-        };
+        try {
+            return switch (args[0]) {
+                case "send" -> SendCommand.run(args, in, out, err);
+                case "relay" -> RelayCommand.run(args, out, err);
+                case "queue", "flush", "delete" -> QueueCommand.run(args, out, err);
+                default -> {
+                    err.println("postilion: unknown command '" + args[0] + "'");
+                    usage(err);
+                    yield EX_USAGE;
+                }
+            };
+        } catch (RuntimeException e) {
+            // The last resort: one line, not a stack trace, and an exit status a supervisor reads.
+            err.println("postilion " + args[0] + ": internal error: " + e);
+            return EX_SOFTWARE;
+        }
     }
 
     private static void usage(PrintStream out) {
@@ -53,9 +61,11 @@ public final class Main {
         out.println("       [-o name=value ...] [FILE|-]     deliver one message once, Postfix smtp(8)/lmtp(8) style");
         out.println("  relay [--config FILE] [-o name=value ...]");
         out.println("                                        run the relay: SMTP listener, spool, delivery, /metrics");
-        out.println("  queue [--config FILE]                 list the queue (asks the running relay, else reads the spool)");
+        out.println("  queue [--config FILE]                 list the queue (asks the relay on queue_directory/admin.sock,");
+        out.println("                                        else reads the spool)");
         out.println("  flush [--config FILE]                 retry deferred mail now (needs the running relay)");
         out.println("  delete ID|ALL [--config FILE]         remove mail from the queue, whatever its state");
+        out.println("  COMMAND --help                        a command's own usage");
         out.println("  help                                  this text");
     }
 }

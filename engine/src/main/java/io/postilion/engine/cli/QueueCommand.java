@@ -1,5 +1,6 @@
 package io.postilion.engine.cli;
 
+import io.postilion.engine.admin.AdminSettings;
 import io.postilion.engine.config.Configuration;
 import io.postilion.engine.config.ConfigurationException;
 import io.postilion.engine.config.ConfigurationLoader;
@@ -10,20 +11,44 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import reactor.netty.http.client.HttpClient;
+import java.util.Optional;
 
 /**
  * {@code postilion queue | flush | delete ID|ALL}: the queue commands (CLARIFICATIONS 15). They
- * talk to the running relay through its admin API on metrics_listen; with no relay running,
+ * talk to the running relay through admin.sock in queue_directory; with no relay running,
  * {@code queue} and {@code delete} work on the spool directly and {@code flush} says it needs one.
  * {@code delete} removes a message in any state (active, deferred, corrupt), as postsuper -d does.
  */
 final class QueueCommand {
 
     static final int EX_UNAVAILABLE = 69;
+    static final int EX_NOPERM = 77;
+
+    /** The usage text, its first line for the command asked about. */
+    static String help(String verb) {
+        List<String> usages = new ArrayList<>(List.of("queue [--config FILE] [-o name=value ...]",
+                "flush [--config FILE] [-o name=value ...]", "delete ID|ALL [--config FILE] [-o name=value ...]"));
+        usages.sort(java.util.Comparator.comparing(u -> !u.startsWith(verb + " ")));
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < usages.size(); i++) {
+            sb.append(i == 0 ? "usage: postilion " : "       postilion ").append(usages.get(i)).append('\n');
+        }
+        return sb + HELP;
+    }
+
+    private static final String HELP = String.join("\n",
+            "The queue commands, like Postfix's mailq, postqueue -f and postsuper -d. They ask the relay that runs",
+            "on queue_directory (default ./var/spool) through its admin socket, queue_directory/admin.sock, which",
+            "only the relay's own user may use. With no relay running, queue lists and delete changes the spool",
+            "directly; flush needs a running relay.",
+            "  queue             list the queued messages with their senders and recipients",
+            "  flush             retry deferred mail now",
+            "  delete ID|ALL     remove one message, or every message, in whatever state",
+            "  --config FILE     a main.cf with Postfix parameter names (default: built-in defaults)",
+            "  -o name=value     override one parameter; repeat for more",
+            "Exit status: 0 done, 64 misuse, 69 not done (no such message, no relay to flush), 77 refused by the relay.");
 
     private QueueCommand() {
     }
@@ -35,6 +60,10 @@ final class QueueCommand {
         String target = null;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
+                case "--help", "-h" -> {
+                    out.println(help(verb));
+                    return Main.EX_OK;
+                }
                 case "--config" -> {
                     if (i + 1 >= args.length) {
                         err.println("postilion " + verb + ": --config needs a value");
@@ -66,10 +95,10 @@ final class QueueCommand {
         try {
             Configuration cfg = config != null ? ConfigurationLoader.load(config, overrides)
                     : ConfigurationLoader.fromText("", "(built-in defaults)", overrides);
-            String base = "http://" + cfg.string("metrics_listen");
             Path spool = Path.of(cfg.string("queue_directory"));
+            AdminClient base = new AdminClient(AdminSettings.socketIn(spool));
             return switch (verb) {
-                case "queue" -> queue(base, spool, out);
+                case "queue" -> queue(base, spool, out, err);
                 case "flush" -> flush(base, out, err);
                 default -> delete(base, spool, target, out, err);
             };
@@ -82,30 +111,21 @@ final class QueueCommand {
         }
     }
 
-    /** The relay's answer, or null when no relay listens there. */
-    private static Answer call(String method, String url) {
-        try {
-            HttpClient http = HttpClient.create().responseTimeout(Duration.ofSeconds(10));
-            var sender = switch (method) {
-                case "POST" -> http.post();
-                case "DELETE" -> http.delete();
-                default -> http.get();
-            };
-            return sender.uri(url).responseSingle((res, body) -> body.asString().defaultIfEmpty("")
-                    .map(text -> new Answer(res.status().code(), text))).block(Duration.ofSeconds(15));
-        } catch (RuntimeException notRunning) {
-            return null;
-        }
+    /** A refusal from the relay (another user's relay): one line, exit 77. */
+    private static int refused(String verb, AdminClient relay, AdminClient.Answer a, PrintStream err) {
+        err.println("postilion " + verb + ": the relay on " + relay.socket() + " refused: " + a.body().strip());
+        return EX_NOPERM;
     }
 
-    private record Answer(int status, String body) {
-    }
-
-    private static int queue(String base, Path spool, PrintStream out) throws IOException {
-        Answer a = call("GET", base + "/queue");
-        if (a != null && a.status() == 200) {
-            out.print(a.body());
-            return Main.EX_OK;
+    private static int queue(AdminClient relay, Path spool, PrintStream out, PrintStream err) throws IOException {
+        Optional<AdminClient.Answer> answer = relay.call("GET", "/queue");
+        if (answer.isPresent()) {
+            AdminClient.Answer a = answer.get();
+            if (a.refused()) {
+                return refused("queue", relay, a, err);
+            }
+            (a.ok() ? out : err).print(a.body());
+            return a.ok() ? Main.EX_OK : EX_UNAVAILABLE;
         }
         if (!Files.isDirectory(spool)) {
             out.println("-- the queue is empty (no spool at " + spool.toAbsolutePath() + ")");
@@ -118,22 +138,34 @@ final class QueueCommand {
         return Main.EX_OK;
     }
 
-    private static int flush(String base, PrintStream out, PrintStream err) {
-        Answer a = call("POST", base + "/queue/flush");
-        if (a == null) {
-            err.println("postilion flush: no relay answers at " + base + "; deferred mail is retried when one starts");
+    private static int flush(AdminClient relay, PrintStream out, PrintStream err) {
+        Optional<AdminClient.Answer> answer = relay.call("POST", "/queue/flush");
+        if (answer.isEmpty()) {
+            err.println("postilion flush: no relay answers on " + relay.socket() + "; deferred mail is retried when one starts");
             return EX_UNAVAILABLE;
         }
-        out.print(a.body());
-        return a.status() == 200 ? Main.EX_OK : EX_UNAVAILABLE;
+        AdminClient.Answer a = answer.get();
+        if (a.refused()) {
+            return refused("flush", relay, a, err);
+        }
+        (a.ok() ? out : err).print(a.body());
+        return a.ok() ? Main.EX_OK : EX_UNAVAILABLE;
     }
 
-    private static int delete(String base, Path spool, String target, PrintStream out, PrintStream err) throws IOException {
+    private static int delete(AdminClient relay, Path spool, String target, PrintStream out, PrintStream err) throws IOException {
         boolean all = target.equals("ALL");
-        Answer a = call("DELETE", base + (all ? "/queue" : "/queue/" + target));
-        if (a != null) {
-            (a.status() == 200 ? out : err).print(a.body());
-            return a.status() == 200 ? Main.EX_OK : EX_UNAVAILABLE;
+        if (!all && !target.matches("[0-9A-Za-z]{1,64}")) {
+            err.println("postilion delete: " + target + " is not a queue id");
+            return Main.EX_USAGE;
+        }
+        Optional<AdminClient.Answer> answer = relay.call("DELETE", all ? "/queue" : "/queue/" + target);
+        if (answer.isPresent()) {
+            AdminClient.Answer a = answer.get();
+            if (a.refused()) {
+                return refused("delete", relay, a, err);
+            }
+            (a.ok() ? out : err).print(a.body());
+            return a.ok() ? Main.EX_OK : EX_UNAVAILABLE;
         }
         if (all) {
             int n = 0;

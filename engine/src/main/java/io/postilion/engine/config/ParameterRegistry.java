@@ -74,6 +74,10 @@ public final class ParameterRegistry {
         // ---- Postilion's own -----------------------------------------------------------------
         global("smtpd_listen", ParameterType.string(), "127.0.0.1:2525");
         global("metrics_listen", ParameterType.string(), "127.0.0.1:9464");
+        global("admin_listen", ParameterType.string(), "");
+        global("admin_token_file", ParameterType.string(), "");
+        global("http_idle_timeout", ParameterType.time('s', 1), "30s");
+        global("http_connection_limit", ParameterType.integer(1, NO_MAX), "64");
         global("shutdown_grace_time", ParameterType.time('s', 0), "30s");
         global("smtpd_sasl_password_maps", ParameterType.table(), "");
         global("smtpd_forbid_bare_newline", ParameterType.oneOf("no", "normalize", "yes", "reject"), "normalize");

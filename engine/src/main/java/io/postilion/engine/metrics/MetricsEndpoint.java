@@ -10,18 +10,18 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.util.Objects;
-import java.util.function.Consumer;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
-import reactor.netty.http.server.HttpServerRoutes;
 
 /**
  * Serves the Prometheus text format at {@code /metrics} (metrics_listen, 127.0.0.1:9464 by
  * default) from one registry that every part of the relay records into, with the JVM's own
- * meters bound to it. Other parts may add routes (the queue admin API does), so there is one
- * small HTTP server on loopback, not several.
+ * meters bound to it. It serves nothing else: {@code GET /metrics} is read-only, so the port can
+ * be opened to a Prometheus server without opening anything that changes the relay (queue
+ * administration has an endpoint of its own, see the admin package). Other methods on
+ * {@code /metrics} get 405, other paths 404.
  */
 public final class MetricsEndpoint implements AutoCloseable {
 
@@ -49,25 +49,33 @@ public final class MetricsEndpoint implements AutoCloseable {
         return registry;
     }
 
+    /** Binds the endpoint with the default limits; the Mono completes once the port is bound. */
+    public static Mono<MetricsEndpoint> start(InetSocketAddress bind, PrometheusMeterRegistry registry) {
+        return start(bind, registry, HttpListenerLimits.defaults());
+    }
+
     /**
-     * Binds the endpoint. {@code moreRoutes} may add routes beside {@code GET /metrics}; the
-     * Mono completes once the port is bound.
+     * Binds the endpoint with the limits given (http_idle_timeout, http_connection_limit); the
+     * Mono completes once the port is bound, or fails if it cannot be.
      */
     public static Mono<MetricsEndpoint> start(InetSocketAddress bind, PrometheusMeterRegistry registry,
-            Consumer<HttpServerRoutes> moreRoutes) {
+            HttpListenerLimits limits) {
         Objects.requireNonNull(registry, "registry");
-        JvmGcMetrics gc = new JvmGcMetrics();
-        gc.bindTo(registry);
-        return HttpServer.create()
-                .bindAddress(() -> bind)
-                .route(routes -> {
-                    // Scraping walks every meter and asks the JVM for its figures: off the event loop.
-                    routes.get("/metrics", (req, res) -> res.header("Content-Type", CONTENT_TYPE)
-                            .sendString(Mono.fromCallable(registry::scrape).subscribeOn(Schedulers.boundedElastic())));
-                    moreRoutes.accept(routes);
-                })
-                .bind()
-                .map(server -> new MetricsEndpoint(registry, server, gc));
+        return Mono.defer(() -> {
+            JvmGcMetrics gc = new JvmGcMetrics();
+            gc.bindTo(registry);
+            return limits.applyTo(HttpServer.create())
+                    .bindAddress(() -> bind)
+                    .route(routes -> routes
+                            // Scraping walks every meter and asks the JVM for its figures: off the event loop.
+                            .get("/metrics", (req, res) -> res.header("Content-Type", CONTENT_TYPE)
+                                    .sendString(Mono.fromCallable(registry::scrape).subscribeOn(Schedulers.boundedElastic())))
+                            .route(req -> req.uri().equals("/metrics") || req.uri().startsWith("/metrics?"),
+                                    (req, res) -> res.status(405).header("Allow", "GET, HEAD").send()))
+                    .bind()
+                    .doOnError(e -> gc.close())
+                    .map(server -> new MetricsEndpoint(registry, server, gc));
+        });
     }
 
     public PrometheusMeterRegistry registry() {

@@ -3,10 +3,11 @@ package io.postilion.engine.relay;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.postilion.engine.admin.AdminEndpoint;
+import io.postilion.engine.admin.QueueAdministration;
 import io.postilion.engine.agent.DeliveryAgent;
 import io.postilion.engine.config.Configuration;
-import io.postilion.engine.listener.ListenerConfiguration;
-import io.postilion.engine.listener.ListenerSettings;
+import io.postilion.engine.config.ConfigurationException;
 import io.postilion.engine.listener.MessageSink;
 import io.postilion.engine.listener.ReceivedMessage;
 import io.postilion.engine.listener.SmtpListener;
@@ -15,36 +16,43 @@ import io.postilion.engine.scheduler.DeliveryScheduler;
 import io.postilion.engine.scheduler.SchedulerSettings;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.netty.http.server.HttpServerRoutes;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 
 /**
  * The relay service assembled: the SMTP listener hands messages to the durable queue, which
  * answers 250 once they are safe; the queue manager delivers them through one scheduler and agent
- * per transport; /metrics shows it all. {@link #start} recovers what an earlier run left before
- * it accepts anything new; {@link #stop} closes the listener, lets deliveries in progress finish
+ * per transport; /metrics shows it all, and the admin endpoint (admin.sock in queue_directory)
+ * serves the queue commands. {@link #start} binds every listener, then recovers what an earlier
+ * run left before it takes anything new into the spool; {@link #stop} closes the listener, lets deliveries in progress finish
  * within shutdown_grace_time and leaves the rest queued for the next start.
  */
 public final class Relay implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Relay.class);
+    private static final Duration BIND_WAIT = Duration.ofSeconds(30);
 
     private final RelayQueue queue;
     private final QueueManager qmgr;
     private final SmtpListener listener;
     private final MetricsEndpoint metrics;
+    private final AdminEndpoint admin;
     private final DeliveryAgent smtp;
     private final DeliveryAgent lmtp;
     private final Duration graceTime;
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Relay(RelayQueue queue, QueueManager qmgr, SmtpListener listener, MetricsEndpoint metrics,
-            DeliveryAgent smtp, DeliveryAgent lmtp, Duration graceTime) {
+            AdminEndpoint admin, DeliveryAgent smtp, DeliveryAgent lmtp, Duration graceTime) {
+        this.admin = admin;
         this.queue = queue;
         this.qmgr = qmgr;
         this.listener = listener;
@@ -56,82 +64,155 @@ public final class Relay implements AutoCloseable {
 
     /**
      * Starts every part; blocks the calling thread (the command line's main thread) until the
-     * ports are bound and recovery has been handed to the queue manager.
+     * ports are bound and recovery has been handed to the queue manager. The relay owns
+     * {@code queue} from here on: it is closed when the relay stops, or when it cannot start.
+     *
+     * @throws io.postilion.engine.config.ConfigurationException (78) for a value that cannot be used
+     * @throws ListenerBindException (71) when a listener cannot be bound; nothing is left bound
      */
     public static Relay start(Configuration cfg, RelayQueue queue, Clock clock) {
-        Objects.requireNonNull(queue, "queue");
-        PrometheusMeterRegistry registry = MetricsEndpoint.newRegistry();
-        DeliveryAgent smtp = DeliveryAgent.builder(cfg).clock(clock).meterRegistry(registry).build();
-        DeliveryAgent lmtp = DeliveryAgent.builder(cfg).lmtp().clock(clock).meterRegistry(registry).build();
-        Map<String, DeliveryScheduler> schedulers = Map.of(
-                "smtp", new DeliveryScheduler(SchedulerSettings.fromConfiguration(cfg.forSmtp()), smtp),
-                "lmtp", new DeliveryScheduler(SchedulerSettings.fromConfiguration(cfg.forLmtp()), lmtp));
-        String hostname = cfg.string("myhostname");
-        QueueManager qmgr = new QueueManager(queue, Routing.from(cfg), RetryPolicy.from(cfg), schedulers, queue,
-                NoticePolicy.from(cfg), hostname, clock, Schedulers.parallel()).start();
-
-        int recovered = queue.recover().doOnNext(qmgr::submit).count().block(Duration.ofMinutes(5)).intValue();
-        if (recovered > 0) {
-            log.info("recovered {} queued message(s) from the spool", recovered);
+        RelaySettings settings;
+        try {
+            settings = RelaySettings.from(cfg);
+        } catch (RuntimeException e) {
+            queue.close();
+            throw e;
         }
-
-        Counter accepted = Counter.builder("postilion_messages_accepted_total")
-                .description("messages accepted by the listener and made durable").register(registry);
-        MessageSink sink = new MessageSink() {
-            @Override
-            public String newQueueId() {
-                return queue.newQueueId();
-            }
-
-            @Override
-            public Mono<Void> accept(ReceivedMessage message) {
-                return queue.accept(message).then(Mono.fromRunnable(() -> {
-                    accepted.increment();
-                    qmgr.submit(queue.queued(message));
-                }));
-            }
-        };
-        ListenerSettings ls = ListenerConfiguration.settings(cfg);
-        SmtpListener listener = SmtpListener.start(ls, sink, clock).block(Duration.ofSeconds(30));
-        Gauge.builder("postilion_listener_sessions", listener, SmtpListener::sessions)
-                .description("SMTP sessions open on the listener").register(registry);
-        Gauge.builder("postilion_queue_in_flight", qmgr, QueueManager::inFlight)
-                .description("messages being delivered or waiting for a retry").register(registry);
-        for (String state : queue.counts().keySet()) {
-            Gauge.builder("postilion_queue_messages", queue, q -> q.counts().getOrDefault(state, 0))
-                    .tag("state", state).description("messages in the spool by state").register(registry);
-        }
-        MetricsEndpoint metrics = MetricsEndpoint.start(ListenerConfiguration.address("metrics_listen", cfg.string("metrics_listen")), registry,
-                routes -> adminRoutes(routes, queue, qmgr)).block(Duration.ofSeconds(30));
-        log.info("relay listening on {} (SMTP) and {} (metrics)", listener.address(), metrics.port());
-        return new Relay(queue, qmgr, listener, metrics, smtp, lmtp, cfg.time("shutdown_grace_time"));
+        return start(settings, queue, clock);
     }
 
     /**
-     * The queue commands' API (CLARIFICATIONS 15), on the metrics listener, loopback by default:
-     * GET /queue lists, POST /queue/flush retries deferred mail now, DELETE /queue/ID or
-     * DELETE /queue (every message, in whatever state) removes.
+     * As {@link #start(Configuration, RelayQueue, Clock)} with the configuration already checked.
+     * Order (CLARIFICATIONS 40): the admin socket and the listeners are bound first, then the
+     * spool is recovered; the listener holds messages it receives meanwhile until recovery has
+     * listed the spool, so none is delivered twice.
      */
-    private static void adminRoutes(HttpServerRoutes routes, RelayQueue queue, QueueManager qmgr) {
-        routes.get("/queue", (req, res) -> res.header("Content-Type", "text/plain; charset=utf-8")
-                .sendString(queue.list().map(entries -> {
+    public static Relay start(RelaySettings settings, RelayQueue queue, Clock clock) {
+        Objects.requireNonNull(queue, "queue");
+        Configuration cfg = settings.cfg();
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            PrometheusMeterRegistry registry = MetricsEndpoint.newRegistry();
+            DeliveryAgent smtp = DeliveryAgent.builder(cfg).clock(clock).meterRegistry(registry).build();
+            opened.add(smtp::close);
+            DeliveryAgent lmtp = DeliveryAgent.builder(cfg).lmtp().clock(clock).meterRegistry(registry).build();
+            opened.add(lmtp::close);
+            Map<String, DeliveryScheduler> schedulers = Map.of(
+                    "smtp", new DeliveryScheduler(settings.smtpScheduler(), smtp),
+                    "lmtp", new DeliveryScheduler(settings.lmtpScheduler(), lmtp));
+            QueueManager qmgr = new QueueManager(queue, settings.routing(), settings.retry(), schedulers, queue,
+                    settings.notices(), cfg.string("myhostname"), clock, Schedulers.parallel()).start();
+            opened.add(qmgr::close);
+
+            QueueAdministration admin = administration(queue, qmgr);
+            AdminEndpoint socketOnly = bind("queue_directory", settings.admin().socket().toString(),
+                    () -> AdminEndpoint.bindSocket(settings.admin(), admin));
+            opened.add(socketOnly::close);
+            AdminEndpoint adminEndpoint = bind("admin_listen", settings.admin().tcpName(),
+                    () -> socketOnly.bindTcp(settings.admin(), admin));
+            opened.set(opened.size() - 1, adminEndpoint::close);
+
+            Counter accepted = Counter.builder("postilion_messages_accepted_total")
+                    .description("messages accepted by the listener and made durable").register(registry);
+            Sinks.Empty<Void> recovered = Sinks.empty();
+            MessageSink sink = new MessageSink() {
+                @Override
+                public String newQueueId() {
+                    return queue.newQueueId();
+                }
+
+                @Override
+                public Mono<Void> accept(ReceivedMessage message) {
+                    return recovered.asMono().then(Mono.defer(() -> queue.accept(message))).then(Mono.fromRunnable(() -> {
+                        accepted.increment();
+                        qmgr.submit(queue.queued(message));
+                    }));
+                }
+            };
+            SmtpListener listener = bind("smtpd_listen", cfg.string("smtpd_listen"),
+                    () -> SmtpListener.start(settings.listener(), sink, clock).block(BIND_WAIT));
+            opened.add(listener::close);
+            MetricsEndpoint metrics = bind("metrics_listen", cfg.string("metrics_listen"),
+                    () -> MetricsEndpoint.start(settings.metricsListen(), registry, settings.httpLimits()).block(BIND_WAIT));
+            opened.add(metrics::close);
+
+            int count = queue.recover().doOnNext(qmgr::submit).count().block(Duration.ofMinutes(5)).intValue();
+            recovered.tryEmitEmpty();
+            if (count > 0) {
+                log.info("recovered {} queued message(s) from the spool", count);
+            }
+
+            Gauge.builder("postilion_listener_sessions", listener, SmtpListener::sessions)
+                    .description("SMTP sessions open on the listener").register(registry);
+            Gauge.builder("postilion_queue_in_flight", qmgr, QueueManager::inFlight)
+                    .description("messages being delivered or waiting for a retry").register(registry);
+            for (String state : queue.counts().keySet()) {
+                Gauge.builder("postilion_queue_messages", queue, q -> q.counts().getOrDefault(state, 0))
+                        .tag("state", state).description("messages in the spool by state").register(registry);
+            }
+            log.info("relay listening on {} (SMTP), {} (metrics) and {} (admin{})", listener.address(), metrics.port(),
+                    adminEndpoint.socket(), adminEndpoint.tcpPort() < 0 ? "" : ", and TCP port " + adminEndpoint.tcpPort());
+            return new Relay(queue, qmgr, listener, metrics, adminEndpoint, smtp, lmtp, settings.graceTime());
+        } catch (RuntimeException e) {
+            closeAll(opened, queue);
+            if (e instanceof IllegalArgumentException) {
+                // A value the checks before start-up let through: still a configuration error, one line.
+                throw ConfigurationException.badValue(null, String.valueOf(e.getMessage()), e);
+            }
+            throw e;
+        }
+    }
+
+    /** Runs one bind, turning its failure into a {@link ListenerBindException} naming the parameter. */
+    private static <T> T bind(String parameter, String address, java.util.function.Supplier<T> binder) {
+        try {
+            return binder.get();
+        } catch (RuntimeException e) {
+            throw new ListenerBindException(parameter, address, e);
+        }
+    }
+
+    /** Closes what a failed start had opened, last first, then the queue. */
+    private static void closeAll(List<AutoCloseable> opened, RelayQueue queue) {
+        for (int i = opened.size() - 1; i >= 0; i--) {
+            try {
+                opened.get(i).close();
+            } catch (Exception e) {
+                log.warn("while closing after a failed start: {}", e.toString());
+            }
+        }
+        queue.close();
+    }
+
+    /** What the admin endpoint may do, on this relay's queue and queue manager. */
+    private static QueueAdministration administration(RelayQueue queue, QueueManager qmgr) {
+        return new QueueAdministration() {
+            @Override
+            public Mono<String> listing() {
+                return queue.list().map(entries -> {
                     StringBuilder sb = new StringBuilder();
                     entries.forEach(e -> sb.append(e.format()));
                     sb.append("-- ").append(entries.size()).append(" message(s) in the queue\n");
                     return sb.toString();
-                })));
-        routes.post("/queue/flush", (req, res) -> res.sendString(Mono.fromSupplier(
-                () -> "flushed " + qmgr.flush() + " deferred message(s)\n")));
-        routes.delete("/queue/{id}", (req, res) -> {
-            String id = req.param("id");
-            return qmgr.delete(id).flatMap(ok -> ok
-                    ? res.sendString(Mono.just("deleted " + id + "\n")).then()
-                    : res.status(404).sendString(Mono.just(id + ": not in this queue\n")).then());
-        });
-        routes.delete("/queue", (req, res) -> res.sendString(queue.list()
-                .flatMapMany(reactor.core.publisher.Flux::fromIterable)
-                .concatMap(e -> qmgr.delete(e.queueId())).filter(Boolean::booleanValue).count()
-                .map(n -> "deleted " + n + " message(s)\n")));
+                });
+            }
+
+            @Override
+            public Mono<Integer> flush() {
+                return Mono.fromSupplier(qmgr::flush);
+            }
+
+            @Override
+            public Mono<Boolean> delete(String queueId) {
+                return qmgr.delete(queueId);
+            }
+
+            @Override
+            public Mono<Long> deleteAll() {
+                return queue.list().flatMapMany(Flux::fromIterable)
+                        .concatMap(e -> qmgr.delete(e.queueId())).filter(Boolean::booleanValue).count();
+            }
+        };
     }
 
     public int smtpPort() {
@@ -140,6 +221,16 @@ public final class Relay implements AutoCloseable {
 
     public int metricsPort() {
         return metrics.port();
+    }
+
+    /** The admin endpoint's UNIX socket, admin.sock in queue_directory. */
+    public java.nio.file.Path adminSocket() {
+        return admin.socket();
+    }
+
+    /** The TCP admin listener's port, or -1 when admin_listen is not set. */
+    public int adminPort() {
+        return admin.tcpPort();
     }
 
     /** Stops gracefully within shutdown_grace_time; see {@link #stop(Duration)}. */
@@ -160,6 +251,7 @@ public final class Relay implements AutoCloseable {
             return;
         }
         listener.close();
+        admin.close();
         int busy = qmgr.delivering();
         if (busy > 0) {
             log.info("stopping: waiting up to {}s for {} deliver{} in progress", grace.toSeconds(), busy,

@@ -20,8 +20,14 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
 
-/** The queue commands with no relay running: they read and change the spool directly. */
+/**
+ * The queue commands with no relay running (no admin.sock in queue_directory, or one nobody
+ * answers on): they read and change the spool directly.
+ */
 class QueueCommandTest {
 
     @TempDir
@@ -49,7 +55,7 @@ class QueueCommandTest {
         String first = stored(s, "x@dest.test");
         stored(s, "y@dest.test");
         s.close();
-        String[] noRelay = {"-o", "queue_directory=" + spool, "-o", "metrics_listen=127.0.0.1:9"};
+        String[] noRelay = {"-o", "queue_directory=" + spool};
 
         assertEquals(0, run(concat("queue", noRelay)), err.toString());
         String listing = out.toString(StandardCharsets.UTF_8);
@@ -77,7 +83,7 @@ class QueueCommandTest {
         s.close();
         String corrupt = "0123456789ABCD";
         java.nio.file.Files.writeString(spool.resolve("corrupt").resolve(corrupt), "not a queue file");
-        String[] noRelay = {"-o", "queue_directory=" + spool, "-o", "metrics_listen=127.0.0.1:9"};
+        String[] noRelay = {"-o", "queue_directory=" + spool};
 
         for (String id : List.of(active, deferred, corrupt)) {
             out.reset();
@@ -91,8 +97,51 @@ class QueueCommandTest {
 
     @Test
     void flushNeedsARunningRelay() {
-        assertEquals(69, run("flush", "-o", "metrics_listen=127.0.0.1:9"));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("no relay answers"), err.toString(StandardCharsets.UTF_8));
+        assertEquals(69, run("flush", "-o", "queue_directory=" + spool));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("no relay answers on " + spool.resolve("admin.sock")),
+                err.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Whatever holds metrics_listen (once the admin API's home) is never asked: the commands find
+     * their relay through queue_directory only.
+     */
+    @Test
+    void theQueueCommandsNeverAskWhateverHoldsTheMetricsPort() throws Exception {
+        Spool s = Spool.open(spool, new ChannelSpoolFiles(), Clock.systemUTC());
+        String id = stored(s, "x@dest.test");
+        s.close();
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        DisposableServer impostor = HttpServer.create().host("127.0.0.1").port(0)
+                .handle((req, res) -> {
+                    asked.incrementAndGet();
+                    return res.sendString(Mono.just("deleted 99 message(s)\n"));
+                }).bindNow();
+        try {
+            String[] args = {"-o", "queue_directory=" + spool, "-o", "metrics_listen=127.0.0.1:" + impostor.port()};
+            assertEquals(0, run(concat("queue", args)), err.toString());
+            assertTrue(out.toString(StandardCharsets.UTF_8).contains(id), out.toString(StandardCharsets.UTF_8));
+            assertEquals(69, run(concat("flush", args)));
+            assertEquals(0, run(concat("delete", concat(id, args))));
+            assertEquals(0, asked.get(), "the process on the metrics port was asked");
+        } finally {
+            impostor.disposeNow();
+        }
+    }
+
+    /** An admin.sock left by a relay that died, with nobody listening, means no relay: the spool is read. */
+    @Test
+    void aStaleAdminSocketMeansNoRelay() throws Exception {
+        Spool s = Spool.open(spool, new ChannelSpoolFiles(), Clock.systemUTC());
+        String id = stored(s, "x@dest.test");
+        s.close();
+        try (var dead = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            dead.bind(java.net.UnixDomainSocketAddress.of(spool.resolve("admin.sock")));
+        }
+        assertTrue(java.nio.file.Files.exists(spool.resolve("admin.sock")), "the socket file stays behind");
+        assertEquals(0, run("queue", "-o", "queue_directory=" + spool), err.toString());
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains(id + " ")
+                && out.toString(StandardCharsets.UTF_8).contains("no relay is running"), out.toString(StandardCharsets.UTF_8));
     }
 
     @Test

@@ -14,6 +14,9 @@ import io.postilion.transport.session.Timeouts;
 import io.postilion.transport.session.Transaction;
 import io.postilion.transport.testserver.FakeSmtpServer;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code postilion relay} in a process of its own, stopped by a real SIGTERM while a delivery is
- * in progress: the shutdown hook lets the delivery finish and records it before the process ends.
+ * in progress: the relay lets the delivery finish and records it before the process ends with
+ * exit 0. While it runs, the queue command reaches it through admin.sock and a second relay on
+ * its queue_directory is refused (75).
  */
 class RelaySigtermTest {
 
@@ -86,14 +91,43 @@ class RelaySigtermTest {
                 }
                 assertEquals(1, server.contents().size(), "the delivery is in progress (its reply is held)");
 
+                // The queue command finds this relay through queue_directory's admin.sock.
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                ByteArrayOutputStream err = new ByteArrayOutputStream();
+                assertEquals(0, Main.run(new String[] {"queue", "-o", "queue_directory=" + spool}, InputStream.nullInputStream(),
+                        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)),
+                        err.toString(StandardCharsets.UTF_8));
+                String listing = out.toString(StandardCharsets.UTF_8);
+                assertTrue(listing.contains("user@dest.test") && listing.contains("-- 1 message(s) in the queue\n")
+                        && !listing.contains("no relay is running"), listing);
+
+                // A change through the socket is logged with who asked (this JVM's uid and pid).
+                out.reset();
+                assertEquals(0, Main.run(new String[] {"flush", "-o", "queue_directory=" + spool}, InputStream.nullInputStream(),
+                        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)),
+                        err.toString(StandardCharsets.UTF_8));
+                assertEquals("flushed 0 deferred message(s)", out.toString(StandardCharsets.UTF_8).strip());
+
+                // A second relay on the same queue_directory is refused, naming the directory and the holder.
+                err.reset();
+                assertEquals(75, Main.run(new String[] {"relay", "-o", "queue_directory=" + spool,
+                        "-o", "smtpd_listen=127.0.0.1:0", "-o", "metrics_listen=127.0.0.1:0"}, InputStream.nullInputStream(),
+                        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+                assertEquals("postilion relay: queue_directory " + spool.toAbsolutePath() + " is in use by another relay (pid "
+                        + relay.pid() + ")", err.toString(StandardCharsets.UTF_8).strip());
+
                 relay.destroy(); // SIGTERM
                 assertTrue(relay.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS), "the relay did not stop");
+                assertEquals(0, relay.exitValue(), "SIGTERM after a clean stop is exit 0");
             } finally {
                 relay.destroyForcibly();
             }
             String text = Files.readString(log);
             assertTrue(text.contains("stopping: waiting up to 20s for 1 delivery in progress"), text);
             assertTrue(text.contains("status=sent") && text.contains("relay stopped"), text);
+            int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            assertTrue(text.contains("admin: flush of deferred mail by uid=" + uid + " pid=" + ProcessHandle.current().pid()
+                    + " via " + spool.resolve("admin.sock")), text);
             assertEquals(0, spool.resolve("active").toFile().list().length + spool.resolve("deferred").toFile().list().length,
                     "the delivery was recorded and its file removed before the process ended");
         }

@@ -52,7 +52,8 @@ class RelayInteropTest {
     void swaksThroughTheRelayIntoDovecotByteForByte(String chunking) throws Exception {
         Configuration cfg = ConfigurationLoader.fromText("myhostname = relay.example.test\nsmtpd_listen = 127.0.0.1:0\n"
                 + "metrics_listen = 127.0.0.1:0\ninet_interfaces = 127.0.0.254\nrelayhost = [127.0.0.1]:"
-                + Rig.POSTFIX_LMTP_PORT + "\nsmtp_use_chunking = " + chunking + "\n", "main.cf", List.of());
+                + Rig.POSTFIX_LMTP_PORT + "\nsmtp_use_chunking = " + chunking + "\nqueue_directory = " + spool + "\n",
+                "main.cf", List.of());
         relay = Relay.start(cfg, Spool.open(spool, new ChannelSpoolFiles(), Clock.systemUTC()), Clock.systemUTC());
 
         String token = Rig.token();

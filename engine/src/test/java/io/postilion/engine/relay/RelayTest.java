@@ -3,6 +3,7 @@ package io.postilion.engine.relay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.channel.unix.DomainSocketAddress;
 import io.postilion.engine.config.Configuration;
 import io.postilion.engine.config.ConfigurationLoader;
 import io.postilion.engine.spool.ChannelSpoolFiles;
@@ -55,7 +56,8 @@ class RelayTest {
         Configuration cfg = ConfigurationLoader.fromText("myhostname = relay.test\nsmtpd_listen = 127.0.0.1:0\n"
                 + "metrics_listen = 127.0.0.1:0\ninet_interfaces = 127.0.0.254\n"
                 + "relayhost = [127.0.0.1]:" + server.port() + "\nsmtp_connect_timeout = 2s\nsmtp_helo_timeout = 3s\n"
-                + "minimal_backoff_time = 1s\nmaximal_backoff_time = 1s\n" + extra, "main.cf", List.of());
+                + "minimal_backoff_time = 1s\nmaximal_backoff_time = 1s\nqueue_directory = " + spoolDir + "\n" + extra,
+                "main.cf", List.of());
         relay = Relay.start(cfg, Spool.open(spoolDir, new ChannelSpoolFiles(), Clock.systemUTC()), Clock.systemUTC());
         return relay;
     }
@@ -125,10 +127,11 @@ class RelayTest {
                 && spoolDir.resolve("active").toFile().list().length == 0, "the queue to empty");
     }
 
+    /** The queue commands' API, over the relay's admin socket. */
     private String admin(String method, String path) {
-        var http = HttpClient.create();
+        var http = HttpClient.create().remoteAddress(() -> new DomainSocketAddress(relay.adminSocket().toString()));
         var sender = method.equals("POST") ? http.post() : method.equals("DELETE") ? http.delete() : http.get();
-        return sender.uri("http://127.0.0.1:" + relay.metricsPort() + path).responseSingle((res, body) ->
+        return sender.uri(path).responseSingle((res, body) ->
                 body.asString().defaultIfEmpty("").map(t -> res.status().code() + " " + t)).block(WAIT);
     }
 
@@ -152,6 +155,31 @@ class RelayTest {
         await(() -> server.contents().size() == 1, "the flushed message to be delivered");
         await(() -> spoolDir.resolve("deferred").toFile().list().length == 0
                 && spoolDir.resolve("active").toFile().list().length == 0, "the queue to empty");
+    }
+
+    @Test
+    void theMetricsPortAnswersOnlyGetMetricsAndTheQueueApiLivesOnTheAdminSocket() throws Exception {
+        server.reply(FakeSmtpServer.Stage.GREETING, "421 4.3.2 not now");
+        start("minimal_backoff_time = 300s\nmaximal_backoff_time = 300s\n");
+        assertEquals(250, submit(relay.smtpPort()).finals().get(0).code());
+        await(() -> filesIn("deferred") == 1, "a deferral");
+
+        var http = HttpClient.create().baseUrl("http://127.0.0.1:" + relay.metricsPort());
+        assertEquals(404, http.delete().uri("/queue").response().block(WAIT).status().code());
+        assertEquals(404, http.get().uri("/queue").response().block(WAIT).status().code());
+        assertEquals(404, http.post().uri("/queue/flush").response().block(WAIT).status().code());
+        assertEquals(405, http.delete().uri("/metrics").response().block(WAIT).status().code());
+        assertTrue(metrics().contains("postilion_messages_accepted_total 1.0"));
+        assertEquals(1, filesIn("deferred"), "nothing was deleted through the metrics port");
+
+        assertEquals(spoolDir.resolve("admin.sock"), relay.adminSocket());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(relay.adminSocket())));
+        assertEquals("200 deleted 1 message(s)\n", admin("DELETE", "/queue"));
+        assertEquals(0, filesIn("deferred"));
+        relay.close();
+        relay = null;
+        assertTrue(java.nio.file.Files.notExists(spoolDir.resolve("admin.sock")), "the socket goes with the relay");
     }
 
     // ------------------------------------------------------------------ graceful shutdown
