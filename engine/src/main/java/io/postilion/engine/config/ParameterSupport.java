@@ -67,6 +67,9 @@ public final class ParameterSupport {
                 "smtp_tls_session_cache_timeout", "smtp_tls_enable_rpk", "smtp_tlsrpt_enable", "smtp_tlsrpt_socket_name"}) {
             inert(p, "a TLS tuning or reporting setting Postilion does not use");
         }
+        refuse("smtp_tls_CAfile", verifiedTls);
+        refuse("smtp_tls_CApath", verifiedTls);
+        inert("config_directory", "main.cf is the file given with --config; table paths are taken as written");
         inert("smtp_cname_overrides_servername", "server names are not compared without verified TLS levels");
         inert("smtp_discard_ehlo_keyword_address_maps", "per-server EHLO keyword discarding is not implemented yet");
         for (String p : new String[] {"smtp_pix_workarounds", "smtp_pix_workaround_maps", "smtp_pix_workaround_delay_time",
@@ -130,6 +133,9 @@ public final class ParameterSupport {
             }
             if (java.util.Objects.equals(cfg.forSmtp().typedValue(name), defaults.typedValue(name))) {
                 continue;
+            }
+            if (e.getValue().kind() == Kind.INERT && !cfg.forSmtp().isSet(name)) {
+                continue; // computed, not chosen (config_directory is derived from --config)
             }
             if (e.getValue().kind() == Kind.REFUSED) {
                 throw ConfigurationException.badValue(name, name + " = " + cfg.forSmtp().string(name)

@@ -55,7 +55,7 @@ class ParameterSupportTest {
         try (FakeSmtpServer server = FakeSmtpServer.start()) {
             Configuration cfg = ConfigurationLoader.fromText("myhostname = relay.test\nsmtpd_listen = 127.0.0.1:0\n"
                     + "metrics_listen = 127.0.0.1:0\ninet_interfaces = 127.0.0.254\n"
-                    + "relayhost = [127.0.0.1]:" + server.port() + "\n", "main.cf", List.of());
+                    + "queue_directory = " + dir + "\nrelayhost = [127.0.0.1]:" + server.port() + "\n", "main.cf", List.of());
             try (Relay relay = Relay.start(cfg, Spool.open(dir, new ChannelSpoolFiles(), Clock.systemUTC()), Clock.systemUTC())) {
                 SmtpSession s = SmtpClient.create(SessionSettings.smtp("app.test").withTls(TlsLevel.NONE, false)
                                 .withTimeouts(Timeouts.all(Duration.ofSeconds(5))))
@@ -72,6 +72,8 @@ class ParameterSupportTest {
                 assertEquals(1, server.contents().size(), "the relay delivered");
             }
             DeliveryAgent.builder(cfg).lmtp().build();
+            // What is read only once it is switched on: STARTTLS and AUTH in the listener, TCP admin.
+            io.postilion.engine.relay.RelaySettings.from(ConfigurationLoader.fromText(switchedOn(), "main.cf", List.of()));
         } finally {
             Configuration.observeReads(null);
         }
@@ -114,6 +116,65 @@ class ParameterSupportTest {
             }
         }
         assertEquals(List.of(), ParameterSupport.check(Configuration.defaults()), "defaults are never refused");
+    }
+
+    private static final String BEGIN = "<!-- generated from ParameterSupport by ParameterSupportTest: do not edit by hand -->";
+    private static final String END = "<!-- end of the generated list -->";
+
+    /**
+     * docs/configuration.md lists the marks as ParameterSupport holds them. Run with
+     * {@code -Dregenerate.docs=true} to rewrite the list after changing a mark.
+     */
+    @Test
+    void theConfigurationPageListsEveryMark() throws Exception {
+        StringBuilder sb = new StringBuilder(BEGIN).append('\n');
+        sb.append("| Parameter | Set to another value than its default | Why |\n|---|---|---|\n");
+        java.util.Set<String> done = new java.util.HashSet<>();
+        for (var e : ParameterSupport.all().entrySet()) {
+            if (!done.add(e.getKey())) {
+                continue;
+            }
+            String names = "`" + e.getKey() + "`";
+            String twin = ParameterRegistry.find(e.getKey()).orElseThrow().twin().orElse(null);
+            if (twin != null && done.add(twin)) {
+                names += ", `" + twin + "`";
+            }
+            sb.append("| ").append(names).append(" | ")
+                    .append(e.getValue().kind() == ParameterSupport.Kind.REFUSED ? "stops start-up (exit 78)" : "a warning")
+                    .append(" | ").append(e.getValue().why()).append(" |\n");
+        }
+        sb.append(END);
+        Path page = Path.of("../docs/configuration.md");
+        String text = java.nio.file.Files.readString(page);
+        int from = text.indexOf(BEGIN);
+        int to = text.indexOf(END);
+        assertTrue(from >= 0 && to > from, "docs/configuration.md has no generated list of marks");
+        String updated = text.substring(0, from) + sb + text.substring(to + END.length());
+        if (Boolean.getBoolean("regenerate.docs")) {
+            java.nio.file.Files.writeString(page, updated);
+        }
+        assertEquals(updated, text, "the list of marks in docs/configuration.md is out of date: run this test with "
+                + "-Dregenerate.docs=true");
+    }
+
+    /** main.cf text with a certificate, AUTH and the TCP admin endpoint configured (files under the temp dir). */
+    private String switchedOn() throws Exception {
+        Path cert = dir.resolve("cert.pem");
+        Path key = dir.resolve("key.pem");
+        var x = new io.netty.pkitesting.CertificateBuilder().subject("CN=relay.test").setIsCertificateAuthority(true)
+                .buildSelfSigned();
+        java.nio.file.Files.writeString(cert, "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder()
+                .encodeToString(x.getCertificate().getEncoded()) + "\n-----END CERTIFICATE-----\n");
+        java.nio.file.Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n" + java.util.Base64.getMimeEncoder()
+                .encodeToString(x.getKeyPair().getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        java.nio.file.Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Path users = java.nio.file.Files.writeString(dir.resolve("users"), "alice "
+                + at.favre.lib.crypto.bcrypt.BCrypt.withDefaults().hashToString(4, "pw".toCharArray()) + "\n");
+        Path token = java.nio.file.Files.writeString(dir.resolve("token"), "0123456789abcdef0123456789abcdef\n");
+        return "myhostname = relay.test\nsmtpd_listen = 127.0.0.1:0\nmetrics_listen = 127.0.0.1:0\n"
+                + "queue_directory = " + dir.resolve("q2") + "\nsmtpd_tls_cert_file = " + cert + "\nsmtpd_tls_key_file = " + key
+                + "\nsmtpd_sasl_auth_enable = yes\nsmtpd_sasl_password_maps = texthash:" + users
+                + "\nadmin_listen = 127.0.0.1:0\nadmin_token_file = " + token + "\n";
     }
 
     /** A valid value other than the default, by type. */
