@@ -30,7 +30,8 @@ final class AdminRoutes {
     }
 
     void install(HttpServerRoutes routes) {
-        routes.get("/queue", guarded((who, req, res) -> text(res, 200, queue.listing())));
+        routes.get("/queue", guarded((who, req, res) -> text(res, 200, queue.listing(false))));
+        routes.get("/queue.json", guarded((who, req, res) -> text(res, 200, queue.listing(true))));
         routes.post("/queue/flush", guarded((who, req, res) -> text(res, 200, queue.flush().map(n -> {
             log.info("admin: flush of deferred mail by {} via {}: {} message(s) retried now", who, endpoint, n);
             return "flushed " + n + " deferred message(s)\n";

@@ -9,8 +9,8 @@ import reactor.core.publisher.Mono;
  */
 public interface QueueAdministration {
 
-    /** The queue listed as the queue command prints it, closing line included. */
-    Mono<String> listing();
+    /** The queue listed as the queue command prints it: mailq's layout, or one JSON object per message. */
+    Mono<String> listing(boolean json);
 
     /** Retries deferred mail now; emits how many messages were handed back for delivery. */
     Mono<Integer> flush();

@@ -32,6 +32,10 @@ public final class Main {
     }
 
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        if (java.util.Arrays.asList(args).contains("--version")) {
+            out.println("postilion " + version() + " (Java " + Runtime.version() + ")");
+            return EX_OK;
+        }
         if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
             usage(args.length == 0 ? err : out);
             return args.length == 0 ? EX_USAGE : EX_OK;
@@ -54,6 +58,19 @@ public final class Main {
         }
     }
 
+    /** The project's version, from the build (version.properties is filtered by Maven). */
+    static String version() {
+        try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+            java.util.Properties p = new java.util.Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "unknown");
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+
     private static void usage(PrintStream out) {
         out.println("usage: postilion COMMAND [ARGS]");
         out.println("commands:");
@@ -66,6 +83,7 @@ public final class Main {
         out.println("  flush [--config FILE]                 retry deferred mail now (needs the running relay)");
         out.println("  delete ID|ALL [--config FILE]         remove mail from the queue, whatever its state");
         out.println("  COMMAND --help                        a command's own usage");
+        out.println("  --version                             the version (also after any command)");
         out.println("  help                                  this text");
     }
 }

@@ -5,6 +5,7 @@ import io.postilion.engine.config.Configuration;
 import io.postilion.engine.config.ConfigurationException;
 import io.postilion.engine.config.ConfigurationLoader;
 import io.postilion.engine.relay.QueueEntry;
+import io.postilion.engine.relay.QueueListing;
 import io.postilion.engine.spool.ChannelSpoolFiles;
 import io.postilion.engine.spool.Spool;
 import java.io.IOException;
@@ -28,7 +29,7 @@ final class QueueCommand {
 
     /** The usage text, its first line for the command asked about. */
     static String help(String verb) {
-        List<String> usages = new ArrayList<>(List.of("queue [--config FILE] [-o name=value ...]",
+        List<String> usages = new ArrayList<>(List.of("queue [--json] [--config FILE] [-o name=value ...]",
                 "flush [--config FILE] [-o name=value ...]", "delete ID|ALL [--config FILE] [-o name=value ...]"));
         usages.sort(java.util.Comparator.comparing(u -> !u.startsWith(verb + " ")));
         StringBuilder sb = new StringBuilder();
@@ -43,7 +44,7 @@ final class QueueCommand {
             "on queue_directory (default ./var/spool) through its admin socket, queue_directory/admin.sock, which",
             "only the relay's own user may use. With no relay running, queue lists and delete changes the spool",
             "directly; flush needs a running relay.",
-            "  queue             list the queued messages with their senders and recipients",
+            "  queue             list the queued messages in mailq's layout (--json: one JSON object per message)",
             "  flush             retry deferred mail now",
             "  delete ID|ALL     remove one message, or every message, in whatever state",
             "  --config FILE     a main.cf with Postfix parameter names (default: built-in defaults)",
@@ -58,8 +59,16 @@ final class QueueCommand {
         Path config = null;
         List<String> overrides = new ArrayList<>();
         String target = null;
+        boolean json = false;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
+                case "--json" -> {
+                    if (!verb.equals("queue")) {
+                        err.println("postilion " + verb + ": --json is for postilion queue");
+                        return Main.EX_USAGE;
+                    }
+                    json = true;
+                }
                 case "--help", "-h" -> {
                     out.println(help(verb));
                     return Main.EX_OK;
@@ -98,7 +107,7 @@ final class QueueCommand {
             Path spool = Path.of(cfg.string("queue_directory"));
             AdminClient base = new AdminClient(AdminSettings.socketIn(spool));
             return switch (verb) {
-                case "queue" -> queue(base, spool, out, err);
+                case "queue" -> queue(base, spool, json, out, err);
                 case "flush" -> flush(base, out, err);
                 default -> delete(base, spool, target, out, err);
             };
@@ -117,8 +126,9 @@ final class QueueCommand {
         return EX_NOPERM;
     }
 
-    private static int queue(AdminClient relay, Path spool, PrintStream out, PrintStream err) throws IOException {
-        Optional<AdminClient.Answer> answer = relay.call("GET", "/queue");
+    private static int queue(AdminClient relay, Path spool, boolean json, PrintStream out, PrintStream err)
+            throws IOException {
+        Optional<AdminClient.Answer> answer = relay.call("GET", json ? "/queue.json" : "/queue");
         if (answer.isPresent()) {
             AdminClient.Answer a = answer.get();
             if (a.refused()) {
@@ -127,14 +137,9 @@ final class QueueCommand {
             (a.ok() ? out : err).print(a.body());
             return a.ok() ? Main.EX_OK : EX_UNAVAILABLE;
         }
-        if (!Files.isDirectory(spool)) {
-            out.println("-- the queue is empty (no spool at " + spool.toAbsolutePath() + ")");
-            return Main.EX_OK;
-        }
-        List<QueueEntry> entries = Spool.list(spool, new ChannelSpoolFiles());
-        entries.forEach(e -> out.print(e.format()));
-        out.println("-- " + entries.size() + " message(s) in the queue (read from " + spool.toAbsolutePath()
-                + "; no relay is running)");
+        // No relay: read the spool directly, same layout.
+        List<QueueEntry> entries = Files.isDirectory(spool) ? Spool.list(spool, new ChannelSpoolFiles()) : List.of();
+        out.print(json ? QueueListing.json(entries) : QueueListing.mailq(entries, java.time.ZoneId.systemDefault()));
         return Main.EX_OK;
     }
 

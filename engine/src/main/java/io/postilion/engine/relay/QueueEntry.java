@@ -2,28 +2,39 @@ package io.postilion.engine.relay;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 
 /**
- * One line of the queue listing (postilion queue, like mailq): a message, where it is, and the
- * recipients still to be delivered.
+ * One message of the queue listing (postilion queue, like mailq): where it is, who sent it, and
+ * the recipients still to be delivered with the reason of each one's last deferral.
+ * {@link QueueListing} lays a list of them out.
  *
  * @param queueId the message's id
  * @param state active, deferred or corrupt
  * @param arrival when it was accepted (null for a corrupt file)
  * @param sender the envelope sender, empty for a notice
  * @param size the content size in bytes
- * @param pending recipients not yet sent or returned
+ * @param pending recipients not yet sent or returned, in queue order
  */
-public record QueueEntry(String queueId, String state, Instant arrival, String sender, long size, List<String> pending) {
+public record QueueEntry(String queueId, String state, Instant arrival, String sender, long size, List<Pending> pending) {
 
-    /** The listing in mailq's spirit: a line per message, then its pending recipients indented. */
-    public String format() {
-        StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%-16s %9d %-8s %s  %s%n", queueId, size, state, arrival == null ? "-" : arrival.toString(),
-                sender.isEmpty() ? "MAILER-DAEMON" : sender));
-        for (String p : pending) {
-            sb.append("                 ").append(p).append(System.lineSeparator());
+    public QueueEntry {
+        Objects.requireNonNull(queueId, "queueId");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(sender, "sender");
+        pending = List.copyOf(pending);
+    }
+
+    /**
+     * A recipient still to be delivered.
+     *
+     * @param address the recipient
+     * @param reason why its last attempt was deferred, empty when it has not been tried
+     */
+    public record Pending(String address, String reason) {
+        public Pending {
+            Objects.requireNonNull(address, "address");
+            Objects.requireNonNull(reason, "reason");
         }
-        return sb.toString();
     }
 }

@@ -272,7 +272,10 @@ public final class QueueManager implements AutoCloseable {
             f.done.forEach(nowDone::set);
             QueuedMessage again = m.withDone(nowDone);
             log.info("{}: {} recipient(s) deferred, next attempt at {}", m.queueId(), deferred.size(), next);
-            return store.defer(m.queueId()).then(Mono.fromRunnable(() -> {
+            // The deferral reasons go into the queue file too, so the listing (mailq) can show them.
+            Mono<Void> reasons = Flux.fromIterable(deferred)
+                    .concatMap(d -> store.record(m.queueId(), m.recipients().indexOf(d.recipient()), d)).then();
+            return reasons.then(store.defer(m.queueId())).then(Mono.fromRunnable(() -> {
                 inFlight.put(m.queueId(), new InFlight(again)); // waiting, still counted
                 waiting.put(m.queueId(), again);
                 retryAfter(again, Duration.between(now, next));

@@ -188,13 +188,9 @@ public final class Relay implements AutoCloseable {
     private static QueueAdministration administration(RelayQueue queue, QueueManager qmgr) {
         return new QueueAdministration() {
             @Override
-            public Mono<String> listing() {
-                return queue.list().map(entries -> {
-                    StringBuilder sb = new StringBuilder();
-                    entries.forEach(e -> sb.append(e.format()));
-                    sb.append("-- ").append(entries.size()).append(" message(s) in the queue\n");
-                    return sb.toString();
-                });
+            public Mono<String> listing(boolean json) {
+                return queue.list().map(entries -> json ? QueueListing.json(entries)
+                        : QueueListing.mailq(entries, java.time.ZoneId.systemDefault()));
             }
 
             @Override

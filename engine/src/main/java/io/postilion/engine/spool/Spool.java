@@ -205,13 +205,24 @@ public final class Spool implements RelayQueue {
                 }
                 try {
                     QueueFile.Decoded d = QueueFile.decode(files.read(dir.resolve(name)));
+                    int n = d.envelope().recipients().size();
                     BitSet done = new BitSet();
-                    d.statuses().stream().filter(st -> !Outcome.valueOf(st.outcome()).staysQueued())
-                            .forEach(st -> done.set(st.index()));
-                    List<String> pending = new ArrayList<>();
-                    for (int i = 0; i < d.envelope().recipients().size(); i++) {
+                    String[] lastDeferral = new String[n];
+                    for (QueueFile.Status st : d.statuses()) {
+                        if (st.index() < 0 || st.index() >= n) {
+                            continue;
+                        }
+                        if (Outcome.valueOf(st.outcome()).staysQueued()) {
+                            lastDeferral[st.index()] = st.reason();
+                        } else {
+                            done.set(st.index());
+                        }
+                    }
+                    List<QueueEntry.Pending> pending = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
                         if (!done.get(i)) {
-                            pending.add(d.envelope().recipients().get(i).address());
+                            pending.add(new QueueEntry.Pending(d.envelope().recipients().get(i).address(),
+                                    lastDeferral[i] == null ? "" : lastDeferral[i]));
                         }
                     }
                     out.add(new QueueEntry(name, state.directory(), d.envelope().arrival(), d.envelope().sender(),

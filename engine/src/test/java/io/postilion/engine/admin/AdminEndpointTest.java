@@ -44,7 +44,7 @@ class AdminEndpointTest {
     /** A queue that records what it was asked to do. */
     private final QueueAdministration queue = new QueueAdministration() {
         @Override
-        public Mono<String> listing() {
+        public Mono<String> listing(boolean json) {
             calls.add("list");
             return Mono.just("ABCDEF0123     100 Mon Dec  7 03:28:52 app@client.test\n-- 1 message(s) in the queue\n");
         }

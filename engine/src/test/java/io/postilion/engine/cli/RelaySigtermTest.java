@@ -98,7 +98,7 @@ class RelaySigtermTest {
                         new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)),
                         err.toString(StandardCharsets.UTF_8));
                 String listing = out.toString(StandardCharsets.UTF_8);
-                assertTrue(listing.contains("user@dest.test") && listing.contains("-- 1 message(s) in the queue\n")
+                assertTrue(listing.contains("user@dest.test") && listing.contains("-- 0 Kbytes in 1 Request.\n")
                         && !listing.contains("no relay is running"), listing);
 
                 // A change through the socket is logged with who asked (this JVM's uid and pid).

@@ -136,6 +136,18 @@ class RelayStartTest {
         }
     }
 
+    @Test
+    void everyCommandTellsItsVersion() {
+        for (String[] args : List.of(new String[] {"--version"}, new String[] {"relay", "--version"},
+                new String[] {"send", "--version"}, new String[] {"queue", "--version"})) {
+            out.reset();
+            assertEquals(0, Main.run(args, new ByteArrayInputStream(new byte[0]),
+                    new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+            String line = out.toString(StandardCharsets.UTF_8);
+            assertTrue(line.matches("postilion \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? \\(Java .+\\)\\n"), line);
+        }
+    }
+
     /** The same in a process of its own: standard error, logs included, is one line. */
     @Test
     void aBusyPortInAProcessOfItsOwnIsOneLineOnStandardErrorAndExit71() throws Exception {
