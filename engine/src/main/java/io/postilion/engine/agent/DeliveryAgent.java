@@ -594,7 +594,7 @@ public final class DeliveryAgent {
                     x.outcome().asProbe().dsnAction())).toList();
         }
         DeliveryReport report = new DeliveryReport(r.queueId(), recorded, a.throttle(), t, a.transcripts);
-        DeliveryLog.write(report);
+        DeliveryLog.write(report, transport());
         metrics.recorded(report, Duration.between(start, end));
         return report;
     }

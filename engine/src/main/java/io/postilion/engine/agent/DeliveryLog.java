@@ -41,13 +41,19 @@ public final class DeliveryLog {
         return sb.toString();
     }
 
-    /** Logs every recipient of a report: sent at INFO, the rest at INFO too, as Postfix does. */
-    public static void write(DeliveryReport report) {
-        if (!log.isInfoEnabled()) {
+    /**
+     * Logs every recipient of a report: sent at INFO, the rest at INFO too, as Postfix does; and to
+     * the mail log under {@code process} (smtp, lmtp, or qmgr for deferrals it makes itself).
+     */
+    public static void write(DeliveryReport report, String process) {
+        io.postilion.engine.maillog.MailLog mail = io.postilion.engine.maillog.MailLog.current();
+        if (!log.isInfoEnabled() && !mail.enabled()) {
             return; // the line is not built for nobody
         }
         for (RecipientResult r : report.results()) {
-            log.info("{}", line(report.queueId(), r, report.timings()));
+            String line = line(report.queueId(), r, report.timings());
+            log.info("{}", line);
+            mail.log(process, line);
         }
     }
 }

@@ -27,6 +27,7 @@ public final class Main {
             boolean relay = args.length > 0 && args[0].equals("relay");
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", relay ? "info" : "warn");
             System.setProperty("org.slf4j.simpleLogger.showDateTime", relay ? "true" : "false");
+            System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd HH:mm:ss.SSS"); // wall clock
         }
         System.exit(run(args, System.in, System.out, System.err));
     }

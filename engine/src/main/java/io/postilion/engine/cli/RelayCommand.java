@@ -1,5 +1,8 @@
 package io.postilion.engine.cli;
 
+import io.postilion.engine.maillog.MailLog;
+import io.postilion.engine.maillog.MailLogFile;
+
 import io.postilion.engine.config.Configuration;
 import io.postilion.engine.config.ConfigurationException;
 import io.postilion.engine.config.ConfigurationLoader;
@@ -81,11 +84,13 @@ final class RelayCommand {
         }
         Configuration cfg;
         RelaySettings settings;
+        java.util.Optional<Path> mailLogFile;
         try {
             cfg = config != null ? ConfigurationLoader.load(config, overrides)
                     : ConfigurationLoader.fromText("", "(built-in defaults)", overrides);
             cfg.warnings().forEach(w -> err.println("postilion relay: warning: " + w.message()));
             settings = RelaySettings.from(cfg); // every value checked before anything is touched
+            mailLogFile = MailLogFile.from(cfg);
         } catch (ConfigurationException e) {
             err.println("postilion relay: " + e.getMessage());
             return e.exitStatus();
@@ -102,7 +107,7 @@ final class RelayCommand {
             return EX_CANTCREAT;
         }
         try {
-            return runLocked(cfg, settings, queueDirectory, out, err);
+            return runLocked(cfg, settings, queueDirectory, mailLogFile, out, err);
         } finally {
             try {
                 lock.close();
@@ -112,10 +117,17 @@ final class RelayCommand {
         }
     }
 
-    private static int runLocked(Configuration cfg, RelaySettings settings, Path queueDirectory, PrintStream out,
-            PrintStream err) {
+    private static int runLocked(Configuration cfg, RelaySettings settings, Path queueDirectory,
+            java.util.Optional<Path> mailLogFile, PrintStream out, PrintStream err) {
         Relay relay;
+        MailLog mailLog = null;
         try {
+            if (mailLogFile.isPresent()) {
+                String host = cfg.string("myhostname");
+                mailLog = MailLog.open(mailLogFile.get(), host.contains(".") ? host.substring(0, host.indexOf('.')) : host,
+                        cfg.string("syslog_name"), Clock.systemDefaultZone());
+                MailLog.install(mailLog);
+            }
             Spool spool = Spool.open(queueDirectory, new ChannelSpoolFiles(), Clock.systemUTC());
             spool.onLaneFailure(t -> {
                 err.println("postilion relay: fatal: a spool I/O lane failed (" + t + "); exiting with 70 for a restart");
@@ -129,7 +141,8 @@ final class RelayCommand {
             err.println("postilion relay: " + e.getMessage());
             return e.exitStatus();
         } catch (IOException e) {
-            err.println("postilion relay: cannot open the spool: " + e.getMessage());
+            err.println("postilion relay: cannot open the " + (mailLogFile.isPresent() && MailLog.current() != mailLog
+                    ? "mail log " + mailLogFile.get() : "spool") + ": " + e.getMessage());
             return EX_CANTCREAT;
         }
         out.println("postilion relay: SMTP on " + cfg.string("smtpd_listen").replaceFirst(":0$", ":" + relay.smtpPort())
@@ -139,6 +152,9 @@ final class RelayCommand {
         Runtime.getRuntime().addShutdownHook(new Thread(relay::stop, "postilion-shutdown"));
         StopSignals.awaitStop();
         relay.stop(); // graceful, bounded by shutdown_grace_time
+        if (mailLog != null) {
+            mailLog.close();
+        }
         return Main.EX_OK;
     }
 }

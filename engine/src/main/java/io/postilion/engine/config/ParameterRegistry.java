@@ -73,6 +73,9 @@ public final class ParameterRegistry {
 
         // ---- Postilion's own -----------------------------------------------------------------
         global("smtpd_listen", ParameterType.string(), "127.0.0.1:2525");
+        global("maillog_file", ParameterType.string(), "");
+        global("maillog_file_prefixes", ParameterType.list(), "");
+        global("syslog_name", ParameterType.string(), "postilion");
         global("metrics_listen", ParameterType.string(), "127.0.0.1:9464");
         global("admin_listen", ParameterType.string(), "");
         global("admin_token_file", ParameterType.string(), "");

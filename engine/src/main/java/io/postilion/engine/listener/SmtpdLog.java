@@ -27,7 +27,13 @@ public final class SmtpdLog {
 
     /** The default: the {@code postilion.smtpd} logger. */
     public static SmtpdLog standard() {
-        return new SmtpdLog(LOG::info, LOG::warn);
+        return new SmtpdLog(line -> {
+            LOG.info(line);
+            io.postilion.engine.maillog.MailLog.current().log("smtpd", line);
+        }, line -> {
+            LOG.warn(line);
+            io.postilion.engine.maillog.MailLog.current().log("smtpd", "warning: " + line);
+        });
     }
 
     /** Every line to {@code lines}; warnings start with {@code warning: }, as in Postfix's log. */

@@ -1,5 +1,6 @@
 package io.postilion.engine.relay;
 
+import io.postilion.engine.maillog.MailLog;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.postilion.engine.agent.DeliveryReport;
@@ -135,6 +136,8 @@ public final class QueueManager implements AutoCloseable {
         }
         InFlight f = new InFlight(m);
         inFlight.put(m.queueId(), f);
+        MailLog.current().log("qmgr", m.queueId() + ": from=<" + m.sender() + ">, size=" + m.content().size() + ", nrcpt="
+                + m.recipients().size() + " (queue active)");
         Map<Route, List<Recipient>> byRoute = new LinkedHashMap<>();
         for (int i = 0; i < m.recipients().size(); i++) {
             if (m.done().get(i)) {
@@ -265,7 +268,8 @@ public final class QueueManager implements AutoCloseable {
             if (deferred.isEmpty()) {
                 inFlight.remove(m.queueId());
                 warned.remove(m.queueId());
-                return store.remove(m.queueId());
+                return store.remove(m.queueId())
+                        .then(Mono.fromRunnable(() -> MailLog.current().log("qmgr", m.queueId() + ": removed")));
             }
             Instant next = retry.nextAttempt(m.arrival(), now);
             BitSet nowDone = new BitSet();
@@ -386,11 +390,18 @@ public final class QueueManager implements AutoCloseable {
                 return Mono.empty();
             }
             return queueNotice(m, kind, about, notices.doubleBounceSender(), notices.postmaster(), true)
-                    .doOnNext(id -> log.info("{}: postmaster non-delivery notification: {}", m.queueId(), id)).then();
+                    .doOnNext(id -> {
+                        log.info("{}: postmaster non-delivery notification: {}", m.queueId(), id);
+                        MailLog.current().log("bounce", m.queueId() + ": postmaster non-delivery notification: " + id);
+                    }).then();
         }
         return queueNotice(m, kind, about, "", m.sender(), false)
-                .doOnNext(id -> log.info("{}: sender {} notification: {}", m.queueId(),
-                        kind.name().toLowerCase(java.util.Locale.ROOT), id)).then();
+                .doOnNext(id -> {
+                    String what = kind == NoticeKind.FAILURE ? "non-delivery" : kind == NoticeKind.DELAY ? "delay"
+                            : "delivery status";
+                    log.info("{}: sender {} notification: {}", m.queueId(), what, id);
+                    MailLog.current().log("bounce", m.queueId() + ": sender " + what + " notification: " + id);
+                }).then();
     }
 
     /** Writes one notice about {@code about}, queues it durably and submits it; gives its queue id. */

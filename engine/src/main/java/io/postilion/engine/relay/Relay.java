@@ -1,5 +1,8 @@
 package io.postilion.engine.relay;
 
+import io.postilion.engine.maillog.MailLog;
+import io.postilion.engine.maillog.MessageIds;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -125,6 +128,8 @@ public final class Relay implements AutoCloseable {
                 public Mono<Void> accept(ReceivedMessage message) {
                     return recovered.asMono().then(Mono.defer(() -> queue.accept(message))).then(Mono.fromRunnable(() -> {
                         accepted.increment();
+                        MailLog.current().log("cleanup", message.queueId() + ": message-id=<" + MessageIds.of(message.content())
+                                + ">");
                         qmgr.submit(queue.queued(message));
                     }));
                 }

@@ -277,7 +277,7 @@ final class SchedulerRun {
 
     private DeliveryReport deferral(DestinationQueue q, DeliveryRequest request) {
         DeliveryReport r = everyoneDeferred(request, q.deadStatus(), q.deadReason());
-        DeliveryLog.write(r);
+        DeliveryLog.write(r, "qmgr"); // a dead destination's deferral is the queue manager's, as in Postfix
         return r;
     }
 

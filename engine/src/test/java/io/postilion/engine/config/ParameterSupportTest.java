@@ -73,7 +73,9 @@ class ParameterSupportTest {
             }
             DeliveryAgent.builder(cfg).lmtp().build();
             // What is read only once it is switched on: STARTTLS and AUTH in the listener, TCP admin.
-            io.postilion.engine.relay.RelaySettings.from(ConfigurationLoader.fromText(switchedOn(), "main.cf", List.of()));
+            Configuration on = ConfigurationLoader.fromText(switchedOn(), "main.cf", List.of());
+            io.postilion.engine.relay.RelaySettings.from(on);
+            io.postilion.engine.maillog.MailLogFile.from(on); // what RelayCommand checks before it locks the spool
         } finally {
             Configuration.observeReads(null);
         }
@@ -174,7 +176,8 @@ class ParameterSupportTest {
         return "myhostname = relay.test\nsmtpd_listen = 127.0.0.1:0\nmetrics_listen = 127.0.0.1:0\n"
                 + "queue_directory = " + dir.resolve("q2") + "\nsmtpd_tls_cert_file = " + cert + "\nsmtpd_tls_key_file = " + key
                 + "\nsmtpd_sasl_auth_enable = yes\nsmtpd_sasl_password_maps = texthash:" + users
-                + "\nadmin_listen = 127.0.0.1:0\nadmin_token_file = " + token + "\n";
+                + "\nadmin_listen = 127.0.0.1:0\nadmin_token_file = " + token + "\n"
+                + "maillog_file = " + dir.resolve("maillog") + "\nmaillog_file_prefixes = " + dir + "\n";
     }
 
     /** A valid value other than the default, by type. */
