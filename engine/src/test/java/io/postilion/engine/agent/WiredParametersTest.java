@@ -1,0 +1,311 @@
+package io.postilion.engine.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.postilion.dns.testserver.TestDnsServer;
+import io.postilion.engine.config.Configuration;
+import io.postilion.engine.config.ConfigurationException;
+import io.postilion.engine.config.ConfigurationLoader;
+import io.postilion.transport.content.ContentSource;
+import io.postilion.transport.testserver.FakeSmtpServer;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.Type;
+
+/**
+ * Parameters that reach the product only through main.cf and {@code -o}: each test builds the agent
+ * from a {@link Configuration}, exactly as {@code relay} and {@code send} do, delivers through it to
+ * the in-JVM SMTP server, with MX answers from the in-JVM DNS responder, and observes the effect
+ * (issue 18): smtp_tcp_port / lmtp_tcp_port and known_tcp_ports (DEST-7, DEST-8), the bind
+ * addresses (SESS-5), and the DNS answer cache and meters of the agent the relay builds.
+ */
+class WiredParametersTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (int i = closing.size() - 1; i >= 0; i--) {
+            closing.get(i).close();
+        }
+    }
+
+    private FakeSmtpServer server(String host) {
+        FakeSmtpServer s = FakeSmtpServer.start(host, 0);
+        closing.add(s);
+        return s;
+    }
+
+    private TestDnsServer dns() throws Exception {
+        TestDnsServer d = TestDnsServer.start();
+        closing.add(d);
+        return d;
+    }
+
+    /** CLARIFICATIONS 20: loopback MX hosts are not "myself"; short timers; the test's name server. */
+    private static List<String> base(TestDnsServer dns, String... more) {
+        List<String> o = new ArrayList<>(List.of("inet_interfaces=127.0.0.254", "inet_protocols=ipv4",
+                "dns_servers=" + dns.dnsServers(), "myhostname=client.test", "smtp_tls_security_level=none",
+                "smtp_connect_timeout=3s", "smtp_helo_timeout=3s", "smtp_mail_timeout=3s", "smtp_rcpt_timeout=3s",
+                "smtp_data_init_timeout=3s", "smtp_data_xfer_timeout=3s", "smtp_data_done_timeout=3s"));
+        o.addAll(List.of(more));
+        return o;
+    }
+
+    private static Configuration config(List<String> overrides) {
+        return ConfigurationLoader.fromText("", "(test)", overrides);
+    }
+
+    private DeliveryAgent agent(Configuration cfg, MeterRegistry registry) {
+        DeliveryAgent a = DeliveryAgent.builder(cfg).clock(Clock.systemUTC()).meterRegistry(registry).build();
+        closing.add(a::close);
+        return a;
+    }
+
+    private static DeliveryReport deliver(DeliveryAgent agent, String nexthop, String rcpt) {
+        DeliveryRequest request = DeliveryRequest.builder("4WIRED1", "s@client.test", nexthop)
+                .content(ContentSource.of("Subject: wired\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)))
+                .recipient(rcpt).build();
+        return agent.deliver(request).block(WAIT);
+    }
+
+    private static void assertSent(DeliveryReport r, String relay) {
+        RecipientResult x = r.results().get(0);
+        assertEquals(Outcome.SENT, x.outcome(), x.dsn() + " " + x.reason());
+        assertEquals(relay, x.relay());
+    }
+
+    // ------------------------------------------------------------------ DEST-7, DEST-8
+
+    @Test
+    void dest8_smtpTcpPortIsThePortOfMxHostsFoundForADestinationWithoutAPort() throws Exception {
+        FakeSmtpServer mx = server("127.0.0.2");
+        TestDnsServer dns = dns();
+        dns.mx("dest.test", 10, "mx.dest.test").a("mx.dest.test", "127.0.0.2");
+        DeliveryAgent agent = agent(config(base(dns, "smtp_tcp_port=" + mx.port())), null);
+
+        DeliveryReport r = deliver(agent, "dest.test", "rcpt@dest.test");
+
+        assertSent(r, "mx.dest.test[127.0.0.2]:" + mx.port());
+        assertEquals(1, mx.contents().size(), "the mail arrived");
+        assertEquals(1, dns.queryCount("dest.test", Type.MX), "the port did not stop the MX lookup");
+    }
+
+    @Test
+    void dest8_withTheDefaultSmtpTcpPortTheMxHostsPort25IsUsed() throws Exception {
+        FakeSmtpServer mx = server("127.0.0.2");
+        TestDnsServer dns = dns();
+        dns.mx("dest.test", 10, "mx.dest.test").a("mx.dest.test", "127.0.0.2");
+        DeliveryAgent agent = agent(config(base(dns)), null);
+
+        DeliveryReport r = deliver(agent, "dest.test", "rcpt@dest.test");
+
+        RecipientResult x = r.results().get(0);
+        assertEquals(Outcome.DEFERRED, x.outcome(), x.reason());
+        assertTrue(x.reason().startsWith("connect to mx.dest.test[127.0.0.2]:25: "), x.reason());
+        assertEquals(0, mx.sessions());
+    }
+
+    @Test
+    void dest7_aServiceNameInSmtpTcpPortResolvesThroughKnownTcpPorts() throws Exception {
+        FakeSmtpServer mx = server("127.0.0.2");
+        TestDnsServer dns = dns();
+        dns.mx("dest.test", 10, "mx.dest.test").a("mx.dest.test", "127.0.0.2");
+        DeliveryAgent agent = agent(config(base(dns, "known_tcp_ports=postilion-test=" + mx.port() + ", smtp=25",
+                "smtp_tcp_port=postilion-test")), null);
+
+        assertSent(deliver(agent, "dest.test", "rcpt@dest.test"), "mx.dest.test[127.0.0.2]:" + mx.port());
+    }
+
+    @Test
+    void dest7_aServiceNameInABracketedNexthopResolvesThroughKnownTcpPorts() throws Exception {
+        FakeSmtpServer mx = server("127.0.0.2");
+        TestDnsServer dns = dns();
+        DeliveryAgent agent = agent(config(base(dns, "known_tcp_ports=alpha=beta=" + mx.port())), null);
+
+        assertSent(deliver(agent, "[127.0.0.2]:beta", "rcpt@dest.test"), "127.0.0.2[127.0.0.2]:" + mx.port());
+        assertEquals(1, mx.contents().size());
+    }
+
+    @Test
+    void dest7_aServiceNameKnownTcpPortsNoLongerListsIsAnUnknownServiceAndDefers() throws Exception {
+        TestDnsServer dns = dns();
+        // the default table has "submission"; this one does not, nor does the services database have this name
+        DeliveryAgent agent = agent(config(base(dns, "known_tcp_ports=smtp=25")), null);
+
+        RecipientResult x = deliver(agent, "[127.0.0.2]:postilion-nosuch", "rcpt@dest.test").results().get(0);
+        assertEquals(Outcome.DEFERRED, x.outcome());
+        assertEquals("4.3.5", x.dsn(), "DEST-9 / CLARIFICATIONS 5");
+    }
+
+    @Test
+    void dest8_lmtpTcpPortIsTheDefaultPortOfLmtpDestinations() throws Exception {
+        FakeSmtpServer lmtp = server("127.0.0.2").lmtp(true);
+        TestDnsServer dns = dns();
+        Configuration cfg = config(base(dns, "lmtp_tcp_port=" + lmtp.port(), "lmtp_connect_timeout=3s"));
+        DeliveryAgent agent = DeliveryAgent.builder(cfg).lmtp().build();
+        closing.add(agent::close);
+
+        assertSent(deliver(agent, "inet:127.0.0.2", "rcpt@dest.test"), "127.0.0.2[127.0.0.2]:" + lmtp.port());
+    }
+
+    @Test
+    void dest8_aBadSmtpTcpPortStopsStartUpNamingTheParameter() throws Exception {
+        TestDnsServer dns = dns();
+        for (String bad : List.of("0", "65536", "25x", "postilion-nosuch", "")) {
+            ConfigurationException e = assertThrows(ConfigurationException.class,
+                    () -> DeliveryAgent.builder(config(base(dns, "smtp_tcp_port=" + bad))).build(), bad);
+            assertEquals(ConfigurationException.EX_CONFIG, e.exitStatus(), bad);
+            assertTrue(e.getMessage().contains("smtp_tcp_port"), e.getMessage());
+        }
+        ConfigurationException lmtp = assertThrows(ConfigurationException.class,
+                () -> DeliveryAgent.builder(config(base(dns, "lmtp_tcp_port=lmtp-nosuch"))).lmtp().build());
+        assertTrue(lmtp.getMessage().contains("lmtp_tcp_port"), lmtp.getMessage());
+    }
+
+    @Test
+    void dest7_aBadKnownTcpPortsStopsStartUpNamingTheParameter() throws Exception {
+        TestDnsServer dns = dns();
+        for (String bad : List.of("smtp", "smtp=0", "smtp=x25", "=25", "25=26")) {
+            ConfigurationException e = assertThrows(ConfigurationException.class,
+                    () -> DeliveryAgent.builder(config(base(dns, "known_tcp_ports=" + bad))).build(), bad);
+            assertEquals(ConfigurationException.EX_CONFIG, e.exitStatus(), bad);
+            assertTrue(e.getMessage().contains("known_tcp_ports"), e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ SESS-5
+
+    @Test
+    void sess5_theClientSocketBindsToSmtpBindAddress() throws Exception {
+        FakeSmtpServer mx = server("127.0.0.2");
+        TestDnsServer dns = dns();
+        DeliveryAgent agent = agent(config(base(dns, "smtp_bind_address=127.0.0.7")), null);
+
+        assertSent(deliver(agent, "[127.0.0.2]:" + mx.port(), "rcpt@dest.test"), "127.0.0.2[127.0.0.2]:" + mx.port());
+        assertEquals("127.0.0.7", clientOf(mx));
+    }
+
+    @Test
+    void sess5_aBracketedSmtpBindAddressIsAccepted() throws Exception {
+        FakeSmtpServer mx = server("127.0.0.2");
+        TestDnsServer dns = dns();
+        DeliveryAgent agent = agent(config(base(dns, "smtp_bind_address=[127.0.0.8]")), null);
+
+        assertSent(deliver(agent, "[127.0.0.2]:" + mx.port(), "rcpt@dest.test"), "127.0.0.2[127.0.0.2]:" + mx.port());
+        assertEquals("127.0.0.8", clientOf(mx));
+    }
+
+    @Test
+    void sess5_smtpBindAddress6IsNotUsedForAnIpv4Server() throws Exception {
+        FakeSmtpServer mx = server("127.0.0.2");
+        TestDnsServer dns = dns();
+        DeliveryAgent agent = agent(config(base(dns, "smtp_bind_address6=::1")), null);
+
+        assertSent(deliver(agent, "[127.0.0.2]:" + mx.port(), "rcpt@dest.test"), "127.0.0.2[127.0.0.2]:" + mx.port());
+        assertEquals("127.0.0.1", clientOf(mx), "the system's choice for 127.0.0.2");
+    }
+
+    @Test
+    void sess5_lmtpBindAddressBindsLmtpConnections() throws Exception {
+        FakeSmtpServer lmtp = server("127.0.0.2").lmtp(true);
+        TestDnsServer dns = dns();
+        DeliveryAgent agent = DeliveryAgent.builder(config(base(dns, "lmtp_bind_address=127.0.0.9",
+                "smtp_bind_address=127.0.0.7"))).lmtp().build();
+        closing.add(agent::close);
+
+        assertSent(deliver(agent, "inet:127.0.0.2:" + lmtp.port(), "rcpt@dest.test"), "127.0.0.2[127.0.0.2]:" + lmtp.port());
+        assertEquals("127.0.0.9", clientOf(lmtp));
+    }
+
+    @Test
+    void sess5_aFailedBindWithoutEnforcementWarnsAndConnectsUnbound() throws Exception {
+        FakeSmtpServer mx = server("127.0.0.2");
+        TestDnsServer dns = dns();
+        // 192.0.2.1 (TEST-NET-1) is on no interface of this machine: bind(2) fails
+        DeliveryAgent agent = agent(config(base(dns, "smtp_bind_address=192.0.2.1")), null);
+
+        assertSent(deliver(agent, "[127.0.0.2]:" + mx.port(), "rcpt@dest.test"), "127.0.0.2[127.0.0.2]:" + mx.port());
+        assertEquals("127.0.0.1", clientOf(mx));
+    }
+
+    @Test
+    void sess5_aFailedBindWithEnforcementDefersWith440ServerConfigurationError() throws Exception {
+        FakeSmtpServer mx = server("127.0.0.2");
+        TestDnsServer dns = dns();
+        DeliveryAgent agent = agent(config(base(dns, "smtp_bind_address=192.0.2.1", "smtp_bind_address_enforce=yes")),
+                null);
+
+        RecipientResult x = deliver(agent, "[127.0.0.2]:" + mx.port(), "rcpt@dest.test").results().get(0);
+        assertEquals(Outcome.DEFERRED, x.outcome(), x.reason());
+        assertEquals("4.4.0", x.dsn());
+        assertEquals("server configuration error", x.reason());
+        assertEquals(0, mx.sessions(), "no connection was made");
+    }
+
+    @Test
+    void sess5_aSingleNonLoopbackInetInterfacesAddressIsNotBoundWhenItIsLoopback() throws Exception {
+        // inet_interfaces=127.0.0.254 (base): loopback, so no implicit bind; the system picks 127.0.0.1
+        FakeSmtpServer mx = server("127.0.0.2");
+        TestDnsServer dns = dns();
+        DeliveryAgent agent = agent(config(base(dns)), null);
+
+        assertSent(deliver(agent, "[127.0.0.2]:" + mx.port(), "rcpt@dest.test"), "127.0.0.2[127.0.0.2]:" + mx.port());
+        assertEquals("127.0.0.1", clientOf(mx));
+    }
+
+    @Test
+    void sess5_aMalformedBindAddressStopsStartUpNamingTheParameter() throws Exception {
+        TestDnsServer dns = dns();
+        for (String setting : List.of("smtp_bind_address=mail.example", "smtp_bind_address=[127.0.0.7",
+                "smtp_bind_address=::1", "smtp_bind_address6=127.0.0.1", "smtp_bind_address6=[::1]x")) {
+            ConfigurationException e = assertThrows(ConfigurationException.class,
+                    () -> DeliveryAgent.builder(config(base(dns, setting))).build(), setting);
+            assertEquals(ConfigurationException.EX_CONFIG, e.exitStatus(), setting);
+            String name = setting.substring(0, setting.indexOf('='));
+            assertTrue(e.getMessage().contains(name), e.getMessage());
+        }
+    }
+
+    private static String clientOf(FakeSmtpServer server) {
+        List<InetSocketAddress> clients = server.clientAddresses();
+        assertEquals(1, clients.size(), clients.toString());
+        return clients.get(0).getAddress().getHostAddress();
+    }
+
+    // ------------------------------------------------------------------ DNS cache and meters
+
+    @Test
+    void theAgentTheRelayBuildsCountsDnsLookupsAndAnswersARepeatedNameFromItsCache() throws Exception {
+        FakeSmtpServer mx = server("127.0.0.2");
+        TestDnsServer dns = dns();
+        dns.mx("dest.test", 10, "mx.dest.test").a("mx.dest.test", "127.0.0.2");
+        // as Relay.build does: DeliveryAgent.builder(cfg).clock(clock).meterRegistry(registry).build()
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        DeliveryAgent agent = agent(config(base(dns, "smtp_tcp_port=" + mx.port())), registry);
+
+        assertSent(deliver(agent, "dest.test", "one@dest.test"), "mx.dest.test[127.0.0.2]:" + mx.port());
+        assertSent(deliver(agent, "dest.test", "two@dest.test"), "mx.dest.test[127.0.0.2]:" + mx.port());
+
+        assertEquals(1, dns.queryCount("dest.test", Type.MX), "the second MX lookup came from the cache");
+        assertEquals(1, dns.queryCount("mx.dest.test", Type.A), "so did the second address lookup");
+        double lookups = registry.find("postilion_dns_lookups_total").counters().stream().mapToDouble(Counter::count).sum();
+        double hits = registry.find("postilion_dns_cache_hits_total").counters().stream().mapToDouble(Counter::count).sum();
+        assertTrue(lookups >= 4, "two deliveries, each an MX and an A lookup: " + lookups);
+        assertTrue(hits >= 2, "the second delivery's lookups were cache hits: " + hits);
+        assertTrue(registry.find("postilion_dns_query_duration").timer().count() > 0);
+    }
+}
