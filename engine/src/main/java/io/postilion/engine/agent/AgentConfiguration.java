@@ -280,6 +280,10 @@ public final class AgentConfiguration {
                 .balanceInetProtocols(cfg.bool("smtp_balance_inet_protocols"))
                 .ignoreMxLookupError(cfg.bool("ignore_mx_lookup_error"))
                 .deferIfNoMxAddressFound(cfg.bool("smtp_defer_if_no_mx_address_found"))
+                .useSrvLookup(java.util.Set.copyOf(cfg.list("use_srv_lookup")))
+                .allowSrvLookupFallback(cfg.bool("allow_srv_lookup_fallback"))
+                .ignoreSrvLookupError(cfg.bool("ignore_srv_lookup_error"))
+                .cnameOverridesServername(cfg.bool("smtp_cname_overrides_servername"))
                 .self(SelfAddresses.of(String.join(" ", cfg.list("inet_interfaces")),
                         String.join(" ", cfg.list("proxy_interfaces"))))
                 .build();

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.postilion.dns.testserver.TestDnsServer;
 import io.postilion.engine.config.Configuration;
 import io.postilion.engine.config.ConfigurationException;
@@ -187,6 +186,88 @@ class WiredParametersTest {
         }
     }
 
+    // ------------------------------------------------------------------ LOOKUP-1, LOOKUP-15 (SRV)
+
+    @Test
+    void lookup15_useSrvLookupSendsMailForAListedServiceToTheSrvTargetOnTheSrvPort() throws Exception {
+        FakeSmtpServer target = server("127.0.0.2");
+        TestDnsServer dns = dns();
+        dns.srv("_submission._tcp.dest.test", 0, 1, target.port(), "host.dest.test").a("host.dest.test", "127.0.0.2");
+        DeliveryAgent agent = agent(config(base(dns, "use_srv_lookup=submission")), null);
+
+        assertSent(deliver(agent, "dest.test:submission", "rcpt@dest.test"), "host.dest.test[127.0.0.2]:" + target.port());
+        assertEquals(1, dns.queryCount("_submission._tcp.dest.test", Type.SRV));
+        assertEquals(0, dns.queryCount("dest.test", Type.MX), "SRV, not MX");
+    }
+
+    @Test
+    void lookup1_withoutUseSrvLookupTheSameDestinationGetsAnMxLookupAndNoSrvQuery() throws Exception {
+        FakeSmtpServer target = server("127.0.0.2");
+        TestDnsServer dns = dns();
+        dns.srv("_submission._tcp.dest.test", 0, 1, target.port(), "host.dest.test").a("host.dest.test", "127.0.0.2");
+        DeliveryAgent agent = agent(config(base(dns)), null);
+
+        RecipientResult x = deliver(agent, "dest.test:submission", "rcpt@dest.test").results().get(0);
+        assertEquals(Outcome.BOUNCED, x.outcome(), x.reason());
+        assertEquals(0, dns.queryCount("_submission._tcp.dest.test", Type.SRV));
+        assertEquals(0, target.sessions());
+    }
+
+    @Test
+    void lookup1_theDefaultServiceFromSmtpTcpPortSelectsSrvLookup() throws Exception {
+        FakeSmtpServer target = server("127.0.0.2");
+        TestDnsServer dns = dns();
+        dns.srv("_submission._tcp.dest.test", 0, 1, target.port(), "host.dest.test").a("host.dest.test", "127.0.0.2");
+        DeliveryAgent agent = agent(config(base(dns, "use_srv_lookup=submission", "smtp_tcp_port=submission")), null);
+
+        assertSent(deliver(agent, "dest.test", "rcpt@dest.test"), "host.dest.test[127.0.0.2]:" + target.port());
+    }
+
+    @Test
+    void lookup15_allowSrvLookupFallbackFallsBackToMxWhenNoSrvRecordExists() throws Exception {
+        FakeSmtpServer mx = server("127.0.0.2");
+        TestDnsServer dns = dns();
+        dns.mx("dest.test", 10, "mx.dest.test").a("mx.dest.test", "127.0.0.2");
+        String port = String.valueOf(mx.port());
+        DeliveryAgent strict = agent(config(base(dns, "use_srv_lookup=" + port)), null);
+        RecipientResult x = deliver(strict, "dest.test:" + port, "rcpt@dest.test").results().get(0);
+        assertEquals(Outcome.BOUNCED, x.outcome(), "not found without fallback is 5.4.4: " + x.reason());
+        assertEquals("5.4.4", x.dsn());
+
+        DeliveryAgent lenient = agent(config(base(dns, "use_srv_lookup=" + port, "allow_srv_lookup_fallback=yes")), null);
+        assertSent(deliver(lenient, "dest.test:" + port, "rcpt@dest.test"), "mx.dest.test[127.0.0.2]:" + port);
+    }
+
+    @Test
+    void lookup15_ignoreSrvLookupErrorFallsBackToMxWhenTheSrvLookupFails() throws Exception {
+        FakeSmtpServer mx = server("127.0.0.2");
+        TestDnsServer dns = dns();
+        dns.mx("dest.test", 10, "mx.dest.test").a("mx.dest.test", "127.0.0.2");
+        String port = String.valueOf(mx.port());
+        dns.servfail("_" + port + "._tcp.dest.test", Type.SRV);
+        DeliveryAgent strict = agent(config(base(dns, "use_srv_lookup=" + port)), null);
+        RecipientResult x = deliver(strict, "dest.test:" + port, "rcpt@dest.test").results().get(0);
+        assertEquals(Outcome.DEFERRED, x.outcome(), x.reason());
+
+        DeliveryAgent lenient = agent(config(base(dns, "use_srv_lookup=" + port, "ignore_srv_lookup_error=yes")), null);
+        assertSent(deliver(lenient, "dest.test:" + port, "rcpt@dest.test"), "mx.dest.test[127.0.0.2]:" + port);
+    }
+
+    // ------------------------------------------------------------------ LOOKUP-14
+
+    @Test
+    void lookup14_smtpCnameOverridesServernameNamesTheServerByItsCanonicalName() throws Exception {
+        FakeSmtpServer mx = server("127.0.0.2");
+        TestDnsServer dns = dns();
+        dns.mx("dest.test", 10, "alias.dest.test").cname("alias.dest.test", "real.dest.test").a("real.dest.test", "127.0.0.2");
+        String port = "smtp_tcp_port=" + mx.port();
+
+        assertSent(deliver(agent(config(base(dns, port)), null), "dest.test", "a@dest.test"),
+                "alias.dest.test[127.0.0.2]:" + mx.port());
+        assertSent(deliver(agent(config(base(dns, port, "smtp_cname_overrides_servername=yes")), null), "dest.test",
+                "b@dest.test"), "real.dest.test[127.0.0.2]:" + mx.port());
+    }
+
     // ------------------------------------------------------------------ SESS-5
 
     @Test
@@ -294,7 +375,7 @@ class WiredParametersTest {
         TestDnsServer dns = dns();
         dns.mx("dest.test", 10, "mx.dest.test").a("mx.dest.test", "127.0.0.2");
         // as Relay.build does: DeliveryAgent.builder(cfg).clock(clock).meterRegistry(registry).build()
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        var registry = io.postilion.engine.metrics.MetricsEndpoint.newRegistry();
         DeliveryAgent agent = agent(config(base(dns, "smtp_tcp_port=" + mx.port())), registry);
 
         assertSent(deliver(agent, "dest.test", "one@dest.test"), "mx.dest.test[127.0.0.2]:" + mx.port());
@@ -307,5 +388,8 @@ class WiredParametersTest {
         assertTrue(lookups >= 4, "two deliveries, each an MX and an A lookup: " + lookups);
         assertTrue(hits >= 2, "the second delivery's lookups were cache hits: " + hits);
         assertTrue(registry.find("postilion_dns_query_duration").timer().count() > 0);
+        String scrape = registry.scrape();
+        assertTrue(scrape.contains("postilion_dns_lookups_total{"), "what /metrics serves shows the DNS meters");
+        assertTrue(scrape.contains("postilion_dns_cache_hits_total{"), scrape);
     }
 }
