@@ -12,6 +12,7 @@ import io.postilion.engine.config.ConfigurationException;
 import io.postilion.engine.config.ConfigurationLoader;
 import io.postilion.transport.content.ContentSource;
 import io.postilion.transport.testserver.FakeSmtpServer;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.Type;
 
@@ -291,6 +293,26 @@ class WiredParametersTest {
     }
 
     @Test
+    void sess5_smtpBindAddressIsNotUsedForAnIpv6ServerButSmtpBindAddress6Is() throws Exception {
+        FakeSmtpServer mx;
+        try {
+            mx = server("::1");
+        } catch (RuntimeException e) {
+            Assumptions.abort("no IPv6 loopback here: " + e);
+            return;
+        }
+        TestDnsServer dns = dns();
+        // enforce: were 127.0.0.7 applied to the IPv6 socket, the bind would fail and so would the delivery
+        List<String> o = base(dns, "smtp_bind_address=127.0.0.7", "smtp_bind_address6=[::1]", "smtp_bind_address_enforce=yes");
+        o.set(1, "inet_protocols=all");
+        DeliveryAgent agent = agent(config(o), null);
+
+        RecipientResult x = deliver(agent, "[ipv6:::1]:" + mx.port(), "rcpt@dest.test").results().get(0);
+        assertEquals(Outcome.SENT, x.outcome(), x.reason()); // relay= form of IPv6 is issue 18's other part
+        assertEquals("0:0:0:0:0:0:0:1", clientOf(mx), "bound to ::1 from smtp_bind_address6, not 127.0.0.7");
+    }
+
+    @Test
     void sess5_smtpBindAddress6IsNotUsedForAnIpv4Server() throws Exception {
         FakeSmtpServer mx = server("127.0.0.2");
         TestDnsServer dns = dns();
@@ -316,8 +338,8 @@ class WiredParametersTest {
     void sess5_aFailedBindWithoutEnforcementWarnsAndConnectsUnbound() throws Exception {
         FakeSmtpServer mx = server("127.0.0.2");
         TestDnsServer dns = dns();
-        // 192.0.2.1 (TEST-NET-1) is on no interface of this machine: bind(2) fails
-        DeliveryAgent agent = agent(config(base(dns, "smtp_bind_address=192.0.2.1")), null);
+        assumeNotLocal();
+        DeliveryAgent agent = agent(config(base(dns, "smtp_bind_address=" + NOT_LOCAL)), null);
 
         assertSent(deliver(agent, "[127.0.0.2]:" + mx.port(), "rcpt@dest.test"), "127.0.0.2[127.0.0.2]:" + mx.port());
         assertEquals("127.0.0.1", clientOf(mx));
@@ -327,7 +349,8 @@ class WiredParametersTest {
     void sess5_aFailedBindWithEnforcementDefersWith440ServerConfigurationError() throws Exception {
         FakeSmtpServer mx = server("127.0.0.2");
         TestDnsServer dns = dns();
-        DeliveryAgent agent = agent(config(base(dns, "smtp_bind_address=192.0.2.1", "smtp_bind_address_enforce=yes")),
+        assumeNotLocal();
+        DeliveryAgent agent = agent(config(base(dns, "smtp_bind_address=" + NOT_LOCAL, "smtp_bind_address_enforce=yes")),
                 null);
 
         RecipientResult x = deliver(agent, "[127.0.0.2]:" + mx.port(), "rcpt@dest.test").results().get(0);
@@ -335,6 +358,20 @@ class WiredParametersTest {
         assertEquals("4.4.0", x.dsn());
         assertEquals("server configuration error", x.reason());
         assertEquals(0, mx.sessions(), "no connection was made");
+    }
+
+    @Test
+    void sess5_theOnlyNonLoopbackInetInterfacesAddressIsTheSourceWhenSmtpBindAddressIsEmpty() throws Exception {
+        InetAddress own = nonLoopbackIpv4();
+        Assumptions.assumeTrue(own != null, "this machine has no non-loopback IPv4 address");
+        FakeSmtpServer mx = server("127.0.0.2");
+        TestDnsServer dns = dns();
+        List<String> o = base(dns);
+        o.set(0, "inet_interfaces=" + own.getHostAddress());
+        DeliveryAgent agent = agent(config(o), null);
+
+        assertSent(deliver(agent, "[127.0.0.2]:" + mx.port(), "rcpt@dest.test"), "127.0.0.2[127.0.0.2]:" + mx.port());
+        assertEquals(own.getHostAddress(), clientOf(mx));
     }
 
     @Test
@@ -359,6 +396,28 @@ class WiredParametersTest {
             String name = setting.substring(0, setting.indexOf('='));
             assertTrue(e.getMessage().contains(name), e.getMessage());
         }
+    }
+
+    /** TEST-NET-2: assumed to be on no interface of this machine (checked), so bind(2) fails. */
+    private static final String NOT_LOCAL = "198.51.100.77";
+
+    private static void assumeNotLocal() throws Exception {
+        Assumptions.assumeTrue(java.net.NetworkInterface.getByInetAddress(InetAddress.getByName(NOT_LOCAL)) == null,
+                NOT_LOCAL + " is an address of this machine");
+    }
+
+    private static InetAddress nonLoopbackIpv4() throws Exception {
+        for (var nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            if (!nif.isUp() || nif.isLoopback()) {
+                continue;
+            }
+            for (InetAddress a : java.util.Collections.list(nif.getInetAddresses())) {
+                if (a instanceof java.net.Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
+                    return a;
+                }
+            }
+        }
+        return null;
     }
 
     private static String clientOf(FakeSmtpServer server) {
