@@ -153,6 +153,19 @@ class WiredParametersTest {
     }
 
     @Test
+    void dest7_aNameKnownTcpPortsLacksIsLookedUpInTheServicesDatabase() throws Exception {
+        java.nio.file.Path services = java.nio.file.Path.of("/etc/services");
+        Assumptions.assumeTrue(java.nio.file.Files.isReadable(services)
+                && java.nio.file.Files.readAllLines(services, StandardCharsets.ISO_8859_1).stream()
+                        .anyMatch(l -> l.matches("submission\\s+587/tcp.*")), "/etc/services lists submission 587/tcp");
+        TestDnsServer dns = dns();
+        DeliveryAgent agent = agent(config(base(dns, "known_tcp_ports=smtp=25")), null);
+
+        RecipientResult x = deliver(agent, "[127.0.0.2]:submission", "rcpt@dest.test").results().get(0);
+        assertTrue(x.reason().startsWith("connect to 127.0.0.2[127.0.0.2]:587: "), x.dsn() + " " + x.reason());
+    }
+
+    @Test
     void dest8_lmtpTcpPortIsTheDefaultPortOfLmtpDestinations() throws Exception {
         FakeSmtpServer lmtp = server("127.0.0.2").lmtp(true);
         TestDnsServer dns = dns();
@@ -372,6 +385,22 @@ class WiredParametersTest {
 
         assertSent(deliver(agent, "[127.0.0.2]:" + mx.port(), "rcpt@dest.test"), "127.0.0.2[127.0.0.2]:" + mx.port());
         assertEquals(own.getHostAddress(), clientOf(mx));
+    }
+
+    @Test
+    void sess5_aRefusedConnectionFromABoundAddressIsAnOrdinaryConnectFailureEvenWithEnforcement() throws Exception {
+        TestDnsServer dns = dns();
+        int closed;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, InetAddress.getByName("127.0.0.2"))) {
+            closed = probe.getLocalPort();
+        }
+        DeliveryAgent agent = agent(config(base(dns, "smtp_bind_address=127.0.0.7", "smtp_bind_address_enforce=yes")),
+                null);
+
+        RecipientResult x = deliver(agent, "[127.0.0.2]:" + closed, "rcpt@dest.test").results().get(0);
+        assertEquals(Outcome.DEFERRED, x.outcome(), x.reason());
+        assertEquals("4.4.1", x.dsn());
+        assertTrue(x.reason().startsWith("connect to 127.0.0.2[127.0.0.2]:" + closed + ": Connection refused"), x.reason());
     }
 
     @Test

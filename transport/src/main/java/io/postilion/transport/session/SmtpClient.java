@@ -107,8 +107,8 @@ public final class SmtpClient {
     static String bindReason(Throwable e) {
         for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
             String m = t.getMessage();
-            if (m != null && m.startsWith("bind(") && m.contains("failed: ")) {
-                return m.substring(m.indexOf("failed: ") + "failed: ".length());
+            if (m != null && m.contains("bind(") && m.lastIndexOf(": ") > 0) {
+                return m.substring(m.lastIndexOf(": ") + 2); // "bind(..) failed...: Cannot assign requested address"
             }
         }
         return reason(e);
