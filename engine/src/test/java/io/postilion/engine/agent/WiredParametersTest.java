@@ -157,12 +157,12 @@ class WiredParametersTest {
         java.nio.file.Path services = java.nio.file.Path.of("/etc/services");
         Assumptions.assumeTrue(java.nio.file.Files.isReadable(services)
                 && java.nio.file.Files.readAllLines(services, StandardCharsets.ISO_8859_1).stream()
-                        .anyMatch(l -> l.matches("submission\\s+587/tcp.*")), "/etc/services lists submission 587/tcp");
+                        .anyMatch(l -> l.matches("imaps\\s+993/tcp.*")), "/etc/services lists imaps 993/tcp");
         TestDnsServer dns = dns();
-        DeliveryAgent agent = agent(config(base(dns, "known_tcp_ports=smtp=25")), null);
+        DeliveryAgent agent = agent(config(base(dns)), null); // the default known_tcp_ports has no imaps
 
-        RecipientResult x = deliver(agent, "[127.0.0.2]:submission", "rcpt@dest.test").results().get(0);
-        assertTrue(x.reason().startsWith("connect to 127.0.0.2[127.0.0.2]:587: "), x.dsn() + " " + x.reason());
+        RecipientResult x = deliver(agent, "[127.0.0.2]:imaps", "rcpt@dest.test").results().get(0);
+        assertTrue(x.reason().startsWith("connect to 127.0.0.2[127.0.0.2]:993: "), x.dsn() + " " + x.reason());
     }
 
     @Test
