@@ -7,6 +7,8 @@ import io.postilion.dns.NextHopResolver;
 import io.postilion.dns.SelfAddresses;
 import io.postilion.dns.destination.DeliveryProtocol;
 import io.postilion.dns.destination.DestinationParser;
+import io.postilion.dns.destination.HostNames;
+import io.postilion.dns.destination.KnownTcpPorts;
 import io.postilion.dns.lookup.AsyncDnsResolver;
 import io.postilion.dns.lookup.DnsResolverConfig;
 import io.postilion.engine.config.Configuration;
@@ -15,9 +17,14 @@ import io.postilion.tls.TlsLevel;
 import io.postilion.transport.content.ContentOptions;
 import io.postilion.transport.protocol.DiscardedKeywords;
 import io.postilion.transport.session.SessionSettings;
+import io.postilion.transport.session.SourceAddress;
 import io.postilion.transport.session.Timeouts;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -28,7 +35,120 @@ import java.util.Locale;
  */
 public final class AgentConfiguration {
 
+    /** Keys the DNS answer cache holds at most (README: "DNS with a cache"; Postfix leaves caching to the resolver). */
+    static final int DNS_CACHE_ENTRIES = 10_000;
+
+    /** The longest an answer stays cached, whatever its TTL says. */
+    static final Duration DNS_CACHE_MAX_TTL = Duration.ofHours(1);
+
     private AgentConfiguration() {
+    }
+
+    /**
+     * DEST-7/DEST-8: the parser with {@code known_tcp_ports} (then the system services database) and
+     * the default service {@code smtp_tcp_port} / {@code lmtp_tcp_port}. A value that cannot give a
+     * port stops start-up here, naming the parameter, rather than deferring every delivery later.
+     */
+    static DestinationParser destinationParser(Configuration cfg, DeliveryProtocol protocol) {
+        KnownTcpPorts ports;
+        String known = cfg.string("known_tcp_ports");
+        try {
+            ports = KnownTcpPorts.parse(known);
+        } catch (IllegalArgumentException e) {
+            throw bad("known_tcp_ports", known, e.getMessage().replaceFirst("^known_tcp_ports: ", ""));
+        }
+        ports = SystemServices.add(ports);
+        String param = cfg.effectiveName("smtp_tcp_port");
+        String service = cfg.string("smtp_tcp_port").trim();
+        if (service.isEmpty()) {
+            throw bad(param, service, "empty service");
+        }
+        if (Character.isDigit(service.charAt(0))) {
+            if (!service.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                throw bad(param, service, "garbage after numerical service");
+            }
+            if (service.length() > 5 || Integer.parseInt(service) < 1 || Integer.parseInt(service) > 65535) {
+                throw bad(param, service, "port number out of range");
+            }
+        } else if (ports.lookup(service).isEmpty()) {
+            throw bad(param, service, "unknown service (neither in known_tcp_ports nor in the services database)");
+        }
+        return new DestinationParser(protocol, ports, service, true, cfg.bool("smtp_tls_wrappermode"));
+    }
+
+    /** Exit 78 with a message naming the parameter and its value (CLARIFICATIONS 6). */
+    private static ConfigurationException bad(String param, String value, String why) {
+        return ConfigurationException.badValue(param, param + " = " + value + ": " + why);
+    }
+
+    /**
+     * The tcp entries of /etc/services, read once (at the first agent built, on the thread that
+     * starts the program, never on an event loop) for DEST-7's second step.
+     */
+    private static final class SystemServices {
+        private static final java.nio.file.Path FILE = java.nio.file.Path.of("/etc/services");
+        private static final java.util.Map<String, Integer> TABLE = load();
+
+        private static java.util.Map<String, Integer> load() {
+            try {
+                return java.nio.file.Files.isReadable(FILE) ? KnownTcpPorts.parse("").withServicesFile(FILE).system()
+                        : java.util.Map.of();
+            } catch (java.io.IOException | RuntimeException e) {
+                return java.util.Map.of();
+            }
+        }
+
+        static KnownTcpPorts add(KnownTcpPorts known) {
+            return new KnownTcpPorts(known.known(), TABLE);
+        }
+    }
+
+    /**
+     * SESS-5: {@code smtp_bind_address} (IPv4) and {@code smtp_bind_address6} (IPv6), each optionally
+     * in brackets and numeric (no name-service lookup), and {@code smtp_bind_address_enforce}; when one
+     * is empty, the only {@code inet_interfaces} address of that family if it is not loopback.
+     */
+    static SourceAddress sourceAddress(Configuration cfg) {
+        InetAddress bind4 = bindAddress(cfg.string("smtp_bind_address"), cfg.effectiveName("smtp_bind_address"),
+                cfg.effectiveName("smtp_bind_address6"), false);
+        InetAddress bind6 = bindAddress(cfg.string("smtp_bind_address6"), cfg.effectiveName("smtp_bind_address6"),
+                cfg.effectiveName("smtp_bind_address"), true);
+        List<InetAddress> v4 = new ArrayList<>();
+        List<InetAddress> v6 = new ArrayList<>();
+        boolean countable = true;
+        for (String item : cfg.list("inet_interfaces")) {
+            String literal = item.startsWith("[") && item.endsWith("]") ? item.substring(1, item.length() - 1) : item;
+            var address = HostNames.parseNumeric(literal);
+            if (address.isEmpty()) {
+                countable = false; // "all", "loopback-only" or a name: not one known address per family
+                continue;
+            }
+            (address.get() instanceof Inet6Address ? v6 : v4).add(address.get());
+        }
+        InetAddress interface4 = countable && v4.size() == 1 && !v4.get(0).isLoopbackAddress() ? v4.get(0) : null;
+        InetAddress interface6 = countable && v6.size() == 1 && !v6.get(0).isLoopbackAddress() ? v6.get(0) : null;
+        return new SourceAddress(bind4, bind6, cfg.bool("smtp_bind_address_enforce"), interface4, interface6);
+    }
+
+    private static InetAddress bindAddress(String setting, String param, String otherParam, boolean ipv6) {
+        String value = setting.trim();
+        if (value.isEmpty()) {
+            return null;
+        }
+        String literal = value;
+        if (value.startsWith("[")) {
+            if (!value.endsWith("]") || value.indexOf(']') != value.length() - 1) {
+                throw bad(param, value, "malformed address");
+            }
+            literal = value.substring(1, value.length() - 1);
+        }
+        InetAddress address = HostNames.parseNumeric(literal).orElseThrow(() -> bad(param, value,
+                "not a numeric " + (ipv6 ? "IPv6" : "IPv4") + " address"));
+        if ((address instanceof Inet6Address) != ipv6) {
+            throw bad(param, value, "not an " + (ipv6 ? "IPv6" : "IPv4") + " address ("
+                    + (ipv6 ? "IPv4" : "IPv6") + " sources belong in " + otherParam + ")");
+        }
+        return address;
     }
 
     /**
@@ -43,9 +163,13 @@ public final class AgentConfiguration {
     public static DeliveryAgent agent(Configuration cfg, Clock clock, MeterRegistry registry) {
         boolean lmtp = cfg.isLmtp();
         DeliveryProtocol protocol = lmtp ? DeliveryProtocol.LMTP : DeliveryProtocol.SMTP;
-        AsyncDnsResolver dns = AsyncDnsResolver.create(resolverConfig(cfg));
+        DestinationParser parser = destinationParser(cfg, protocol);
+        AsyncDnsResolver dns = AsyncDnsResolver.create(resolverConfig(cfg))
+                .withCache(DNS_CACHE_ENTRIES, DNS_CACHE_MAX_TTL, Clock.systemUTC());
+        if (registry != null) {
+            dns = dns.withMeterRegistry(registry);
+        }
         NextHopResolver resolver = new NextHopResolver(dns, lookupSettings(cfg, protocol));
-        DestinationParser parser = lmtp ? DestinationParser.lmtp() : DestinationParser.smtp();
         String transport = lmtp ? "lmtp" : "smtp";
         DeliveryMetrics metrics = registry == null ? DeliveryMetrics.none(transport) : new DeliveryMetrics(registry, transport);
         return new DeliveryAgent(agentSettings(cfg), resolver, parser, clock, metrics);
@@ -95,6 +219,7 @@ public final class AgentConfiguration {
                         cfg.string("double_bounce_sender")))
                 .bestMxTransport(cfg.string("best_mx_transport"))
                 .logTlsStatus(cfg.bool("smtp_log_tls_feature_status"))
+                .source(sourceAddress(cfg))
                 .reuse(new ConnectionReuse(cfg.list("smtp_connection_cache_destinations"),
                         cfg.bool("smtp_connection_cache_on_demand"), cfg.time("smtp_connection_cache_time_limit"),
                         cfg.time("smtp_connection_reuse_time_limit"), cfg.integer("smtp_connection_reuse_count_limit")))
@@ -156,6 +281,10 @@ public final class AgentConfiguration {
                 .balanceInetProtocols(cfg.bool("smtp_balance_inet_protocols"))
                 .ignoreMxLookupError(cfg.bool("ignore_mx_lookup_error"))
                 .deferIfNoMxAddressFound(cfg.bool("smtp_defer_if_no_mx_address_found"))
+                .useSrvLookup(java.util.Set.copyOf(cfg.list("use_srv_lookup")))
+                .allowSrvLookupFallback(cfg.bool("allow_srv_lookup_fallback"))
+                .ignoreSrvLookupError(cfg.bool("ignore_srv_lookup_error"))
+                .cnameOverridesServername(cfg.bool("smtp_cname_overrides_servername"))
                 .self(SelfAddresses.of(String.join(" ", cfg.list("inet_interfaces")),
                         String.join(" ", cfg.list("proxy_interfaces"))))
                 .build();

@@ -4,6 +4,7 @@ import io.postilion.engine.config.LookupTable;
 import io.postilion.engine.rewrite.RewriteSettings;
 import io.postilion.transport.content.ContentOptions;
 import io.postilion.transport.session.SessionSettings;
+import io.postilion.transport.session.SourceAddress;
 import java.util.List;
 import java.util.Objects;
 
@@ -31,14 +32,17 @@ import java.util.Objects;
  * @param notices notify_classes and error_notice_recipient: when a postmaster transcript is due (LOG-9)
  * @param bestMxTransport best_mx_transport (empty): who takes mail when we are the best MX (MISC-2)
  * @param logTlsStatus smtp_log_tls_feature_status (yes): the tls= field of the log line (LOG-5)
+ * @param source smtp_bind_address, smtp_bind_address6, smtp_bind_address_enforce and the single
+ *     non-loopback inet_interfaces address: the local end of TCP connections (SESS-5)
  */
 public record AgentSettings(SessionSettings session, String myHostname, int mxSessionLimit, String fallbackRelay,
         boolean skip5xxGreeting, boolean softBounce, boolean quoteRfc821Envelope, boolean disableMimeOutputConversion,
         ContentOptions content, RewriteSettings rewriting, ConnectionReuse reuse, boolean assumeFinal,
         DeliveryStatusFilter statusFilter, boolean sendXforward, ProbeTarget verifyTarget, DebugPeers debugPeers,
-        PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus) {
+        PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus, SourceAddress source) {
 
     public AgentSettings {
+        Objects.requireNonNull(source, "source");
         Objects.requireNonNull(verifyTarget, "verifyTarget");
         Objects.requireNonNull(debugPeers, "debugPeers");
         Objects.requireNonNull(notices, "notices");
@@ -106,6 +110,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private PostmasterNotices notices = PostmasterNotices.defaults();
         private String bestMxTransport = "";
         private boolean logTlsStatus = true;
+        private SourceAddress source = SourceAddress.NONE;
 
         private Builder(SessionSettings session, String myHostname) {
             this.session = session;
@@ -132,6 +137,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.notices = s.notices;
             this.bestMxTransport = s.bestMxTransport;
             this.logTlsStatus = s.logTlsStatus;
+            this.source = s.source;
         }
 
         public Builder session(SessionSettings v) {
@@ -284,11 +290,16 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        public Builder source(SourceAddress v) {
+            this.source = v;
+            return this;
+        }
+
         public AgentSettings build() {
             return new AgentSettings(session, myHostname, mxSessionLimit, fallbackRelay, skip5xxGreeting, softBounce,
                     quoteRfc821Envelope, disableMimeOutputConversion, content,
                     rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal,
-                    statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus);
+                    statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus, source);
         }
     }
 }

@@ -71,7 +71,7 @@ public final class DeliveryAgent {
     public DeliveryAgent(AgentSettings settings, NextHopResolver resolver, DestinationParser parser, Clock clock,
             DeliveryMetrics metrics) {
         this.settings = settings;
-        this.client = SmtpClient.create(settings.session());
+        this.client = SmtpClient.create(settings.session()).source(settings.source());
         this.cache = new ConnectionCache(settings.reuse().idleLimit());
         this.resolver = resolver;
         this.parser = parser;

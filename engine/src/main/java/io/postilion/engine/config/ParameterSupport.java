@@ -57,9 +57,7 @@ public final class ParameterSupport {
             refuse(p, sasl);
         }
         String routing = "not implemented yet, and ignoring it would send mail elsewhere";
-        for (String p : new String[] {"smtp_tcp_port", "known_tcp_ports", "use_srv_lookup", "allow_srv_lookup_fallback",
-                "ignore_srv_lookup_error", "smtp_dns_reply_filter", "smtp_dns_resolver_options", "smtp_bind_address",
-                "smtp_bind_address6", "smtp_bind_address_enforce"}) {
+        for (String p : new String[] {"smtp_dns_reply_filter", "smtp_dns_resolver_options"}) {
             refuse(p, routing);
         }
         for (String p : new String[] {"smtp_tls_loglevel", "smtp_tls_block_early_mail_reply",
@@ -70,7 +68,6 @@ public final class ParameterSupport {
         refuse("smtp_tls_CAfile", verifiedTls);
         refuse("smtp_tls_CApath", verifiedTls);
         inert("config_directory", "main.cf is the file given with --config; table paths are taken as written");
-        inert("smtp_cname_overrides_servername", "server names are not compared without verified TLS levels");
         inert("smtp_discard_ehlo_keyword_address_maps", "per-server EHLO keyword discarding is not implemented yet");
         for (String p : new String[] {"smtp_pix_workarounds", "smtp_pix_workaround_maps", "smtp_pix_workaround_delay_time",
                 "smtp_pix_workaround_threshold_time"}) {

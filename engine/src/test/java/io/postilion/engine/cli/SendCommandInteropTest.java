@@ -117,6 +117,28 @@ class SendCommandInteropTest {
         Rig.assertStoredExactly(sent, Rig.awaitDelivery(USER, token));
     }
 
+    /** Issue 18's Done-means: smtp_tcp_port from -o is the port of the MX hosts Knot names (DEST-8). */
+    @Test
+    void dest8_sendWithSmtpTcpPortDeliversToTheMxHostsOnThatPort() throws IOException {
+        int rc = send(message(Rig.token(), "b@dest.example.test"), "--to", "b@dest.example.test",
+                "--nexthop", "example.test", "-o", "smtp_tcp_port=" + Rig.POSTFIX_PORT, "-o", "dns_servers=" + KNOT,
+                "-o", NOT_ME, "-o", "inet_protocols=ipv4");
+        assertEquals(0, rc, transcript());
+        assertLine(lines().get(0), "b@dest.example.test", "mx1.example.test[127.0.0.1]:" + Rig.POSTFIX_PORT, "2.0.0",
+                "sent", "250 2.0.0 Ok");
+    }
+
+    /** DEST-7: a service name in smtp_tcp_port is looked up in known_tcp_ports. */
+    @Test
+    void dest7_sendWithAServiceNameInSmtpTcpPortUsesKnownTcpPorts() throws IOException {
+        int rc = send(message(Rig.token(), "b@dest.example.test"), "--to", "b@dest.example.test",
+                "--nexthop", "example.test", "-o", "known_tcp_ports=smtp=25, rig-postfix=" + Rig.POSTFIX_PORT,
+                "-o", "smtp_tcp_port=rig-postfix", "-o", "dns_servers=" + KNOT, "-o", NOT_ME, "-o", "inet_protocols=ipv4");
+        assertEquals(0, rc, transcript());
+        assertLine(lines().get(0), "b@dest.example.test", "mx1.example.test[127.0.0.1]:" + Rig.POSTFIX_PORT, "2.0.0",
+                "sent", "250 ");
+    }
+
     @Test
     void mxDeliveryMovesPastAddressesThatRefuseTheConnection() throws IOException {
         // multi-host has 127.0.0.1..4 and ::1; only 127.0.0.1 has a listener on the sink's port.

@@ -106,6 +106,45 @@ class SendCommandTest {
     }
 
     @Test
+    void dest8_sendUsesSmtpTcpPortForTheMxHostsOfTheNexthop() throws Exception {
+        try (io.postilion.dns.testserver.TestDnsServer dns = io.postilion.dns.testserver.TestDnsServer.start()) {
+            dns.mx("dest.test", 10, "mx.dest.test").a("mx.dest.test", "127.0.0.1");
+            int rc = run("Subject: port\n\nbody\n", "send", "--from", "me@client.test", "--to", "a@dest.test",
+                    "--nexthop", "dest.test", "-o", "smtp_tcp_port=" + server.port(), "-o", "dns_servers=" + dns.dnsServers(),
+                    "-o", "inet_interfaces=127.0.0.254", "-o", "inet_protocols=ipv4");
+            assertEquals(0, rc, out() + err);
+            assertTrue(out().contains("relay=mx.dest.test[127.0.0.1]:" + server.port() + ","), out());
+            assertEquals(1, server.contents().size());
+        }
+    }
+
+    @Test
+    void dest8_aBadSmtpTcpPortStopsSendWithExit78NamingIt() {
+        int rc = run("Subject: x\n\n", "send", "--from", "me@client.test", "--to", "a@x.test",
+                "--nexthop", "[127.0.0.1]:" + server.port(), "-o", "smtp_tcp_port=smtpx-nosuch");
+        assertEquals(78, rc, out() + err);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("smtp_tcp_port = smtpx-nosuch"), err.toString());
+        assertEquals(0, server.sessions(), "nothing was sent");
+    }
+
+    @Test
+    void sess5_sendBindsTheClientSocketToSmtpBindAddress() {
+        int rc = run("Subject: bind\n\n", "send", "--from", "me@client.test", "--to", "a@x.test",
+                "--nexthop", "[127.0.0.1]:" + server.port(), "-o", "smtp_bind_address=127.0.0.7");
+        assertEquals(0, rc, out() + err);
+        assertEquals(java.util.List.of("127.0.0.7"),
+                server.clientAddresses().stream().map(a -> a.getAddress().getHostAddress()).toList());
+    }
+
+    @Test
+    void sess5_aMalformedSmtpBindAddressStopsSendWithExit78NamingIt() {
+        int rc = run("Subject: x\n\n", "send", "--from", "me@client.test", "--to", "a@x.test",
+                "--nexthop", "[127.0.0.1]:" + server.port(), "-o", "smtp_bind_address=not-an-address");
+        assertEquals(78, rc, out() + err);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("smtp_bind_address = not-an-address"), err.toString());
+    }
+
+    @Test
     void anUnknownParameterOnTheCommandLineIsMisuse_CLARIFICATIONS6() {
         int rc = run("x\n", "send", "--from", "a@b", "--to", "c@d", "--nexthop", "[127.0.0.1]:1", "-o", "smtp_no_such_thing=1");
         assertEquals(64, rc);

@@ -1,10 +1,13 @@
 package io.postilion.transport.session;
 
 import io.netty.channel.ChannelOption;
-import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
 import reactor.core.publisher.Mono;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.netty.tcp.TcpClient;
 
 /**
@@ -19,39 +22,113 @@ import reactor.netty.tcp.TcpClient;
  */
 public final class SmtpClient {
 
+    private static final Logger LOG = LoggerFactory.getLogger(SmtpClient.class);
+
     private final SessionSettings settings;
     private final TcpClient tcp;
+    private final SourceAddress source;
 
-    private SmtpClient(SessionSettings settings, TcpClient tcp) {
+    private SmtpClient(SessionSettings settings, TcpClient tcp, SourceAddress source) {
         this.settings = settings;
         this.tcp = tcp;
+        this.source = source;
     }
 
     public static SmtpClient create(SessionSettings settings) {
-        return new SmtpClient(Objects.requireNonNull(settings, "settings"), TcpClient.newConnection().option(ChannelOption.TCP_NODELAY, true));
+        return new SmtpClient(Objects.requireNonNull(settings, "settings"), TcpClient.newConnection().option(ChannelOption.TCP_NODELAY, true),
+                SourceAddress.NONE);
     }
 
     public SmtpClient settings(SessionSettings s) {
-        return new SmtpClient(Objects.requireNonNull(s, "settings"), tcp);
+        return new SmtpClient(Objects.requireNonNull(s, "settings"), tcp, source);
+    }
+
+    /** The same client, binding TCP connections to a local address as SESS-5 says. */
+    public SmtpClient source(SourceAddress s) {
+        return new SmtpClient(settings, tcp, Objects.requireNonNull(s, "source"));
+    }
+
+    public SourceAddress source() {
+        return source;
     }
 
     public SessionSettings settings() {
         return settings;
     }
 
-    /** Connects; the result holds either a session or the failure (4.4.1, "connect to HOST[ADDR]:PORT: ..."). */
+    /**
+     * Connects; the result holds either a session or the failure (4.4.1, "connect to HOST[ADDR]:PORT: ...").
+     * With a {@link SourceAddress} the socket is first bound to the local address for the server's
+     * family (SESS-5): if that bind fails, a warning is logged and the connection is made unbound,
+     * unless the address was configured with {@code smtp_bind_address_enforce}, when this server
+     * fails with 4.4.0 "server configuration error".
+     */
     public Mono<Connected> connect(Endpoint endpoint) {
+        SourceAddress.Choice choice = endpoint.address() instanceof InetSocketAddress inet
+                ? source.choose(inet.getAddress()) : null;
+        if (choice == null) {
+            return attempt(endpoint, null).onErrorResume(e -> Mono.just(connectFailure(endpoint, e)));
+        }
+        return attempt(endpoint, choice.address()).onErrorResume(e -> {
+            if (!isBindFailure(e)) {
+                return Mono.just(connectFailure(endpoint, e));
+            }
+            LOG.warn("bind {}: {}", choice.address().getHostAddress(), bindReason(e));
+            if (choice.enforced()) {
+                return Mono.just(new Connected(null, new StageFailure(Stage.CONNECT, StageFailure.Kind.LOCAL, null,
+                        "4.4.0", "server configuration error")));
+            }
+            return attempt(endpoint, null).onErrorResume(e2 -> Mono.just(connectFailure(endpoint, e2)));
+        });
+    }
+
+    private Mono<Connected> attempt(Endpoint endpoint, InetAddress local) {
         Duration limit = settings.timeouts().connect();
         TcpClient client = tcp.remoteAddress(endpoint::address);
+        if (local != null) {
+            InetSocketAddress bindTo = new InetSocketAddress(local, 0);
+            client = client.bindAddress(() -> bindTo);
+        }
         if (!limit.isZero()) {
             client = client.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, limit.toMillis()));
         }
         return client
                 .doOnChannelInit((observer, channel, remote) -> SmtpSession.install(channel, endpoint, settings))
                 .connect()
-                .map(c -> new Connected(SmtpSession.of(c), null))
-                .onErrorResume(e -> Mono.just(new Connected(null, new StageFailure(Stage.CONNECT, StageFailure.Kind.LOST, null,
-                        "4.4.1", "connect to " + endpoint.displayWithPort() + ": " + reason(e)))));
+                .map(c -> new Connected(SmtpSession.of(c), null));
+    }
+
+    private static Connected connectFailure(Endpoint endpoint, Throwable e) {
+        return new Connected(null, new StageFailure(Stage.CONNECT, StageFailure.Kind.LOST, null,
+                "4.4.1", "connect to " + endpoint.displayWithPort() + ": " + reason(e)));
+    }
+
+    /** The system error of a failed bind, as Postfix's %m prints it: "Cannot assign requested address". */
+    static String bindReason(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && m.contains("bind(") && m.lastIndexOf(": ") > 0) {
+                return m.substring(m.lastIndexOf(": ") + 2); // "bind(..) failed...: Cannot assign requested address"
+            }
+        }
+        return reason(e);
+    }
+
+    /** A failed bind(2): NIO's BindException, or the native transport's "bind(..) failed: ...". */
+    static boolean isBindFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.BindException || t instanceof reactor.netty.ChannelBindException) {
+                return true;
+            }
+            String m = t.getMessage();
+            if (m != null && m.startsWith("bind(")) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
     }
 
     /** The system error alone, as Postfix prints it: "Connection refused", not Netty's decorations. */

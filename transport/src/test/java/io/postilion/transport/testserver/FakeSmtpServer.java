@@ -58,6 +58,7 @@ public final class FakeSmtpServer implements AutoCloseable {
     private final List<String> transcript = new CopyOnWriteArrayList<>();
     private final List<byte[]> contents = new CopyOnWriteArrayList<>();
     private final List<byte[]> reads = new CopyOnWriteArrayList<>();
+    private final List<InetSocketAddress> clients = new CopyOnWriteArrayList<>();
     private volatile int sessions;
     private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger peakOpen = new java.util.concurrent.atomic.AtomicInteger();
@@ -212,6 +213,11 @@ public final class FakeSmtpServer implements AutoCloseable {
         return List.copyOf(reads);
     }
 
+    /** The client (remote) address of each connection, in the order they were accepted (SESS-5 tests). */
+    public List<InetSocketAddress> clientAddresses() {
+        return List.copyOf(clients);
+    }
+
     public int sessions() {
         return sessions;
     }
@@ -263,6 +269,9 @@ public final class FakeSmtpServer implements AutoCloseable {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             this.ctx = ctx;
+            if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote) {
+                clients.add(remote);
+            }
             sessions++;
             peakOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
             pending = ctx.alloc().buffer();
