@@ -73,6 +73,7 @@ final class ServerSession {
     private final BooleanSupplier underStress;
     private final ClientLimiter limiter;
     private final SmtpdLog log;
+    private final ListenerMeters meters;
     /** The client as Postfix names it in logs: no reverse lookup is made, so "unknown[addr]". */
     private final String namaddr;
     /** Per command name: {successes, total}, for the disconnect line. */
@@ -103,7 +104,7 @@ final class ServerSession {
     private boolean inBdat;
 
     ServerSession(ListenerSettings settings, MessageSink sink, InetAddress clientAddress, Clock clock,
-            BooleanSupplier underStress, ClientLimiter limiter, SmtpdLog log) {
+            BooleanSupplier underStress, ClientLimiter limiter, SmtpdLog log, ListenerMeters meters) {
         this.settings = settings;
         this.sink = sink;
         this.clientAddress = clientAddress;
@@ -112,13 +113,14 @@ final class ServerSession {
         this.underStress = underStress;
         this.limiter = limiter;
         this.log = log;
+        this.meters = meters;
         this.namaddr = "unknown[" + clientAddress.getHostAddress() + "]";
     }
 
     /** A session with no stress signal, no per-client limits and the standard log (for tests of the protocol alone). */
     ServerSession(ListenerSettings settings, MessageSink sink, InetAddress clientAddress, Clock clock) {
         this(settings, sink, clientAddress, clock, () -> false, new ClientLimiter(ClientLimits.none(), System::nanoTime),
-                SmtpdLog.standard());
+                SmtpdLog.standard(), ListenerMeters.none());
     }
 
     String greeting() {
@@ -164,6 +166,7 @@ final class ServerSession {
     Step errorLimitReached() {
         if (errors >= limits().hardErrorLimit()) {
             log.info("too many errors after " + where + " from " + namaddr);
+            meters.reject(ListenerMeters.Reason.TOO_MANY_ERRORS);
             return Step.then("421 4.7.0 " + settings.hostname() + " Error: too many errors", Action.CLOSE);
         }
         return null;
@@ -178,6 +181,7 @@ final class ServerSession {
     /** smtpd_timeout ran out while it was the client's turn. */
     void timedOut() {
         log.info("timeout after " + where + " from " + namaddr);
+        meters.reject(ListenerMeters.Reason.TIMEOUT);
     }
 
     /** The connection ended (for whatever reason): the disconnect line, and "lost connection" when the client just went. */
@@ -330,6 +334,7 @@ final class ServerSession {
         }
         if (!limiter.allow(clientAddress, ClientLimiter.Event.AUTH)) {
             log.warn("AUTH command rate limit exceeded: from " + namaddr + " for service smtpd");
+            meters.reject(ListenerMeters.Reason.RATE_LIMIT);
             return error("450 4.7.1 Error: too many AUTH commands from " + clientAddress.getHostAddress());
         }
         String[] words = args.split(" +");
@@ -397,6 +402,7 @@ final class ServerSession {
         String method = authMethod;
         if (Printable.hasControl(user)) {
             errors++;
+            meters.authFailure();
             log.warn(namaddr + ": SASL " + method + " authentication failed: control character in user name");
             return Step.reply("535 5.7.8 Error: authentication failed");
         }
@@ -407,6 +413,7 @@ final class ServerSession {
                 return "235 2.7.0 Authentication successful";
             }
             errors++;
+            meters.authFailure();
             log.warn(namaddr + ": SASL " + method + " authentication failed: authentication failure, sasl_username="
                     + user);
             return "535 5.7.8 Error: authentication failed";
@@ -436,6 +443,7 @@ final class ServerSession {
             return error("503 5.5.1 Error: send HELO/EHLO first");
         }
         if (settings.tlsRequired() && !tlsActive) {
+            meters.reject(ListenerMeters.Reason.TLS_REQUIRED);
             return error("530 5.7.0 Must issue a STARTTLS command first");
         }
         if (sender != null) {
@@ -443,6 +451,7 @@ final class ServerSession {
         }
         if (!limiter.allow(clientAddress, ClientLimiter.Event.MESSAGE)) {
             log.warn("Message delivery request rate limit exceeded: from " + namaddr + " for service smtpd");
+            meters.reject(ListenerMeters.Reason.RATE_LIMIT);
             return error("450 4.7.1 Error: too much mail from " + clientAddress.getHostAddress());
         }
         PathAndParameters pp = PathAndParameters.parse(line, "MAIL FROM:");
@@ -572,6 +581,7 @@ final class ServerSession {
         }
         if (!limiter.allow(clientAddress, ClientLimiter.Event.RECIPIENT)) {
             log.warn("Recipient address rate limit exceeded: from " + namaddr + " for service smtpd");
+            meters.reject(ListenerMeters.Reason.RATE_LIMIT);
             return error("450 4.7.1 Error: too many recipients from " + clientAddress.getHostAddress());
         }
         if (recipients.size() >= settings.recipientLimit()) {
@@ -710,6 +720,7 @@ final class ServerSession {
 
     /** A refused MAIL or RCPT, with the NOQUEUE log line smtpd writes for it. */
     private Step reject(String command, String reply, String from, String to) {
+        meters.reject(reply.startsWith("554 5.7.1") ? ListenerMeters.Reason.RELAY_DENIED : ListenerMeters.Reason.BAD_ADDRESS);
         log.info((recipients.isEmpty() ? "NOQUEUE" : queueId) + ": reject: " + command + " from " + namaddr + ": " + reply
                 + "; from=<" + (from == null ? "" : from) + ">" + (to.isEmpty() && command.equals("MAIL") ? "" : " to=<" + to + ">")
                 + " proto=" + (esmtp ? "ESMTP" : "SMTP") + " helo=<" + helo + ">");

@@ -49,7 +49,14 @@ public final class SmtpListener implements AutoCloseable {
 
     /** As {@link #start(ListenerSettings, MessageSink, Clock)}, logging to {@code log}. */
     public static Mono<SmtpListener> start(ListenerSettings settings, MessageSink sink, Clock clock, SmtpdLog log) {
+        return start(settings, sink, clock, log, ListenerMeters.none());
+    }
+
+    /** As {@link #start(ListenerSettings, MessageSink, Clock, SmtpdLog)}, counting into {@code meters}. */
+    public static Mono<SmtpListener> start(ListenerSettings settings, MessageSink sink, Clock clock, SmtpdLog log,
+            ListenerMeters meters) {
         Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(meters, "meters");
         Objects.requireNonNull(sink, "sink");
         Objects.requireNonNull(log, "log");
         AtomicInteger sessions = new AtomicInteger();
@@ -68,6 +75,7 @@ public final class SmtpListener implements AutoCloseable {
                         log.warn("connection refused: " + (open - 1) + " sessions open (default_process_limit "
                                 + settings.sessionLimit() + ", " + settings.mynetworksReserve()
                                 + " kept for mynetworks) from unknown[" + client.getHostAddress() + "]");
+                        meters.reject(ListenerMeters.Reason.SESSION_LIMIT);
                         refuse(conn, "421 4.3.2 " + settings.hostname() + " Service currently unavailable");
                         return;
                     }
@@ -75,13 +83,14 @@ public final class SmtpListener implements AutoCloseable {
                     if (anvil != null) {
                         log.warn("Connection " + (anvil.equals("count") ? "concurrency" : "rate") + " limit exceeded: from unknown["
                                 + client.getHostAddress() + "] for service smtpd");
+                        meters.reject(ListenerMeters.Reason.CONNECTION_LIMIT);
                         refuse(conn, "421 4.7.0 " + settings.hostname() + " Error: too many connections from "
                                 + client.getHostAddress());
                         return;
                     }
                     conn.onDispose(() -> limiter.disconnect(client));
                     ServerSession session = new ServerSession(settings, sink, client, clock,
-                            () -> sessions.get() >= outsiderSlots, limiter, log);
+                            () -> sessions.get() >= outsiderSlots, limiter, log, meters);
                     conn.addHandlerLast("smtpd", new SmtpServerHandler(session, settings));
                 })
                 .handle((in, out) -> in.receive().then()) // asks for every byte; SmtpServerHandler consumes them

@@ -41,11 +41,19 @@ public final class MetricsEndpoint implements AutoCloseable {
     /** A registry with the JVM meters bound, for {@link #start}. */
     public static PrometheusMeterRegistry newRegistry() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // Prometheus's own names and units: CPU time in seconds as process_cpu_seconds_total (what
+        // the Prometheus client libraries export and dashboards expect), not Micrometer's nanoseconds.
+        registry.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.denyNameStartsWith("process.cpu.time"));
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            io.micrometer.core.instrument.FunctionCounter.builder("process.cpu", sun, b -> b.getProcessCpuTime() / 1e9)
+                    .baseUnit("seconds").description("CPU time used by the process").register(registry);
+        }
         return registry;
     }
 

@@ -135,7 +135,8 @@ public final class Relay implements AutoCloseable {
                 }
             };
             SmtpListener listener = bind("smtpd_listen", cfg.string("smtpd_listen"),
-                    () -> SmtpListener.start(settings.listener(), sink, clock).block(BIND_WAIT));
+                    () -> SmtpListener.start(settings.listener(), sink, clock, io.postilion.engine.listener.SmtpdLog.standard(),
+                            new io.postilion.engine.listener.ListenerMeters(registry)).block(BIND_WAIT));
             opened.add(listener::close);
             MetricsEndpoint metrics = bind("metrics_listen", cfg.string("metrics_listen"),
                     () -> MetricsEndpoint.start(settings.metricsListen(), registry, settings.httpLimits()).block(BIND_WAIT));

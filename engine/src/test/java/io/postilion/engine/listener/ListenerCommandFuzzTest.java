@@ -62,7 +62,7 @@ class ListenerCommandFuzzTest {
             throw new IllegalStateException(e);
         }
         ServerSession session = new ServerSession(s, sink, client, Clock.systemUTC(), () -> false,
-                new ClientLimiter(s.clients(), System::nanoTime), SmtpdLog.to(line -> { }));
+                new ClientLimiter(s.clients(), System::nanoTime), SmtpdLog.to(line -> { }), ListenerMeters.none());
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.pipeline().addLast(new SmtpServerHandler(session, s));
         StringBuilder out = new StringBuilder();
