@@ -2,7 +2,7 @@ package io.postilion.engine.listener;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.postilion.engine.cli.Main;
+import io.postilion.engine.cli.RelayProcess;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,11 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,33 +33,12 @@ class ListenerFloodInteropTest {
 
     @Test
     void smtpd1_after16MbOfUnreadPipelinedCommandsA256MbRelayStillGreetsWithin5s() throws Exception {
-        Process relay = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "relay",
-                "-o", "myhostname=relay.test", "-o", "inet_interfaces=127.0.0.254",
-                "-o", "smtpd_listen=127.0.0.1:0", "-o", "metrics_listen=127.0.0.1:0",
-                "-o", "mynetworks=127.0.0.1/32", "-o", "queue_directory=" + dir.resolve("spool"),
-                "-o", "smtpd_junk_command_limit=1000000", "-o", "smtpd_hard_error_limit=1000000",
-                "-o", "smtpd_soft_error_limit=1000000")
-                .redirectError(dir.resolve("relay.log").toFile()).start();
         List<Socket> sockets = new ArrayList<>();
-        try {
-            CompletableFuture<Integer> port = new CompletableFuture<>();
-            Thread reader = new Thread(() -> {
-                Pattern smtpOn = Pattern.compile("SMTP on 127\\.0\\.0\\.1:(\\d+)");
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(relay.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = in.readLine()) != null; ) {
-                        Matcher m = smtpOn.matcher(line);
-                        if (m.find()) {
-                            port.complete(Integer.parseInt(m.group(1)));
-                        }
-                    }
-                } catch (IOException ended) {
-                    port.completeExceptionally(ended);
-                }
-            });
-            reader.setDaemon(true);
-            reader.start();
-            int smtp = port.get(60, TimeUnit.SECONDS);
+        try (RelayProcess relay = RelayProcess.start(dir.resolve("relay.log"), List.of("-Xmx256m"), "myhostname=relay.test",
+                "inet_interfaces=127.0.0.254", "smtpd_listen=127.0.0.1:0", "metrics_listen=127.0.0.1:0",
+                "mynetworks=127.0.0.1/32", "queue_directory=" + dir.resolve("spool"), "smtpd_junk_command_limit=1000000",
+                "smtpd_hard_error_limit=1000000", "smtpd_soft_error_limit=1000000")) {
+            int smtp = relay.smtpPort();
 
             AtomicLong written = new AtomicLong();
             List<Thread> flooders = new ArrayList<>();
@@ -109,10 +84,6 @@ class ListenerFloodInteropTest {
         } finally {
             for (Socket s : sockets) {
                 s.close();
-            }
-            relay.destroy();
-            if (!relay.waitFor(10, TimeUnit.SECONDS)) {
-                relay.destroyForcibly(); // a relay that ran out of heap may never finish its shutdown hook
             }
         }
     }

@@ -3,7 +3,7 @@ package io.postilion.engine.maillog;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.postilion.engine.cli.Main;
+import io.postilion.engine.cli.RelayProcess;
 import io.postilion.transport.interop.Rig;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -52,25 +51,14 @@ class PflogsummInteropTest {
         String token = Rig.token();
 
         Path ourLog = dir.resolve("maillog");
-        Process relay = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "relay",
-                "-o", "myhostname=relay.example.test", "-o", "inet_interfaces=127.0.0.254",
-                "-o", "smtpd_listen=127.0.0.1:0", "-o", "metrics_listen=127.0.0.1:0",
-                "-o", "mynetworks=127.0.0.1/32", "-o", "queue_directory=" + dir.resolve("spool"),
-                "-o", "relayhost=[127.0.0.1]:" + Rig.SINK_PORT, "-o", "maillog_file=" + ourLog,
-                "-o", "smtp_log_tls_feature_status=no")
-                .redirectError(dir.resolve("relay.err").toFile()).start();
-        try {
-            int ours = port(relay);
-            traffic(ours, token, "127.0.0.5", "rcpt@dest.example.test");
+        try (RelayProcess relay = RelayProcess.start(dir.resolve("relay.err"), List.of(), "myhostname=relay.example.test",
+                "inet_interfaces=127.0.0.254", "smtpd_listen=127.0.0.1:0", "metrics_listen=127.0.0.1:0",
+                "mynetworks=127.0.0.1/32", "queue_directory=" + dir.resolve("spool"),
+                "relayhost=[127.0.0.1]:" + Rig.SINK_PORT, "maillog_file=" + ourLog, "smtp_log_tls_feature_status=no")) {
+            traffic(relay.smtpPort(), token, "127.0.0.5", "rcpt@dest.example.test");
             traffic(Rig.POSTFIX_PORT, token, "127.0.0.1", "rcpt-reject@dest.example.test");
             awaitSent(ourLog, 0, 4);
             awaitSent(postfixLog, postfixStart, 4);
-        } finally {
-            relay.destroy();
-            if (!relay.waitFor(20, TimeUnit.SECONDS)) {
-                relay.destroyForcibly();
-            }
         }
         Path postfixTail = dir.resolve("postfix.maillog");
         byte[] all = Files.readAllBytes(postfixLog);
@@ -144,26 +132,6 @@ class PflogsummInteropTest {
             counts.putIfAbsent(m.group(3), v);
         }
         return counts;
-    }
-
-    private static int port(Process relay) throws Exception {
-        CompletableFuture<Integer> port = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            Pattern smtpOn = Pattern.compile("SMTP on 127\\.0\\.0\\.1:(\\d+)");
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(relay.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) {
-                    Matcher m = smtpOn.matcher(line);
-                    if (m.find()) {
-                        port.complete(Integer.parseInt(m.group(1)));
-                    }
-                }
-            } catch (IOException ended) {
-                port.completeExceptionally(ended);
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
-        return port.get(60, TimeUnit.SECONDS);
     }
 
     /** A one-command-at-a-time SMTP client that checks each reply's first digits. */
