@@ -190,6 +190,10 @@ class SpoolTest {
                 () -> s.accept(message(id, "x\r\n", "a@x.test")).block(WAIT));
         assertTrue(String.valueOf(failed).contains("simulated") || String.valueOf(failed.getCause()).contains("simulated"),
                 String.valueOf(failed));
+        long until = System.nanoTime() + WAIT.toNanos(); // the lane reports after it has failed its work
+        while (reported.isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
         assertEquals(1, reported.size());
         s.accept(message(QueueId.next(), "y\r\n", "a@x.test")).block(WAIT); // the lanes still answer
     }
