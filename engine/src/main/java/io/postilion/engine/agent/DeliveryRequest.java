@@ -16,7 +16,7 @@ import java.util.Objects;
  * One delivery job: one message, one sender, one next-hop, its recipients (Postfix's request from
  * the queue manager to smtp(8)).
  *
- * @param queueId the queue id that starts every log line
+ * @param queueId the queue id that starts every log line (the builder makes one when none is given)
  * @param sender the envelope sender, empty for the null sender
  * @param recipients the recipients, in queue order
  * @param content the message as stored: CRLF lines, not dot-stuffed
@@ -70,9 +70,17 @@ public record DeliveryRequest(String queueId, String sender, List<Recipient> rec
                 arrival, active, Set.of(), false, ClientOrigin.LOCAL);
     }
 
-    /** Starts a request for library users: everything not set has the value a plain submission has. */
+    /**
+     * Starts a request for library users: everything not set has the value a plain submission has.
+     * A null or blank {@code queueId} gets a new one from {@link QueueIds#next()}.
+     */
     public static Builder builder(String queueId, String sender, String nexthop) {
-        return new Builder(queueId, sender, nexthop);
+        return new Builder(queueId == null || queueId.isBlank() ? QueueIds.next() : queueId, sender, nexthop);
+    }
+
+    /** Starts a request with a queue id made by the library ({@link QueueIds#next()}). */
+    public static Builder builder(String sender, String nexthop) {
+        return builder(null, sender, nexthop);
     }
 
     /** A copy with other recipients, everything else kept. */

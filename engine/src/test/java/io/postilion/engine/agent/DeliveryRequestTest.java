@@ -51,6 +51,30 @@ class DeliveryRequestTest {
     }
 
     @Test
+    void aCallerWithoutAQueueIdGetsOneFromTheLibrary() {
+        DeliveryRequest a = DeliveryRequest.builder("s@x.test", "x.test").recipient("a@y.test")
+                .content(ContentSource.of(new byte[0])).build();
+        DeliveryRequest b = DeliveryRequest.builder(null, "s@x.test", "x.test").recipient("a@y.test")
+                .content(ContentSource.of(new byte[0])).build();
+        DeliveryRequest c = DeliveryRequest.builder(" ", "s@x.test", "x.test").recipient("a@y.test")
+                .content(ContentSource.of(new byte[0])).build();
+        for (DeliveryRequest r : new DeliveryRequest[] {a, b, c}) {
+            assertTrue(QueueIds.looksLikeOne(r.queueId()), r.queueId());
+        }
+        assertEquals(3, Set.of(a.queueId(), b.queueId(), c.queueId()).size());
+        assertTrue(a.queueId().compareTo(b.queueId()) < 0 && b.queueId().compareTo(c.queueId()) < 0);
+        assertEquals("Q9", DeliveryRequest.builder("Q9", "s@x.test", "x.test").recipient("a@y.test")
+                .content(ContentSource.of(new byte[0])).build().queueId());
+    }
+
+    @Test
+    void theSpoolAndTheAgentDrawIdsFromOneGenerator() {
+        String fromSpool = io.postilion.engine.spool.QueueId.next();
+        String fromAgent = QueueIds.next();
+        assertTrue(fromSpool.compareTo(fromAgent) < 0, fromSpool + " then " + fromAgent);
+    }
+
+    @Test
     void flagLettersParseAndAnUnknownLetterIsNamed() {
         assertEquals(EnumSet.allOf(DeliveryFlag.class), DeliveryFlag.parse("DORX"));
         assertEquals(Set.of(DeliveryFlag.R), DeliveryFlag.parse("r"));
