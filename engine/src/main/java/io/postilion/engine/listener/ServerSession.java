@@ -513,7 +513,7 @@ final class ServerSession {
                     // without SASL does not either.
                 }
                 default -> {
-                    return error("555 5.5.4 Unsupported option: " + p[0]);
+                    return error("555 5.5.4 Unsupported option: " + Printable.of(p[0]));
                 }
             }
         }
@@ -572,7 +572,7 @@ final class ServerSession {
                     orcpt = value.substring(0, semi) + ";" + decoded;
                 }
                 default -> {
-                    return error("555 5.5.4 Unsupported option: " + p[0]);
+                    return error("555 5.5.4 Unsupported option: " + Printable.of(p[0]));
                 }
             }
         }
