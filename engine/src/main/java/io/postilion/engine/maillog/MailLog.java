@@ -14,9 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -25,10 +22,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * (smtpd, cleanup, qmgr, smtp, lmtp, bounce), so pflogsumm, logwatch and fail2ban read it as they
  * read Postfix's log (CLARIFICATIONS 34).
  *
- * <p>Why a thread of its own: lines come from event loops, which must never wait for a disk. A
- * line is put on a bounded queue without blocking; one writer thread appends and flushes when the
- * queue runs dry. A full queue drops the line and counts it, and the next line written says how
- * many were lost, rather than stalling mail.
+ * <p>Why a thread of its own: lines come from event loops, which must never wait for a disk or a
+ * lock. A line goes on a lock-free queue, bounded by a counter; one writer thread appends and
+ * flushes when the queue runs dry, and parks until it is woken. A full queue drops the line and
+ * counts it, and the next batch written says how many were lost, rather than stalling mail.
  *
  * <p>The relay installs its log with {@link #install}; until then {@link #current} writes nothing,
  * so the library and the {@code send} command never write a file they were not asked to.
@@ -41,7 +38,11 @@ public final class MailLog implements AutoCloseable {
     private static final long PID = ProcessHandle.current().pid();
     private static final DateTimeFormatter SYSLOG_TIME = DateTimeFormatter.ofPattern("MMM ppd HH:mm:ss", Locale.ROOT);
 
-    private final BlockingQueue<String> lines;
+    private static final int CAPACITY = 65_536;
+
+    private final java.util.Queue<String> lines;
+    private final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean writerParked;
     private final BufferedWriter out;
     private final Thread writer;
     private final String prefix;
@@ -60,7 +61,7 @@ public final class MailLog implements AutoCloseable {
     }
 
     private MailLog(BufferedWriter out, String host, String syslogName, Clock clock) {
-        this.lines = new ArrayBlockingQueue<>(65_536);
+        this.lines = new java.util.concurrent.ConcurrentLinkedQueue<>();
         this.out = out;
         this.prefix = " " + host + " " + syslogName + "/";
         this.clock = clock;
@@ -116,8 +117,14 @@ public final class MailLog implements AutoCloseable {
             return;
         }
         String line = SYSLOG_TIME.format(clock.instant().atZone(zone)) + prefix + process + "[" + PID + "]: " + text.replace('\r', ' ').replace('\n', ' ') + "\n";
-        if (!lines.offer(line)) {
+        if (queued.incrementAndGet() > CAPACITY) {
+            queued.decrementAndGet();
             dropped.incrementAndGet();
+            return;
+        }
+        lines.add(line);
+        if (writerParked) {
+            java.util.concurrent.locks.LockSupport.unpark(writer); // never blocks
         }
     }
 
@@ -130,12 +137,20 @@ public final class MailLog implements AutoCloseable {
         List<String> batch = new ArrayList<>();
         try {
             while (!closed || !lines.isEmpty()) {
-                String first = lines.poll(200, TimeUnit.MILLISECONDS);
+                String first = lines.poll();
                 if (first == null) {
+                    writerParked = true;
+                    if (lines.isEmpty() && !closed) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L);
+                    }
+                    writerParked = false;
                     continue;
                 }
                 batch.add(first);
-                lines.drainTo(batch, 4096);
+                for (String next; batch.size() < 4096 && (next = lines.poll()) != null; ) {
+                    batch.add(next);
+                }
+                queued.addAndGet(-batch.size());
                 long lost = dropped.getAndSet(0);
                 if (lost > 0) {
                     batch.add(0, first.substring(0, first.indexOf(']') + 1) + ": warning: " + lost
@@ -147,8 +162,6 @@ public final class MailLog implements AutoCloseable {
                 out.flush();
                 batch.clear();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (IOException e) {
             System.err.println("postilion: cannot write the mail log: " + e.getMessage());
         }
@@ -164,6 +177,7 @@ public final class MailLog implements AutoCloseable {
         if (current == this) {
             current = NONE;
         }
+        java.util.concurrent.locks.LockSupport.unpark(writer);
         try {
             writer.join(5000);
             out.flush();
