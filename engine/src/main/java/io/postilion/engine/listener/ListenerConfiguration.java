@@ -42,14 +42,28 @@ public final class ListenerConfiguration {
             throw bad("smtpd_mynetworks_reserved_sessions", String.valueOf(reserve),
                     "must be below default_process_limit (" + sessions + ")");
         }
+        RelayDomains relayDomains;
+        try {
+            relayDomains = RelayDomains.parse(cfg.list("relay_domains"));
+        } catch (IllegalArgumentException e) {
+            throw bad("relay_domains", String.join(" ", cfg.list("relay_domains")), e.getMessage());
+        }
+        ClientNetworks bareNewlineExclusions;
+        try {
+            bareNewlineExclusions = ClientNetworks.parse(cfg.list("smtpd_forbid_bare_newline_exclusions"),
+                    "smtpd_forbid_bare_newline_exclusions");
+        } catch (IllegalArgumentException e) {
+            throw bad("smtpd_forbid_bare_newline_exclusions",
+                    String.join(" ", cfg.list("smtpd_forbid_bare_newline_exclusions")), e.getMessage());
+        }
         ServerTlsConfiguration.ServerTls serverTls = ServerTlsConfiguration.serverTls(cfg);
         SslContext tls = serverTls.context();
         boolean tlsRequired = serverTls.mandatory();
         return new ListenerSettings(bind, cfg.string("myhostname"), cfg.string("smtpd_banner"),
                 cfg.size("message_size_limit"), cfg.integer("smtpd_recipient_limit"), cfg.integer("line_length_limit"),
-                sessionLimits(cfg), sessionLimits(cfg.underStress()), clients, sessions, reserve, networks,
-                BareNewlinePolicy.parse(cfg.choice("smtpd_forbid_bare_newline")), cfg.integer("hopcount_limit"),
-                cfg.time("ipc_timeout"), tls, tlsRequired, auth(cfg));
+                sessionLimits(cfg), sessionLimits(cfg.underStress()), clients, sessions, reserve, networks, relayDomains,
+                BareNewlinePolicy.parse(cfg.choice("smtpd_forbid_bare_newline")), bareNewlineExclusions,
+                cfg.integer("hopcount_limit"), cfg.time("ipc_timeout"), tls, tlsRequired, auth(cfg));
     }
 
     /** One set of session limits: the normal one, or (given the stress view) the one under stress. */

@@ -26,7 +26,10 @@ import java.util.function.Consumer;
  * @param mynetworksReserve smtpd_mynetworks_reserved_sessions (10): of {@code sessionLimit}, this
  *     many can only be taken by mynetworks clients, so outsiders cannot lock the owners out
  * @param mynetworks clients that may relay without AUTH
+ * @param relayDomains relay_domains: destinations anyone may send to (an inbound relay for them)
  * @param bareNewline smtpd_forbid_bare_newline (normalize)
+ * @param bareNewlineExclusions smtpd_forbid_bare_newline_exclusions: clients for which a bare LF
+ *     keeps its legacy meaning (none by default, CLARIFICATIONS 14)
  * @param hopcountLimit hopcount_limit (50): more Received: headers than this and the message is refused
  * @param sinkTimeout ipc_timeout (3600s): the longest wait for the spool to take a message
  *     before the client gets 451
@@ -36,8 +39,8 @@ import java.util.function.Consumer;
  */
 public record ListenerSettings(InetSocketAddress bind, String hostname, String banner, long messageSizeLimit,
         int recipientLimit, int lineLengthLimit, SessionLimits normal, SessionLimits stress, ClientLimits clients,
-        int sessionLimit, int mynetworksReserve, ClientNetworks mynetworks, BareNewlinePolicy bareNewline,
-        int hopcountLimit, Duration sinkTimeout, SslContext tls, boolean tlsRequired, SaslAuthenticator auth) {
+        int sessionLimit, int mynetworksReserve, ClientNetworks mynetworks, RelayDomains relayDomains,
+        BareNewlinePolicy bareNewline, ClientNetworks bareNewlineExclusions, int hopcountLimit, Duration sinkTimeout, SslContext tls, boolean tlsRequired, SaslAuthenticator auth) {
 
     public ListenerSettings {
         Objects.requireNonNull(bind, "bind");
@@ -48,6 +51,8 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
         Objects.requireNonNull(clients, "clients");
         Objects.requireNonNull(mynetworks, "mynetworks");
         Objects.requireNonNull(bareNewline, "bareNewline");
+        Objects.requireNonNull(relayDomains, "relayDomains");
+        Objects.requireNonNull(bareNewlineExclusions, "bareNewlineExclusions");
         Objects.requireNonNull(sinkTimeout, "sinkTimeout");
         if (lineLengthLimit < 512) {
             throw new IllegalArgumentException("line_length_limit below 512 cannot hold an SMTP command: " + lineLengthLimit);
@@ -66,7 +71,7 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
         ClientNetworks mynetworks = ClientNetworks.parse(List.of("127.0.0.0/8", "[::1]/128"));
         return new ListenerSettings(bind, hostname, hostname + " ESMTP Postilion", 10_240_000, 1000, 2048,
                 SessionLimits.normal(), SessionLimits.stress(), ClientLimits.defaults(mynetworks), 100, 10, mynetworks,
-                BareNewlinePolicy.NORMALIZE, 50, Duration.ofSeconds(3600), null, false, null);
+                RelayDomains.none(), BareNewlinePolicy.NORMALIZE, ClientNetworks.parse(List.of()), 50, Duration.ofSeconds(3600), null, false, null);
     }
 
     /** The session limits that apply now. */
@@ -101,6 +106,14 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
 
     public ListenerSettings withBareNewline(BareNewlinePolicy policy) {
         return with(b -> b.bareNewline = policy);
+    }
+
+    public ListenerSettings withBareNewlineExclusions(ClientNetworks clients) {
+        return with(b -> b.bareNewlineExclusions = clients);
+    }
+
+    public ListenerSettings withRelayDomains(RelayDomains domains) {
+        return with(b -> b.relayDomains = domains);
     }
 
     /** smtpd_timeout, in normal times and under stress alike. */
@@ -162,7 +175,9 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
         int sessionLimit;
         int mynetworksReserve;
         ClientNetworks mynetworks;
+        RelayDomains relayDomains;
         BareNewlinePolicy bareNewline;
+        ClientNetworks bareNewlineExclusions;
         int hopcountLimit;
         Duration sinkTimeout;
         SslContext tls;
@@ -182,7 +197,9 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
             sessionLimit = s.sessionLimit;
             mynetworksReserve = s.mynetworksReserve;
             mynetworks = s.mynetworks;
+            relayDomains = s.relayDomains;
             bareNewline = s.bareNewline;
+            bareNewlineExclusions = s.bareNewlineExclusions;
             hopcountLimit = s.hopcountLimit;
             sinkTimeout = s.sinkTimeout;
             tls = s.tls;
@@ -192,7 +209,8 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
 
         ListenerSettings build() {
             return new ListenerSettings(bind, hostname, banner, messageSizeLimit, recipientLimit, lineLengthLimit,
-                    normal, stress, clients, sessionLimit, mynetworksReserve, mynetworks, bareNewline, hopcountLimit,
+                    normal, stress, clients, sessionLimit, mynetworksReserve, mynetworks, relayDomains, bareNewline,
+                    bareNewlineExclusions, hopcountLimit,
                     sinkTimeout, tls, tlsRequired, auth);
         }
     }

@@ -74,6 +74,8 @@ final class ServerSession {
     private final ClientLimiter limiter;
     private final SmtpdLog log;
     private final ListenerMeters meters;
+    /** smtpd_forbid_bare_newline for this client: {@code no} for the clients in its exclusions. */
+    private final BareNewlinePolicy bareNewline;
     /** The client as Postfix names it in logs: no reverse lookup is made, so "unknown[addr]". */
     private final String namaddr;
     /** Per command name: {successes, total}, for the disconnect line. */
@@ -114,6 +116,8 @@ final class ServerSession {
         this.limiter = limiter;
         this.log = log;
         this.meters = meters;
+        this.bareNewline = settings.bareNewlineExclusions().contains(clientAddress) ? BareNewlinePolicy.NO
+                : settings.bareNewline();
         this.namaddr = "unknown[" + clientAddress.getHostAddress() + "]";
     }
 
@@ -131,6 +135,11 @@ final class ServerSession {
     /** The limits that apply to the request starting now (the stressed set while the listener is full). */
     SessionLimits limits() {
         return settings.limits(underStress.getAsBoolean());
+    }
+
+    /** What a bare LF means for this client (smtpd_forbid_bare_newline and its exclusions). */
+    BareNewlinePolicy bareNewline() {
+        return bareNewline;
     }
 
     /** The client as logs name it. */
@@ -576,7 +585,7 @@ final class ServerSession {
                 }
             }
         }
-        if (!relayAllowed && authenticatedAs.isEmpty()) {
+        if (!relayAllowed && authenticatedAs.isEmpty() && !settings.relayDomains().matches(address.substring(at + 1))) {
             return reject("RCPT", "554 5.7.1 <" + address + ">: Relay access denied", sender, address);
         }
         if (!limiter.allow(clientAddress, ClientLimiter.Event.RECIPIENT)) {
@@ -678,7 +687,7 @@ final class ServerSession {
             if (reader.oversize()) {
                 return Mono.just("552 5.3.4 Error: message file too big");
             }
-            if (reader.sawBareNewline() && settings.bareNewline() == BareNewlinePolicy.REJECT) {
+            if (reader.sawBareNewline() && bareNewline == BareNewlinePolicy.REJECT) {
                 return Mono.just("550 5.5.2 Error: bare <LF> received");
             }
             byte[] content = reader.content();

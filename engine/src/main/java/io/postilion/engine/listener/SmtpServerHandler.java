@@ -192,8 +192,8 @@ final class SmtpServerHandler extends ChannelDuplexHandler {
             act(ctx, session.lineTooLong());
         } else if (!utf8) {
             act(ctx, session.badUtf8());
-        } else if (!crlf && (settings.bareNewline() == BareNewlinePolicy.YES || settings.bareNewline() == BareNewlinePolicy.REJECT)) {
-            act(ctx, session.bareNewlineInCommand(settings.bareNewline()));
+        } else if (!crlf && (session.bareNewline() == BareNewlinePolicy.YES || session.bareNewline() == BareNewlinePolicy.REJECT)) {
+            act(ctx, session.bareNewlineInCommand(session.bareNewline()));
         } else {
             act(ctx, session.command(line));
         }
@@ -228,7 +228,7 @@ final class SmtpServerHandler extends ChannelDuplexHandler {
             case CLOSE -> close(ctx, step.reply());
             case READ_DATA -> {
                 reply(ctx, step.reply());
-                reader = new ContentReader(true, settings.bareNewline(), settings.messageSizeLimit());
+                reader = new ContentReader(true, session.bareNewline(), settings.messageSizeLimit());
                 mode = Mode.DATA;
             }
             case READ_BDAT -> {
@@ -236,7 +236,7 @@ final class SmtpServerHandler extends ChannelDuplexHandler {
                 if (bdatDiscard) {
                     reader = null;
                 } else if (reader == null) {
-                    reader = new ContentReader(false, settings.bareNewline(), settings.messageSizeLimit());
+                    reader = new ContentReader(false, session.bareNewline(), settings.messageSizeLimit());
                 }
                 bdatRemaining = step.bdatSize();
                 bdatSize = step.bdatSize();

@@ -384,6 +384,46 @@ class SmtpListenerTest {
     }
 
     @Test
+    void relayDomainsTakeMailFromAnyoneForThoseDomainsOnly() throws IOException {
+        start(settings().withMynetworks(ClientNetworks.parse(List.of("127.0.0.1/32")))
+                .withRelayDomains(RelayDomains.parse(List.of("example.com", ".sub.example.net"))));
+        try (Raw c = new Raw(listener.port(), "127.0.0.5")) {
+            c.expect("220 ");
+            c.send("HELO outsider.test\r\nMAIL FROM:<a@outsider.test>\r\nRCPT TO:<u@example.com>\r\nRCPT TO:<u@mx.EXAMPLE.com>\r\n"
+                    + "RCPT TO:<u@example.net>\r\nRCPT TO:<u@a.sub.example.net>\r\nRCPT TO:<u@sub.example.net>\r\n"
+                    + "RCPT TO:<u@notexample.com>\r\n");
+            c.expect("250 ");
+            c.expect("250 ");
+            c.expect("250 2.1.5");
+            c.expect("250 2.1.5");
+            c.expect("554 5.7.1 <u@example.net>: Relay access denied");
+            c.expect("250 2.1.5");
+            c.expect("554 5.7.1 <u@sub.example.net>");
+            c.expect("554 5.7.1 <u@notexample.com>");
+        }
+        assertThrows(() -> RelayDomains.parse(List.of("hash:/etc/postfix/relay_domains")));
+    }
+
+    @Test
+    void aClientInTheBareNewlineExclusionsKeepsTheLegacyMeaning() throws IOException {
+        start(settings().withBareNewline(BareNewlinePolicy.REJECT)
+                .withBareNewlineExclusions(ClientNetworks.parse(List.of("127.0.0.2/32"))));
+        for (String client : new String[] {"127.0.0.1", "127.0.0.2"}) {
+            try (Raw c = new Raw(listener.port(), client)) {
+                c.expect("220 ");
+                c.send("HELO c.test\r\nMAIL FROM:<a@c.test>\r\nRCPT TO:<b@d.test>\r\nDATA\r\n");
+                c.expect("250 ");
+                c.expect("250 ");
+                c.expect("250 ");
+                c.expect("354 ");
+                c.send("Subject: x\r\n\r\nbare\nLF\r\n.\r\n");
+                c.expect(client.equals("127.0.0.1") ? "550 5.5.2 Error: bare <LF> received" : "250 2.0.0 Ok: queued as ");
+            }
+        }
+        assertEquals(1, sink.messages.size());
+    }
+
+    @Test
     void aPasswordTableWithPlaintextIsRefused() {
         var bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> SaslAuthenticator.of(new io.postilion.engine.config.LookupTable() {
