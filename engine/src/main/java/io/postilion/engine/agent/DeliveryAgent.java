@@ -444,23 +444,29 @@ public final class DeliveryAgent {
         }
         String status = a.lastStatus();
         String reason = a.lastReason();
-        if (status != null && status.endsWith(".4.6") && !a.lastItemWasFallback && !settings.session().lmtp()
-                && !settings.bestMxTransport().isBlank()) {
-            return passToBestMxTransport(a, left); // MISC-2
+        if (status == null) {
+            status = "4.3.0";
+            reason = "server unavailable or unable to receive mail";
+        } else if (!status.startsWith("4")) {
+            // Postfix's smtp_connect.c: configuration problems are pretended recoverable, in this order.
+            if (a.lastItemWasFallback) {
+                log.warn("{} configuration problem", "smtp_fallback_relay");
+                status = "4.3.5";
+            } else if (!settings.session().lmtp() && !settings.relayhost().isEmpty()
+                    && ConnectionReuse.firstItem(a.request.nexthop()).equals(settings.relayhost())) {
+                // the relayhost does not resolve, refuses to talk to us, or loops back to us
+                log.warn("relayhost configuration problem");
+                status = "4.3.5";
+            } else if (status.endsWith(".4.6") && !settings.session().lmtp() && !settings.bestMxTransport().isBlank()) {
+                return passToBestMxTransport(a, left); // MISC-2
+            }
         }
         decideLeftovers(a, left, status, reason);
         return Mono.empty();
     }
 
-    /** LOOKUP-22: the recipients no server decided take the last error, or a generic deferral. */
+    /** LOOKUP-22: the recipients no server decided take the (converted) last error. */
     private void decideLeftovers(Attempt a, List<Integer> left, String status, String reason) {
-        if (status == null) {
-            status = "4.3.0";
-            reason = "server unavailable or unable to receive mail";
-        } else if (status.startsWith("5") && a.lastItemWasFallback) {
-            log.warn("{}: the fallback relay failed permanently; check smtp_fallback_relay", a.request.queueId());
-            status = "4.3.5";
-        }
         a.siteTrouble();
         for (int i : left) {
             a.apply(i, Trouble.decide(status, false, true, settings.softBounce()), reason, a.lastRelay, 0);

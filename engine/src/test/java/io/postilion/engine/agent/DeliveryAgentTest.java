@@ -340,6 +340,36 @@ class DeliveryAgentTest {
         assertTrue(r.results().get(0).reason().startsWith("Host or domain name not found."), r.results().get(0).reason());
     }
 
+    /**
+     * Postfix's smtp_connect.c: a hard failure when the request's first next-hop item is the
+     * relayhost setting is a configuration problem, deferred with 4.3.5 and the diagnostic kept.
+     */
+    @Test
+    void aRelayhostThatDoesNotResolveDefersWith435_LOOKUP22() {
+        DeliveryReport r = deliverTo("nosuch.example.test:2599", settings().withRelayhost("nosuch.example.test:2599"),
+                "a@example.test", "b@example.test");
+        assertEquals(List.of(Outcome.DEFERRED, Outcome.DEFERRED), outcomes(r));
+        assertEquals("4.3.5", r.results().get(0).dsn());
+        assertTrue(r.results().get(0).reason().startsWith("Host or domain name not found."), r.results().get(0).reason());
+        assertEquals("none", r.results().get(0).relay());
+        // another next-hop than the relayhost still bounces
+        DeliveryReport other = deliverTo("nosuch.example.test:2599", settings().withRelayhost("[192.0.2.1]"),
+                "a@example.test");
+        assertEquals(List.of(Outcome.BOUNCED), outcomes(other));
+    }
+
+    @Test
+    void aRelayhostWhoseMxIsMyselfDefersWith435_LOOKUP22() {
+        dns.mx("loop.example.test", 10, "mx.loop.example.test").a("mx.loop.example.test", "127.0.0.254");
+        DeliveryReport bounce = deliverTo("loop.example.test", settings(), "a@example.test");
+        assertEquals(List.of(Outcome.BOUNCED), outcomes(bounce));
+        assertEquals("5.4.6", bounce.results().get(0).dsn());
+        DeliveryReport r = deliverTo("loop.example.test", settings().withRelayhost("loop.example.test"), "a@example.test");
+        assertEquals(List.of(Outcome.DEFERRED), outcomes(r));
+        assertEquals("4.3.5", r.results().get(0).dsn());
+        assertEquals(bounce.results().get(0).reason(), r.results().get(0).reason());
+    }
+
     @Test
     void metersCountOutcomesAndConnectionsWithBoundedLabels() {
         mxHosts(1);
