@@ -393,8 +393,8 @@ public final class DeliveryAgent {
         ServerContext at = server.forSuccess(req.flags().contains(DeliveryFlag.X) || settings.assumeFinal(), caps.dsn());
         return s.transaction(tx).flatMap(result -> {
             warnAboutXforward(s, xforward, result);
-            if (result.protocolError() || Trouble.sawProtocolError(result)) {
-                raise(a, PostmasterNotices.ErrorClass.PROTOCOL); // LOG-9
+            if (result.protocolError()) {
+                raise(a, PostmasterNotices.ErrorClass.PROTOCOL); // LOG-9, REPLY-6/8
             }
             if (result.failure() != null && result.failure().kind() == StageFailure.Kind.LOCAL) {
                 raise(a, PostmasterNotices.ErrorClass.DATA);
@@ -406,7 +406,13 @@ public final class DeliveryAgent {
             if (!keep) {
                 return Mono.<Void>empty();
             }
-            if (!result.reusable() || Trouble.sawProtocolError(result) || !s.usable()) {
+            if (result.protocolError()) {
+                // CACHE-3: never cached; as Postfix's smtp_cleanup_session, a session that is neither
+                // cached nor expired is closed without QUIT (after the dot no QUIT was pipelined).
+                s.close();
+                return Mono.<Void>empty();
+            }
+            if (!result.reusable() || !s.usable()) {
                 return s.quit();
             }
             park(a, s, h, connectedAt, uses, bestMx);

@@ -415,16 +415,32 @@ public final class SmtpSession {
                 case MAIL -> {
                     mail = r;
                     mailRefused = !r.isPositive();
+                    failed(mailRefused, r);
                 }
                 case RCPT -> {
                     rcpt[c.rcptIndex] = r;
                     if (!mailRefused && r.isPositive()) {
                         accepted.add(c.rcptIndex);
                     }
+                    failed(!mailRefused && !r.isPositive(), r); // after a refused MAIL its replies are not handled
                 }
-                case DATA -> data = r;
+                case DATA -> {
+                    data = r;
+                    failed(!mailRefused && !accepted.isEmpty() && !r.isIntermediate(), r);
+                }
                 case XFORWARD -> xforward.add(r);
                 default -> throw new IllegalStateException("no reply handling for " + c.stage);
+            }
+        }
+
+        /**
+         * REPLY-6/REPLY-8 (Postfix's smtp_check_code, vsmtp_fill_dsn): a reply handled as a
+         * failure whose code shows a protocol error means the session is never reused; an abort
+         * then says QUIT after its RSET.
+         */
+        void failed(boolean handledAsFailure, SmtpReply r) {
+            if (handledAsFailure && r.protocolErrorAsFailure()) {
+                protocolError = true;
             }
         }
 
@@ -507,6 +523,7 @@ public final class SmtpSession {
                     .concatMap(i -> reader.next(stage, limit(stage)))
                     .doOnNext(r -> {
                         protocolError |= r.garbage();
+                        failed(!r.isPositive(), r);
                         finals.add(r);
                     })
                     .then();
@@ -526,13 +543,18 @@ public final class SmtpSession {
                             .concatMap(i -> reader.next(Stage.BDAT, limit(Stage.BDAT)))
                             .doOnNext(r -> {
                                 protocolError |= r.garbage();
+                                failed(!r.isPositive(), r);
                                 if (!r.isPositive() && data == null) {
                                     data = r;
                                 }
                             })
                             .then()))
                     .then(Mono.defer(() -> data == null ? readFinals(Stage.BDAT)
-                            : reader.next(Stage.BDAT, limit(Stage.BDAT)).doOnNext(finals::add).then()));
+                            : reader.next(Stage.BDAT, limit(Stage.BDAT)).doOnNext(r -> {
+                                protocolError |= r.garbage();
+                                failed(!r.isPositive(), r);
+                                finals.add(r);
+                            }).then()));
         }
 
         /**
@@ -555,7 +577,7 @@ public final class SmtpSession {
         }
 
         Mono<Void> rset() {
-            boolean quitNow = !tx.keepOpen();
+            boolean quitNow = !tx.keepOpen() || protocolError; // CACHE-3: a protocol error ends the session
             writeLines(quitNow ? List.of("RSET", "QUIT") : List.of("RSET"));
             quitSent |= quitNow;
             Mono<Void> rset = reader.next(Stage.RSET, limit(Stage.RSET)).then();
