@@ -396,7 +396,8 @@ public final class DeliveryAgent {
             if (result.protocolError()) {
                 raise(a, PostmasterNotices.ErrorClass.PROTOCOL); // LOG-9, REPLY-6/8
             }
-            if (result.failure() != null && result.failure().kind() == StageFailure.Kind.LOCAL) {
+            if (result.failure() != null && (result.failure().kind() == StageFailure.Kind.LOCAL
+                    || result.failure().kind() == StageFailure.Kind.DATA)) {
                 raise(a, PostmasterNotices.ErrorClass.DATA);
             }
             boolean good = TransactionOutcomes.apply(a, indexes, result, at);

@@ -12,6 +12,7 @@ import io.postilion.tls.TlsFeatureStatus;
 import io.postilion.tls.TlsLevel;
 import io.postilion.transport.content.ContentException;
 import io.postilion.transport.content.ContentMode;
+import io.postilion.transport.content.ContentReadException;
 import io.postilion.transport.content.WireContent;
 import io.postilion.transport.protocol.Capabilities;
 import io.postilion.transport.protocol.EhloReplyParser;
@@ -308,6 +309,10 @@ public final class SmtpSession {
         return Mono.defer(() -> {
             TxRun run = new TxRun(tx);
             return run.run()
+                    .onErrorMap(ContentReadException.class, e -> {
+                        log.warn("{}: {}", endpoint.displayWithPort(), e.getMessage());
+                        return new SessionException(StageFailure.localData(endpoint.display()));
+                    })
                     .onErrorResume(SessionException.class, e -> {
                         run.failure = e.failure();
                         connection.dispose();
@@ -716,7 +721,8 @@ public final class SmtpSession {
             return write
                     .doOnSubscribe(s -> channel.eventLoop().execute(dog::start))
                     .onErrorMap(e -> dog.fired ? new SessionException(StageFailure.timeout(Stage.BODY, endpoint.display()))
-                            : e instanceof SessionException || e instanceof ContentException ? e
+                            : e instanceof SessionException || e instanceof ContentException
+                                    || e instanceof ContentReadException ? e
                             : new SessionException(StageFailure.lost(Stage.BODY, endpoint.display())))
                     .then(Mono.defer(() -> dog.fired
                             ? Mono.<Void>error(new SessionException(StageFailure.timeout(Stage.BODY, endpoint.display())))
