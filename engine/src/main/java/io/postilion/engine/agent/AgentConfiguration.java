@@ -219,6 +219,7 @@ public final class AgentConfiguration {
                         cfg.string("double_bounce_sender")))
                 .bestMxTransport(cfg.string("best_mx_transport"))
                 .relayhost(cfg.string("relayhost"))
+                .verifyNegativeCache(cfg.bool("address_verify_negative_cache"))
                 .logTlsStatus(cfg.bool("smtp_log_tls_feature_status"))
                 .source(sourceAddress(cfg))
                 .reuse(new ConnectionReuse(cfg.list("smtp_connection_cache_destinations"),

@@ -34,6 +34,8 @@ import java.util.Objects;
  * @param logTlsStatus smtp_log_tls_feature_status (yes): the tls= field of the log line (LOG-5)
  * @param source smtp_bind_address, smtp_bind_address6, smtp_bind_address_enforce and the single
  *     non-loopback inet_interfaces address: the local end of TCP connections (SESS-5)
+ * @param verifyNegativeCache address_verify_negative_cache (yes): off, a probe's failure is
+ *     "undeliverable-but-not-cached" (CLARIFICATIONS 7)
  * @param relayhost relayhost (empty): a hard failure for a request whose first next-hop item is
  *     this setting is a configuration problem and defers with 4.3.5 (LOOKUP-22)
  */
@@ -42,7 +44,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         ContentOptions content, RewriteSettings rewriting, ConnectionReuse reuse, boolean assumeFinal,
         DeliveryStatusFilter statusFilter, boolean sendXforward, ProbeTarget verifyTarget, DebugPeers debugPeers,
         PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus, SourceAddress source,
-        String relayhost) {
+        String relayhost, boolean verifyNegativeCache) {
 
     public AgentSettings {
         Objects.requireNonNull(source, "source");
@@ -120,6 +122,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private boolean logTlsStatus = true;
         private SourceAddress source = SourceAddress.NONE;
         private String relayhost = "";
+        private boolean verifyNegativeCache = true;
 
         private Builder(SessionSettings session, String myHostname) {
             this.session = session;
@@ -148,6 +151,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.logTlsStatus = s.logTlsStatus;
             this.source = s.source;
             this.relayhost = s.relayhost;
+            this.verifyNegativeCache = s.verifyNegativeCache;
         }
 
         public Builder session(SessionSettings v) {
@@ -290,6 +294,11 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        public Builder verifyNegativeCache(boolean v) {
+            this.verifyNegativeCache = v;
+            return this;
+        }
+
         public Builder relayhost(String v) {
             this.relayhost = v;
             return this;
@@ -315,7 +324,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
                     quoteRfc821Envelope, disableMimeOutputConversion, content,
                     rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal,
                     statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus, source,
-                    relayhost);
+                    relayhost, verifyNegativeCache);
         }
     }
 }

@@ -603,8 +603,10 @@ public final class DeliveryAgent {
         List<RecipientResult> recorded = a.results().stream().map(settings.statusFilter()::apply).toList();
         if (r.probe()) {
             // MISC-1: a probe records what delivery would have done, as deliverable or undeliverable.
-            recorded = recorded.stream().map(x -> x.recast(x.outcome().asProbe(), x.dsn(), x.reason(),
-                    x.outcome().asProbe().dsnAction())).toList();
+            // CLARIFICATIONS 7: without the negative cache a failure is "undeliverable-but-not-cached".
+            boolean negative = settings.verifyNegativeCache();
+            recorded = recorded.stream().map(x -> x.recast(x.outcome().asProbe(negative), x.dsn(), x.reason(),
+                    x.outcome().asProbe(negative).dsnAction())).toList();
         }
         DeliveryReport report = new DeliveryReport(r.queueId(), recorded, a.throttle(), t, a.transcripts);
         DeliveryLog.write(report, transport());
