@@ -27,7 +27,8 @@ import java.util.function.Consumer;
  *     many can only be taken by mynetworks clients, so outsiders cannot lock the owners out
  * @param mynetworks clients that may relay without AUTH
  * @param bareNewline smtpd_forbid_bare_newline (normalize)
- * @param hopcountLimit hopcount_limit (50): more Received: headers than this and the message is refused
+ * @param hopcountLimit hopcount_limit (50): when the Received: headers, ours included, reach this the
+ *     message is refused (Postfix's cleanup)
  * @param sinkTimeout ipc_timeout (3600s): the longest wait for the spool to take a message
  *     before the client gets 451
  * @param tls the server TLS context for STARTTLS, or null when no certificate is configured

@@ -672,7 +672,9 @@ final class ServerSession {
                 return Mono.just("550 5.5.2 Error: bare <LF> received");
             }
             byte[] content = reader.content();
-            if (ReceivedHeader.hops(content) > settings.hopcountLimit()) {
+            // Postfix's cleanup counts smtpd's own Received: header too, and refuses at the limit.
+            if (ReceivedHeader.hops(content) + 1 >= settings.hopcountLimit()) {
+                log.warn(queueId + ": message rejected: hopcount exceeded");
                 return Mono.just("554 5.4.6 Error: too many hops");
             }
             ReceivedMessage.Client client = new ReceivedMessage.Client(clientAddress.getHostAddress(), helo, tlsActive,
