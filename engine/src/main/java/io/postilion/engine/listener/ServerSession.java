@@ -112,7 +112,7 @@ final class ServerSession {
         this.underStress = underStress;
         this.limiter = limiter;
         this.log = log;
-        this.namaddr = "unknown[" + clientAddress.getHostAddress() + "]";
+        this.namaddr = "unknown[" + io.postilion.dns.AddressText.of(clientAddress) + "]";
     }
 
     /** A session with no stress signal, no per-client limits and the standard log (for tests of the protocol alone). */
@@ -330,7 +330,7 @@ final class ServerSession {
         }
         if (!limiter.allow(clientAddress, ClientLimiter.Event.AUTH)) {
             log.warn("AUTH command rate limit exceeded: from " + namaddr + " for service smtpd");
-            return error("450 4.7.1 Error: too many AUTH commands from " + clientAddress.getHostAddress());
+            return error("450 4.7.1 Error: too many AUTH commands from " + io.postilion.dns.AddressText.of(clientAddress));
         }
         String[] words = args.split(" +");
         String mechanism = words[0].toUpperCase(Locale.ROOT);
@@ -443,7 +443,7 @@ final class ServerSession {
         }
         if (!limiter.allow(clientAddress, ClientLimiter.Event.MESSAGE)) {
             log.warn("Message delivery request rate limit exceeded: from " + namaddr + " for service smtpd");
-            return error("450 4.7.1 Error: too much mail from " + clientAddress.getHostAddress());
+            return error("450 4.7.1 Error: too much mail from " + io.postilion.dns.AddressText.of(clientAddress));
         }
         PathAndParameters pp = PathAndParameters.parse(line, "MAIL FROM:");
         if (pp == null) {
@@ -572,7 +572,7 @@ final class ServerSession {
         }
         if (!limiter.allow(clientAddress, ClientLimiter.Event.RECIPIENT)) {
             log.warn("Recipient address rate limit exceeded: from " + namaddr + " for service smtpd");
-            return error("450 4.7.1 Error: too many recipients from " + clientAddress.getHostAddress());
+            return error("450 4.7.1 Error: too many recipients from " + io.postilion.dns.AddressText.of(clientAddress));
         }
         if (recipients.size() >= settings.recipientLimit()) {
             return Step.reply("452 4.5.3 Error: too many recipients");
@@ -677,7 +677,7 @@ final class ServerSession {
                 log.warn(queueId + ": message rejected: hopcount exceeded");
                 return Mono.just("554 5.4.6 Error: too many hops");
             }
-            ReceivedMessage.Client client = new ReceivedMessage.Client(clientAddress.getHostAddress(), helo, tlsActive,
+            ReceivedMessage.Client client = new ReceivedMessage.Client(io.postilion.dns.AddressText.of(clientAddress), helo, tlsActive,
                     authenticatedAs);
             byte[] stamped = ReceivedHeader.prepend(content, client, settings.hostname(), esmtp, queueId,
                     recipients.size() == 1 ? recipients.get(0).address() : "", clock);

@@ -370,6 +370,38 @@ class DeliveryAgentTest {
         assertEquals(bounce.results().get(0).reason(), r.results().get(0).reason());
     }
 
+    /**
+     * LOG-1/LOG-6: Postfix prints addresses with inet_ntop, so an IPv6 server is logged in the
+     * compressed form, relay=::1[::1]:PORT, in the relay field and in every reason naming it.
+     */
+    @Test
+    void anIpv6ServerIsLoggedInCompressedForm_LOG1() throws Exception {
+        FakeSmtpServer mx;
+        try {
+            mx = FakeSmtpServer.start("::1", 0);
+        } catch (RuntimeException e) {
+            org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here: " + e);
+            return;
+        }
+        servers.add(mx);
+        mx.reply(Stage.RCPT, (line, s) -> line.contains("bad@") ? "550 5.1.1 no such user" : "250 2.1.5 Ok");
+        LookupSettings lookup = LookupSettings.defaults(DeliveryProtocol.SMTP)
+                .self(SelfAddresses.of("127.0.0.254", "")).inetProtocols(true, true).build();
+        AsyncDnsResolver resolver = AsyncDnsResolver.create(DnsResolverConfig.parse(dns.dnsServers(), Duration.ofSeconds(2), 2));
+        DeliveryAgent agent = new DeliveryAgent(settings(), new NextHopResolver(resolver, lookup), DestinationParser.smtp(),
+                Clock.systemUTC());
+        Instant now = Instant.now();
+        DeliveryRequest req = new DeliveryRequest("4ABC6", "sender@origin.test",
+                List.of(Recipient.of("a@example.test"), Recipient.of("bad@example.test")),
+                ContentSource.of("Subject: v6\r\n\r\nbody\r\n".getBytes(StandardCharsets.UTF_8)), BodyType.SEVEN_BIT,
+                false, false, "[ipv6:::1]:" + mx.port(), "", Ret.NONE, now, now);
+        DeliveryReport r = agent.deliver(req).block(Duration.ofSeconds(30));
+        assertEquals(List.of(Outcome.SENT, Outcome.BOUNCED), outcomes(r));
+        assertEquals("::1[::1]:" + mx.port(), r.results().get(0).relay());
+        assertEquals("host ::1[::1] said: 550 5.1.1 no such user (in reply to RCPT TO command)", r.results().get(1).reason());
+        assertTrue(DeliveryLog.line("4ABC6", r.results().get(0), r.timings()).contains(", relay=::1[::1]:" + mx.port() + ", "));
+    }
+
     @Test
     void metersCountOutcomesAndConnectionsWithBoundedLabels() {
         mxHosts(1);
