@@ -402,6 +402,21 @@ class DeliveryAgentTest {
         assertTrue(DeliveryLog.line("4ABC6", r.results().get(0), r.timings()).contains(", relay=::1[::1]:" + mx.port() + ", "));
     }
 
+    /**
+     * REPLY-1: with smtputf8_enable = yes (always on here) Postfix's printable() keeps valid UTF-8
+     * in a server reply; control characters and broken UTF-8 still become '?'.
+     */
+    @Test
+    void utf8InAServerReplyIsKeptAndBrokenBytesAreCensored_REPLY1() {
+        mxHosts(1);
+        servers.get(0).reply(Stage.RCPT, (line, s) -> line.contains("bad@") ? "550 5.1.1 Empf\u00e4nger unbekannt \u2014 \u9001\u4fe1\u4e0d\u53ef\u0007"
+                : "250 2.1.5 Ok");
+        DeliveryReport r = deliver(settings(), "a@example.test", "bad@example.test");
+        assertEquals(List.of(Outcome.SENT, Outcome.BOUNCED), outcomes(r));
+        assertEquals("host mx1.example.test[127.0.0.2] said: 550 5.1.1 Empf\u00e4nger unbekannt \u2014 \u9001\u4fe1\u4e0d\u53ef? "
+                + "(in reply to RCPT TO command)", r.results().get(1).reason());
+    }
+
     @Test
     void metersCountOutcomesAndConnectionsWithBoundedLabels() {
         mxHosts(1);
