@@ -38,8 +38,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
@@ -52,8 +50,6 @@ import reactor.core.publisher.Mono;
  */
 public final class DeliveryAgent {
 
-    private static final Logger log = LoggerFactory.getLogger(DeliveryAgent.class);
-
     private final AgentSettings settings;
     private final SmtpClient client;
     private final NextHopResolver resolver;
@@ -63,6 +59,8 @@ public final class DeliveryAgent {
     private final MessagePreparation preparation;
     private final ConnectionCache cache;
     private volatile BestMxHandoff bestMxHandoff = BestMxHandoff.NONE;
+    /** LOG-8: the informational lines and warnings, to the mail log as well. */
+    private final AgentLog info;
 
     public DeliveryAgent(AgentSettings settings, NextHopResolver resolver, DestinationParser parser, Clock clock) {
         this(settings, resolver, parser, clock, DeliveryMetrics.none(settings.session().lmtp() ? "lmtp" : "smtp"));
@@ -78,6 +76,7 @@ public final class DeliveryAgent {
         this.clock = clock;
         this.metrics = metrics;
         this.preparation = new MessagePreparation(settings.rewriting(), RewriteLog.logger());
+        this.info = new AgentLog(settings.session().lmtp() ? "lmtp" : "smtp");
     }
 
     /** MISC-2: who takes mail when this MTA is the best MX and best_mx_transport names a transport. */
@@ -184,7 +183,7 @@ public final class DeliveryAgent {
         // LOOKUP-2: loop detection only for SMTP to port 25
         boolean loopCheck = !settings.session().lmtp() && ((io.postilion.dns.destination.InetDestination) d).port() == 25;
         return resolver.resolve(list, index).flatMap(targets -> {
-            targets.warnings().forEach(w -> log.warn("{}: {}", a.request.queueId(), w));
+            targets.warnings().forEach(w -> info.warn(a.request.queueId() + ": " + w));
             if (!targets.ok()) {
                 var f = targets.failure().orElseThrow();
                 a.error(f.status(), f.reason());
@@ -280,7 +279,7 @@ public final class DeliveryAgent {
             a.lastRelay = c.ok() ? ep.displayWithPort() : "none";
             if (!c.ok()) {
                 StageFailure f = c.failure();
-                log.info("{}: {}", a.request.queueId(), f.text());
+                info.info(a.request.queueId() + ": " + f.text()); // LOG-8
                 a.error(f.status(), f.text());
                 a.siteTrouble();
                 return servers(a, endpoints, finalDestination, index + 1, sessions);
@@ -310,8 +309,8 @@ public final class DeliveryAgent {
             }
             if (target.loopCheck() && h.helloStage() == Stage.EHLO && h.capabilities().serverNameIs(settings.myHostname())) {
                 // SESS-15: the server calls itself by our name; a bounce when it is a best MX
-                log.warn("{}: host {} replied to EHLO with my own hostname {}", a.request.queueId(),
-                        s.endpoint().display(), settings.myHostname());
+                info.warn("host " + s.endpoint().displayWithPort() + " replied to HELO/EHLO with my own hostname "
+                        + settings.myHostname());
                 TransactionOutcomes.siteFailure(a, a.undecided(), target.bestMx() ? "5.4.6" : "4.4.6",
                         "mail for " + a.request.nexthop() + " loops back to myself", server);
                 return s.quit().thenReturn(sessions);
@@ -341,7 +340,7 @@ public final class DeliveryAgent {
         }
         boolean softUnlessFinal = status.equals("5.6.7");
         if (!server.finalServer()) {
-            log.info("{}: {}", a.request.queueId(), f.text());
+            info.info(a.request.queueId() + ": " + f.text()); // LOG-8: the skipped server
         }
         TransactionOutcomes.siteFailure(a, a.undecided(), status, f.text(), softUnlessFinal, server);
     }
@@ -457,12 +456,12 @@ public final class DeliveryAgent {
         } else if (!status.startsWith("4")) {
             // Postfix's smtp_connect.c: configuration problems are pretended recoverable, in this order.
             if (a.lastItemWasFallback) {
-                log.warn("{} configuration problem", "smtp_fallback_relay");
+                info.warn("smtp_fallback_relay configuration problem");
                 status = "4.3.5";
             } else if (!settings.session().lmtp() && !settings.relayhost().isEmpty()
                     && ConnectionReuse.firstItem(a.request.nexthop()).equals(settings.relayhost())) {
                 // the relayhost does not resolve, refuses to talk to us, or loops back to us
-                log.warn("relayhost configuration problem");
+                info.warn("relayhost configuration problem");
                 status = "4.3.5";
             } else if (status.endsWith(".4.6") && !settings.session().lmtp() && !settings.bestMxTransport().isBlank()) {
                 return passToBestMxTransport(a, left); // MISC-2
@@ -499,7 +498,7 @@ public final class DeliveryAgent {
                     }
                 })
                 .switchIfEmpty(Mono.fromRunnable(() -> {
-                    log.warn("{}: best_mx_transport {}: no such transport here", a.request.queueId(), spec);
+                    info.warn(a.request.queueId() + ": best_mx_transport " + spec + ": no such transport here");
                     decideLeftovers(a, left, "4.3.5", "mail transport unavailable: best_mx_transport " + spec);
                 }))
                 .then();
@@ -544,13 +543,13 @@ public final class DeliveryAgent {
     }
 
     /** XFER-2: a refused XFORWARD is only worth a warning. */
-    private static void warnAboutXforward(SmtpSession s, List<String> lines, io.postilion.transport.session.TransactionResult r) {
+    private void warnAboutXforward(SmtpSession s, List<String> lines, io.postilion.transport.session.TransactionResult r) {
         for (int k = 0; k < r.xforward().size() && k < lines.size(); k++) {
             var reply = r.xforward().get(k);
             if (!reply.isPositive()) {
                 boolean nameAddr = lines.get(k).matches("XFORWARD (NAME|ADDR|PORT)=.*");
-                log.warn("host {} said: {} (in reply to XFORWARD {} command)", s.endpoint().displayWithPort(), reply.text(),
-                        nameAddr ? "name/address" : "helo/protocol");
+                info.warn("host " + s.endpoint().displayWithPort() + " said: " + reply.text() + " (in reply to XFORWARD "
+                        + (nameAddr ? "name/address" : "helo/protocol") + " command)");
             }
         }
     }

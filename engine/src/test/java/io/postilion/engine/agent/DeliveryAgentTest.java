@@ -417,6 +417,32 @@ class DeliveryAgentTest {
                 + "(in reply to RCPT TO command)", r.results().get(1).reason());
     }
 
+    /**
+     * LOG-8: the informational lines smtp(8) writes besides the per-recipient ones reach the mail
+     * log under its process name: a skipped server ("QUEUEID: REASON") and the relayhost
+     * configuration warning.
+     */
+    @Test
+    void skippedServersAndConfigurationWarningsReachTheMailLog_LOG8(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        mxHosts(2);
+        servers.get(0).reply(Stage.GREETING, "421 4.3.2 busy");
+        java.nio.file.Path file = dir.resolve("maillog");
+        io.postilion.engine.maillog.MailLog mailLog = io.postilion.engine.maillog.MailLog.open(file, "client", "postilion",
+                Clock.systemUTC());
+        io.postilion.engine.maillog.MailLog.install(mailLog);
+        try {
+            assertEquals(List.of(Outcome.SENT), outcomes(deliver(settings(), "a@example.test")));
+            deliverTo("nosuch.example.test:2599", settings().withRelayhost("nosuch.example.test:2599"), "a@example.test");
+        } finally {
+            mailLog.close();
+        }
+        String log = java.nio.file.Files.readString(file);
+        assertTrue(log.matches("(?s).* postilion/smtp\\[\\d+\\]: 4ABC123: host mx1\\.example\\.test\\[127\\.0\\.0\\.2\\] "
+                + "refused to talk to me: 421 4\\.3\\.2 busy\n.*"), log);
+        assertTrue(log.contains("postilion/smtp[" + ProcessHandle.current().pid() + "]: warning: relayhost configuration problem\n"), log);
+    }
+
     @Test
     void metersCountOutcomesAndConnectionsWithBoundedLabels() {
         mxHosts(1);
