@@ -280,8 +280,7 @@ public final class DeliveryAgent {
             if (!c.ok()) {
                 StageFailure f = c.failure();
                 info.info(a.request.queueId() + ": " + f.text()); // LOG-8
-                a.error(f.status(), f.text());
-                a.siteTrouble();
+                a.error(f.status(), f.text()); // REPLY-12: throttles only if it ends the list (LOOKUP-22)
                 return servers(a, endpoints, finalDestination, index + 1, sessions);
             }
             ServerContext server = new ServerContext(ep.display(), ep.displayWithPort(), finalDestination && lastAddress,
@@ -473,9 +472,9 @@ public final class DeliveryAgent {
 
     /** LOOKUP-22: the recipients no server decided take the (converted) last error. */
     private void decideLeftovers(Attempt a, List<Integer> left, String status, String reason) {
-        a.siteTrouble();
         for (int i : left) {
             a.apply(i, Trouble.decide(status, false, true, settings.softBounce()), reason, a.lastRelay, 0);
+            a.siteFailureDecided(i); // REPLY-12: smtp_connect.c ends the list with smtp_sess_fail
         }
     }
 

@@ -157,8 +157,8 @@ final class TransactionOutcomes {
         List<Integer> open = attempt.undecided();
         for (int i : indexes) {
             if (open.contains(i)) {
-                attempt.siteTrouble(); // REPLY-12: only trouble that fails someone counts towards throttling
                 attempt.apply(i, server.decide(status, softUnlessFinal), reason, server.relay(), server.connUse());
+                attempt.siteFailureDecided(i); // REPLY-12
             }
         }
     }

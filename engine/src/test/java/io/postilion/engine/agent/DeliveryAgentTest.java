@@ -443,6 +443,42 @@ class DeliveryAgentTest {
         assertTrue(log.contains("postilion/smtp[" + ProcessHandle.current().pid() + "]: warning: relayhost configuration problem\n"), log);
     }
 
+    /**
+     * REPLY-12, Postfix's smtp_bulk_fail: a site failure that only keeps the recipients for the
+     * next server (KEEP) sets no hop status. When the final server then fails the message without
+     * a throttling failure and without completing a transaction (the SIZE pre-check under
+     * soft_bounce; a local data error), the destination is not throttled.
+     */
+    @Test
+    void aSkippedServerDoesNotThrottleWhenTheFinalServerFailsOnlyTheMessage_REPLY12() {
+        mxHosts(2);
+        servers.get(0).reply(Stage.GREETING, "421 4.3.2 busy");
+        servers.get(1).capabilities("PIPELINING", "SIZE 10", "ENHANCEDSTATUSCODES");
+        DeliveryReport r = deliver(settings().withSoftBounce(true), "a@example.test");
+        assertEquals(List.of(Outcome.SOFTBOUNCE), outcomes(r));
+        assertEquals("4.3.4", r.results().get(0).dsn());
+        assertFalse(r.throttle(), "the 421 at mx1 left no one queued; XFER-1 is a message failure");
+
+        servers.get(1).capabilities("PIPELINING", "ENHANCEDSTATUSCODES");
+        Instant now = Instant.now();
+        DeliveryRequest unreadable = new DeliveryRequest("4ABC124", "sender@origin.test", List.of(Recipient.of("a@example.test")),
+                new ContentSource() {
+                    @Override
+                    public long size() {
+                        return 1000;
+                    }
+
+                    @Override
+                    public reactor.core.publisher.Flux<io.netty.buffer.ByteBuf> open(io.netty.buffer.ByteBufAllocator alloc) {
+                        return reactor.core.publisher.Flux.error(new java.io.IOException("read error"));
+                    }
+                }, BodyType.SEVEN_BIT, false, false, "example.test:" + port, "", Ret.NONE, now, now);
+        DeliveryReport data = agent(settings()).deliver(unreadable).block(Duration.ofSeconds(30));
+        assertEquals(List.of(Outcome.DEFERRED), outcomes(data));
+        assertEquals("4.3.0", data.results().get(0).dsn());
+        assertFalse(data.throttle(), "DATA-31 does not throttle, even after a skipped server");
+    }
+
     @Test
     void metersCountOutcomesAndConnectionsWithBoundedLabels() {
         mxHosts(1);
