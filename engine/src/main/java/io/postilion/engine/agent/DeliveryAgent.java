@@ -112,6 +112,7 @@ public final class DeliveryAgent {
                 return Mono.just(report(a, start));
             }
             DestinationList list = parser.parse(request.nexthop(), settings.fallbackRelay());
+            list.warnings().forEach(info::warn); // LOG-8, DEST-2, DEST-14
             if (!list.isValid()) {
                 var bad = list.error().orElseThrow();
                 for (int i : a.undecided()) {

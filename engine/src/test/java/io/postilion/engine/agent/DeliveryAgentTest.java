@@ -479,6 +479,42 @@ class DeliveryAgentTest {
         assertFalse(data.throttle(), "DATA-31 does not throttle, even after a skipped server");
     }
 
+    /**
+     * DEST-14 and appendix B, Postfix's smtp_connect_unix: a UNIX-domain path too long for a
+     * socket address warns "unix-domain name too long: PATH" and defers with 4.3.5 "Server
+     * configuration error".
+     */
+    @Test
+    void anLmtpSocketPathTooLongDefersWithPostfixsWordsAndWarns_DEST14(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String path = "/" + "x".repeat(200);
+        LookupSettings lookup = LookupSettings.defaults(DeliveryProtocol.LMTP).self(SelfAddresses.of("127.0.0.254", ""))
+                .inetProtocols(true, false).build();
+        AsyncDnsResolver resolver = AsyncDnsResolver.create(DnsResolverConfig.parse(dns.dnsServers(), Duration.ofSeconds(2), 2));
+        DeliveryAgent lmtp = new DeliveryAgent(AgentSettings.defaults(SessionSettings.lmtp("client.test")
+                .withTimeouts(Timeouts.all(Duration.ofSeconds(3))), "client.test"), new NextHopResolver(resolver, lookup),
+                DestinationParser.lmtp(), Clock.systemUTC());
+        java.nio.file.Path file = dir.resolve("maillog");
+        io.postilion.engine.maillog.MailLog mailLog = io.postilion.engine.maillog.MailLog.open(file, "client", "postilion",
+                Clock.systemUTC());
+        io.postilion.engine.maillog.MailLog.install(mailLog);
+        DeliveryReport r;
+        try {
+            DeliveryRequest req = DeliveryRequest.builder("4ABC125", "s@client.test", "unix:" + path).recipient("a@dest.test")
+                    .content(ContentSource.of("Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII))).build();
+            r = lmtp.deliver(req).block(Duration.ofSeconds(30));
+        } finally {
+            mailLog.close();
+        }
+        assertEquals(List.of(Outcome.DEFERRED), outcomes(r));
+        assertEquals("4.3.5", r.results().get(0).dsn());
+        assertEquals("Server configuration error", r.results().get(0).reason());
+        assertEquals("none", r.results().get(0).relay());
+        String log = java.nio.file.Files.readString(file);
+        assertTrue(log.contains("postilion/lmtp[" + ProcessHandle.current().pid() + "]: warning: unix-domain name too long: "
+                + path + "\n"), log);
+    }
+
     @Test
     void metersCountOutcomesAndConnectionsWithBoundedLabels() {
         mxHosts(1);
