@@ -320,7 +320,8 @@ public final class DeliveryAgent {
             ServerContext at = server.asFinal(server.finalServer() || finalDestination && lastSession);
             if (sizeExceeded(a, s, h, at)) {
                 // XFER-14: no transaction was started; the session is cached if it may be, else dropped without QUIT
-                if (a.caching.store() && settings.reuse().mayPark(connectedAt, 1, clock.instant()) && s.usable()) {
+                if (a.caching.store() && !s.tlsActive() && settings.reuse().mayPark(connectedAt, 1, clock.instant())
+                        && s.usable()) {
                     park(a, s, h, connectedAt, 0, target.bestMx());
                 } else {
                     s.close();
@@ -382,7 +383,9 @@ public final class DeliveryAgent {
         }
         a.mailFromAt = clock.instant();
         // CACHE-4: decided when the transaction is built; past the limits QUIT follows the dot.
-        boolean keep = a.caching.store() && settings.reuse().mayPark(connectedAt, uses, clock.instant());
+        // CACHE-3/TLS-21: a TLS session is never cached (smtp_tls_connection_reuse = no, Postfix's
+        // smtp_start_tls), so QUIT follows its dot as for any session that is not kept.
+        boolean keep = a.caching.store() && !s.tlsActive() && settings.reuse().mayPark(connectedAt, uses, clock.instant());
         List<String> xforward = settings.sendXforward() && caps.xforwardOffered()
                 ? XforwardCommands.of(req.origin(), req.queueId(), caps.xforward()) : List.of(); // XFER-2
         Transaction tx = new Transaction(MailFromCommand.of(sender, caps, opts).line(), rcpts, a.prepared.content(),
