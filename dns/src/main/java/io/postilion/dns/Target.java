@@ -33,6 +33,6 @@ public record Target(String hostname, InetAddress address, int port, int prefere
     /** {@code host[addr]:port}, as Postfix logs a relay. */
     @Override
     public String toString() {
-        return hostname + "[" + address.getHostAddress() + "]:" + port;
+        return hostname + "[" + AddressText.of(address) + "]:" + port;
     }
 }

@@ -72,7 +72,7 @@ public final class DestinationParser {
                     warnings.add("ignoring fallback relay setting \"" + fallback + "\" for UNIX-domain destination \""
                             + nexthop + "\"");
                 }
-                ParsedDestination unix = parseUnix(rest.substring("unix:".length()));
+                ParsedDestination unix = parseUnix(rest.substring("unix:".length()), warnings);
                 if (unix instanceof BadDestination bad) {
                     return DestinationList.failed(bad, warnings);
                 }
@@ -128,13 +128,15 @@ public final class DestinationParser {
         return items;
     }
 
-    private ParsedDestination parseUnix(String path) {
+    private ParsedDestination parseUnix(String path, List<String> warnings) {
         String key = path;
         if (path.isEmpty()) {
             return BadDestination.of(key, "empty UNIX-domain socket path in \"unix:\"");
         }
         if (path.getBytes(StandardCharsets.UTF_8).length >= UNIX_PATH_MAX) {
-            return BadDestination.of(key, "UNIX-domain socket path too long: \"" + path + "\"");
+            // DEST-14, Postfix's smtp_connect_unix: a warning, and the words of appendix B
+            warnings.add("unix-domain name too long: " + path);
+            return BadDestination.of(key, "Server configuration error");
         }
         return new UnixDestination(key, path);
     }

@@ -214,6 +214,8 @@ class DestinationParserTest {
         DestinationList list = lmtp.parse("unix:/" + "x".repeat(200), "");
         assertFalse(list.isValid());
         assertEquals("4.3.5", list.error().orElseThrow().status());
+        assertEquals("Server configuration error", list.error().orElseThrow().reason());
+        assertEquals(List.of("unix-domain name too long: /" + "x".repeat(200)), list.warnings());
     }
 
     @Test

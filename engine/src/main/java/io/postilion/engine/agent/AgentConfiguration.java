@@ -218,6 +218,8 @@ public final class AgentConfiguration {
                 .notices(PostmasterNotices.of(cfg.list("notify_classes"), cfg.string("error_notice_recipient"),
                         cfg.string("double_bounce_sender")))
                 .bestMxTransport(cfg.string("best_mx_transport"))
+                .relayhost(cfg.string("relayhost"))
+                .verifyNegativeCache(cfg.bool("address_verify_negative_cache"))
                 .logTlsStatus(cfg.bool("smtp_log_tls_feature_status"))
                 .source(sourceAddress(cfg))
                 .reuse(new ConnectionReuse(cfg.list("smtp_connection_cache_destinations"),

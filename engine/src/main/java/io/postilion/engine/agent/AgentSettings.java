@@ -34,15 +34,21 @@ import java.util.Objects;
  * @param logTlsStatus smtp_log_tls_feature_status (yes): the tls= field of the log line (LOG-5)
  * @param source smtp_bind_address, smtp_bind_address6, smtp_bind_address_enforce and the single
  *     non-loopback inet_interfaces address: the local end of TCP connections (SESS-5)
+ * @param verifyNegativeCache address_verify_negative_cache (yes): off, a probe's failure is
+ *     "undeliverable-but-not-cached" (CLARIFICATIONS 7)
+ * @param relayhost relayhost (empty): a hard failure for a request whose first next-hop item is
+ *     this setting is a configuration problem and defers with 4.3.5 (LOOKUP-22)
  */
 public record AgentSettings(SessionSettings session, String myHostname, int mxSessionLimit, String fallbackRelay,
         boolean skip5xxGreeting, boolean softBounce, boolean quoteRfc821Envelope, boolean disableMimeOutputConversion,
         ContentOptions content, RewriteSettings rewriting, ConnectionReuse reuse, boolean assumeFinal,
         DeliveryStatusFilter statusFilter, boolean sendXforward, ProbeTarget verifyTarget, DebugPeers debugPeers,
-        PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus, SourceAddress source) {
+        PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus, SourceAddress source,
+        String relayhost, boolean verifyNegativeCache) {
 
     public AgentSettings {
         Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(relayhost, "relayhost");
         Objects.requireNonNull(verifyTarget, "verifyTarget");
         Objects.requireNonNull(debugPeers, "debugPeers");
         Objects.requireNonNull(notices, "notices");
@@ -85,6 +91,10 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         return toBuilder().fallbackRelay(relays).build();
     }
 
+    public AgentSettings withRelayhost(String relayhost) {
+        return toBuilder().relayhost(relayhost).build();
+    }
+
     public AgentSettings withSkip5xxGreeting(boolean on) {
         return toBuilder().skip5xxGreeting(on).build();
     }
@@ -111,6 +121,8 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private String bestMxTransport = "";
         private boolean logTlsStatus = true;
         private SourceAddress source = SourceAddress.NONE;
+        private String relayhost = "";
+        private boolean verifyNegativeCache = true;
 
         private Builder(SessionSettings session, String myHostname) {
             this.session = session;
@@ -138,6 +150,8 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.bestMxTransport = s.bestMxTransport;
             this.logTlsStatus = s.logTlsStatus;
             this.source = s.source;
+            this.relayhost = s.relayhost;
+            this.verifyNegativeCache = s.verifyNegativeCache;
         }
 
         public Builder session(SessionSettings v) {
@@ -280,6 +294,16 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        public Builder verifyNegativeCache(boolean v) {
+            this.verifyNegativeCache = v;
+            return this;
+        }
+
+        public Builder relayhost(String v) {
+            this.relayhost = v;
+            return this;
+        }
+
         public Builder bestMxTransport(String v) {
             this.bestMxTransport = v;
             return this;
@@ -299,7 +323,8 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return new AgentSettings(session, myHostname, mxSessionLimit, fallbackRelay, skip5xxGreeting, softBounce,
                     quoteRfc821Envelope, disableMimeOutputConversion, content,
                     rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal,
-                    statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus, source);
+                    statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus, source,
+                    relayhost, verifyNegativeCache);
         }
     }
 }

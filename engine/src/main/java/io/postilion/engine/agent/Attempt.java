@@ -17,7 +17,8 @@ final class Attempt {
     private final RecipientResult[] results;
     private String lastStatus;
     private String lastReason;
-    private boolean siteTrouble;
+    /** REPLY-12: a throttling failure left someone queued before any transaction completed. */
+    private boolean hopStatus;
     private boolean completedTransaction;
     Instant mailFromAt;
     /** The relay= of the last server tried, "none" before any. */
@@ -104,8 +105,17 @@ final class Attempt {
         lastReason = reason;
     }
 
-    void siteTrouble() {
-        siteTrouble = true;
+    /**
+     * REPLY-12, Postfix's smtp_bulk_fail: a throttling failure (site, connection, lookup, I/O) has
+     * just decided recipient {@code i}; the destination is throttled when that left it queued and
+     * no transaction of this attempt had completed normally by then. A recipient kept for the next
+     * server (KEEP) does not count.
+     */
+    void siteFailureDecided(int i) {
+        RecipientResult r = results[i];
+        if (r != null && r.outcome().staysQueued() && !completedTransaction) {
+            hopStatus = true;
+        }
     }
 
     void completedTransaction() {
@@ -120,17 +130,9 @@ final class Attempt {
         return lastReason;
     }
 
-    /** REPLY-12: trouble at the site, something left queued, and no transaction went through. */
+    /** REPLY-12: whether the scheduler is to throttle the destination (see {@link #siteFailureDecided}). */
     boolean throttle() {
-        if (!siteTrouble || completedTransaction) {
-            return false;
-        }
-        for (RecipientResult r : results) {
-            if (r != null && r.outcome().staysQueued()) {
-                return true;
-            }
-        }
-        return false;
+        return hopStatus;
     }
 
     List<RecipientResult> results() {

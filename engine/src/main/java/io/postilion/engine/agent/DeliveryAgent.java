@@ -38,8 +38,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
@@ -52,8 +50,6 @@ import reactor.core.publisher.Mono;
  */
 public final class DeliveryAgent {
 
-    private static final Logger log = LoggerFactory.getLogger(DeliveryAgent.class);
-
     private final AgentSettings settings;
     private final SmtpClient client;
     private final NextHopResolver resolver;
@@ -63,6 +59,8 @@ public final class DeliveryAgent {
     private final MessagePreparation preparation;
     private final ConnectionCache cache;
     private volatile BestMxHandoff bestMxHandoff = BestMxHandoff.NONE;
+    /** LOG-8: the informational lines and warnings, to the mail log as well. */
+    private final AgentLog info;
 
     public DeliveryAgent(AgentSettings settings, NextHopResolver resolver, DestinationParser parser, Clock clock) {
         this(settings, resolver, parser, clock, DeliveryMetrics.none(settings.session().lmtp() ? "lmtp" : "smtp"));
@@ -78,6 +76,7 @@ public final class DeliveryAgent {
         this.clock = clock;
         this.metrics = metrics;
         this.preparation = new MessagePreparation(settings.rewriting(), RewriteLog.logger());
+        this.info = new AgentLog(settings.session().lmtp() ? "lmtp" : "smtp");
     }
 
     /** MISC-2: who takes mail when this MTA is the best MX and best_mx_transport names a transport. */
@@ -113,6 +112,7 @@ public final class DeliveryAgent {
                 return Mono.just(report(a, start));
             }
             DestinationList list = parser.parse(request.nexthop(), settings.fallbackRelay());
+            list.warnings().forEach(info::warn); // LOG-8, DEST-2, DEST-14
             if (!list.isValid()) {
                 var bad = list.error().orElseThrow();
                 for (int i : a.undecided()) {
@@ -184,7 +184,7 @@ public final class DeliveryAgent {
         // LOOKUP-2: loop detection only for SMTP to port 25
         boolean loopCheck = !settings.session().lmtp() && ((io.postilion.dns.destination.InetDestination) d).port() == 25;
         return resolver.resolve(list, index).flatMap(targets -> {
-            targets.warnings().forEach(w -> log.warn("{}: {}", a.request.queueId(), w));
+            targets.warnings().forEach(w -> info.warn(a.request.queueId() + ": " + w));
             if (!targets.ok()) {
                 var f = targets.failure().orElseThrow();
                 a.error(f.status(), f.reason());
@@ -280,9 +280,8 @@ public final class DeliveryAgent {
             a.lastRelay = c.ok() ? ep.displayWithPort() : "none";
             if (!c.ok()) {
                 StageFailure f = c.failure();
-                log.info("{}: {}", a.request.queueId(), f.text());
-                a.error(f.status(), f.text());
-                a.siteTrouble();
+                info.info(a.request.queueId() + ": " + f.text()); // LOG-8
+                a.error(f.status(), f.text()); // REPLY-12: throttles only if it ends the list (LOOKUP-22)
                 return servers(a, endpoints, finalDestination, index + 1, sessions);
             }
             ServerContext server = new ServerContext(ep.display(), ep.displayWithPort(), finalDestination && lastAddress,
@@ -310,8 +309,8 @@ public final class DeliveryAgent {
             }
             if (target.loopCheck() && h.helloStage() == Stage.EHLO && h.capabilities().serverNameIs(settings.myHostname())) {
                 // SESS-15: the server calls itself by our name; a bounce when it is a best MX
-                log.warn("{}: host {} replied to EHLO with my own hostname {}", a.request.queueId(),
-                        s.endpoint().display(), settings.myHostname());
+                info.warn("host " + s.endpoint().displayWithPort() + " replied to HELO/EHLO with my own hostname "
+                        + settings.myHostname());
                 TransactionOutcomes.siteFailure(a, a.undecided(), target.bestMx() ? "5.4.6" : "4.4.6",
                         "mail for " + a.request.nexthop() + " loops back to myself", server);
                 return s.quit().thenReturn(sessions);
@@ -321,7 +320,8 @@ public final class DeliveryAgent {
             ServerContext at = server.asFinal(server.finalServer() || finalDestination && lastSession);
             if (sizeExceeded(a, s, h, at)) {
                 // XFER-14: no transaction was started; the session is cached if it may be, else dropped without QUIT
-                if (a.caching.store() && settings.reuse().mayPark(connectedAt, 1, clock.instant()) && s.usable()) {
+                if (a.caching.store() && !s.tlsActive() && settings.reuse().mayPark(connectedAt, 1, clock.instant())
+                        && s.usable()) {
                     park(a, s, h, connectedAt, 0, target.bestMx());
                 } else {
                     s.close();
@@ -341,7 +341,7 @@ public final class DeliveryAgent {
         }
         boolean softUnlessFinal = status.equals("5.6.7");
         if (!server.finalServer()) {
-            log.info("{}: {}", a.request.queueId(), f.text());
+            info.info(a.request.queueId() + ": " + f.text()); // LOG-8: the skipped server
         }
         TransactionOutcomes.siteFailure(a, a.undecided(), status, f.text(), softUnlessFinal, server);
     }
@@ -383,7 +383,9 @@ public final class DeliveryAgent {
         }
         a.mailFromAt = clock.instant();
         // CACHE-4: decided when the transaction is built; past the limits QUIT follows the dot.
-        boolean keep = a.caching.store() && settings.reuse().mayPark(connectedAt, uses, clock.instant());
+        // CACHE-3/TLS-21: a TLS session is never cached (smtp_tls_connection_reuse = no, Postfix's
+        // smtp_start_tls), so QUIT follows its dot as for any session that is not kept.
+        boolean keep = a.caching.store() && !s.tlsActive() && settings.reuse().mayPark(connectedAt, uses, clock.instant());
         List<String> xforward = settings.sendXforward() && caps.xforwardOffered()
                 ? XforwardCommands.of(req.origin(), req.queueId(), caps.xforward()) : List.of(); // XFER-2
         Transaction tx = new Transaction(MailFromCommand.of(sender, caps, opts).line(), rcpts, a.prepared.content(),
@@ -393,10 +395,11 @@ public final class DeliveryAgent {
         ServerContext at = server.forSuccess(req.flags().contains(DeliveryFlag.X) || settings.assumeFinal(), caps.dsn());
         return s.transaction(tx).flatMap(result -> {
             warnAboutXforward(s, xforward, result);
-            if (result.protocolError() || Trouble.sawProtocolError(result)) {
-                raise(a, PostmasterNotices.ErrorClass.PROTOCOL); // LOG-9
+            if (result.protocolError()) {
+                raise(a, PostmasterNotices.ErrorClass.PROTOCOL); // LOG-9, REPLY-6/8
             }
-            if (result.failure() != null && result.failure().kind() == StageFailure.Kind.LOCAL) {
+            if (result.failure() != null && (result.failure().kind() == StageFailure.Kind.LOCAL
+                    || result.failure().kind() == StageFailure.Kind.DATA)) {
                 raise(a, PostmasterNotices.ErrorClass.DATA);
             }
             boolean good = TransactionOutcomes.apply(a, indexes, result, at);
@@ -406,7 +409,13 @@ public final class DeliveryAgent {
             if (!keep) {
                 return Mono.<Void>empty();
             }
-            if (!result.reusable() || Trouble.sawProtocolError(result) || !s.usable()) {
+            if (result.protocolError()) {
+                // CACHE-3: never cached; as Postfix's smtp_cleanup_session, a session that is neither
+                // cached nor expired is closed without QUIT (after the dot no QUIT was pipelined).
+                s.close();
+                return Mono.<Void>empty();
+            }
+            if (!result.reusable() || !s.usable()) {
                 return s.quit();
             }
             park(a, s, h, connectedAt, uses, bestMx);
@@ -444,26 +453,32 @@ public final class DeliveryAgent {
         }
         String status = a.lastStatus();
         String reason = a.lastReason();
-        if (status != null && status.endsWith(".4.6") && !a.lastItemWasFallback && !settings.session().lmtp()
-                && !settings.bestMxTransport().isBlank()) {
-            return passToBestMxTransport(a, left); // MISC-2
+        if (status == null) {
+            status = "4.3.0";
+            reason = "server unavailable or unable to receive mail";
+        } else if (!status.startsWith("4")) {
+            // Postfix's smtp_connect.c: configuration problems are pretended recoverable, in this order.
+            if (a.lastItemWasFallback) {
+                info.warn("smtp_fallback_relay configuration problem");
+                status = "4.3.5";
+            } else if (!settings.session().lmtp() && !settings.relayhost().isEmpty()
+                    && ConnectionReuse.firstItem(a.request.nexthop()).equals(settings.relayhost())) {
+                // the relayhost does not resolve, refuses to talk to us, or loops back to us
+                info.warn("relayhost configuration problem");
+                status = "4.3.5";
+            } else if (status.endsWith(".4.6") && !settings.session().lmtp() && !settings.bestMxTransport().isBlank()) {
+                return passToBestMxTransport(a, left); // MISC-2
+            }
         }
         decideLeftovers(a, left, status, reason);
         return Mono.empty();
     }
 
-    /** LOOKUP-22: the recipients no server decided take the last error, or a generic deferral. */
+    /** LOOKUP-22: the recipients no server decided take the (converted) last error. */
     private void decideLeftovers(Attempt a, List<Integer> left, String status, String reason) {
-        if (status == null) {
-            status = "4.3.0";
-            reason = "server unavailable or unable to receive mail";
-        } else if (status.startsWith("5") && a.lastItemWasFallback) {
-            log.warn("{}: the fallback relay failed permanently; check smtp_fallback_relay", a.request.queueId());
-            status = "4.3.5";
-        }
-        a.siteTrouble();
         for (int i : left) {
             a.apply(i, Trouble.decide(status, false, true, settings.softBounce()), reason, a.lastRelay, 0);
+            a.siteFailureDecided(i); // REPLY-12: smtp_connect.c ends the list with smtp_sess_fail
         }
     }
 
@@ -486,7 +501,7 @@ public final class DeliveryAgent {
                     }
                 })
                 .switchIfEmpty(Mono.fromRunnable(() -> {
-                    log.warn("{}: best_mx_transport {}: no such transport here", a.request.queueId(), spec);
+                    info.warn(a.request.queueId() + ": best_mx_transport " + spec + ": no such transport here");
                     decideLeftovers(a, left, "4.3.5", "mail transport unavailable: best_mx_transport " + spec);
                 }))
                 .then();
@@ -531,13 +546,13 @@ public final class DeliveryAgent {
     }
 
     /** XFER-2: a refused XFORWARD is only worth a warning. */
-    private static void warnAboutXforward(SmtpSession s, List<String> lines, io.postilion.transport.session.TransactionResult r) {
+    private void warnAboutXforward(SmtpSession s, List<String> lines, io.postilion.transport.session.TransactionResult r) {
         for (int k = 0; k < r.xforward().size() && k < lines.size(); k++) {
             var reply = r.xforward().get(k);
             if (!reply.isPositive()) {
                 boolean nameAddr = lines.get(k).matches("XFORWARD (NAME|ADDR|PORT)=.*");
-                log.warn("host {} said: {} (in reply to XFORWARD {} command)", s.endpoint().displayWithPort(), reply.text(),
-                        nameAddr ? "name/address" : "helo/protocol");
+                info.warn("host " + s.endpoint().displayWithPort() + " said: " + reply.text() + " (in reply to XFORWARD "
+                        + (nameAddr ? "name/address" : "helo/protocol") + " command)");
             }
         }
     }
@@ -590,8 +605,10 @@ public final class DeliveryAgent {
         List<RecipientResult> recorded = a.results().stream().map(settings.statusFilter()::apply).toList();
         if (r.probe()) {
             // MISC-1: a probe records what delivery would have done, as deliverable or undeliverable.
-            recorded = recorded.stream().map(x -> x.recast(x.outcome().asProbe(), x.dsn(), x.reason(),
-                    x.outcome().asProbe().dsnAction())).toList();
+            // CLARIFICATIONS 7: without the negative cache a failure is "undeliverable-but-not-cached".
+            boolean negative = settings.verifyNegativeCache();
+            recorded = recorded.stream().map(x -> x.recast(x.outcome().asProbe(negative), x.dsn(), x.reason(),
+                    x.outcome().asProbe(negative).dsnAction())).toList();
         }
         DeliveryReport report = new DeliveryReport(r.queueId(), recorded, a.throttle(), t, a.transcripts);
         DeliveryLog.write(report, transport());

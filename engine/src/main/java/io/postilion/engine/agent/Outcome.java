@@ -16,7 +16,12 @@ public enum Outcome {
     /** An address verification probe found the recipient accepted (MISC-1). */
     DELIVERABLE("deliverable", "deliverable"),
     /** An address verification probe found the recipient refused, hard or soft (MISC-1). */
-    UNDELIVERABLE("undeliverable", "undeliverable");
+    UNDELIVERABLE("undeliverable", "undeliverable"),
+    /**
+     * A probe's failure when address_verify_negative_cache = no: the verify service keeps no
+     * record of it (Postfix's verify_append, LOG-1, CLARIFICATIONS 7).
+     */
+    UNDELIVERABLE_NOT_CACHED("undeliverable-but-not-cached", "undeliverable-but-not-cached");
 
     private final String logWord;
     private final String dsnAction;
@@ -36,9 +41,18 @@ public enum Outcome {
 
     /** What a probe records for the outcome a delivery would have had (MISC-1). */
     public Outcome asProbe() {
+        return asProbe(true);
+    }
+
+    /**
+     * What a probe records: with {@code negativeCache} off (address_verify_negative_cache = no) a
+     * failure is "undeliverable-but-not-cached", as Postfix's verify_append logs it.
+     */
+    public Outcome asProbe(boolean negativeCache) {
         return switch (this) {
             case SENT, DELIVERABLE -> DELIVERABLE;
-            default -> UNDELIVERABLE;
+            case UNDELIVERABLE_NOT_CACHED -> UNDELIVERABLE_NOT_CACHED;
+            default -> negativeCache ? UNDELIVERABLE : UNDELIVERABLE_NOT_CACHED;
         };
     }
 

@@ -46,7 +46,9 @@ final class TransactionOutcomes {
         }
         if (r.failure() != null) {
             StageFailure f = r.failure();
-            if (f.kind() == StageFailure.Kind.LOCAL) {
+            if (f.kind() == StageFailure.Kind.DATA) {
+                localDataError(attempt, f, server);
+            } else if (f.kind() == StageFailure.Kind.LOCAL) {
                 // DATA-13: a content error fails the message, not the site.
                 for (int i : accepted) {
                     if (attempt.undecided().contains(i)) {
@@ -59,6 +61,20 @@ final class TransactionOutcomes {
             return false;
         }
         return true;
+    }
+
+    /**
+     * DATA-31: the content could not be read. Postfix's delivery agent dies on a queue file read
+     * error and the queue manager defers the request; here every recipient still open is deferred
+     * (soft_bounce changes nothing: the status is 4.3.0), no other server is tried with content
+     * that cannot be read, and the destination is not throttled (no site trouble).
+     */
+    private static void localDataError(Attempt attempt, StageFailure f, ServerContext server) {
+        for (int i : attempt.undecided()) {
+            attempt.apply(i, Trouble.decide(f.status(), false, true, server.softBounce()), f.text(), server.relay(),
+                    server.connUse());
+        }
+        attempt.stopped = true;
     }
 
     /**
@@ -141,8 +157,8 @@ final class TransactionOutcomes {
         List<Integer> open = attempt.undecided();
         for (int i : indexes) {
             if (open.contains(i)) {
-                attempt.siteTrouble(); // REPLY-12: only trouble that fails someone counts towards throttling
                 attempt.apply(i, server.decide(status, softUnlessFinal), reason, server.relay(), server.connUse());
+                attempt.siteFailureDecided(i); // REPLY-12
             }
         }
     }

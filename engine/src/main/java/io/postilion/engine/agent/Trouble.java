@@ -52,26 +52,9 @@ public final class Trouble {
         return new Failure(reply.status(), reason, protocolErrorCode(reply.code()));
     }
 
-    /**
-     * CACHE-3: whether any failure reply of a transaction carried a protocol-error code (REPLY-6),
-     * which keeps its connection out of the cache.
-     */
-    static boolean sawProtocolError(io.postilion.transport.session.TransactionResult r) {
-        java.util.List<io.postilion.transport.reply.SmtpReply> all = new java.util.ArrayList<>(r.rcpt());
-        all.add(r.mail());
-        all.add(r.data());
-        all.addAll(r.finals());
-        for (io.postilion.transport.reply.SmtpReply reply : all) {
-            if (reply != null && !reply.isPositive() && !reply.isIntermediate() && protocolErrorCode(reply.code())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** REPLY-6: codes that flag a protocol error when they cause a failure. */
     static boolean protocolErrorCode(int code) {
-        return code < 400 || code > 599 || code == 555 || code >= 500 && code <= 509;
+        return SmtpReply.protocolErrorCode(code);
     }
 
     /** A failure as recorded: DSN status, reason text, and whether it is a protocol error (REPLY-6). */

@@ -196,8 +196,9 @@ final class SendCommand {
         }
         for (RecipientResult r : report.results()) {
             out.println(io.postilion.engine.agent.DeliveryLog.line(report.queueId(), r, report.timings()));
-            deferred |= r.outcome().staysQueued() || r.outcome() == Outcome.UNDELIVERABLE && r.dsn().startsWith("4");
-            bounced |= r.outcome() == Outcome.BOUNCED || r.outcome() == Outcome.UNDELIVERABLE && r.dsn().startsWith("5");
+            boolean undeliverable = r.outcome() == Outcome.UNDELIVERABLE || r.outcome() == Outcome.UNDELIVERABLE_NOT_CACHED;
+            deferred |= r.outcome().staysQueued() || undeliverable && r.dsn().startsWith("4");
+            bounced |= r.outcome() == Outcome.BOUNCED || undeliverable && r.dsn().startsWith("5");
         }
         return bounced ? EX_UNAVAILABLE : deferred ? EX_TEMPFAIL : Main.EX_OK;
     }

@@ -70,6 +70,7 @@ public final class ParameterRegistry {
         global("send_cyrus_sasl_authzid", ParameterType.bool(), "no");
         global("message_size_limit", ParameterType.size(0), "10240000");
         global("hopcount_limit", ParameterType.integer(1, NO_MAX), "50");
+        global("address_verify_negative_cache", ParameterType.bool(), "yes");
 
         // ---- Postilion's own -----------------------------------------------------------------
         global("smtpd_listen", ParameterType.string(), "127.0.0.1:2525");

@@ -30,7 +30,8 @@ import java.util.function.Consumer;
  * @param bareNewline smtpd_forbid_bare_newline (normalize)
  * @param bareNewlineExclusions smtpd_forbid_bare_newline_exclusions: clients for which a bare LF
  *     keeps its legacy meaning (none by default, CLARIFICATIONS 14)
- * @param hopcountLimit hopcount_limit (50): more Received: headers than this and the message is refused
+ * @param hopcountLimit hopcount_limit (50): when the Received: headers, ours included, reach this the
+ *     message is refused (Postfix's cleanup)
  * @param sinkTimeout ipc_timeout (3600s): the longest wait for the spool to take a message
  *     before the client gets 451
  * @param tls the server TLS context for STARTTLS, or null when no certificate is configured

@@ -8,8 +8,8 @@ import java.util.Locale;
 
 /**
  * The trace header the listener puts on every message it accepts, and the hop count that
- * protects against mail loops (CLARIFICATIONS 4: more Received: headers than hopcount_limit
- * and the message is refused).
+ * protects against mail loops (CLARIFICATIONS 4, as Postfix's cleanup_message.c: the Received:
+ * headers, counting the one we add, reaching hopcount_limit and the message is refused).
  */
 final class ReceivedHeader {
 

@@ -118,7 +118,7 @@ final class ServerSession {
         this.meters = meters;
         this.bareNewline = settings.bareNewlineExclusions().contains(clientAddress) ? BareNewlinePolicy.NO
                 : settings.bareNewline();
-        this.namaddr = "unknown[" + clientAddress.getHostAddress() + "]";
+        this.namaddr = "unknown[" + io.postilion.dns.AddressText.of(clientAddress) + "]";
     }
 
     /** A session with no stress signal, no per-client limits and the standard log (for tests of the protocol alone). */
@@ -344,7 +344,7 @@ final class ServerSession {
         if (!limiter.allow(clientAddress, ClientLimiter.Event.AUTH)) {
             log.warn("AUTH command rate limit exceeded: from " + namaddr + " for service smtpd");
             meters.reject(ListenerMeters.Reason.RATE_LIMIT);
-            return error("450 4.7.1 Error: too many AUTH commands from " + clientAddress.getHostAddress());
+            return error("450 4.7.1 Error: too many AUTH commands from " + io.postilion.dns.AddressText.of(clientAddress));
         }
         String[] words = args.split(" +");
         String mechanism = words[0].toUpperCase(Locale.ROOT);
@@ -461,7 +461,7 @@ final class ServerSession {
         if (!limiter.allow(clientAddress, ClientLimiter.Event.MESSAGE)) {
             log.warn("Message delivery request rate limit exceeded: from " + namaddr + " for service smtpd");
             meters.reject(ListenerMeters.Reason.RATE_LIMIT);
-            return error("450 4.7.1 Error: too much mail from " + clientAddress.getHostAddress());
+            return error("450 4.7.1 Error: too much mail from " + io.postilion.dns.AddressText.of(clientAddress));
         }
         PathAndParameters pp = PathAndParameters.parse(line, "MAIL FROM:");
         if (pp == null) {
@@ -591,7 +591,7 @@ final class ServerSession {
         if (!limiter.allow(clientAddress, ClientLimiter.Event.RECIPIENT)) {
             log.warn("Recipient address rate limit exceeded: from " + namaddr + " for service smtpd");
             meters.reject(ListenerMeters.Reason.RATE_LIMIT);
-            return error("450 4.7.1 Error: too many recipients from " + clientAddress.getHostAddress());
+            return error("450 4.7.1 Error: too many recipients from " + io.postilion.dns.AddressText.of(clientAddress));
         }
         if (recipients.size() >= settings.recipientLimit()) {
             return Step.reply("452 4.5.3 Error: too many recipients");
@@ -691,10 +691,12 @@ final class ServerSession {
                 return Mono.just("550 5.5.2 Error: bare <LF> received");
             }
             byte[] content = reader.content();
-            if (ReceivedHeader.hops(content) > settings.hopcountLimit()) {
+            // Postfix's cleanup counts smtpd's own Received: header too, and refuses at the limit.
+            if (ReceivedHeader.hops(content) + 1 >= settings.hopcountLimit()) {
+                log.warn(queueId + ": message rejected: hopcount exceeded");
                 return Mono.just("554 5.4.6 Error: too many hops");
             }
-            ReceivedMessage.Client client = new ReceivedMessage.Client(clientAddress.getHostAddress(), helo, tlsActive,
+            ReceivedMessage.Client client = new ReceivedMessage.Client(io.postilion.dns.AddressText.of(clientAddress), helo, tlsActive,
                     authenticatedAs);
             byte[] stamped = ReceivedHeader.prepend(content, client, settings.hostname(), esmtp, queueId,
                     recipients.size() == 1 ? recipients.get(0).address() : "", clock);

@@ -74,7 +74,7 @@ public final class SmtpListener implements AutoCloseable {
                     if (open > settings.sessionLimit() || !trusted && open > outsiderSlots) {
                         log.warn("connection refused: " + (open - 1) + " sessions open (default_process_limit "
                                 + settings.sessionLimit() + ", " + settings.mynetworksReserve()
-                                + " kept for mynetworks) from unknown[" + client.getHostAddress() + "]");
+                                + " kept for mynetworks) from unknown[" + io.postilion.dns.AddressText.of(client) + "]");
                         meters.reject(ListenerMeters.Reason.SESSION_LIMIT);
                         refuse(conn, "421 4.3.2 " + settings.hostname() + " Service currently unavailable");
                         return;
@@ -82,10 +82,10 @@ public final class SmtpListener implements AutoCloseable {
                     String anvil = limiter.connect(client);
                     if (anvil != null) {
                         log.warn("Connection " + (anvil.equals("count") ? "concurrency" : "rate") + " limit exceeded: from unknown["
-                                + client.getHostAddress() + "] for service smtpd");
+                                + io.postilion.dns.AddressText.of(client) + "] for service smtpd");
                         meters.reject(ListenerMeters.Reason.CONNECTION_LIMIT);
                         refuse(conn, "421 4.7.0 " + settings.hostname() + " Error: too many connections from "
-                                + client.getHostAddress());
+                                + io.postilion.dns.AddressText.of(client));
                         return;
                     }
                     conn.onDispose(() -> limiter.disconnect(client));

@@ -514,7 +514,7 @@ final class SmtpServerHandler extends ChannelDuplexHandler {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("listener connection from {} ended: {}", ctx.channel().remoteAddress(), cause.toString());
+        log.debug("listener connection from {} ended: {}", ctx.channel().remoteAddress(), cause.toString(), cause);
         mode = Mode.CLOSED;
         release();
         ctx.close();

@@ -3,6 +3,7 @@ package io.postilion.engine.rewrite;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.postilion.transport.content.ContentException;
+import io.postilion.transport.content.ContentReadException;
 import io.postilion.transport.content.ContentSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,7 +18,8 @@ import reactor.core.publisher.Mono;
  * rewriter has nothing more to change the remaining chunks are passed on as they are.
  *
  * <p>A failure while streaming arrives as a {@link ContentException}, which the session turns into
- * a message-level failure without an end-of-data line (DATA-31, REPLY-10).
+ * a message-level failure without an end-of-data line (REPLY-10); a read error of the stored copy
+ * as a {@link ContentReadException}, a local data error (DATA-31).
  */
 final class RewrittenContent implements ContentSource {
 
@@ -39,6 +41,10 @@ final class RewrittenContent implements ContentSource {
     @Override
     public Flux<ByteBuf> open(ByteBufAllocator alloc) {
         return stream(source, alloc, rewriters.get()).onErrorMap(e -> !(e instanceof ContentException), e -> {
+            if (e instanceof ContentReadException || e instanceof IOException || e instanceof UncheckedIOException) {
+                // DATA-31: the stored copy cannot be read; the session words it as a local data error
+                return e instanceof ContentReadException c ? c : new ContentReadException("queue file read error: " + e, e);
+            }
             ContentFailure f = ContentFailure.of(e);
             return new ContentException(f.status(), f.reason());
         });

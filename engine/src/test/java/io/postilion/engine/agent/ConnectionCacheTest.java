@@ -41,8 +41,12 @@ class ConnectionCacheTest {
     }
 
     private DeliveryAgent agent(ConnectionReuse reuse) {
+        return agent(reuse, TlsLevel.NONE);
+    }
+
+    private DeliveryAgent agent(ConnectionReuse reuse, TlsLevel tls) {
         AgentSettings settings = AgentSettings.builder(SessionSettings.smtp("client.test")
-                        .withTimeouts(Timeouts.all(Duration.ofSeconds(3))).withTls(TlsLevel.NONE, false), "client.test")
+                        .withTimeouts(Timeouts.all(Duration.ofSeconds(3))).withTls(tls, false), "client.test")
                 .reuse(reuse).build();
         LookupSettings lookup = LookupSettings.defaults(DeliveryProtocol.SMTP).self(SelfAddresses.of("127.0.0.254", ""))
                 .inetProtocols(true, false).build();
@@ -149,6 +153,23 @@ class ConnectionCacheTest {
         server.reply(Stage.RCPT, (line, s) -> line.contains("bad@") ? "501 5.1.3 bad address" : "250 2.1.5 Ok");
         DeliveryReport first = send(CacheHint.LOAD_AND_STORE, false, "bad@dest.test");
         assertEquals(Outcome.BOUNCED, first.results().get(0).outcome());
+        send(CacheHint.LOAD_AND_STORE, false, "b@dest.test");
+        assertEquals(2, server.sessions(), server.commands().toString());
+    }
+
+    /**
+     * CACHE-3/TLS-21: with smtp_tls_connection_reuse = no (Postfix's default, and the only
+     * behaviour here) a session that completed STARTTLS is never cached; it ends with QUIT.
+     */
+    @Test
+    void aSessionThatStartedTlsIsNotKeptWithoutTlsConnectionReuse_CACHE3() throws Exception {
+        agent(ConnectionReuse.defaults(), TlsLevel.MAY);
+        server.startTls(true);
+        DeliveryReport first = send(CacheHint.LOAD_AND_STORE, false, "a@dest.test");
+        assertEquals(Outcome.SENT, first.results().get(0).outcome());
+        assertEquals("may", first.results().get(0).tls());
+        assertEquals(0, agent.parkedSessions(), "a TLS session is not parked");
+        await(() -> server.openSessions() == 0, "the TLS session to end");
         send(CacheHint.LOAD_AND_STORE, false, "b@dest.test");
         assertEquals(2, server.sessions(), server.commands().toString());
     }

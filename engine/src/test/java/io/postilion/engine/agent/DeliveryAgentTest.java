@@ -340,6 +340,181 @@ class DeliveryAgentTest {
         assertTrue(r.results().get(0).reason().startsWith("Host or domain name not found."), r.results().get(0).reason());
     }
 
+    /**
+     * Postfix's smtp_connect.c: a hard failure when the request's first next-hop item is the
+     * relayhost setting is a configuration problem, deferred with 4.3.5 and the diagnostic kept.
+     */
+    @Test
+    void aRelayhostThatDoesNotResolveDefersWith435_LOOKUP22() {
+        DeliveryReport r = deliverTo("nosuch.example.test:2599", settings().withRelayhost("nosuch.example.test:2599"),
+                "a@example.test", "b@example.test");
+        assertEquals(List.of(Outcome.DEFERRED, Outcome.DEFERRED), outcomes(r));
+        assertEquals("4.3.5", r.results().get(0).dsn());
+        assertTrue(r.results().get(0).reason().startsWith("Host or domain name not found."), r.results().get(0).reason());
+        assertEquals("none", r.results().get(0).relay());
+        // another next-hop than the relayhost still bounces
+        DeliveryReport other = deliverTo("nosuch.example.test:2599", settings().withRelayhost("[192.0.2.1]"),
+                "a@example.test");
+        assertEquals(List.of(Outcome.BOUNCED), outcomes(other));
+    }
+
+    @Test
+    void aRelayhostWhoseMxIsMyselfDefersWith435_LOOKUP22() {
+        dns.mx("loop.example.test", 10, "mx.loop.example.test").a("mx.loop.example.test", "127.0.0.254");
+        DeliveryReport bounce = deliverTo("loop.example.test", settings(), "a@example.test");
+        assertEquals(List.of(Outcome.BOUNCED), outcomes(bounce));
+        assertEquals("5.4.6", bounce.results().get(0).dsn());
+        DeliveryReport r = deliverTo("loop.example.test", settings().withRelayhost("loop.example.test"), "a@example.test");
+        assertEquals(List.of(Outcome.DEFERRED), outcomes(r));
+        assertEquals("4.3.5", r.results().get(0).dsn());
+        assertEquals(bounce.results().get(0).reason(), r.results().get(0).reason());
+    }
+
+    /**
+     * LOG-1/LOG-6: Postfix prints addresses with inet_ntop, so an IPv6 server is logged in the
+     * compressed form, relay=::1[::1]:PORT, in the relay field and in every reason naming it.
+     */
+    @Test
+    void anIpv6ServerIsLoggedInCompressedForm_LOG1() throws Exception {
+        FakeSmtpServer mx;
+        try {
+            mx = FakeSmtpServer.start("::1", 0);
+        } catch (RuntimeException e) {
+            org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here: " + e);
+            return;
+        }
+        servers.add(mx);
+        mx.reply(Stage.RCPT, (line, s) -> line.contains("bad@") ? "550 5.1.1 no such user" : "250 2.1.5 Ok");
+        LookupSettings lookup = LookupSettings.defaults(DeliveryProtocol.SMTP)
+                .self(SelfAddresses.of("127.0.0.254", "")).inetProtocols(true, true).build();
+        AsyncDnsResolver resolver = AsyncDnsResolver.create(DnsResolverConfig.parse(dns.dnsServers(), Duration.ofSeconds(2), 2));
+        DeliveryAgent agent = new DeliveryAgent(settings(), new NextHopResolver(resolver, lookup), DestinationParser.smtp(),
+                Clock.systemUTC());
+        Instant now = Instant.now();
+        DeliveryRequest req = new DeliveryRequest("4ABC6", "sender@origin.test",
+                List.of(Recipient.of("a@example.test"), Recipient.of("bad@example.test")),
+                ContentSource.of("Subject: v6\r\n\r\nbody\r\n".getBytes(StandardCharsets.UTF_8)), BodyType.SEVEN_BIT,
+                false, false, "[ipv6:::1]:" + mx.port(), "", Ret.NONE, now, now);
+        DeliveryReport r = agent.deliver(req).block(Duration.ofSeconds(30));
+        assertEquals(List.of(Outcome.SENT, Outcome.BOUNCED), outcomes(r));
+        assertEquals("::1[::1]:" + mx.port(), r.results().get(0).relay());
+        assertEquals("host ::1[::1] said: 550 5.1.1 no such user (in reply to RCPT TO command)", r.results().get(1).reason());
+        assertTrue(DeliveryLog.line("4ABC6", r.results().get(0), r.timings()).contains(", relay=::1[::1]:" + mx.port() + ", "));
+    }
+
+    /**
+     * REPLY-1: with smtputf8_enable = yes (always on here) Postfix's printable() keeps valid UTF-8
+     * in a server reply; control characters and broken UTF-8 still become '?'.
+     */
+    @Test
+    void utf8InAServerReplyIsKeptAndBrokenBytesAreCensored_REPLY1() {
+        mxHosts(1);
+        servers.get(0).reply(Stage.RCPT, (line, s) -> line.contains("bad@") ? "550 5.1.1 Empf\u00e4nger unbekannt \u2014 \u9001\u4fe1\u4e0d\u53ef\u0007"
+                : "250 2.1.5 Ok");
+        DeliveryReport r = deliver(settings(), "a@example.test", "bad@example.test");
+        assertEquals(List.of(Outcome.SENT, Outcome.BOUNCED), outcomes(r));
+        assertEquals("host mx1.example.test[127.0.0.2] said: 550 5.1.1 Empf\u00e4nger unbekannt \u2014 \u9001\u4fe1\u4e0d\u53ef? "
+                + "(in reply to RCPT TO command)", r.results().get(1).reason());
+    }
+
+    /**
+     * LOG-8: the informational lines smtp(8) writes besides the per-recipient ones reach the mail
+     * log under its process name: a skipped server ("QUEUEID: REASON") and the relayhost
+     * configuration warning.
+     */
+    @Test
+    void skippedServersAndConfigurationWarningsReachTheMailLog_LOG8(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        mxHosts(2);
+        servers.get(0).reply(Stage.GREETING, "421 4.3.2 busy");
+        java.nio.file.Path file = dir.resolve("maillog");
+        io.postilion.engine.maillog.MailLog mailLog = io.postilion.engine.maillog.MailLog.open(file, "client", "postilion",
+                Clock.systemUTC());
+        io.postilion.engine.maillog.MailLog.install(mailLog);
+        try {
+            assertEquals(List.of(Outcome.SENT), outcomes(deliver(settings(), "a@example.test")));
+            deliverTo("nosuch.example.test:2599", settings().withRelayhost("nosuch.example.test:2599"), "a@example.test");
+        } finally {
+            mailLog.close();
+        }
+        String log = java.nio.file.Files.readString(file);
+        assertTrue(log.matches("(?s).* postilion/smtp\\[\\d+\\]: 4ABC123: host mx1\\.example\\.test\\[127\\.0\\.0\\.2\\] "
+                + "refused to talk to me: 421 4\\.3\\.2 busy\n.*"), log);
+        assertTrue(log.contains("postilion/smtp[" + ProcessHandle.current().pid() + "]: warning: relayhost configuration problem\n"), log);
+    }
+
+    /**
+     * REPLY-12, Postfix's smtp_bulk_fail: a site failure that only keeps the recipients for the
+     * next server (KEEP) sets no hop status. When the final server then fails the message without
+     * a throttling failure and without completing a transaction (the SIZE pre-check under
+     * soft_bounce; a local data error), the destination is not throttled.
+     */
+    @Test
+    void aSkippedServerDoesNotThrottleWhenTheFinalServerFailsOnlyTheMessage_REPLY12() {
+        mxHosts(2);
+        servers.get(0).reply(Stage.GREETING, "421 4.3.2 busy");
+        servers.get(1).capabilities("PIPELINING", "SIZE 10", "ENHANCEDSTATUSCODES");
+        DeliveryReport r = deliver(settings().withSoftBounce(true), "a@example.test");
+        assertEquals(List.of(Outcome.SOFTBOUNCE), outcomes(r));
+        assertEquals("4.3.4", r.results().get(0).dsn());
+        assertFalse(r.throttle(), "the 421 at mx1 left no one queued; XFER-1 is a message failure");
+
+        servers.get(1).capabilities("PIPELINING", "ENHANCEDSTATUSCODES");
+        Instant now = Instant.now();
+        DeliveryRequest unreadable = new DeliveryRequest("4ABC124", "sender@origin.test", List.of(Recipient.of("a@example.test")),
+                new ContentSource() {
+                    @Override
+                    public long size() {
+                        return 1000;
+                    }
+
+                    @Override
+                    public reactor.core.publisher.Flux<io.netty.buffer.ByteBuf> open(io.netty.buffer.ByteBufAllocator alloc) {
+                        return reactor.core.publisher.Flux.error(new java.io.IOException("read error"));
+                    }
+                }, BodyType.SEVEN_BIT, false, false, "example.test:" + port, "", Ret.NONE, now, now);
+        DeliveryReport data = agent(settings()).deliver(unreadable).block(Duration.ofSeconds(30));
+        assertEquals(List.of(Outcome.DEFERRED), outcomes(data));
+        assertEquals("4.3.0", data.results().get(0).dsn());
+        assertFalse(data.throttle(), "DATA-31 does not throttle, even after a skipped server");
+    }
+
+    /**
+     * DEST-14 and appendix B, Postfix's smtp_connect_unix: a UNIX-domain path too long for a
+     * socket address warns "unix-domain name too long: PATH" and defers with 4.3.5 "Server
+     * configuration error".
+     */
+    @Test
+    void anLmtpSocketPathTooLongDefersWithPostfixsWordsAndWarns_DEST14(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String path = "/" + "x".repeat(200);
+        LookupSettings lookup = LookupSettings.defaults(DeliveryProtocol.LMTP).self(SelfAddresses.of("127.0.0.254", ""))
+                .inetProtocols(true, false).build();
+        AsyncDnsResolver resolver = AsyncDnsResolver.create(DnsResolverConfig.parse(dns.dnsServers(), Duration.ofSeconds(2), 2));
+        DeliveryAgent lmtp = new DeliveryAgent(AgentSettings.defaults(SessionSettings.lmtp("client.test")
+                .withTimeouts(Timeouts.all(Duration.ofSeconds(3))), "client.test"), new NextHopResolver(resolver, lookup),
+                DestinationParser.lmtp(), Clock.systemUTC());
+        java.nio.file.Path file = dir.resolve("maillog");
+        io.postilion.engine.maillog.MailLog mailLog = io.postilion.engine.maillog.MailLog.open(file, "client", "postilion",
+                Clock.systemUTC());
+        io.postilion.engine.maillog.MailLog.install(mailLog);
+        DeliveryReport r;
+        try {
+            DeliveryRequest req = DeliveryRequest.builder("4ABC125", "s@client.test", "unix:" + path).recipient("a@dest.test")
+                    .content(ContentSource.of("Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII))).build();
+            r = lmtp.deliver(req).block(Duration.ofSeconds(30));
+        } finally {
+            mailLog.close();
+        }
+        assertEquals(List.of(Outcome.DEFERRED), outcomes(r));
+        assertEquals("4.3.5", r.results().get(0).dsn());
+        assertEquals("Server configuration error", r.results().get(0).reason());
+        assertEquals("none", r.results().get(0).relay());
+        String log = java.nio.file.Files.readString(file);
+        assertTrue(log.contains("postilion/lmtp[" + ProcessHandle.current().pid() + "]: warning: unix-domain name too long: "
+                + path + "\n"), log);
+    }
+
     @Test
     void metersCountOutcomesAndConnectionsWithBoundedLabels() {
         mxHosts(1);

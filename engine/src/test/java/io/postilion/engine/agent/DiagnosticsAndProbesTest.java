@@ -125,6 +125,31 @@ class DiagnosticsAndProbesTest {
         assertTrue(line.endsWith("dsn=2.1.5, status=deliverable (250 2.1.5 Ok)"), line);
     }
 
+    /**
+     * Postfix's verify_append: with address_verify_negative_cache = no a failed probe is not
+     * recorded by the verify service and is logged "undeliverable-but-not-cached"; a success is
+     * still "deliverable". The setting is read from main.cf by the configured agent.
+     */
+    @Test
+    void withoutTheNegativeCacheAFailedProbeIsUndeliverableButNotCached_MISC1_CLARIFICATION7() {
+        server.reply(Stage.RCPT, (line, s) -> line.contains("gone@") ? "550 5.1.1 no such user"
+                : line.contains("later@") ? "450 4.2.0 try later" : "250 2.1.5 Ok");
+        var cfg = io.postilion.engine.config.ConfigurationLoader.fromText("address_verify_negative_cache = no\n",
+                "main.cf", List.of());
+        assertFalse(io.postilion.engine.agent.AgentConfiguration.agentSettings(cfg.forSmtp()).verifyNegativeCache());
+        DeliveryReport r = deliver(settings().verifyNegativeCache(false).build(),
+                request(nexthop(), "ok@dest.test", "gone@dest.test", "later@dest.test").probe(true));
+        assertEquals(List.of(Outcome.DELIVERABLE, Outcome.UNDELIVERABLE_NOT_CACHED, Outcome.UNDELIVERABLE_NOT_CACHED),
+                outcomes(r));
+        assertEquals("5.1.1", r.results().get(1).dsn());
+        assertEquals("undeliverable-but-not-cached", r.results().get(1).action());
+        String line = DeliveryLog.line(r.queueId(), r.results().get(1), r.timings());
+        assertTrue(line.endsWith("dsn=5.1.1, status=undeliverable-but-not-cached (host 127.0.0.2[127.0.0.2] said: "
+                + "550 5.1.1 no such user (in reply to RCPT TO command))"), line);
+        DeliveryReport cached = deliver(settings().build(), request(nexthop(), "gone@dest.test").probe(true));
+        assertEquals(List.of(Outcome.UNDELIVERABLE), outcomes(cached));
+    }
+
     @Test
     void aDataProbeRecordsDeliverableWith200WhenDataGets354AndSendsNoContent_MISC1() {
         DeliveryReport r = deliver(settings().verifyTarget(ProbeTarget.DATA).build(),

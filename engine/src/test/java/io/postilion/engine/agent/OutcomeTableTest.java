@@ -203,7 +203,7 @@ class OutcomeTableTest {
                 case SENT -> "relayed";
                 case DEFERRED, SOFTBOUNCE -> "delayed";
                 case BOUNCED -> "failed";
-                case DELIVERABLE, UNDELIVERABLE -> throw new AssertionError("no probes in this table");
+                case DELIVERABLE, UNDELIVERABLE, UNDELIVERABLE_NOT_CACHED -> throw new AssertionError("no probes in this table");
             };
             assertEquals(action, r.action(), who + ": DSN action\n" + context);
         }

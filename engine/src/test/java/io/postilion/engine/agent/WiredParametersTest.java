@@ -321,7 +321,8 @@ class WiredParametersTest {
         DeliveryAgent agent = agent(config(o), null);
 
         RecipientResult x = deliver(agent, "[ipv6:::1]:" + mx.port(), "rcpt@dest.test").results().get(0);
-        assertEquals(Outcome.SENT, x.outcome(), x.reason()); // relay= form of IPv6 is issue 18's other part
+        assertEquals(Outcome.SENT, x.outcome(), x.reason());
+        assertEquals("::1[::1]:" + mx.port(), x.relay(), "IPv6 in inet_ntop form (LOG-1)");
         assertEquals("0:0:0:0:0:0:0:1", clientOf(mx), "bound to ::1 from smtp_bind_address6, not 127.0.0.7");
     }
 

@@ -96,6 +96,7 @@ class ListenerDefenceTest {
         ListenerSettings s = settings();
         start(s.withSessionLimits(s.normal().withErrors(1_000_000, 1_000_000, Duration.ZERO, 1_000_000), s.stress()));
         AtomicLong written = new AtomicLong();
+        List<String> ended = new CopyOnWriteArrayList<>();
         List<Thread> flooders = new ArrayList<>();
         for (String command : List.of("NOOP\r\n", "EHLO flood.test\r\n")) {
             Socket flood = socket(OUTSIDER);
@@ -110,7 +111,7 @@ class ListenerDefenceTest {
                         written.addAndGet(chunk.length);
                     }
                 } catch (IOException closed) {
-                    // the test ends it
+                    ended.add(command.strip() + ": " + closed); // the test ends it, or the listener did
                 }
             });
             t.setDaemon(true);
@@ -119,7 +120,8 @@ class ListenerDefenceTest {
         }
         Thread.sleep(3000);
         for (Thread t : flooders) {
-            assertTrue(t.isAlive(), "a flooder got all 64 MB in: the listener kept reading a client that reads nothing");
+            assertTrue(t.isAlive(), "a flooder ended: the listener kept reading a client that reads nothing, or closed it: "
+                    + ended + "; written " + written.get() + "; log " + logLines);
         }
         assertTrue(written.get() < 2 * (64L << 20), "written " + written.get());
         try (Raw c = raw("127.0.0.1")) {

@@ -236,6 +236,30 @@ class SmtpListenerTest {
         }
     }
 
+    /**
+     * Postfix's cleanup_message.c counts the Received: headers with smtpd's own on top and refuses
+     * when the count reaches hopcount_limit ({@code hop_count >= var_hopcount_limit}): with the
+     * default 50, a message arriving with 48 Received: headers passes and one with 49 is refused.
+     */
+    @Test
+    void theHopLimitTriggersWhereCleanupsDoesAtFortyNineReceivedHeaders_CLARIFICATION4() throws IOException {
+        start(settings());
+        try (Raw c = new Raw(listener.port(), null)) {
+            c.expect("220 ");
+            c.send("HELO c.test\r\n");
+            c.expect("250 ");
+            for (int received : new int[] {48, 49}) {
+                c.send("MAIL FROM:<a@c.test>\r\nRCPT TO:<b@d.test>\r\nDATA\r\n");
+                c.expect("250 ");
+                c.expect("250 ");
+                c.expect("354 ");
+                c.send("Received: hop\r\n".repeat(received) + "Subject: hops\r\n\r\nbody\r\n.\r\n");
+                c.expect(received == 48 ? "250 2.0.0 Ok: queued as " : "554 5.4.6 Error: too many hops");
+            }
+        }
+        assertEquals(1, sink.messages.size());
+    }
+
     @Test
     void bdatChunksAreCountedExactly() throws IOException {
         start(settings());

@@ -15,7 +15,8 @@ import reactor.core.publisher.Operators;
  * stages, so a flux can be subscribed again (for a retry on another server). Cancelling or failing
  * releases everything in flight; the fluxes release what Reactor discards from their inner queues
  * themselves (see {@link DiscardedContent}). A MIME error arrives as a {@link ContentException}
- * error signal, before any end-of-data line.
+ * error signal, before any end-of-data line; so does a {@link ContentReadException} when the source
+ * fails or gives fewer bytes than its size (DATA-31).
  */
 public final class WireContent {
 
@@ -53,7 +54,14 @@ public final class WireContent {
             ContentOptions options) {
         return Flux.defer(() -> {
             Stages stages = new Stages(alloc, mode, options);
+            long size = source.size();
+            long[] read = {0};
+            // DATA-31: a source that fails or ends short is a local data error, before any end-of-data.
             return source.open(alloc)
+                    .doOnNext(b -> read[0] += b.readableBytes())
+                    .onErrorMap(e -> !(e instanceof ContentException), ContentReadException::of)
+                    .concatWith(Mono.defer(() -> read[0] < size
+                            ? Mono.error(ContentReadException.shortContent(read[0], size)) : Mono.empty()))
                     .map(stages::process)
                     .concatWith(Mono.fromCallable(stages::finish))
                     .<ByteBuf>handle((buf, sink) -> {

@@ -107,6 +107,20 @@ public final class SmtpReply {
         return lineEnds != null ? lineEnds.length : lines.size();
     }
 
+    /**
+     * REPLY-6/REPLY-8: whether this reply, when a failure handler receives it, shows a protocol
+     * error: a code below 400 (a success or an intermediate where a failure was handled), above
+     * 599, 555 or 500-509 (Postfix's smtp_check_code and vsmtp_fill_dsn).
+     */
+    public boolean protocolErrorAsFailure() {
+        return protocolErrorCode(code);
+    }
+
+    /** REPLY-6/REPLY-8: the codes that show a protocol error when a failure handler receives them. */
+    public static boolean protocolErrorCode(int code) {
+        return code < 400 || code > 599 || code == 555 || code >= 500 && code <= 509;
+    }
+
     public boolean garbage() {
         return garbage;
     }

@@ -1,6 +1,7 @@
 package io.postilion.transport.session;
 
 import io.netty.channel.unix.DomainSocketAddress;
+import io.postilion.dns.AddressText;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Objects;
@@ -34,7 +35,7 @@ public record Endpoint(String hostname, SocketAddress address) {
     /** HOST[ADDR], as in "host mx.example[192.0.2.1] said: ..."; HOST[PATH] for a socket. */
     public String display() {
         if (address instanceof InetSocketAddress inet) {
-            return hostname + "[" + inet.getAddress().getHostAddress() + "]";
+            return hostname + "[" + AddressText.of(inet.getAddress()) + "]";
         }
         return hostname + "[" + ((DomainSocketAddress) address).path() + "]";
     }

@@ -73,7 +73,7 @@ public final class SmtpClient {
             if (!isBindFailure(e)) {
                 return Mono.just(connectFailure(endpoint, e));
             }
-            LOG.warn("bind {}: {}", choice.address().getHostAddress(), bindReason(e));
+            LOG.warn("bind {}: {}", io.postilion.dns.AddressText.of(choice.address()), bindReason(e));
             if (choice.enforced()) {
                 return Mono.just(new Connected(null, new StageFailure(Stage.CONNECT, StageFailure.Kind.LOCAL, null,
                         "4.4.0", "server configuration error")));

@@ -12,6 +12,7 @@ import io.postilion.tls.TlsFeatureStatus;
 import io.postilion.tls.TlsLevel;
 import io.postilion.transport.content.ContentException;
 import io.postilion.transport.content.ContentMode;
+import io.postilion.transport.content.ContentReadException;
 import io.postilion.transport.content.WireContent;
 import io.postilion.transport.protocol.Capabilities;
 import io.postilion.transport.protocol.EhloReplyParser;
@@ -45,6 +46,11 @@ public final class SmtpSession {
 
     private static final byte[] CRLF = {'\r', '\n'};
     private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
+    /**
+     * REPLY-1: Postfix's printable() keeps valid UTF-8 in replies when smtputf8_enable is on
+     * (util_utf8_enable); Postilion always runs with it on.
+     */
+    private static final boolean KEEP_UTF8 = true;
 
     static final AttributeKey<SmtpSession> SESSION = AttributeKey.valueOf("postilion.session");
 
@@ -82,7 +88,7 @@ public final class SmtpSession {
         } else {
             p.addLast("postilion.progress", s.reader.new ProgressMarker());
         }
-        p.addAfter("postilion.progress", "postilion.replyDecoder", new ReplyDecoder(false, settings.replyFilter()));
+        p.addAfter("postilion.progress", "postilion.replyDecoder", new ReplyDecoder(KEEP_UTF8, settings.replyFilter()));
         p.addAfter("postilion.replyDecoder", "postilion.replyReader", s.reader);
         if (settings.wrapperMode()) {
             p.addFirst("postilion.tls", s.newSslHandler()); // TLS-14: TLS before the greeting
@@ -257,7 +263,7 @@ public final class SmtpSession {
         return Mono.<Void>create(sink -> channel.eventLoop().execute(() -> {
             reader.discardPlaintext();
             ChannelPipeline p = channel.pipeline();
-            p.replace("postilion.replyDecoder", "postilion.replyDecoder", new ReplyDecoder(false, settings.replyFilter()));
+            p.replace("postilion.replyDecoder", "postilion.replyDecoder", new ReplyDecoder(KEEP_UTF8, settings.replyFilter()));
             SslHandler ssl = newSslHandler();
             p.addFirst("postilion.tls", ssl);
             ssl.handshakeFuture().addListener(f -> {
@@ -308,6 +314,10 @@ public final class SmtpSession {
         return Mono.defer(() -> {
             TxRun run = new TxRun(tx);
             return run.run()
+                    .onErrorMap(ContentReadException.class, e -> {
+                        log.warn("{}: {}", endpoint.displayWithPort(), e.getMessage());
+                        return new SessionException(StageFailure.localData(endpoint.display()));
+                    })
                     .onErrorResume(SessionException.class, e -> {
                         run.failure = e.failure();
                         connection.dispose();
@@ -415,16 +425,32 @@ public final class SmtpSession {
                 case MAIL -> {
                     mail = r;
                     mailRefused = !r.isPositive();
+                    failed(mailRefused, r);
                 }
                 case RCPT -> {
                     rcpt[c.rcptIndex] = r;
                     if (!mailRefused && r.isPositive()) {
                         accepted.add(c.rcptIndex);
                     }
+                    failed(!mailRefused && !r.isPositive(), r); // after a refused MAIL its replies are not handled
                 }
-                case DATA -> data = r;
+                case DATA -> {
+                    data = r;
+                    failed(!mailRefused && !accepted.isEmpty() && !r.isIntermediate(), r);
+                }
                 case XFORWARD -> xforward.add(r);
                 default -> throw new IllegalStateException("no reply handling for " + c.stage);
+            }
+        }
+
+        /**
+         * REPLY-6/REPLY-8 (Postfix's smtp_check_code, vsmtp_fill_dsn): a reply handled as a
+         * failure whose code shows a protocol error means the session is never reused; an abort
+         * then says QUIT after its RSET.
+         */
+        void failed(boolean handledAsFailure, SmtpReply r) {
+            if (handledAsFailure && r.protocolErrorAsFailure()) {
+                protocolError = true;
             }
         }
 
@@ -507,6 +533,7 @@ public final class SmtpSession {
                     .concatMap(i -> reader.next(stage, limit(stage)))
                     .doOnNext(r -> {
                         protocolError |= r.garbage();
+                        failed(!r.isPositive(), r);
                         finals.add(r);
                     })
                     .then();
@@ -526,13 +553,18 @@ public final class SmtpSession {
                             .concatMap(i -> reader.next(Stage.BDAT, limit(Stage.BDAT)))
                             .doOnNext(r -> {
                                 protocolError |= r.garbage();
+                                failed(!r.isPositive(), r);
                                 if (!r.isPositive() && data == null) {
                                     data = r;
                                 }
                             })
                             .then()))
                     .then(Mono.defer(() -> data == null ? readFinals(Stage.BDAT)
-                            : reader.next(Stage.BDAT, limit(Stage.BDAT)).doOnNext(finals::add).then()));
+                            : reader.next(Stage.BDAT, limit(Stage.BDAT)).doOnNext(r -> {
+                                protocolError |= r.garbage();
+                                failed(!r.isPositive(), r);
+                                finals.add(r);
+                            }).then()));
         }
 
         /**
@@ -555,7 +587,7 @@ public final class SmtpSession {
         }
 
         Mono<Void> rset() {
-            boolean quitNow = !tx.keepOpen();
+            boolean quitNow = !tx.keepOpen() || protocolError; // CACHE-3: a protocol error ends the session
             writeLines(quitNow ? List.of("RSET", "QUIT") : List.of("RSET"));
             quitSent |= quitNow;
             Mono<Void> rset = reader.next(Stage.RSET, limit(Stage.RSET)).then();
@@ -694,7 +726,8 @@ public final class SmtpSession {
             return write
                     .doOnSubscribe(s -> channel.eventLoop().execute(dog::start))
                     .onErrorMap(e -> dog.fired ? new SessionException(StageFailure.timeout(Stage.BODY, endpoint.display()))
-                            : e instanceof SessionException || e instanceof ContentException ? e
+                            : e instanceof SessionException || e instanceof ContentException
+                                    || e instanceof ContentReadException ? e
                             : new SessionException(StageFailure.lost(Stage.BODY, endpoint.display())))
                     .then(Mono.defer(() -> dog.fired
                             ? Mono.<Void>error(new SessionException(StageFailure.timeout(Stage.BODY, endpoint.display())))

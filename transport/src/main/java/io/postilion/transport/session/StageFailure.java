@@ -25,7 +25,12 @@ public record StageFailure(Stage stage, Kind kind, SmtpReply reply, String statu
         /** The connection broke: EOF or an I/O error (TIME-6). */
         LOST,
         /** Refused by the client itself before anything reached the wire. */
-        LOCAL
+        LOCAL,
+        /**
+         * The client could not read the content it was sending (DATA-31): a local data error. The
+         * connection was dropped without the end-of-data line.
+         */
+        DATA
     }
 
     /** The greeting or a hello refused: "host HOST[ADDR] refused to talk to me: REPLY" (SESS-7, SESS-11). */
@@ -37,6 +42,11 @@ public record StageFailure(Stage stage, Kind kind, SmtpReply reply, String statu
     static StageFailure timeout(Stage stage, String server) {
         return new StageFailure(stage, Kind.TIMEOUT, null, "4.4.2",
                 "conversation with " + server + " timed out while " + stage.doing());
+    }
+
+    /** DATA-31, Postfix's SMTP_ERR_DATA: "local data error while talking to HOST[ADDR]", 4.3.0. */
+    static StageFailure localData(String server) {
+        return new StageFailure(Stage.BODY, Kind.DATA, null, "4.3.0", "local data error while talking to " + server);
     }
 
     static StageFailure lost(Stage stage, String server) {

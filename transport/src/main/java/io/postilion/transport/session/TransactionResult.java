@@ -17,7 +17,9 @@ import java.util.List;
  * @param usedBdat whether the content went as BDAT chunks
  * @param aborted whether the transaction was abandoned with RSET (XFER-26)
  * @param failure what cut the transaction short (timeout, lost connection), null otherwise
- * @param protocolError a reply carried garbage lines (XFER-29): do not reuse the connection
+ * @param protocolError a reply carried garbage lines (XFER-29), or a reply handled as a failure had a
+ *     protocol-error code (REPLY-6/8: a 2xx or 3xx where a failure was handled, 500-509, 555):
+ *     do not reuse the connection
  * @param reusable the connection is healthy and was not QUIT: it may be kept for reuse
  * @param xforward the replies to the XFORWARD commands, in order (XFER-2: only ever warned about)
  */
