@@ -450,6 +450,18 @@ final class SmtpServerHandler extends ChannelDuplexHandler {
     }
 
     private void tick(ChannelHandlerContext ctx) {
+        try {
+            tickOnce(ctx);
+        } catch (RuntimeException | Error e) {
+            // A session must never be left without its clock: if the check itself fails, the
+            // connection ends rather than holding a slot for ever.
+            log.debug("listener connection from {}: timer failed: {}", ctx.channel().remoteAddress(), e.toString(), e);
+            mode = Mode.CLOSED;
+            ctx.close();
+        }
+    }
+
+    private void tickOnce(ChannelHandlerContext ctx) {
         if (mode == Mode.CLOSED) {
             return;
         }
