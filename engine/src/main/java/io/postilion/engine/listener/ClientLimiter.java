@@ -98,11 +98,6 @@ final class ClientLimiter {
         }
     }
 
-    /** Clients with an entry now (for tests: the table must not grow without bound). */
-    int tracked() {
-        return clients.size();
-    }
-
     private int bump(Counters c, Event event, long now) {
         if (c.windowStart == 0 || now - c.windowStart >= limits.rateTimeUnit().toNanos()) {
             c.windowStart = now == 0 ? 1 : now;

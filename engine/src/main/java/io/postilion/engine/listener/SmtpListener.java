@@ -34,12 +34,10 @@ public final class SmtpListener implements AutoCloseable {
 
     private final DisposableServer server;
     private final AtomicInteger sessions;
-    private final ClientLimiter limiter;
 
-    private SmtpListener(DisposableServer server, AtomicInteger sessions, ClientLimiter limiter) {
+    private SmtpListener(DisposableServer server, AtomicInteger sessions) {
         this.server = server;
         this.sessions = sessions;
-        this.limiter = limiter;
     }
 
     /** Binds and starts accepting; the Mono completes once the port is bound. */
@@ -95,7 +93,7 @@ public final class SmtpListener implements AutoCloseable {
                 })
                 .handle((in, out) -> in.receive().then()) // asks for every byte; SmtpServerHandler consumes them
                 .bind()
-                .map(server -> new SmtpListener(server, sessions, limiter));
+                .map(server -> new SmtpListener(server, sessions));
     }
 
     private static void refuse(Connection conn, String reply) {
@@ -115,11 +113,6 @@ public final class SmtpListener implements AutoCloseable {
     /** Sessions open right now. */
     public int sessions() {
         return sessions.get();
-    }
-
-    /** Client addresses the per-client limits track now. */
-    int trackedClients() {
-        return limiter.tracked();
     }
 
     /** Stops accepting and closes the listening socket; open sessions are closed too. */

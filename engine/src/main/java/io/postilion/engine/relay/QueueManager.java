@@ -136,8 +136,11 @@ public final class QueueManager implements AutoCloseable {
         }
         InFlight f = new InFlight(m);
         inFlight.put(m.queueId(), f);
-        MailLog.current().log("qmgr", m.queueId() + ": from=<" + m.sender() + ">, size=" + m.content().size() + ", nrcpt="
-                + m.recipients().size() + " (queue active)");
+        MailLog mail = MailLog.current();
+        if (mail.enabled()) { // the line is not built for a log nobody writes
+            mail.log("qmgr", m.queueId() + ": from=<" + m.sender() + ">, size=" + m.content().size() + ", nrcpt="
+                    + m.recipients().size() + " (queue active)");
+        }
         Map<Route, List<Recipient>> byRoute = new LinkedHashMap<>();
         for (int i = 0; i < m.recipients().size(); i++) {
             if (m.done().get(i)) {

@@ -128,8 +128,10 @@ public final class Relay implements AutoCloseable {
                 public Mono<Void> accept(ReceivedMessage message) {
                     return recovered.asMono().then(Mono.defer(() -> queue.accept(message))).then(Mono.fromRunnable(() -> {
                         accepted.increment();
-                        MailLog.current().log("cleanup", message.queueId() + ": message-id=<" + MessageIds.of(message.content())
-                                + ">");
+                        MailLog mail = MailLog.current();
+                        if (mail.enabled()) { // the header scan is not made for a log nobody writes
+                            mail.log("cleanup", message.queueId() + ": message-id=<" + MessageIds.of(message.content()) + ">");
+                        }
                         qmgr.submit(queue.queued(message));
                     }));
                 }
