@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.postilion.engine.agent.DeliveryAgent;
-import io.postilion.engine.agent.DeliveryReport;
-import io.postilion.engine.agent.DeliveryRequest;
-import io.postilion.engine.agent.Outcome;
-import io.postilion.engine.agent.QueueIds;
+import io.postilion.engine.delivery.DeliveryReport;
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.Outcome;
+import io.postilion.engine.delivery.QueueIds;
 import io.postilion.engine.config.Configuration;
 import io.postilion.engine.config.ConfigurationLoader;
 import io.postilion.engine.scheduler.DeliveryScheduler;
@@ -58,7 +58,7 @@ class ReadmeExampleTest {
                 .recipient("user@example.test").content(ContentSource.of(message)).build();
         DeliveryReport report = agent.deliver(request).block();
         report.results().forEach(r -> System.out.println(report.queueId() + " " + r.recipient().address()
-                + " " + r.outcome() + " " + r.dsn() + " " + r.reason()));
+                + " " + r.outcome() + " " + r.status() + " " + r.reason()));
 
         // Many messages: the scheduler applies Postfix's per-destination concurrency windows and
         // asks the source for more only as deliveries end (backpressure).

@@ -2,9 +2,9 @@ package io.postilion.bench.load;
 
 import io.postilion.engine.agent.AgentConfiguration;
 import io.postilion.engine.agent.DeliveryAgent;
-import io.postilion.engine.agent.DeliveryReport;
-import io.postilion.engine.agent.DeliveryRequest;
-import io.postilion.engine.agent.Outcome;
+import io.postilion.engine.delivery.DeliveryReport;
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.Outcome;
 import io.postilion.engine.config.Configuration;
 import io.postilion.engine.config.ConfigurationLoader;
 import io.postilion.engine.scheduler.DeliveryScheduler;

@@ -1,5 +1,16 @@
 package io.postilion.engine.agent;
 
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.Recipient;
+import io.postilion.engine.delivery.RecipientResult;
+import io.postilion.engine.delivery.Outcome;
+import io.postilion.engine.delivery.PostmasterTranscript;
+
+import io.postilion.engine.delivery.DsnAction;
+import io.postilion.engine.delivery.DsnStatus;
+import io.postilion.engine.delivery.Invariants;
+import io.postilion.engine.delivery.Verdict;
+import io.postilion.engine.delivery.VerdictSource;
 import io.postilion.engine.rewrite.Preparation;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -8,6 +19,8 @@ import java.util.List;
 /**
  * The recipients of one attempt and where each stands (Postfix's smtp_rcpt.c): undecided, or
  * decided with a result. A KEEP decision leaves the recipient undecided, for the next server.
+ * Deciding a recipient twice, or ending with one undecided, breaks the delivery contract
+ * ({@link Invariants}): it throws under test, and in production the recipient is deferred.
  * Also remembers the last error, for recipients still undecided when the servers run out
  * (LOOKUP-22), and what REPLY-12 needs to decide on throttling.
  */
@@ -15,8 +28,9 @@ final class Attempt {
 
     final DeliveryRequest request;
     private final RecipientResult[] results;
-    private String lastStatus;
+    private DsnStatus lastStatus;
     private String lastReason;
+    private Verdict lastVerdict;
     /** REPLY-12: a throttling failure left someone queued before any transaction completed. */
     private boolean hopStatus;
     private boolean completedTransaction;
@@ -64,6 +78,11 @@ final class Attempt {
         return out;
     }
 
+    /** Whether recipient {@code i} (its position in the request) is still open. */
+    boolean isUndecided(int i) {
+        return results[i] == null;
+    }
+
     boolean done() {
         for (RecipientResult r : results) {
             if (r == null) {
@@ -73,36 +92,57 @@ final class Attempt {
         return true;
     }
 
-    /** Applies a decision to recipient {@code i}; a KEEP only records the error. */
-    void apply(int i, Decision d, String reason, String relay, int connUse) {
+    /**
+     * Applies a decision to recipient {@code i} (its position in the request); a KEEP only records
+     * the error for the recipients no later server decides.
+     */
+    void apply(int i, Decision d, String reason, Verdict verdict, String relay, int connUse) {
         if (d.keep()) {
-            error(d.dsn(), reason);
+            error(d.status(), reason, verdict);
             return;
         }
         if (d.outcome() != Outcome.SENT) {
-            error(d.dsn(), reason);
+            error(d.status(), reason, verdict);
         }
-        results[i] = new RecipientResult(request.recipients().get(i), d.outcome(), d.dsn(), reason, relay,
-                d.outcome().dsnAction(), connUse, false, tls);
+        decide(i, new RecipientResult(request.recipients().get(i), d.outcome(), d.status(), d.outcome().dsnAction(),
+                verdict, reason, relay, connUse, false, tls));
     }
 
-    void sent(int i, String dsn, String reply, String relay, String action, int connUse, boolean serverDsn) {
+    void sent(int i, DsnStatus status, String reply, Verdict verdict, String relay, DsnAction action, int connUse,
+            boolean serverDsn) {
         Recipient r = request.recipients().get(i);
         boolean notice = !request.probe() && !serverDsn && r.notifyOn().contains(io.postilion.transport.protocol.Notify.SUCCESS);
-        results[i] = new RecipientResult(r, Outcome.SENT, dsn, reply, relay, action, connUse, notice, tls);
+        decide(i, new RecipientResult(r, Outcome.SENT, status, action, verdict, reply, relay, connUse, notice, tls));
     }
 
     /** MISC-2: a result another transport reached for recipient {@code i}. */
     void take(int i, RecipientResult r) {
+        if (r.index() != request.recipients().get(i).index()) {
+            Invariants.violated(request.queueId() + ": a handed-off result for queue index " + r.index()
+                    + " came back for index " + request.recipients().get(i).index());
+            return;
+        }
         if (r.outcome() != Outcome.SENT) {
-            error(r.dsn(), r.reason());
+            error(r.status(), r.reason(), r.verdict());
+        }
+        decide(i, r);
+    }
+
+    /** The one place a recipient becomes decided; a second decision is a bug. */
+    private void decide(int i, RecipientResult r) {
+        if (results[i] != null) {
+            Invariants.violated(request.queueId() + ": recipient " + request.recipients().get(i).index() + " <"
+                    + request.recipients().get(i).address() + "> decided twice (" + results[i].outcome().logWord()
+                    + ", then " + r.outcome().logWord() + ")");
+            return; // the first decision stands
         }
         results[i] = r;
     }
 
-    void error(String status, String reason) {
+    void error(DsnStatus status, String reason, Verdict verdict) {
         lastStatus = status;
         lastReason = reason;
+        lastVerdict = verdict;
     }
 
     /**
@@ -122,7 +162,7 @@ final class Attempt {
         completedTransaction = true;
     }
 
-    String lastStatus() {
+    DsnStatus lastStatus() {
         return lastStatus;
     }
 
@@ -130,12 +170,35 @@ final class Attempt {
         return lastReason;
     }
 
+    Verdict lastVerdict() {
+        return lastVerdict;
+    }
+
     /** REPLY-12: whether the scheduler is to throttle the destination (see {@link #siteFailureDecided}). */
     boolean throttle() {
         return hopStatus;
     }
 
+    /**
+     * The results, one per recipient in request order. A recipient still undecided here is a bug
+     * (smtp_rcpt.c's panic); outside tests it is deferred, so it stays queued and is never lost.
+     */
     List<RecipientResult> results() {
-        return List.of(results);
+        List<RecipientResult> out = new ArrayList<>(results.length);
+        for (int i = 0; i < results.length; i++) {
+            RecipientResult r = results[i];
+            if (r == null) {
+                Recipient rcpt = request.recipients().get(i);
+                Invariants.violated(request.queueId() + ": recipient " + rcpt.index() + " <" + rcpt.address()
+                        + "> left undecided");
+                r = RecipientResult.local(rcpt, Outcome.DEFERRED, UNDECIDED, VerdictSource.LOCAL,
+                        "internal error: the delivery agent left the recipient undecided");
+                results[i] = r;
+            }
+            out.add(r);
+        }
+        return List.copyOf(out);
     }
+
+    private static final DsnStatus UNDECIDED = DsnStatus.of(4, 3, 0);
 }

@@ -1,5 +1,8 @@
 package io.postilion.engine.agent;
 
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.DeliveryReport;
+
 import reactor.core.publisher.Mono;
 
 /**

@@ -1,6 +1,6 @@
 package io.postilion.engine.agent;
 
-import io.postilion.engine.listener.ClientNetworks;
+import io.postilion.engine.config.ClientNetworks;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;

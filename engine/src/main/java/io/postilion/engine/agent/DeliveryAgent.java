@@ -1,5 +1,13 @@
 package io.postilion.engine.agent;
 
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.Recipient;
+import io.postilion.engine.delivery.RecipientResult;
+import io.postilion.engine.delivery.DeliveryReport;
+import io.postilion.engine.delivery.Outcome;
+import io.postilion.engine.delivery.DeliveryFlag;
+import io.postilion.engine.delivery.PostmasterTranscript;
+
 import io.postilion.dns.NextHopResolver;
 import io.postilion.dns.Target;
 import io.postilion.dns.TargetList;
@@ -30,6 +38,9 @@ import io.postilion.transport.session.StageFailure;
 import io.postilion.transport.session.Transaction;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.postilion.engine.config.Configuration;
+import io.postilion.engine.delivery.DsnStatus;
+import io.postilion.engine.delivery.Verdict;
+import io.postilion.engine.delivery.VerdictSource;
 import io.postilion.engine.rewrite.MessagePreparation;
 import io.postilion.engine.rewrite.Preparation;
 import io.postilion.engine.rewrite.RewriteLog;
@@ -115,8 +126,10 @@ public final class DeliveryAgent {
             list.warnings().forEach(info::warn); // LOG-8, DEST-2, DEST-14
             if (!list.isValid()) {
                 var bad = list.error().orElseThrow();
+                DsnStatus status = DsnStatus.parse(bad.status());
                 for (int i : a.undecided()) {
-                    a.apply(i, Decision.drop(Outcome.DEFERRED, bad.status()), bad.reason(), "none", 0);
+                    a.apply(i, Decision.drop(Outcome.DEFERRED, status), bad.reason(),
+                            Verdict.local(VerdictSource.LOCAL, bad.reason()), "none", 0);
                 }
                 return Mono.just(report(a, start));
             }
@@ -131,14 +144,16 @@ public final class DeliveryAgent {
     private boolean checkAddresses(Attempt a) {
         if (EnvelopeAddress.check(a.request.sender(), AddressRole.SENDER) instanceof AddressCheck.Refused bad) {
             for (int i : a.undecided()) {
-                a.apply(i, Decision.drop(Outcome.BOUNCED, bad.status()), bad.reason(), "none", 0);
+                a.apply(i, Decision.drop(Outcome.BOUNCED, DsnStatus.parse(bad.status())), bad.reason(),
+                        Verdict.local(VerdictSource.LOCAL, bad.reason()), "none", 0);
             }
             return false;
         }
         List<Recipient> rcpts = a.request.recipients();
         for (int i = 0; i < rcpts.size(); i++) {
             if (EnvelopeAddress.check(rcpts.get(i).address(), AddressRole.RECIPIENT) instanceof AddressCheck.Refused bad) {
-                a.apply(i, Decision.drop(Outcome.BOUNCED, bad.status()), bad.reason(), "none", 0);
+                a.apply(i, Decision.drop(Outcome.BOUNCED, DsnStatus.parse(bad.status())), bad.reason(),
+                        Verdict.local(VerdictSource.LOCAL, bad.reason()), "none", 0);
             }
         }
         return !a.done();
@@ -161,9 +176,10 @@ public final class DeliveryAgent {
                 return true;
             }
             Preparation.Refused refused = (Preparation.Refused) p;
+            DsnStatus status = DsnStatus.parse(refused.status());
             for (int i : a.undecided()) {
-                a.apply(i, Trouble.decide(refused.status(), false, true, settings.softBounce()), refused.reason(),
-                        "none", 0);
+                a.apply(i, Trouble.decide(status, false, true, settings.softBounce()), refused.reason(),
+                        Verdict.local(VerdictSource.LOCAL, refused.reason()), "none", 0);
             }
             return false;
         });
@@ -187,7 +203,7 @@ public final class DeliveryAgent {
             targets.warnings().forEach(w -> info.warn(a.request.queueId() + ": " + w));
             if (!targets.ok()) {
                 var f = targets.failure().orElseThrow();
-                a.error(f.status(), f.reason());
+                a.error(DsnStatus.parse(f.status()), f.reason(), Verdict.local(VerdictSource.DNS, f.reason()));
                 a.lastRelay = "none";
                 return targets.finalNexthop() ? Mono.empty() : destinations(a, list, index + 1);
             }
@@ -221,8 +237,8 @@ public final class DeliveryAgent {
         if (settings.logTlsStatus()) {
             a.tls = io.postilion.tls.TlsFeatureStatus.undecided(settings.session().tlsLevel()).logForm(); // LOG-5
         }
-        ServerContext reusedAt = new ServerContext(ep.display(), ep.displayWithPort(), finalDestination && lastAddress,
-                settings.softBounce(), settings.session().lmtp(), "relayed", 1);
+        ServerContext reusedAt = new ServerContext(ep.hostname(), ep.display(), ep.displayWithPort(),
+                finalDestination && lastAddress, settings.softBounce(), settings.session().lmtp());
         // Optional, because a delivery over a reused session completes empty as well.
         return cached(a, target).map(java.util.Optional::of).defaultIfEmpty(java.util.Optional.empty()).flatMap(p -> p.isEmpty()
                 ? connectAndDeliver(a, endpoints, finalDestination, index, sessions)
@@ -281,11 +297,12 @@ public final class DeliveryAgent {
             if (!c.ok()) {
                 StageFailure f = c.failure();
                 info.info(a.request.queueId() + ": " + f.text()); // LOG-8
-                a.error(f.status(), f.text()); // REPLY-12: throttles only if it ends the list (LOOKUP-22)
+                // REPLY-12: throttles only if it ends the list (LOOKUP-22)
+                a.error(DsnStatus.parse(f.status()), f.text(), Trouble.verdictOf(f, ep.hostname()));
                 return servers(a, endpoints, finalDestination, index + 1, sessions);
             }
-            ServerContext server = new ServerContext(ep.display(), ep.displayWithPort(), finalDestination && lastAddress,
-                    settings.softBounce(), settings.session().lmtp(), "relayed", 1);
+            ServerContext server = new ServerContext(ep.hostname(), ep.display(), ep.displayWithPort(),
+                    finalDestination && lastAddress, settings.softBounce(), settings.session().lmtp());
             SessionTranscript transcript = transcript(a, c.session());
             return session(a, c.session(), target, server, finalDestination, sessions, connectAt)
                     .doOnNext(n -> endTranscript(a, c.session(), transcript))
@@ -301,7 +318,7 @@ public final class DeliveryAgent {
         return s.handshake(utf8).flatMap(h -> {
             noteTls(a, s);
             if (!h.ok()) {
-                if (h.failure().reply() != null && Trouble.fromReply(h.failure().reply(), "").protocolError()) {
+                if (h.failure().reply() != null && Trouble.fromReply(h.failure().reply(), "", server.host()).protocolError()) {
                     raise(a, PostmasterNotices.ErrorClass.PROTOCOL); // LOG-9
                 }
                 handshakeFailure(a, h, server);
@@ -311,8 +328,9 @@ public final class DeliveryAgent {
                 // SESS-15: the server calls itself by our name; a bounce when it is a best MX
                 info.warn("host " + s.endpoint().displayWithPort() + " replied to HELO/EHLO with my own hostname "
                         + settings.myHostname());
-                TransactionOutcomes.siteFailure(a, a.undecided(), target.bestMx() ? "5.4.6" : "4.4.6",
-                        "mail for " + a.request.nexthop() + " loops back to myself", server);
+                String loop = "mail for " + a.request.nexthop() + " loops back to myself";
+                TransactionOutcomes.siteFailure(a, a.undecided(), DsnStatus.of(target.bestMx() ? 5 : 4, 4, 6), loop,
+                        Verdict.local(VerdictSource.LOCAL, loop), false, server);
                 return s.quit().thenReturn(sessions);
             }
             int count = sessions + 1;
@@ -334,16 +352,17 @@ public final class DeliveryAgent {
 
     private void handshakeFailure(Attempt a, Handshake h, ServerContext server) {
         StageFailure f = h.failure();
-        String status = f.status();
+        DsnStatus status = DsnStatus.parse(f.status());
         if (f.stage() == Stage.GREETING && f.kind() == StageFailure.Kind.REPLY && f.reply() != null
-                && f.reply().codeClass() == 5 && status.startsWith("5") && settings.skip5xxGreeting()) {
-            status = "4" + status.substring(1); // SESS-7
+                && f.reply().codeClass() == 5 && status.isPermanent() && settings.skip5xxGreeting()) {
+            status = status.withClass(4); // SESS-7
         }
-        boolean softUnlessFinal = status.equals("5.6.7");
+        boolean softUnlessFinal = status.equals(SMTPUTF8_REQUIRED);
         if (!server.finalServer()) {
             info.info(a.request.queueId() + ": " + f.text()); // LOG-8: the skipped server
         }
-        TransactionOutcomes.siteFailure(a, a.undecided(), status, f.text(), softUnlessFinal, server);
+        TransactionOutcomes.siteFailure(a, a.undecided(), status, f.text(), Trouble.verdictOf(f, server.host()),
+                softUnlessFinal, server);
     }
 
     /** XFER-1: a message larger than the server's SIZE limit bounces here, and no other server is tried. */
@@ -354,9 +373,10 @@ public final class DeliveryAgent {
             return false;
         }
         String reason = "message size " + size + " exceeds size limit " + limit + " of server " + s.endpoint().display();
-        Decision d = server.decide("5.3.4", false);
+        Decision d = server.decide(TOO_BIG, false);
+        Verdict mine = Verdict.local(VerdictSource.LOCAL, reason);
         for (int i : a.undecided()) {
-            a.apply(i, d, reason, server.relay(), server.connUse());
+            a.apply(i, d, reason, mine, server.relay(), server.connUse());
         }
         a.stopped = !d.keep(); // REPLY-14: under soft_bounce a non-final server keeps them for the next
         return true;
@@ -451,33 +471,42 @@ public final class DeliveryAgent {
         if (left.isEmpty()) {
             return Mono.empty();
         }
-        String status = a.lastStatus();
+        DsnStatus status = a.lastStatus();
         String reason = a.lastReason();
+        Verdict verdict = a.lastVerdict();
         if (status == null) {
-            status = "4.3.0";
+            status = DsnStatus.of(4, 3, 0);
             reason = "server unavailable or unable to receive mail";
-        } else if (!status.startsWith("4")) {
+            verdict = Verdict.local(VerdictSource.CONNECTION, reason);
+        } else if (!status.isTransient()) {
             // Postfix's smtp_connect.c: configuration problems are pretended recoverable, in this order.
             if (a.lastItemWasFallback) {
                 info.warn("smtp_fallback_relay configuration problem");
-                status = "4.3.5";
+                status = CONFIGURATION_PROBLEM;
             } else if (!settings.session().lmtp() && !settings.relayhost().isEmpty()
                     && ConnectionReuse.firstItem(a.request.nexthop()).equals(settings.relayhost())) {
                 // the relayhost does not resolve, refuses to talk to us, or loops back to us
                 info.warn("relayhost configuration problem");
-                status = "4.3.5";
-            } else if (status.endsWith(".4.6") && !settings.session().lmtp() && !settings.bestMxTransport().isBlank()) {
+                status = CONFIGURATION_PROBLEM;
+            } else if (status.is(4, 6) && !settings.session().lmtp() && !settings.bestMxTransport().isBlank()) {
                 return passToBestMxTransport(a, left); // MISC-2
             }
         }
-        decideLeftovers(a, left, status, reason);
+        decideLeftovers(a, left, status, reason, verdict);
         return Mono.empty();
     }
 
+    /** 4.3.5: Postfix pretends a configuration problem is recoverable (smtp_connect.c). */
+    private static final DsnStatus CONFIGURATION_PROBLEM = DsnStatus.of(4, 3, 5);
+    /** XFER-1: the message is larger than the server takes. */
+    private static final DsnStatus TOO_BIG = DsnStatus.of(5, 3, 4);
+    /** REPLY-13: SMTPUTF8 required but not offered; soft unless the server is the last. */
+    private static final DsnStatus SMTPUTF8_REQUIRED = DsnStatus.of(5, 6, 7);
+
     /** LOOKUP-22: the recipients no server decided take the (converted) last error. */
-    private void decideLeftovers(Attempt a, List<Integer> left, String status, String reason) {
+    private void decideLeftovers(Attempt a, List<Integer> left, DsnStatus status, String reason, Verdict verdict) {
         for (int i : left) {
-            a.apply(i, Trouble.decide(status, false, true, settings.softBounce()), reason, a.lastRelay, 0);
+            a.apply(i, Trouble.decide(status, false, true, settings.softBounce()), reason, verdict, a.lastRelay, 0);
             a.siteFailureDecided(i); // REPLY-12: smtp_connect.c ends the list with smtp_sess_fail
         }
     }
@@ -502,7 +531,8 @@ public final class DeliveryAgent {
                 })
                 .switchIfEmpty(Mono.fromRunnable(() -> {
                     info.warn(a.request.queueId() + ": best_mx_transport " + spec + ": no such transport here");
-                    decideLeftovers(a, left, "4.3.5", "mail transport unavailable: best_mx_transport " + spec);
+                    String why = "mail transport unavailable: best_mx_transport " + spec;
+                    decideLeftovers(a, left, CONFIGURATION_PROBLEM, why, Verdict.local(VerdictSource.LOCAL, why));
                 }))
                 .then();
     }
@@ -607,7 +637,7 @@ public final class DeliveryAgent {
             // MISC-1: a probe records what delivery would have done, as deliverable or undeliverable.
             // CLARIFICATIONS 7: without the negative cache a failure is "undeliverable-but-not-cached".
             boolean negative = settings.verifyNegativeCache();
-            recorded = recorded.stream().map(x -> x.recast(x.outcome().asProbe(negative), x.dsn(), x.reason(),
+            recorded = recorded.stream().map(x -> x.recast(x.outcome().asProbe(negative), x.status(), x.reason(),
                     x.outcome().asProbe(negative).dsnAction())).toList();
         }
         DeliveryReport report = new DeliveryReport(r.queueId(), recorded, a.throttle(), t, a.transcripts);

@@ -1,5 +1,8 @@
 package io.postilion.engine.agent;
 
+import io.postilion.engine.delivery.RecipientResult;
+import io.postilion.engine.delivery.DeliveryReport;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +38,7 @@ public final class DeliveryLog {
         if (!r.tls().isEmpty()) {
             sb.append(", tls=").append(r.tls()); // LOG-5
         }
-        sb.append(", dsn=").append(r.dsn())
+        sb.append(", dsn=").append(r.status().text())
                 .append(", status=").append(r.outcome().logWord())
                 .append(" (").append(r.reason()).append(')');
         return sb.toString();

@@ -1,5 +1,9 @@
 package io.postilion.engine.agent;
 
+import io.postilion.engine.delivery.RecipientResult;
+import io.postilion.engine.delivery.DeliveryReport;
+import io.postilion.engine.delivery.Outcome;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

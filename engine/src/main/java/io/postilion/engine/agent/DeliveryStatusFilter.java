@@ -1,6 +1,11 @@
 package io.postilion.engine.agent;
 
+import io.postilion.engine.delivery.RecipientResult;
+import io.postilion.engine.delivery.Outcome;
+
 import io.postilion.engine.config.LookupTable;
+import io.postilion.engine.delivery.DsnAction;
+import io.postilion.engine.delivery.DsnStatus;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,7 +36,7 @@ public final class DeliveryStatusFilter {
 
     /** The result as it is to be recorded. */
     public RecipientResult apply(RecipientResult r) {
-        Optional<String> found = table.find(r.dsn() + " " + r.reason());
+        Optional<String> found = table.find(r.status().text() + " " + r.reason());
         if (found.isEmpty()) {
             return r;
         }
@@ -47,14 +52,14 @@ public final class DeliveryStatusFilter {
                     m.group(1), m.group(2), m.group(3));
             return r;
         }
-        String dsn = m.group(1) + "." + m.group(2) + "." + m.group(3);
+        DsnStatus dsn = DsnStatus.of(newClass - '0', Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
         Outcome outcome = r.outcome();
         if (outcome == Outcome.DEFERRED && newClass == '5') {
             outcome = Outcome.BOUNCED;
         } else if (outcome == Outcome.BOUNCED && newClass == '4') {
             outcome = Outcome.DEFERRED;
         }
-        String action = outcome == Outcome.SENT ? r.action() : outcome.dsnAction();
+        DsnAction action = outcome == Outcome.SENT ? r.action() : outcome.dsnAction();
         return r.recast(outcome, dsn, m.group(4), action);
     }
 }

@@ -1,29 +1,33 @@
 package io.postilion.engine.agent;
 
-/**
- * What the outcome rules need to know about the server at hand: its names for diagnostics and
- * the relay= field, whether it is the final server (SESS-3), the request-wide switches, and for a
- * success what DSN action to record and whether the server took over success notices by
- * announcing DSN (REPLY-15).
- */
-record ServerContext(String display, String relay, boolean finalServer, boolean softBounce, boolean lmtp,
-        String successAction, int connUse, boolean serverDsn) {
+import io.postilion.engine.delivery.DsnAction;
+import io.postilion.engine.delivery.DsnStatus;
 
-    ServerContext(String display, String relay, boolean finalServer, boolean softBounce, boolean lmtp,
-            String successAction, int connUse) {
-        this(display, relay, finalServer, softBounce, lmtp, successAction, connUse, false);
+/**
+ * What the outcome rules need to know about the server at hand: its names for diagnostics, the
+ * relay= field and the Remote-MTA field, whether it is the final server (SESS-3), the
+ * request-wide switches, and for a success what DSN action to record and whether the server took
+ * over success notices by announcing DSN (REPLY-15).
+ *
+ * @param host the server's host name, as a notice's Remote-MTA names it
+ */
+record ServerContext(String host, String display, String relay, boolean finalServer, boolean softBounce, boolean lmtp,
+        DsnAction successAction, int connUse, boolean serverDsn) {
+
+    ServerContext(String host, String display, String relay, boolean finalServer, boolean softBounce, boolean lmtp) {
+        this(host, display, relay, finalServer, softBounce, lmtp, DsnAction.RELAYED, 1, false);
     }
 
-    Decision decide(String status, boolean softUnlessFinal) {
+    Decision decide(DsnStatus status, boolean softUnlessFinal) {
         return Trouble.decide(status, softUnlessFinal, finalServer, softBounce);
     }
 
     ServerContext withConnUse(int n) {
-        return new ServerContext(display, relay, finalServer, softBounce, lmtp, successAction, n, serverDsn);
+        return new ServerContext(host, display, relay, finalServer, softBounce, lmtp, successAction, n, serverDsn);
     }
 
     ServerContext asFinal(boolean isFinal) {
-        return new ServerContext(display, relay, isFinal, softBounce, lmtp, successAction, connUse, serverDsn);
+        return new ServerContext(host, display, relay, isFinal, softBounce, lmtp, successAction, connUse, serverDsn);
     }
 
     /**
@@ -31,7 +35,7 @@ record ServerContext(String display, String relay, boolean finalServer, boolean 
      * lmtp_assume_final) at a server without DSN; "relayed" everywhere else.
      */
     ServerContext forSuccess(boolean finalDelivery, boolean dsnAnnounced) {
-        String action = lmtp && finalDelivery && !dsnAnnounced ? "delivered" : "relayed";
-        return new ServerContext(display, relay, finalServer, softBounce, lmtp, action, connUse, dsnAnnounced);
+        DsnAction action = lmtp && finalDelivery && !dsnAnnounced ? DsnAction.DELIVERED : DsnAction.RELAYED;
+        return new ServerContext(host, display, relay, finalServer, softBounce, lmtp, action, connUse, dsnAnnounced);
     }
 }

@@ -1,5 +1,7 @@
 package io.postilion.engine.agent;
 
+import io.postilion.engine.delivery.DsnStatus;
+import io.postilion.engine.delivery.Verdict;
 import io.postilion.transport.reply.SmtpReply;
 import io.postilion.transport.session.Stage;
 import io.postilion.transport.session.StageFailure;
@@ -29,8 +31,9 @@ final class TransactionOutcomes {
         for (int k = 0; k < indexes.size(); k++) {
             SmtpReply reply = k < r.rcpt().size() ? r.rcpt().get(k) : null;
             if (reply != null && !reply.isPositive()) {
-                Trouble.Failure f = Trouble.fromReply(reply, said(server, reply, Stage.RCPT));
-                attempt.apply(indexes.get(k), server.decide(f.status(), false), f.reason(), server.relay(), server.connUse());
+                Trouble.Failure f = Trouble.fromReply(reply, said(server, reply, Stage.RCPT), server.host());
+                attempt.apply(indexes.get(k), server.decide(f.status(), false), f.reason(), f.verdict(), server.relay(),
+                        server.connUse());
             }
         }
         if (attempt.request.probe()) {
@@ -50,13 +53,15 @@ final class TransactionOutcomes {
                 localDataError(attempt, f, server);
             } else if (f.kind() == StageFailure.Kind.LOCAL) {
                 // DATA-13: a content error fails the message, not the site.
+                DsnStatus status = DsnStatus.parse(f.status());
                 for (int i : accepted) {
-                    if (attempt.undecided().contains(i)) {
-                        attempt.apply(i, server.decide(f.status(), false), f.text(), server.relay(), server.connUse());
+                    if (attempt.isUndecided(i)) {
+                        attempt.apply(i, server.decide(status, false), f.text(), Trouble.verdictOf(f, server.host()),
+                                server.relay(), server.connUse());
                     }
                 }
             } else {
-                siteFailure(attempt, indexes, f.status(), f.text(), server);
+                siteFailure(attempt, indexes, f, server);
             }
             return false;
         }
@@ -70,9 +75,10 @@ final class TransactionOutcomes {
      * that cannot be read, and the destination is not throttled (no site trouble).
      */
     private static void localDataError(Attempt attempt, StageFailure f, ServerContext server) {
+        DsnStatus status = DsnStatus.parse(f.status());
         for (int i : attempt.undecided()) {
-            attempt.apply(i, Trouble.decide(f.status(), false, true, server.softBounce()), f.text(), server.relay(),
-                    server.connUse());
+            attempt.apply(i, Trouble.decide(status, false, true, server.softBounce()), f.text(),
+                    Trouble.verdictOf(f, server.host()), server.relay(), server.connUse());
         }
         attempt.stopped = true;
     }
@@ -85,25 +91,25 @@ final class TransactionOutcomes {
     private static boolean probe(Attempt attempt, List<Integer> indexes, TransactionResult r, ServerContext server) {
         List<Integer> accepted = r.accepted().stream().map(indexes::get).toList();
         if (r.data() == null && r.failure() != null && r.failure().stage() != Stage.RSET) {
-            StageFailure f = r.failure();
-            siteFailure(attempt, indexes, f.status(), f.text(), server);
+            siteFailure(attempt, indexes, r.failure(), server);
             return false;
         }
         if (r.data() == null) {
             for (int k : r.accepted()) {
                 SmtpReply reply = r.rcpt().get(k);
-                attempt.sent(indexes.get(k), reply.status(), reply.text(), server.relay(), server.successAction(),
-                        server.connUse(), false);
+                attempt.sent(indexes.get(k), DsnStatus.parse(reply.status()), reply.text(), said(server, reply),
+                        server.relay(), server.successAction(), server.connUse(), false);
             }
         } else if (r.data().isIntermediate()) {
             for (int i : accepted) {
-                attempt.sent(i, "2.0.0", r.data().text(), server.relay(), server.successAction(), server.connUse(), false);
+                attempt.sent(i, PROBE_ACCEPTED, r.data().text(), said(server, r.data()), server.relay(),
+                        server.successAction(), server.connUse(), false);
             }
         } else if (!accepted.isEmpty()) {
             messageFailure(attempt, accepted, r.data(), Stage.DATA, server);
         }
         if (r.failure() != null) { // e.g. the RSET after a rcpt probe was lost: the verdicts stand
-            siteFailure(attempt, indexes, r.failure().status(), r.failure().text(), server);
+            siteFailure(attempt, indexes, r.failure(), server);
             return false;
         }
         return true;
@@ -114,9 +120,10 @@ final class TransactionOutcomes {
         if (!server.lmtp()) {
             SmtpReply dot = r.finals().get(0);
             if (dot.isPositive()) {
+                DsnStatus status = DsnStatus.parse(dot.status());
                 for (int i : accepted) {
-                    attempt.sent(i, dot.status(), dot.text(), server.relay(), server.successAction(), server.connUse(),
-                            server.serverDsn());
+                    attempt.sent(i, status, dot.text(), said(server, dot), server.relay(), server.successAction(),
+                            server.connUse(), server.serverDsn());
                 }
             } else {
                 messageFailure(attempt, accepted, dot, stage, server);
@@ -127,41 +134,50 @@ final class TransactionOutcomes {
             SmtpReply reply = r.finals().get(k);
             int i = accepted.get(k);
             if (reply.isPositive()) {
-                attempt.sent(i, reply.status(), reply.text(), server.relay(), server.successAction(), server.connUse(),
-                        server.serverDsn());
+                attempt.sent(i, DsnStatus.parse(reply.status()), reply.text(), said(server, reply), server.relay(),
+                        server.successAction(), server.connUse(), server.serverDsn());
             } else {
-                Trouble.Failure f = Trouble.fromReply(reply, said(server, reply, stage));
-                attempt.apply(i, server.decide(f.status(), false), f.reason(), server.relay(), server.connUse());
+                Trouble.Failure f = Trouble.fromReply(reply, said(server, reply, stage), server.host());
+                attempt.apply(i, server.decide(f.status(), false), f.reason(), f.verdict(), server.relay(),
+                        server.connUse());
             }
         }
     }
 
     /** REPLY-10: every recipient of {@code indexes} still open gets the reply's verdict. */
     static void messageFailure(Attempt attempt, List<Integer> indexes, SmtpReply reply, Stage stage, ServerContext server) {
-        Trouble.Failure f = Trouble.fromReply(reply, said(server, reply, stage));
-        List<Integer> open = attempt.undecided();
+        Trouble.Failure f = Trouble.fromReply(reply, said(server, reply, stage), server.host());
         for (int i : indexes) {
-            if (open.contains(i)) {
-                attempt.apply(i, server.decide(f.status(), false), f.reason(), server.relay(), server.connUse());
+            if (attempt.isUndecided(i)) {
+                attempt.apply(i, server.decide(f.status(), false), f.reason(), f.verdict(), server.relay(),
+                        server.connUse());
             }
         }
     }
 
     /** REPLY-9: the same for a failure of the site (greeting, hello, TLS, timeouts, lost connections). */
-    static void siteFailure(Attempt attempt, List<Integer> indexes, String status, String reason, ServerContext server) {
-        siteFailure(attempt, indexes, status, reason, false, server);
+    static void siteFailure(Attempt attempt, List<Integer> indexes, StageFailure f, ServerContext server) {
+        siteFailure(attempt, indexes, DsnStatus.parse(f.status()), f.text(), Trouble.verdictOf(f, server.host()), false,
+                server);
     }
 
-    static void siteFailure(Attempt attempt, List<Integer> indexes, String status, String reason, boolean softUnlessFinal,
-            ServerContext server) {
-        List<Integer> open = attempt.undecided();
+    static void siteFailure(Attempt attempt, List<Integer> indexes, DsnStatus status, String reason, Verdict verdict,
+            boolean softUnlessFinal, ServerContext server) {
         for (int i : indexes) {
-            if (open.contains(i)) {
-                attempt.apply(i, server.decide(status, softUnlessFinal), reason, server.relay(), server.connUse());
+            if (attempt.isUndecided(i)) {
+                attempt.apply(i, server.decide(status, softUnlessFinal), reason, verdict, server.relay(), server.connUse());
                 attempt.siteFailureDecided(i); // REPLY-12
             }
         }
     }
+
+    /** A server's positive reply, as the verdict of a success. */
+    private static Verdict said(ServerContext server, SmtpReply reply) {
+        return Verdict.reply(server.host(), reply.text());
+    }
+
+    /** MISC-1: a data probe's 354 makes its recipients deliverable with 2.0.0. */
+    private static final DsnStatus PROBE_ACCEPTED = DsnStatus.of(2, 0, 0);
 
     private static String said(ServerContext server, SmtpReply reply, Stage stage) {
         return "host " + server.display() + " said: " + reply.text() + " (in reply to " + stage.command() + " command)";

@@ -2,12 +2,12 @@ package io.postilion.engine.cli;
 
 import io.postilion.engine.agent.AgentConfiguration;
 import io.postilion.engine.agent.DeliveryAgent;
-import io.postilion.engine.agent.DeliveryFlag;
-import io.postilion.engine.agent.DeliveryReport;
-import io.postilion.engine.agent.DeliveryRequest;
-import io.postilion.engine.agent.Outcome;
-import io.postilion.engine.agent.Recipient;
-import io.postilion.engine.agent.RecipientResult;
+import io.postilion.engine.delivery.DeliveryFlag;
+import io.postilion.engine.delivery.DeliveryReport;
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.Outcome;
+import io.postilion.engine.delivery.Recipient;
+import io.postilion.engine.delivery.RecipientResult;
 import io.postilion.engine.config.Configuration;
 import io.postilion.engine.config.ConfigurationException;
 import io.postilion.engine.config.ConfigurationLoader;
@@ -183,7 +183,8 @@ final class SendCommand {
                 : messageFile.equals("-") ? in.readAllBytes() : Files.readAllBytes(Path.of(messageFile));
         DeliveryAgent agent = AgentConfiguration.agent(cfg, Clock.systemUTC()).bestMxHandoff(handoff(base));
         Instant now = Instant.now();
-        DeliveryRequest request = new DeliveryRequest(queueId(), from, to.stream().map(Recipient::of).toList(),
+        DeliveryRequest request = new DeliveryRequest(queueId(), from, java.util.stream.IntStream.range(0, to.size())
+                .mapToObj(i -> Recipient.of(i, to.get(i))).toList(),
                 ContentSource.of(message), bodyType(message), false, false, nexthop, "", Ret.NONE, now, now, flags,
                 verify);
         DeliveryReport report = agent.deliver(request).block(Duration.ofHours(2));
@@ -197,8 +198,8 @@ final class SendCommand {
         for (RecipientResult r : report.results()) {
             out.println(io.postilion.engine.agent.DeliveryLog.line(report.queueId(), r, report.timings()));
             boolean undeliverable = r.outcome() == Outcome.UNDELIVERABLE || r.outcome() == Outcome.UNDELIVERABLE_NOT_CACHED;
-            deferred |= r.outcome().staysQueued() || undeliverable && r.dsn().startsWith("4");
-            bounced |= r.outcome() == Outcome.BOUNCED || undeliverable && r.dsn().startsWith("5");
+            deferred |= r.outcome().staysQueued() || undeliverable && r.status().isTransient();
+            bounced |= r.outcome() == Outcome.BOUNCED || undeliverable && r.status().isPermanent();
         }
         return bounced ? EX_UNAVAILABLE : deferred ? EX_TEMPFAIL : Main.EX_OK;
     }

@@ -1,5 +1,6 @@
 package io.postilion.engine.listener;
 
+import io.postilion.engine.config.ClientNetworks;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;

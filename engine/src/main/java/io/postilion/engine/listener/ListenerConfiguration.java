@@ -1,5 +1,6 @@
 package io.postilion.engine.listener;
 
+import io.postilion.engine.config.ClientNetworks;
 import io.netty.handler.ssl.SslContext;
 import io.postilion.engine.config.Configuration;
 import io.postilion.engine.config.ConfigurationException;

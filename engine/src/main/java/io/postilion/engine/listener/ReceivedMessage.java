@@ -52,6 +52,12 @@ public record ReceivedMessage(String queueId, String sender, List<Recipient> rec
             notifyOn = Set.copyOf(notifyOn);
             Objects.requireNonNull(orcpt, "orcpt");
         }
+
+        /** The address part of ORCPT ({@code type;address}), which the log shows as orig_to=; empty without one. */
+        public String originalAddress() {
+            int semi = orcpt.indexOf(';');
+            return semi < 0 ? "" : orcpt.substring(semi + 1);
+        }
     }
 
     /**

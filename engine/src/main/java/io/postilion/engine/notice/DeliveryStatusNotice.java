@@ -106,12 +106,13 @@ public final class DeliveryStatusNotice {
             if (!n.originalRecipient().isEmpty()) {
                 line(h, "Original-Recipient: " + n.originalRecipient().replaceFirst(";", "; "));
             }
-            line(h, "Action: " + n.action());
-            line(h, "Status: " + n.status());
-            if (!n.remoteMta().isEmpty()) {
-                line(h, "Remote-MTA: dns; " + n.remoteMta());
+            line(h, "Action: " + n.action().word());
+            line(h, "Status: " + n.status().text());
+            if (n.verdict().fromServer()) { // RFC 3464 2.3.5: only the server that said it
+                line(h, "Remote-MTA: dns; " + n.verdict().remoteMta());
             }
-            line(h, "Diagnostic-Code: " + (n.fromServer() ? "smtp; " : "X-Postilion; ") + n.diagnostic());
+            folded(h, "Diagnostic-Code: " + (n.verdict().fromServer() ? "smtp; " : "X-Postilion; ")
+                    + n.verdict().diagnostic());
         }
         line(h, "");
 
@@ -138,7 +139,7 @@ public final class DeliveryStatusNotice {
         if (r.postmasterCopy()) {
             // Postfix sends the postmaster only the reasons, without the text meant for senders.
             for (NoticeRecipient n : r.recipients()) {
-                line(h, "<" + n.finalRecipient() + ">: " + n.diagnostic());
+                line(h, "<" + n.finalRecipient() + ">: " + n.reason());
             }
             return;
         }
@@ -160,7 +161,7 @@ public final class DeliveryStatusNotice {
         }
         line(h, "");
         for (NoticeRecipient n : r.recipients()) {
-            line(h, "<" + n.finalRecipient() + ">: " + n.diagnostic());
+            line(h, "<" + n.finalRecipient() + ">: " + n.reason());
         }
     }
 
@@ -186,5 +187,25 @@ public final class DeliveryStatusNotice {
 
     private static void line(StringBuilder sb, String text) {
         sb.append(text).append("\r\n");
+    }
+
+    /**
+     * A field that may be long (a server's multi-line reply): folded at spaces so no line passes
+     * 78 characters where a space allows it (RFC 5322 2.2.3); the unfolded value is unchanged.
+     */
+    static void folded(StringBuilder sb, String text) {
+        int lineStart = 0;
+        while (text.length() - lineStart > 78) {
+            int cut = text.lastIndexOf(' ', lineStart + 78);
+            if (cut <= lineStart) {
+                cut = text.indexOf(' ', lineStart + 78);
+                if (cut < 0) {
+                    break;
+                }
+            }
+            sb.append(text, lineStart, cut).append("\r\n");
+            lineStart = cut; // the space starts the continuation line
+        }
+        sb.append(text, lineStart, text.length()).append("\r\n");
     }
 }

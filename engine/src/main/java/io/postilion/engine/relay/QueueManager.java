@@ -3,11 +3,17 @@ package io.postilion.engine.relay;
 import io.postilion.engine.maillog.MailLog;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
-import io.postilion.engine.agent.DeliveryReport;
-import io.postilion.engine.agent.DeliveryRequest;
-import io.postilion.engine.agent.Outcome;
-import io.postilion.engine.agent.Recipient;
-import io.postilion.engine.agent.RecipientResult;
+import io.postilion.engine.delivery.DeliveryReport;
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.Outcome;
+import io.postilion.engine.delivery.Recipient;
+import io.postilion.engine.delivery.RecipientResult;
+import io.postilion.engine.agent.DeliveryLog;
+import io.postilion.engine.delivery.DsnAction;
+import io.postilion.engine.delivery.DsnStatus;
+import io.postilion.engine.delivery.Invariants;
+import io.postilion.engine.delivery.Verdict;
+import io.postilion.engine.delivery.VerdictSource;
 import io.postilion.engine.listener.MessageSink;
 import io.postilion.engine.listener.ReceivedMessage;
 import io.postilion.engine.notice.DeliveryStatusNotice;
@@ -48,8 +54,17 @@ import reactor.core.scheduler.Schedulers;
  * must get (RFC 3464). A notice that fails becomes a double bounce to the postmaster, and a
  * failed double bounce is discarded ({@link NoticePolicy}).
  *
- * <p>State per message in flight lives in a concurrent map and is only touched when that
- * message's reports arrive, which the scheduler delivers one at a time.
+ * <p>The queue manager runs on a thread of its own ({@code postilion-qmgr}): new messages and
+ * delivery reports are taken there, so the schedulers' sources are fed from one thread and never
+ * contend. The spool's threads only do file work; what follows a store completes back here.
+ *
+ * <p>Results come back by each recipient's queue index. A result for a recipient that is already
+ * decided, or an attempt that ends with a recipient nobody decided, breaks the delivery contract
+ * ({@link Invariants}): it throws under test, and in production the recipient stays queued.
+ *
+ * <p>A bounce is never recorded before its notice is queued (as Postfix's qmgr keeps a recipient
+ * until bounce(8) has logged it): when the notice cannot be queued the recipient is deferred, and
+ * a crash between the two repeats the attempt rather than losing the sender's notice.
  *
  * <p>Shutting down is two steps: {@link #drain} stops taking work (new messages, retry timers
  * and notices stay queued for the next start) and completes once every delivery in progress has
@@ -74,6 +89,8 @@ public final class QueueManager implements AutoCloseable {
     private final Map<String, Disposable> timers = new ConcurrentHashMap<>();
     private final java.util.Set<String> warned = ConcurrentHashMap.newKeySet();
     private final Disposable.Composite running = Disposables.composite();
+    /** The queue manager's own thread: intake, emission to the schedulers, the end of attempts. */
+    private final Scheduler qmgr = Schedulers.newSingle("postilion-qmgr");
     private final AtomicLong noticeIds = new AtomicLong();
     /** Messages whose attempt has started and not yet been recorded to its end. */
     private final java.util.Set<String> delivering = ConcurrentHashMap.newKeySet();
@@ -106,6 +123,7 @@ public final class QueueManager implements AutoCloseable {
             Sinks.Many<DeliveryRequest> source = Sinks.many().unicast().onBackpressureBuffer();
             sources.put(transport, source);
             running.add(scheduler.schedule(source.asFlux())
+                    .publishOn(qmgr)
                     // Reports of different messages are recorded in parallel; each one's state is concurrent.
                     .flatMap(this::reported, 1024)
                     .subscribe(null, e -> log.error("the {} scheduler stopped: {}", transport, e.toString(), e)));
@@ -134,6 +152,16 @@ public final class QueueManager implements AutoCloseable {
             attemptOver(m.queueId());
             return;
         }
+        qmgr.schedule(() -> start(m));
+    }
+
+    /** On the queue manager's thread: splits the message by route and hands it to the schedulers. */
+    private void start(QueuedMessage m) {
+        if (stopping) {
+            log.info("{}: shutting down; the message stays queued for the next start", m.queueId());
+            attemptOver(m.queueId());
+            return;
+        }
         InFlight f = new InFlight(m);
         inFlight.put(m.queueId(), f);
         MailLog mail = MailLog.current();
@@ -147,20 +175,22 @@ public final class QueueManager implements AutoCloseable {
                 continue;
             }
             Recipient r = m.recipients().get(i);
+            f.open(r.index());
             if (notices.isLocalDoubleBounceAddress(r.address())) {
                 // qmgr(8): mail to the local double-bounce address is discarded, so no loop can start.
                 log.info("{}: to=<{}>, relay=none, dsn=2.0.0, status=sent (undeliverable postmaster notification discarded)",
                         m.queueId(), r.address());
-                f.unroutable.add(new RecipientResult(r, Outcome.SENT, "2.0.0",
-                        "undeliverable postmaster notification discarded", "none", "delivered", 0));
+                f.unroutable.add(new RecipientResult(r, Outcome.SENT, DsnStatus.of(2, 0, 0), DsnAction.DELIVERED,
+                        Verdict.local(VerdictSource.LOCAL, "undeliverable postmaster notification discarded"),
+                        "undeliverable postmaster notification discarded", "none", 0, false, ""));
                 continue;
             }
             try {
                 byRoute.computeIfAbsent(routing.route(r.address()), k -> new ArrayList<>()).add(r);
             } catch (IllegalArgumentException bad) {
                 log.warn("{}: to=<{}>: {}", m.queueId(), r.address(), bad.getMessage());
-                f.unroutable.add(new RecipientResult(r, Outcome.DEFERRED, "4.3.5",
-                        "mail system configuration error: " + bad.getMessage(), "none", "delayed", 0));
+                f.unroutable.add(RecipientResult.local(r, Outcome.DEFERRED, DsnStatus.of(4, 3, 5), VerdictSource.LOCAL,
+                        "mail system configuration error: " + bad.getMessage()));
             }
         }
         f.outstanding.set(byRoute.values().stream().mapToInt(List::size).sum());
@@ -185,13 +215,11 @@ public final class QueueManager implements AutoCloseable {
                 attemptOver(m.queueId());
                 return;
             }
-            // Messages become durable on several spool threads at once; the sink takes one at a
-            // time, so a concurrent emission retries for a moment instead of failing.
-            try {
-                source.emitNext(req, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(2)));
-            } catch (Sinks.EmissionException e) {
+            // Only this thread emits, so an emission cannot meet another one.
+            Sinks.EmitResult emitted = source.tryEmitNext(req);
+            if (emitted.isFailure()) {
                 log.error("{}: cannot hand the message to the {} scheduler ({}); it stays queued for the next start",
-                        m.queueId(), route.transport(), e.getReason());
+                        m.queueId(), route.transport(), emitted);
                 attemptOver(m.queueId());
             }
         });
@@ -212,6 +240,7 @@ public final class QueueManager implements AutoCloseable {
                 .concatMap(this::postTranscript)
                 .thenMany(Flux.fromIterable(report.results()))
                 .concatMap(res -> recordOne(f, res))
+                .publishOn(qmgr)
                 .then(Mono.defer(() -> f.outstanding.addAndGet(-n) <= 0 ? finish(f) : Mono.empty()))
                 .onErrorResume(e -> {
                     log.error("{}: cannot record delivery results: {}", report.queueId(), e.toString());
@@ -220,16 +249,26 @@ public final class QueueManager implements AutoCloseable {
                 });
     }
 
-    /** Sent and bounced recipients are final and recorded at once; deferred ones are kept for the end. */
+    /**
+     * Sent recipients are final and recorded at once; bounced ones wait for their notice and
+     * deferred ones for the end of the attempt. Each result names its recipient by queue index.
+     */
     private Mono<Void> recordOne(InFlight f, RecipientResult res) {
-        int index = f.message.recipients().indexOf(res.recipient());
+        int index = res.index();
+        if (!f.claim(index)) {
+            Invariants.violated(f.message.queueId() + ": a result for recipient " + index + " <"
+                    + res.recipient().address() + "> that is not open (decided twice, or never handed out)");
+            return Mono.empty(); // the first decision stands
+        }
         if (res.outcome().staysQueued()) {
             f.deferred.add(res);
             return Mono.empty();
         }
         if (res.outcome() == Outcome.BOUNCED) {
-            f.bounced.add(res);
-        } else if (res.outcome() == Outcome.SENT && res.successNotice()) {
+            f.bounced.add(res); // recorded once its notice is queued (see finish)
+            return Mono.empty();
+        }
+        if (res.outcome() == Outcome.SENT && res.successNotice()) {
             f.succeeded.add(res);
         }
         f.done.add(index);
@@ -244,27 +283,47 @@ public final class QueueManager implements AutoCloseable {
         }
         Instant now = clock.instant();
         List<RecipientResult> deferred = new ArrayList<>(f.deferred);
+        List<Integer> undecided = f.stillOpen();
+        if (!undecided.isEmpty()) {
+            // An attempt ended with recipients no report decided: a bug; they stay queued.
+            Invariants.violated(m.queueId() + ": the attempt ended with recipients " + undecided + " undecided");
+            for (int i : undecided) {
+                deferred.add(RecipientResult.local(m.recipients().get(i), Outcome.DEFERRED, DsnStatus.of(4, 3, 0),
+                        VerdictSource.LOCAL, "internal error: the recipient was left undecided"));
+            }
+        }
         if (!deferred.isEmpty() && retry.expired(m.arrival(), now, m.sender().isEmpty())) {
             for (RecipientResult d : deferred) {
-                RecipientResult returned = new RecipientResult(d.recipient(), Outcome.BOUNCED, d.dsn(),
-                        "message expired after " + Duration.between(m.arrival(), now).toHours() + " hours in the queue: "
-                                + d.reason(), d.relay(), "failed", d.connUse());
-                f.bounced.add(returned);
-                f.done.add(m.recipients().indexOf(d.recipient()));
+                String why = "message expired after " + Duration.between(m.arrival(), now).toHours()
+                        + " hours in the queue: " + d.reason();
+                // Postfix keeps the last deferral's status in the notice; the action is failed.
+                f.bounced.add(d.recast(Outcome.BOUNCED, d.status(), why, DsnAction.FAILED));
             }
             deferred.clear();
         }
-        Mono<Void> recordExpired = Flux.fromIterable(f.bounced)
-                .filter(b -> b.reason().startsWith("message expired"))
-                .concatMap(b -> store.record(m.queueId(), m.recipients().indexOf(b.recipient()), b)).then();
         List<RecipientResult> delayed = !deferred.isEmpty() && retry.delayWarningDue(m.arrival(), now,
-                warned.contains(m.queueId())) ? deferred : List.of();
+                warned.contains(m.queueId())) ? List.copyOf(deferred) : List.of();
         if (!delayed.isEmpty()) {
             warned.add(m.queueId()); // one delay warning per message
         }
-        Mono<Void> notices = Mono.when(notice(f, NoticeKind.FAILURE, List.copyOf(f.bounced)),
-                notice(f, NoticeKind.SUCCESS, List.copyOf(f.succeeded)), notice(f, NoticeKind.DELAY, delayed));
-        return recordExpired.then(notices).then(Mono.defer(() -> {
+        List<RecipientResult> bounced = List.copyOf(f.bounced);
+        // The failure notice first: only once it is queued are the bounces final.
+        Mono<Void> bounces = notice(f, NoticeKind.FAILURE, bounced)
+                .then(Mono.defer(() -> recordAll(m, bounced, f)))
+                .onErrorResume(e -> {
+                    log.warn("{}: cannot queue the non-delivery notice ({}); {} recipient(s) deferred", m.queueId(),
+                            e.toString(), bounced.size());
+                    for (RecipientResult b : bounced) {
+                        RecipientResult held = b.recast(Outcome.DEFERRED, b.status().withClass(4),
+                                "bounce or trace service failure", DsnAction.DELAYED);
+                        DeliveryLog.write(new DeliveryReport(m.queueId(), List.of(held), false, zero(m, now)), "qmgr");
+                        deferred.add(held);
+                    }
+                    return Mono.empty();
+                });
+        Mono<Void> notices = Mono.when(bounces, notice(f, NoticeKind.SUCCESS, List.copyOf(f.succeeded)),
+                notice(f, NoticeKind.DELAY, delayed));
+        return notices.publishOn(qmgr).then(Mono.defer(() -> {
             if (deletedInFlight.contains(m.queueId())) {
                 return Mono.<Void>empty(); // deleted while its notices were being written
             }
@@ -280,14 +339,26 @@ public final class QueueManager implements AutoCloseable {
             QueuedMessage again = m.withDone(nowDone);
             log.info("{}: {} recipient(s) deferred, next attempt at {}", m.queueId(), deferred.size(), next);
             // The deferral reasons go into the queue file too, so the listing (mailq) can show them.
-            Mono<Void> reasons = Flux.fromIterable(deferred)
-                    .concatMap(d -> store.record(m.queueId(), m.recipients().indexOf(d.recipient()), d)).then();
+            Mono<Void> reasons = Flux.fromIterable(deferred).concatMap(d -> store.record(m.queueId(), d.index(), d)).then();
             return reasons.then(store.defer(m.queueId())).then(Mono.fromRunnable(() -> {
                 inFlight.put(m.queueId(), new InFlight(again)); // waiting, still counted
                 waiting.put(m.queueId(), again);
                 retryAfter(again, Duration.between(now, next));
             }));
         })).doFinally(signal -> attemptOver(m.queueId()));
+    }
+
+    /** Records final results (bounces whose notice is queued) and marks them done. */
+    private Mono<Void> recordAll(QueuedMessage m, List<RecipientResult> results, InFlight f) {
+        return Flux.fromIterable(results)
+                .concatMap(r -> store.record(m.queueId(), r.index(), r).then(Mono.fromRunnable(() -> f.done.add(r.index()))))
+                .then();
+    }
+
+    /** Timings for a line the queue manager logs itself (no delivery took place). */
+    private static DeliveryReport.Timings zero(QueuedMessage m, Instant now) {
+        Duration total = Duration.between(m.arrival(), now);
+        return new DeliveryReport.Timings(total, total, Duration.ZERO, Duration.ZERO, Duration.ZERO);
     }
 
     /** The message's attempt is recorded to its end (or abandoned): a drain need not wait for it. */
@@ -319,6 +390,8 @@ public final class QueueManager implements AutoCloseable {
         if (stopping) {
             return; // stays in deferred/ for the next start
         }
+        // A timer lives only in the timers map: it leaves it when it fires or is replaced, so
+        // retries and flushes leave nothing behind.
         Disposable timerTask = Mono.delay(wait, timer)
                 .then(Mono.defer(() -> stopping || timers.remove(m.queueId()) == null || waiting.remove(m.queueId()) == null
                         ? Mono.<Void>empty()
@@ -328,7 +401,11 @@ public final class QueueManager implements AutoCloseable {
         if (old != null) {
             old.dispose();
         }
-        running.add(timerTask);
+    }
+
+    /** Retry timers armed right now (one per deferred message at most). */
+    public int retryTimers() {
+        return timers.size();
     }
 
     /** Tries every deferred message now (postilion flush); returns how many. */
@@ -410,7 +487,7 @@ public final class QueueManager implements AutoCloseable {
     /** Writes one notice about {@code about}, queues it durably and submits it; gives its queue id. */
     private Mono<String> queueNotice(QueuedMessage m, NoticeKind kind, List<RecipientResult> about, String from,
             String to, boolean postmasterCopy) {
-        List<NoticeRecipient> rcpts = about.stream().map(QueueManager::noticeRecipient).toList();
+        List<NoticeRecipient> rcpts = about.stream().map(NoticeRecipient::of).toList();
         return readAll(m.content()).flatMap(original -> {
             Instant now = clock.instant();
             byte[] text = DeliveryStatusNotice.write(new DeliveryStatusNotice.Request(kind, myHostname, m.queueId(),
@@ -436,7 +513,7 @@ public final class QueueManager implements AutoCloseable {
      * LOG-9: the postmaster's copy of a troubled session, queued like any notice, from the
      * double-bounce sender so that it can never come back as another notice.
      */
-    private Mono<Void> postTranscript(io.postilion.engine.agent.PostmasterTranscript t) {
+    private Mono<Void> postTranscript(io.postilion.engine.delivery.PostmasterTranscript t) {
         Instant now = clock.instant();
         String to = notices.qualified(t.recipient());
         byte[] text = io.postilion.engine.notice.TranscriptNotice.write(myHostname, to, t.subject(false), t.server(),
@@ -457,15 +534,6 @@ public final class QueueManager implements AutoCloseable {
 
     private QueuedMessage noticeQueued(ReceivedMessage notice) {
         return noticeSink instanceof RelayQueue q ? q.queued(notice) : fromReceived(notice);
-    }
-
-    private static NoticeRecipient noticeRecipient(RecipientResult r) {
-        String relay = r.relay();
-        int bracket = relay.indexOf('[');
-        String remote = relay.equals("none") || bracket <= 0 ? "" : relay.substring(0, bracket);
-        boolean fromServer = r.reason().startsWith("host ") || r.outcome() == Outcome.SENT;
-        return new NoticeRecipient(r.recipient().address(), r.recipient().orcpt(), r.action(), r.dsn(), remote,
-                r.reason(), fromServer);
     }
 
     private static Mono<byte[]> readAll(ContentSource content) {
@@ -498,6 +566,9 @@ public final class QueueManager implements AutoCloseable {
         stopping = true;
         sources.values().forEach(Sinks.Many::tryEmitComplete);
         running.dispose();
+        timers.values().forEach(Disposable::dispose);
+        timers.clear();
+        qmgr.dispose();
         if (!delivering.isEmpty()) {
             log.info("cut off {} deliver{} in progress; the mail stays queued for the next start", delivering.size(),
                     delivering.size() == 1 ? "y" : "ies");
@@ -513,6 +584,8 @@ public final class QueueManager implements AutoCloseable {
     private static final class InFlight {
         final QueuedMessage message;
         final java.util.Set<Integer> done = ConcurrentHashMap.newKeySet();
+        /** Queue indexes handed to the agents and not yet reported on. */
+        private final java.util.BitSet open = new java.util.BitSet();
         final java.util.Queue<RecipientResult> deferred = new java.util.concurrent.ConcurrentLinkedQueue<>();
         final java.util.Queue<RecipientResult> bounced = new java.util.concurrent.ConcurrentLinkedQueue<>();
         final java.util.Queue<RecipientResult> succeeded = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -522,6 +595,24 @@ public final class QueueManager implements AutoCloseable {
         InFlight(QueuedMessage message) {
             this.message = message;
             message.done().stream().forEach(done::add);
+        }
+
+        /** {@code index} is handed out in this attempt: exactly one result is due for it. */
+        synchronized void open(int index) {
+            open.set(index);
+        }
+
+        /** A result arrived for {@code index}: true when it was open, and now is not. */
+        synchronized boolean claim(int index) {
+            if (index < 0 || !open.get(index)) {
+                return false;
+            }
+            open.clear(index);
+            return true;
+        }
+
+        synchronized List<Integer> stillOpen() {
+            return open.stream().boxed().toList();
         }
     }
 }

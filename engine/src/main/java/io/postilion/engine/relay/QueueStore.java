@@ -1,6 +1,6 @@
 package io.postilion.engine.relay;
 
-import io.postilion.engine.agent.RecipientResult;
+import io.postilion.engine.delivery.RecipientResult;
 import reactor.core.publisher.Mono;
 
 /**

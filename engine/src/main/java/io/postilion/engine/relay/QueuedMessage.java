@@ -1,6 +1,6 @@
 package io.postilion.engine.relay;
 
-import io.postilion.engine.agent.Recipient;
+import io.postilion.engine.delivery.Recipient;
 import io.postilion.engine.listener.ReceivedMessage;
 import io.postilion.transport.content.ContentSource;
 import io.postilion.transport.protocol.BodyType;
@@ -46,10 +46,11 @@ public record QueuedMessage(String queueId, String sender, List<Recipient> recip
 
     /** A received message's envelope with the given done set and content. */
     public static QueuedMessage of(ReceivedMessage r, BitSet done, ContentSource content) {
-        List<Recipient> rcpts = r.recipients().stream()
-                .map(x -> new Recipient(x.address(),
-                        x.orcpt().isEmpty() ? "" : x.orcpt().substring(x.orcpt().indexOf(';') + 1), x.notifyOn(), x.orcpt()))
-                .toList();
+        List<Recipient> rcpts = new java.util.ArrayList<>(r.recipients().size());
+        for (ReceivedMessage.Recipient x : r.recipients()) {
+            // The queue index is the recipient's place in the message: results come back by it.
+            rcpts.add(new Recipient(rcpts.size(), x.address(), x.originalAddress(), x.notifyOn(), x.orcpt()));
+        }
         return new QueuedMessage(r.queueId(), r.sender(), rcpts, done, content, r.bodyType(), r.smtputf8(), r.envId(),
                 r.ret(), r.arrival(), origin(r.client()));
     }

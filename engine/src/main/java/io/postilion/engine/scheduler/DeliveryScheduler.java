@@ -2,8 +2,8 @@ package io.postilion.engine.scheduler;
 
 import io.postilion.engine.agent.CacheHint;
 import io.postilion.engine.agent.DeliveryAgent;
-import io.postilion.engine.agent.DeliveryReport;
-import io.postilion.engine.agent.DeliveryRequest;
+import io.postilion.engine.delivery.DeliveryReport;
+import io.postilion.engine.delivery.DeliveryRequest;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.function.BiFunction;

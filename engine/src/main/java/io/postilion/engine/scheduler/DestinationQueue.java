@@ -17,7 +17,7 @@ final class DestinationQueue {
     private final ConcurrencyWindow window;
     private final OnDemandCaching caching = new OnDemandCaching();
     private int busy;
-    private String deadStatus;
+    private io.postilion.engine.delivery.DsnStatus deadStatus;
     private String deadReason;
     private reactor.core.Disposable reviveTimer;
     /** Whether the queue sits in the scheduler's round-robin ring. */
@@ -77,7 +77,7 @@ final class DestinationQueue {
         caching.done(nowMillis);
     }
 
-    void markDead(String status, String reason, reactor.core.Disposable timer) {
+    void markDead(io.postilion.engine.delivery.DsnStatus status, String reason, reactor.core.Disposable timer) {
         this.deadStatus = status;
         this.deadReason = reason;
         this.reviveTimer = timer;
@@ -99,7 +99,7 @@ final class DestinationQueue {
         }
     }
 
-    String deadStatus() {
+    io.postilion.engine.delivery.DsnStatus deadStatus() {
         return deadStatus;
     }
 
@@ -109,11 +109,11 @@ final class DestinationQueue {
 
     /** One delivery's worth of recipients of one source request, and what it came from. */
     static final class Batch {
-        final io.postilion.engine.agent.DeliveryRequest request;
+        final io.postilion.engine.delivery.DeliveryRequest request;
         final Origin origin;
         CacheHint hint = CacheHint.OFF;
 
-        Batch(io.postilion.engine.agent.DeliveryRequest request, Origin origin) {
+        Batch(io.postilion.engine.delivery.DeliveryRequest request, Origin origin) {
             this.request = request;
             this.origin = origin;
         }

@@ -1,7 +1,7 @@
 package io.postilion.engine.scheduler;
 
-import io.postilion.engine.agent.DeliveryRequest;
-import io.postilion.engine.agent.Recipient;
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.Recipient;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -2,10 +2,12 @@ package io.postilion.engine.scheduler;
 
 import io.postilion.engine.agent.CacheHint;
 import io.postilion.engine.agent.DeliveryLog;
-import io.postilion.engine.agent.DeliveryReport;
-import io.postilion.engine.agent.DeliveryRequest;
-import io.postilion.engine.agent.Outcome;
-import io.postilion.engine.agent.RecipientResult;
+import io.postilion.engine.delivery.DeliveryReport;
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.Outcome;
+import io.postilion.engine.delivery.RecipientResult;
+import io.postilion.engine.delivery.DsnStatus;
+import io.postilion.engine.delivery.VerdictSource;
 import io.postilion.engine.scheduler.DestinationQueue.Batch;
 import io.postilion.engine.scheduler.DestinationQueue.Origin;
 import java.time.Clock;
@@ -199,7 +201,7 @@ final class SchedulerRun {
 
     private Ended crashed(Batch b, Throwable e) {
         log.warn("{}: delivery failed unexpectedly: {}", b.request.queueId(), e == null ? "no report" : e.toString());
-        return new Ended(everyoneDeferred(b.request, "4.3.0", "unknown mail transport error"), true);
+        return new Ended(everyoneDeferred(b.request, DsnStatus.of(4, 3, 0), "unknown mail transport error"), true);
     }
 
     private void ended(DestinationQueue q, Batch b, Ended ended, Disposable d) {
@@ -239,11 +241,11 @@ final class SchedulerRun {
     }
 
     private void dead(DestinationQueue q, DeliveryReport r) {
-        String status = "4.4.1";
+        DsnStatus status = DsnStatus.of(4, 4, 1);
         String reason = "delivery failed";
         for (RecipientResult x : r.results()) {
             if (x.outcome().staysQueued()) {
-                status = x.dsn();
+                status = x.status();
                 reason = x.reason();
                 break;
             }
@@ -281,12 +283,11 @@ final class SchedulerRun {
         return r;
     }
 
-    private DeliveryReport everyoneDeferred(DeliveryRequest request, String status, String reason) {
+    private DeliveryReport everyoneDeferred(DeliveryRequest request, DsnStatus status, String reason) {
         Instant now = clock.instant();
         List<RecipientResult> results = new ArrayList<>(request.recipients().size());
         for (var rcpt : request.recipients()) {
-            results.add(new RecipientResult(rcpt, Outcome.DEFERRED, status, reason, "none",
-                    Outcome.DEFERRED.dsnAction(), 0));
+            results.add(RecipientResult.local(rcpt, Outcome.DEFERRED, status, VerdictSource.LOCAL, reason));
         }
         DeliveryReport.Timings t = new DeliveryReport.Timings(Duration.between(request.arrival(), now),
                 Duration.between(request.arrival(), request.active()), Duration.between(request.active(), now),

@@ -1,5 +1,7 @@
 package io.postilion.engine.spool;
 
+import io.postilion.engine.delivery.DsnStatus;
+import io.postilion.engine.delivery.Outcome;
 import io.postilion.engine.listener.ReceivedMessage;
 import io.postilion.transport.protocol.BodyType;
 import io.postilion.transport.protocol.Notify;
@@ -38,8 +40,12 @@ public final class QueueFile {
     public record Encoded(byte[] bytes, long contentOffset, long contentLength) {
     }
 
-    /** One recorded recipient result. */
-    public record Status(int index, String outcome, String dsn, String reason, Instant at) {
+    /**
+     * One recorded recipient result, by the recipient's queue index. On disk the outcome and the
+     * status are stable codes ({@link Outcome#code()}, {@code x.y.z}), never Java names, so a
+     * renamed constant cannot make a queue unreadable.
+     */
+    public record Status(int index, Outcome outcome, DsnStatus status, String reason, Instant at) {
     }
 
     /** What a queue file holds. */
@@ -58,14 +64,14 @@ public final class QueueFile {
         ByteArrayOutputStream out = new ByteArrayOutputStream(m.content().length + 512);
         out.writeBytes(MAGIC);
         Fields e = new Fields()
-                .text(m.queueId()).text(m.sender()).text(m.bodyType().name()).bool(m.smtputf8()).text(m.envId())
-                .text(m.ret().name()).number(m.arrival().toEpochMilli()).text(m.client().address())
+                .text(m.queueId()).text(m.sender()).text(bodyCode(m.bodyType())).bool(m.smtputf8()).text(m.envId())
+                .text(retCode(m.ret())).number(m.arrival().toEpochMilli()).text(m.client().address())
                 .text(m.client().helo()).bool(m.client().tls()).text(m.client().authenticatedAs());
         record(out, ENVELOPE, e.bytes());
         for (ReceivedMessage.Recipient r : m.recipients()) {
             StringBuilder notify = new StringBuilder();
             for (Notify n : r.notifyOn()) {
-                notify.append(notify.length() > 0 ? "," : "").append(n.name());
+                notify.append(notify.length() > 0 ? "," : "").append(notifyCode(n));
             }
             record(out, RECIPIENT, new Fields().text(r.address()).text(notify.toString()).text(r.orcpt()).bytes());
         }
@@ -77,7 +83,7 @@ public final class QueueFile {
     /** One status record, to append. */
     public static byte[] status(Status s) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-        record(out, STATUS, new Fields().number(s.index()).text(s.outcome()).text(s.dsn()).text(s.reason())
+        record(out, STATUS, new Fields().number(s.index()).text(s.outcome().code()).text(s.status().text()).text(s.reason())
                 .number(s.at().toEpochMilli()).bytes());
         return out.toByteArray();
     }
@@ -136,8 +142,14 @@ public final class QueueFile {
                     contentOffset = payload;
                     contentLength = length;
                 }
-                case STATUS -> statuses.add(new Status((int) f.readNumber(), f.readText(), f.readText(), f.readText(),
-                        Instant.ofEpochMilli(f.readNumber())));
+                case STATUS -> {
+                    Status st = statusOf(f);
+                    if (st == null) { // a checksummed record we cannot read: that recipient is tried again
+                        torn = true;
+                    } else {
+                        statuses.add(st);
+                    }
+                }
                 default -> throw new CorruptQueueFile("unknown record type " + (type & 0xff));
             }
         }
@@ -151,10 +163,10 @@ public final class QueueFile {
         try {
             String queueId = e.readText();
             String sender = e.readText();
-            BodyType body = BodyType.valueOf(e.readText());
+            BodyType body = bodyOf(e.readText());
             boolean utf8 = e.readBool();
             String envId = e.readText();
-            Ret ret = Ret.valueOf(e.readText());
+            Ret ret = retOf(e.readText());
             Instant arrival = Instant.ofEpochMilli(e.readNumber());
             ReceivedMessage.Client client = new ReceivedMessage.Client(e.readText(), e.readText(), e.readBool(), e.readText());
             List<ReceivedMessage.Recipient> recipients = new ArrayList<>();
@@ -163,7 +175,7 @@ public final class QueueFile {
                 Set<Notify> notify = EnumSet.noneOf(Notify.class);
                 for (String n : r.readText().split(",")) {
                     if (!n.isEmpty()) {
-                        notify.add(Notify.valueOf(n));
+                        notify.add(notifyOf(n));
                     }
                 }
                 recipients.add(new ReceivedMessage.Recipient(address, notify, r.readText()));
@@ -172,6 +184,71 @@ public final class QueueFile {
         } catch (RuntimeException bad) {
             throw new CorruptQueueFile("an envelope field is unreadable: " + bad.getMessage());
         }
+    }
+
+    private static Status statusOf(Fields f) {
+        try {
+            return new Status((int) f.readNumber(), Outcome.ofCode(f.readText()), DsnStatus.parse(f.readText()),
+                    f.readText(), Instant.ofEpochMilli(f.readNumber()));
+        } catch (RuntimeException unreadable) {
+            return null;
+        }
+    }
+
+    // The stable codes of the envelope's enumerations. Files written before the codes existed hold
+    // the Java constant names; those are read too, so an old spool converts as it is read.
+
+    private static String bodyCode(BodyType t) {
+        return switch (t) {
+            case SEVEN_BIT -> "7bit";
+            case EIGHT_BIT -> "8bit";
+            case UNKNOWN -> "unknown";
+        };
+    }
+
+    private static BodyType bodyOf(String code) {
+        return switch (code) {
+            case "7bit", "SEVEN_BIT" -> BodyType.SEVEN_BIT;
+            case "8bit", "EIGHT_BIT" -> BodyType.EIGHT_BIT;
+            case "unknown", "UNKNOWN" -> BodyType.UNKNOWN;
+            default -> throw new IllegalArgumentException("body type \"" + code + "\"");
+        };
+    }
+
+    private static String retCode(Ret r) {
+        return switch (r) {
+            case NONE -> "";
+            case FULL -> "full";
+            case HDRS -> "hdrs";
+        };
+    }
+
+    private static Ret retOf(String code) {
+        return switch (code) {
+            case "", "NONE" -> Ret.NONE;
+            case "full", "FULL" -> Ret.FULL;
+            case "hdrs", "HDRS" -> Ret.HDRS;
+            default -> throw new IllegalArgumentException("RET \"" + code + "\"");
+        };
+    }
+
+    private static String notifyCode(Notify n) {
+        return switch (n) {
+            case NEVER -> "never";
+            case SUCCESS -> "success";
+            case FAILURE -> "failure";
+            case DELAY -> "delay";
+        };
+    }
+
+    private static Notify notifyOf(String code) {
+        return switch (code) {
+            case "never", "NEVER" -> Notify.NEVER;
+            case "success", "SUCCESS" -> Notify.SUCCESS;
+            case "failure", "FAILURE" -> Notify.FAILURE;
+            case "delay", "DELAY" -> Notify.DELAY;
+            default -> throw new IllegalArgumentException("NOTIFY \"" + code + "\"");
+        };
     }
 
     private static void record(ByteArrayOutputStream out, byte type, byte[] payload) {

@@ -1,6 +1,6 @@
 package io.postilion.engine.spool;
 
-import io.postilion.engine.agent.QueueIds;
+import io.postilion.engine.delivery.QueueIds;
 
 /**
  * Queue ids for the spool's files: upper-case hex, sortable by time of creation, unique within

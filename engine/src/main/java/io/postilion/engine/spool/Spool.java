@@ -1,7 +1,6 @@
 package io.postilion.engine.spool;
 
-import io.postilion.engine.agent.Outcome;
-import io.postilion.engine.agent.RecipientResult;
+import io.postilion.engine.delivery.RecipientResult;
 import io.postilion.engine.listener.ReceivedMessage;
 import io.postilion.engine.relay.QueueEntry;
 import io.postilion.engine.relay.QueuedMessage;
@@ -138,7 +137,7 @@ public final class Spool implements RelayQueue {
 
     @Override
     public Mono<Void> record(String queueId, int index, RecipientResult result) {
-        byte[] status = QueueFile.status(new QueueFile.Status(index, result.outcome().name(), result.dsn(), result.reason(),
+        byte[] status = QueueFile.status(new QueueFile.Status(index, result.outcome(), result.status(), result.reason(),
                 clock.instant()));
         return submit(new Op.Append(queueId, status));
     }
@@ -212,7 +211,7 @@ public final class Spool implements RelayQueue {
                         if (st.index() < 0 || st.index() >= n) {
                             continue;
                         }
-                        if (Outcome.valueOf(st.outcome()).staysQueued()) {
+                        if (st.outcome().staysQueued()) {
                             lastDeferral[st.index()] = st.reason();
                         } else {
                             done.set(st.index());
@@ -298,9 +297,11 @@ public final class Spool implements RelayQueue {
             log.warn("spool: {} ends with a torn status record; that recipient will be tried again", id);
         }
         BitSet done = new BitSet();
+        int n = d.envelope().recipients().size();
         for (QueueFile.Status s : d.statuses()) {
-            Outcome o = Outcome.valueOf(s.outcome());
-            if (!o.staysQueued()) {
+            if (s.index() < 0 || s.index() >= n) {
+                log.warn("spool: {} records a result for recipient {} of {}; ignored", id, s.index(), n);
+            } else if (!s.outcome().staysQueued()) {
                 done.set(s.index());
             }
         }

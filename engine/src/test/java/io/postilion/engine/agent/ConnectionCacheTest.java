@@ -1,5 +1,9 @@
 package io.postilion.engine.agent;
 
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.DeliveryReport;
+import io.postilion.engine.delivery.Outcome;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -244,7 +248,7 @@ class ConnectionCacheTest {
         String big = "Subject: big\r\n\r\n" + "x".repeat(200) + "\r\n";
         DeliveryReport fresh = send(CacheHint.OFF, false, "a@dest.test", "[127.0.0.1]:" + server.port(), big);
         assertEquals(Outcome.BOUNCED, fresh.results().get(0).outcome(), "a fresh session checks SIZE first (XFER-1)");
-        assertEquals("5.3.4", fresh.results().get(0).dsn());
+        assertEquals("5.3.4", fresh.results().get(0).status().text());
         send(CacheHint.LOAD_AND_STORE, false, "b@dest.test");
         DeliveryReport reused = send(CacheHint.LOAD_AND_STORE, false, "c@dest.test", "[127.0.0.1]:" + server.port(), big);
         assertEquals(2, reused.results().get(0).connUse());

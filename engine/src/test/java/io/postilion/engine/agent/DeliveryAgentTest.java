@@ -1,5 +1,11 @@
 package io.postilion.engine.agent;
 
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.Recipient;
+import io.postilion.engine.delivery.RecipientResult;
+import io.postilion.engine.delivery.DeliveryReport;
+import io.postilion.engine.delivery.Outcome;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -91,7 +97,7 @@ class DeliveryAgentTest {
         String content = "Subject: hi\r\n\r\nbody\r\n";
         Instant now = Instant.now();
         DeliveryRequest req = new DeliveryRequest("4ABC123", "sender@origin.test",
-                Arrays.stream(rcpts).map(Recipient::of).toList(),
+                java.util.stream.IntStream.range(0, rcpts.length).mapToObj(i -> Recipient.of(i, rcpts[i])).toList(),
                 ContentSource.of(content.getBytes(StandardCharsets.UTF_8)), BodyType.SEVEN_BIT, false, false,
                 nexthop, "", Ret.NONE, now, now);
         return agent(settings).deliver(req).block(Duration.ofSeconds(30));
@@ -107,9 +113,9 @@ class DeliveryAgentTest {
         DeliveryReport r = deliver(settings(), "a@example.test", "b@example.test");
         assertEquals(List.of(Outcome.SENT, Outcome.SENT), outcomes(r));
         RecipientResult first = r.results().get(0);
-        assertEquals("2.0.0", first.dsn());
+        assertEquals("2.0.0", first.status().text());
         assertEquals("mx1.example.test[127.0.0.2]:" + port, first.relay());
-        assertEquals("relayed", first.action());
+        assertEquals("relayed", first.action().word());
         assertEquals(1, servers.get(0).contents().size());
         assertEquals(0, servers.get(1).sessions());
         String line = DeliveryLog.line("4ABC123", first, r.timings());
@@ -134,7 +140,7 @@ class DeliveryAgentTest {
                 : line.contains("later@") ? "450 4.2.0 try later" : "250 2.1.5 Ok");
         DeliveryReport r = deliver(settings(), "good@example.test", "bad@example.test", "later@example.test");
         assertEquals(List.of(Outcome.SENT, Outcome.BOUNCED, Outcome.SENT), outcomes(r));
-        assertEquals("5.1.1", r.results().get(1).dsn());
+        assertEquals("5.1.1", r.results().get(1).status().text());
         assertEquals("host mx1.example.test[127.0.0.2] said: 550 5.1.1 no such user (in reply to RCPT TO command)",
                 r.results().get(1).reason());
         assertEquals(List.of("RCPT TO:<later@example.test>"),
@@ -147,7 +153,7 @@ class DeliveryAgentTest {
         servers.get(0).reply(Stage.RCPT, (line, s) -> line.contains("later@") ? "450 4.2.0 try later" : "250 2.1.5 Ok");
         DeliveryReport r = deliver(settings(), "good@example.test", "later@example.test");
         assertEquals(List.of(Outcome.SENT, Outcome.DEFERRED), outcomes(r));
-        assertEquals("4.2.0", r.results().get(1).dsn());
+        assertEquals("4.2.0", r.results().get(1).status().text());
         assertFalse(r.throttle(), "a recipient failure never throttles");
     }
 
@@ -176,7 +182,7 @@ class DeliveryAgentTest {
         servers.get(0).reply(Stage.GREETING, "554 5.3.2 no service");
         DeliveryReport soft = deliver(settings(), "a@example.test");
         assertEquals(List.of(Outcome.DEFERRED), outcomes(soft));
-        assertEquals("4.3.2", soft.results().get(0).dsn());
+        assertEquals("4.3.2", soft.results().get(0).status().text());
         DeliveryReport hard = deliver(settings().withSkip5xxGreeting(false), "a@example.test");
         assertEquals(List.of(Outcome.BOUNCED), outcomes(hard));
     }
@@ -208,7 +214,7 @@ class DeliveryAgentTest {
         servers.forEach(s -> s.reply(Stage.RCPT, "550 5.1.1 no such user"));
         DeliveryReport r = deliver(settings().withSoftBounce(true), "a@example.test");
         assertEquals(List.of(Outcome.SOFTBOUNCE), outcomes(r));
-        assertEquals("4.1.1", r.results().get(0).dsn());
+        assertEquals("4.1.1", r.results().get(0).status().text());
         assertEquals(1, servers.get(1).sessions(), "a hard failure at MX1 is retried at MX2 under soft_bounce");
         assertTrue(DeliveryLog.line("Q", r.results().get(0), r.timings()).contains("status=SOFTBOUNCE"));
     }
@@ -219,7 +225,7 @@ class DeliveryAgentTest {
         servers.forEach(s -> s.capabilities("PIPELINING", "SIZE 10"));
         DeliveryReport r = deliver(settings(), "a@example.test");
         assertEquals(List.of(Outcome.BOUNCED), outcomes(r));
-        assertEquals("5.3.4", r.results().get(0).dsn());
+        assertEquals("5.3.4", r.results().get(0).status().text());
         assertTrue(r.results().get(0).reason().startsWith("message size "), r.results().get(0).reason());
         assertFalse(servers.get(0).commands().stream().anyMatch(c -> c.startsWith("MAIL")));
         assertEquals(0, servers.get(1).sessions(), "no other server is tried");
@@ -231,7 +237,7 @@ class DeliveryAgentTest {
         port = 2599;
         DeliveryReport r = deliver(settings(), "a@example.test");
         assertEquals(List.of(Outcome.BOUNCED), outcomes(r));
-        assertEquals("5.1.0", r.results().get(0).dsn());
+        assertEquals("5.1.0", r.results().get(0).status().text());
         assertEquals("none", r.results().get(0).relay());
     }
 
@@ -245,7 +251,7 @@ class DeliveryAgentTest {
         dns.mx("example.test", 10, "mx1.example.test").a("mx1.example.test", "127.0.0.2");
         DeliveryReport r = deliver(settings(), "a@example.test");
         assertEquals(List.of(Outcome.DEFERRED), outcomes(r));
-        assertEquals("4.4.1", r.results().get(0).dsn());
+        assertEquals("4.4.1", r.results().get(0).status().text());
         assertEquals("connect to mx1.example.test[127.0.0.2]:" + free + ": Connection refused", r.results().get(0).reason());
         assertTrue(r.throttle());
     }
@@ -255,7 +261,7 @@ class DeliveryAgentTest {
         mxHosts(1);
         DeliveryReport r = deliver(settings(), "good@example.test", "evil@example.test\r\nRCPT TO:<x@y>");
         assertEquals(List.of(Outcome.SENT, Outcome.BOUNCED), outcomes(r));
-        assertEquals("5.1.3", r.results().get(1).dsn());
+        assertEquals("5.1.3", r.results().get(1).status().text());
         assertEquals(List.of("RCPT TO:<good@example.test>"),
                 servers.get(0).commands().stream().filter(c -> c.startsWith("RCPT")).toList());
     }
@@ -264,23 +270,23 @@ class DeliveryAgentTest {
     void aSenderWithANulFailsTheWholeRequest_CLARIFICATIONS3() {
         mxHosts(1);
         Instant now = Instant.now();
-        DeliveryRequest req = new DeliveryRequest("Q1", "bad\0sender@x.test", List.of(Recipient.of("a@example.test")),
+        DeliveryRequest req = new DeliveryRequest("Q1", "bad\0sender@x.test", List.of(Recipient.of(0, "a@example.test")),
                 ContentSource.of(new byte[] {'x', '\r', '\n'}), BodyType.SEVEN_BIT, false, false, "example.test:" + port,
                 "", Ret.NONE, now, now);
         DeliveryReport r = agent(settings()).deliver(req).block(Duration.ofSeconds(30));
-        assertEquals("5.1.7", r.results().get(0).dsn());
+        assertEquals("5.1.7", r.results().get(0).status().text());
         assertEquals(0, servers.get(0).sessions());
     }
 
     @Test
     void badDestinationSyntaxDefersWith435_CLARIFICATIONS5() {
         Instant now = Instant.now();
-        DeliveryRequest req = new DeliveryRequest("Q2", "s@x.test", List.of(Recipient.of("a@example.test")),
+        DeliveryRequest req = new DeliveryRequest("Q2", "s@x.test", List.of(Recipient.of(0, "a@example.test")),
                 ContentSource.of(new byte[] {'x', '\r', '\n'}), BodyType.SEVEN_BIT, false, false, "[unclosed:25",
                 "", Ret.NONE, now, now);
         DeliveryReport r = agent(settings()).deliver(req).block(Duration.ofSeconds(30));
         assertEquals(List.of(Outcome.DEFERRED), outcomes(r));
-        assertEquals("4.3.5", r.results().get(0).dsn());
+        assertEquals("4.3.5", r.results().get(0).status().text());
     }
 
     @Test
@@ -328,7 +334,7 @@ class DeliveryAgentTest {
         DeliveryReport r = deliverTo("nosuch.example.test:2599", settings().withFallbackRelay("norelay.example.test:2599"),
                 "a@example.test");
         assertEquals(List.of(Outcome.DEFERRED), outcomes(r));
-        assertEquals("4.3.5", r.results().get(0).dsn());
+        assertEquals("4.3.5", r.results().get(0).status().text());
         assertTrue(r.results().get(0).reason().contains("norelay.example.test"), r.results().get(0).reason());
     }
 
@@ -336,7 +342,7 @@ class DeliveryAgentTest {
     void aHardLookupFailureWithoutFallbackBounces_LOOKUP22() {
         DeliveryReport r = deliverTo("nosuch.example.test:2599", settings(), "a@example.test");
         assertEquals(List.of(Outcome.BOUNCED), outcomes(r));
-        assertEquals("5.4.4", r.results().get(0).dsn());
+        assertEquals("5.4.4", r.results().get(0).status().text());
         assertTrue(r.results().get(0).reason().startsWith("Host or domain name not found."), r.results().get(0).reason());
     }
 
@@ -349,7 +355,7 @@ class DeliveryAgentTest {
         DeliveryReport r = deliverTo("nosuch.example.test:2599", settings().withRelayhost("nosuch.example.test:2599"),
                 "a@example.test", "b@example.test");
         assertEquals(List.of(Outcome.DEFERRED, Outcome.DEFERRED), outcomes(r));
-        assertEquals("4.3.5", r.results().get(0).dsn());
+        assertEquals("4.3.5", r.results().get(0).status().text());
         assertTrue(r.results().get(0).reason().startsWith("Host or domain name not found."), r.results().get(0).reason());
         assertEquals("none", r.results().get(0).relay());
         // another next-hop than the relayhost still bounces
@@ -363,10 +369,10 @@ class DeliveryAgentTest {
         dns.mx("loop.example.test", 10, "mx.loop.example.test").a("mx.loop.example.test", "127.0.0.254");
         DeliveryReport bounce = deliverTo("loop.example.test", settings(), "a@example.test");
         assertEquals(List.of(Outcome.BOUNCED), outcomes(bounce));
-        assertEquals("5.4.6", bounce.results().get(0).dsn());
+        assertEquals("5.4.6", bounce.results().get(0).status().text());
         DeliveryReport r = deliverTo("loop.example.test", settings().withRelayhost("loop.example.test"), "a@example.test");
         assertEquals(List.of(Outcome.DEFERRED), outcomes(r));
-        assertEquals("4.3.5", r.results().get(0).dsn());
+        assertEquals("4.3.5", r.results().get(0).status().text());
         assertEquals(bounce.results().get(0).reason(), r.results().get(0).reason());
     }
 
@@ -392,7 +398,7 @@ class DeliveryAgentTest {
                 Clock.systemUTC());
         Instant now = Instant.now();
         DeliveryRequest req = new DeliveryRequest("4ABC6", "sender@origin.test",
-                List.of(Recipient.of("a@example.test"), Recipient.of("bad@example.test")),
+                List.of(Recipient.of(0, "a@example.test"), Recipient.of(1, "bad@example.test")),
                 ContentSource.of("Subject: v6\r\n\r\nbody\r\n".getBytes(StandardCharsets.UTF_8)), BodyType.SEVEN_BIT,
                 false, false, "[ipv6:::1]:" + mx.port(), "", Ret.NONE, now, now);
         DeliveryReport r = agent.deliver(req).block(Duration.ofSeconds(30));
@@ -456,12 +462,12 @@ class DeliveryAgentTest {
         servers.get(1).capabilities("PIPELINING", "SIZE 10", "ENHANCEDSTATUSCODES");
         DeliveryReport r = deliver(settings().withSoftBounce(true), "a@example.test");
         assertEquals(List.of(Outcome.SOFTBOUNCE), outcomes(r));
-        assertEquals("4.3.4", r.results().get(0).dsn());
+        assertEquals("4.3.4", r.results().get(0).status().text());
         assertFalse(r.throttle(), "the 421 at mx1 left no one queued; XFER-1 is a message failure");
 
         servers.get(1).capabilities("PIPELINING", "ENHANCEDSTATUSCODES");
         Instant now = Instant.now();
-        DeliveryRequest unreadable = new DeliveryRequest("4ABC124", "sender@origin.test", List.of(Recipient.of("a@example.test")),
+        DeliveryRequest unreadable = new DeliveryRequest("4ABC124", "sender@origin.test", List.of(Recipient.of(0, "a@example.test")),
                 new ContentSource() {
                     @Override
                     public long size() {
@@ -475,7 +481,7 @@ class DeliveryAgentTest {
                 }, BodyType.SEVEN_BIT, false, false, "example.test:" + port, "", Ret.NONE, now, now);
         DeliveryReport data = agent(settings()).deliver(unreadable).block(Duration.ofSeconds(30));
         assertEquals(List.of(Outcome.DEFERRED), outcomes(data));
-        assertEquals("4.3.0", data.results().get(0).dsn());
+        assertEquals("4.3.0", data.results().get(0).status().text());
         assertFalse(data.throttle(), "DATA-31 does not throttle, even after a skipped server");
     }
 
@@ -507,7 +513,7 @@ class DeliveryAgentTest {
             mailLog.close();
         }
         assertEquals(List.of(Outcome.DEFERRED), outcomes(r));
-        assertEquals("4.3.5", r.results().get(0).dsn());
+        assertEquals("4.3.5", r.results().get(0).status().text());
         assertEquals("Server configuration error", r.results().get(0).reason());
         assertEquals("none", r.results().get(0).relay());
         String log = java.nio.file.Files.readString(file);

@@ -1,5 +1,10 @@
 package io.postilion.engine.agent;
 
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.Recipient;
+import io.postilion.engine.delivery.DeliveryFlag;
+import io.postilion.engine.delivery.QueueIds;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,7 +23,7 @@ class DeliveryRequestTest {
     @Test
     void theBuilderFillsWhatAPlainSubmissionHas() {
         DeliveryRequest r = DeliveryRequest.builder("Q1", "s@x.test", "[127.0.0.1]:2525")
-                .recipient("a@y.test").recipient(Recipient.of("b@y.test"))
+                .recipient("a@y.test").recipient(Recipient.of(1, "b@y.test"))
                 .content(ContentSource.of(new byte[] {'x', '\r', '\n'})).build();
         assertEquals(2, r.recipients().size());
         assertEquals(BodyType.UNKNOWN, r.bodyType());

@@ -1,5 +1,13 @@
 package io.postilion.engine.agent;
 
+import io.postilion.engine.delivery.DsnAction;
+import io.postilion.engine.delivery.Results;
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.RecipientResult;
+import io.postilion.engine.delivery.DeliveryReport;
+import io.postilion.engine.delivery.Outcome;
+import io.postilion.engine.delivery.PostmasterTranscript;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -114,10 +122,10 @@ class DiagnosticsAndProbesTest {
         DeliveryReport r = deliver(settings().build(),
                 request(nexthop(), "ok@dest.test", "gone@dest.test", "later@dest.test").probe(true));
         assertEquals(List.of(Outcome.DELIVERABLE, Outcome.UNDELIVERABLE, Outcome.UNDELIVERABLE), outcomes(r));
-        assertEquals("2.1.5", r.results().get(0).dsn());
+        assertEquals("2.1.5", r.results().get(0).status().text());
         assertEquals("250 2.1.5 Ok", r.results().get(0).reason());
-        assertEquals("5.1.1", r.results().get(1).dsn());
-        assertEquals("4.2.0", r.results().get(2).dsn(), "a soft refusal keeps its 4.x.x status for the verifier");
+        assertEquals("5.1.1", r.results().get(1).status().text());
+        assertEquals("4.2.0", r.results().get(2).status().text(), "a soft refusal keeps its 4.x.x status for the verifier");
         List<String> cmds = server.commands();
         assertTrue(cmds.contains("RSET") && !cmds.contains("DATA"), cmds.toString());
         assertTrue(server.contents().isEmpty());
@@ -141,8 +149,8 @@ class DiagnosticsAndProbesTest {
                 request(nexthop(), "ok@dest.test", "gone@dest.test", "later@dest.test").probe(true));
         assertEquals(List.of(Outcome.DELIVERABLE, Outcome.UNDELIVERABLE_NOT_CACHED, Outcome.UNDELIVERABLE_NOT_CACHED),
                 outcomes(r));
-        assertEquals("5.1.1", r.results().get(1).dsn());
-        assertEquals("undeliverable-but-not-cached", r.results().get(1).action());
+        assertEquals("5.1.1", r.results().get(1).status().text());
+        assertEquals("undeliverable-but-not-cached", r.results().get(1).action().word());
         String line = DeliveryLog.line(r.queueId(), r.results().get(1), r.timings());
         assertTrue(line.endsWith("dsn=5.1.1, status=undeliverable-but-not-cached (host 127.0.0.2[127.0.0.2] said: "
                 + "550 5.1.1 no such user (in reply to RCPT TO command))"), line);
@@ -155,7 +163,7 @@ class DiagnosticsAndProbesTest {
         DeliveryReport r = deliver(settings().verifyTarget(ProbeTarget.DATA).build(),
                 request(nexthop(), "ok@dest.test").probe(true));
         assertEquals(List.of(Outcome.DELIVERABLE), outcomes(r));
-        assertEquals("2.0.0", r.results().get(0).dsn());
+        assertEquals("2.0.0", r.results().get(0).status().text());
         assertTrue(r.results().get(0).reason().startsWith("354 "), r.results().get(0).reason());
         List<String> cmds = server.commands();
         assertEquals("DATA", cmds.get(cmds.size() - 1), "dropped right after 354: " + cmds);
@@ -168,7 +176,7 @@ class DiagnosticsAndProbesTest {
         DeliveryReport r = deliver(settings().verifyTarget(ProbeTarget.DATA).build(),
                 request(nexthop(), "ok@dest.test").probe(true));
         assertEquals(List.of(Outcome.UNDELIVERABLE), outcomes(r));
-        assertEquals("5.7.1", r.results().get(0).dsn());
+        assertEquals("5.7.1", r.results().get(0).status().text());
         assertTrue(r.results().get(0).reason().endsWith("(in reply to DATA command)"), r.results().get(0).reason());
     }
 
@@ -180,7 +188,7 @@ class DiagnosticsAndProbesTest {
         }
         DeliveryReport r = deliver(settings().build(), request("[127.0.0.3]:" + free, "ok@dest.test").probe(true));
         assertEquals(List.of(Outcome.UNDELIVERABLE), outcomes(r));
-        assertEquals("4.4.1", r.results().get(0).dsn());
+        assertEquals("4.4.1", r.results().get(0).status().text());
     }
 
     // ------------------------------------------------------------------ MISC-2
@@ -194,7 +202,7 @@ class DiagnosticsAndProbesTest {
         agent.bestMxHandoff((transport, nexthop, request) -> {
             handedTo.set(transport + " " + nexthop + " " + request.recipients().size());
             return Mono.just(new DeliveryReport(request.queueId(), request.recipients().stream()
-                    .map(rcpt -> new RecipientResult(rcpt, Outcome.SENT, "2.0.0", "250 2.0.0 stored", "local", "delivered", 1))
+                    .map(rcpt -> Results.fromServer(rcpt, Outcome.SENT, "2.0.0", DsnAction.DELIVERED, "local", "250 2.0.0 stored", "250 2.0.0 stored", "local", 1))
                     .toList(), false, new DeliveryReport.Timings(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO,
                             Duration.ZERO)));
         });
@@ -215,7 +223,7 @@ class DiagnosticsAndProbesTest {
         dns.mx("loop.test", 10, "mx.loop.test").a("mx.loop.test", "127.0.0.254");
         DeliveryReport r = deliver(settings().build(), request("loop.test", "a@loop.test"));
         assertEquals(List.of(Outcome.BOUNCED), outcomes(r));
-        assertEquals("5.4.6", r.results().get(0).dsn());
+        assertEquals("5.4.6", r.results().get(0).status().text());
     }
 
     @Test
@@ -224,7 +232,7 @@ class DiagnosticsAndProbesTest {
         dns.mx("loop.test", 10, "mx.loop.test").a("mx.loop.test", "127.0.0.254");
         DeliveryReport r = deliver(settings().bestMxTransport("local").build(), request("loop.test", "a@loop.test"));
         assertEquals(List.of(Outcome.DEFERRED), outcomes(r));
-        assertEquals("4.3.5", r.results().get(0).dsn());
+        assertEquals("4.3.5", r.results().get(0).status().text());
     }
 
     // ------------------------------------------------------------------ MISC-3

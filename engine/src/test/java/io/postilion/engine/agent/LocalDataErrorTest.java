@@ -1,5 +1,10 @@
 package io.postilion.engine.agent;
 
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.RecipientResult;
+import io.postilion.engine.delivery.DeliveryReport;
+import io.postilion.engine.delivery.Outcome;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -91,7 +96,7 @@ class LocalDataErrorTest {
     private void assertLocalDataError(DeliveryReport r) throws InterruptedException {
         for (RecipientResult x : r.results()) {
             assertEquals(Outcome.DEFERRED, x.outcome(), r.toString());
-            assertEquals("4.3.0", x.dsn(), r.toString());
+            assertEquals("4.3.0", x.status().text(), r.toString());
             assertEquals(REASON, x.reason());
         }
         assertFalse(r.throttle(), "a local data error does not throttle the destination");

@@ -1,5 +1,14 @@
 package io.postilion.engine.agent;
 
+import io.postilion.engine.delivery.DsnAction;
+import io.postilion.engine.delivery.Results;
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.Recipient;
+import io.postilion.engine.delivery.RecipientResult;
+import io.postilion.engine.delivery.DeliveryReport;
+import io.postilion.engine.delivery.Outcome;
+import io.postilion.engine.delivery.DeliveryFlag;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -114,7 +123,7 @@ class OutcomeRulesTest {
         servers(1).get(0).reply(Stage.RCPT, "450-4.2.0 first line\r\n550 5.1.1 <a@dest.test>: no such user");
         RecipientResult r = only(deliver(settings(false).build(), "a@dest.test"));
         assertEquals(Outcome.BOUNCED, r.outcome(), "550 decides, not the 450 of the first line");
-        assertEquals("5.1.1", r.dsn());
+        assertEquals("5.1.1", r.status().text());
         // Both lines' texts, joined with spaces after the final code (docs/differences-from-postfix.md).
         assertTrue(r.reason().contains("550 4.2.0 first line 5.1.1 <a@dest.test>: no such user"), r.reason());
     }
@@ -170,8 +179,8 @@ class OutcomeRulesTest {
         servers(1).get(0).reply(Stage.RCPT, "450 4.2.0 <a@dest.test>: greylisted");
         RecipientResult r = only(deliver(settings(false).build(), "a@dest.test"));
         assertEquals(Outcome.DEFERRED, r.outcome());
-        assertEquals("4.2.0", r.dsn());
-        assertEquals("delayed", r.action());
+        assertEquals("4.2.0", r.status().text());
+        assertEquals("delayed", r.action().word());
         assertEquals("host 127.0.0.2[127.0.0.2] said: 450 4.2.0 <a@dest.test>: greylisted (in reply to RCPT TO command)",
                 r.reason());
     }
@@ -183,7 +192,7 @@ class OutcomeRulesTest {
         for (RecipientResult x : r.results()) {
             assertEquals(Outcome.BOUNCED, x.outcome());
             assertFalse(x.outcome().staysQueued());
-            assertEquals("failed", x.action());
+            assertEquals("failed", x.action().word());
             assertEquals("host 127.0.0.2[127.0.0.2] said: 554 5.6.0 content rejected (in reply to end of DATA command)",
                     x.reason());
         }
@@ -195,9 +204,9 @@ class OutcomeRulesTest {
                 .reply(Stage.DATA, "451 4.3.0 queue full");
         DeliveryReport r = deliver(settings(false).build(), "a@dest.test", "b@dest.test");
         assertEquals(Outcome.BOUNCED, r.results().get(0).outcome(), "the RCPT verdict stands");
-        assertEquals("5.1.1", r.results().get(0).dsn());
+        assertEquals("5.1.1", r.results().get(0).status().text());
         assertEquals(Outcome.DEFERRED, r.results().get(1).outcome(), "DATA's 451 marks the one still open");
-        assertEquals("4.3.0", r.results().get(1).dsn());
+        assertEquals("4.3.0", r.results().get(1).status().text());
         assertTrue(r.results().get(1).reason().endsWith("(in reply to DATA command)"), r.results().get(1).reason());
     }
 
@@ -208,16 +217,16 @@ class OutcomeRulesTest {
         FakeSmtpServer lmtp = servers(1).get(0).lmtp(true);
         String nexthop = "inet:127.0.0.2:" + port;
         RecipientResult plain = only(deliver(settings(true).build(), nexthop, request(nexthop, "a@dest.test")));
-        assertEquals("relayed", plain.action(), "without X");
+        assertEquals("relayed", plain.action().word(), "without X");
         RecipientResult x = only(deliver(settings(true).build(), nexthop,
                 request(nexthop, "a@dest.test").flags(EnumSet.of(DeliveryFlag.X))));
-        assertEquals("delivered", x.action());
+        assertEquals("delivered", x.action().word());
         RecipientResult assumed = only(deliver(settings(true).assumeFinal(true).build(), nexthop, request(nexthop, "a@dest.test")));
-        assertEquals("delivered", assumed.action(), "lmtp_assume_final is the old spelling of X");
+        assertEquals("delivered", assumed.action().word(), "lmtp_assume_final is the old spelling of X");
         lmtp.capabilities("PIPELINING", "8BITMIME", "ENHANCEDSTATUSCODES", "DSN");
         RecipientResult withDsn = only(deliver(settings(true).build(), nexthop,
                 request(nexthop, "a@dest.test").flags(EnumSet.of(DeliveryFlag.X))));
-        assertEquals("relayed", withDsn.action(), "a server with DSN takes the success notice over");
+        assertEquals("relayed", withDsn.action().word(), "a server with DSN takes the success notice over");
     }
 
     @Test
@@ -225,14 +234,14 @@ class OutcomeRulesTest {
         servers(1);
         RecipientResult r = only(deliver(settings(false).build(), list(),
                 request(list(), "a@dest.test").flags(EnumSet.of(DeliveryFlag.X))));
-        assertEquals("relayed", r.action());
+        assertEquals("relayed", r.action().word());
     }
 
     @Test
     void aSuccessNoticeIsOursOnlyWhenTheServerDidNotAnnounceDsn_REPLY15() {
         servers(1);
         DeliveryRequest.Builder req = DeliveryRequest.builder("Q1", "s@client.test", list())
-                .recipient(new Recipient("a@dest.test", "", Set.of(Notify.SUCCESS), ""))
+                .recipient(new Recipient(0, "a@dest.test", "", Set.of(Notify.SUCCESS), ""))
                 .recipient("b@dest.test")
                 .content(ContentSource.of("Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)));
         DeliveryReport noDsn = deliver(settings(false).build(), list(), req);
@@ -252,7 +261,7 @@ class OutcomeRulesTest {
                 line -> line.equals("550 5.7.1 blocked? by policy") ? "450 4.7.1 blocked, try later" : line)).build();
         RecipientResult r = only(deliver(filtered, "a@dest.test"));
         assertEquals(Outcome.DEFERRED, r.outcome(), "the filter saw the line with '?' for the control character");
-        assertEquals("4.7.1", r.dsn());
+        assertEquals("4.7.1", r.status().text());
         assertTrue(r.reason().contains("said: 450 4.7.1 blocked, try later"), r.reason());
     }
 
@@ -285,12 +294,12 @@ class OutcomeRulesTest {
         DeliveryReport r = deliver(s, "a@dest.test", "b@dest.test");
         RecipientResult bounced = r.results().get(1);
         assertEquals(Outcome.DEFERRED, bounced.outcome(), "a 4.x.x result makes the bounce a deferral");
-        assertEquals("4.7.1", bounced.dsn());
+        assertEquals("4.7.1", bounced.status().text());
         assertEquals("temporarily blocked", bounced.reason());
-        assertEquals("delayed", bounced.action());
+        assertEquals("delayed", bounced.action().word());
         RecipientResult sent = r.results().get(0);
         assertEquals(Outcome.SENT, sent.outcome(), "a success mapped to 5.0.0 is ignored with a warning");
-        assertEquals("2.0.0", sent.dsn());
+        assertEquals("2.0.0", sent.status().text());
     }
 
     @Test
@@ -302,20 +311,20 @@ class OutcomeRulesTest {
         RecipientResult bounced = r.results().get(1);
         assertEquals("a@dest.test", sent.recipient().address());
         assertEquals(List.of("sent", "2.0.0", "relayed", "127.0.0.2[127.0.0.2]:" + port),
-                List.of(sent.outcome().logWord(), sent.dsn(), sent.action(), sent.relay()));
-        assertEquals(List.of("bounced", "5.1.1", "failed"), List.of(bounced.outcome().logWord(), bounced.dsn(), bounced.action()));
+                List.of(sent.outcome().logWord(), sent.status().text(), sent.action().word(), sent.relay()));
+        assertEquals(List.of("bounced", "5.1.1", "failed"), List.of(bounced.outcome().logWord(), bounced.status().text(), bounced.action().word()));
     }
 
     @Test
     void theLogLineShowsOrigToOnlyWhenItDiffersBeyondCaseAndConnUseOnlyOnReuse_LOG2() {
         DeliveryReport.Timings t = new DeliveryReport.Timings(Duration.ofMillis(1234), Duration.ZERO, Duration.ofMillis(10),
                 Duration.ofMillis(500), Duration.ofMillis(724));
-        RecipientResult aliased = new RecipientResult(new Recipient("user@dest.test", "alias@dest.test", Set.of(), ""),
-                Outcome.SENT, "2.0.0", "250 2.0.0 Ok", "mx[192.0.2.1]:25", "relayed", 1);
+        RecipientResult aliased = Results.fromServer(new Recipient(0, "user@dest.test", "alias@dest.test", Set.of(), ""),
+                Outcome.SENT, "2.0.0", DsnAction.RELAYED, "mx", "250 2.0.0 Ok", "250 2.0.0 Ok", "mx[192.0.2.1]:25", 1);
         assertEquals("Q1: to=<user@dest.test>, orig_to=<alias@dest.test>, relay=mx[192.0.2.1]:25, delay=1.2, "
                 + "delays=0/0.01/0.5/0.72, dsn=2.0.0, status=sent (250 2.0.0 Ok)", DeliveryLog.line("Q1", aliased, t));
-        RecipientResult caseOnly = new RecipientResult(new Recipient("user@dest.test", "USER@Dest.Test", Set.of(), ""),
-                Outcome.DEFERRED, "4.4.1", "connect to mx[192.0.2.1]:25: Connection refused", "mx[192.0.2.1]:25", "delayed", 3);
+        RecipientResult caseOnly = Results.local(new Recipient(0, "user@dest.test", "USER@Dest.Test", Set.of(), ""),
+                Outcome.DEFERRED, "4.4.1", "connect to mx[192.0.2.1]:25: Connection refused", "mx[192.0.2.1]:25", 3);
         assertEquals("Q1: to=<user@dest.test>, relay=mx[192.0.2.1]:25, conn_use=3, delay=1.2, delays=0/0.01/0.5/0.72, "
                 + "dsn=4.4.1, status=deferred (connect to mx[192.0.2.1]:25: Connection refused)", DeliveryLog.line("Q1", caseOnly, t));
     }
@@ -340,12 +349,12 @@ class OutcomeRulesTest {
         String refused = "[127.0.0.2]:" + free;
         RecipientResult connect = only(deliver(settings(false).build(), refused, request(refused, "a@dest.test")));
         assertEquals("connect to 127.0.0.2[127.0.0.2]:" + free + ": Connection refused", connect.reason());
-        assertEquals("4.4.1", connect.dsn());
+        assertEquals("4.4.1", connect.status().text());
 
         servers(1).get(0).dropAfter(Stage.MAIL);
         RecipientResult lost = only(deliver(settings(false).build(), "a@dest.test"));
         assertTrue(lost.reason().startsWith("lost connection with 127.0.0.2[127.0.0.2] while "), lost.reason());
-        assertEquals("4.4.2", lost.dsn());
+        assertEquals("4.4.2", lost.status().text());
     }
 
     @Test

@@ -1,5 +1,10 @@
 package io.postilion.engine.agent;
 
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.RecipientResult;
+import io.postilion.engine.delivery.DeliveryReport;
+import io.postilion.engine.delivery.Outcome;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,7 +88,7 @@ class ProtocolErrorTest {
     private void assertProtocolError(DeliveryReport r, String prefix, String reply, String command) {
         RecipientResult x = r.results().get(0);
         assertEquals(Outcome.BOUNCED, x.outcome());
-        assertEquals("5.5.0", x.dsn());
+        assertEquals("5.5.0", x.status().text());
         assertEquals(prefix + "host 127.0.0.1[127.0.0.1] said: " + reply + " (in reply to " + command + " command)",
                 x.reason());
         assertEquals(1, r.transcripts().size(), "the protocol notice class was raised: " + r);
@@ -127,7 +132,7 @@ class ProtocolErrorTest {
         server.reply(Stage.DOT, "502 5.5.2 what dot");
         DeliveryReport r = send("a@dest.test");
         assertEquals(Outcome.BOUNCED, r.results().get(0).outcome());
-        assertEquals("5.5.2", r.results().get(0).dsn());
+        assertEquals("5.5.2", r.results().get(0).status().text());
         assertEquals(1, r.transcripts().size(), r.toString());
         assertEquals(0, agent.parkedSessions());
         awaitClosed();

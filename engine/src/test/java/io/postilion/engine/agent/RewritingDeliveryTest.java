@@ -1,5 +1,11 @@
 package io.postilion.engine.agent;
 
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.RecipientResult;
+import io.postilion.engine.delivery.DeliveryReport;
+import io.postilion.engine.delivery.Outcome;
+import io.postilion.engine.delivery.DeliveryFlag;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -113,7 +119,7 @@ class RewritingDeliveryTest {
             DeliveryReport r = deliver(settings(), request(flag, "a@inside.test", "b@inside.test"));
             for (RecipientResult res : r.results()) {
                 assertEquals(Outcome.DEFERRED, res.outcome());
-                assertEquals("4.3.5", res.dsn());
+                assertEquals("4.3.5", res.status().text());
                 assertEquals("mail system configuration error", res.reason());
             }
         }
@@ -127,7 +133,7 @@ class RewritingDeliveryTest {
                 "ann@inside.test"));
         RecipientResult res = r.results().get(0);
         assertEquals(Outcome.BOUNCED, res.outcome());
-        assertEquals("5.4.6", res.dsn());
+        assertEquals("5.4.6", res.status().text());
         assertEquals("mail forwarding loop for ann@inside.test", res.reason());
         assertEquals(0, server.sessions());
     }
@@ -171,7 +177,7 @@ class RewritingDeliveryTest {
         DeliveryReport r = deliver(settings().headerChecks(broken), request("", "ann@inside.test"));
         RecipientResult res = r.results().get(0);
         assertEquals(Outcome.DEFERRED, res.outcome());
-        assertEquals("4.3.0", res.dsn());
+        assertEquals("4.3.0", res.status().text());
         assertTrue(res.reason().startsWith("local data error"), res.reason());
         assertEquals(0, server.sessions());
     }
@@ -183,7 +189,7 @@ class RewritingDeliveryTest {
         Files.delete(file);
         RecipientResult res = deliver(settings(), request(content, "R", "ann@inside.test")).results().get(0);
         assertEquals(Outcome.DEFERRED, res.outcome());
-        assertEquals("4.3.0", res.dsn());
+        assertEquals("4.3.0", res.status().text());
         assertEquals(0, server.sessions());
     }
 
@@ -194,7 +200,7 @@ class RewritingDeliveryTest {
         Files.writeString(file, "Subject: cut short");
         RecipientResult res = deliver(settings(), request(content, "R", "ann@inside.test")).results().get(0);
         assertEquals(Outcome.BOUNCED, res.outcome());
-        assertEquals("5.3.0", res.dsn());
+        assertEquals("5.3.0", res.status().text());
         assertEquals("unreadable mail queue entry", res.reason());
         assertEquals(0, server.sessions());
     }

@@ -1,5 +1,9 @@
 package io.postilion.engine.agent;
 
+import io.postilion.engine.delivery.DsnAction;
+import io.postilion.engine.delivery.DsnStatus;
+import io.postilion.engine.delivery.Outcome;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,60 +15,60 @@ class TroubleTest {
 
     @Test
     void softFailureAtANonFinalServerKeepsTheRecipient_SESS3() {
-        Decision d = Trouble.decide("4.2.0", false, false, false);
+        Decision d = Trouble.decide(DsnStatus.parse("4.2.0"), false, false, false);
         assertTrue(d.keep());
     }
 
     @Test
     void softFailureAtTheFinalServerDefers_SESS3() {
-        Decision d = Trouble.decide("4.2.0", false, true, false);
+        Decision d = Trouble.decide(DsnStatus.parse("4.2.0"), false, true, false);
         assertEquals(Outcome.DEFERRED, d.outcome());
-        assertEquals("4.2.0", d.dsn());
+        assertEquals("4.2.0", d.status().text());
     }
 
     @Test
     void hardFailureBouncesEvenAtANonFinalServer_REPLY11() {
-        Decision d = Trouble.decide("5.1.1", false, false, false);
+        Decision d = Trouble.decide(DsnStatus.parse("5.1.1"), false, false, false);
         assertFalse(d.keep());
         assertEquals(Outcome.BOUNCED, d.outcome());
     }
 
     @Test
     void softUnlessFinalKeepsThenBouncesAtTheFinalServer_REPLY13() {
-        assertTrue(Trouble.decide("5.6.7", true, false, false).keep());
-        assertEquals(Outcome.BOUNCED, Trouble.decide("5.6.7", true, true, false).outcome());
+        assertTrue(Trouble.decide(DsnStatus.parse("5.6.7"), true, false, false).keep());
+        assertEquals(Outcome.BOUNCED, Trouble.decide(DsnStatus.parse("5.6.7"), true, true, false).outcome());
     }
 
     @Test
     void softBounceKeepsHardFailuresThenDefersWithA4xxStatus_REPLY14() {
-        assertTrue(Trouble.decide("5.1.1", false, false, true).keep());
-        Decision last = Trouble.decide("5.1.1", false, true, true);
+        assertTrue(Trouble.decide(DsnStatus.parse("5.1.1"), false, false, true).keep());
+        Decision last = Trouble.decide(DsnStatus.parse("5.1.1"), false, true, true);
         assertEquals(Outcome.SOFTBOUNCE, last.outcome());
-        assertEquals("4.1.1", last.dsn());
-        assertEquals("delayed", last.outcome().dsnAction());
+        assertEquals("4.1.1", last.status().text());
+        assertEquals(DsnAction.DELAYED, last.outcome().dsnAction());
     }
 
     @Test
     void theEnhancedStatusNotTheCodeDecides_REPLY7() {
-        Trouble.Failure f = Trouble.fromReply(SmtpReply.of(550, "4.7.1 mixed"), "x");
-        assertEquals("5.0.0", f.status());
+        Trouble.Failure f = Trouble.fromReply(SmtpReply.of(550, "4.7.1 mixed"), "x", "h");
+        assertEquals(DsnStatus.parse("5.0.0"), f.status());
     }
 
     @Test
     void aSuccessReplyWhereAFailureIsHandledIsAProtocolError_REPLY8() {
-        Trouble.Failure f = Trouble.fromReply(SmtpReply.of(250, "ok"), "host h[1.2.3.4] said: 250 ok (in reply to DATA command)");
-        assertEquals("5.5.0", f.status());
+        Trouble.Failure f = Trouble.fromReply(SmtpReply.of(250, "ok"), "host h[1.2.3.4] said: 250 ok (in reply to DATA command)", "h");
+        assertEquals(DsnStatus.PROTOCOL_ERROR, f.status());
         assertTrue(f.reason().startsWith("Protocol error: host h[1.2.3.4] said"));
         assertTrue(f.protocolError());
-        Trouble.Failure mail354 = Trouble.fromReply(SmtpReply.of(354, "go ahead"), "r");
-        assertEquals("5.5.0", mail354.status());
+        Trouble.Failure mail354 = Trouble.fromReply(SmtpReply.of(354, "go ahead"), "r", "h");
+        assertEquals(DsnStatus.PROTOCOL_ERROR, mail354.status());
     }
 
     @Test
     void codes500To509And555FlagAProtocolError_REPLY6() {
-        assertTrue(Trouble.fromReply(SmtpReply.of(502, "5.5.2 what"), "r").protocolError());
-        assertTrue(Trouble.fromReply(SmtpReply.of(555, "5.5.4 bad params"), "r").protocolError());
-        assertFalse(Trouble.fromReply(SmtpReply.of(550, "5.1.1 nope"), "r").protocolError());
-        assertFalse(Trouble.fromReply(SmtpReply.of(451, "4.3.0 later"), "r").protocolError());
+        assertTrue(Trouble.fromReply(SmtpReply.of(502, "5.5.2 what"), "r", "h").protocolError());
+        assertTrue(Trouble.fromReply(SmtpReply.of(555, "5.5.4 bad params"), "r", "h").protocolError());
+        assertFalse(Trouble.fromReply(SmtpReply.of(550, "5.1.1 nope"), "r", "h").protocolError());
+        assertFalse(Trouble.fromReply(SmtpReply.of(451, "4.3.0 later"), "r", "h").protocolError());
     }
 }

@@ -1,5 +1,10 @@
 package io.postilion.engine.agent;
 
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.RecipientResult;
+import io.postilion.engine.delivery.DeliveryReport;
+import io.postilion.engine.delivery.Outcome;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -85,7 +90,7 @@ class WiredParametersTest {
 
     private static void assertSent(DeliveryReport r, String relay) {
         RecipientResult x = r.results().get(0);
-        assertEquals(Outcome.SENT, x.outcome(), x.dsn() + " " + x.reason());
+        assertEquals(Outcome.SENT, x.outcome(), x.status().text() + " " + x.reason());
         assertEquals(relay, x.relay());
     }
 
@@ -149,7 +154,7 @@ class WiredParametersTest {
 
         RecipientResult x = deliver(agent, "[127.0.0.2]:postilion-nosuch", "rcpt@dest.test").results().get(0);
         assertEquals(Outcome.DEFERRED, x.outcome());
-        assertEquals("4.3.5", x.dsn(), "DEST-9 / CLARIFICATIONS 5");
+        assertEquals("4.3.5", x.status().text(), "DEST-9 / CLARIFICATIONS 5");
     }
 
     @Test
@@ -162,7 +167,7 @@ class WiredParametersTest {
         DeliveryAgent agent = agent(config(base(dns)), null); // the default known_tcp_ports has no imaps
 
         RecipientResult x = deliver(agent, "[127.0.0.2]:imaps", "rcpt@dest.test").results().get(0);
-        assertTrue(x.reason().startsWith("connect to 127.0.0.2[127.0.0.2]:993: "), x.dsn() + " " + x.reason());
+        assertTrue(x.reason().startsWith("connect to 127.0.0.2[127.0.0.2]:993: "), x.status().text() + " " + x.reason());
     }
 
     @Test
@@ -247,7 +252,7 @@ class WiredParametersTest {
         DeliveryAgent strict = agent(config(base(dns, "use_srv_lookup=" + port)), null);
         RecipientResult x = deliver(strict, "dest.test:" + port, "rcpt@dest.test").results().get(0);
         assertEquals(Outcome.BOUNCED, x.outcome(), "not found without fallback is 5.4.4: " + x.reason());
-        assertEquals("5.4.4", x.dsn());
+        assertEquals("5.4.4", x.status().text());
 
         DeliveryAgent lenient = agent(config(base(dns, "use_srv_lookup=" + port, "allow_srv_lookup_fallback=yes")), null);
         assertSent(deliver(lenient, "dest.test:" + port, "rcpt@dest.test"), "mx.dest.test[127.0.0.2]:" + port);
@@ -369,7 +374,7 @@ class WiredParametersTest {
 
         RecipientResult x = deliver(agent, "[127.0.0.2]:" + mx.port(), "rcpt@dest.test").results().get(0);
         assertEquals(Outcome.DEFERRED, x.outcome(), x.reason());
-        assertEquals("4.4.0", x.dsn());
+        assertEquals("4.4.0", x.status().text());
         assertEquals("server configuration error", x.reason());
         assertEquals(0, mx.sessions(), "no connection was made");
     }
@@ -400,7 +405,7 @@ class WiredParametersTest {
 
         RecipientResult x = deliver(agent, "[127.0.0.2]:" + closed, "rcpt@dest.test").results().get(0);
         assertEquals(Outcome.DEFERRED, x.outcome(), x.reason());
-        assertEquals("4.4.1", x.dsn());
+        assertEquals("4.4.1", x.status().text());
         assertTrue(x.reason().startsWith("connect to 127.0.0.2[127.0.0.2]:" + closed + ": Connection refused"), x.reason());
     }
 

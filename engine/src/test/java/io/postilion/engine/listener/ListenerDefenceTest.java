@@ -1,5 +1,6 @@
 package io.postilion.engine.listener;
 
+import io.postilion.engine.config.ClientNetworks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,9 @@
 package io.postilion.engine.notice;
 
+import io.postilion.engine.delivery.DsnAction;
+import io.postilion.engine.delivery.DsnStatus;
+import io.postilion.engine.delivery.Verdict;
+import io.postilion.engine.delivery.VerdictSource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,10 +26,11 @@ class DeliveryStatusNoticeTest {
                 StandardCharsets.UTF_8);
     }
 
-    private static final NoticeRecipient HARD = new NoticeRecipient("x@dest.test", "rfc822;X@dest.test", "failed",
-            "5.1.1", "mx.dest.test", "550 5.1.1 <x@dest.test>: user unknown", true);
-    private static final NoticeRecipient LOCAL = new NoticeRecipient("y@dest.test", "", "failed", "5.4.6", "",
-            "mail forwarding loop for y@dest.test", false);
+    private static final NoticeRecipient HARD = new NoticeRecipient("x@dest.test", "rfc822;X@dest.test", DsnAction.FAILED,
+            DsnStatus.of(5, 1, 1), "host mx.dest.test[192.0.2.1] said: 550 5.1.1 <x@dest.test>: user unknown (in reply to RCPT TO command)",
+            Verdict.reply("mx.dest.test", "550 5.1.1 <x@dest.test>: user unknown"));
+    private static final NoticeRecipient LOCAL = new NoticeRecipient("y@dest.test", "", DsnAction.FAILED, DsnStatus.of(5, 4, 6),
+            "mail forwarding loop for y@dest.test", Verdict.local(VerdictSource.LOCAL, "mail forwarding loop for y@dest.test"));
 
     @Test
     void aBounceIsAMultipartReportWithTheMachineReadableStatusAndTheWholeMessage() {
@@ -57,13 +62,14 @@ class DeliveryStatusNoticeTest {
 
     @Test
     void delayAndSuccessNoticesSayWhatTheyAre() {
-        NoticeRecipient later = new NoticeRecipient("x@dest.test", "", "delayed", "4.4.1", "",
-                "connect to mx.dest.test[192.0.2.1]:25: Connection refused", false);
+        NoticeRecipient later = new NoticeRecipient("x@dest.test", "", DsnAction.DELAYED, DsnStatus.of(4, 4, 1),
+                "connect to mx.dest.test[192.0.2.1]:25: Connection refused",
+                Verdict.local(VerdictSource.CONNECTION, "connect to mx.dest.test[192.0.2.1]:25: Connection refused"));
         String delay = write(NoticeKind.DELAY, Ret.NONE, ORIGINAL, later);
         assertTrue(delay.contains("Subject: Delayed Mail (still being retried)\r\n"));
         assertTrue(delay.contains("Action: delayed\r\nStatus: 4.4.1\r\n"));
-        NoticeRecipient ok = new NoticeRecipient("x@dest.test", "", "relayed", "2.0.0", "mx.dest.test",
-                "250 2.0.0 Ok: queued as 1234", true);
+        NoticeRecipient ok = new NoticeRecipient("x@dest.test", "", DsnAction.RELAYED, DsnStatus.of(2, 0, 0),
+                "250 2.0.0 Ok: queued as 1234", Verdict.reply("mx.dest.test", "250 2.0.0 Ok: queued as 1234"));
         String success = write(NoticeKind.SUCCESS, Ret.NONE, ORIGINAL, ok);
         assertTrue(success.contains("Subject: Successful Mail Delivery Report\r\n"));
         assertTrue(success.contains("Action: relayed\r\nStatus: 2.0.0\r\n"));
@@ -79,7 +85,7 @@ class DeliveryStatusNoticeTest {
                 + "Subject: Postmaster Copy: Undelivered Mail\r\n"), n);
         assertTrue(n.contains("Auto-Submitted: auto-generated\r\n"), n);
         assertFalse(n.contains("This is the mail system at host"), "no text meant for a sender: " + n);
-        assertTrue(n.contains("Content-Type: text/plain; charset=utf-8\r\n\r\n<x@dest.test>: 550 5.1.1"), n);
+        assertTrue(n.contains("Content-Type: text/plain; charset=utf-8\r\n\r\n<x@dest.test>: host mx.dest.test[192.0.2.1] said: 550 5.1.1"), n);
         assertTrue(n.contains("Content-Type: message/rfc822\r\n\r\nSubject: hello\r\n") && n.contains("the body"), n);
     }
 

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.postilion.engine.agent.DeliveryAgent;
-import io.postilion.engine.agent.Outcome;
-import io.postilion.engine.agent.RecipientResult;
+import io.postilion.engine.delivery.Outcome;
+import io.postilion.engine.delivery.RecipientResult;
 import io.postilion.engine.config.Configuration;
 import io.postilion.engine.config.ConfigurationLoader;
 import io.postilion.engine.listener.MessageSink;

@@ -1,13 +1,14 @@
 package io.postilion.engine.scheduler;
 
+import io.postilion.engine.delivery.Results;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.postilion.engine.agent.CacheHint;
-import io.postilion.engine.agent.DeliveryReport;
-import io.postilion.engine.agent.DeliveryRequest;
-import io.postilion.engine.agent.Outcome;
-import io.postilion.engine.agent.RecipientResult;
+import io.postilion.engine.delivery.DeliveryReport;
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.Outcome;
+import io.postilion.engine.delivery.RecipientResult;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,7 +38,7 @@ class DeliverySchedulerTest {
 
     static DeliveryReport report(DeliveryRequest r, Outcome outcome, String dsn, String reason, boolean throttle) {
         List<RecipientResult> results = r.recipients().stream()
-                .map(x -> new RecipientResult(x, outcome, dsn, reason, "mx[127.0.0.1]:25", outcome.dsnAction(), 1))
+                .map(x -> Results.local(x, outcome, dsn, reason, "mx[127.0.0.1]:25", 1))
                 .toList();
         Duration z = Duration.ZERO;
         return new DeliveryReport(r.queueId(), results, throttle, new DeliveryReport.Timings(z, z, z, z, z));
@@ -127,7 +128,7 @@ class DeliverySchedulerTest {
         for (DeliveryReport r : reports.subList(1, 5)) {
             RecipientResult x = r.results().get(0);
             assertEquals(Outcome.DEFERRED, x.outcome());
-            assertEquals("4.4.1", x.dsn());
+            assertEquals("4.4.1", x.status().text());
             assertEquals("delivery temporarily suspended: connect to mx[127.0.0.1]:25: Connection refused", x.reason());
             assertEquals("none", x.relay());
         }

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
-import io.postilion.engine.agent.DeliveryRequest;
-import io.postilion.engine.agent.Recipient;
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.Recipient;
 import io.postilion.transport.content.ContentSource;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -46,6 +46,6 @@ class RecipientBatcherTest {
         RecipientBatcher fifty = new RecipientBatcher(50);
         DeliveryRequest r = request("Q1", "dest.test", 2);
         assertEquals("dest.test", fifty.queueName(r));
-        assertEquals(List.of(Recipient.of("r0@dest.test"), Recipient.of("r1@dest.test")), r.recipients());
+        assertEquals(List.of(Recipient.of(0, "r0@dest.test"), Recipient.of(1, "r1@dest.test")), r.recipients());
     }
 }

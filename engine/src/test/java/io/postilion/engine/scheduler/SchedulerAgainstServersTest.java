@@ -13,10 +13,10 @@ import io.postilion.dns.lookup.DnsResolverConfig;
 import io.postilion.dns.testserver.TestDnsServer;
 import io.postilion.engine.agent.AgentSettings;
 import io.postilion.engine.agent.DeliveryAgent;
-import io.postilion.engine.agent.DeliveryReport;
-import io.postilion.engine.agent.DeliveryRequest;
-import io.postilion.engine.agent.Outcome;
-import io.postilion.engine.agent.RecipientResult;
+import io.postilion.engine.delivery.DeliveryReport;
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.Outcome;
+import io.postilion.engine.delivery.RecipientResult;
 import io.postilion.transport.session.SessionSettings;
 import io.postilion.transport.session.Timeouts;
 import io.postilion.transport.testserver.FakeSmtpServer;
@@ -199,7 +199,7 @@ class SchedulerAgainstServersTest {
                 .filter(x -> x.reason().startsWith("delivery temporarily suspended: ")).toList();
         assertTrue(suspended.size() >= 20, "most are deferred without a connection: " + suspended.size());
         suspended.forEach(x -> {
-            assertEquals("4.4.1", x.dsn());
+            assertEquals("4.4.1", x.status().text());
             assertEquals("none", x.relay());
         });
         int lastDead = reports.indexOf(dead.get(dead.size() - 1));

@@ -1,12 +1,13 @@
 package io.postilion.engine.spool;
 
+import io.postilion.engine.delivery.Results;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.UnpooledByteBufAllocator;
-import io.postilion.engine.agent.Outcome;
-import io.postilion.engine.agent.Recipient;
-import io.postilion.engine.agent.RecipientResult;
+import io.postilion.engine.delivery.Outcome;
+import io.postilion.engine.delivery.Recipient;
+import io.postilion.engine.delivery.RecipientResult;
 import io.postilion.engine.listener.ReceivedMessage;
 import io.postilion.engine.relay.QueuedMessage;
 import io.postilion.transport.content.ContentSource;
@@ -67,8 +68,7 @@ class SpoolTest {
     }
 
     private static RecipientResult result(String rcpt, Outcome o) {
-        return new RecipientResult(Recipient.of(rcpt), o, o == Outcome.SENT ? "2.0.0" : "4.2.0", "reason", "none",
-                o.dsnAction(), 1);
+        return Results.local(Recipient.of(0, rcpt), o, o == Outcome.SENT ? "2.0.0" : "4.2.0", "reason", "none", 1);
     }
 
     @Test
@@ -130,7 +130,7 @@ class SpoolTest {
         first.accept(message(id, "x\r\n", "a@x.test", "b@x.test")).block(WAIT);
         first.record(id, 0, result("a@x.test", Outcome.SENT)).block(WAIT);
         first.close();
-        byte[] status = QueueFile.status(new QueueFile.Status(1, "SENT", "2.0.0", "ok", Instant.now()));
+        byte[] status = QueueFile.status(new QueueFile.Status(1, Outcome.SENT, io.postilion.engine.delivery.DsnStatus.of(2, 0, 0), "ok", Instant.now()));
         Files.write(root.resolve("active").resolve(id), java.util.Arrays.copyOf(status, status.length - 3),
                 java.nio.file.StandardOpenOption.APPEND);
 

@@ -1,4 +1,4 @@
-package io.postilion.engine.listener;
+package io.postilion.engine.config;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.postilion.engine.agent;
+package io.postilion.engine.delivery;
 
 import io.postilion.transport.content.ContentSource;
 import io.postilion.transport.protocol.BodyType;
@@ -18,7 +18,7 @@ import java.util.Objects;
  *
  * @param queueId the queue id that starts every log line (the builder makes one when none is given)
  * @param sender the envelope sender, empty for the null sender
- * @param recipients the recipients, in queue order
+ * @param recipients the recipients, in queue order, each with its own queue index
  * @param content the message as stored: CRLF lines, not dot-stuffed
  * @param bodyType 7bit, 8bit or unknown, as recorded at arrival (DATA-10, XFER-3)
  * @param smtputf8Requested the sender asked for SMTPUTF8
@@ -51,6 +51,7 @@ public record DeliveryRequest(String queueId, String sender, List<Recipient> rec
         if (recipients.isEmpty()) {
             throw new IllegalArgumentException("a delivery request needs at least one recipient");
         }
+        checkIndexes(recipients);
         Objects.requireNonNull(content, "content");
         Objects.requireNonNull(bodyType, "bodyType");
         Objects.requireNonNull(nexthop, "nexthop");
@@ -60,6 +61,17 @@ public record DeliveryRequest(String queueId, String sender, List<Recipient> rec
         Objects.requireNonNull(active, "active");
         Objects.requireNonNull(origin, "origin");
         flags = flags.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(flags));
+    }
+
+    /** Each recipient's queue index appears once: results are matched back by it. */
+    private static void checkIndexes(List<Recipient> recipients) {
+        java.util.BitSet seen = new java.util.BitSet();
+        for (Recipient r : recipients) {
+            if (seen.get(r.index())) {
+                throw new IllegalArgumentException("queue index " + r.index() + " given to two recipients of one request");
+            }
+            seen.set(r.index());
+        }
     }
 
     /** A request without flags that is not a probe (the common case). */
@@ -136,8 +148,9 @@ public record DeliveryRequest(String queueId, String sender, List<Recipient> rec
             return this;
         }
 
+        /** A plain recipient, at the next queue position. */
         public Builder recipient(String address) {
-            return recipient(Recipient.of(address));
+            return recipient(Recipient.of(recipients.size(), address));
         }
 
         public Builder content(ContentSource c) {

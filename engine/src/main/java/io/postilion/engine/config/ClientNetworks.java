@@ -1,4 +1,4 @@
-package io.postilion.engine.listener;
+package io.postilion.engine.config;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

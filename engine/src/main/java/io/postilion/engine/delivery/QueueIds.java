@@ -1,4 +1,4 @@
-package io.postilion.engine.agent;
+package io.postilion.engine.delivery;
 
 import java.util.concurrent.atomic.AtomicLong;
 
