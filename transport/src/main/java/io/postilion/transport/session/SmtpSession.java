@@ -1,19 +1,16 @@
 package io.postilion.transport.session;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.postilion.tls.TlsFeatureStatus;
 import io.postilion.tls.TlsLevel;
 import io.postilion.transport.content.ContentException;
-import io.postilion.transport.content.ContentMode;
 import io.postilion.transport.content.ContentReadException;
-import io.postilion.transport.content.WireContent;
 import io.postilion.transport.protocol.Capabilities;
 import io.postilion.transport.protocol.EhloReplyParser;
 import io.postilion.transport.protocol.Greeting;
@@ -21,12 +18,9 @@ import io.postilion.transport.reply.ReplyDecoder;
 import io.postilion.transport.reply.SmtpReply;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.reactivestreams.Publisher;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 import reactor.netty.NettyPipeline;
@@ -34,10 +28,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client session with one server: greeting, hello, mail transactions, RSET and QUIT
- * (sections 3-4 of the spec). The session runs the wire exactly as Postfix does — pipelining,
- * the 4096-byte window, course corrections, LMTP's per-recipient replies — and reports every
+ * One client session with one server: greeting, hello, STARTTLS, mail transactions, RSET and QUIT
+ * (sections 3-4 of the spec). The session runs the wire exactly as Postfix does and reports every
  * reply as a value; deciding what the replies mean for each recipient is the delivery agent's job.
+ * The mail transaction itself — pipelining, the 4096-byte window, course corrections, the content,
+ * LMTP's per-recipient replies — is {@link PipelinedTransaction}'s; it writes, reads and times
+ * through this class's package-private wire helpers, so there is one way to write a command.
  *
  * <p>All I/O completes on the connection's event loop; nothing here blocks. A session is used by
  * one caller at a time: one handshake, then transactions one after another.
@@ -309,326 +305,12 @@ public final class SmtpSession {
 
     // ---------------------------------------------------------------- transaction (XFER-20..30)
 
-    /** Runs one mail transaction; see {@link TransactionResult} for what comes back. */
+    /**
+     * Runs one mail transaction, pipelined as the server allows (see {@link PipelinedTransaction});
+     * see {@link TransactionResult} for what comes back.
+     */
     public Mono<TransactionResult> transaction(Transaction tx) {
-        return Mono.defer(() -> {
-            TxRun run = new TxRun(tx);
-            return run.run()
-                    .onErrorMap(ContentReadException.class, e -> {
-                        log.warn("{}: {}", endpoint.displayWithPort(), e.getMessage());
-                        return new SessionException(StageFailure.localData(endpoint.display()));
-                    })
-                    .onErrorResume(SessionException.class, e -> {
-                        run.failure = e.failure();
-                        connection.dispose();
-                        return Mono.empty();
-                    })
-                    .then(Mono.fromSupplier(run::result));
-        });
-    }
-
-    /** One transaction's cursors and replies (XFER-20). Touched only by its own reactive chain. */
-    private final class TxRun {
-        final Transaction tx;
-        final boolean pipelining = capabilities.pipelining();
-        final boolean bdat;
-        final boolean lmtp = settings.lmtp();
-        final List<Cmd> cmds = new ArrayList<>();
-        final List<SmtpReply> xforward = new ArrayList<>(2);
-        SmtpReply mail;
-        final SmtpReply[] rcpt;
-        SmtpReply data;
-        final List<SmtpReply> finals = new ArrayList<>();
-        final List<Integer> accepted = new ArrayList<>();
-        boolean mailRefused;
-        boolean aborted;
-        boolean probeDropped;
-        boolean protocolError;
-        StageFailure failure;
-        ByteBuf singleChunk;
-
-        TxRun(Transaction tx) {
-            this.tx = tx;
-            // MISC-1: a probe sends no content, so never BDAT; "data" probes say DATA to learn its reply.
-            this.bdat = !tx.probe() && settings.useChunking() && capabilities.chunking();
-            this.rcpt = new SmtpReply[tx.rcptTo().size()];
-            for (String x : tx.xforward()) {
-                cmds.add(new Cmd(Stage.XFORWARD, x, -1)); // XFER-2: before MAIL, pipelined with it
-            }
-            cmds.add(new Cmd(Stage.MAIL, tx.mailFrom(), -1));
-            for (int i = 0; i < tx.rcptTo().size(); i++) {
-                cmds.add(new Cmd(Stage.RCPT, tx.rcptTo().get(i), i));
-            }
-            if (!bdat && tx.purpose() != Transaction.Purpose.VERIFY_RCPT) {
-                cmds.add(new Cmd(Stage.DATA, "DATA", -1));
-            }
-        }
-
-        Mono<Void> run() {
-            Mono<Void> prepare = Mono.empty();
-            if (bdat && pipelining && tx.content().size() <= tx.options().bdatChunkSize()) {
-                prepare = gather(WireContent.encoded(tx.content(), channel.alloc(), ContentMode.BDAT, tx.options())).doOnNext(buf -> {
-                    singleChunk = buf;
-                    cmds.add(new Cmd(Stage.BDAT, "BDAT " + buf.readableBytes() + " LAST", -1));
-                }).then();
-            }
-            return prepare.then(Mono.defer(() -> sendBatches(0)))
-                    .then(Mono.defer(this::afterCommands))
-                    .doFinally(sig -> {
-                        if (singleChunk != null && singleChunk.refCnt() > 0) {
-                            singleChunk.release();
-                        }
-                    });
-        }
-
-        /** XFER-21/23: commands go out in batches within the window; the receiver catches up between them. */
-        Mono<Void> sendBatches(int from) {
-            if (from >= cmds.size() || aborted) {
-                return Mono.empty();
-            }
-            Cmd next = cmds.get(from);
-            if (mailRefused && next.stage == Stage.RCPT || next.stage == Stage.DATA && accepted.isEmpty()) {
-                return abort(); // XFER-26 (a) and (b)
-            }
-            int to = from;
-            int bytes = 0;
-            while (to < cmds.size()) {
-                Cmd c = cmds.get(to);
-                int len = c.line.length() + 2;
-                // A single BDAT chunk rides with the last RCPTs: it is content, not a command, for the window.
-                if (to > from && (!pipelining || (c.stage != Stage.BDAT && bytes + len > SessionSettings.PIPELINING_WINDOW))) {
-                    break;
-                }
-                bytes += len;
-                to++;
-            }
-            List<Cmd> batch = cmds.subList(from, to);
-            int end = to;
-            ByteBuf out = channel.alloc().buffer(bytes + (singleChunk != null ? singleChunk.readableBytes() : 0));
-            for (Cmd c : batch) {
-                transcript.sent(c.line);
-                out.writeCharSequence(c.line, StandardCharsets.UTF_8);
-                out.writeBytes(CRLF);
-                if (c.stage == Stage.BDAT) {
-                    out.writeBytes(singleChunk, singleChunk.readerIndex(), singleChunk.readableBytes());
-                }
-            }
-            channel.writeAndFlush(out);
-            return Flux.fromIterable(new ArrayList<>(batch))
-                    .concatMap(c -> c.stage == Stage.BDAT ? readFinals(Stage.BDAT) : reader.next(c.stage, limit(c.stage)).doOnNext(r -> record(c, r)).then())
-                    .then(Mono.defer(() -> sendBatches(end)));
-        }
-
-        void record(Cmd c, SmtpReply r) {
-            protocolError |= r.garbage();
-            switch (c.stage) {
-                case MAIL -> {
-                    mail = r;
-                    mailRefused = !r.isPositive();
-                    failed(mailRefused, r);
-                }
-                case RCPT -> {
-                    rcpt[c.rcptIndex] = r;
-                    if (!mailRefused && r.isPositive()) {
-                        accepted.add(c.rcptIndex);
-                    }
-                    failed(!mailRefused && !r.isPositive(), r); // after a refused MAIL its replies are not handled
-                }
-                case DATA -> {
-                    data = r;
-                    failed(!mailRefused && !accepted.isEmpty() && !r.isIntermediate(), r);
-                }
-                case XFORWARD -> xforward.add(r);
-                default -> throw new IllegalStateException("no reply handling for " + c.stage);
-            }
-        }
-
-        /**
-         * REPLY-6/REPLY-8 (Postfix's smtp_check_code, vsmtp_fill_dsn): a reply handled as a
-         * failure whose code shows a protocol error means the session is never reused; an abort
-         * then says QUIT after its RSET.
-         */
-        void failed(boolean handledAsFailure, SmtpReply r) {
-            if (handledAsFailure && r.protocolErrorAsFailure()) {
-                protocolError = true;
-            }
-        }
-
-        Mono<Void> afterCommands() {
-            if (aborted) {
-                return Mono.empty();
-            }
-            if (tx.probe()) {
-                return endProbe();
-            }
-            if (bdat) {
-                if (singleChunk != null) {
-                    return accepted.isEmpty() || mailRefused || finals.isEmpty() || !finals.get(0).isPositive() && !lmtp
-                            ? abort() : finish();
-                }
-                if (mailRefused || accepted.isEmpty()) {
-                    return abort();
-                }
-                return sendChunks().then(Mono.defer(this::finish));
-            }
-            if (data == null) {
-                return abort();
-            }
-            if (!data.isIntermediate()) {
-                return abort();
-            }
-            if (accepted.isEmpty()) {
-                // XFER-27: the server said 354 although every recipient was refused: send only the dot.
-                return dotOnly().then(Mono.defer(() -> reader.next(Stage.DOT, limit(Stage.DOT))))
-                        .doOnNext(r -> protocolError |= r.garbage()).then(Mono.defer(this::finish));
-            }
-            return sendBody().then(Mono.defer(() -> readFinals(Stage.DOT))).then(Mono.defer(this::finish));
-        }
-
-        /**
-         * Writes the content and its "." line, with QUIT in the same flush when the session ends
-         * here (XFER-23/24), under the content-phase budget (TIME-4); then handles XFER-28.
-         */
-        Mono<Void> sendBody() {
-            boolean quitNow = pipelining && !tx.keepOpen();
-            Flux<ByteBuf> wire = WireContent.data(tx.content(), channel.alloc(), tx.options());
-            Mono<Void> sent;
-            if (tx.dotDelay().isZero()) {
-                if (quitNow) {
-                    wire = wire.concatWith(Mono.fromCallable(() -> lines(List.of("QUIT"))));
-                }
-                sent = watched(connection.outbound().send(wire).then());
-            } else {
-                // SESS-18 delay_dotcrlf: everything but the "." line, a pause, then "." (and QUIT).
-                sent = watched(connection.outbound().send(wire.skipLast(1)).then())
-                        .then(Mono.delay(tx.dotDelay()))
-                        .then(Mono.fromRunnable(() -> writeLines(quitNow ? List.of(".", "QUIT") : List.of("."))));
-            }
-            return sent
-                    .doOnSuccess(v -> quitSent |= quitNow)
-                    .onErrorResume(e -> e instanceof SessionException se && se.failure().kind() == StageFailure.Kind.LOST, e ->
-                            // XFER-28: the server may have said why before it hung up; use that reply.
-                            reader.next(Stage.DOT, limit(Stage.DOT))
-                                    .doOnNext(finals::add)
-                                    .onErrorMap(x -> e)
-                                    .then(Mono.error(new BodyCutShort())))
-                    .onErrorResume(BodyCutShort.class, e -> Mono.empty())
-                    // DATA-13: a MIME error fails the message; the connection goes without a "." line.
-                    .onErrorMap(ContentException.class, ce -> new SessionException(
-                            new StageFailure(Stage.BODY, StageFailure.Kind.LOCAL, null, ce.status(), ce.text())));
-        }
-
-        /** XFER-27: only the "." line (and QUIT when the session ends here). */
-        Mono<Void> dotOnly() {
-            boolean quitNow = pipelining && !tx.keepOpen();
-            writeLines(quitNow ? List.of(".", "QUIT") : List.of("."));
-            quitSent |= quitNow;
-            return Mono.empty();
-        }
-
-        /** One final reply for SMTP; one per accepted recipient for LMTP (XFER-11/12). */
-        Mono<Void> readFinals(Stage stage) {
-            int expected = lmtp && !accepted.isEmpty() && !mailRefused ? accepted.size() : 1;
-            return Flux.range(0, expected - finals.size())
-                    .concatMap(i -> reader.next(stage, limit(stage)))
-                    .doOnNext(r -> {
-                        protocolError |= r.garbage();
-                        failed(!r.isPositive(), r);
-                        finals.add(r);
-                    })
-                    .then();
-        }
-
-        /** BDAT chunks for content larger than one chunk, after the RCPT replies are in. */
-        Mono<Void> sendChunks() {
-            int[] chunks = {0};
-            Flux<ByteBuf> wire = WireContent.bdatChunks(tx.content(), channel.alloc(), tx.options())
-                    .map(chunk -> {
-                        chunks[0]++;
-                        transcript.sent(chunk.command());
-                        return chunk.toWire(channel.alloc());
-                    });
-            return watched(connection.outbound().send(wire).then())
-                    .then(Mono.defer(() -> Flux.range(0, chunks[0] - 1)
-                            .concatMap(i -> reader.next(Stage.BDAT, limit(Stage.BDAT)))
-                            .doOnNext(r -> {
-                                protocolError |= r.garbage();
-                                failed(!r.isPositive(), r);
-                                if (!r.isPositive() && data == null) {
-                                    data = r;
-                                }
-                            })
-                            .then()))
-                    .then(Mono.defer(() -> data == null ? readFinals(Stage.BDAT)
-                            : reader.next(Stage.BDAT, limit(Stage.BDAT)).doOnNext(r -> {
-                                protocolError |= r.garbage();
-                                failed(!r.isPositive(), r);
-                                finals.add(r);
-                            }).then()));
-        }
-
-        /**
-         * MISC-1: a "rcpt" probe ends with RSET where DATA would go, and the session may be kept; a
-         * "data" probe that got 354 drops the connection at once: no content, no ".", no QUIT.
-         */
-        Mono<Void> endProbe() {
-            if (tx.purpose() == Transaction.Purpose.VERIFY_DATA && data != null && data.isIntermediate()) {
-                probeDropped = true;
-                connection.dispose();
-                return Mono.empty();
-            }
-            return rset();
-        }
-
-        /** XFER-26: abandon the transaction with RSET, and QUIT unless the session is kept. */
-        Mono<Void> abort() {
-            aborted = true;
-            return rset();
-        }
-
-        Mono<Void> rset() {
-            boolean quitNow = !tx.keepOpen() || protocolError; // CACHE-3: a protocol error ends the session
-            writeLines(quitNow ? List.of("RSET", "QUIT") : List.of("RSET"));
-            quitSent |= quitNow;
-            Mono<Void> rset = reader.next(Stage.RSET, limit(Stage.RSET)).then();
-            // TIME-7: a lost RSET changes no decided outcome, but REPLY-12 must know the session did not end normally
-            return rset.then(quitNow ? afterQuit() : Mono.empty())
-                    .onErrorResume(SessionException.class, e -> Mono.fromRunnable(() -> {
-                        if (failure == null) {
-                            failure = e.failure();
-                        }
-                        connection.dispose();
-                    }));
-        }
-
-        /** The transaction is over: QUIT unless kept (XFER-14, XFER-30). */
-        Mono<Void> finish() {
-            if (tx.keepOpen() || quitSent) {
-                return quitSent ? afterQuit() : Mono.empty();
-            }
-            writeLines(List.of("QUIT"));
-            quitSent = true;
-            return afterQuit();
-        }
-
-        TransactionResult result() {
-            boolean reusable = failure == null && !protocolError && !quitSent && !probeDropped && reader.usable()
-                    && channel.isActive();
-            return new TransactionResult(mail, Arrays.asList(rcpt), data, finals, accepted, bdat, aborted, failure,
-                    protocolError, reusable, xforward);
-        }
-    }
-
-    private record Cmd(Stage stage, String line, int rcptIndex) {
-    }
-
-    /** Signals that XFER-28 found the server's reply after a broken content write. */
-    private static final class BodyCutShort extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        BodyCutShort() {
-            super(null, null, false, false);
-        }
+        return PipelinedTransaction.run(this, tx);
     }
 
     // ---------------------------------------------------------------- RSET probe and QUIT
@@ -649,9 +331,7 @@ public final class SmtpSession {
                 connection.dispose();
                 return Mono.empty();
             }
-            writeLines(List.of("QUIT"));
-            quitSent = true;
-            return afterQuit();
+            return sendQuit();
         });
     }
 
@@ -669,31 +349,85 @@ public final class SmtpSession {
         connection.dispose();
     }
 
-    private Mono<Void> afterQuit() {
+    /** Writes QUIT and ends the session as {@link #afterQuit} does. */
+    Mono<Void> sendQuit() {
+        writeLine("QUIT", false);
+        markQuitSent();
+        return afterQuit();
+    }
+
+    /** After QUIT: its reply unless smtp_skip_quit_response, then the connection closes. Never fails. */
+    Mono<Void> afterQuit() {
         if (settings.skipQuitResponse()) {
             return Mono.fromRunnable(connection::dispose);
         }
-        return reader.next(Stage.QUIT, limit(Stage.QUIT)).then()
+        return reply(Stage.QUIT).then()
                 .onErrorResume(SessionException.class, e -> Mono.empty()) // TIME-7: nothing changes now
                 .doFinally(sig -> connection.dispose());
     }
 
-    // ---------------------------------------------------------------- wire helpers
+    /** Whether QUIT has been written on this connection. */
+    boolean quitSent() {
+        return quitSent;
+    }
+
+    /** Records that QUIT went out with bytes written elsewhere (after the content, XFER-24). */
+    void markQuitSent() {
+        quitSent = true;
+    }
+
+    // ---------------------------------------------------------------- wire helpers, shared with PipelinedTransaction
+
+    /** The settings the session was opened with. */
+    SessionSettings settings() {
+        return settings;
+    }
+
+    /** The connection's buffer allocator. */
+    ByteBufAllocator alloc() {
+        return channel.alloc();
+    }
+
+    /** Where the conversation goes (the getter of {@link #transcript(Transcript)}). */
+    Transcript transcript() {
+        return transcript;
+    }
 
     /** Sends one command and waits for its reply (no pipelining: hello, STARTTLS, RSET probe). */
     private Mono<SmtpReply> command(Stage stage, String line) {
         return Mono.defer(() -> {
-            writeLines(List.of(line));
-            return reader.next(stage, limit(stage));
+            writeLine(line, false);
+            return reply(stage);
         });
     }
 
-    private void writeLines(List<String> lines) {
-        channel.writeAndFlush(lines(lines));
+    /** The next reply, awaited under {@code stage}'s time limit. */
+    Mono<SmtpReply> reply(Stage stage) {
+        return reader.next(stage, settings.timeouts().forStage(stage));
     }
 
-    private ByteBuf lines(List<String> lines) {
-        int size = 0;
+    /**
+     * Writes one command line and flushes it; with {@code thenQuit}, QUIT follows in the same
+     * flush and the session counts as ended.
+     */
+    void writeLine(String line, boolean thenQuit) {
+        writeAndFlush(lines(thenQuit ? List.of(line, "QUIT") : List.of(line), 0));
+        if (thenQuit) {
+            markQuitSent();
+        }
+    }
+
+    /** Writes bytes made by {@link #lines} (and whatever the caller appended) and flushes them. */
+    void writeAndFlush(ByteBuf out) {
+        channel.writeAndFlush(out);
+    }
+
+    /**
+     * The one encoding of command lines: each goes to the transcript and onto a new buffer with
+     * its CRLF. {@code room} is extra capacity for bytes the caller appends (a BDAT payload).
+     */
+    ByteBuf lines(List<String> lines, int room) {
+        int size = room;
         for (String l : lines) {
             size += l.length() * 3 + 2;
         }
@@ -706,8 +440,9 @@ public final class SmtpSession {
         return out;
     }
 
-    private Duration limit(Stage stage) {
-        return settings.timeouts().forStage(stage);
+    /** Streams content bytes onto the connection under the write watchdog. */
+    Mono<Void> sendContent(Publisher<ByteBuf> wire) {
+        return watched(connection.outbound().send(wire).then());
     }
 
     /**
@@ -780,14 +515,5 @@ public final class SmtpSession {
                 timer.cancel(false);
             }
         }
-    }
-
-    /** Collects a publisher's buffers into one (bounded by the caller: at most one BDAT chunk). */
-    private Mono<ByteBuf> gather(Publisher<ByteBuf> content) {
-        return Flux.from(content)
-                .collect(() -> channel.alloc().compositeBuffer(Integer.MAX_VALUE),
-                        (CompositeByteBuf acc, ByteBuf b) -> acc.addComponent(true, b))
-                .map(ByteBuf.class::cast)
-                .doOnDiscard(ByteBuf.class, ReferenceCountUtil::safeRelease);
     }
 }
