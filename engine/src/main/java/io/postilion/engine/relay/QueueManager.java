@@ -408,6 +408,14 @@ public final class QueueManager implements AutoCloseable {
         return timers.size();
     }
 
+    /**
+     * Long-lived tasks held right now: one subscription per scheduler plus the armed retry
+     * timers. It must not grow with retries or flushes (a leak test reads it).
+     */
+    public int heldTasks() {
+        return running.size() + timers.size();
+    }
+
     /** Tries every deferred message now (postilion flush); returns how many. */
     public int flush() {
         if (stopping) {

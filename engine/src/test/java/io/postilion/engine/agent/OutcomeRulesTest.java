@@ -124,8 +124,8 @@ class OutcomeRulesTest {
         RecipientResult r = only(deliver(settings(false).build(), "a@dest.test"));
         assertEquals(Outcome.BOUNCED, r.outcome(), "550 decides, not the 450 of the first line");
         assertEquals("5.1.1", r.status().text());
-        // Both lines' texts, joined with spaces after the final code (docs/differences-from-postfix.md).
-        assertTrue(r.reason().contains("550 4.2.0 first line 5.1.1 <a@dest.test>: no such user"), r.reason());
+        // Both lines whole, each with its own code, joined with spaces, as Postfix quotes them.
+        assertTrue(r.reason().contains("said: 450-4.2.0 first line 550 5.1.1 <a@dest.test>: no such user"), r.reason());
     }
 
     @Test

@@ -77,9 +77,18 @@ class QueueManagerTest {
             return "N" + ids.incrementAndGet();
         }
 
+        /** When set, queueing a notice fails as a full disk would. */
+        volatile boolean refuseNotices;
+
         @Override
         public Mono<Void> accept(ReceivedMessage message) {
-            return Mono.fromRunnable(() -> accepted.add(message));
+            if (refuseNotices) {
+                return Mono.error(new java.io.IOException("No space left on device"));
+            }
+            return Mono.fromRunnable(() -> {
+                accepted.add(message);
+                events.add("accept " + message.queueId());
+            });
         }
     }
 
@@ -339,5 +348,84 @@ class QueueManagerTest {
         await(() -> store.events.stream().filter(e -> e.startsWith("remove C")).count() == threads * each,
                 "every message delivered and removed");
         assertEquals(threads * each, server.contents().size());
+    }
+
+    @Test
+    void aBounceIsRecordedOnlyAfterItsNoticeIsQueued() {
+        server.reply(FakeSmtpServer.Stage.RCPT, (line, s) -> line.contains("gone@") ? "550 5.1.1 <gone@dest.test>: user unknown"
+                : "250 2.1.5 Ok");
+        start("").submit(message("B1", "a@client.test", "x@dest.test", "gone@dest.test"));
+        await(() -> store.events.contains("remove B1"), "removal");
+        List<String> ev = store.events;
+        assertTrue(ev.indexOf("accept N1") >= 0 && ev.indexOf("accept N1") < ev.indexOf("record B1 1 bounced"),
+                "the notice is queued before the bounce is final: " + ev);
+    }
+
+    @Test
+    void aBounceWhoseNoticeCannotBeQueuedIsDeferredNotLost() {
+        server.reply(FakeSmtpServer.Stage.RCPT, (line, s) -> line.contains("gone@") ? "550 5.1.1 <gone@dest.test>: user unknown"
+                : "250 2.1.5 Ok");
+        store.refuseNotices = true;
+        start("minimal_backoff_time = 1h\nmaximal_backoff_time = 1h\n")
+                .submit(message("B2", "a@client.test", "x@dest.test", "gone@dest.test"));
+        await(() -> store.events.contains("defer B2"), "the deferral");
+        RecipientResult r = store.records.get("B2").get(1);
+        assertEquals(Outcome.DEFERRED, r.outcome(), "the recipient stays queued, so its notice is owed still");
+        assertEquals("bounce or trace service failure", r.reason());
+        assertEquals("4.1.1", r.status().text());
+        assertEquals(Outcome.SENT, store.records.get("B2").get(0).outcome());
+        assertTrue(!store.events.contains("remove B2"), store.events.toString());
+        assertEquals(1, qmgr.inFlight(), "waiting for its retry");
+    }
+
+    @Test
+    void aRecipientGivenTwiceStaysTwoRecipientsByItsQueueIndex() {
+        start("").submit(message("D1", "a@client.test", "x@dest.test", "x@dest.test", "y@dest.test"));
+        await(() -> store.events.contains("remove D1"), "removal");
+        assertEquals(Set.of(0, 1, 2), store.records.get("D1").keySet());
+        store.records.get("D1").forEach((i, r) -> assertEquals(i, r.index(), "recorded under its own queue index"));
+        long rcpts = server.commands().stream().filter(c -> c.startsWith("RCPT TO:<x@dest.test>")).count();
+        assertEquals(2, rcpts, server.commands().toString());
+    }
+
+    @Test
+    void theNoticeQuotesTheServersReplyAsReceivedAndNamesTheServer_RFC3464() {
+        server.reply(FakeSmtpServer.Stage.RCPT, (line, s) -> line.contains("gone@")
+                ? "550-5.1.1 The email account that you tried to reach does not exist.\r\n550 5.1.1 Please check it."
+                : "250 2.1.5 Ok");
+        start("").submit(message("R1", "a@client.test", "gone@dest.test"));
+        await(() -> store.events.contains("remove R1") && !store.accepted.isEmpty(), "the notice");
+        String text = new String(store.accepted.get(0).content(), StandardCharsets.UTF_8).replace("\r\n ", " ");
+        assertTrue(text.contains("Action: failed\r\nStatus: 5.1.1\r\nRemote-MTA: dns; 127.0.0.1\r\n"), text);
+        assertTrue(text.contains("Diagnostic-Code: smtp; 550-5.1.1 The email account that you tried to reach does not"
+                + " exist. 550 5.1.1 Please check it.\r\n"), "the reply as received, folded at most: " + text);
+        assertTrue(text.contains("<gone@dest.test>: host 127.0.0.1[127.0.0.1] said: 550-5.1.1 The email account"),
+                "the human part keeps Postfix's words: " + text);
+    }
+
+    @Test
+    void aLocalVerdictNamesNoRemoteMta_RFC3464() {
+        // Nobody listens on the discard port: connection refused, this MTA's own finding.
+        start("maximal_queue_lifetime = 0s\nrelayhost = [127.0.0.1]:9\n").submit(message("R2", "a@client.test", "x@dest.test"));
+        await(() -> store.events.contains("remove R2") && !store.accepted.isEmpty(), "the expiry notice");
+        String text = new String(store.accepted.get(0).content(), StandardCharsets.UTF_8);
+        assertTrue(text.contains("Action: failed\r\n") && text.contains("Diagnostic-Code: X-Postilion; "), text);
+        assertTrue(!text.contains("Remote-MTA:"), text);
+    }
+
+    @Test
+    void retriesAndFlushesLeaveNoTimerBehind() {
+        server.reply(FakeSmtpServer.Stage.RCPT, (line, s) -> line.contains("a@client.test") ? "250 2.1.5 Ok" : "451 4.2.0 later");
+        QueueManager q = start("minimal_backoff_time = 1h\nmaximal_backoff_time = 1h\n");
+        q.submit(message("T1", "a@client.test", "slow@dest.test"));
+        await(() -> store.events.contains("defer T1"), "the deferral");
+        for (int i = 0; i < 200; i++) {
+            q.flush();
+            await(() -> q.retryTimers() == 1 || store.events.stream().filter(e -> e.equals("defer T1")).count() > 0,
+                    "the message waiting again");
+        }
+        await(() -> q.delivering() == 0, "the last retry to end");
+        assertTrue(q.retryTimers() <= 1, "one timer per deferred message at most: " + q.retryTimers());
+        assertTrue(q.heldTasks() <= 2, "one scheduler subscription and one timer, not one per flush: " + q.heldTasks());
     }
 }

@@ -40,6 +40,8 @@ public final class ReplyDecoder extends ByteToMessageDecoder {
     private byte[] text = new byte[64];
     private int textLength;
     private int[] lineEnds = new int[4];
+    /** Each kept line's own code, -1 for a garbage line without one: diagnostics quote lines whole. */
+    private int[] lineCodes = new int[4];
     private int lineCount;
     private boolean utf8;
     private boolean garbage;
@@ -123,18 +125,19 @@ public final class ReplyDecoder extends ByteToMessageDecoder {
         int code = replyCode(len);
         if (code < 0) {
             garbage = true;
-            keep(0, len);
+            keep(0, len, -1);
             return null;
         }
         boolean last = len == 3 || line[3] == ' ';
         int from = Math.min(4, len);
         if (!last) {
-            keep(from, len);
+            keep(from, len, code);
             return null;
         }
-        keepFinal(from, len);
+        keepFinal(from, len, code);
         SmtpReply reply = SmtpReply.decoded(code, java.util.Arrays.copyOf(text, textLength),
-                java.util.Arrays.copyOf(lineEnds, lineCount), utf8, garbage, truncated);
+                java.util.Arrays.copyOf(lineEnds, lineCount), java.util.Arrays.copyOf(lineCodes, lineCount), utf8,
+                garbage, truncated);
         reset();
         return reply;
     }
@@ -177,20 +180,22 @@ public final class ReplyDecoder extends ByteToMessageDecoder {
         return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
     }
 
-    private void keep(int from, int to) {
+    private void keep(int from, int to, int code) {
         if (textLength + lineCount < LINE_LIMIT) {
             clean(from, to);
+            lineCodes[lineCount - 1] = code;
         } else {
             dropped();
         }
     }
 
     // The final line always stays: its code and status decide the outcome, its text explains it.
-    private void keepFinal(int from, int to) {
+    private void keepFinal(int from, int to, int code) {
         if (textLength + lineCount >= LINE_LIMIT) {
             dropped();
         }
         clean(from, to);
+        lineCodes[lineCount - 1] = code;
     }
 
     private void dropped() {
@@ -240,6 +245,7 @@ public final class ReplyDecoder extends ByteToMessageDecoder {
         textLength = n;
         if (lineCount == lineEnds.length) {
             lineEnds = java.util.Arrays.copyOf(lineEnds, lineCount * 2);
+            lineCodes = java.util.Arrays.copyOf(lineCodes, lineCount * 2);
         }
         lineEnds[lineCount++] = n;
     }

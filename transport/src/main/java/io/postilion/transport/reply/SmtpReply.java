@@ -22,6 +22,8 @@ public final class SmtpReply {
     // The kept lines' text, back to back; lineEnds[i] is where line i ends. Null when made from Strings.
     private final byte[] text;
     private final int[] lineEnds;
+    // Each kept line's own code as received, -1 for a garbage line. Null when made from Strings.
+    private final int[] lineCodes;
     private final boolean utf8;
     private String status;
     private List<String> lines;
@@ -45,13 +47,16 @@ public final class SmtpReply {
         this.truncated = truncated;
         this.text = null;
         this.lineEnds = null;
+        this.lineCodes = null;
         this.utf8 = true;
     }
 
-    private SmtpReply(int code, byte[] text, int[] lineEnds, boolean utf8, boolean garbage, boolean truncated) {
+    private SmtpReply(int code, byte[] text, int[] lineEnds, int[] lineCodes, boolean utf8, boolean garbage,
+            boolean truncated) {
         this.code = code;
         this.text = text;
         this.lineEnds = lineEnds;
+        this.lineCodes = lineCodes;
         this.utf8 = utf8;
         this.garbage = garbage;
         this.truncated = truncated;
@@ -61,11 +66,12 @@ public final class SmtpReply {
      * The decoder's reply: {@code text} holds the cleaned lines back to back (owned by the reply
      * from now on), {@code lineEnds} where each ends; {@code utf8} when any byte is not ASCII.
      */
-    static SmtpReply decoded(int code, byte[] text, int[] lineEnds, boolean utf8, boolean garbage, boolean truncated) {
-        if (lineEnds.length == 0) {
-            throw new IllegalArgumentException("a reply has at least its final line");
+    static SmtpReply decoded(int code, byte[] text, int[] lineEnds, int[] lineCodes, boolean utf8, boolean garbage,
+            boolean truncated) {
+        if (lineEnds.length == 0 || lineCodes.length != lineEnds.length) {
+            throw new IllegalArgumentException("a reply has at least its final line, and a code slot per line");
         }
-        return new SmtpReply(code, text, lineEnds, utf8, garbage, truncated);
+        return new SmtpReply(code, text, lineEnds, lineCodes, utf8, garbage, truncated);
     }
 
     /** A reply as REPLY-5 reads it from one line of text per element; for tests and local use. */
@@ -148,31 +154,37 @@ public final class SmtpReply {
     }
 
     /**
-     * The reply as a diagnostic: code and lines joined by spaces, e.g.
-     * {@code 550 5.1.1 <x>: user unknown}. Multi-line replies become one line (REPLY-2).
+     * The reply as a diagnostic: every line whole, as received, joined by spaces (REPLY-2), e.g.
+     * {@code 550-5.1.1 no such user 550 5.1.1 see the help page}, as Postfix quotes it in the log
+     * and in a notice's Diagnostic-Code. A garbage line (no code) is quoted as it came.
      */
     public String text() {
-        if (text == null) {
-            StringBuilder sb = new StringBuilder(16 + lines.size() * 32);
-            sb.append(code);
-            for (String line : lines) {
-                sb.append(' ').append(line);
+        if (text == null) { // made from Strings: every line carries the final code
+            StringBuilder sb = new StringBuilder(16 + lines.size() * 36);
+            for (int i = 0; i < lines.size(); i++) {
+                sb.append(i == 0 ? "" : " ").append(code).append(i == lines.size() - 1 ? ' ' : '-').append(lines.get(i));
             }
             return sb.toString();
         }
-        byte[] out = new byte[3 + text.length + lineEnds.length];
-        out[0] = (byte) ('0' + code / 100 % 10);
-        out[1] = (byte) ('0' + code / 10 % 10);
-        out[2] = (byte) ('0' + code % 10);
-        int n = 3;
+        byte[] out = new byte[text.length + lineEnds.length * 5];
+        int n = 0;
         int start = 0;
-        for (int end : lineEnds) {
-            out[n++] = ' ';
-            System.arraycopy(text, start, out, n, end - start);
-            n += end - start;
-            start = end;
+        for (int i = 0; i < lineEnds.length; i++) {
+            if (i > 0) {
+                out[n++] = ' ';
+            }
+            int c = lineCodes[i];
+            if (c >= 0) { // a decoded code is always three digits
+                out[n++] = (byte) ('0' + c / 100 % 10);
+                out[n++] = (byte) ('0' + c / 10 % 10);
+                out[n++] = (byte) ('0' + c % 10);
+                out[n++] = (byte) (i == lineEnds.length - 1 ? ' ' : '-');
+            }
+            System.arraycopy(text, start, out, n, lineEnds[i] - start);
+            n += lineEnds[i] - start;
+            start = lineEnds[i];
         }
-        return new String(out, 0, n, charset()); // a decoded code is always three digits
+        return new String(out, 0, n, charset());
     }
 
     private String line(int i) {

@@ -38,7 +38,7 @@ class ReplyDecoderTest {
         assertEquals(250, r.code());
         assertEquals("2.0.0", r.status());
         assertEquals(List.of("first", "2.0.0 ok"), r.lines());
-        assertEquals("250 first 2.0.0 ok", r.text());
+        assertEquals("250-first 250 2.0.0 ok", r.text(), "each line whole, as Postfix quotes it");
     }
 
     @Test
