@@ -65,6 +65,11 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         }
     }
 
+    /** smtp or lmtp: the mail log's process name, and the transport in metrics and cache keys. */
+    String serviceName() {
+        return session.lmtp() ? "lmtp" : "smtp";
+    }
+
     /** Postfix's defaults around the given session settings. */
     public static AgentSettings defaults(SessionSettings session, String myHostname) {
         return builder(session, myHostname).build();

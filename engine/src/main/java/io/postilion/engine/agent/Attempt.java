@@ -12,6 +12,7 @@ import io.postilion.engine.delivery.Invariants;
 import io.postilion.engine.delivery.Verdict;
 import io.postilion.engine.delivery.VerdictSource;
 import io.postilion.engine.rewrite.Preparation;
+import io.postilion.transport.protocol.Smtputf8;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +50,16 @@ final class Attempt {
         return request.smtputf8Requested();
     }
 
+    /**
+     * DATA-20: whether the delivery requires SMTPUTF8, given the recipients still open; the
+     * handshake checks it (SESS-16) and the transaction's downgrade decision reads it (DATA-10).
+     * Not to be confused with {@link #utf8Required}, the sender's request alone.
+     */
+    boolean deliveryNeedsSmtputf8() {
+        return Smtputf8.required(request.smtputf8Requested(), request.sender(), request.headersUtf8(),
+                undecided().stream().map(i -> request.recipients().get(i).address()).toList());
+    }
+
     /** LOOKUP-22: whether the destination tried last was a fallback relay. */
     boolean lastItemWasFallback;
     /** DATA-22..31: the content and the generic-mapped envelope that go on the wire. */
@@ -61,6 +72,13 @@ final class Attempt {
     SessionTranscript transcript;
     /** LOG-9: transcripts due to the postmaster. */
     final List<PostmasterTranscript> transcripts = new ArrayList<>(0);
+
+    /** LOG-9: marks the transcript of the session in use, if there is one, with an error class. */
+    void raise(PostmasterNotices.ErrorClass c) {
+        if (transcript != null) {
+            transcript.raise(c);
+        }
+    }
 
     Attempt(DeliveryRequest request) {
         this.request = request;

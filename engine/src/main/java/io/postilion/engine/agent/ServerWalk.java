@@ -1,0 +1,372 @@
+package io.postilion.engine.agent;
+
+import io.postilion.dns.NextHopResolver;
+import io.postilion.dns.Target;
+import io.postilion.dns.TargetList;
+import io.postilion.dns.destination.Destination;
+import io.postilion.dns.destination.DestinationList;
+import io.postilion.dns.destination.InetDestination;
+import io.postilion.dns.destination.UnixDestination;
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.DsnStatus;
+import io.postilion.engine.delivery.PostmasterTranscript;
+import io.postilion.engine.delivery.Recipient;
+import io.postilion.engine.delivery.Verdict;
+import io.postilion.engine.delivery.VerdictSource;
+import io.postilion.tls.TlsFeatureStatus;
+import io.postilion.transport.cache.ConnectionCache;
+import io.postilion.transport.cache.ParkedSession;
+import io.postilion.transport.session.Endpoint;
+import io.postilion.transport.session.Handshake;
+import io.postilion.transport.session.SmtpClient;
+import io.postilion.transport.session.SmtpSession;
+import io.postilion.transport.session.Stage;
+import io.postilion.transport.session.StageFailure;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import reactor.core.publisher.Mono;
+
+/**
+ * Where the server list is walked: the port of Postfix's smtp_connect.c. It tries the destinations
+ * in order (the next-hop, then smtp_fallback_relay: LOOKUP-20/21), and each destination's servers
+ * in order (SESS-1..3), over a parked session when the cache has one and a new connection
+ * otherwise. Each session gets a handshake and at most one transaction ({@link TransactionRun});
+ * the recipients a server keeps go on to the next one. A destination's list is left when
+ * smtp_mx_session_limit sessions have been used; the walk ends when every recipient is decided,
+ * after a final destination, or when a message is too big (XFER-1). Whoever is left then takes
+ * the last error, turned into a recoverable configuration problem or passed to best_mx_transport
+ * where Postfix does so (LOOKUP-22, MISC-2).
+ *
+ * <p>All the per-request state lives in the {@link Attempt}; this class holds only collaborators,
+ * so one instance serves every delivery of its agent.
+ */
+final class ServerWalk {
+
+    /** 4.3.5: Postfix pretends a configuration problem is recoverable (smtp_connect.c). */
+    private static final DsnStatus CONFIGURATION_PROBLEM = DsnStatus.of(4, 3, 5);
+    /** XFER-1: the message is larger than the server takes. */
+    private static final DsnStatus TOO_BIG = DsnStatus.of(5, 3, 4);
+    /** REPLY-13: SMTPUTF8 required but not offered; soft unless the server is the last. */
+    private static final DsnStatus SMTPUTF8_REQUIRED = DsnStatus.of(5, 6, 7);
+
+    private final AgentSettings settings;
+    private final SmtpClient client;
+    private final NextHopResolver resolver;
+    private final ConnectionCache cache;
+    private final Clock clock;
+    private final DeliveryMetrics metrics;
+    /** LOG-8: the informational lines and warnings, to the mail log as well. */
+    private final AgentLog info;
+    private final TransactionRun run;
+
+    ServerWalk(AgentSettings settings, SmtpClient client, NextHopResolver resolver, ConnectionCache cache, Clock clock,
+            DeliveryMetrics metrics, AgentLog info, TransactionRun run) {
+        this.settings = settings;
+        this.client = client;
+        this.resolver = resolver;
+        this.cache = cache;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.info = info;
+        this.run = run;
+    }
+
+    // ------------------------------------------------------------ destinations (LOOKUP-20/21)
+
+    /** Walks the destinations in order until every recipient is decided or the walk must stop. */
+    Mono<Void> destinations(Attempt a, DestinationList list) {
+        return destinations(a, list, 0);
+    }
+
+    private Mono<Void> destinations(Attempt a, DestinationList list, int index) {
+        if (a.done() || a.stopped || index >= list.destinations().size()) {
+            return Mono.empty();
+        }
+        Destination d = list.destinations().get(index);
+        a.lastItemWasFallback = d.fallbackRelay();
+        if (d instanceof UnixDestination u) {
+            Server socket = new Server(Endpoint.unix(settings.myHostname(), u.path()), false, false);
+            return servers(a, List.of(socket), true, 0, 0); // SESS-6: a socket is always final
+        }
+        // LOOKUP-2: loop detection only for SMTP to port 25
+        boolean loopCheck = !settings.session().lmtp() && ((InetDestination) d).port() == 25;
+        return resolver.resolve(list, index).flatMap(targets -> {
+            targets.warnings().forEach(w -> info.warn(a.request.queueId() + ": " + w));
+            if (!targets.ok()) {
+                var f = targets.failure().orElseThrow();
+                a.error(DsnStatus.parse(f.status()), f.reason(), Verdict.local(VerdictSource.DNS, f.reason()));
+                a.lastRelay = "none";
+                return targets.finalNexthop() ? Mono.empty() : destinations(a, list, index + 1);
+            }
+            return servers(a, serversOf(targets, loopCheck), targets.finalNexthop(), 0, 0)
+                    .then(Mono.defer(() -> targets.finalNexthop() ? Mono.empty() : destinations(a, list, index + 1)));
+        });
+    }
+
+    private static List<Server> serversOf(TargetList targets, boolean loopCheck) {
+        int best = targets.targets().stream().mapToInt(Target::preference).min().orElse(0);
+        List<Server> out = new ArrayList<>(targets.targets().size());
+        for (Target t : targets.targets()) {
+            out.add(new Server(Endpoint.inet(t.hostname(), t.socketAddress()), t.preference() == best, loopCheck));
+        }
+        return out;
+    }
+
+    /** A server to try, with what SESS-15 needs: is it a best-preference MX, is loop detection on. */
+    private record Server(Endpoint endpoint, boolean bestMx, boolean loopCheck) {
+    }
+
+    // ------------------------------------------------------------ servers (SESS-1..3)
+
+    private Mono<Void> servers(Attempt a, List<Server> endpoints, boolean finalDestination, int index, int sessions) {
+        if (a.done() || a.stopped || index >= endpoints.size()) {
+            return Mono.empty();
+        }
+        Server target = endpoints.get(index);
+        if (settings.logTlsStatus()) {
+            a.tls = TlsFeatureStatus.undecided(settings.session().tlsLevel()).logForm(); // LOG-5
+        }
+        ServerContext reusedAt = context(endpoints, finalDestination, index);
+        // Optional, because a delivery over a reused session completes empty as well.
+        return cached(a, target).map(Optional::of).defaultIfEmpty(Optional.empty()).flatMap(p -> p.isEmpty()
+                ? connectAndDeliver(a, endpoints, finalDestination, index, sessions)
+                : reusedSession(a, p.get(), target, reusedAt, finalDestination, sessions)
+                        .flatMap(next -> next < 0 ? Mono.<Void>empty() : servers(a, endpoints, finalDestination, index + 1, next)));
+    }
+
+    /** SESS-3: the server at {@code index}; it is the final one when it ends a final destination's list. */
+    private ServerContext context(List<Server> endpoints, boolean finalDestination, int index) {
+        Endpoint ep = endpoints.get(index).endpoint();
+        boolean lastAddress = index == endpoints.size() - 1;
+        return new ServerContext(ep.hostname(), ep.display(), ep.displayWithPort(), finalDestination && lastAddress,
+                settings.softBounce(), settings.session().lmtp());
+    }
+
+    /** SESS-2: whether session number {@code count} reaches smtp_mx_session_limit, the destination's last. */
+    private boolean sessionLimitReached(int count) {
+        return settings.mxSessionLimit() > 0 && count >= settings.mxSessionLimit();
+    }
+
+    /** CACHE-5/6: a parked session for this request's next-hop or for this server, RSET-probed. */
+    private Mono<ParkedSession> cached(Attempt a, Server target) {
+        if (!a.caching.load()) {
+            return Mono.empty();
+        }
+        Mono<ParkedSession> byNexthop = a.nexthopClaimed ? Mono.empty() : cache.take(run.nexthopKey(a));
+        return byNexthop.switchIfEmpty(Mono.defer(() -> cache.take(run.endpointKey(a, target.endpoint()))));
+    }
+
+    /** A reused session skips greeting, hello and the SIZE pre-check (CACHE-7, CACHE-10). */
+    private Mono<Integer> reusedSession(Attempt a, ParkedSession p, Server target, ServerContext server,
+            boolean finalDestination, int sessions) {
+        int count = sessions + 1;
+        boolean lastSession = sessionLimitReached(count);
+        ServerContext at = server.asFinal(server.finalServer() || finalDestination && lastSession).withConnUse(p.uses() + 1);
+        a.lastRelay = server.relay();
+        SessionTranscript transcript = transcript(a, p.session());
+        noteTls(a, p.session());
+        return run.transaction(a, p.session(), p.handshake(), at, p.connectedAt(), p.uses() + 1, p.bestMx())
+                .doOnTerminate(() -> endTranscript(a, p.session(), transcript))
+                .thenReturn(lastSession ? -1 : count);
+    }
+
+    private Mono<Void> connectAndDeliver(Attempt a, List<Server> endpoints, boolean finalDestination, int index, int sessions) {
+        Server target = endpoints.get(index);
+        Endpoint ep = target.endpoint();
+        Instant connectAt = clock.instant();
+        return client.connect(ep).flatMap(c -> {
+            metrics.connection(c.ok());
+            // LOG-1: without a session there is no relay to name
+            a.lastRelay = c.ok() ? ep.displayWithPort() : "none";
+            if (!c.ok()) {
+                StageFailure f = c.failure();
+                info.info(a.request.queueId() + ": " + f.text()); // LOG-8
+                // REPLY-12: throttles only if it ends the list (LOOKUP-22)
+                a.error(DsnStatus.parse(f.status()), f.text(), Trouble.verdictOf(f, ep.hostname()));
+                return servers(a, endpoints, finalDestination, index + 1, sessions);
+            }
+            ServerContext server = context(endpoints, finalDestination, index);
+            SessionTranscript transcript = transcript(a, c.session());
+            return session(a, c.session(), target, server, finalDestination, sessions, connectAt)
+                    .doOnNext(n -> endTranscript(a, c.session(), transcript))
+                    .flatMap(next -> next < 0 ? Mono.<Void>empty() : servers(a, endpoints, finalDestination, index + 1, next));
+        });
+    }
+
+    /** One session: handshake, at most one transaction. Returns the session count, or -1 to stop. */
+    private Mono<Integer> session(Attempt a, SmtpSession s, Server target, ServerContext server, boolean finalDestination,
+            int sessions, Instant connectedAt) {
+        boolean utf8 = a.deliveryNeedsSmtputf8();
+        return s.handshake(utf8).flatMap(h -> {
+            noteTls(a, s);
+            if (!h.ok()) {
+                if (h.failure().reply() != null && Trouble.fromReply(h.failure().reply(), "", server.host()).protocolError()) {
+                    a.raise(PostmasterNotices.ErrorClass.PROTOCOL); // LOG-9
+                }
+                handshakeFailure(a, h, server);
+                return Mono.just(sessions);
+            }
+            if (target.loopCheck() && h.helloStage() == Stage.EHLO && h.capabilities().serverNameIs(settings.myHostname())) {
+                // SESS-15: the server calls itself by our name; a bounce when it is a best MX
+                info.warn("host " + s.endpoint().displayWithPort() + " replied to HELO/EHLO with my own hostname "
+                        + settings.myHostname());
+                String loop = "mail for " + a.request.nexthop() + " loops back to myself";
+                TransactionOutcomes.siteFailure(a, a.undecided(), DsnStatus.of(target.bestMx() ? 5 : 4, 4, 6), loop,
+                        Verdict.local(VerdictSource.LOCAL, loop), false, server);
+                return s.quit().thenReturn(sessions);
+            }
+            int count = sessions + 1;
+            boolean lastSession = sessionLimitReached(count);
+            ServerContext at = server.asFinal(server.finalServer() || finalDestination && lastSession);
+            if (sizeExceeded(a, s, h, at)) {
+                // XFER-14: no transaction was started; the session is cached if it may be, else dropped without QUIT
+                if (run.mayPark(a, s, connectedAt, 1) && s.usable()) {
+                    run.park(a, s, h, connectedAt, 0, target.bestMx());
+                } else {
+                    s.close();
+                }
+                return Mono.just(a.stopped || lastSession ? -1 : count);
+            }
+            return run.transaction(a, s, h, at, connectedAt, 1, target.bestMx()).thenReturn(lastSession ? -1 : count);
+        });
+    }
+
+    private void handshakeFailure(Attempt a, Handshake h, ServerContext server) {
+        StageFailure f = h.failure();
+        DsnStatus status = DsnStatus.parse(f.status());
+        if (f.stage() == Stage.GREETING && f.kind() == StageFailure.Kind.REPLY && f.reply() != null
+                && f.reply().codeClass() == 5 && status.isPermanent() && settings.skip5xxGreeting()) {
+            status = status.withClass(4); // SESS-7
+        }
+        boolean softUnlessFinal = status.equals(SMTPUTF8_REQUIRED);
+        if (!server.finalServer()) {
+            info.info(a.request.queueId() + ": " + f.text()); // LOG-8: the skipped server
+        }
+        TransactionOutcomes.siteFailure(a, a.undecided(), status, f.text(), Trouble.verdictOf(f, server.host()),
+                softUnlessFinal, server);
+    }
+
+    /** XFER-1: a message larger than the server's SIZE limit bounces here, and no other server is tried. */
+    private boolean sizeExceeded(Attempt a, SmtpSession s, Handshake h, ServerContext server) {
+        long limit = h.capabilities().sizeLimit();
+        long size = a.request.content().size();
+        if (limit <= 0 || size <= limit) {
+            return false;
+        }
+        String reason = "message size " + size + " exceeds size limit " + limit + " of server " + s.endpoint().display();
+        Decision d = server.decide(TOO_BIG, false);
+        Verdict mine = Verdict.local(VerdictSource.LOCAL, reason);
+        for (int i : a.undecided()) {
+            a.apply(i, d, reason, mine, server.relay(), server.connUse());
+        }
+        a.stopped = !d.keep(); // REPLY-14: under soft_bounce a non-final server keeps them for the next
+        return true;
+    }
+
+    // ------------------------------------------------------------ a session's transcript and TLS status
+
+    /**
+     * LOG-9, MISC-3: a transcript for the session when notices or debug_peer_list need one; null,
+     * and nothing allocated, in the common case that neither does.
+     */
+    private SessionTranscript transcript(Attempt a, SmtpSession s) {
+        boolean debug = a.debugRequest || settings.debugPeers().matchesServer(s.endpoint().hostname(), s.endpoint().address());
+        boolean record = settings.notices().any() && !settings.notices().isNotice(a.request.sender());
+        SessionTranscript t = record || debug ? new SessionTranscript(s.endpoint().displayWithPort(), record, debug) : null;
+        s.transcript(t);
+        a.transcript = t;
+        return t;
+    }
+
+    private void endTranscript(Attempt a, SmtpSession s, SessionTranscript t) {
+        if (t == null) {
+            return;
+        }
+        a.transcript = null;
+        s.transcript(null);
+        if (t.raisedAnyOf(settings.notices().classes())) {
+            a.transcripts.add(new PostmasterTranscript(a.request.queueId(), settings.notices().recipient(), t.server(),
+                    t.lines()));
+        }
+    }
+
+    /** LOG-5: the tls= field follows the server's TLS decision. */
+    private void noteTls(Attempt a, SmtpSession s) {
+        if (settings.logTlsStatus()) {
+            a.tls = s.tlsStatus().logForm();
+        }
+    }
+
+    // ------------------------------------------------------------ the end (LOOKUP-22)
+
+    /**
+     * When the servers have run out: the recipients still open take the last error, which the
+     * caller's {@code handoff} may take over instead (MISC-2).
+     */
+    Mono<Void> endOfList(Attempt a, BestMxHandoff handoff) {
+        List<Integer> left = a.undecided();
+        if (left.isEmpty()) {
+            return Mono.empty();
+        }
+        DsnStatus status = a.lastStatus();
+        String reason = a.lastReason();
+        Verdict verdict = a.lastVerdict();
+        if (status == null) {
+            status = DsnStatus.of(4, 3, 0);
+            reason = "server unavailable or unable to receive mail";
+            verdict = Verdict.local(VerdictSource.CONNECTION, reason);
+        } else if (!status.isTransient()) {
+            // Postfix's smtp_connect.c: configuration problems are pretended recoverable, in this order.
+            if (a.lastItemWasFallback) {
+                info.warn("smtp_fallback_relay configuration problem");
+                status = CONFIGURATION_PROBLEM;
+            } else if (!settings.session().lmtp() && !settings.relayhost().isEmpty()
+                    && ConnectionReuse.firstItem(a.request.nexthop()).equals(settings.relayhost())) {
+                // the relayhost does not resolve, refuses to talk to us, or loops back to us
+                info.warn("relayhost configuration problem");
+                status = CONFIGURATION_PROBLEM;
+            } else if (status.is(4, 6) && !settings.session().lmtp() && !settings.bestMxTransport().isBlank()) {
+                return passToBestMxTransport(a, left, handoff); // MISC-2
+            }
+        }
+        decideLeftovers(a, left, status, reason, verdict);
+        return Mono.empty();
+    }
+
+    /** LOOKUP-22: the recipients no server decided take the (converted) last error. */
+    private void decideLeftovers(Attempt a, List<Integer> left, DsnStatus status, String reason, Verdict verdict) {
+        for (int i : left) {
+            a.apply(i, Trouble.decide(status, false, true, settings.softBounce()), reason, verdict, a.lastRelay, 0);
+            a.siteFailureDecided(i); // REPLY-12: smtp_connect.c ends the list with smtp_sess_fail
+        }
+    }
+
+    /**
+     * MISC-2: mail for a destination whose best MX is this MTA goes, whole, to best_mx_transport
+     * ("transport" or "transport:nexthop"), and that transport's results are ours. A transport the
+     * caller does not know defers the mail as a configuration error.
+     */
+    private Mono<Void> passToBestMxTransport(Attempt a, List<Integer> left, BestMxHandoff handoff) {
+        String spec = settings.bestMxTransport().trim();
+        int colon = spec.indexOf(':');
+        String transport = colon < 0 ? spec : spec.substring(0, colon);
+        String nexthop = colon < 0 || colon == spec.length() - 1 ? a.request.nexthop() : spec.substring(colon + 1);
+        List<Recipient> open = left.stream().map(i -> a.request.recipients().get(i)).toList();
+        DeliveryRequest passed = a.request.withRecipients(open);
+        return handoff.pass(transport, nexthop, passed)
+                .doOnNext(report -> {
+                    for (int k = 0; k < left.size() && k < report.results().size(); k++) {
+                        a.take(left.get(k), report.results().get(k));
+                    }
+                })
+                .switchIfEmpty(Mono.fromRunnable(() -> {
+                    info.warn(a.request.queueId() + ": best_mx_transport " + spec + ": no such transport here");
+                    String why = "mail transport unavailable: best_mx_transport " + spec;
+                    decideLeftovers(a, left, CONFIGURATION_PROBLEM, why, Verdict.local(VerdictSource.LOCAL, why));
+                }))
+                .then();
+    }
+}
