@@ -1,0 +1,332 @@
+package io.postilion.engine.spool.journal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The journal's single writer thread and its queue. Appenders only enqueue and, when the thread
+ * is parked, unpark it: no lock, no wait, so an event loop may append. The thread takes everything
+ * queued, writes it with one gathering write, and forces the segment once if any of it asked for
+ * durability: the records that arrive while a force runs wait for the next one, so the number of
+ * forces adapts to the load, and a lone append when idle is forced at once.
+ *
+ * <p>After any write or force error the writer stops for good and fails every waiting and later
+ * append. A failed fsync leaves the page cache in an unknown state (the kernel may have dropped
+ * the dirty pages), so carrying on could acknowledge data that is not on the disk.
+ */
+final class GroupCommitWriter implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+
+    /** Bounds one batch, so a flood does not delay the first record of it without limit. */
+    static final int MAX_BATCH_RECORDS = 1024;
+    static final long MAX_BATCH_BYTES = 8L << 20;
+    /** Completions handed to the completion scheduler per task. */
+    static final int COMPLETION_CHUNK = 32;
+
+    private static final int OPEN = 0;
+    private static final int CLOSING = 1;
+    private static final int FAILED = 2;
+
+    /** One queued append. Fields past the constructor are the writer thread's. */
+    static final class Pending {
+        final ByteBuffer header;
+        final ByteBuffer payload;
+        final boolean durable;
+        final Sinks.One<RecordAddress> sink = Sinks.one();
+        RecordAddress address;
+        boolean completed;
+
+        Pending(ByteBuffer header, ByteBuffer payload, boolean durable) {
+            this.header = header;
+            this.payload = payload;
+            this.durable = durable;
+        }
+    }
+
+    private final Path dir;
+    private final JournalFiles files;
+    private final long segmentBytes;
+    private final Scheduler completions;
+    private final Set<Long> segments;
+    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger state = new AtomicInteger(OPEN);
+    private final Thread thread;
+    private volatile boolean idle;
+    private volatile boolean exited;
+    private volatile Throwable failure;
+    private volatile long currentSegment;
+    private volatile long forces;
+    private volatile long records;
+
+    // The writer thread's own.
+    private SegmentChannel current;
+    private long size;
+    private boolean unforced;
+    private Pending carried;
+    private List<Pending> inFlight;
+    private final ByteBuffer[] gather = new ByteBuffer[MAX_BATCH_RECORDS * 2];
+    private int gathered;
+
+    GroupCommitWriter(Path dir, JournalFiles files, long segmentBytes, Scheduler completions, Set<Long> segments) {
+        this.dir = dir;
+        this.files = files;
+        this.segmentBytes = segmentBytes;
+        this.completions = completions;
+        this.segments = segments;
+        this.thread = new Thread(this, "postilion-journal-writer");
+        this.thread.setDaemon(true);
+    }
+
+    /** Creates the first segment on the calling thread (open's), then starts the writer thread. */
+    void start(long firstSegment) throws IOException {
+        createSegment(firstSegment);
+        thread.start();
+    }
+
+    long currentSegment() {
+        return currentSegment;
+    }
+
+    long forces() {
+        return forces;
+    }
+
+    long records() {
+        return records;
+    }
+
+    // ------------------------------------------------------------------ the appenders' side
+
+    Mono<RecordAddress> submit(int kind, ByteBuffer payload, boolean durable) {
+        if (state.get() != OPEN) {
+            return Mono.error(unavailable());
+        }
+        // The checksum is computed here, on the appending thread: the writer is one thread shared
+        // by every session and should spend its time on I/O alone.
+        ByteBuffer header = ByteBuffer.allocate(Frame.HEADER);
+        Frame.writeHeader(header, kind, payload);
+        Pending p = new Pending(header.flip(), payload, durable);
+        queue.offer(p);
+        if (idle) {
+            LockSupport.unpark(thread);
+        }
+        // The writer may have left between the state check and the offer; then nobody else will
+        // take this record, so it is failed here (unless the writer's last sweep got it first).
+        if (exited && queue.remove(p)) {
+            p.sink.tryEmitError(unavailable());
+        }
+        return p.sink.asMono();
+    }
+
+    private IOException unavailable() {
+        Throwable f = failure;
+        return f != null ? new IOException("the journal failed and takes no more records: " + f, f)
+                : new IOException("the journal is closed");
+    }
+
+    /** Lets the writer finish what is queued, force it, and stop. Blocking. */
+    void close(long timeoutMillis) {
+        state.compareAndSet(OPEN, CLOSING);
+        LockSupport.unpark(thread);
+        try {
+            thread.join(timeoutMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            log.warn("journal: the writer did not finish within {} ms; closing with appends unwritten", timeoutMillis);
+        }
+    }
+
+    // ------------------------------------------------------------------ the writer thread
+
+    @Override
+    public void run() {
+        try {
+            while (true) {
+                List<Pending> batch = takeBatch();
+                if (batch.isEmpty()) {
+                    if (state.get() != OPEN) {
+                        break;
+                    }
+                    // Announce the park before the last look at the queue: an appender either sees
+                    // idle and unparks, or its record is seen here (both sides are volatile).
+                    idle = true;
+                    if (queue.isEmpty() && state.get() == OPEN) {
+                        LockSupport.park(this);
+                    }
+                    idle = false;
+                    continue;
+                }
+                writeBatch(batch);
+            }
+            if (unforced) {
+                force();
+            }
+            current.close();
+        } catch (Throwable t) {
+            failure = t;
+            state.set(FAILED);
+            log.error("journal: writing to segment {} failed; it takes no more records", currentSegment, t);
+            if (inFlight != null) {
+                complete(inFlight.stream().filter(p -> !p.completed).toList(), t);
+            }
+            closeQuietly();
+        } finally {
+            exited = true;
+            List<Pending> left = new ArrayList<>();
+            if (carried != null) {
+                left.add(carried);
+            }
+            for (Pending p; (p = queue.poll()) != null; ) {
+                left.add(p);
+            }
+            complete(left, unavailable());
+        }
+    }
+
+    private List<Pending> takeBatch() {
+        List<Pending> batch = new ArrayList<>();
+        long bytes = 0;
+        Pending p = carried != null ? carried : queue.poll();
+        carried = null;
+        while (p != null) {
+            long frame = Frame.HEADER + (long) p.payload.remaining();
+            if (!batch.isEmpty() && (batch.size() == MAX_BATCH_RECORDS || bytes + frame > MAX_BATCH_BYTES)) {
+                carried = p;
+                break;
+            }
+            batch.add(p);
+            bytes += frame;
+            p = queue.poll();
+        }
+        return batch;
+    }
+
+    private void writeBatch(List<Pending> batch) throws IOException {
+        inFlight = batch;
+        boolean durable = false;
+        for (Pending p : batch) {
+            int length = p.payload.remaining();
+            long frame = Frame.HEADER + (long) length;
+            if (size + frame > segmentBytes && size > Frame.SEGMENT_HEADER) {
+                writeGathered();
+                roll();
+            }
+            gather[gathered++] = p.header;
+            gather[gathered++] = p.payload;
+            p.address = new RecordAddress(currentSegment, size, length);
+            size += frame;
+            durable |= p.durable;
+        }
+        writeGathered();
+        records += batch.size();
+        List<Pending> waitingForForce = new ArrayList<>();
+        List<Pending> written = new ArrayList<>();
+        for (Pending p : batch) {
+            (p.durable ? waitingForForce : written).add(p);
+        }
+        complete(written, null);
+        if (durable) {
+            force();
+        }
+        complete(waitingForForce, null);
+        inFlight = null;
+    }
+
+    private void writeGathered() throws IOException {
+        if (gathered > 0) {
+            ByteBuffer[] sources = Arrays.copyOf(gather, gathered);
+            Arrays.fill(gather, 0, gathered, null); // do not keep callers' payloads alive
+            gathered = 0;
+            unforced = true;
+            current.write(sources);
+        }
+    }
+
+    private void force() throws IOException {
+        current.force();
+        unforced = false;
+        forces++;
+    }
+
+    /** The current segment is full: flush it (nothing older may be torn) and start the next. */
+    private void roll() throws IOException {
+        force();
+        current.close();
+        current = null;
+        createSegment(currentSegment + 1);
+    }
+
+    private void createSegment(long number) throws IOException {
+        SegmentChannel ch = files.createSegment(dir.resolve(SegmentNames.name(number)));
+        try {
+            ch.write(new ByteBuffer[] {Frame.segmentHeader(number)});
+            // The header and the name are on the disk before any record: a newest segment with a
+            // torn header therefore holds nothing and may be removed at recovery.
+            ch.force();
+            files.forceDirectory(dir);
+        } catch (IOException | RuntimeException e) {
+            try {
+                ch.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        current = ch;
+        size = Frame.SEGMENT_HEADER;
+        segments.add(number);
+        currentSegment = number;
+    }
+
+    /**
+     * Completes appends on the completion scheduler, a few per task: the writer thread only hands
+     * them over, so subscriber code (which may run long) never delays the next write or force.
+     */
+    private void complete(List<Pending> done, Throwable error) {
+        for (int i = 0; i < done.size(); i += COMPLETION_CHUNK) {
+            List<Pending> chunk = done.subList(i, Math.min(done.size(), i + COMPLETION_CHUNK));
+            chunk.forEach(p -> p.completed = true);
+            Runnable task = () -> {
+                for (Pending p : chunk) {
+                    if (error == null) {
+                        p.sink.tryEmitValue(p.address);
+                    } else {
+                        p.sink.tryEmitError(error);
+                    }
+                }
+            };
+            try {
+                completions.schedule(task);
+            } catch (RejectedExecutionException disposed) {
+                task.run(); // the scheduler is gone: completing here is better than never
+            }
+        }
+    }
+
+    private void closeQuietly() {
+        if (current != null) {
+            try {
+                current.close();
+            } catch (IOException ignored) {
+                // already failing; the first error is the one reported
+            }
+        }
+    }
+}
