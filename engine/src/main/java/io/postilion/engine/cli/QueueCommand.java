@@ -6,8 +6,7 @@ import io.postilion.engine.config.ConfigurationException;
 import io.postilion.engine.config.ConfigurationLoader;
 import io.postilion.engine.relay.QueueEntry;
 import io.postilion.engine.relay.QueueListing;
-import io.postilion.engine.spool.ChannelSpoolFiles;
-import io.postilion.engine.spool.Spool;
+import io.postilion.engine.spool.JournalSpool;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -138,7 +137,7 @@ final class QueueCommand {
             return a.ok() ? Main.EX_OK : EX_UNAVAILABLE;
         }
         // No relay: read the spool directly, same layout.
-        List<QueueEntry> entries = Files.isDirectory(spool) ? Spool.list(spool, new ChannelSpoolFiles()) : List.of();
+        List<QueueEntry> entries = Files.isDirectory(spool) ? JournalSpool.listOffline(spool) : List.of();
         out.print(json ? QueueListing.json(entries) : QueueListing.mailq(entries, java.time.ZoneId.systemDefault()));
         return Main.EX_OK;
     }
@@ -174,13 +173,13 @@ final class QueueCommand {
         }
         if (all) {
             int n = 0;
-            for (QueueEntry e : Spool.list(spool, new ChannelSpoolFiles())) {
-                n += Spool.deleteOffline(spool, e.queueId()) ? 1 : 0;
+            for (QueueEntry e : JournalSpool.listOffline(spool)) {
+                n += JournalSpool.deleteOffline(spool, e.queueId()) ? 1 : 0;
             }
             out.println("deleted " + n + " message(s) from " + spool.toAbsolutePath());
             return Main.EX_OK;
         }
-        if (Spool.deleteOffline(spool, target)) {
+        if (JournalSpool.deleteOffline(spool, target)) {
             out.println("deleted " + target);
             return Main.EX_OK;
         }

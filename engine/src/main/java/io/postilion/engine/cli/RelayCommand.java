@@ -11,7 +11,7 @@ import io.postilion.engine.relay.QueueDirectoryLock;
 import io.postilion.engine.relay.Relay;
 import io.postilion.engine.relay.RelaySettings;
 import io.postilion.engine.spool.ChannelSpoolFiles;
-import io.postilion.engine.spool.Spool;
+import io.postilion.engine.spool.JournalSpool;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -128,7 +128,7 @@ final class RelayCommand {
                         cfg.string("syslog_name"), Clock.systemDefaultZone());
                 MailLog.install(mailLog);
             }
-            Spool spool = Spool.open(queueDirectory, new ChannelSpoolFiles(), Clock.systemUTC());
+            JournalSpool spool = JournalSpool.open(queueDirectory, new ChannelSpoolFiles(), Clock.systemUTC());
             spool.onLaneFailure(t -> {
                 err.println("postilion relay: fatal: a spool I/O lane failed (" + t + "); exiting with 70 for a restart");
                 Runtime.getRuntime().halt(70); // EX_SOFTWARE; queued mail is recovered by the next start

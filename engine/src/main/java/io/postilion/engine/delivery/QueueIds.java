@@ -26,6 +26,17 @@ public final class QueueIds {
         return String.format("%014X", id);
     }
 
+    /**
+     * Makes every later id greater than {@code id} (one found in the queue at start-up), so ids
+     * stay unique across restarts even when the clock has stepped back. Ignores what is not an id.
+     */
+    public static void advancePast(String id) {
+        if (looksLikeOne(id)) {
+            long seen = Long.parseUnsignedLong(id, 16);
+            LAST.updateAndGet(prev -> Math.max(prev, seen));
+        }
+    }
+
     /** Whether a name has the form {@link #next()} gives. */
     public static boolean looksLikeOne(String name) {
         return name.length() == 14 && name.chars().allMatch(c -> c >= '0' && c <= '9' || c >= 'A' && c <= 'F');

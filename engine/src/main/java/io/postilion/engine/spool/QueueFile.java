@@ -186,6 +186,23 @@ public final class QueueFile {
         }
     }
 
+    /**
+     * One status record as {@link #status} wrote it (kept apart from its file, as the journal
+     * keeps it); null when it is not one or cannot be read.
+     */
+    static Status statusRecord(byte[] record) {
+        if (record.length < 9 || record[0] != STATUS) {
+            return null;
+        }
+        ByteBuffer in = ByteBuffer.wrap(record);
+        in.get();
+        int length = in.getInt();
+        if (length < 0 || length != record.length - 9 || in.getInt(5 + length) != crc(record, 0, 5 + length)) {
+            return null;
+        }
+        return statusOf(new Fields(record, 5, length));
+    }
+
     private static Status statusOf(Fields f) {
         try {
             return new Status((int) f.readNumber(), Outcome.ofCode(f.readText()), DsnStatus.parse(f.readText()),

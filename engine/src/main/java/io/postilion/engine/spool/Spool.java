@@ -105,6 +105,29 @@ public final class Spool implements RelayQueue {
         });
     }
 
+    /**
+     * Takes over a message another store kept until now (the journal, when the message is
+     * deferred): {@code encoded} is its whole queue file, results included, written to
+     * {@code into} and flushed, directory included, before the Mono completes.
+     */
+    public Mono<Void> adopt(String queueId, QueueFile.Encoded encoded, QueueState into) {
+        return submit(new Op.Store(queueId, encoded, into)).doOnSuccess(v -> {
+            contentRegion.put(queueId, new long[] {encoded.contentOffset(), encoded.contentLength()});
+            where.put(queueId, into);
+            counts.get(into).incrementAndGet();
+        });
+    }
+
+    /** Whether this spool holds a file for the message. */
+    public boolean holds(String queueId) {
+        return where.containsKey(queueId);
+    }
+
+    /** The content of a message this spool holds, read from wherever its file is when it is read. */
+    ContentSource contentOf(String queueId, long length) {
+        return content(queueId, length);
+    }
+
     @Override
     public QueuedMessage queued(ReceivedMessage accepted) {
         return QueuedMessage.of(accepted, new BitSet(), content(accepted.queueId(), accepted.content().length));
@@ -432,18 +455,24 @@ public final class Spool implements RelayQueue {
                 return id;
             }
             final QueueFile.Encoded encoded;
+            final QueueState into;
 
             Store(String id, QueueFile.Encoded encoded) {
+                this(id, encoded, QueueState.ACTIVE);
+            }
+
+            Store(String id, QueueFile.Encoded encoded, QueueState into) {
                 this.id = id;
                 this.encoded = encoded;
+                this.into = into;
             }
 
             @Override
             void run(Spool s, java.util.Set<QueueState> touched) throws IOException {
                 Path incoming = s.path(QueueState.INCOMING, id);
                 s.files.create(incoming, encoded.bytes());
-                s.files.rename(incoming, s.path(QueueState.ACTIVE, id));
-                touched.add(QueueState.ACTIVE);
+                s.files.rename(incoming, s.path(into, id));
+                touched.add(into);
             }
 
             @Override

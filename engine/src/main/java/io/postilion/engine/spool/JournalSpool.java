@@ -1,0 +1,489 @@
+package io.postilion.engine.spool;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.postilion.engine.delivery.QueueIds;
+import io.postilion.engine.delivery.RecipientResult;
+import io.postilion.engine.listener.ReceivedMessage;
+import io.postilion.engine.relay.QueueEntry;
+import io.postilion.engine.relay.QueuedMessage;
+import io.postilion.engine.relay.RelayQueue;
+import io.postilion.engine.spool.journal.Corruption;
+import io.postilion.engine.spool.journal.Journal;
+import io.postilion.engine.spool.journal.JournalOptions;
+import io.postilion.engine.spool.journal.PayloadRegion;
+import io.postilion.engine.spool.journal.RecordAddress;
+import io.postilion.engine.spool.journal.ScanVisitor;
+import io.postilion.transport.content.ContentSource;
+import io.postilion.transport.content.FileContentSource;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The relay's queue with a group-committed journal in front: a new message is appended to the
+ * journal and acknowledged once a flush covers it, and one flush covers every message that
+ * finished its DATA or BDAT LAST while the previous flush ran, across all sessions (Postfix's
+ * queue cannot share a flush between messages; this is where the relay gains on it). Results and
+ * removals are appended too, without a flush of their own: they ride the next one, and one lost
+ * in a power cut costs a repeated delivery, never a lost message.
+ *
+ * <p>A message that is deferred leaves the journal for a queue file of its own in deferred/,
+ * written and flushed by the file {@link Spool} before the journal lets it go, so a long-deferred
+ * message never pins old journal segments; from then on it lives as the file spool keeps mail.
+ * Segments are deleted oldest first, once no message in them or before them is still live:
+ * deleting in order means a removal record can never outlive the message it removes.
+ *
+ * <p>Recovery reads the journal in order (a torn tail of the newest segment is cut off; a corrupt
+ * record is logged, copied to corrupt/ and stepped over), then the file spool's active/ and
+ * deferred/ files; a message in both is the file's (it was deferred before the crash).
+ */
+public final class JournalSpool implements RelayQueue {
+
+    private static final Logger log = LoggerFactory.getLogger(JournalSpool.class);
+
+    static final int MESSAGE = 'M';
+    static final int RESULT = 'S';
+    static final int DONE = 'D';
+
+    private final Path root;
+    private final Journal journal;
+    private final Spool files;
+    private final Clock clock;
+    private final Scheduler reader = Schedulers.newBoundedElastic(2, Integer.MAX_VALUE, "postilion-journal-read");
+    /** Messages whose queue file is the journal: where their record is and its content region. */
+    private final Map<String, Entry> live = new ConcurrentHashMap<>();
+    /** Per segment, how many live messages it holds; deleted oldest first once they are all gone. */
+    private final ConcurrentSkipListMap<Long, AtomicInteger> perSegment = new ConcurrentSkipListMap<>();
+    private final Object reclaiming = new Object();
+    private List<QueuedMessage> recovered = new ArrayList<>();
+
+    /**
+     * A message kept in the journal: where its record is, its content region inside the record,
+     * and the result records appended for it so far (kept here so that a deferral can write its
+     * queue file without reading the journal back).
+     */
+    private static final class Entry {
+        final RecordAddress address;
+        final long contentOffset;
+        final long contentLength;
+        private final List<byte[]> results = new ArrayList<>(2);
+
+        Entry(RecordAddress address, long contentOffset, long contentLength) {
+            this.address = address;
+            this.contentOffset = contentOffset;
+            this.contentLength = contentLength;
+        }
+
+        synchronized void result(byte[] status) {
+            results.add(status);
+        }
+
+        synchronized List<byte[]> results() {
+            return List.copyOf(results);
+        }
+    }
+
+    private JournalSpool(Path root, Journal journal, Spool files, Clock clock) {
+        this.root = root;
+        this.journal = journal;
+        this.files = files;
+        this.clock = clock;
+    }
+
+    /**
+     * Opens (creating if needed) the spool under {@code root}: the journal in journal/, the
+     * file spool's directories beside it; blocking, for start-up. The journal is scanned here.
+     */
+    public static JournalSpool open(Path root, SpoolFiles spoolFiles, Clock clock) throws IOException {
+        return open(root, spoolFiles, clock, JournalOptions.defaults());
+    }
+
+    public static JournalSpool open(Path root, SpoolFiles spoolFiles, Clock clock, JournalOptions options)
+            throws IOException {
+        Spool files = Spool.open(root, spoolFiles, clock);
+        Recovery found = new Recovery(root);
+        Journal journal = Journal.open(root.resolve("journal"), options, found);
+        JournalSpool spool = new JournalSpool(root, journal, files, clock);
+        spool.adoptRecovered(found);
+        return spool;
+    }
+
+    // ------------------------------------------------------------------ the listener's sink
+
+    @Override
+    public String newQueueId() {
+        return QueueId.next();
+    }
+
+    /** Appended and acknowledged once a flush covers it (group commit across sessions). */
+    @Override
+    public Mono<Void> accept(ReceivedMessage message) {
+        QueueFile.Encoded encoded = QueueFile.encode(message);
+        return journal.appendDurable(MESSAGE, encoded.bytes()).doOnNext(at -> {
+            perSegment.computeIfAbsent(at.segment(), k -> new AtomicInteger()).incrementAndGet();
+            live.put(message.queueId(), new Entry(at, encoded.contentOffset(), encoded.contentLength()));
+        }).then();
+    }
+
+    @Override
+    public QueuedMessage queued(ReceivedMessage accepted) {
+        return QueuedMessage.of(accepted, new BitSet(), content(accepted.queueId(), accepted.content().length));
+    }
+
+    /**
+     * The content of a queued message, read from wherever it is when it is read: the journal's
+     * segment (a file region, no copy through the heap) or, once deferred, its own queue file.
+     */
+    private ContentSource content(String id, long length) {
+        return new ContentSource() {
+            @Override
+            public long size() {
+                return length;
+            }
+
+            @Override
+            public Flux<ByteBuf> open(ByteBufAllocator alloc) {
+                return Flux.defer(() -> {
+                    Entry e = live.get(id);
+                    if (e == null) {
+                        return files.contentOf(id, length).open(alloc);
+                    }
+                    PayloadRegion r = journal.region(e.address);
+                    return new FileContentSource(r.file(), r.offset() + e.contentOffset, e.contentLength,
+                            ContentSource.DEFAULT_CHUNK_SIZE).open(alloc);
+                });
+            }
+        };
+    }
+
+    // ------------------------------------------------------------------ the queue manager's store
+
+    @Override
+    public Mono<Void> record(String queueId, int index, RecipientResult result) {
+        byte[] status = QueueFile.status(new QueueFile.Status(index, result.outcome(), result.status(), result.reason(),
+                clock.instant()));
+        Entry e = live.get(queueId);
+        if (e == null) {
+            return files.record(queueId, index, result);
+        }
+        e.result(status);
+        return journal.append(RESULT, tagged(queueId, status)).then();
+    }
+
+    /**
+     * A deferred message leaves the journal: its queue file (the journal record plus the results
+     * recorded so far) is written to deferred/ and flushed before the journal lets it go.
+     */
+    @Override
+    public Mono<Void> defer(String queueId) {
+        Entry e = live.get(queueId);
+        if (e == null) {
+            return files.defer(queueId);
+        }
+        return Mono.fromCallable(() -> fileOf(e)).subscribeOn(reader)
+                .flatMap(encoded -> files.adopt(queueId, encoded, QueueState.DEFERRED))
+                .then(Mono.defer(() -> release(queueId)));
+    }
+
+    @Override
+    public Mono<Void> activate(String queueId) {
+        return live.containsKey(queueId) ? Mono.empty() : files.activate(queueId);
+    }
+
+    @Override
+    public Mono<Void> remove(String queueId) {
+        return live.containsKey(queueId) ? release(queueId) : files.remove(queueId);
+    }
+
+    @Override
+    public Mono<Boolean> delete(String queueId) {
+        if (live.containsKey(queueId)) {
+            return release(queueId).thenReturn(true);
+        }
+        return files.delete(queueId);
+    }
+
+    /** The message is done with the journal: a removal record, then its segment may go. */
+    private Mono<Void> release(String queueId) {
+        Entry e = live.remove(queueId);
+        if (e == null) {
+            return Mono.empty();
+        }
+        return journal.append(DONE, queueId.getBytes(StandardCharsets.US_ASCII)).then(Mono.fromRunnable(() -> {
+            AtomicInteger n = perSegment.get(e.address.segment());
+            if (n != null) {
+                n.decrementAndGet();
+            }
+            reclaim();
+        }));
+    }
+
+    /** Segments being deleted right now (deletion is asynchronous). */
+    private final java.util.Set<Long> deleting = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Deletes segments oldest first while nothing in them is live, never the one being written.
+     * In order, so a removal record (always in a later segment than its message) is never kept
+     * while the message it removes is gone, nor the other way round.
+     */
+    private void reclaim() {
+        long bound;
+        synchronized (reclaiming) {
+            bound = journal.currentSegment();
+            for (Map.Entry<Long, AtomicInteger> e : perSegment.entrySet()) {
+                if (e.getValue().get() > 0) {
+                    bound = Math.min(bound, e.getKey());
+                    break;
+                }
+            }
+            perSegment.headMap(bound).clear();
+        }
+        for (long s : journal.segments()) {
+            if (s < bound && deleting.add(s)) {
+                journal.deleteSegment(s).doFinally(x -> deleting.remove(s))
+                        .subscribe(null, x -> log.warn("spool: cannot delete journal segment {}: {}", s, x.toString()));
+            }
+        }
+    }
+
+    /** The whole queue file of a journal message: its record, then its results so far. */
+    private QueueFile.Encoded fileOf(Entry e) throws IOException {
+        byte[] message = journal.readBlocking(e.address);
+        List<byte[]> results = e.results();
+        int total = message.length + results.stream().mapToInt(b -> b.length).sum();
+        ByteBuffer out = ByteBuffer.allocate(total).put(message);
+        results.forEach(out::put);
+        return new QueueFile.Encoded(out.array(), e.contentOffset, e.contentLength);
+    }
+
+    /** A record about one message: its queue id (length-prefixed), then the body. */
+    private static byte[] tagged(String queueId, byte[] body) {
+        byte[] id = queueId.getBytes(StandardCharsets.US_ASCII);
+        return ByteBuffer.allocate(1 + id.length + body.length).put((byte) id.length).put(id).put(body).array();
+    }
+
+    // ------------------------------------------------------------------ recovery
+
+    /** What the journal scan found: live messages in journal order, with their results. */
+    private static final class Recovery implements ScanVisitor {
+        final Path root;
+        final Map<String, Found> messages = new LinkedHashMap<>();
+        final List<Corruption> damage = new ArrayList<>();
+        String highestId = "";
+
+        Recovery(Path root) {
+            this.root = root;
+        }
+
+        record Found(RecordAddress address, QueueFile.Decoded decoded, BitSet done, List<byte[]> results) {
+        }
+
+        @Override
+        public void record(RecordAddress address, int kind, ByteBuffer payload) {
+            switch (kind) {
+                case MESSAGE -> {
+                    byte[] bytes = new byte[payload.remaining()];
+                    payload.get(bytes);
+                    try {
+                        QueueFile.Decoded d = QueueFile.decode(bytes);
+                        String id = d.envelope().queueId();
+                        messages.put(id, new Found(address, d, new BitSet(), new ArrayList<>()));
+                        if (id.compareTo(highestId) > 0) {
+                            highestId = id;
+                        }
+                    } catch (QueueFile.CorruptQueueFile bad) {
+                        log.error("spool: journal record at {} is not a message ({}); skipped", address, bad.getMessage());
+                    }
+                }
+                case RESULT -> {
+                    int n = payload.get() & 0xff;
+                    byte[] id = new byte[n];
+                    payload.get(id);
+                    Found f = messages.get(new String(id, StandardCharsets.US_ASCII));
+                    byte[] rest = new byte[payload.remaining()];
+                    payload.get(rest);
+                    if (f != null) {
+                        f.results().add(rest);
+                        QueueFile.Status st = QueueFile.statusRecord(rest);
+                        int total = f.decoded().envelope().recipients().size();
+                        if (st != null && st.index() >= 0 && st.index() < total && !st.outcome().staysQueued()) {
+                            f.done().set(st.index());
+                        }
+                    }
+                }
+                case DONE -> {
+                    byte[] id = new byte[payload.remaining()];
+                    payload.get(id);
+                    messages.remove(new String(id, StandardCharsets.US_ASCII));
+                }
+                default -> log.warn("spool: journal record of unknown kind {} at {}; skipped", kind, address);
+            }
+        }
+
+        @Override
+        public void corrupt(Corruption c) {
+            log.error("spool: damaged journal data: {}; stepped over", c);
+            damage.add(c);
+        }
+    }
+
+    private void adoptRecovered(Recovery found) {
+        QueueIds.advancePast(found.highestId);
+        for (Map.Entry<String, Recovery.Found> e : found.messages.entrySet()) {
+            String id = e.getKey();
+            Recovery.Found f = e.getValue();
+            int total = f.decoded().envelope().recipients().size();
+            if (f.done().cardinality() >= total) {
+                continue; // finished before the crash could record its removal
+            }
+            Entry entry = new Entry(f.address(), f.decoded().contentOffset(), f.decoded().contentLength());
+            f.results().forEach(entry::result);
+            live.put(id, entry);
+            perSegment.computeIfAbsent(f.address().segment(), k -> new AtomicInteger()).incrementAndGet();
+            recovered.add(QueuedMessage.of(f.decoded().envelope(), f.done(), content(id, f.decoded().contentLength())));
+        }
+        for (Corruption c : found.damage) {
+            quarantine(c);
+        }
+    }
+
+    /** A damaged piece of the journal is copied to corrupt/ for the postmaster, with a log line. */
+    private void quarantine(Corruption c) {
+        Path to = root.resolve(QueueState.CORRUPT.directory()).resolve("journal-" + c.segment() + "-" + c.offset());
+        try {
+            byte[] bytes = new byte[(int) Math.min(c.length(), 16L << 20)];
+            try (var ch = java.nio.channels.FileChannel.open(journal.segmentPath(c.segment()))) {
+                ch.read(ByteBuffer.wrap(bytes), c.offset());
+            }
+            Files.write(to, bytes);
+            log.error("spool: damaged journal data copied to {}", to);
+        } catch (IOException | RuntimeException e) {
+            log.error("spool: cannot copy damaged journal data to {}: {}", to, e.toString());
+        }
+    }
+
+    /**
+     * The journal's live messages in arrival order, then the file spool's; a message found in both
+     * was deferred before the crash, and its file (with its results) wins.
+     */
+    @Override
+    public Flux<QueuedMessage> recover() {
+        List<QueuedMessage> fromJournal = recovered;
+        recovered = new ArrayList<>();
+        return files.recover().collectList().flatMapMany(fromFiles -> {
+            List<QueuedMessage> out = new ArrayList<>(fromJournal.size() + fromFiles.size());
+            java.util.Set<String> inFiles = new java.util.HashSet<>();
+            fromFiles.forEach(m -> inFiles.add(m.queueId()));
+            for (QueuedMessage m : fromJournal) {
+                if (inFiles.contains(m.queueId())) {
+                    release(m.queueId()).subscribe();
+                } else {
+                    out.add(m);
+                }
+            }
+            out.addAll(fromFiles);
+            return Flux.fromIterable(out);
+        });
+    }
+
+    // ------------------------------------------------------------------ without a relay
+
+    /**
+     * The queue of a spool no relay is running on (blocking: for the command line). The journal's
+     * lock keeps this from ever touching a spool a relay holds.
+     */
+    public static List<QueueEntry> listOffline(Path root) throws IOException {
+        if (!Files.isDirectory(root.resolve("journal"))) {
+            return Spool.list(root, new ChannelSpoolFiles());
+        }
+        try (JournalSpool s = open(root, new ChannelSpoolFiles(), Clock.systemUTC())) {
+            return s.list().block(java.time.Duration.ofMinutes(5));
+        }
+    }
+
+    /** Deletes a message from a spool no relay is running on; false when there is no such message. */
+    public static boolean deleteOffline(Path root, String queueId) throws IOException {
+        if (!Files.isDirectory(root.resolve("journal"))) {
+            return Spool.deleteOffline(root, queueId);
+        }
+        try (JournalSpool s = open(root, new ChannelSpoolFiles(), Clock.systemUTC())) {
+            s.recover().blockLast(java.time.Duration.ofMinutes(5)); // the file spool learns its files
+            return Boolean.TRUE.equals(s.delete(queueId).block(java.time.Duration.ofMinutes(1)));
+        }
+    }
+
+    // ------------------------------------------------------------------ listing and counts
+
+    @Override
+    public Mono<List<QueueEntry>> list() {
+        List<Map.Entry<String, Entry>> snapshot = new ArrayList<>(live.entrySet());
+        Mono<List<QueueEntry>> fromJournal = Mono.fromCallable(() -> {
+            List<QueueEntry> out = new ArrayList<>();
+            for (Map.Entry<String, Entry> e : snapshot) {
+                try {
+                    QueueFile.Decoded d = QueueFile.decode(journal.readBlocking(e.getValue().address));
+                    List<QueueEntry.Pending> pending = d.envelope().recipients().stream()
+                            .map(r -> new QueueEntry.Pending(r.address(), "")).toList();
+                    out.add(new QueueEntry(e.getKey(), QueueState.ACTIVE.directory(), d.envelope().arrival(),
+                            d.envelope().sender(), d.contentLength(), pending));
+                } catch (IOException | QueueFile.CorruptQueueFile gone) {
+                    // delivered and reclaimed while the listing ran
+                }
+            }
+            return out;
+        }).subscribeOn(reader); // never on the journal's writer or the spool's lanes
+        return Mono.zip(fromJournal, files.list()).map(t -> {
+            List<QueueEntry> all = new ArrayList<>(t.getT1());
+            t.getT2().stream().filter(q -> !live.containsKey(q.queueId())).forEach(all::add);
+            all.sort(java.util.Comparator.comparing(QueueEntry::queueId));
+            return all;
+        });
+    }
+
+    @Override
+    public Map<String, Integer> counts() {
+        Map<String, Integer> out = new LinkedHashMap<>(files.counts());
+        out.merge(QueueState.ACTIVE.directory(), live.size(), Integer::sum);
+        return out;
+    }
+
+    /** Flushes the journal has made (each covers every message appended while the previous ran). */
+    public long forces() {
+        return journal.forces();
+    }
+
+    /** Journal segments on disk right now. */
+    public int segments() {
+        return journal.segments().size();
+    }
+
+    /** Told when the file spool's I/O lane fails with an Error (the relay exits 70). */
+    public void onLaneFailure(java.util.function.Consumer<Throwable> handler) {
+        files.onLaneFailure(handler);
+    }
+
+    @Override
+    public void close() {
+        journal.close();
+        files.close();
+        reader.dispose();
+    }
+}

@@ -1,0 +1,159 @@
+package io.postilion.engine.spool;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.postilion.engine.delivery.Outcome;
+import io.postilion.engine.delivery.Recipient;
+import io.postilion.engine.delivery.Results;
+import io.postilion.engine.relay.QueuedMessage;
+import io.postilion.engine.spool.journal.JournalOptions;
+import io.postilion.transport.content.ContentSource;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** The journal-fronted spool: group commit, recovery in arrival order, deferral to files, reclamation. */
+class JournalSpoolTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path root;
+
+    private final List<JournalSpool> opened = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void close() {
+        opened.forEach(JournalSpool::close);
+    }
+
+    private JournalSpool open() throws IOException {
+        return open(JournalOptions.defaults());
+    }
+
+    private JournalSpool open(JournalOptions options) throws IOException {
+        JournalSpool s = JournalSpool.open(root, new ChannelSpoolFiles(), Clock.systemUTC(), options);
+        opened.add(s);
+        return s;
+    }
+
+    private void reopen(JournalSpool s) {
+        s.close();
+        opened.remove(s);
+    }
+
+    private static String read(ContentSource c) {
+        StringBuilder sb = new StringBuilder();
+        c.open(UnpooledByteBufAllocator.DEFAULT).doOnNext(b -> {
+            sb.append(b.toString(StandardCharsets.UTF_8));
+            b.release();
+        }).blockLast(WAIT);
+        return sb.toString();
+    }
+
+    @Test
+    void acceptedMessagesComeBackAfterARestartInArrivalOrderWithTheirResults() throws Exception {
+        JournalSpool first = open();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String id = first.newQueueId();
+            ids.add(id);
+            first.accept(SpoolTest.message(id, "body " + i + "\r\n", "a@x.test", "b@x.test")).block(WAIT);
+        }
+        first.record(ids.get(2), 0, Results.local(Recipient.of(0, "a@x.test"), Outcome.SENT, "2.0.0", "ok", "none", 1))
+                .block(WAIT);
+        first.remove(ids.get(4)).block(WAIT);
+        reopen(first);
+        JournalSpool second = open();
+        List<QueuedMessage> back = second.recover().collectList().block(WAIT);
+        assertEquals(ids.subList(0, 4), back.stream().map(QueuedMessage::queueId).toList(), "arrival order, removed gone");
+        assertEquals("body 2\r\n", read(back.get(2).content()));
+        assertTrue(back.get(2).done().get(0) && !back.get(2).done().get(1), "the recorded recipient is done");
+        assertTrue(second.newQueueId().compareTo(ids.get(4)) > 0, "new ids sort after every id found in the queue");
+    }
+
+    @Test
+    void concurrentMessagesShareFlushes() throws Exception {
+        JournalSpool s = open();
+        int n = 400;
+        long before = s.forces();
+        List<Mono<Void>> stores = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            stores.add(s.accept(SpoolTest.message(s.newQueueId(), "x".repeat(1024) + "\r\n", "a@x.test")));
+        }
+        Flux.merge(Flux.fromIterable(stores), 64).blockLast(WAIT);
+        long forces = s.forces() - before;
+        System.out.printf("journal spool: %d messages acknowledged with %d flushes (%.3f per message)%n", n, forces,
+                (double) forces / n);
+        assertTrue(forces < n / 4, forces + " flushes for " + n + " messages stored at once");
+    }
+
+    @Test
+    void aDeferredMessageMovesToItsOwnFileAndItsSegmentIsReclaimed() throws Exception {
+        JournalSpool s = open(JournalOptions.defaults().withSegmentBytes(4096));
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String id = s.newQueueId();
+            ids.add(id);
+            s.accept(SpoolTest.message(id, "y".repeat(700) + "\r\n", "a@x.test", "b@x.test")).block(WAIT);
+        }
+        assertTrue(s.segments() > 3, "small segments roll: " + s.segments());
+        String deferred = ids.get(0);
+        s.record(deferred, 0, Results.local(Recipient.of(0, "a@x.test"), Outcome.SENT, "2.0.0", "ok", "none", 1)).block(WAIT);
+        s.record(deferred, 1, Results.local(Recipient.of(1, "b@x.test"), Outcome.DEFERRED, "4.2.0", "later", "none", 1))
+                .block(WAIT);
+        s.defer(deferred).block(WAIT);
+        Path file = root.resolve("deferred").resolve(deferred);
+        assertTrue(Files.exists(file), "the deferred message has a queue file of its own");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        for (String id : ids.subList(1, ids.size())) {
+            s.remove(id).block(WAIT);
+        }
+        // one more message rolls past the old segments so the older ones can go
+        s.accept(SpoolTest.message(s.newQueueId(), "z".repeat(3000) + "\r\n", "a@x.test")).block(WAIT);
+        long until = System.nanoTime() + WAIT.toNanos();
+        while (s.segments() > 2 && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertTrue(s.segments() <= 2, "old segments deleted, not pinned by the deferred message: " + s.segments());
+        reopen(s);
+        JournalSpool again = open(JournalOptions.defaults().withSegmentBytes(4096));
+        List<QueuedMessage> back = again.recover().collectList().block(WAIT);
+        QueuedMessage d = back.stream().filter(m -> m.queueId().equals(deferred)).findFirst().orElseThrow();
+        assertTrue(d.done().get(0) && !d.done().get(1), "its results went with it");
+        assertEquals("y".repeat(700) + "\r\n", read(d.content()));
+        assertEquals(2, back.size(), "the deferred message and the last one; the removed ones stay removed");
+    }
+
+    @Test
+    void theJournalIsPrivate() throws Exception {
+        JournalSpool s = open();
+        s.accept(SpoolTest.message(s.newQueueId(), "x\r\n", "a@x.test")).block(WAIT);
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("journal"))));
+        try (var segs = Files.list(root.resolve("journal"))) {
+            segs.filter(p -> p.toString().endsWith(".seg")).forEach(p -> {
+                try {
+                    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(p)), p.toString());
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            });
+        }
+        assertFalse(Files.exists(root.resolve("active").resolve("x")));
+    }
+}
