@@ -128,7 +128,8 @@ final class RelayCommand {
                         cfg.string("syslog_name"), Clock.systemDefaultZone());
                 MailLog.install(mailLog);
             }
-            JournalSpool spool = JournalSpool.open(queueDirectory, new ChannelSpoolFiles(), Clock.systemUTC());
+            JournalSpool spool = JournalSpool.open(queueDirectory, new ChannelSpoolFiles(), Clock.systemUTC())
+                    .storageLimits(settings.queueMinfree(), settings.listener().messageSizeLimit());
             spool.onLaneFailure(t -> {
                 err.println("postilion relay: fatal: a spool I/O lane failed (" + t + "); exiting with 70 for a restart");
                 Runtime.getRuntime().halt(70); // EX_SOFTWARE; queued mail is recovered by the next start

@@ -81,7 +81,6 @@ public final class ParameterSupport {
         inert("connection_cache_protocol_timeout", "the cached-session probe uses smtp_rset_timeout");
         inert("debug_peer_level", "debug_peer_list logs every line at one level");
         inert("info_log_address_format", "addresses are logged in their external form");
-        inert("queue_minfree", "free space is not checked before a message is accepted yet");
         inert("queue_run_delay", "each deferred message has its own retry timer");
         inert("default_recipient_limit", "the queue manager does not limit recipients in memory");
         inert("qmgr_message_recipient_limit", "the queue manager does not limit recipients in memory");

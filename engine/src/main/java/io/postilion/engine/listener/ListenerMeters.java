@@ -16,7 +16,7 @@ public final class ListenerMeters {
 
     /** Why a client was refused. A fixed set, so the meter's series stay few. */
     enum Reason { RELAY_DENIED, BAD_ADDRESS, RATE_LIMIT, CONNECTION_LIMIT, SESSION_LIMIT, TOO_MANY_ERRORS, TIMEOUT,
-        TLS_REQUIRED }
+        TLS_REQUIRED, STORAGE }
 
     private final Map<Reason, Counter> rejects = new EnumMap<>(Reason.class);
     private final Counter authFailures;

@@ -471,6 +471,7 @@ final class ServerSession {
             return reject("MAIL", "501 5.1.7 Bad sender address syntax", pp.path(), "");
         }
         BodyType body = BodyType.UNKNOWN;
+        long declaredSize = 0;
         boolean utf8 = false;
         String env = "";
         Ret r = Ret.NONE;
@@ -491,6 +492,7 @@ final class ServerSession {
                     if (settings.messageSizeLimit() > 0 && size > settings.messageSizeLimit()) {
                         return error("552 5.3.4 Message size exceeds fixed limit");
                     }
+                    declaredSize = size;
                 }
                 case "BODY" -> {
                     String v = value == null ? "" : value.toUpperCase(Locale.ROOT);
@@ -528,6 +530,9 @@ final class ServerSession {
         }
         if (!utf8 && !isAscii(pp.path())) {
             return error("553 5.6.7 Must declare SMTPUTF8 to send unicode address");
+        }
+        if (!sink.hasRoomFor(declaredSize)) { // queue_minfree, Postfix's smtpd_check_queue
+            return reject("MAIL", "452 4.3.1 Insufficient system storage", pp.path(), "");
         }
         sender = pp.path();
         bodyType = body;
@@ -731,7 +736,8 @@ final class ServerSession {
 
     /** A refused MAIL or RCPT, with the NOQUEUE log line smtpd writes for it. */
     private Step reject(String command, String reply, String from, String to) {
-        meters.reject(reply.startsWith("554 5.7.1") ? ListenerMeters.Reason.RELAY_DENIED : ListenerMeters.Reason.BAD_ADDRESS);
+        meters.reject(reply.startsWith("554 5.7.1") ? ListenerMeters.Reason.RELAY_DENIED
+                : reply.startsWith("452 4.3.1") ? ListenerMeters.Reason.STORAGE : ListenerMeters.Reason.BAD_ADDRESS);
         log.info((recipients.isEmpty() ? "NOQUEUE" : queueId) + ": reject: " + command + " from " + namaddr + ": " + reply
                 + "; from=<" + (from == null ? "" : from) + ">" + (to.isEmpty() && command.equals("MAIL") ? "" : " to=<" + to + ">")
                 + " proto=" + (esmtp ? "ESMTP" : "SMTP") + " helo=<" + helo + ">");

@@ -19,13 +19,14 @@ import java.util.List;
 /**
  * Everything the relay needs from its configuration, checked before anything is touched
  * (CLARIFICATIONS 40): the listen addresses, the admin endpoint and its token, the DNS servers,
- * every time value within Postfix's range, routing, retries and the schedulers. A value that
+ * every time value within Postfix's range, routing, retries and the schedulers, and the free space
+ * the queue keeps (queue_minfree). A value that
  * cannot be used is a {@link ConfigurationException} (exit 78) naming it, never a failure later,
  * after the spool has been opened or a port bound.
  */
 public record RelaySettings(Configuration cfg, ListenerSettings listener, InetSocketAddress metricsListen,
         AdminSettings admin, HttpListenerLimits httpLimits, Routing routing, RetryPolicy retry, NoticePolicy notices,
-        SchedulerSettings smtpScheduler, SchedulerSettings lmtpScheduler, Duration graceTime) {
+        SchedulerSettings smtpScheduler, SchedulerSettings lmtpScheduler, Duration graceTime, long queueMinfree) {
 
     /** Postfix keeps time values in an int of seconds and refuses larger ones ("out of range"). */
     static final long MAX_TIME_SECONDS = Integer.MAX_VALUE;
@@ -41,7 +42,7 @@ public record RelaySettings(Configuration cfg, ListenerSettings listener, InetSo
                     AdminSettings.from(cfg, ListenerConfiguration::address), limits, Routing.from(cfg),
                     RetryPolicy.from(cfg), NoticePolicy.from(cfg),
                     SchedulerSettings.fromConfiguration(cfg.forSmtp()), SchedulerSettings.fromConfiguration(cfg.forLmtp()),
-                    cfg.time("shutdown_grace_time"));
+                    cfg.time("shutdown_grace_time"), cfg.size("queue_minfree"));
         } catch (IllegalArgumentException | ArithmeticException | DateTimeException e) {
             throw ConfigurationException.badValue(null, e.getMessage() == null ? e.toString() : e.getMessage(), e);
         }

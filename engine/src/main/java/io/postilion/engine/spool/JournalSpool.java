@@ -64,7 +64,12 @@ public final class JournalSpool implements RelayQueue {
     static final int DONE = 'D';
 
     private final Path root;
-    private final Journal journal;
+    private final JournalOptions options;
+    /**
+     * Opened (and scanned) by {@link #recover}, which the relay calls after its listeners are bound;
+     * the relay takes no message before recovery has listed the queue.
+     */
+    private volatile Journal journal;
     private final Spool files;
     private final Clock clock;
     private final Scheduler reader = Schedulers.newBoundedElastic(2, Integer.MAX_VALUE, "postilion-journal-read");
@@ -74,6 +79,12 @@ public final class JournalSpool implements RelayQueue {
     private final ConcurrentSkipListMap<Long, AtomicInteger> perSegment = new ConcurrentSkipListMap<>();
     private final Object reclaiming = new Object();
     private List<QueuedMessage> recovered = new ArrayList<>();
+    /** queue_minfree and message_size_limit, for {@link #hasRoomFor}; 0 = not checked. */
+    private volatile long queueMinfree;
+    private volatile long messageSizeLimit;
+    /** Usable bytes on the queue's file system, refreshed off the event loops (see {@link #storageLimits}). */
+    private volatile long freeBytes = Long.MAX_VALUE;
+    private reactor.core.Disposable freeSpaceTimer = reactor.core.Disposables.disposed();
 
     /**
      * A message kept in the journal: where its record is, its content region inside the record,
@@ -101,16 +112,17 @@ public final class JournalSpool implements RelayQueue {
         }
     }
 
-    private JournalSpool(Path root, Journal journal, Spool files, Clock clock) {
+    private JournalSpool(Path root, JournalOptions options, Spool files, Clock clock) {
         this.root = root;
-        this.journal = journal;
+        this.options = options;
         this.files = files;
         this.clock = clock;
     }
 
     /**
-     * Opens (creating if needed) the spool under {@code root}: the journal in journal/, the
-     * file spool's directories beside it; blocking, for start-up. The journal is scanned here.
+     * Opens (creating if needed) the spool under {@code root}: the file spool's directories now
+     * (blocking, for start-up); the journal in journal/ when {@link #recover} scans it, so that a
+     * relay binds its ports before it reads its queue.
      */
     public static JournalSpool open(Path root, SpoolFiles spoolFiles, Clock clock) throws IOException {
         return open(root, spoolFiles, clock, JournalOptions.defaults());
@@ -118,15 +130,39 @@ public final class JournalSpool implements RelayQueue {
 
     public static JournalSpool open(Path root, SpoolFiles spoolFiles, Clock clock, JournalOptions options)
             throws IOException {
-        Spool files = Spool.open(root, spoolFiles, clock);
-        Recovery found = new Recovery(root);
-        Journal journal = Journal.open(root.resolve("journal"), options, found);
-        JournalSpool spool = new JournalSpool(root, journal, files, clock);
-        spool.adoptRecovered(found);
-        return spool;
+        return new JournalSpool(root, options, Spool.open(root, spoolFiles, clock), clock);
     }
 
     // ------------------------------------------------------------------ the listener's sink
+
+    /**
+     * Turns on the free-space check at MAIL (Postfix's smtpd_check_queue): no room when the free
+     * space is at most queue_minfree plus the declared size, or when message_size_limit is at
+     * least two thirds of it. The free space is read every second on a spool thread (and after a
+     * store fails), so the check itself costs the event loop nothing.
+     */
+    public JournalSpool storageLimits(long minfree, long sizeLimit) {
+        this.queueMinfree = Math.max(0, minfree);
+        this.messageSizeLimit = Math.max(0, sizeLimit);
+        freeSpaceTimer.dispose();
+        freeSpaceTimer = reader.schedulePeriodically(this::readFreeSpace, 0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        return this;
+    }
+
+    private void readFreeSpace() {
+        try {
+            freeBytes = Files.getFileStore(root).getUsableSpace();
+        } catch (IOException | RuntimeException e) {
+            log.warn("spool: cannot read the free space of {}: {}", root, e.toString());
+        }
+    }
+
+    @Override
+    public boolean hasRoomFor(long declaredSize) {
+        long free = freeBytes;
+        return free > queueMinfree + Math.max(0, declaredSize)
+                && (messageSizeLimit == 0 || messageSizeLimit < free / 1.5);
+    }
 
     @Override
     public String newQueueId() {
@@ -136,8 +172,12 @@ public final class JournalSpool implements RelayQueue {
     /** Appended and acknowledged once a flush covers it (group commit across sessions). */
     @Override
     public Mono<Void> accept(ReceivedMessage message) {
+        Journal journal = this.journal;
+        if (journal == null) {
+            return Mono.error(new IOException("the queue is not recovered yet"));
+        }
         QueueFile.Encoded encoded = QueueFile.encode(message);
-        return journal.appendDurable(MESSAGE, encoded.bytes()).doOnNext(at -> {
+        return journal.appendDurable(MESSAGE, encoded.bytes()).doOnError(e -> reader.schedule(this::readFreeSpace)).doOnNext(at -> {
             perSegment.computeIfAbsent(at.segment(), k -> new AtomicInteger()).incrementAndGet();
             live.put(message.queueId(), new Entry(at, encoded.contentOffset(), encoded.contentLength()));
         }).then();
@@ -386,8 +426,17 @@ public final class JournalSpool implements RelayQueue {
      */
     @Override
     public Flux<QueuedMessage> recover() {
-        List<QueuedMessage> fromJournal = recovered;
-        recovered = new ArrayList<>();
+        return Mono.fromCallable(() -> {
+            Recovery found = new Recovery(root);
+            journal = Journal.open(root.resolve("journal"), options, found);
+            adoptRecovered(found);
+            List<QueuedMessage> fromJournal = recovered;
+            recovered = new ArrayList<>();
+            return fromJournal;
+        }).subscribeOn(reader).flatMapMany(this::withFiles);
+    }
+
+    private Flux<QueuedMessage> withFiles(List<QueuedMessage> fromJournal) {
         return files.recover().collectList().flatMapMany(fromFiles -> {
             List<QueuedMessage> out = new ArrayList<>(fromJournal.size() + fromFiles.size());
             java.util.Set<String> inFiles = new java.util.HashSet<>();
@@ -415,6 +464,7 @@ public final class JournalSpool implements RelayQueue {
             return Spool.list(root, new ChannelSpoolFiles());
         }
         try (JournalSpool s = open(root, new ChannelSpoolFiles(), Clock.systemUTC())) {
+            s.recover().blockLast(java.time.Duration.ofMinutes(5));
             return s.list().block(java.time.Duration.ofMinutes(5));
         }
     }
@@ -435,6 +485,7 @@ public final class JournalSpool implements RelayQueue {
     @Override
     public Mono<List<QueueEntry>> list() {
         List<Map.Entry<String, Entry>> snapshot = new ArrayList<>(live.entrySet());
+        Journal journal = this.journal;
         Mono<List<QueueEntry>> fromJournal = Mono.fromCallable(() -> {
             List<QueueEntry> out = new ArrayList<>();
             for (Map.Entry<String, Entry> e : snapshot) {
@@ -467,12 +518,14 @@ public final class JournalSpool implements RelayQueue {
 
     /** Flushes the journal has made (each covers every message appended while the previous ran). */
     public long forces() {
-        return journal.forces();
+        Journal j = journal;
+        return j == null ? 0 : j.forces();
     }
 
     /** Journal segments on disk right now. */
     public int segments() {
-        return journal.segments().size();
+        Journal j = journal;
+        return j == null ? 0 : j.segments().size();
     }
 
     /** Told when the file spool's I/O lane fails with an Error (the relay exits 70). */
@@ -482,7 +535,11 @@ public final class JournalSpool implements RelayQueue {
 
     @Override
     public void close() {
-        journal.close();
+        freeSpaceTimer.dispose();
+        Journal j = journal;
+        if (j != null) {
+            j.close();
+        }
         files.close();
         reader.dispose();
     }

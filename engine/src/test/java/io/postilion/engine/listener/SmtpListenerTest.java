@@ -45,6 +45,13 @@ class SmtpListenerTest {
         final AtomicInteger ids = new AtomicInteger();
         volatile Sinks.Empty<Void> gate;
         volatile boolean fail;
+        /** The free-space check answers no (queue_minfree reached). */
+        volatile boolean full;
+
+        @Override
+        public boolean hasRoomFor(long declaredSize) {
+            return !full;
+        }
 
         @Override
         public String newQueueId() {

@@ -52,6 +52,17 @@ class JournalSpoolTest {
         return s;
     }
 
+    /** Opened and recovered (the relay recovers before it takes mail). */
+    private JournalSpool ready(JournalOptions options) throws IOException {
+        JournalSpool s = open(options);
+        s.recover().blockLast(WAIT);
+        return s;
+    }
+
+    private JournalSpool ready() throws IOException {
+        return ready(JournalOptions.defaults());
+    }
+
     private void reopen(JournalSpool s) {
         s.close();
         opened.remove(s);
@@ -68,7 +79,7 @@ class JournalSpoolTest {
 
     @Test
     void acceptedMessagesComeBackAfterARestartInArrivalOrderWithTheirResults() throws Exception {
-        JournalSpool first = open();
+        JournalSpool first = ready();
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             String id = first.newQueueId();
@@ -89,7 +100,7 @@ class JournalSpoolTest {
 
     @Test
     void concurrentMessagesShareFlushes() throws Exception {
-        JournalSpool s = open();
+        JournalSpool s = ready();
         int n = 400;
         long before = s.forces();
         List<Mono<Void>> stores = new ArrayList<>();
@@ -105,7 +116,7 @@ class JournalSpoolTest {
 
     @Test
     void aDeferredMessageMovesToItsOwnFileAndItsSegmentIsReclaimed() throws Exception {
-        JournalSpool s = open(JournalOptions.defaults().withSegmentBytes(4096));
+        JournalSpool s = ready(JournalOptions.defaults().withSegmentBytes(4096));
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             String id = s.newQueueId();
@@ -142,7 +153,7 @@ class JournalSpoolTest {
 
     @Test
     void theJournalIsPrivate() throws Exception {
-        JournalSpool s = open();
+        JournalSpool s = ready();
         s.accept(SpoolTest.message(s.newQueueId(), "x\r\n", "a@x.test")).block(WAIT);
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("journal"))));
         try (var segs = Files.list(root.resolve("journal"))) {
@@ -155,5 +166,21 @@ class JournalSpoolTest {
             });
         }
         assertFalse(Files.exists(root.resolve("active").resolve("x")));
+    }
+
+    @Test
+    void queueMinfreeTurnsMailAwayWhenTheQueueFileSystemIsNearlyFull() throws Exception {
+        JournalSpool roomy = ready().storageLimits(0, 10_240_000);
+        long until = System.nanoTime() + WAIT.toNanos();
+        while (!roomy.hasRoomFor(1000) && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        assertTrue(roomy.hasRoomFor(1000), "a temporary directory has room for a small message");
+        roomy.storageLimits(Long.MAX_VALUE / 4, 0);
+        until = System.nanoTime() + WAIT.toNanos();
+        while (roomy.hasRoomFor(0) && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        assertFalse(roomy.hasRoomFor(0), "no file system has queue_minfree = 2^61 bytes free");
     }
 }

@@ -24,9 +24,12 @@ import reactor.core.scheduler.Scheduler;
  * durability: the records that arrive while a force runs wait for the next one, so the number of
  * forces adapts to the load, and a lone append when idle is forced at once.
  *
- * <p>After any write or force error the writer stops for good and fails every waiting and later
- * append. A failed fsync leaves the page cache in an unknown state (the kernel may have dropped
- * the dirty pages), so carrying on could acknowledge data that is not on the disk.
+ * <p>An I/O error (a full disk, say) fails the batch it hit, and only that batch: the segment is
+ * cut back to where the batch began and flushed, or, if that fails too, left behind for a new
+ * segment, so no later acknowledgement can rest on a write whose flush failed (after a failed
+ * fsync the page cache is in an unknown state). The next batch tries again, so appends succeed
+ * again once space returns. Any other failure (an Error) stops the writer for good, failing
+ * every waiting and later append.
  */
 final class GroupCommitWriter implements Runnable {
 
@@ -79,6 +82,11 @@ final class GroupCommitWriter implements Runnable {
     private boolean unforced;
     private Pending carried;
     private List<Pending> inFlight;
+    /** Where the batch in flight began: an I/O error cuts the segment back to here. */
+    private long batchSegment;
+    private long batchSize;
+    /** The last batch failed with an I/O error (logged once until a batch succeeds). */
+    private boolean troubled;
     private final ByteBuffer[] gather = new ByteBuffer[MAX_BATCH_RECORDS * 2];
     private int gathered;
 
@@ -173,7 +181,15 @@ final class GroupCommitWriter implements Runnable {
                     idle = false;
                     continue;
                 }
-                writeBatch(batch);
+                try {
+                    writeBatch(batch);
+                    if (troubled) {
+                        troubled = false;
+                        log.info("journal: writing to segment {} works again", currentSegment);
+                    }
+                } catch (IOException e) {
+                    recoverFrom(e);
+                }
             }
             if (unforced) {
                 force();
@@ -218,8 +234,41 @@ final class GroupCommitWriter implements Runnable {
         return batch;
     }
 
+    /** An I/O error hit the batch in flight: fail what it had not completed, then make the segment safe. */
+    private void recoverFrom(IOException e) {
+        if (!troubled) {
+            log.warn("journal: writing to segment {} failed ({}); the records of that write are refused, later ones "
+                    + "are tried again", currentSegment, e.toString());
+        }
+        troubled = true;
+        complete(inFlight.stream().filter(p -> !p.completed).toList(), e);
+        inFlight = null;
+        gathered = 0;
+        Arrays.fill(gather, null);
+        if (current == null) {
+            return; // the segment could not even be created; the next batch tries a new one
+        }
+        long good = currentSegment == batchSegment ? batchSize : Frame.SEGMENT_HEADER;
+        try {
+            current.truncate(good);
+            current.force();
+            size = good;
+            unforced = false;
+        } catch (IOException again) {
+            log.warn("journal: cannot cut segment {} back ({}); the next records go to a new segment", currentSegment,
+                    again.toString());
+            closeQuietly();
+            current = null;
+        }
+    }
+
     private void writeBatch(List<Pending> batch) throws IOException {
         inFlight = batch;
+        if (current == null) {
+            createSegment(currentSegment + 1); // the last one was left behind after an I/O error
+        }
+        batchSegment = currentSegment;
+        batchSize = size;
         boolean durable = false;
         for (Pending p : batch) {
             int length = p.payload.remaining();
@@ -284,6 +333,8 @@ final class GroupCommitWriter implements Runnable {
         } catch (IOException | RuntimeException e) {
             try {
                 ch.close();
+                // Nothing was acknowledged in it; gone, so that a later attempt may use the number.
+                files.delete(dir.resolve(SegmentNames.name(number)));
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }

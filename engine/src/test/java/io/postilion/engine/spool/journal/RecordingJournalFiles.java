@@ -24,6 +24,8 @@ final class RecordingJournalFiles implements JournalFiles {
     final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
     final Set<Long> unopenable = ConcurrentHashMap.newKeySet();
     volatile boolean failForces;
+    /** Writes then fail half-way, as on a full disk (ENOSPC after a partial write). */
+    volatile boolean failWrites;
     volatile long minForceNanos;
     private final JournalFiles real = JournalFiles.system();
 
@@ -94,6 +96,12 @@ final class RecordingJournalFiles implements JournalFiles {
         @Override
         public void write(ByteBuffer[] sources) throws IOException {
             long from = ch.size();
+            if (failWrites) {
+                ByteBuffer first = sources[0].duplicate();
+                first.limit(first.position() + first.remaining() / 2);
+                ch.write(new ByteBuffer[] {first});
+                throw new IOException("injected: No space left on device");
+            }
             ch.write(sources);
             events.add(new Event("write", segment, from, ch.size()));
         }
