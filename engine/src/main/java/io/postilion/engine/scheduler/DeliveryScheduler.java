@@ -67,6 +67,12 @@ public final class DeliveryScheduler {
         this.timer = Objects.requireNonNull(timer, "timer");
     }
 
+    /**
+     * The schedulers' own thread: every schedule's loop runs here, one at a time per schedule, so
+     * deliveries are planned off the event loops and off the queue manager's thread.
+     */
+    private static final Scheduler LOOPS = Schedulers.newSingle("postilion-scheduler", true);
+
     public SchedulerSettings settings() {
         return settings;
     }
@@ -77,7 +83,7 @@ public final class DeliveryScheduler {
      */
     public Flux<DeliveryReport> schedule(Publisher<? extends DeliveryRequest> requests) {
         Objects.requireNonNull(requests, "requests");
-        return Flux.create(sink -> new SchedulerRun(settings, deliver, clock, timer, sink).start(requests),
+        return Flux.create(sink -> new SchedulerRun(settings, deliver, clock, timer, LOOPS.createWorker(), sink).start(requests),
                 FluxSink.OverflowStrategy.BUFFER);
     }
 }

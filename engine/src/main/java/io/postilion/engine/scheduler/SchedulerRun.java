@@ -74,8 +74,12 @@ final class SchedulerRun {
     private Throwable sourceError;
     private boolean over;
 
+    /** The loop's own thread. */
+    private final Scheduler.Worker loop;
+
     SchedulerRun(SchedulerSettings settings, BiFunction<DeliveryRequest, CacheHint, Mono<DeliveryReport>> deliver,
-            Clock clock, Scheduler timer, FluxSink<DeliveryReport> sink) {
+            Clock clock, Scheduler timer, Scheduler.Worker loop, FluxSink<DeliveryReport> sink) {
+        this.loop = loop;
         this.settings = settings;
         this.deliver = deliver;
         this.clock = clock;
@@ -92,6 +96,11 @@ final class SchedulerRun {
 
     // ------------------------------------------------------------ the loop
 
+    /**
+     * Every event becomes a step of the loop, and the loop runs on the scheduler's own thread, never
+     * on the thread that signalled (an event loop finishing a delivery, the queue manager's thread):
+     * each thread pool has one owner.
+     */
     private void signal(Runnable event) {
         if (event != null) {
             events.offer(event);
@@ -99,6 +108,14 @@ final class SchedulerRun {
         if (wip.getAndIncrement() != 0) {
             return;
         }
+        try {
+            loop.schedule(this::drain);
+        } catch (java.util.concurrent.RejectedExecutionException disposed) {
+            drain(); // shutting down: the last events still run
+        }
+    }
+
+    private void drain() {
         int missed = 1;
         do {
             Runnable e;
@@ -331,6 +348,7 @@ final class SchedulerRun {
 
     private void cancel() {
         over = true;
+        loop.dispose();
         source.cancel();
         running.dispose();
         queues.values().forEach(DestinationQueue::cancelTimer);

@@ -295,7 +295,14 @@ public final class Spool implements RelayQueue {
                 if (!QueueId.looksLikeOne(name)) {
                     continue;
                 }
-                QueuedMessage m = recoverOne(state, name);
+                QueuedMessage m;
+                try {
+                    m = recoverOne(state, name);
+                } catch (IOException | RuntimeException odd) {
+                    // A directory, a FIFO, an unreadable file: set aside, and recovery goes on.
+                    setAside(state, name, odd);
+                    continue;
+                }
                 if (m != null) {
                     out.add(m);
                 }
@@ -303,6 +310,18 @@ public final class Spool implements RelayQueue {
         }
         counts.get(QueueState.CORRUPT).set(files.list(root.resolve(QueueState.CORRUPT.directory())).size());
         return out;
+    }
+
+    private void setAside(QueueState state, String name, Exception why) {
+        Path to = root.resolve(QueueState.CORRUPT.directory()).resolve(state.directory() + "-" + name);
+        try {
+            files.rename(path(state, name), to);
+            files.forceDirectory(root.resolve(QueueState.CORRUPT.directory()));
+            log.error("spool: {}/{} cannot be read ({}); moved to {}", state.directory(), name, why.toString(), to);
+        } catch (IOException e) {
+            log.error("spool: {}/{} cannot be read ({}) nor moved aside ({}); skipped", state.directory(), name,
+                    why.toString(), e.toString());
+        }
     }
 
     private QueuedMessage recoverOne(QueueState state, String id) throws IOException {
@@ -470,8 +489,18 @@ public final class Spool implements RelayQueue {
             @Override
             void run(Spool s, java.util.Set<QueueState> touched) throws IOException {
                 Path incoming = s.path(QueueState.INCOMING, id);
-                s.files.create(incoming, encoded.bytes());
-                s.files.rename(incoming, s.path(into, id));
+                try {
+                    s.files.create(incoming, encoded.bytes());
+                    s.files.rename(incoming, s.path(into, id));
+                } catch (IOException e) {
+                    // A partial file of a message nobody was told about goes now, not at the next start.
+                    try {
+                        s.files.delete(incoming);
+                    } catch (IOException again) {
+                        e.addSuppressed(again);
+                    }
+                    throw e;
+                }
                 touched.add(into);
             }
 

@@ -107,7 +107,7 @@ class JournalSpoolTest {
         for (int i = 0; i < n; i++) {
             stores.add(s.accept(SpoolTest.message(s.newQueueId(), "x".repeat(1024) + "\r\n", "a@x.test")));
         }
-        Flux.merge(Flux.fromIterable(stores), 64).blockLast(WAIT);
+        Flux.merge(Flux.fromIterable(stores), n).blockLast(WAIT); // 400 sessions finishing their DATA at once
         long forces = s.forces() - before;
         System.out.printf("journal spool: %d messages acknowledged with %d flushes (%.3f per message)%n", n, forces,
                 (double) forces / n);
@@ -182,5 +182,17 @@ class JournalSpoolTest {
             Thread.sleep(10);
         }
         assertFalse(roomy.hasRoomFor(0), "no file system has queue_minfree = 2^61 bytes free");
+    }
+
+    @Test
+    void anOddEntryInTheQueueIsSetAsideAndRecoveryGoesOn() throws Exception {
+        JournalSpool s = ready();
+        s.accept(SpoolTest.message(s.newQueueId(), "x\r\n", "a@x.test")).block(WAIT);
+        reopen(s);
+        String odd = QueueId.next();
+        Files.createDirectories(root.resolve("deferred").resolve(odd)); // a directory where a file should be
+        JournalSpool again = open();
+        assertEquals(1, again.recover().collectList().block(WAIT).size(), "the message is recovered all the same");
+        assertTrue(Files.isDirectory(root.resolve("corrupt").resolve("deferred-" + odd)), "the odd entry is set aside");
     }
 }
