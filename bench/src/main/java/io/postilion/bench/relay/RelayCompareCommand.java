@@ -98,18 +98,33 @@ public final class RelayCompareCommand {
             load(postfixPort, Math.min(n, 1000), size, c);
             List<Double> oursRates = new ArrayList<>();
             List<Double> postfixRates = new ArrayList<>();
+            List<Double> oursCpu = new ArrayList<>();
+            List<Double> postfixCpu = new ArrayList<>();
+            long postfixPid = Long.parseLong(Files.readString(work.resolve("postfix/queue/pid/master.pid")).trim());
+            out.printf("# queues: ours %s, Postfix's %s (same file system: %s)%n", work.resolve("spool"),
+                    work.resolve("postfix/queue"), Files.getFileStore(work.resolve("spool")).equals(
+                            Files.getFileStore(work.resolve("postfix/queue"))));
             for (int r = 1; r <= rounds; r++) {
                 boolean oursFirst = r % 2 == 1;
                 for (int k = 0; k < 2; k++) {
                     boolean isOurs = (k == 0) == oursFirst;
+                    long pid = isOurs ? ours.pid() : postfixPid;
+                    double cpu0 = ProcessCpu.tree(pid);
                     double rate = load(isOurs ? ourPort : postfixPort, n, size, c);
+                    double cpuPerMessage = (ProcessCpu.tree(pid) - cpu0) / n * 1e6;
                     (isOurs ? oursRates : postfixRates).add(rate);
-                    out.printf("round %d  %-9s msgs_per_s=%.1f%n", r, isOurs ? "postilion" : "postfix", rate);
+                    (isOurs ? oursCpu : postfixCpu).add(cpuPerMessage);
+                    out.printf("round %d  %-9s msgs_per_s=%.1f cpu_us_per_msg=%.0f%n", r, isOurs ? "postilion" : "postfix",
+                            rate, cpuPerMessage);
                 }
             }
             double a = median(oursRates);
             double b = median(postfixRates);
             out.printf("median  postilion msgs_per_s=%.1f | postfix msgs_per_s=%.1f | ratio ours/postfix=%.2f%n", a, b, a / b);
+            double ca = median(oursCpu);
+            double cb = median(postfixCpu);
+            out.printf("median  postilion cpu_us_per_msg=%.0f | postfix cpu_us_per_msg=%.0f | cpu ratio ours/postfix=%.2f%n",
+                    ca, cb, ca / cb);
             return 0;
         } finally {
             if (ours != null) {

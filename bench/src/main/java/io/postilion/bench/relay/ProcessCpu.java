@@ -1,0 +1,63 @@
+package io.postilion.bench.relay;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * CPU seconds a process tree has used, from /proc: the process's own user and system time, what
+ * its exited and waited-for children used (so Postfix's master accounts for every smtpd, cleanup
+ * and smtp process that came and went), and its children still running. Linux only, as the
+ * harness is.
+ */
+final class ProcessCpu {
+
+    private static final double TICKS = 100.0; // USER_HZ on Linux
+
+    private ProcessCpu() {
+    }
+
+    /** CPU seconds of {@code pid} and all its children, living and reaped. */
+    static double tree(long pid) throws IOException {
+        double total = own(pid, true);
+        try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString()
+                .chars().allMatch(Character::isDigit))) {
+            for (Path p : procs) {
+                long child = Long.parseLong(p.getFileName().toString());
+                if (child != pid && parent(child) == pid) {
+                    total += own(child, true);
+                }
+            }
+        }
+        return total;
+    }
+
+    /** utime + stime (+ cutime + cstime when {@code withReaped}), in seconds; 0 for a process gone. */
+    static double own(long pid, boolean withReaped) {
+        String[] f = fields(pid);
+        if (f == null) {
+            return 0;
+        }
+        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        if (withReaped) {
+            ticks += Long.parseLong(f[13]) + Long.parseLong(f[14]);
+        }
+        return ticks / TICKS;
+    }
+
+    private static long parent(long pid) {
+        String[] f = fields(pid);
+        return f == null ? -1 : Long.parseLong(f[1]);
+    }
+
+    /** The fields of /proc/PID/stat after the command name (field 3, the state, is [0]). */
+    private static String[] fields(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        } catch (IOException | RuntimeException gone) {
+            return null;
+        }
+    }
+}
