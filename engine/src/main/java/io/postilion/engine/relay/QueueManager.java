@@ -85,7 +85,11 @@ public final class QueueManager implements AutoCloseable {
     private final Map<String, Sinks.Many<DeliveryRequest>> sources = new LinkedHashMap<>();
     private final Map<String, DeliveryScheduler> schedulers;
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
-    private final Map<String, QueuedMessage> waiting = new ConcurrentHashMap<>();
+    /**
+     * Messages waiting for their retry, and how to get each back: from the store, when it can load
+     * a message (the spool), so that deferred mail costs no heap; else the message itself.
+     */
+    private final Map<String, java.util.function.Supplier<Mono<QueuedMessage>>> waiting = new ConcurrentHashMap<>();
     private final Map<String, Disposable> timers = new ConcurrentHashMap<>();
     private final java.util.Set<String> warned = ConcurrentHashMap.newKeySet();
     private final Disposable.Composite running = Disposables.composite();
@@ -133,7 +137,7 @@ public final class QueueManager implements AutoCloseable {
 
     /** Messages being delivered or waiting for a retry timer. */
     public int inFlight() {
-        return inFlight.size();
+        return inFlight.size() + waiting.size();
     }
 
     /** Messages whose delivery attempt is running right now (not those waiting for a retry). */
@@ -341,9 +345,10 @@ public final class QueueManager implements AutoCloseable {
             // The deferral reasons go into the queue file too, so the listing (mailq) can show them.
             Mono<Void> reasons = Flux.fromIterable(deferred).concatMap(d -> store.record(m.queueId(), d.index(), d)).then();
             return reasons.then(store.defer(m.queueId())).then(Mono.fromRunnable(() -> {
-                inFlight.put(m.queueId(), new InFlight(again)); // waiting, still counted
-                waiting.put(m.queueId(), again);
-                retryAfter(again, Duration.between(now, next));
+                inFlight.remove(m.queueId());
+                String id = m.queueId();
+                waiting.put(id, store.loads() ? () -> store.load(id) : () -> Mono.just(again));
+                retryAfter(id, Duration.between(now, next));
             }));
         })).doFinally(signal -> attemptOver(m.queueId()));
     }
@@ -386,18 +391,23 @@ public final class QueueManager implements AutoCloseable {
     }
 
     /** Arms the retry timer of a deferred message (replacing any earlier one). */
-    private void retryAfter(QueuedMessage m, Duration wait) {
+    private void retryAfter(String queueId, Duration wait) {
         if (stopping) {
             return; // stays in deferred/ for the next start
         }
         // A timer lives only in the timers map: it leaves it when it fires or is replaced, so
         // retries and flushes leave nothing behind.
         Disposable timerTask = Mono.delay(wait, timer)
-                .then(Mono.defer(() -> stopping || timers.remove(m.queueId()) == null || waiting.remove(m.queueId()) == null
-                        ? Mono.<Void>empty()
-                        : store.activate(m.queueId()).then(Mono.fromRunnable(() -> submit(m)))))
-                .subscribe(v -> { }, e -> log.error("{}: cannot reactivate: {}", m.queueId(), e.toString()));
-        Disposable old = timers.put(m.queueId(), timerTask);
+                .then(Mono.defer(() -> {
+                    if (stopping || timers.remove(queueId) == null) {
+                        return Mono.<Void>empty();
+                    }
+                    var back = waiting.remove(queueId);
+                    return back == null ? Mono.<Void>empty()
+                            : store.activate(queueId).then(back.get()).doOnNext(this::submit).then();
+                }))
+                .subscribe(v -> { }, e -> log.error("{}: cannot reactivate: {}", queueId, e.toString()));
+        Disposable old = timers.put(queueId, timerTask);
         if (old != null) {
             old.dispose();
         }
@@ -421,8 +431,8 @@ public final class QueueManager implements AutoCloseable {
         if (stopping) {
             return 0;
         }
-        List<QueuedMessage> due = new ArrayList<>(waiting.values());
-        due.forEach(m -> retryAfter(m, Duration.ZERO));
+        List<String> due = new ArrayList<>(waiting.keySet());
+        due.forEach(id -> retryAfter(id, Duration.ZERO));
         return due.size();
     }
 

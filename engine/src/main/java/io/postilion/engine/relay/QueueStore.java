@@ -17,6 +17,22 @@ public interface QueueStore {
     /** The message waits in the deferred state for its next attempt. */
     Mono<Void> defer(String queueId);
 
+    /**
+     * Whether {@link #load} gives a deferred message back, so the queue manager need not keep it
+     * in memory while it waits for its retry.
+     */
+    default boolean loads() {
+        return false;
+    }
+
+    /**
+     * A deferred message as stored, with the recipients already done marked and its content read
+     * from the store when delivered; empty when the store does not keep messages (see {@link #loads}).
+     */
+    default Mono<QueuedMessage> load(String queueId) {
+        return Mono.empty();
+    }
+
     /** The message is being delivered again. */
     Mono<Void> activate(String queueId);
 

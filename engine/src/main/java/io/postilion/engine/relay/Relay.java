@@ -125,6 +125,11 @@ public final class Relay implements AutoCloseable {
                 }
 
                 @Override
+                public boolean hasRoomFor(long declaredSize) {
+                    return queue.hasRoomFor(declaredSize);
+                }
+
+                @Override
                 public Mono<Void> accept(ReceivedMessage message) {
                     return recovered.asMono().then(Mono.defer(() -> queue.accept(message))).then(Mono.fromRunnable(() -> {
                         accepted.increment();

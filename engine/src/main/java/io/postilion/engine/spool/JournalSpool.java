@@ -244,6 +244,25 @@ public final class JournalSpool implements RelayQueue {
     }
 
     @Override
+    public boolean loads() {
+        return true;
+    }
+
+    /** A deferred message, from its own file (or, rarely, from the journal if it is still there). */
+    @Override
+    public Mono<QueuedMessage> load(String queueId) {
+        Entry e = live.get(queueId);
+        if (e == null) {
+            return files.load(queueId);
+        }
+        return Mono.fromCallable(() -> {
+            QueueFile.Encoded whole = fileOf(e);
+            QueueFile.Decoded d = QueueFile.decode(whole.bytes());
+            return QueuedMessage.of(d.envelope(), Spool.doneOf(queueId, d), content(queueId, e.contentLength));
+        }).subscribeOn(reader);
+    }
+
+    @Override
     public Mono<Void> activate(String queueId) {
         return live.containsKey(queueId) ? Mono.empty() : files.activate(queueId);
     }

@@ -312,6 +312,43 @@ public final class Spool implements RelayQueue {
         return out;
     }
 
+    /** The recipients a file records as sent or returned (out-of-range indexes are ignored with a warning). */
+    static BitSet doneOf(String id, QueueFile.Decoded d) {
+        BitSet done = new BitSet();
+        int n = d.envelope().recipients().size();
+        for (QueueFile.Status s : d.statuses()) {
+            if (s.index() < 0 || s.index() >= n) {
+                log.warn("spool: {} records a result for recipient {} of {}; ignored", id, s.index(), n);
+            } else if (!s.outcome().staysQueued()) {
+                done.set(s.index());
+            }
+        }
+        return done;
+    }
+
+    @Override
+    public boolean loads() {
+        return true;
+    }
+
+    /** A message as its file has it now, read on a spool thread; its content stays in the file. */
+    @Override
+    public Mono<QueuedMessage> load(String queueId) {
+        return Mono.fromCallable(() -> {
+            QueueState state = where.get(queueId);
+            if (state == null) {
+                throw new IOException("queue file " + queueId + " is not in the spool");
+            }
+            QueueFile.Decoded d;
+            try {
+                d = QueueFile.decode(files.read(path(state, queueId)));
+            } catch (QueueFile.CorruptQueueFile bad) {
+                throw new IOException("queue file " + queueId + " is corrupt: " + bad.getMessage(), bad);
+            }
+            return QueuedMessage.of(d.envelope(), doneOf(queueId, d), content(queueId, d.contentLength()));
+        }).subscribeOn(io);
+    }
+
     private void setAside(QueueState state, String name, Exception why) {
         Path to = root.resolve(QueueState.CORRUPT.directory()).resolve(state.directory() + "-" + name);
         try {
@@ -338,15 +375,7 @@ public final class Spool implements RelayQueue {
         if (d.tornTail()) {
             log.warn("spool: {} ends with a torn status record; that recipient will be tried again", id);
         }
-        BitSet done = new BitSet();
-        int n = d.envelope().recipients().size();
-        for (QueueFile.Status s : d.statuses()) {
-            if (s.index() < 0 || s.index() >= n) {
-                log.warn("spool: {} records a result for recipient {} of {}; ignored", id, s.index(), n);
-            } else if (!s.outcome().staysQueued()) {
-                done.set(s.index());
-            }
-        }
+        BitSet done = doneOf(id, d);
         if (done.cardinality() >= d.envelope().recipients().size()) {
             files.delete(file); // finished before the crash could remove it
             return null;

@@ -1,0 +1,137 @@
+package io.postilion.engine.relay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.postilion.engine.config.Configuration;
+import io.postilion.engine.config.ConfigurationLoader;
+import io.postilion.engine.spool.ChannelSpoolFiles;
+import io.postilion.engine.spool.JournalSpool;
+import io.postilion.tls.TlsLevel;
+import io.postilion.transport.content.ContentOptions;
+import io.postilion.transport.content.ContentSource;
+import io.postilion.transport.session.Endpoint;
+import io.postilion.transport.session.SessionSettings;
+import io.postilion.transport.session.SmtpClient;
+import io.postilion.transport.session.SmtpSession;
+import io.postilion.transport.session.Timeouts;
+import io.postilion.transport.session.Transaction;
+import io.postilion.transport.session.TransactionResult;
+import io.postilion.transport.testserver.FakeSmtpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The relay on its production queue (the journal-fronted spool), end to end in one JVM. */
+class JournalRelayTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final String MESSAGE = "Subject: through the journal\r\n\r\nbody\r\n";
+
+    @TempDir
+    Path spoolDir;
+
+    private final FakeSmtpServer server = FakeSmtpServer.start();
+    private Relay relay;
+
+    @AfterEach
+    void stop() {
+        if (relay != null) {
+            relay.close();
+        }
+        server.close();
+    }
+
+    private Relay start(String extra) throws IOException {
+        Configuration cfg = ConfigurationLoader.fromText("myhostname = relay.test\nsmtpd_listen = 127.0.0.1:0\n"
+                + "metrics_listen = 127.0.0.1:0\ninet_interfaces = 127.0.0.254\n"
+                + "relayhost = [127.0.0.1]:" + server.port() + "\nsmtp_connect_timeout = 2s\nsmtp_helo_timeout = 3s\n"
+                + "minimal_backoff_time = 1s\nmaximal_backoff_time = 1s\nqueue_directory = " + spoolDir + "\n" + extra,
+                "main.cf", List.of());
+        RelaySettings settings = RelaySettings.from(cfg);
+        relay = Relay.start(settings, JournalSpool.open(spoolDir, new ChannelSpoolFiles(), Clock.systemUTC())
+                .storageLimits(settings.queueMinfree(), settings.listener().messageSizeLimit()), Clock.systemUTC());
+        return relay;
+    }
+
+    private TransactionResult submit() {
+        SmtpSession s = SmtpClient.create(SessionSettings.smtp("app.test").withTls(TlsLevel.NONE, false)
+                        .withTimeouts(Timeouts.all(Duration.ofSeconds(5))))
+                .connect(Endpoint.inet("relay.test", new InetSocketAddress("127.0.0.1", relay.smtpPort()))).block(WAIT)
+                .session();
+        s.handshake(false).block(WAIT);
+        return s.transaction(new Transaction("MAIL FROM:<app@client.test>", List.of("RCPT TO:<user@dest.test>"),
+                ContentSource.of(MESSAGE.getBytes(StandardCharsets.US_ASCII)), ContentOptions.defaults(), false)).block(WAIT);
+    }
+
+    private int filesIn(String state) {
+        String[] names = spoolDir.resolve(state).toFile().list();
+        return names == null ? 0 : names.length;
+    }
+
+    private static void await(BooleanSupplier done, String what) throws InterruptedException {
+        long until = System.nanoTime() + WAIT.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > until) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void aMessageIsAcknowledgedFromTheJournalAndDelivered() throws Exception {
+        start("");
+        assertEquals(250, submit().finals().get(0).code());
+        await(() -> server.contents().size() == 1, "delivery");
+        assertTrue(new String(server.contents().get(0), StandardCharsets.US_ASCII).endsWith("\r\nbody\r\n.\r\n"));
+        assertEquals(0, filesIn("active") + filesIn("deferred"), "the message never needed a file of its own");
+    }
+
+    @Test
+    void aDeferredMessageWaitsInItsOwnFileAndIsReadBackForItsRetry() throws Exception {
+        AtomicInteger tries = new AtomicInteger();
+        server.reply(FakeSmtpServer.Stage.RCPT, (line, s) -> tries.incrementAndGet() == 1 ? "451 4.2.0 later" : "250 2.1.5 Ok");
+        start("");
+        assertEquals(250, submit().finals().get(0).code());
+        await(() -> server.contents().size() == 1, "delivery at the retry");
+        assertEquals(2, tries.get());
+        await(() -> filesIn("active") + filesIn("deferred") == 0, "the file's removal");
+    }
+
+    @Test
+    void mailInTheJournalWhenTheRelayStopsIsDeliveredAfterARestart() throws Exception {
+        server.reply(FakeSmtpServer.Stage.GREETING, "421 4.3.2 not now");
+        start("minimal_backoff_time = 1h\nmaximal_backoff_time = 1h\n");
+        assertEquals(250, submit().finals().get(0).code());
+        await(() -> filesIn("deferred") == 1, "the deferral");
+        relay.close();
+        server.reply(FakeSmtpServer.Stage.GREETING, "220 ok");
+        start("");
+        await(() -> server.contents().size() == 1, "delivery after the restart");
+    }
+
+    @Test
+    void aNearlyFullQueueFileSystemRefusesMailWith452() throws Exception {
+        start("queue_minfree = 1000000000000000\n"); // a petabyte: no test machine has it free
+        Thread.sleep(1500); // the free space is read once a second
+        SmtpSession s = SmtpClient.create(SessionSettings.smtp("app.test").withTls(TlsLevel.NONE, false)
+                        .withTimeouts(Timeouts.all(Duration.ofSeconds(5))))
+                .connect(Endpoint.inet("relay.test", new InetSocketAddress("127.0.0.1", relay.smtpPort()))).block(WAIT)
+                .session();
+        s.handshake(false).block(WAIT);
+        TransactionResult r = s.transaction(new Transaction("MAIL FROM:<app@client.test>", List.of("RCPT TO:<user@dest.test>"),
+                ContentSource.of(MESSAGE.getBytes(StandardCharsets.US_ASCII)), ContentOptions.defaults(), false)).block(WAIT);
+        assertEquals(452, r.mail().code(), r.toString());
+        assertEquals("452 4.3.1 Insufficient system storage", r.mail().text());
+    }
+}
