@@ -1,7 +1,5 @@
 package io.postilion.engine.spool;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.postilion.engine.delivery.QueueIds;
 import io.postilion.engine.delivery.RecipientResult;
 import io.postilion.engine.listener.ReceivedMessage;
@@ -15,7 +13,6 @@ import io.postilion.engine.spool.journal.PayloadRegion;
 import io.postilion.engine.spool.journal.RecordAddress;
 import io.postilion.engine.spool.journal.ScanVisitor;
 import io.postilion.transport.content.ContentSource;
-import io.postilion.transport.content.FileContentSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -77,6 +74,12 @@ public final class JournalSpool implements RelayQueue {
     private final Map<String, Entry> live = new ConcurrentHashMap<>();
     /** Per segment, how many live messages it holds; deleted oldest first once they are all gone. */
     private final ConcurrentSkipListMap<Long, AtomicInteger> perSegment = new ConcurrentSkipListMap<>();
+    /**
+     * Messages appended and not yet acknowledged, by the segment being written when each was
+     * appended: its record lies there or later, and nothing from there on may be deleted before
+     * the message is counted in {@link #perSegment}.
+     */
+    private final java.util.TreeMap<Long, Integer> appending = new java.util.TreeMap<>(); // guarded by itself
     private final Object reclaiming = new Object();
     private List<QueuedMessage> recovered = new ArrayList<>();
     /** queue_minfree and message_size_limit, for {@link #hasRoomFor}; 0 = not checked. */
@@ -177,9 +180,18 @@ public final class JournalSpool implements RelayQueue {
             return Mono.error(new IOException("the queue is not recovered yet"));
         }
         QueueFile.Encoded encoded = QueueFile.encode(message);
+        long floor;
+        synchronized (appending) {
+            floor = journal.currentSegment();
+            appending.merge(floor, 1, Integer::sum);
+        }
         return journal.appendDurable(MESSAGE, encoded.bytes()).doOnError(e -> reader.schedule(this::readFreeSpace)).doOnNext(at -> {
             perSegment.computeIfAbsent(at.segment(), k -> new AtomicInteger()).incrementAndGet();
             live.put(message.queueId(), new Entry(at, encoded.contentOffset(), encoded.contentLength()));
+        }).doFinally(signal -> {
+            synchronized (appending) {
+                appending.computeIfPresent(floor, (k, n) -> n == 1 ? null : n - 1);
+            }
         }).then();
     }
 
@@ -193,25 +205,14 @@ public final class JournalSpool implements RelayQueue {
      * segment (a file region, no copy through the heap) or, once deferred, its own queue file.
      */
     private ContentSource content(String id, long length) {
-        return new ContentSource() {
-            @Override
-            public long size() {
-                return length;
+        return ContentSource.lazy(length, alloc -> {
+            Entry e = live.get(id);
+            if (e == null) {
+                return files.contentOf(id, length).open(alloc);
             }
-
-            @Override
-            public Flux<ByteBuf> open(ByteBufAllocator alloc) {
-                return Flux.defer(() -> {
-                    Entry e = live.get(id);
-                    if (e == null) {
-                        return files.contentOf(id, length).open(alloc);
-                    }
-                    PayloadRegion r = journal.region(e.address);
-                    return new FileContentSource(r.file(), r.offset() + e.contentOffset, e.contentLength,
-                            ContentSource.DEFAULT_CHUNK_SIZE).open(alloc);
-                });
-            }
-        };
+            PayloadRegion r = journal.region(e.address);
+            return ContentSource.of(r.file(), r.offset() + e.contentOffset, e.contentLength).open(alloc);
+        });
     }
 
     // ------------------------------------------------------------------ the queue manager's store
@@ -307,6 +308,11 @@ public final class JournalSpool implements RelayQueue {
         long bound;
         synchronized (reclaiming) {
             bound = journal.currentSegment();
+            synchronized (appending) {
+                if (!appending.isEmpty()) {
+                    bound = Math.min(bound, appending.firstKey());
+                }
+            }
             for (Map.Entry<Long, AtomicInteger> e : perSegment.entrySet()) {
                 if (e.getValue().get() > 0) {
                     bound = Math.min(bound, e.getKey());
@@ -355,6 +361,34 @@ public final class JournalSpool implements RelayQueue {
         record Found(RecordAddress address, QueueFile.Decoded decoded, BitSet done, List<byte[]> results) {
         }
 
+        /** How much of a message record recovery reads: envelopes are far smaller; bodies are not read. */
+        static final int HEAD_BYTES = 8192;
+
+        private byte[] readWhole(RecordAddress address) {
+            ByteBuffer b = ByteBuffer.allocate(address.length());
+            try (var ch = java.nio.channels.FileChannel.open(Journal.segmentFile(root.resolve("journal"), address.segment()))) {
+                while (b.hasRemaining() && ch.read(b, address.payloadOffset() + b.position()) >= 0) {
+                    // reads until the record is whole
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return b.array();
+        }
+
+        void found(RecordAddress address, QueueFile.Decoded d) {
+            String id = d.envelope().queueId();
+            messages.put(id, new Found(address, d, new BitSet(), new ArrayList<>()));
+            if (id.compareTo(highestId) > 0) {
+                highestId = id;
+            }
+        }
+
+        @Override
+        public int headOnly(int kind) {
+            return kind == MESSAGE ? HEAD_BYTES : -1; // envelopes, not bodies
+        }
+
         @Override
         public void record(RecordAddress address, int kind, ByteBuffer payload) {
             switch (kind) {
@@ -362,12 +396,16 @@ public final class JournalSpool implements RelayQueue {
                     byte[] bytes = new byte[payload.remaining()];
                     payload.get(bytes);
                     try {
-                        QueueFile.Decoded d = QueueFile.decode(bytes);
-                        String id = d.envelope().queueId();
-                        messages.put(id, new Found(address, d, new BitSet(), new ArrayList<>()));
-                        if (id.compareTo(highestId) > 0) {
-                            highestId = id;
+                        // The envelope only: the body is neither decoded nor checked here (the
+                        // journal checked the newest segment's records whole; older ones cannot be torn).
+                        QueueFile.Decoded d = QueueFile.decodeHead(ByteBuffer.wrap(bytes));
+                        if (d == null) { // an envelope longer than the head (many recipients): read it whole
+                            d = QueueFile.decodeHead(ByteBuffer.wrap(readWhole(address)));
                         }
+                        if (d == null) {
+                            throw new QueueFile.CorruptQueueFile("no content record");
+                        }
+                        found(address, d);
                     } catch (QueueFile.CorruptQueueFile bad) {
                         log.error("spool: journal record at {} is not a message ({}); skipped", address, bad.getMessage());
                     }

@@ -88,6 +88,59 @@ public final class QueueFile {
         return out.toByteArray();
     }
 
+    /**
+     * The envelope and recipients of a queue file, and where its content lies, read from the
+     * file's first bytes only (the content itself is neither read nor checked); null when
+     * {@code head} ends before the content record begins. Recovery uses it so a restart does not
+     * read message bodies.
+     */
+    public static Decoded decodeHead(ByteBuffer head) throws CorruptQueueFile {
+        ByteBuffer in = head.duplicate();
+        byte[] magic = new byte[MAGIC.length];
+        if (in.remaining() < MAGIC.length) {
+            return null;
+        }
+        in.get(magic);
+        if (!java.util.Arrays.equals(magic, MAGIC)) {
+            throw new CorruptQueueFile("not a queue file of this version");
+        }
+        byte[] bytes = new byte[in.remaining()];
+        in.get(bytes);
+        int base = MAGIC.length;
+        ByteBuffer r = ByteBuffer.wrap(bytes);
+        Fields envelope = null;
+        List<Fields> recipients = new ArrayList<>();
+        while (r.remaining() >= 5) {
+            int start = r.position();
+            byte type = r.get();
+            int length = r.getInt();
+            if (length < 0) {
+                throw new CorruptQueueFile("a record of type " + (char) type + " has a negative length");
+            }
+            if (type == CONTENT) {
+                if (envelope == null || recipients.isEmpty()) {
+                    throw new CorruptQueueFile("the envelope or the recipients are missing");
+                }
+                return new Decoded(envelopeOf(envelope, recipients), base + start + 5, length, List.of(), false);
+            }
+            if (r.remaining() < length + 4) {
+                return null; // the head ends inside this record
+            }
+            int payload = r.position();
+            r.position(payload + length);
+            if (r.getInt() != crc(bytes, start, payload + length)) {
+                throw new CorruptQueueFile("checksum mismatch in a record of type " + (char) type);
+            }
+            Fields f = new Fields(bytes, payload, length);
+            switch (type) {
+                case ENVELOPE -> envelope = f;
+                case RECIPIENT -> recipients.add(f);
+                default -> throw new CorruptQueueFile("unexpected record type " + (type & 0xff) + " before the content");
+            }
+        }
+        return null;
+    }
+
     /** Reads a whole file's bytes; the content is referred to by offset, not copied. */
     public static Decoded decode(byte[] file) throws CorruptQueueFile {
         ByteBuffer in = ByteBuffer.wrap(file);

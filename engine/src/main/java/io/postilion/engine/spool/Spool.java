@@ -6,9 +6,6 @@ import io.postilion.engine.relay.QueueEntry;
 import io.postilion.engine.relay.QueuedMessage;
 import io.postilion.engine.relay.RelayQueue;
 import io.postilion.transport.content.ContentSource;
-import io.postilion.transport.content.FileContentSource;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -135,25 +132,14 @@ public final class Spool implements RelayQueue {
 
     /** The content of a queued message, read from wherever its file is when it is read. */
     private ContentSource content(String id, long length) {
-        return new ContentSource() {
-            @Override
-            public long size() {
-                return length;
+        return ContentSource.lazy(length, alloc -> {
+            long[] region = contentRegion.get(id);
+            QueueState state = where.get(id);
+            if (region == null || state == null) {
+                return Flux.error(new IOException("queue file " + id + " is gone"));
             }
-
-            @Override
-            public Flux<ByteBuf> open(ByteBufAllocator alloc) {
-                return Flux.defer(() -> {
-                    long[] region = contentRegion.get(id);
-                    QueueState state = where.get(id);
-                    if (region == null || state == null) {
-                        return Flux.error(new IOException("queue file " + id + " is gone"));
-                    }
-                    return new FileContentSource(path(state, id), region[0], region[1], ContentSource.DEFAULT_CHUNK_SIZE)
-                            .open(alloc);
-                });
-            }
-        };
+            return ContentSource.of(path(state, id), region[0], region[1]).open(alloc);
+        });
     }
 
     // ------------------------------------------------------------------ the queue manager's store

@@ -195,4 +195,37 @@ class JournalSpoolTest {
         assertEquals(1, again.recover().collectList().block(WAIT).size(), "the message is recovered all the same");
         assertTrue(Files.isDirectory(root.resolve("corrupt").resolve("deferred-" + odd)), "the odd entry is set aside");
     }
+
+    @Test
+    void recoveryReadsEnvelopesNotBodiesInSegmentsThatCannotBeTorn() throws Exception {
+        JournalSpool s = ready(JournalOptions.defaults().withSegmentBytes(8192));
+        String first = s.newQueueId();
+        s.accept(SpoolTest.message(first, "B".repeat(3000) + "\r\n", "a@x.test")).block(WAIT);
+        String[] many = new String[400]; // an envelope far longer than the head recovery reads
+        for (int i = 0; i < many.length; i++) {
+            many[i] = "recipient-number-" + i + "@x.test";
+        }
+        String big = s.newQueueId();
+        s.accept(SpoolTest.message(big, "big envelope\r\n", many)).block(WAIT);
+        for (int i = 0; i < 5; i++) { // later messages push the first ones into older segments
+            s.accept(SpoolTest.message(s.newQueueId(), "C".repeat(3000) + "\r\n", "a@x.test")).block(WAIT);
+        }
+        reopen(s);
+        // Damage the first message's body in the oldest segment: recovery does not look at bodies there.
+        Path oldest;
+        try (var segs = Files.list(root.resolve("journal"))) {
+            oldest = segs.filter(p -> p.toString().endsWith(".seg")).sorted().findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(oldest);
+        String text = new String(bytes, StandardCharsets.ISO_8859_1);
+        int body = text.indexOf("BBBBBBBBBB");
+        bytes[body + 100] = 'X';
+        Files.write(oldest, bytes);
+        JournalSpool again = open(JournalOptions.defaults().withSegmentBytes(8192));
+        List<QueuedMessage> back = again.recover().collectList().block(WAIT);
+        assertEquals(7, back.size(), "every message is back, the damaged body unread");
+        QueuedMessage b = back.stream().filter(m -> m.queueId().equals(big)).findFirst().orElseThrow();
+        assertEquals(400, b.recipients().size(), "a long envelope is read whole");
+        assertEquals(first, back.get(0).queueId(), "arrival order");
+    }
 }

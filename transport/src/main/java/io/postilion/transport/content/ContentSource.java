@@ -60,4 +60,22 @@ public interface ContentSource {
     static ContentSource of(Path file, int chunkSize) throws IOException {
         return new FileContentSource(file, chunkSize);
     }
+
+    /**
+     * Content of a known size whose source is found only when it is opened, each time: a queued
+     * message that may move (from a journal to a file of its own) between its deliveries.
+     */
+    static ContentSource lazy(long size, java.util.function.Function<ByteBufAllocator, Flux<ByteBuf>> open) {
+        return new ContentSource() {
+            @Override
+            public long size() {
+                return size;
+            }
+
+            @Override
+            public Flux<ByteBuf> open(ByteBufAllocator alloc) {
+                return Flux.defer(() -> open.apply(alloc));
+            }
+        };
+    }
 }

@@ -241,6 +241,11 @@ public final class Journal implements AutoCloseable {
         return writer.currentSegment();
     }
 
+    /** Where segment {@code segment} of the journal in {@code dir} is (whether or not it exists). */
+    public static Path segmentFile(Path dir, long segment) {
+        return dir.resolve(SegmentNames.name(segment));
+    }
+
     public Path segmentPath(long segment) {
         return dir.resolve(SegmentNames.name(segment));
     }

@@ -19,6 +19,17 @@ public interface ScanVisitor {
     }
 
     /**
+     * For records of this kind in every segment but the newest, how many leading payload bytes to
+     * hand to {@link #record}, without reading the rest or checking the record's checksum; negative
+     * (the default) for the whole record, checked. Older segments were forced whole before the
+     * next one began, so they hold no torn write; this lets a recovery read message envelopes
+     * without their bodies. The newest segment is always read whole and checked.
+     */
+    default int headOnly(int kind) {
+        return -1;
+    }
+
+    /**
      * An intact record.
      *
      * @param payload read-only, valid only during this call; null when {@link #wantsPayload} said no

@@ -164,8 +164,17 @@ final class Scanner {
                 }
                 return;
             }
-            CRC32C crc = Frame.recordCrc(h);
             int kind = header.kind();
+            int head = last ? -1 : visitor.headOnly(kind);
+            if (head >= 0) { // only the head of a record the visitor trusts in an older segment
+                ByteBuffer prefix = reader.read(position + Frame.HEADER, Math.min(head, header.length()));
+                held.forEach(this::report);
+                held.clear();
+                visitor.record(new RecordAddress(number, position, header.length()), kind, prefix.asReadOnlyBuffer());
+                position = end;
+                continue;
+            }
+            CRC32C crc = Frame.recordCrc(h);
             ByteBuffer payload = null;
             if (visitor.wantsPayload(kind)) {
                 payload = reader.read(position + Frame.HEADER, header.length());

@@ -173,18 +173,8 @@ class JournalGroupCommitTest {
         }
     }
 
-    @Test
-    void aFailedForceFailsOnlyItsBatchAndAppendsWorkAgainAfterwards() throws Exception {
-        Path dir;
-        try (Journal journal = open()) {
-            dir = journal.directory();
-            journal.appendDurable(1, bytes("before")).block(WAIT);
-            files.failForces = true;
-            Throwable first = assertThrows(RuntimeException.class, () -> journal.appendDurable(1, bytes("lost")).block(WAIT));
-            assertInstanceOf(IOException.class, first.getCause() == null ? first : first.getCause());
-            files.failForces = false;
-            journal.appendDurable(1, bytes("after")).block(WAIT);
-        }
+    /** Every record's payload as text, in journal order, and any damage the scan reports. */
+    private static List<String> payloads(Path dir) throws IOException {
         List<String> back = new java.util.ArrayList<>();
         Journal.scan(dir, JournalFiles.system(), new ScanVisitor() {
             @Override
@@ -197,6 +187,22 @@ class JournalGroupCommitTest {
                 back.add("corrupt " + corruption);
             }
         });
+        return back;
+    }
+
+    @Test
+    void aFailedForceFailsOnlyItsBatchAndAppendsWorkAgainAfterwards() throws Exception {
+        Path dir;
+        try (Journal journal = open()) {
+            dir = journal.directory();
+            journal.appendDurable(1, bytes("before")).block(WAIT);
+            files.failForces = true;
+            Throwable first = assertThrows(RuntimeException.class, () -> journal.appendDurable(1, bytes("lost")).block(WAIT));
+            assertInstanceOf(IOException.class, first.getCause() == null ? first : first.getCause());
+            files.failForces = false;
+            journal.appendDurable(1, bytes("after")).block(WAIT);
+        }
+        List<String> back = payloads(dir);
         assertEquals(List.of("before", "after"), back, "the refused record is cut off; nothing else is lost");
     }
 
@@ -212,18 +218,7 @@ class JournalGroupCommitTest {
             files.failWrites = false;
             journal.appendDurable(1, bytes("four")).block(WAIT);
         }
-        List<String> back = new java.util.ArrayList<>();
-        Journal.scan(dir, JournalFiles.system(), new ScanVisitor() {
-            @Override
-            public void record(RecordAddress address, int kind, java.nio.ByteBuffer payload) {
-                back.add(java.nio.charset.StandardCharsets.UTF_8.decode(payload).toString());
-            }
-
-            @Override
-            public void corrupt(Corruption corruption) {
-                back.add("corrupt " + corruption);
-            }
-        });
+        List<String> back = payloads(dir);
         assertEquals(List.of("one", "four"), back, "the half-written record is cut off; acknowledged ones stay");
     }
 
