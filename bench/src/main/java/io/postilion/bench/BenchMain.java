@@ -4,8 +4,8 @@ package io.postilion.bench;
  * Entry point of bench/target/postilion-bench.jar: {@code jmh [JMH options]} runs the
  * micro-benchmarks, {@code load ...} the end-to-end load harness, {@code crash ...} the relay's
  * kill -9 test, {@code relay-compare ...} our relay beside Postfix's, {@code sessions ...} many
- * sessions held open at once, {@code soak ...} heap over a million messages ({@code sink} is the
- * sessions command's own sink process).
+ * sessions held open at once, {@code soak ...} heap over a million messages, {@code restart ...} how
+ * much a queued backlog delays a restart ({@code sink} is the sessions command's own sink process).
  */
 public final class BenchMain {
 
@@ -46,13 +46,18 @@ public final class BenchMain {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
             System.exit(io.postilion.bench.sessions.LineSink.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out));
         }
+        if (args.length > 0 && args[0].equals("restart")) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+            System.exit(io.postilion.bench.restart.RestartCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
+                    System.out, System.err));
+        }
         if (args.length > 0 && args[0].equals("soak")) {
             System.setProperty("org.slf4j.simpleLogger.log.postilion.delivery", "warn");
             System.exit(io.postilion.bench.load.SoakCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
                     System.out, System.err));
         }
         System.err.println("usage: postilion-bench jmh [JMH options] | load --help | crash --help | relay-compare --help"
-                + " | sessions --help | soak --help");
+                + " | sessions --help | soak --help | restart --help");
         System.exit(64);
     }
 }

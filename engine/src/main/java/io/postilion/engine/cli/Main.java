@@ -45,7 +45,7 @@ public final class Main {
             return switch (args[0]) {
                 case "send" -> SendCommand.run(args, in, out, err);
                 case "relay" -> RelayCommand.run(args, out, err);
-                case "queue", "flush", "delete" -> QueueCommand.run(args, out, err);
+                case "queue", "flush", "delete", "cat" -> QueueCommand.run(args, out, err);
                 default -> {
                     err.println("postilion: unknown command '" + args[0] + "'");
                     usage(err);
@@ -83,6 +83,7 @@ public final class Main {
         out.println("                                        else reads the spool)");
         out.println("  flush [--config FILE]                 retry deferred mail now (needs the running relay)");
         out.println("  delete ID|ALL [--config FILE]         remove mail from the queue, whatever its state");
+        out.println("  cat ID [--config FILE]                show a queued message: envelope, results, content (like postcat)");
         out.println("  COMMAND --help                        a command's own usage");
         out.println("  --version                             the version (also after any command)");
         out.println("  help                                  this text");

@@ -29,7 +29,8 @@ final class QueueCommand {
     /** The usage text, its first line for the command asked about. */
     static String help(String verb) {
         List<String> usages = new ArrayList<>(List.of("queue [--json] [--config FILE] [-o name=value ...]",
-                "flush [--config FILE] [-o name=value ...]", "delete ID|ALL [--config FILE] [-o name=value ...]"));
+                "flush [--config FILE] [-o name=value ...]", "delete ID|ALL [--config FILE] [-o name=value ...]",
+                "cat ID [--config FILE] [-o name=value ...]"));
         usages.sort(java.util.Comparator.comparing(u -> !u.startsWith(verb + " ")));
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < usages.size(); i++) {
@@ -46,6 +47,8 @@ final class QueueCommand {
             "  queue             list the queued messages in mailq's layout (--json: one JSON object per message)",
             "  flush             retry deferred mail now",
             "  delete ID|ALL     remove one message, or every message, in whatever state",
+            "  cat ID            show one message as the spool holds it: envelope, results, content (like postcat;",
+            "                    it reads the spool itself, also beside a running relay)",
             "  --config FILE     a main.cf with Postfix parameter names (default: built-in defaults)",
             "  -o name=value     override one parameter; repeat for more",
             "Exit status: 0 done, 64 misuse, 69 not done (no such message, no relay to flush), 77 refused by the relay.");
@@ -87,7 +90,7 @@ final class QueueCommand {
                     overrides.add(args[++i]);
                 }
                 default -> {
-                    if (verb.equals("delete") && target == null && !args[i].startsWith("-")) {
+                    if ((verb.equals("delete") || verb.equals("cat")) && target == null && !args[i].startsWith("-")) {
                         target = args[i];
                     } else {
                         err.println("postilion " + verb + ": unexpected argument " + args[i]);
@@ -100,6 +103,10 @@ final class QueueCommand {
             err.println("postilion delete: name a queue id, or ALL");
             return Main.EX_USAGE;
         }
+        if (verb.equals("cat") && (target == null || !target.matches("[0-9A-Za-z]{1,64}"))) {
+            err.println("postilion cat: name a queue id");
+            return Main.EX_USAGE;
+        }
         try {
             Configuration cfg = config != null ? ConfigurationLoader.load(config, overrides)
                     : ConfigurationLoader.fromText("", "(built-in defaults)", overrides);
@@ -108,6 +115,7 @@ final class QueueCommand {
             return switch (verb) {
                 case "queue" -> queue(base, spool, json, out, err);
                 case "flush" -> flush(base, out, err);
+                case "cat" -> cat(spool, target, out, err);
                 default -> delete(base, spool, target, out, err);
             };
         } catch (ConfigurationException e) {
@@ -117,6 +125,47 @@ final class QueueCommand {
             err.println("postilion " + verb + ": " + e.getMessage());
             return 74; // EX_IOERR
         }
+    }
+
+    /**
+     * postilion cat ID, like postcat -q: the envelope, each recipient with its results, and the
+     * content, read from the spool (the journal or the message's own file) without the relay.
+     */
+    private static int cat(Path spool, String id, PrintStream out, PrintStream err) throws IOException {
+        java.util.Optional<byte[]> file = JournalSpool.queueFile(spool, id);
+        if (file.isEmpty()) {
+            err.println("postilion cat: " + id + " is not in the queue at " + spool.toAbsolutePath());
+            return EX_UNAVAILABLE;
+        }
+        io.postilion.engine.spool.QueueFile.Decoded d;
+        try {
+            d = io.postilion.engine.spool.QueueFile.decode(file.get());
+        } catch (io.postilion.engine.spool.QueueFile.CorruptQueueFile bad) {
+            err.println("postilion cat: " + id + " cannot be read: " + bad.getMessage());
+            return 65; // EX_DATAERR
+        }
+        var e = d.envelope();
+        out.println("*** ENVELOPE RECORDS " + id + " ***");
+        out.println("arrival_time: " + e.arrival());
+        out.println("sender: " + e.sender());
+        out.println("body_type: " + e.bodyType() + (e.smtputf8() ? ", SMTPUTF8" : ""));
+        if (!e.envId().isEmpty()) {
+            out.println("envelope_id: " + e.envId());
+        }
+        out.println("client: " + e.client().address() + " helo=" + e.client().helo());
+        for (int i = 0; i < e.recipients().size(); i++) {
+            out.println("recipient: " + e.recipients().get(i).address());
+            for (var st : d.statuses()) {
+                if (st.index() == i) {
+                    out.println("    " + st.at() + " " + st.outcome().code() + " " + st.status() + " (" + st.reason() + ")");
+                }
+            }
+        }
+        out.println("*** MESSAGE CONTENTS " + id + " ***");
+        out.write(file.get(), (int) d.contentOffset(), (int) d.contentLength());
+        out.println("*** END OF QUEUE FILE " + id + " ***");
+        out.flush();
+        return Main.EX_OK;
     }
 
     /** A refusal from the relay (another user's relay): one line, exit 77. */

@@ -537,6 +537,65 @@ public final class JournalSpool implements RelayQueue {
         }
     }
 
+    /**
+     * A message's queue file as it stands (postilion cat, like postcat): its journal record with
+     * the results recorded since, or its own file in deferred/ or active/. Reads only: safe beside
+     * a running relay (a record being written is simply not seen yet).
+     */
+    public static java.util.Optional<byte[]> queueFile(Path root, String queueId) throws IOException {
+        for (QueueState state : List.of(QueueState.DEFERRED, QueueState.ACTIVE, QueueState.CORRUPT)) {
+            Path f = root.resolve(state.directory()).resolve(queueId);
+            if (QueueId.looksLikeOne(queueId) && Files.isRegularFile(f)) {
+                return java.util.Optional.of(Files.readAllBytes(f));
+            }
+        }
+        Path dir = root.resolve("journal");
+        if (!Files.isDirectory(dir)) {
+            return java.util.Optional.empty();
+        }
+        byte[] tag = queueId.getBytes(StandardCharsets.US_ASCII);
+        java.io.ByteArrayOutputStream found = new java.io.ByteArrayOutputStream();
+        boolean[] live = {false};
+        Journal.scan(dir, io.postilion.engine.spool.journal.JournalFiles.system(), new ScanVisitor() {
+            @Override
+            public void record(RecordAddress address, int kind, ByteBuffer payload) {
+                if (kind == MESSAGE) {
+                    try {
+                        QueueFile.Decoded d = QueueFile.decodeHead(payload.duplicate());
+                        if (d != null && d.envelope().queueId().equals(queueId)) {
+                            found.reset();
+                            byte[] b = new byte[payload.remaining()];
+                            payload.get(b);
+                            found.writeBytes(b);
+                            live[0] = true;
+                        }
+                    } catch (QueueFile.CorruptQueueFile ignored) {
+                        // not this message
+                    }
+                } else if (kind == RESULT && live[0] && tagMatches(payload, tag)) {
+                    byte[] b = new byte[payload.remaining() - 1 - tag.length];
+                    payload.position(payload.position() + 1 + tag.length).get(b);
+                    found.writeBytes(b);
+                } else if (kind == DONE && live[0] && payload.remaining() == tag.length
+                        && payload.equals(ByteBuffer.wrap(tag))) {
+                    live[0] = false;
+                }
+            }
+
+            @Override
+            public void corrupt(Corruption corruption) {
+            }
+        });
+        return live[0] ? java.util.Optional.of(found.toByteArray()) : java.util.Optional.empty();
+    }
+
+    private static boolean tagMatches(ByteBuffer payload, byte[] tag) {
+        if (payload.remaining() < 1 + tag.length || (payload.get(payload.position()) & 0xff) != tag.length) {
+            return false;
+        }
+        return payload.slice(payload.position() + 1, tag.length).equals(ByteBuffer.wrap(tag));
+    }
+
     // ------------------------------------------------------------------ listing and counts
 
     @Override
@@ -547,9 +606,30 @@ public final class JournalSpool implements RelayQueue {
             List<QueueEntry> out = new ArrayList<>();
             for (Map.Entry<String, Entry> e : snapshot) {
                 try {
-                    QueueFile.Decoded d = QueueFile.decode(journal.readBlocking(e.getValue().address));
-                    List<QueueEntry.Pending> pending = d.envelope().recipients().stream()
-                            .map(r -> new QueueEntry.Pending(r.address(), "")).toList();
+                    QueueFile.Decoded d = QueueFile.decodeHead(ByteBuffer.wrap(journal.readBlocking(e.getValue().address)));
+                    if (d == null) {
+                        continue;
+                    }
+                    int n = d.envelope().recipients().size();
+                    BitSet done = new BitSet();
+                    String[] reasons = new String[n];
+                    for (byte[] r : e.getValue().results()) {
+                        QueueFile.Status st = QueueFile.statusRecord(r);
+                        if (st != null && st.index() >= 0 && st.index() < n) {
+                            if (st.outcome().staysQueued()) {
+                                reasons[st.index()] = st.reason();
+                            } else {
+                                done.set(st.index());
+                            }
+                        }
+                    }
+                    List<QueueEntry.Pending> pending = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        if (!done.get(i)) {
+                            pending.add(new QueueEntry.Pending(d.envelope().recipients().get(i).address(),
+                                    reasons[i] == null ? "" : reasons[i]));
+                        }
+                    }
                     out.add(new QueueEntry(e.getKey(), QueueState.ACTIVE.directory(), d.envelope().arrival(),
                             d.envelope().sender(), d.contentLength(), pending));
                 } catch (IOException | QueueFile.CorruptQueueFile gone) {

@@ -155,4 +155,33 @@ class QueueCommandTest {
         System.arraycopy(rest, 0, all, 1, rest.length);
         return all;
     }
+
+    @Test
+    void catShowsAJournalMessageWithItsResultsAndListingAndDeleteWorkOnTheJournal() throws Exception {
+        io.postilion.engine.spool.JournalSpool j = io.postilion.engine.spool.JournalSpool.open(spool,
+                new ChannelSpoolFiles(), Clock.systemUTC());
+        j.recover().blockLast(Duration.ofSeconds(10));
+        String id = j.newQueueId();
+        j.accept(new ReceivedMessage(id, "app@client.test", List.of(new ReceivedMessage.Recipient("x@dest.test", Set.of(), ""),
+                new ReceivedMessage.Recipient("y@dest.test", Set.of(), "")), BodyType.SEVEN_BIT, false, "", Ret.NONE,
+                "Subject: cat\r\n\r\nthe body\r\n".getBytes(StandardCharsets.US_ASCII),
+                new ReceivedMessage.Client("127.0.0.1", "app.test", false, ""), Instant.now())).block(Duration.ofSeconds(10));
+        j.record(id, 0, io.postilion.engine.delivery.Results.local(io.postilion.engine.delivery.Recipient.of(0, "x@dest.test"),
+                io.postilion.engine.delivery.Outcome.SENT, "2.0.0", "250 ok", "none", 1)).block(Duration.ofSeconds(10));
+        String[] at = {"-o", "queue_directory=" + spool};
+        assertEquals(0, run(concat("cat", concat(id, at))), err.toString()); // beside the open spool: it only reads
+        String shown = out.toString(StandardCharsets.UTF_8);
+        assertTrue(shown.startsWith("*** ENVELOPE RECORDS " + id + " ***\n"), shown);
+        assertTrue(shown.contains("sender: app@client.test"), shown);
+        assertTrue(shown.contains("recipient: x@dest.test\n") && shown.contains(" sent 2.0.0 (250 ok)"), shown);
+        assertTrue(shown.contains("*** MESSAGE CONTENTS " + id + " ***\nSubject: cat\r\n\r\nthe body\r\n*** END OF QUEUE FILE"),
+                shown);
+        j.close();
+        out.reset();
+        assertEquals(0, run(concat("queue", at)), err.toString());
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains(id), out.toString(StandardCharsets.UTF_8));
+        out.reset();
+        assertEquals(0, run(concat("delete", concat(id, at))), err.toString());
+        assertEquals(69, run(concat("cat", concat(id, at))), "deleted: " + out);
+    }
 }
