@@ -23,7 +23,8 @@ public final class QueueIds {
     public static String next() {
         long now = System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000;
         long id = LAST.updateAndGet(prev -> Math.max(prev + 1, now));
-        return String.format("%014X", id);
+        String hex = Long.toHexString(id).toUpperCase(java.util.Locale.ROOT); // one per message: no format parsing
+        return hex.length() >= 14 ? hex : "0".repeat(14 - hex.length()) + hex;
     }
 
     /**

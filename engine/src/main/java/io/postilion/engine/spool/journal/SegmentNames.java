@@ -12,7 +12,8 @@ final class SegmentNames {
     }
 
     static String name(long number) {
-        return String.format("%016x.seg", number);
+        String hex = Long.toHexString(number); // read for every delivery: no format string parsing
+        return "0".repeat(16 - hex.length()) + hex + ".seg";
     }
 
     /** The segment number a name stands for; empty for anything else (a stray file, a temp file). */
