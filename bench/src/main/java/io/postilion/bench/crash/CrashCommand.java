@@ -67,17 +67,26 @@ public final class CrashCommand {
     private CrashCommand() {
     }
 
+    /** Run the relay under strace and check the flush proof of each run (FlushProof). */
+    private boolean strace;
+    private int straceRuns;
+    private final List<FlushProof.Result> proofs = new ArrayList<>();
+
     public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         int rounds = 20;
         int sessions = 8;
         Path jar = Path.of("engine/target/postilion.jar");
+        boolean strace = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--strace" -> strace = true;
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--sessions" -> sessions = Integer.parseInt(args[++i]);
                 case "--relay-jar" -> jar = Path.of(args[++i]);
                 case "--help" -> {
-                    out.println("usage: postilion-bench crash [--rounds 20] [--sessions 8] [--relay-jar engine/target/postilion.jar]");
+                    out.println("usage: postilion-bench crash [--rounds 20] [--sessions 8] [--strace] "
+                            + "[--relay-jar engine/target/postilion.jar]");
+                    out.println("  --strace  run the relay under strace and prove each 250 follows a flush of its message");
                     return 0;
                 }
                 default -> {
@@ -90,7 +99,9 @@ public final class CrashCommand {
             err.println("crash: " + jar + " is missing; build it with mvn -B -q package -DskipTests");
             return 66;
         }
-        return new CrashCommand().execute(rounds, sessions, jar, out);
+        CrashCommand c = new CrashCommand();
+        c.strace = strace;
+        return c.execute(rounds, sessions, jar, out);
     }
 
     private int execute(int rounds, int sessions, Path jar, PrintStream out) throws Exception {
@@ -119,8 +130,8 @@ public final class CrashCommand {
             for (int round = 1; round <= rounds; round++) {
                 relay = startRelay(command, spool);
                 relay.waitFor(500 + random.nextInt(2000), TimeUnit.MILLISECONDS); // it runs under load meanwhile
-                relay.destroyForcibly(); // SIGKILL
-                relay.waitFor();
+                kill(relay, true); // SIGKILL
+                prove(spool, out);
                 out.printf("kill %2d: acknowledged so far %d, delivered so far %d%n", round, acknowledged.size(),
                         delivered.size());
             }
@@ -134,8 +145,8 @@ public final class CrashCommand {
             allDelivered.asMono().timeout(Duration.ofSeconds(120)).onErrorResume(e -> Mono.empty()).block();
         } finally {
             if (relay != null) {
-                relay.destroy();
-                relay.waitFor();
+                kill(relay, false);
+                prove(spool, out);
             }
             sink.close();
         }
@@ -148,11 +159,65 @@ public final class CrashCommand {
         if (!lost.isEmpty()) {
             out.println("lost: " + lost.stream().limit(20).toList());
         }
+        if (strace) {
+            int acks = proofs.stream().mapToInt(FlushProof.Result::acknowledged).sum();
+            int flushes = proofs.stream().mapToInt(FlushProof.Result::flushes).sum();
+            int written = proofs.stream().mapToInt(FlushProof.Result::messagesWritten).sum();
+            // Every 250 a client got was seen in a trace, each after a flush of its message's bytes.
+            boolean ok = proofs.stream().allMatch(FlushProof.Result::ok) && acks > 0 && acks >= acknowledged.size();
+            out.printf("flush proof: %d acknowledgements, each after a flush of its message: %s; %d journal flushes for "
+                    + "%d messages written (%.3f per message)%n", acks, ok ? "yes" : "NO", flushes, written,
+                    written == 0 ? 0.0 : (double) flushes / written);
+            if (!ok) {
+                return 1;
+            }
+        }
         return lost.isEmpty() && !acknowledged.isEmpty() ? 0 : 1;
     }
 
+    /**
+     * Ends the relay: SIGKILL, or SIGTERM for the last run. Under strace the relay is strace's
+     * child and is signalled itself (strace, signalled, would detach and leave it running); strace
+     * then ends with it.
+     */
+    private static void kill(Process p, boolean hard) throws InterruptedException {
+        List<ProcessHandle> relays = p.descendants().toList(); // under strace; none otherwise
+        for (ProcessHandle h : relays.isEmpty() ? List.of(p.toHandle()) : relays) {
+            if (hard) {
+                h.destroyForcibly();
+            } else {
+                h.destroy();
+            }
+        }
+        if (!p.waitFor(60, TimeUnit.SECONDS)) { // strace ends once its tracee has, having written its last lines
+            p.destroyForcibly();
+        }
+        p.waitFor();
+    }
+
+    /** The trace of the relay run that has just ended, checked (with --strace). */
+    private void prove(Path spool, PrintStream out) throws IOException {
+        if (!strace) {
+            return;
+        }
+        Path trace = spool.resolve("strace." + straceRuns);
+        FlushProof.Result r = FlushProof.check(trace);
+        proofs.add(r);
+        out.printf("  flush proof, run %d: %d acknowledged, %d proven, %d journal flushes for %d messages written%s%n",
+                straceRuns, r.acknowledged(), r.proven(), r.flushes(), r.messagesWritten(),
+                r.violations().isEmpty() ? "" : ", violations: " + r.violations().stream().limit(5).toList());
+        Files.deleteIfExists(trace);
+    }
+
     /** Starts the relay and returns once it says it listens (its first line on standard output). */
-    private static Process startRelay(List<String> command, Path spool) throws Exception {
+    private Process startRelay(List<String> command, Path spool) throws Exception {
+        if (strace) {
+            List<String> traced = new ArrayList<>(List.of("strace", "-f", "-tt", "-qq", "-s", "96", "--seccomp-bpf", "-e",
+                    "trace=write,writev,pwrite64,pwritev,sendmsg,sendto,fsync,fdatasync,msync,sync_file_range", "-o",
+                    spool.resolve("strace." + (++straceRuns)).toString()));
+            traced.addAll(command);
+            command = traced;
+        }
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(
                 spool.resolve("relay.log").toFile())).start();
         BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
