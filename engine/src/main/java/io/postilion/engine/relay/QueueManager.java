@@ -325,8 +325,10 @@ public final class QueueManager implements AutoCloseable {
                     }
                     return Mono.empty();
                 });
-        Mono<Void> notices = Mono.when(bounces, notice(f, NoticeKind.SUCCESS, List.copyOf(f.succeeded)),
-                notice(f, NoticeKind.DELAY, delayed));
+        // A success or delay notice that cannot be queued is logged and not sent: the mail itself
+        // is not held back for it (a bounce is, above, since its notice is the sender's only news).
+        Mono<Void> notices = Mono.when(bounces, optional(m, notice(f, NoticeKind.SUCCESS, List.copyOf(f.succeeded))),
+                optional(m, notice(f, NoticeKind.DELAY, delayed)));
         return notices.publishOn(qmgr).then(Mono.defer(() -> {
             if (deletedInFlight.contains(m.queueId())) {
                 return Mono.<Void>empty(); // deleted while its notices were being written
@@ -351,6 +353,13 @@ public final class QueueManager implements AutoCloseable {
                 retryAfter(id, Duration.between(now, next));
             }));
         })).doFinally(signal -> attemptOver(m.queueId()));
+    }
+
+    private static Mono<Void> optional(QueuedMessage m, Mono<Void> notice) {
+        return notice.onErrorResume(e -> {
+            log.warn("{}: cannot queue a notice ({}); it is not sent", m.queueId(), e.toString());
+            return Mono.empty();
+        });
     }
 
     /** Records final results (bounces whose notice is queued) and marks them done. */

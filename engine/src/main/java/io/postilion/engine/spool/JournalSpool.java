@@ -486,6 +486,9 @@ public final class JournalSpool implements RelayQueue {
         return Mono.fromCallable(() -> {
             Recovery found = new Recovery(root);
             journal = Journal.open(root.resolve("journal"), options, found);
+            if (laneFailure != null) {
+                journal.onFailure(laneFailure);
+            }
             adoptRecovered(found);
             List<QueuedMessage> fromJournal = recovered;
             recovered = new ArrayList<>();
@@ -665,10 +668,17 @@ public final class JournalSpool implements RelayQueue {
         return j == null ? 0 : j.segments().size();
     }
 
-    /** Told when the file spool's I/O lane fails with an Error (the relay exits 70). */
+    /** Told when the journal's writer or the file spool's I/O lane fails with an Error (the relay exits 70). */
     public void onLaneFailure(java.util.function.Consumer<Throwable> handler) {
         files.onLaneFailure(handler);
+        laneFailure = handler;
+        Journal j = journal;
+        if (j != null) {
+            j.onFailure(handler);
+        }
     }
+
+    private volatile java.util.function.Consumer<Throwable> laneFailure;
 
     @Override
     public void close() {

@@ -72,6 +72,8 @@ final class GroupCommitWriter implements Runnable {
     private volatile boolean idle;
     private volatile boolean exited;
     private volatile Throwable failure;
+    /** Told once when the writer stops for good (an Error): the relay exits 70 then. */
+    volatile java.util.function.Consumer<Throwable> onFailure = t -> { };
     private volatile long currentSegment;
     private volatile long forces;
     private volatile long records;
@@ -198,6 +200,11 @@ final class GroupCommitWriter implements Runnable {
         } catch (Throwable t) {
             failure = t;
             state.set(FAILED);
+            try {
+                onFailure.accept(t);
+            } catch (RuntimeException ignored) {
+                // the handler's own trouble must not hide the failure reported below
+            }
             log.error("journal: writing to segment {} failed; it takes no more records", currentSegment, t);
             if (inFlight != null) {
                 complete(inFlight.stream().filter(p -> !p.completed).toList(), t);

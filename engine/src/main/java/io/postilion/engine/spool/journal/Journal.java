@@ -246,6 +246,15 @@ public final class Journal implements AutoCloseable {
         return dir.resolve(SegmentNames.name(segment));
     }
 
+    /**
+     * Who is told when the writer stops for good (an Error such as an OutOfMemoryError; I/O errors
+     * only fail their own batch). Every append fails from then on, so the relay exits 70 for its
+     * supervisor rather than running on unable to queue mail.
+     */
+    public void onFailure(java.util.function.Consumer<Throwable> handler) {
+        writer.onFailure = java.util.Objects.requireNonNull(handler, "handler");
+    }
+
     public Path segmentPath(long segment) {
         return dir.resolve(SegmentNames.name(segment));
     }

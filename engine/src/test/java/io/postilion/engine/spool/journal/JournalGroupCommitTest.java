@@ -207,6 +207,23 @@ class JournalGroupCommitTest {
     }
 
     @Test
+    void anErrorStopsTheWriterForGoodAndTellsItsOwner() throws Exception {
+        try (Journal journal = open()) {
+            java.util.concurrent.atomic.AtomicReference<Throwable> told = new java.util.concurrent.atomic.AtomicReference<>();
+            journal.onFailure(told::set);
+            files.writeError = new Error("injected: a bug, say");
+            assertThrows(RuntimeException.class, () -> journal.appendDurable(1, bytes("x")).block(WAIT));
+            long until = System.nanoTime() + WAIT.toNanos();
+            while (told.get() == null && System.nanoTime() < until) {
+                Thread.sleep(10);
+            }
+            assertInstanceOf(Error.class, told.get(), "the owner is told, so the relay can exit 70");
+            files.writeError = null;
+            assertThrows(RuntimeException.class, () -> journal.appendDurable(1, bytes("y")).block(WAIT), "no more appends");
+        }
+    }
+
+    @Test
     void aFullDiskRefusesTheWriteThatHitItAndAcceptsAgainWhenSpaceReturns() throws Exception {
         Path dir;
         try (Journal journal = open()) {

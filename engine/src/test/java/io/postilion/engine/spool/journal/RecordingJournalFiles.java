@@ -26,6 +26,8 @@ final class RecordingJournalFiles implements JournalFiles {
     volatile boolean failForces;
     /** Writes then fail half-way, as on a full disk (ENOSPC after a partial write). */
     volatile boolean failWrites;
+    /** Writes throw this Error (an OutOfMemoryError, say), which stops the writer for good. */
+    volatile Error writeError;
     volatile long minForceNanos;
     private final JournalFiles real = JournalFiles.system();
 
@@ -96,6 +98,9 @@ final class RecordingJournalFiles implements JournalFiles {
         @Override
         public void write(ByteBuffer[] sources) throws IOException {
             long from = ch.size();
+            if (writeError != null) {
+                throw writeError;
+            }
             if (failWrites) {
                 ByteBuffer first = sources[0].duplicate();
                 first.limit(first.position() + first.remaining() / 2);
