@@ -613,28 +613,14 @@ public final class JournalSpool implements RelayQueue {
                     if (d == null) {
                         continue;
                     }
-                    int n = d.envelope().recipients().size();
-                    BitSet done = new BitSet();
-                    String[] reasons = new String[n];
+                    List<QueueFile.Status> statuses = new ArrayList<>();
                     for (byte[] r : e.getValue().results()) {
                         QueueFile.Status st = QueueFile.statusRecord(r);
-                        if (st != null && st.index() >= 0 && st.index() < n) {
-                            if (st.outcome().staysQueued()) {
-                                reasons[st.index()] = st.reason();
-                            } else {
-                                done.set(st.index());
-                            }
+                        if (st != null) {
+                            statuses.add(st);
                         }
                     }
-                    List<QueueEntry.Pending> pending = new ArrayList<>();
-                    for (int i = 0; i < n; i++) {
-                        if (!done.get(i)) {
-                            pending.add(new QueueEntry.Pending(d.envelope().recipients().get(i).address(),
-                                    reasons[i] == null ? "" : reasons[i]));
-                        }
-                    }
-                    out.add(new QueueEntry(e.getKey(), QueueState.ACTIVE.directory(), d.envelope().arrival(),
-                            d.envelope().sender(), d.contentLength(), pending));
+                    out.add(Spool.entryOf(e.getKey(), QueueState.ACTIVE, d, statuses));
                 } catch (IOException | QueueFile.CorruptQueueFile gone) {
                     // delivered and reclaimed while the listing ran
                 }

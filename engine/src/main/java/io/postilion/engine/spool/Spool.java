@@ -213,28 +213,7 @@ public final class Spool implements RelayQueue {
                 }
                 try {
                     QueueFile.Decoded d = QueueFile.decode(files.read(dir.resolve(name)));
-                    int n = d.envelope().recipients().size();
-                    BitSet done = new BitSet();
-                    String[] lastDeferral = new String[n];
-                    for (QueueFile.Status st : d.statuses()) {
-                        if (st.index() < 0 || st.index() >= n) {
-                            continue;
-                        }
-                        if (st.outcome().staysQueued()) {
-                            lastDeferral[st.index()] = st.reason();
-                        } else {
-                            done.set(st.index());
-                        }
-                    }
-                    List<QueueEntry.Pending> pending = new ArrayList<>();
-                    for (int i = 0; i < n; i++) {
-                        if (!done.get(i)) {
-                            pending.add(new QueueEntry.Pending(d.envelope().recipients().get(i).address(),
-                                    lastDeferral[i] == null ? "" : lastDeferral[i]));
-                        }
-                    }
-                    out.add(new QueueEntry(name, state.directory(), d.envelope().arrival(), d.envelope().sender(),
-                            d.contentLength(), pending));
+                    out.add(entryOf(name, state, d, d.statuses()));
                 } catch (QueueFile.CorruptQueueFile | IOException bad) {
                     out.add(new QueueEntry(name, QueueState.CORRUPT.directory(), null, "", 0, List.of()));
                 }
@@ -242,6 +221,35 @@ public final class Spool implements RelayQueue {
         }
         out.sort(java.util.Comparator.comparing(QueueEntry::queueId));
         return out;
+    }
+
+    /**
+     * One message of the listing: the recipients not yet sent or returned, each with the reason of
+     * its last deferral, from the results recorded for it.
+     */
+    static QueueEntry entryOf(String id, QueueState state, QueueFile.Decoded d, List<QueueFile.Status> statuses) {
+        int n = d.envelope().recipients().size();
+        BitSet done = new BitSet();
+        String[] lastDeferral = new String[n];
+        for (QueueFile.Status st : statuses) {
+            if (st.index() < 0 || st.index() >= n) {
+                continue;
+            }
+            if (st.outcome().staysQueued()) {
+                lastDeferral[st.index()] = st.reason();
+            } else {
+                done.set(st.index());
+            }
+        }
+        List<QueueEntry.Pending> pending = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (!done.get(i)) {
+                pending.add(new QueueEntry.Pending(d.envelope().recipients().get(i).address(),
+                        lastDeferral[i] == null ? "" : lastDeferral[i]));
+            }
+        }
+        return new QueueEntry(id, state.directory(), d.envelope().arrival(), d.envelope().sender(), d.contentLength(),
+                pending);
     }
 
     /** Deletes a message's file whatever its state, for postilion delete without a relay; false if absent. */
