@@ -52,25 +52,33 @@ class JournalRelayTest {
     }
 
     private Relay start(String extra) throws IOException {
+        return start(extra, io.postilion.engine.spool.journal.JournalOptions.defaults());
+    }
+
+    private Relay start(String extra, io.postilion.engine.spool.journal.JournalOptions options) throws IOException {
         Configuration cfg = ConfigurationLoader.fromText("myhostname = relay.test\nsmtpd_listen = 127.0.0.1:0\n"
                 + "metrics_listen = 127.0.0.1:0\ninet_interfaces = 127.0.0.254\n"
                 + "relayhost = [127.0.0.1]:" + server.port() + "\nsmtp_connect_timeout = 2s\nsmtp_helo_timeout = 3s\n"
                 + "minimal_backoff_time = 1s\nmaximal_backoff_time = 1s\nqueue_directory = " + spoolDir + "\n" + extra,
                 "main.cf", List.of());
         RelaySettings settings = RelaySettings.from(cfg);
-        relay = Relay.start(settings, JournalSpool.open(spoolDir, new ChannelSpoolFiles(), Clock.systemUTC())
+        relay = Relay.start(settings, JournalSpool.open(spoolDir, new ChannelSpoolFiles(), Clock.systemUTC(), options)
                 .storageLimits(settings.queueMinfree(), settings.listener().messageSizeLimit()), Clock.systemUTC());
         return relay;
     }
 
     private TransactionResult submit() {
+        return submit(MESSAGE);
+    }
+
+    private TransactionResult submit(String message) {
         SmtpSession s = SmtpClient.create(SessionSettings.smtp("app.test").withTls(TlsLevel.NONE, false)
                         .withTimeouts(Timeouts.all(Duration.ofSeconds(5))))
                 .connect(Endpoint.inet("relay.test", new InetSocketAddress("127.0.0.1", relay.smtpPort()))).block(WAIT)
                 .session();
         s.handshake(false).block(WAIT);
         return s.transaction(new Transaction("MAIL FROM:<app@client.test>", List.of("RCPT TO:<user@dest.test>"),
-                ContentSource.of(MESSAGE.getBytes(StandardCharsets.US_ASCII)), ContentOptions.defaults(), false)).block(WAIT);
+                ContentSource.of(message.getBytes(StandardCharsets.US_ASCII)), ContentOptions.defaults(), false)).block(WAIT);
     }
 
     private int filesIn(String state) {
@@ -133,5 +141,27 @@ class JournalRelayTest {
                 ContentSource.of(MESSAGE.getBytes(StandardCharsets.US_ASCII)), ContentOptions.defaults(), false)).block(WAIT);
         assertEquals(452, r.mail().code(), r.toString());
         assertEquals("452 4.3.1 Insufficient system storage", r.mail().text());
+    }
+
+    @Test
+    void aFullDiskRefusesTheMessageItHitLosesNothingAcceptedAndTakesMailAgainWhenSpaceReturns() throws Exception {
+        server.reply(FakeSmtpServer.Stage.GREETING, "421 4.3.2 not now"); // mail stays queued meanwhile
+        io.postilion.engine.spool.JournalFilesSeam disk = new io.postilion.engine.spool.JournalFilesSeam(0);
+        start("queue_minfree = 1000\nmessage_size_limit = 100000\nminimal_backoff_time = 1h\nmaximal_backoff_time = 1h\n",
+                io.postilion.engine.spool.journal.JournalOptions.defaults().withFiles(disk));
+        assertEquals(250, submit("Subject: one\r\n\r\nbefore\r\n").finals().get(0).code(), "accepted before the disk fills");
+        disk.full = true; // the store fails mid-message (a write cut short by ENOSPC)
+        TransactionResult refused = submit("Subject: two\r\n\r\nwhile full\r\n");
+        assertEquals(4, refused.finals().get(0).codeClass(), "a temporary refusal, the client keeps it: " + refused);
+        disk.full = false;
+        assertEquals(250, submit("Subject: three\r\n\r\nafter\r\n").finals().get(0).code(), "accepted again");
+        server.reply(FakeSmtpServer.Stage.GREETING, "220 ok");
+        relay.close();
+        start("");
+        await(() -> server.contents().size() == 2, "both accepted messages delivered after a restart");
+        List<String> bodies = server.contents().stream().map(b -> new String(b, StandardCharsets.US_ASCII)).toList();
+        assertTrue(bodies.stream().anyMatch(b -> b.contains("before")) && bodies.stream().anyMatch(b -> b.contains("after")),
+                bodies.toString());
+        assertTrue(bodies.stream().noneMatch(b -> b.contains("while full")), "the refused one was never queued");
     }
 }

@@ -102,7 +102,7 @@ class JournalSpoolTest {
     void concurrentMessagesShareFlushes() throws Exception {
         // A flush that takes 2 ms, as on a real disk: on a /tmp that flushes for free, batches are
         // as small as the test's own pace, and the ratio would measure the test machine.
-        JournalSpool s = ready(JournalOptions.defaults().withFiles(new SlowDiskJournalFiles(2)));
+        JournalSpool s = ready(JournalOptions.defaults().withFiles(new JournalFilesSeam(2)));
         int n = 400;
         long before = s.forces();
         List<io.postilion.engine.listener.ReceivedMessage> messages = new ArrayList<>();

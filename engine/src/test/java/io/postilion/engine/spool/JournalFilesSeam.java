@@ -9,17 +9,21 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The real file system, with every segment flush lasting at least {@code minForceMillis}: a disk
- * like the reference one (about 0.75 ms a flush) even where /tmp flushes for free, so that a test
- * of group commit measures the spool, not the test machine's disk.
+ * Test fixture: the real file system under the journal, with a disk a test can shape: every
+ * segment flush lasting at least {@code minForceMillis} (a disk like the reference one, about
+ * 0.75 ms a flush, even where /tmp flushes for free, so that a test of group commit measures the
+ * spool, not the test machine's disk), and a disk that is full for as long as {@link #full} is set
+ * (a write stops half-way with ENOSPC).
  */
-final class SlowDiskJournalFiles implements JournalFiles {
+public final class JournalFilesSeam implements JournalFiles {
 
     private final JournalFiles real = JournalFiles.system();
     private final long minForceNanos;
     final AtomicLong forces = new AtomicLong();
+    /** While set, every segment write stops half-way with "No space left on device". */
+    public volatile boolean full;
 
-    SlowDiskJournalFiles(long minForceMillis) {
+    public JournalFilesSeam(long minForceMillis) {
         this.minForceNanos = minForceMillis * 1_000_000L;
     }
 
@@ -62,6 +66,12 @@ final class SlowDiskJournalFiles implements JournalFiles {
 
             @Override
             public void write(ByteBuffer[] sources) throws IOException {
+                if (full) {
+                    ByteBuffer first = sources[0].duplicate();
+                    first.limit(first.position() + first.remaining() / 2);
+                    ch.write(new ByteBuffer[] {first});
+                    throw new IOException("No space left on device");
+                }
                 ch.write(sources);
             }
 
