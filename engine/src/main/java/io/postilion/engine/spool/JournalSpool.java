@@ -195,9 +195,39 @@ public final class JournalSpool implements RelayQueue {
         }).then();
     }
 
+    /**
+     * The listener's copy of a fresh message's content is kept for its first attempt, within
+     * {@link #HOT_BUDGET} bytes in all, so that delivery need not read back what it was just handed
+     * (a file read through a thread hop per message); past the budget, and after the first
+     * attempt, the content is read from the journal or the message's own file.
+     */
     @Override
     public QueuedMessage queued(ReceivedMessage accepted) {
-        return QueuedMessage.of(accepted, new BitSet(), content(accepted.queueId(), accepted.content().length));
+        byte[] body = accepted.content();
+        if (hotBytes.addAndGet(body.length) <= HOT_BUDGET) {
+            hot.put(accepted.queueId(), body);
+        } else {
+            hotBytes.addAndGet(-body.length);
+        }
+        return QueuedMessage.of(accepted, new BitSet(), content(accepted.queueId(), body.length));
+    }
+
+    /** How many bytes of fresh content may be kept in memory for first attempts, in all. */
+    static final long HOT_BUDGET = 32L << 20;
+    private final Map<String, byte[]> hot = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong hotBytes = new java.util.concurrent.atomic.AtomicLong();
+
+    /** The first attempt is over (the message is done, or deferred): its memory copy goes. */
+    private void cool(String queueId) {
+        byte[] b = hot.remove(queueId);
+        if (b != null) {
+            hotBytes.addAndGet(-b.length);
+        }
+    }
+
+    /** Bytes of content kept in memory for first attempts right now. */
+    public long hotBytes() {
+        return hotBytes.get();
     }
 
     /**
@@ -206,6 +236,10 @@ public final class JournalSpool implements RelayQueue {
      */
     private ContentSource content(String id, long length) {
         return ContentSource.lazy(length, alloc -> {
+            byte[] fresh = hot.get(id);
+            if (fresh != null) {
+                return ContentSource.of(fresh).open(alloc);
+            }
             Entry e = live.get(id);
             if (e == null) {
                 return files.contentOf(id, length).open(alloc);
@@ -235,6 +269,7 @@ public final class JournalSpool implements RelayQueue {
      */
     @Override
     public Mono<Void> defer(String queueId) {
+        cool(queueId);
         Entry e = live.get(queueId);
         if (e == null) {
             return files.defer(queueId);
@@ -283,6 +318,7 @@ public final class JournalSpool implements RelayQueue {
 
     /** The message is done with the journal: a removal record, then its segment may go. */
     private Mono<Void> release(String queueId) {
+        cool(queueId);
         Entry e = live.remove(queueId);
         if (e == null) {
             return Mono.empty();

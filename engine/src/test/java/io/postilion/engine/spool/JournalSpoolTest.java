@@ -234,4 +234,17 @@ class JournalSpoolTest {
         assertEquals(400, b.recipients().size(), "a long envelope is read whole");
         assertEquals(first, back.get(0).queueId(), "arrival order");
     }
+
+    @Test
+    void aFreshMessageIsDeliveredFromMemoryOnceAndFromTheJournalAfterwards() throws Exception {
+        JournalSpool s = ready();
+        var m = SpoolTest.message(s.newQueueId(), "fresh body\r\n", "a@x.test");
+        s.accept(m).block(WAIT);
+        QueuedMessage q = s.queued(m);
+        assertEquals(m.content().length, s.hotBytes(), "kept for the first attempt");
+        assertEquals("fresh body\r\n", read(q.content()));
+        s.defer(m.queueId()).block(WAIT); // the first attempt is over
+        assertEquals(0, s.hotBytes(), "and dropped when it ends");
+        assertEquals("fresh body\r\n", read(q.content()), "then read from the message's own file");
+    }
 }
