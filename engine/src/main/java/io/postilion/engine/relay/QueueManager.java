@@ -94,7 +94,7 @@ public final class QueueManager implements AutoCloseable {
     private final java.util.Set<String> warned = ConcurrentHashMap.newKeySet();
     private final Disposable.Composite running = Disposables.composite();
     /** The queue manager's own thread: intake, emission to the schedulers, the end of attempts. */
-    private final Scheduler qmgr = Schedulers.newSingle("postilion-qmgr");
+    private final Scheduler qmgr = Schedulers.newSingle("postilion-qmgr", true);
     private final AtomicLong noticeIds = new AtomicLong();
     /** Messages whose attempt has started and not yet been recorded to its end. */
     private final java.util.Set<String> delivering = ConcurrentHashMap.newKeySet();
@@ -346,7 +346,7 @@ public final class QueueManager implements AutoCloseable {
             log.info("{}: {} recipient(s) deferred, next attempt at {}", m.queueId(), deferred.size(), next);
             // The deferral reasons go into the queue file too, so the listing (mailq) can show them.
             Mono<Void> reasons = Flux.fromIterable(deferred).concatMap(d -> store.record(m.queueId(), d.index(), d)).then();
-            return reasons.then(store.defer(m.queueId())).then(Mono.fromRunnable(() -> {
+            return reasons.then(store.defer(m.queueId(), next)).then(Mono.fromRunnable(() -> {
                 inFlight.remove(m.queueId());
                 String id = m.queueId();
                 waiting.put(id, store.loads() ? () -> store.load(id) : () -> Mono.just(again));
@@ -420,6 +420,21 @@ public final class QueueManager implements AutoCloseable {
         if (old != null) {
             old.dispose();
         }
+    }
+
+    /**
+     * A recovered message whose next attempt is due later (deferred before the restart): it
+     * waits for its time, as it would have without the restart, instead of being tried at once.
+     */
+    public void submitAt(QueuedMessage m, Instant due) {
+        Duration wait = Duration.between(clock.instant(), due);
+        if (wait.isNegative() || wait.isZero() || stopping) {
+            submit(m);
+            return;
+        }
+        String id = m.queueId();
+        waiting.put(id, store.loads() ? () -> store.load(id) : () -> Mono.just(m));
+        retryAfter(id, wait);
     }
 
     /** Retry timers armed right now (one per deferred message at most). */
@@ -595,7 +610,9 @@ public final class QueueManager implements AutoCloseable {
         running.dispose();
         timers.values().forEach(Disposable::dispose);
         timers.clear();
-        qmgr.dispose();
+        // The schedulers' loops may still hand over a signal or two while they learn of the
+        // cancellation; the queue manager's thread goes a moment later, so none is refused.
+        Schedulers.parallel().schedule(qmgr::dispose, 1, java.util.concurrent.TimeUnit.SECONDS);
         if (!delivering.isEmpty()) {
             log.info("cut off {} deliver{} in progress; the mail stays queued for the next start", delivering.size(),
                     delivering.size() == 1 ? "y" : "ies");

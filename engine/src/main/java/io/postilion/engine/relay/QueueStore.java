@@ -18,6 +18,14 @@ public interface QueueStore {
     Mono<Void> defer(String queueId);
 
     /**
+     * As {@link #defer(String)}, remembering when the next attempt is due, so that a restart
+     * does not retry all deferred mail at once (Postfix keeps it in the queue file's mtime).
+     */
+    default Mono<Void> defer(String queueId, java.time.Instant nextAttempt) {
+        return defer(queueId);
+    }
+
+    /**
      * Whether {@link #load} gives a deferred message back, so the queue manager need not keep it
      * in memory while it waits for its retry.
      */

@@ -149,7 +149,9 @@ public final class Relay implements AutoCloseable {
                     () -> MetricsEndpoint.start(settings.metricsListen(), registry, settings.httpLimits()).block(BIND_WAIT));
             opened.add(metrics::close);
 
-            int count = queue.recover().doOnNext(qmgr::submit).count().block(Duration.ofMinutes(5)).intValue();
+            // Recovered mail goes in arrival order; deferred mail waits for the time its last attempt set.
+            int count = queue.recover().doOnNext(m -> qmgr.submitAt(m, queue.nextAttempt(m.queueId())))
+                    .count().block(Duration.ofMinutes(5)).intValue();
             recovered.tryEmitEmpty();
             if (count > 0) {
                 log.info("recovered {} queued message(s) from the spool", count);

@@ -11,6 +11,14 @@ import reactor.core.publisher.Flux;
  */
 public interface RelayQueue extends MessageSink, QueueStore, AutoCloseable {
 
+    /**
+     * When a message {@link #recover} gave back is next due; a time already past (the default)
+     * means now. Deferred mail keeps the time its last attempt set.
+     */
+    default java.time.Instant nextAttempt(String queueId) {
+        return java.time.Instant.EPOCH;
+    }
+
     /** Messages left by an earlier run (incoming ones completed, active and deferred ones), once each. */
     Flux<QueuedMessage> recover();
 

@@ -284,6 +284,18 @@ public final class JournalSpool implements RelayQueue {
         return true;
     }
 
+    /** Deferred: moved to its own file, whose modification time keeps the next attempt. */
+    @Override
+    public Mono<Void> defer(String queueId, java.time.Instant nextAttempt) {
+        return live.containsKey(queueId) ? defer(queueId).then(files.touch(queueId, nextAttempt))
+                : files.defer(queueId, nextAttempt);
+    }
+
+    @Override
+    public java.time.Instant nextAttempt(String queueId) {
+        return files.nextAttempt(queueId);
+    }
+
     /** A deferred message, from its own file (or, rarely, from the journal if it is still there). */
     @Override
     public Mono<QueuedMessage> load(String queueId) {

@@ -156,6 +156,32 @@ public final class Spool implements RelayQueue {
         return submit(new Op.Move(queueId, QueueState.DEFERRED));
     }
 
+    /** Sets the next attempt of a message this spool holds (the file's modification time). */
+    Mono<Void> touch(String queueId, java.time.Instant nextAttempt) {
+        return Mono.fromCallable(() -> {
+            QueueState state = where.get(queueId);
+            if (state != null) {
+                java.nio.file.Files.setLastModifiedTime(path(state, queueId), java.nio.file.attribute.FileTime.from(nextAttempt));
+            }
+            return true;
+        }).subscribeOn(io).then();
+    }
+
+    /** Deferred, with its next attempt kept as the file's modification time, as Postfix keeps it. */
+    @Override
+    public Mono<Void> defer(String queueId, java.time.Instant nextAttempt) {
+        return defer(queueId).then(touch(queueId, nextAttempt));
+    }
+
+    /** Next attempts of the deferred files found at recovery, until asked for. */
+    private final Map<String, java.time.Instant> recoveredDue = new ConcurrentHashMap<>();
+
+    @Override
+    public java.time.Instant nextAttempt(String queueId) {
+        java.time.Instant due = recoveredDue.remove(queueId);
+        return due == null ? java.time.Instant.EPOCH : due;
+    }
+
     @Override
     public Mono<Void> activate(String queueId) {
         return submit(new Op.Move(queueId, QueueState.ACTIVE));
@@ -377,6 +403,9 @@ public final class Spool implements RelayQueue {
         where.put(id, state);
         contentRegion.put(id, new long[] {d.contentOffset(), d.contentLength()});
         counts.get(state).incrementAndGet();
+        if (state == QueueState.DEFERRED) {
+            recoveredDue.put(id, java.nio.file.Files.getLastModifiedTime(file).toInstant());
+        }
         return QueuedMessage.of(d.envelope(), done, content(id, d.contentLength()));
     }
 

@@ -117,15 +117,34 @@ class JournalRelayTest {
     }
 
     @Test
-    void mailInTheJournalWhenTheRelayStopsIsDeliveredAfterARestart() throws Exception {
+    void deferredMailIsDeliveredAfterARestartWhenItsNextAttemptComes() throws Exception {
         server.reply(FakeSmtpServer.Stage.GREETING, "421 4.3.2 not now");
-        start("minimal_backoff_time = 1h\nmaximal_backoff_time = 1h\n");
+        start(""); // backoff 1s
         assertEquals(250, submit().finals().get(0).code());
         await(() -> filesIn("deferred") == 1, "the deferral");
         relay.close();
         server.reply(FakeSmtpServer.Stage.GREETING, "220 ok");
         start("");
         await(() -> server.contents().size() == 1, "delivery after the restart");
+    }
+
+    @Test
+    void aRestartDoesNotRetryDeferredMailBeforeItsTime() throws Exception {
+        server.reply(FakeSmtpServer.Stage.GREETING, "421 4.3.2 not now");
+        String hour = "minimal_backoff_time = 1h\nmaximal_backoff_time = 1h\n";
+        start(hour);
+        assertEquals(250, submit().finals().get(0).code());
+        await(() -> filesIn("deferred") == 1, "the deferral");
+        relay.close();
+        int sessionsBefore = server.sessions();
+        server.reply(FakeSmtpServer.Stage.GREETING, "220 ok");
+        start(hour);
+        assertEquals(250, submit().finals().get(0).code(), "new mail is taken and delivered at once");
+        await(() -> server.contents().size() == 1, "the new message");
+        Thread.sleep(1000);
+        assertEquals(1, server.contents().size(), "the deferred message waits for the hour its last attempt set");
+        assertEquals(1, filesIn("deferred"));
+        assertTrue(server.sessions() > sessionsBefore);
     }
 
     @Test
