@@ -166,7 +166,7 @@ class JournalRelayTest {
     void aFullDiskRefusesTheMessageItHitLosesNothingAcceptedAndTakesMailAgainWhenSpaceReturns() throws Exception {
         server.reply(FakeSmtpServer.Stage.GREETING, "421 4.3.2 not now"); // mail stays queued meanwhile
         io.postilion.engine.spool.JournalFilesSeam disk = new io.postilion.engine.spool.JournalFilesSeam(0);
-        start("queue_minfree = 1000\nmessage_size_limit = 100000\nminimal_backoff_time = 1h\nmaximal_backoff_time = 1h\n",
+        start("queue_minfree = 1000\nmessage_size_limit = 100000\n", // retried every second meanwhile
                 io.postilion.engine.spool.journal.JournalOptions.defaults().withFiles(disk));
         assertEquals(250, submit("Subject: one\r\n\r\nbefore\r\n").finals().get(0).code(), "accepted before the disk fills");
         disk.full = true; // the store fails mid-message (a write cut short by ENOSPC)
