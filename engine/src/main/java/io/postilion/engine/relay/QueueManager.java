@@ -348,9 +348,7 @@ public final class QueueManager implements AutoCloseable {
             Mono<Void> reasons = Flux.fromIterable(deferred).concatMap(d -> store.record(m.queueId(), d.index(), d)).then();
             return reasons.then(store.defer(m.queueId(), next)).then(Mono.fromRunnable(() -> {
                 inFlight.remove(m.queueId());
-                String id = m.queueId();
-                waiting.put(id, store.loads() ? () -> store.load(id) : () -> Mono.just(again));
-                retryAfter(id, Duration.between(now, next));
+                waitFor(again, Duration.between(now, next));
             }));
         })).doFinally(signal -> attemptOver(m.queueId()));
     }
@@ -432,6 +430,14 @@ public final class QueueManager implements AutoCloseable {
             submit(m);
             return;
         }
+        waitFor(m, wait);
+    }
+
+    /**
+     * The message waits for its next attempt: only its id stays in memory when the store can load
+     * it back, else the message itself.
+     */
+    private void waitFor(QueuedMessage m, Duration wait) {
         String id = m.queueId();
         waiting.put(id, store.loads() ? () -> store.load(id) : () -> Mono.just(m));
         retryAfter(id, wait);

@@ -344,6 +344,9 @@ public final class JournalSpool implements RelayQueue {
         }));
     }
 
+    /** Every segment below this has been handed to deletion already. */
+    private final java.util.concurrent.atomic.AtomicLong reclaimedBelow = new java.util.concurrent.atomic.AtomicLong();
+
     /** Segments being deleted right now (deletion is asynchronous). */
     private final java.util.Set<Long> deleting = ConcurrentHashMap.newKeySet();
 
@@ -369,6 +372,10 @@ public final class JournalSpool implements RelayQueue {
             }
             perSegment.headMap(bound).clear();
         }
+        long before = reclaimedBelow.getAndAccumulate(bound, Math::max);
+        if (bound <= before) {
+            return; // nothing new below the bound: the common case, once per removed message
+        }
         for (long s : journal.segments()) {
             if (s < bound && deleting.add(s)) {
                 journal.deleteSegment(s).doFinally(x -> deleting.remove(s))
@@ -385,6 +392,13 @@ public final class JournalSpool implements RelayQueue {
         ByteBuffer out = ByteBuffer.allocate(total).put(message);
         results.forEach(out::put);
         return new QueueFile.Encoded(out.array(), e.contentOffset, e.contentLength);
+    }
+
+    /** The queue id a {@link #tagged} record begins with; the buffer is left at its body. */
+    private static String untag(ByteBuffer payload) {
+        byte[] id = new byte[payload.get() & 0xff];
+        payload.get(id);
+        return new String(id, StandardCharsets.US_ASCII);
     }
 
     /** A record about one message: its queue id (length-prefixed), then the body. */
@@ -459,10 +473,7 @@ public final class JournalSpool implements RelayQueue {
                     }
                 }
                 case RESULT -> {
-                    int n = payload.get() & 0xff;
-                    byte[] id = new byte[n];
-                    payload.get(id);
-                    Found f = messages.get(new String(id, StandardCharsets.US_ASCII));
+                    Found f = messages.get(untag(payload));
                     byte[] rest = new byte[payload.remaining()];
                     payload.get(rest);
                     if (f != null) {
@@ -623,9 +634,9 @@ public final class JournalSpool implements RelayQueue {
                     } catch (QueueFile.CorruptQueueFile ignored) {
                         // not this message
                     }
-                } else if (kind == RESULT && live[0] && tagMatches(payload, tag)) {
-                    byte[] b = new byte[payload.remaining() - 1 - tag.length];
-                    payload.position(payload.position() + 1 + tag.length).get(b);
+                } else if (kind == RESULT && live[0] && untag(payload).equals(queueId)) {
+                    byte[] b = new byte[payload.remaining()];
+                    payload.get(b);
                     found.writeBytes(b);
                 } else if (kind == DONE && live[0] && payload.remaining() == tag.length
                         && payload.equals(ByteBuffer.wrap(tag))) {
@@ -640,12 +651,6 @@ public final class JournalSpool implements RelayQueue {
         return live[0] ? java.util.Optional.of(found.toByteArray()) : java.util.Optional.empty();
     }
 
-    private static boolean tagMatches(ByteBuffer payload, byte[] tag) {
-        if (payload.remaining() < 1 + tag.length || (payload.get(payload.position()) & 0xff) != tag.length) {
-            return false;
-        }
-        return payload.slice(payload.position() + 1, tag.length).equals(ByteBuffer.wrap(tag));
-    }
 
     // ------------------------------------------------------------------ listing and counts
 
