@@ -58,6 +58,12 @@ public final class CrashCommand {
     private static final Pattern MESSAGE_ID = Pattern.compile("Message-ID: <([^>]+)>");
 
     private final Map<String, AtomicInteger> delivered = new ConcurrentHashMap<>();
+    /** When each message first reached the sink, and when each kill came (System.nanoTime()). */
+    private final Map<String, Long> firstDelivered = new ConcurrentHashMap<>();
+    private final Map<String, Long> secondDelivered = new ConcurrentHashMap<>();
+    private final Map<String, List<String>> sinkIds = new ConcurrentHashMap<>();
+    private final List<Long> kills = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<Long> killsSent = java.util.Collections.synchronizedList(new ArrayList<>());
     private final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
     private final AtomicInteger attempts = new AtomicInteger();
     private final AtomicBoolean loading = new AtomicBoolean(true);
@@ -130,7 +136,10 @@ public final class CrashCommand {
             for (int round = 1; round <= rounds; round++) {
                 relay = startRelay(command, spool);
                 relay.waitFor(500 + random.nextInt(2000), TimeUnit.MILLISECONDS); // it runs under load meanwhile
+                long signalled = System.nanoTime();
                 kill(relay, true); // SIGKILL
+                killsSent.add(signalled);
+                kills.add(System.nanoTime()); // the relay is gone: nothing it did can come after this
                 prove(spool, out);
                 out.printf("kill %2d: acknowledged so far %d, delivered so far %d%n", round, acknowledged.size(),
                         delivered.size());
@@ -158,6 +167,9 @@ public final class CrashCommand {
                 acknowledged.size(), delivered.size(), lost.size(), duplicates);
         if (!lost.isEmpty()) {
             out.println("lost: " + lost.stream().limit(20).toList());
+        }
+        if (duplicates > 0) {
+            out.println(duplicateAges());
         }
         if (strace) {
             int acks = proofs.stream().mapToInt(FlushProof.Result::acknowledged).sum();
@@ -289,12 +301,66 @@ public final class CrashCommand {
             public Mono<Void> accept(ReceivedMessage message) {
                 Matcher m = MESSAGE_ID.matcher(new String(message.content(), StandardCharsets.US_ASCII));
                 if (m.find()) {
-                    delivered.computeIfAbsent(m.group(1), k -> new AtomicInteger()).incrementAndGet();
+                    long now = System.nanoTime();
+                    sinkIds.computeIfAbsent(m.group(1), k -> java.util.Collections.synchronizedList(new ArrayList<>()))
+                            .add(message.queueId());
+                    int n = delivered.computeIfAbsent(m.group(1), k -> new AtomicInteger()).incrementAndGet();
+                    if (n == 1) {
+                        firstDelivered.put(m.group(1), now);
+                    } else if (n == 2) {
+                        secondDelivered.put(m.group(1), now);
+                    }
                     checkAllDelivered();
                 }
                 return Mono.empty();
             }
         };
+    }
+
+    /**
+     * Why messages came twice: for each one delivered again, how long before the kill that came
+     * next its first delivery was (the window a kill must hit to lose its result record), or that
+     * no kill came between the two deliveries at all (a relay that sends a message twice in one
+     * run, which no crash explains).
+     */
+    private String duplicateAges() {
+        List<Long> killTimes;
+        List<Long> sentTimes;
+        synchronized (kills) {
+            killTimes = new ArrayList<>(kills);
+        }
+        synchronized (killsSent) {
+            sentTimes = new ArrayList<>(killsSent);
+        }
+        List<Long> ages = new ArrayList<>();
+        int withoutKill = 0;
+        for (Map.Entry<String, Long> second : secondDelivered.entrySet()) {
+            long first = firstDelivered.getOrDefault(second.getKey(), second.getValue());
+            int k = 0;
+            while (k < killTimes.size() && killTimes.get(k) < first) {
+                k++;
+            }
+            Long kill = k < killTimes.size() && killTimes.get(k) <= second.getValue() ? sentTimes.get(k) : null;
+            if (kill == null) {
+                withoutKill++;
+                System.out.println("  twice without a kill: " + second.getKey() + " " + sinkIds.get(second.getKey()));
+            } else {
+                if (kill - first > 1_000_000_000L) {
+                    System.out.println("  " + (kill - first) / 1_000_000 + " ms before a kill: " + second.getKey() + " "
+                            + sinkIds.get(second.getKey()));
+                }
+                ages.add((kill - first) / 1_000_000); // negative: it reached the sink while the relay was dying
+            }
+        }
+        ages.sort(null);
+        long dying = ages.stream().filter(a -> a < 0).count();
+        long under10 = ages.stream().filter(a -> a >= 0 && a < 10).count();
+        long under100 = ages.stream().filter(a -> a >= 10 && a < 100).count();
+        long under1000 = ages.stream().filter(a -> a >= 100 && a < 1000).count();
+        long longer = ages.size() - dying - under10 - under100 - under1000;
+        return String.format("duplicates by the time from their first delivery to the SIGKILL that followed it: while dying %d, <10 ms %d, "
+                + "10-100 ms %d, 100 ms-1 s %d, >=1 s %d (median %s ms); delivered twice with no kill between: %d",
+                dying, under10, under100, under1000, longer, ages.isEmpty() ? "-" : ages.get(ages.size() / 2), withoutKill);
     }
 
     private static int freePort() throws IOException {

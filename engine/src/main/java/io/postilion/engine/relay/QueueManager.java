@@ -126,7 +126,7 @@ public final class QueueManager implements AutoCloseable {
         schedulers.forEach((transport, scheduler) -> {
             Sinks.Many<DeliveryRequest> source = Sinks.many().unicast().onBackpressureBuffer();
             sources.put(transport, source);
-            running.add(scheduler.schedule(source.asFlux())
+            running.add(scheduler.schedule(source.asFlux(), this::recordAtOnce)
                     .publishOn(qmgr)
                     // Reports of different messages are recorded in parallel; each one's state is concurrent.
                     .flatMap(this::reported, 1024)
@@ -254,6 +254,26 @@ public final class QueueManager implements AutoCloseable {
     }
 
     /**
+     * On the thread that completed the delivery (an event loop): sent recipients are written to
+     * the store before the report makes its way to this manager's thread, so that a crash in
+     * between repeats as few deliveries as it can. Nothing is claimed here; {@link #recordOne}
+     * still checks each result on the manager's thread and waits for the write begun here.
+     */
+    private void recordAtOnce(DeliveryReport report) {
+        InFlight f = inFlight.get(report.queueId());
+        if (f == null || deletedInFlight.contains(report.queueId())) {
+            return;
+        }
+        for (RecipientResult res : report.results()) {
+            if (res.outcome() == Outcome.SENT && !f.done.contains(res.index())) {
+                Mono<Void> write = store.record(report.queueId(), res.index(), res).cache();
+                write.subscribe(null, e -> { }); // the error is reported where recordOne waits for it
+                f.written.put(res.index(), write);
+            }
+        }
+    }
+
+    /**
      * Sent recipients are final and recorded at once; bounced ones wait for their notice and
      * deferred ones for the end of the attempt. Each result names its recipient by queue index.
      */
@@ -276,7 +296,8 @@ public final class QueueManager implements AutoCloseable {
             f.succeeded.add(res);
         }
         f.done.add(index);
-        return store.record(f.message.queueId(), index, res);
+        Mono<Void> written = res.outcome() == Outcome.SENT ? f.written.remove(index) : null;
+        return written != null ? written : store.record(f.message.queueId(), index, res);
     }
 
     /** The attempt is over: notices, then removal or a deferral with its retry timer. */
@@ -641,6 +662,8 @@ public final class QueueManager implements AutoCloseable {
         final java.util.Queue<RecipientResult> succeeded = new java.util.concurrent.ConcurrentLinkedQueue<>();
         final List<RecipientResult> unroutable = new ArrayList<>();
         final AtomicInteger outstanding = new AtomicInteger();
+        /** Sent results whose record was begun on the delivering thread (see recordAtOnce), by queue index. */
+        final Map<Integer, Mono<Void>> written = new ConcurrentHashMap<>();
 
         InFlight(QueuedMessage message) {
             this.message = message;

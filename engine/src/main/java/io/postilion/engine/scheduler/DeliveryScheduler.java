@@ -7,12 +7,15 @@ import io.postilion.engine.delivery.DeliveryRequest;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The queue manager in front of the delivery agent (Postfix's qmgr(8) feeding smtp(8)): takes a
@@ -42,6 +45,8 @@ import reactor.core.scheduler.Schedulers;
  * run by whichever thread brings an event (a new request, a finished delivery, more demand).
  */
 public final class DeliveryScheduler {
+
+    private static final Logger log = LoggerFactory.getLogger(DeliveryScheduler.class);
 
     private final SchedulerSettings settings;
     private final BiFunction<DeliveryRequest, CacheHint, Mono<DeliveryReport>> deliver;
@@ -82,8 +87,30 @@ public final class DeliveryScheduler {
      * (its own destination queues and windows) over its own subscription to the source.
      */
     public Flux<DeliveryReport> schedule(Publisher<? extends DeliveryRequest> requests) {
+        return schedule(requests, report -> { });
+    }
+
+    /**
+     * As {@link #schedule(Publisher)}, telling {@code delivered} of each report on the thread that
+     * completed the delivery, before the report waits for the scheduler's loop and its subscriber.
+     * The queue manager records final results there, as Postfix's smtp(8) updates the queue file
+     * the moment a server accepts: every thread hop between a server's 250 and the record is a
+     * window in which a crash makes the next start send the message again. {@code delivered}
+     * must not block (it may run on an event loop) and should not throw; if it does, the report
+     * still goes on.
+     */
+    public Flux<DeliveryReport> schedule(Publisher<? extends DeliveryRequest> requests, Consumer<DeliveryReport> delivered) {
         Objects.requireNonNull(requests, "requests");
-        return Flux.create(sink -> new SchedulerRun(settings, deliver, clock, timer, LOOPS.createWorker(), sink).start(requests),
+        Objects.requireNonNull(delivered, "delivered");
+        BiFunction<DeliveryRequest, CacheHint, Mono<DeliveryReport>> told = (request, hint) ->
+                deliver.apply(request, hint).doOnNext(report -> {
+                    try {
+                        delivered.accept(report);
+                    } catch (RuntimeException e) {
+                        log.error("{}: the delivery listener failed: {}", report.queueId(), e.toString(), e);
+                    }
+                });
+        return Flux.create(sink -> new SchedulerRun(settings, told, clock, timer, LOOPS.createWorker(), sink).start(requests),
                 FluxSink.OverflowStrategy.BUFFER);
     }
 }

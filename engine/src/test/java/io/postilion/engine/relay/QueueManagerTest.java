@@ -43,11 +43,15 @@ class QueueManagerTest {
 
         @Override
         public Mono<Void> record(String queueId, int index, RecipientResult result) {
+            // Where the record was begun: the delivering thread, or the queue manager's.
+            recordedOn.put(queueId + " " + index, Thread.currentThread().getName());
             return Mono.fromRunnable(() -> {
                 records.computeIfAbsent(queueId, k -> new ConcurrentHashMap<>()).put(index, result);
                 events.add("record " + queueId + " " + index + " " + result.outcome().logWord());
             });
         }
+
+        final Map<String, String> recordedOn = new ConcurrentHashMap<>();
 
         @Override
         public Mono<Void> defer(String queueId) {
@@ -153,6 +157,21 @@ class QueueManagerTest {
         assertEquals(Outcome.SENT, store.records.get("Q1").get(1).outcome());
         assertTrue(store.events.indexOf("remove Q1") > store.events.indexOf("record Q1 1 sent"), store.events.toString());
         assertEquals(0, qmgr.inFlight());
+    }
+
+    @Test
+    void aSentRecipientIsRecordedOnTheThreadThatDeliveredItBeforeTheReportMovesOnAndOnlyOnce() {
+        start("").submit(message("Q9", "a@client.test", "x@dest.test", "y@dest.test"));
+        await(() -> store.events.contains("remove Q9"), "removal");
+        // Postfix's smtp(8) updates the queue file as soon as the server accepts: every thread hop
+        // before the record widens the window in which a crash makes the next start send it again.
+        for (int i = 0; i < 2; i++) {
+            String thread = store.recordedOn.get("Q9 " + i);
+            assertTrue(thread != null && !thread.startsWith("postilion-qmgr") && !thread.startsWith("postilion-scheduler"),
+                    "recipient " + i + " was recorded on " + thread);
+        }
+        assertEquals(2, store.events.stream().filter(e -> e.startsWith("record Q9 ")).count(), store.events.toString());
+        assertTrue(store.events.indexOf("remove Q9") > store.events.indexOf("record Q9 1 sent"), store.events.toString());
     }
 
     @Test

@@ -18,18 +18,27 @@ import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * The journal's single writer thread and its queue. Appenders only enqueue and, when the thread
- * is parked, unpark it: no lock, no wait, so an event loop may append. The thread takes everything
- * queued, writes it with one gathering write, and forces the segment once if any of it asked for
- * durability: the records that arrive while a force runs wait for the next one, so the number of
- * forces adapts to the load, and a lone append when idle is forced at once.
+ * The journal's writer and flusher threads and their queue. Appenders only enqueue and, when the
+ * writer is parked, unpark it: no lock, no wait, so an event loop may append. The writer takes
+ * everything queued and writes it with one gathering write; records that need no durability (a
+ * recipient's result, a removal) are done then. Durable records wait for the flusher, which forces
+ * the segment once for everything written before that force began. The writer goes on writing
+ * while a force runs, so a result is never held up by a flush (each one held is a delivery a
+ * crash would repeat), and the next force starts as soon as the last one ends, covering whatever
+ * was written meanwhile: the number of forces adapts to the load, and a lone durable append when
+ * idle is forced at once.
  *
- * <p>An I/O error (a full disk, say) fails the batch it hit, and only that batch: the segment is
- * cut back to where the batch began and flushed, or, if that fails too, left behind for a new
- * segment, so no later acknowledgement can rest on a write whose flush failed (after a failed
- * fsync the page cache is in an unknown state). The next batch tries again, so appends succeed
- * again once space returns. Any other failure (an Error) stops the writer for good, failing
- * every waiting and later append.
+ * <p>An I/O error (a full disk, say) fails the records it hit, and only those: the segment is cut
+ * back to where they began (for a failed force: to the end of the last successful one) and
+ * flushed, or, if that fails too, left behind for a new segment, so no later acknowledgement can
+ * rest on a write whose flush failed (after a failed fsync the page cache is in an unknown state).
+ * Records that needed no flush and are cut off with them are lost, which costs a repeated delivery
+ * after a crash, never a message. The next batch tries again, so appends succeed again once space
+ * returns. Any other failure (an Error) stops the journal for good, failing every waiting and
+ * later append.
+ *
+ * <p>The two threads share the segment: the flusher only forces it, and the writer changes it
+ * (cuts it back, rolls to the next, closes it) only while no force runs ({@link #exclusive}).
  */
 final class GroupCommitWriter implements Runnable {
 
@@ -45,7 +54,10 @@ final class GroupCommitWriter implements Runnable {
     private static final int CLOSING = 1;
     private static final int FAILED = 2;
 
-    /** One queued append. Fields past the constructor are the writer thread's. */
+    /**
+     * One queued append. Fields past the constructor are the writer thread's until a durable
+     * record is handed to the flusher (under its lock).
+     */
     static final class Pending {
         final ByteBuffer header;
         final ByteBuffer payload;
@@ -69,6 +81,7 @@ final class GroupCommitWriter implements Runnable {
     private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger state = new AtomicInteger(OPEN);
     private final Thread thread;
+    private final Thread flusher;
     private volatile boolean idle;
     private volatile boolean exited;
     private volatile Throwable failure;
@@ -78,10 +91,27 @@ final class GroupCommitWriter implements Runnable {
     private volatile long forces;
     private volatile long records;
 
-    // The writer thread's own.
+    // Shared by the writer and the flusher, guarded by flushLock.
+    private final Object flushLock = new Object();
+    /** Durable records written and not yet covered by a force, in the order written. */
+    private List<Pending> awaiting = new ArrayList<>();
+    /** Where the last write ended in the current segment, and where the last good force reached. */
+    private long written;
+    private long forced;
+    /** The flusher is in a force; the writer waits for it before changing the segment. */
+    private boolean forcing;
+    /** The writer is changing the segment; the flusher starts no force meanwhile. */
+    private boolean writerExclusive;
+    /** A force failed; the writer cuts the segment back before anything else is forced. */
+    private IOException forceFailed;
+    private volatile boolean forceFailedSeen;
+    /** The flusher stopped on an Error: the journal stops too. */
+    private volatile Throwable flusherFailure;
+    private boolean flusherStop;
+
+    // The writer thread's own (current is read by the flusher under flushLock).
     private SegmentChannel current;
     private long size;
-    private boolean unforced;
     private Pending carried;
     private List<Pending> inFlight;
     /** Where the batch in flight began: an I/O error cuts the segment back to here. */
@@ -100,12 +130,15 @@ final class GroupCommitWriter implements Runnable {
         this.segments = segments;
         this.thread = new Thread(this, "postilion-journal-writer");
         this.thread.setDaemon(true);
+        this.flusher = new Thread(this::flushLoop, "postilion-journal-flusher");
+        this.flusher.setDaemon(true);
     }
 
     /** Creates the first segment on the calling thread (open's), then starts the writer thread. */
     void start(long firstSegment) throws IOException {
         createSegment(firstSegment);
         thread.start();
+        flusher.start();
     }
 
     long currentSegment() {
@@ -169,6 +202,13 @@ final class GroupCommitWriter implements Runnable {
     public void run() {
         try {
             while (true) {
+                if (forceFailedSeen) {
+                    afterFailedForce();
+                }
+                Throwable flusherDied = flusherFailure;
+                if (flusherDied != null) {
+                    throw flusherDied;
+                }
                 List<Pending> batch = takeBatch();
                 if (batch.isEmpty()) {
                     if (state.get() != OPEN) {
@@ -177,7 +217,7 @@ final class GroupCommitWriter implements Runnable {
                     // Announce the park before the last look at the queue: an appender either sees
                     // idle and unparks, or its record is seen here (both sides are volatile).
                     idle = true;
-                    if (queue.isEmpty() && state.get() == OPEN) {
+                    if (queue.isEmpty() && state.get() == OPEN && !forceFailedSeen && flusherFailure == null) {
                         LockSupport.park(this);
                     }
                     idle = false;
@@ -193,10 +233,20 @@ final class GroupCommitWriter implements Runnable {
                     recoverFrom(e);
                 }
             }
-            if (unforced) {
-                force();
+            stopFlusher();
+            Throwable flusherDied = flusherFailure;
+            if (flusherDied != null) {
+                throw flusherDied;
             }
-            current.close();
+            if (forceFailedSeen) {
+                afterFailedForce();
+            }
+            if (current != null) {
+                if (written > forced) {
+                    force(); // what needed no flush is flushed too before the journal closes
+                }
+                current.close();
+            }
         } catch (Throwable t) {
             failure = t;
             state.set(FAILED);
@@ -209,6 +259,14 @@ final class GroupCommitWriter implements Runnable {
             if (inFlight != null) {
                 complete(inFlight.stream().filter(p -> !p.completed).toList(), t);
             }
+            List<Pending> unforced;
+            synchronized (flushLock) {
+                unforced = awaiting;
+                awaiting = new ArrayList<>();
+                flusherStop = true;
+                flushLock.notifyAll();
+            }
+            complete(unforced, t);
             closeQuietly();
         } finally {
             exited = true;
@@ -255,24 +313,115 @@ final class GroupCommitWriter implements Runnable {
         if (current == null) {
             return; // the segment could not even be created; the next batch tries a new one
         }
-        long good = currentSegment == batchSegment ? batchSize : Frame.SEGMENT_HEADER;
+        cutBack(currentSegment == batchSegment ? batchSize : Frame.SEGMENT_HEADER, e);
+    }
+
+    /**
+     * Cuts the current segment back to {@code good} bytes and flushes it, the flusher held off; if
+     * that fails too, the segment is left behind (with every record still waiting for a force
+     * failed) and the next batch starts a new one.
+     */
+    private void cutBack(long good, IOException cause) {
+        exclusive(() -> {
+            try {
+                current.truncate(good);
+                current.force();
+                size = good;
+                written = good;
+                forced = good;
+            } catch (IOException again) {
+                log.warn("journal: cannot cut segment {} back ({}); the next records go to a new segment", currentSegment,
+                        again.toString());
+                complete(takeAwaiting(), cause);
+                closeQuietly();
+                current = null;
+            }
+        });
+    }
+
+    /** A force failed (the flusher said so): what it did not cover is refused and cut off. */
+    private void afterFailedForce() {
+        IOException e;
+        long good;
+        synchronized (flushLock) {
+            e = forceFailed;
+            good = forced;
+        }
+        if (!troubled) {
+            log.warn("journal: flushing segment {} failed ({}); the records it did not cover are refused, later ones "
+                    + "are tried again", currentSegment, e.toString());
+        }
+        troubled = true;
+        complete(takeAwaiting(), e);
+        if (current != null) {
+            cutBack(good, e);
+        }
+        synchronized (flushLock) {
+            forceFailed = null;
+            forceFailedSeen = false;
+        }
+    }
+
+    private List<Pending> takeAwaiting() {
+        synchronized (flushLock) {
+            List<Pending> taken = awaiting;
+            awaiting = new ArrayList<>();
+            return taken;
+        }
+    }
+
+    /** Runs {@code change} to the segment while no force runs and none starts. */
+    private void exclusive(IoAction change) {
+        synchronized (flushLock) {
+            writerExclusive = true;
+            while (forcing) {
+                try {
+                    flushLock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
         try {
-            current.truncate(good);
-            current.force();
-            size = good;
-            unforced = false;
-        } catch (IOException again) {
-            log.warn("journal: cannot cut segment {} back ({}); the next records go to a new segment", currentSegment,
-                    again.toString());
-            closeQuietly();
-            current = null;
+            change.run();
+        } finally {
+            synchronized (flushLock) {
+                writerExclusive = false;
+                flushLock.notifyAll();
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface IoAction {
+        void run();
+    }
+
+    private interface IoChange {
+        void run() throws IOException;
+    }
+
+    /** As {@link #exclusive(IoAction)}, for a change that may fail with an I/O error. */
+    private void exclusiveIo(IoChange change) throws IOException {
+        IOException[] failed = new IOException[1];
+        exclusive(() -> {
+            try {
+                change.run();
+            } catch (IOException e) {
+                failed[0] = e;
+            }
+        });
+        if (failed[0] != null) {
+            throw failed[0];
         }
     }
 
     private void writeBatch(List<Pending> batch) throws IOException {
         inFlight = batch;
         if (current == null) {
-            createSegment(currentSegment + 1); // the last one was left behind after an I/O error
+            long next = currentSegment + 1; // the last one was left behind after an I/O error
+            exclusiveIo(() -> createSegment(next));
         }
         batchSegment = currentSegment;
         batchSize = size;
@@ -293,15 +442,19 @@ final class GroupCommitWriter implements Runnable {
         writeGathered();
         records += batch.size();
         List<Pending> waitingForForce = new ArrayList<>();
-        List<Pending> written = new ArrayList<>();
+        List<Pending> done = new ArrayList<>();
         for (Pending p : batch) {
-            (p.durable ? waitingForForce : written).add(p);
+            (p.durable ? waitingForForce : done).add(p);
         }
-        complete(written, null);
-        if (durable) {
-            force();
+        synchronized (flushLock) {
+            written = size;
+            if (durable) {
+                waitingForForce.forEach(p -> p.completed = true); // the flusher's to complete from now on
+                awaiting.addAll(waitingForForce);
+                flushLock.notifyAll();
+            }
         }
-        complete(waitingForForce, null);
+        complete(done, null);
         inFlight = null;
     }
 
@@ -310,23 +463,105 @@ final class GroupCommitWriter implements Runnable {
             ByteBuffer[] sources = Arrays.copyOf(gather, gathered);
             Arrays.fill(gather, 0, gathered, null); // do not keep callers' payloads alive
             gathered = 0;
-            unforced = true;
             current.write(sources);
         }
     }
 
+    /** A force by the writer itself (rolling, closing), the flusher held off. */
     private void force() throws IOException {
-        current.force();
-        unforced = false;
-        forces++;
+        exclusiveIo(() -> {
+            current.force();
+            forced = size;
+            written = size;
+            forces++;
+        });
     }
 
-    /** The current segment is full: flush it (nothing older may be torn) and start the next. */
+    /**
+     * The current segment is full: flush it (nothing older may be torn; the records of it still
+     * waiting for the flusher are covered by this force) and start the next.
+     */
     private void roll() throws IOException {
-        force();
-        current.close();
-        current = null;
-        createSegment(currentSegment + 1);
+        exclusiveIo(() -> {
+            current.force();
+            forces++;
+            current.close();
+            current = null;
+            createSegment(currentSegment + 1);
+        });
+    }
+
+    // ------------------------------------------------------------------ the flusher thread
+
+    /**
+     * Forces the segment for every durable record written before the force began, then hands
+     * them to the completion scheduler; again as soon as more are written. A failed force fails
+     * what it was to cover and leaves the cutting back to the writer; until then nothing is forced
+     * (a later force of a segment whose flush failed could succeed without the lost pages).
+     */
+    private void flushLoop() {
+        List<Pending> covering = List.of();
+        try {
+            while (true) {
+                SegmentChannel ch;
+                long upTo;
+                IOException failed;
+                synchronized (flushLock) {
+                    while (!flusherStop && (awaiting.isEmpty() || writerExclusive || forceFailed != null)) {
+                        flushLock.wait();
+                    }
+                    if (awaiting.isEmpty() || forceFailed != null) {
+                        return; // stopping (a failure left for the writer fails what waits)
+                    }
+                    covering = awaiting;
+                    awaiting = new ArrayList<>();
+                    ch = current;
+                    upTo = written;
+                    forcing = ch != null && forced < upTo;
+                }
+                failed = null;
+                if (forcing) { // otherwise a roll or the writer has forced everything already
+                    try {
+                        ch.force();
+                        forces++;
+                    } catch (IOException e) {
+                        failed = e;
+                    }
+                    synchronized (flushLock) {
+                        forcing = false;
+                        if (failed == null) {
+                            forced = Math.max(forced, upTo);
+                        } else {
+                            forceFailed = failed;
+                            forceFailedSeen = true;
+                        }
+                        flushLock.notifyAll();
+                    }
+                }
+                complete(covering, failed, true);
+                covering = List.of();
+                if (failed != null) {
+                    LockSupport.unpark(thread); // the writer cuts the segment back before anything else
+                }
+            }
+        } catch (Throwable t) {
+            flusherFailure = t;
+            complete(covering, t, true);
+            synchronized (flushLock) {
+                forcing = false;
+                flushLock.notifyAll();
+            }
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /** Lets the flusher cover what is written, then stops it (the writer's last act). */
+    private void stopFlusher() throws InterruptedException {
+        synchronized (flushLock) {
+            flusherStop = true;
+            flushLock.notifyAll();
+        }
+        flusher.join();
     }
 
     private void createSegment(long number) throws IOException {
@@ -349,6 +584,8 @@ final class GroupCommitWriter implements Runnable {
         }
         current = ch;
         size = Frame.SEGMENT_HEADER;
+        written = size;
+        forced = size; // the header was forced above
         segments.add(number);
         currentSegment = number;
     }
@@ -358,9 +595,19 @@ final class GroupCommitWriter implements Runnable {
      * them over, so subscriber code (which may run long) never delays the next write or force.
      */
     private void complete(List<Pending> done, Throwable error) {
+        complete(done, error, false);
+    }
+
+    /**
+     * @param handedOver the records were handed to the flusher (already marked completed, so
+     *     that the writer's failure handling does not complete them twice)
+     */
+    private void complete(List<Pending> done, Throwable error, boolean handedOver) {
         for (int i = 0; i < done.size(); i += COMPLETION_CHUNK) {
             List<Pending> chunk = done.subList(i, Math.min(done.size(), i + COMPLETION_CHUNK));
-            chunk.forEach(p -> p.completed = true);
+            if (!handedOver) {
+                chunk.forEach(p -> p.completed = true);
+            }
             Runnable task = () -> {
                 for (Pending p : chunk) {
                     if (error == null) {

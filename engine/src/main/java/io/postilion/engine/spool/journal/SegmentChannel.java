@@ -4,7 +4,11 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
-/** An open segment file, reduced to the calls the journal makes. Used by one thread at a time. */
+/**
+ * An open segment file, reduced to the calls the journal makes. One thread writes, cuts and closes
+ * it; {@link #force} may run on another thread at the same time as a write, never beside a cut or
+ * a close.
+ */
 public interface SegmentChannel extends Closeable {
 
     long size() throws IOException;

@@ -122,6 +122,25 @@ class JournalGroupCommitTest {
     }
 
     @Test
+    void aRecordWithoutDurabilityIsWrittenWhileAForceRunsNotAfterIt() throws Exception {
+        files.minForceNanos = 400_000_000; // a flush that takes 0.4 s
+        try (Journal journal = open()) {
+            long forcesBefore = files.events("force").size();
+            var durable = journal.appendDurable(1, bytes("a message")).toFuture();
+            long until = System.nanoTime() + WAIT.toNanos();
+            while (files.forcing.get() == 0 && System.nanoTime() < until) {
+                Thread.onSpinWait(); // until the flush of the message has begun
+            }
+            RecordAddress result = journal.append(2, bytes("a recipient's result")).block(WAIT);
+            assertFalse(durable.isDone(), "the result was written while the message's flush still ran");
+            assertEquals(forcesBefore, files.events("force").size(), "and no flush had finished meanwhile");
+            assertTrue(files.events("write").stream().anyMatch(w -> w.segment() == result.segment() && w.to() >= result.end()),
+                    "the result's bytes are in the file");
+            durable.get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Test
     void aLoneDurableAppendIsWrittenAndForcedAtOnce() throws Exception {
         try (Journal journal = open()) {
             long started = System.nanoTime();

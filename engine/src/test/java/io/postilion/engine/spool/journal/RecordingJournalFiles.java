@@ -22,6 +22,8 @@ final class RecordingJournalFiles implements JournalFiles {
     }
 
     final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
+    /** Forces running now. */
+    final java.util.concurrent.atomic.AtomicInteger forcing = new java.util.concurrent.atomic.AtomicInteger();
     final Set<Long> unopenable = ConcurrentHashMap.newKeySet();
     volatile boolean failForces;
     /** Writes then fail half-way, as on a full disk (ENOSPC after a partial write). */
@@ -116,14 +118,19 @@ final class RecordingJournalFiles implements JournalFiles {
             if (failForces) {
                 throw new IOException("injected: fsync failed");
             }
-            long started = System.nanoTime();
-            long covered = ch.size(); // everything written before the force is covered by it
-            ch.force();
-            long rest = minForceNanos - (System.nanoTime() - started);
-            if (rest > 0) {
-                LockSupport.parkNanos(rest);
+            forcing.incrementAndGet();
+            try {
+                long started = System.nanoTime();
+                long covered = ch.size(); // everything written before the force is covered by it
+                ch.force();
+                long rest = minForceNanos - (System.nanoTime() - started);
+                if (rest > 0) {
+                    LockSupport.parkNanos(rest);
+                }
+                events.add(new Event("force", segment, 0, covered));
+            } finally {
+                forcing.decrementAndGet();
             }
-            events.add(new Event("force", segment, 0, covered));
         }
 
         @Override
