@@ -27,8 +27,14 @@ import reactor.core.publisher.Sinks;
  *
  * <pre>
  * postilion-bench relay-compare [--messages 5000] [--size 1024] [--concurrency 10] [--rounds 3]
- *                               [--relay-jar engine/target/postilion.jar]
+ *                               [--warmup 1000] [--relay-jar engine/target/postilion.jar]
+ *                               [--java PATH] [--aot-cache FILE]
+ * postilion-bench relay-compare --train-aot-cache FILE --java JDK25/bin/java [--messages 20000]
  * </pre>
+ * {@code --java} runs our relay on another JDK; {@code --aot-cache} gives it a JDK 25
+ * ahead-of-time cache ({@code -XX:AOTCache}), which {@code --train-aot-cache} writes from a
+ * training run of our relay under the same load ({@code -XX:AOTCacheOutput}): classes loaded and
+ * linked, and method profiles, so the JIT starts from a trained state instead of from nothing.
  * Needs root (Postfix's master) and the project's scripts/peers/postfix-relay.sh. Loopback only;
  * every wait is bounded.
  */
@@ -47,8 +53,15 @@ public final class RelayCompareCommand {
         int concurrency = 10;
         int rounds = 3;
         Path jar = Path.of("engine/target/postilion.jar");
+        RelayJvm jvm = new RelayJvm(Path.of(System.getProperty("java.home"), "bin", "java").toString(), List.of());
+        Path train = null;
+        int warmup = 1000;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--java" -> jvm = new RelayJvm(args[++i], jvm.options());
+                case "--aot-cache" -> jvm = new RelayJvm(jvm.java(), List.of("-XX:AOTCache=" + Path.of(args[++i]).toAbsolutePath()));
+                case "--train-aot-cache" -> train = Path.of(args[++i]).toAbsolutePath();
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--messages" -> messages = Integer.parseInt(args[++i]);
                 case "--size" -> size = Integer.parseInt(args[++i]);
                 case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
@@ -56,7 +69,10 @@ public final class RelayCompareCommand {
                 case "--relay-jar" -> jar = Path.of(args[++i]);
                 case "--help" -> {
                     out.println("usage: postilion-bench relay-compare [--messages N] [--size S] [--concurrency C] "
-                            + "[--rounds K] [--relay-jar engine/target/postilion.jar]");
+                            + "[--rounds K] [--warmup N] [--relay-jar engine/target/postilion.jar] [--java PATH] "
+                            + "[--aot-cache FILE]");
+                    out.println("       postilion-bench relay-compare --train-aot-cache FILE --java JDK25/bin/java "
+                            + "[--messages N] [--size S] [--concurrency C]");
                     return 0;
                 }
                 default -> {
@@ -65,10 +81,58 @@ public final class RelayCompareCommand {
                 }
             }
         }
-        return new RelayCompareCommand().execute(messages, size, concurrency, rounds, jar, out, err);
+        if (train != null) {
+            return new RelayCompareCommand().train(train, jvm, messages, size, concurrency, jar, out, err);
+        }
+        return new RelayCompareCommand().execute(messages, size, concurrency, rounds, warmup, jar, jvm, out, err);
     }
 
-    private int execute(int n, int size, int c, int rounds, Path jar, PrintStream out, PrintStream err) throws Exception {
+    /** How our relay's JVM is started: which java, with which options before -jar. */
+    private record RelayJvm(String java, List<String> options) {
+        RelayJvm {
+            options = List.copyOf(options);
+        }
+    }
+
+    /**
+     * A training run for the JDK 25 ahead-of-time cache: our relay, started with
+     * -XX:AOTCacheOutput, relays {@code n} messages from smtp-source to smtp-sink and is stopped
+     * gracefully; the JVM writes the cache as it exits (it takes a while: it starts a second JVM
+     * to assemble it).
+     */
+    private int train(Path cache, RelayJvm jvm, int n, int size, int c, Path jar, PrintStream out, PrintStream err)
+            throws Exception {
+        SinkProcess sink = SinkProcess.startCounting(count -> {
+            delivered.set(count);
+            if (count >= target) {
+                reached.tryEmitEmpty();
+            }
+        });
+        Path work = Files.createTempDirectory("postilion-aot-train");
+        int port = freePort();
+        Files.deleteIfExists(cache);
+        Process ours = startOurs(jar, work, port, sink.port(), new RelayJvm(jvm.java(),
+                List.of("-XX:AOTCacheOutput=" + cache)));
+        try {
+            double rate = load(port, n, size, c);
+            out.printf("training run: %d messages of %d bytes at C=%d, %.1f msgs/s%n", n, size, c, rate);
+        } finally {
+            ours.destroy(); // SIGTERM: a graceful stop, after which the JVM writes the cache
+            if (!ours.waitFor(10, TimeUnit.MINUTES)) {
+                ours.destroyForcibly();
+            }
+            sink.close();
+        }
+        if (!Files.isRegularFile(cache) || Files.size(cache) == 0) {
+            err.println("relay-compare: no AOT cache was written to " + cache + "; see " + work.resolve("relay.log"));
+            return 1;
+        }
+        out.printf("AOT cache %s: %d bytes%n", cache, Files.size(cache));
+        return 0;
+    }
+
+    private int execute(int n, int size, int c, int rounds, int warmup, Path jar, RelayJvm jvm, PrintStream out,
+            PrintStream err) throws Exception {
         Path scripts = Path.of("scripts/peers");
         if (!Files.isExecutable(scripts.resolve("postfix-relay.sh")) || !Files.isReadable(jar)) {
             err.println("relay-compare: run from the project root after mvn -B -q package -DskipTests");
@@ -94,10 +158,14 @@ public final class RelayCompareCommand {
         out.println("# counting sink: smtp-sink -c (Postfix's), one per run, both relays deliver to it");
         try {
             script(scripts, postfixEnv, "start", work.resolve("postfix").toString());
-            ours = startOurs(jar, work, ourPort, sink.port());
+            ours = startOurs(jar, work, ourPort, sink.port(), jvm);
+            out.printf("# our relay: %s %s-jar %s; untimed warm-up round of %d messages each%n", jvm.java(),
+                    jvm.options().isEmpty() ? "" : String.join(" ", jvm.options()) + " ", jar, warmup);
             // one untimed round each, so both relays have warmed up (JIT, caches, connections)
-            load(ourPort, Math.min(n, 1000), size, c);
-            load(postfixPort, Math.min(n, 1000), size, c);
+            if (warmup > 0) {
+                load(ourPort, warmup, size, c);
+                load(postfixPort, warmup, size, c);
+            }
             List<Double> oursRates = new ArrayList<>();
             List<Double> postfixRates = new ArrayList<>();
             List<Double> oursCpu = new ArrayList<>();
@@ -165,11 +233,14 @@ public final class RelayCompareCommand {
         return n / seconds;
     }
 
-    private static Process startOurs(Path jar, Path work, int port, int sinkPort) throws IOException {
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
+    private static Process startOurs(Path jar, Path work, int port, int sinkPort, RelayJvm jvm) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(jvm.java());
+        cmd.addAll(jvm.options());
+        cmd.addAll(List.of("-jar", jar.toString(),
                 "relay", "-o", "smtpd_listen=127.0.0.1:" + port, "-o", "metrics_listen=127.0.0.1:0", "-o",
                 "queue_directory=" + work.resolve("spool"), "-o", "relayhost=[127.0.0.1]:" + sinkPort, "-o",
-                "inet_interfaces=127.0.0.254", "-o", "default_destination_concurrency_limit=50");
+                "inet_interfaces=127.0.0.254", "-o", "default_destination_concurrency_limit=50"));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(work.resolve("relay.log").toFile()))
                 .start();
         String first = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
