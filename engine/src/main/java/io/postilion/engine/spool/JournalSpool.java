@@ -662,7 +662,13 @@ public final class JournalSpool implements RelayQueue {
             List<QueueEntry> out = new ArrayList<>();
             for (Map.Entry<String, Entry> e : snapshot) {
                 try {
-                    QueueFile.Decoded d = QueueFile.decodeHead(ByteBuffer.wrap(journal.readBlocking(e.getValue().address)));
+                    // The envelope only, as recovery reads it: listing a queue of big messages
+                    // must not read their bodies.
+                    RecordAddress at = e.getValue().address;
+                    QueueFile.Decoded d = QueueFile.decodeHead(ByteBuffer.wrap(journal.readHeadBlocking(at, Recovery.HEAD_BYTES)));
+                    if (d == null) { // an envelope longer than the head (many recipients)
+                        d = QueueFile.decodeHead(ByteBuffer.wrap(journal.readBlocking(at)));
+                    }
                     if (d == null) {
                         continue;
                     }

@@ -22,6 +22,9 @@ public final class JournalFilesSeam implements JournalFiles {
     final AtomicLong forces = new AtomicLong();
     /** While set, every segment write stops half-way with "No space left on device". */
     public volatile boolean full;
+    /** Bytes read from segments so far, and how long each segment read is made to take. */
+    public final AtomicLong readBytes = new AtomicLong();
+    public volatile long readDelayMillis;
 
     public JournalFilesSeam(long minForceMillis) {
         this.minForceNanos = minForceMillis * 1_000_000L;
@@ -87,7 +90,17 @@ public final class JournalFilesSeam implements JournalFiles {
 
             @Override
             public int read(ByteBuffer dst, long position) throws IOException {
-                return ch.read(dst, position);
+                long delay = readDelayMillis;
+                if (delay > 0) {
+                    try {
+                        Thread.sleep(delay);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                int n = ch.read(dst, position);
+                readBytes.addAndGet(Math.max(0, n));
+                return n;
             }
 
             @Override

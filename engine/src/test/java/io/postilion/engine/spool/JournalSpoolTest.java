@@ -78,6 +78,26 @@ class JournalSpoolTest {
     }
 
     @Test
+    void listingTheQueueReadsEnvelopesNotBodiesAndAcceptanceGoesOnWhileItRuns() throws Exception {
+        JournalFilesSeam disk = new JournalFilesSeam(0);
+        JournalSpool s = ready(JournalOptions.defaults().withFiles(disk));
+        int queued = 20;
+        String body = "b".repeat(1 << 20) + "\r\n"; // 1 MiB each
+        for (int i = 0; i < queued; i++) {
+            s.accept(SpoolTest.message(s.newQueueId(), body, "a@x.test")).block(WAIT);
+        }
+        long before = disk.readBytes.get();
+        disk.readDelayMillis = 100; // a slow disk: the listing takes two seconds and more
+        java.util.concurrent.CompletableFuture<List<io.postilion.engine.relay.QueueEntry>> listing = s.list().toFuture();
+        Thread.sleep(150); // the listing is reading
+        s.accept(SpoolTest.message(s.newQueueId(), "new\r\n", "b@x.test")).block(WAIT);
+        assertFalse(listing.isDone(), "the new message waited for the listing to end");
+        assertEquals(queued, listing.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS).size());
+        long read = disk.readBytes.get() - before;
+        assertTrue(read < queued * 64L * 1024, "listing " + queued + " messages of 1 MiB read " + read + " bytes");
+    }
+
+    @Test
     void acceptedMessagesComeBackAfterARestartInArrivalOrderWithTheirResults() throws Exception {
         JournalSpool first = ready();
         List<String> ids = new ArrayList<>();

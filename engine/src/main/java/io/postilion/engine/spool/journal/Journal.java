@@ -221,6 +221,19 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
+     * The first {@code max} bytes (or fewer) of the payload at {@code address}, unchecked: the
+     * address should come from an append or a scan that checked the record whole. Blocking. For
+     * reading a message's envelope without its body.
+     */
+    public byte[] readHeadBlocking(RecordAddress address, int max) throws IOException {
+        try (SegmentChannel ch = files.openSegment(segmentPath(address.segment()), false)) {
+            byte[] head = new byte[Math.min(max, address.length())];
+            SegmentReader.readFully(ch, ByteBuffer.wrap(head), address.payloadOffset());
+            return head;
+        }
+    }
+
+    /**
      * Where the payload at {@code address} lies in its segment file, for zero-copy streaming. The
      * bytes are not checked here (that would mean reading them); the address should come from an
      * append or a scan that checked them.
