@@ -62,8 +62,10 @@ public final class RelayCompareCommand {
         Path benchJar = Path.of("bench/target/postilion-bench.jar");
         String against = "postfix";
         int writers = 64;
+        boolean straceSyncs = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--strace-syncs" -> straceSyncs = true;
                 case "--against" -> against = args[++i];
                 case "--bench-jar" -> benchJar = Path.of(args[++i]);
                 case "--writers" -> writers = Integer.parseInt(args[++i]);
@@ -76,7 +78,7 @@ public final class RelayCompareCommand {
                     out.println("usage: postilion-bench relay-compare [--messages N] [--size S] [--concurrency C] "
                             + "[--rounds K] [--relay-jar engine/target/postilion.jar]\n"
                             + "       postilion-bench relay-compare --against rocksdb [--bench-jar bench/target/postilion-bench.jar]"
-                            + " [--writers 64] [--messages N] [--size S] [--concurrency C] [--rounds K]");
+                            + " [--writers 64] [--strace-syncs] [--messages N] [--size S] [--concurrency C] [--rounds K]");
                     return 0;
                 }
                 default -> {
@@ -86,7 +88,8 @@ public final class RelayCompareCommand {
             }
         }
         if (against.equals("rocksdb")) {
-            return new RelayCompareCommand().journalOrRocks(messages, size, concurrency, rounds, benchJar, writers, out, err);
+            return new RelayCompareCommand().journalOrRocks(messages, size, concurrency, rounds, benchJar, writers,
+                    straceSyncs, out, err);
         }
         if (!against.equals("postfix")) {
             err.println("relay-compare: --against postfix or --against rocksdb");
@@ -99,8 +102,8 @@ public final class RelayCompareCommand {
      * The journal against RocksDB: two relay-queue processes of this bench jar, one per queue,
      * alternating rounds of the same smtp-source load into the same counting sink.
      */
-    private int journalOrRocks(int n, int size, int c, int rounds, Path benchJar, int writers, PrintStream out,
-            PrintStream err) throws Exception {
+    private int journalOrRocks(int n, int size, int c, int rounds, Path benchJar, int writers, boolean straceSyncs,
+            PrintStream out, PrintStream err) throws Exception {
         if (!Files.isReadable(benchJar) || !Files.isExecutable(Path.of("/usr/sbin/smtp-source"))) {
             err.println("relay-compare: needs " + benchJar + " (mvn -B -q -pl bench -am package -DskipTests) and "
                     + "/usr/sbin/smtp-source (Debian package postfix)");
@@ -115,7 +118,7 @@ public final class RelayCompareCommand {
                 + " (rocksdb writers %d)%n", n, size, c, rounds, sink.port(), work, writers);
         try {
             for (int k = 0; k < 2; k++) {
-                relays[k] = QueueProcess.start(benchJar, names[k], work, freePort(), sink.port(), writers);
+                relays[k] = QueueProcess.start(benchJar, names[k], work, freePort(), sink.port(), writers, straceSyncs);
             }
             for (QueueProcess r : relays) { // one untimed round each: JIT, caches, connections
                 load(r.port, Math.min(n, 1000), size, c);
@@ -123,6 +126,10 @@ public final class RelayCompareCommand {
             List<List<Double>> rates = List.of(new ArrayList<>(), new ArrayList<>());
             List<List<Double>> cpus = List.of(new ArrayList<>(), new ArrayList<>());
             List<List<Double>> perSync = List.of(new ArrayList<>(), new ArrayList<>());
+            long[] counted = new long[2]; // the queues' own sync counts over the whole run, for --strace-syncs
+            for (int k = 0; k < 2; k++) {
+                counted[k] = relays[k].syncs();
+            }
             for (int r = 1; r <= rounds; r++) {
                 boolean journalFirst = r % 2 == 1;
                 for (int step = 0; step < 2; step++) {
@@ -151,6 +158,16 @@ public final class RelayCompareCommand {
                     jc, rc, rc / jc);
             out.printf("median  journal msgs_per_sync=%.2f | rocksdb msgs_per_sync=%.2f%n", median(perSync.get(0)),
                     median(perSync.get(1)));
+            if (straceSyncs) {
+                int total = Math.min(n, 1000) + rounds * n;
+                for (int k = 0; k < 2; k++) {
+                    long own = relays[k].syncs() - counted[k];
+                    relays[k].stop();
+                    out.printf("# %s under strace: %s in the whole run (%d messages, the last %d timed); its own count for"
+                            + " the timed rounds: %d%n", names[k], straceSummary(work.resolve(names[k] + ".strace")), total,
+                            rounds * n, own);
+                }
+            }
             return 0;
         } finally {
             for (QueueProcess r : relays) {
@@ -168,6 +185,21 @@ public final class RelayCompareCommand {
                 }
             }
         }
+    }
+
+    /** The fsync and fdatasync counts of an {@code strace -c} summary. */
+    private static String straceSummary(Path file) throws IOException {
+        if (!Files.isReadable(file)) {
+            return "no strace summary (is strace installed?)";
+        }
+        StringBuilder out = new StringBuilder();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 5 && (f[f.length - 1].equals("fsync") || f[f.length - 1].equals("fdatasync"))) {
+                out.append(out.length() > 0 ? ", " : "").append(f[f.length - 1]).append('=').append(f[3]);
+            }
+        }
+        return out.length() == 0 ? "no fsync or fdatasync" : out.toString();
     }
 
     private static long bytesUnder(Path dir) throws IOException {
@@ -198,14 +230,20 @@ public final class RelayCompareCommand {
             this.stdin = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         }
 
-        static QueueProcess start(Path benchJar, String queue, Path work, int port, int sinkPort, int writers)
-                throws Exception {
+        static QueueProcess start(Path benchJar, String queue, Path work, int port, int sinkPort, int writers,
+                boolean straceSyncs) throws Exception {
             Path dir = work.resolve(queue);
-            List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+            List<String> cmd = new ArrayList<>();
+            if (straceSyncs) {
+                // Only fsync and fdatasync stop the relay (seccomp-bpf); -c counts them, summed at exit.
+                cmd.addAll(List.of("strace", "-f", "--seccomp-bpf", "-c", "-e", "trace=fsync,fdatasync", "-o",
+                        work.resolve(queue + ".strace").toString()));
+            }
+            cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                     benchJar.toString(), "relay-queue", "--queue", queue, "--writers", String.valueOf(writers),
                     "--control", "stdin", "-o", "smtpd_listen=127.0.0.1:" + port, "-o", "metrics_listen=127.0.0.1:0",
                     "-o", "queue_directory=" + dir, "-o", "relayhost=[127.0.0.1]:" + sinkPort,
-                    "-o", "inet_interfaces=127.0.0.254", "-o", "default_destination_concurrency_limit=50");
+                    "-o", "inet_interfaces=127.0.0.254", "-o", "default_destination_concurrency_limit=50"));
             Process p = new ProcessBuilder(cmd)
                     .redirectError(ProcessBuilder.Redirect.appendTo(work.resolve(queue + ".log").toFile())).start();
             QueueProcess q = new QueueProcess(p, port);
@@ -245,6 +283,9 @@ public final class RelayCompareCommand {
         }
 
         void stop() throws InterruptedException {
+            if (!process.isAlive()) {
+                return;
+            }
             try {
                 stdin.close(); // the end of its input stops it gracefully
             } catch (IOException ignored) {
