@@ -63,9 +63,11 @@ public final class RelayCompareCommand {
         String against = "postfix";
         int writers = 64;
         boolean straceSyncs = false;
+        long groupBytes = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--strace-syncs" -> straceSyncs = true;
+                case "--rocksdb-group-bytes" -> groupBytes = Long.parseLong(args[++i]);
                 case "--against" -> against = args[++i];
                 case "--bench-jar" -> benchJar = Path.of(args[++i]);
                 case "--writers" -> writers = Integer.parseInt(args[++i]);
@@ -78,7 +80,7 @@ public final class RelayCompareCommand {
                     out.println("usage: postilion-bench relay-compare [--messages N] [--size S] [--concurrency C] "
                             + "[--rounds K] [--relay-jar engine/target/postilion.jar]\n"
                             + "       postilion-bench relay-compare --against rocksdb [--bench-jar bench/target/postilion-bench.jar]"
-                            + " [--writers 64] [--strace-syncs] [--messages N] [--size S] [--concurrency C] [--rounds K]");
+                            + " [--writers 64] [--rocksdb-group-bytes N] [--strace-syncs] [--messages N] [--size S] [--concurrency C] [--rounds K]");
                     return 0;
                 }
                 default -> {
@@ -88,8 +90,9 @@ public final class RelayCompareCommand {
             }
         }
         if (against.equals("rocksdb")) {
-            return new RelayCompareCommand().journalOrRocks(messages, size, concurrency, rounds, benchJar, writers,
-                    straceSyncs, out, err);
+            return new RelayCompareCommand().journalOrRocks(messages, size, concurrency, rounds, benchJar,
+                    List.of("--writers", String.valueOf(writers), "--group-bytes", String.valueOf(groupBytes)), straceSyncs,
+                    out, err);
         }
         if (!against.equals("postfix")) {
             err.println("relay-compare: --against postfix or --against rocksdb");
@@ -102,8 +105,8 @@ public final class RelayCompareCommand {
      * The journal against RocksDB: two relay-queue processes of this bench jar, one per queue,
      * alternating rounds of the same smtp-source load into the same counting sink.
      */
-    private int journalOrRocks(int n, int size, int c, int rounds, Path benchJar, int writers, boolean straceSyncs,
-            PrintStream out, PrintStream err) throws Exception {
+    private int journalOrRocks(int n, int size, int c, int rounds, Path benchJar, List<String> rocksOptions,
+            boolean straceSyncs, PrintStream out, PrintStream err) throws Exception {
         if (!Files.isReadable(benchJar) || !Files.isExecutable(Path.of("/usr/sbin/smtp-source"))) {
             err.println("relay-compare: needs " + benchJar + " (mvn -B -q -pl bench -am package -DskipTests) and "
                     + "/usr/sbin/smtp-source (Debian package postfix)");
@@ -115,10 +118,11 @@ public final class RelayCompareCommand {
         String[] names = {"journal", "rocksdb"};
         QueueProcess[] relays = new QueueProcess[2];
         out.printf("# journal or RocksDB: N=%d S=%d C=%d, %d alternating rounds; sink 127.0.0.1:%d; queues under %s"
-                + " (rocksdb writers %d)%n", n, size, c, rounds, sink.port(), work, writers);
+                + " (rocksdb %s)%n", n, size, c, rounds, sink.port(), work, String.join(" ", rocksOptions));
         try {
             for (int k = 0; k < 2; k++) {
-                relays[k] = QueueProcess.start(benchJar, names[k], work, freePort(), sink.port(), writers, straceSyncs);
+                relays[k] = QueueProcess.start(benchJar, names[k], work, freePort(), sink.port(),
+                        k == 1 ? rocksOptions : List.of(), straceSyncs);
             }
             for (QueueProcess r : relays) { // one untimed round each: JIT, caches, connections
                 load(r.port, Math.min(n, 1000), size, c);
@@ -230,7 +234,7 @@ public final class RelayCompareCommand {
             this.stdin = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         }
 
-        static QueueProcess start(Path benchJar, String queue, Path work, int port, int sinkPort, int writers,
+        static QueueProcess start(Path benchJar, String queue, Path work, int port, int sinkPort, List<String> extra,
                 boolean straceSyncs) throws Exception {
             Path dir = work.resolve(queue);
             List<String> cmd = new ArrayList<>();
@@ -240,8 +244,9 @@ public final class RelayCompareCommand {
                         work.resolve(queue + ".strace").toString()));
             }
             cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                    benchJar.toString(), "relay-queue", "--queue", queue, "--writers", String.valueOf(writers),
-                    "--control", "stdin", "-o", "smtpd_listen=127.0.0.1:" + port, "-o", "metrics_listen=127.0.0.1:0",
+                    benchJar.toString(), "relay-queue", "--queue", queue));
+            cmd.addAll(extra);
+            cmd.addAll(List.of("--control", "stdin", "-o", "smtpd_listen=127.0.0.1:" + port, "-o", "metrics_listen=127.0.0.1:0",
                     "-o", "queue_directory=" + dir, "-o", "relayhost=[127.0.0.1]:" + sinkPort,
                     "-o", "inet_interfaces=127.0.0.254", "-o", "default_destination_concurrency_limit=50"));
             Process p = new ProcessBuilder(cmd)

@@ -33,10 +33,11 @@ import java.util.concurrent.CountDownLatch;
 public final class QueueRelayCommand {
 
     static final String HELP = String.join("\n",
-            "usage: postilion-bench relay-queue --queue rocksdb|journal [--writers 64] [--control stdin] [-o name=value ...]",
+            "usage: postilion-bench relay-queue --queue rocksdb|journal [--writers 64] [--group-bytes N] [--control stdin] [-o name=value ...]",
             "       postilion-bench relay-rocksdb [...]   (the same with --queue rocksdb)",
             "Runs this build's relay on the queue chosen, in queue_directory (RocksDB in queue_directory/rocksdb).",
             "  --writers N       RocksDB only: threads that may wait in RocksDB at once (the largest sync group)",
+            "  --group-bytes N   RocksDB only: max_write_batch_group_size_bytes (default RocksDB's, 1 MiB)",
             "  --control stdin   a line 'stats' prints the queue's flush count; end of input stops the relay");
 
     private QueueRelayCommand() {
@@ -45,6 +46,7 @@ public final class QueueRelayCommand {
     public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
         String queue = null;
         int writers = 64;
+        long groupBytes = 0;
         boolean control = false;
         List<String> overrides = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -60,6 +62,7 @@ public final class QueueRelayCommand {
             switch (a) {
                 case "--queue" -> queue = args[++i];
                 case "--writers" -> writers = Integer.parseInt(args[++i]);
+                case "--group-bytes" -> groupBytes = Long.parseLong(args[++i]);
                 case "--control" -> control = args[++i].equals("stdin");
                 case "-o" -> overrides.add(args[++i]);
                 default -> {
@@ -87,7 +90,7 @@ public final class QueueRelayCommand {
             RelayQueue q;
             Stats stats;
             if (queue.equals("rocksdb")) {
-                RocksQueue rocks = RocksQueue.open(dir, Clock.systemUTC(), writers);
+                RocksQueue rocks = RocksQueue.open(dir, Clock.systemUTC(), writers, groupBytes);
                 q = rocks;
                 stats = () -> {
                     long[] w = rocks.writesBySelfAndOther();

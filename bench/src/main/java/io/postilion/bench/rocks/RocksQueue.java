@@ -113,13 +113,16 @@ public final class RocksQueue implements RelayQueue {
         }
     }
 
-    private RocksQueue(Path directory, Clock clock, int writers) throws RocksDBException {
+    private RocksQueue(Path directory, Clock clock, int writers, long groupBytes) throws RocksDBException {
         this.directory = directory;
         this.clock = clock;
         this.statistics = new Statistics();
         statistics.setStatsLevel(StatsLevel.EXCEPT_DETAILED_TIMERS); // the lowest level rocksdbjni offers (a few clock reads per write)
         this.options = new Options().setCreateIfMissing(true).setStatistics(statistics).setMaxBackgroundJobs(2)
                 .setKeepLogFileNum(2);
+        if (groupBytes > 0) {
+            options.setMaxWriteBatchGroupSizeBytes(groupBytes);
+        }
         this.synced = new WriteOptions().setSync(true);
         this.unsynced = new WriteOptions().setSync(false);
         this.db = RocksDB.open(options, directory.toString());
@@ -131,15 +134,18 @@ public final class RocksQueue implements RelayQueue {
      * stored messages are read by {@link #recover}.
      *
      * @param writers threads that may wait in RocksDB at once: the most synced writes one sync can cover
+     * @param groupBytes RocksDB's max_write_batch_group_size_bytes, 0 for its default (1 MiB); a write
+     *     group led by a batch of at most an eighth of it may grow by only that eighth (128 KiB by
+     *     default: two 100 KiB messages per sync at most)
      */
-    public static RocksQueue open(Path queueDirectory, Clock clock, int writers) throws IOException {
+    public static RocksQueue open(Path queueDirectory, Clock clock, int writers, long groupBytes) throws IOException {
         Path dir = queueDirectory.resolve("rocksdb");
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(queueDirectory);
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
         try {
-            return new RocksQueue(dir, clock, writers);
+            return new RocksQueue(dir, clock, writers, groupBytes);
         } catch (RocksDBException e) {
             throw new IOException("cannot open RocksDB in " + dir + ": " + e.getMessage(), e);
         }
@@ -147,7 +153,7 @@ public final class RocksQueue implements RelayQueue {
 
     /** The default pool: enough waiting writers for 64 sessions finishing at once. */
     public static RocksQueue open(Path queueDirectory, Clock clock) throws IOException {
-        return open(queueDirectory, clock, 64);
+        return open(queueDirectory, clock, 64, 0);
     }
 
     // ------------------------------------------------------------------ keys

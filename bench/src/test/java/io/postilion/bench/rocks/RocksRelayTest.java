@@ -94,7 +94,7 @@ class RocksRelayTest {
                 + "relayhost = [127.0.0.1]:" + sink.port() + "\nsmtp_connect_timeout = 2s\nsmtp_helo_timeout = 3s\n"
                 + "minimal_backoff_time = 1s\nmaximal_backoff_time = 1s\nqueue_directory = " + spoolDir + "\n",
                 "main.cf", List.of()));
-        queue = RocksQueue.open(spoolDir, Clock.systemUTC(), 8);
+        queue = RocksQueue.open(spoolDir, Clock.systemUTC(), 8, 0);
         relay = Relay.start(settings, queue, Clock.systemUTC());
     }
 
@@ -148,7 +148,7 @@ class RocksRelayTest {
         relay = null;
 
         // What a restart finds: nothing.
-        try (RocksQueue again = RocksQueue.open(spoolDir, Clock.systemUTC(), 2)) {
+        try (RocksQueue again = RocksQueue.open(spoolDir, Clock.systemUTC(), 2, 0)) {
             List<QueuedMessage> left = again.recover().collectList().block(WAIT);
             assertEquals(List.of(), left);
             assertEquals(0, again.keysBlocking());
