@@ -130,10 +130,6 @@ public final class RelayCompareCommand {
             List<List<Double>> rates = List.of(new ArrayList<>(), new ArrayList<>());
             List<List<Double>> cpus = List.of(new ArrayList<>(), new ArrayList<>());
             List<List<Double>> perSync = List.of(new ArrayList<>(), new ArrayList<>());
-            long[] counted = new long[2]; // the queues' own sync counts over the whole run, for --strace-syncs
-            for (int k = 0; k < 2; k++) {
-                counted[k] = relays[k].syncs();
-            }
             for (int r = 1; r <= rounds; r++) {
                 boolean journalFirst = r % 2 == 1;
                 for (int step = 0; step < 2; step++) {
@@ -165,11 +161,10 @@ public final class RelayCompareCommand {
             if (straceSyncs) {
                 int total = Math.min(n, 1000) + rounds * n;
                 for (int k = 0; k < 2; k++) {
-                    long own = relays[k].syncs() - counted[k];
+                    long own = relays[k].syncs(); // since it started, as strace counts
                     relays[k].stop();
-                    out.printf("# %s under strace: %s in the whole run (%d messages, the last %d timed); its own count for"
-                            + " the timed rounds: %d%n", names[k], straceSummary(work.resolve(names[k] + ".strace")), total,
-                            rounds * n, own);
+                    out.printf("# %s under strace: %s in the whole run (%d messages, warm-up included); its own count over"
+                            + " the same run: %d%n", names[k], straceSummary(work.resolve(names[k] + ".strace")), total, own);
                 }
             }
             return 0;
