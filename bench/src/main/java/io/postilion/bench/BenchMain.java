@@ -3,7 +3,8 @@ package io.postilion.bench;
 /**
  * Entry point of bench/target/postilion-bench.jar: {@code jmh [JMH options]} runs the
  * micro-benchmarks, {@code load ...} the end-to-end load harness, {@code crash ...} the relay's
- * kill -9 test, {@code relay-compare ...} our relay beside Postfix's, {@code sessions ...} many
+ * kill -9 test, {@code relay-compare ...} our relay beside Postfix's (or the journal beside RocksDB),
+ * {@code relay-queue}/{@code relay-rocksdb ...} this build's relay on the journal or on RocksDB, {@code sessions ...} many
  * sessions held open at once, {@code soak ...} heap over a million messages, {@code restart ...} how
  * much a queued backlog delays a restart ({@code sink} is the sessions command's own sink process).
  */
@@ -37,6 +38,18 @@ public final class BenchMain {
             System.exit(io.postilion.bench.relay.RelayCompareCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
                     System.out, System.err));
         }
+        if (args.length > 0 && (args[0].equals("relay-queue") || args[0].equals("relay-rocksdb"))) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+            String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+            if (args[0].equals("relay-rocksdb")) {
+                String[] withQueue = new String[rest.length + 2];
+                withQueue[0] = "--queue";
+                withQueue[1] = "rocksdb";
+                System.arraycopy(rest, 0, withQueue, 2, rest.length);
+                rest = withQueue;
+            }
+            System.exit(io.postilion.bench.rocks.QueueRelayCommand.run(rest, System.out, System.err));
+        }
         if (args.length > 0 && args[0].equals("sessions")) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
             System.exit(io.postilion.bench.sessions.SessionsCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
@@ -57,7 +70,7 @@ public final class BenchMain {
                     System.out, System.err));
         }
         System.err.println("usage: postilion-bench jmh [JMH options] | load --help | crash --help | relay-compare --help"
-                + " | sessions --help | soak --help | restart --help");
+                + " | relay-queue --help | relay-rocksdb --help | sessions --help | soak --help | restart --help");
         System.exit(64);
     }
 }

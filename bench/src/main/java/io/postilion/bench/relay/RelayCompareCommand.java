@@ -30,6 +30,8 @@ import reactor.core.publisher.Sinks;
  *                               [--warmup 1000] [--relay-jar engine/target/postilion.jar]
  *                               [--java PATH] [--aot-cache FILE]
  * postilion-bench relay-compare --train-aot-cache FILE --java JDK25/bin/java [--messages 20000]
+ * postilion-bench relay-compare --against rocksdb [--bench-jar bench/target/postilion-bench.jar]
+ *                               [--writers 64] [same load options]
  * </pre>
  * {@code --java} runs our relay on another JDK; {@code --aot-cache} gives it a JDK 25
  * ahead-of-time cache ({@code -XX:AOTCache}), which {@code --train-aot-cache} writes from a
@@ -37,6 +39,11 @@ import reactor.core.publisher.Sinks;
  * linked, and method profiles, so the JIT starts from a trained state instead of from nothing.
  * Needs root (Postfix's master) and the project's scripts/peers/postfix-relay.sh. Loopback only;
  * every wait is bounded.
+ *
+ * <p>{@code --against rocksdb} compares our relay with itself: this bench jar's relay-queue on
+ * the journal and on RocksDB, two processes of the same build, same load, same sink, rounds
+ * alternating; besides the rate and CPU it reports each queue's own count of flushes in the round
+ * (journal forces, RocksDB WAL syncs). Postfix need not run (smtp-source is still the client).
  */
 public final class RelayCompareCommand {
 
@@ -56,12 +63,22 @@ public final class RelayCompareCommand {
         RelayJvm jvm = new RelayJvm(Path.of(System.getProperty("java.home"), "bin", "java").toString(), List.of());
         Path train = null;
         int warmup = 1000;
+        Path benchJar = Path.of("bench/target/postilion-bench.jar");
+        String against = "postfix";
+        int writers = 64;
+        boolean straceSyncs = false;
+        long groupBytes = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--java" -> jvm = new RelayJvm(args[++i], jvm.options());
                 case "--aot-cache" -> jvm = new RelayJvm(jvm.java(), List.of("-XX:AOTCache=" + Path.of(args[++i]).toAbsolutePath()));
                 case "--train-aot-cache" -> train = Path.of(args[++i]).toAbsolutePath();
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                case "--strace-syncs" -> straceSyncs = true;
+                case "--rocksdb-group-bytes" -> groupBytes = Long.parseLong(args[++i]);
+                case "--against" -> against = args[++i];
+                case "--bench-jar" -> benchJar = Path.of(args[++i]);
+                case "--writers" -> writers = Integer.parseInt(args[++i]);
                 case "--messages" -> messages = Integer.parseInt(args[++i]);
                 case "--size" -> size = Integer.parseInt(args[++i]);
                 case "--concurrency" -> concurrency = Integer.parseInt(args[++i]);
@@ -73,6 +90,8 @@ public final class RelayCompareCommand {
                             + "[--aot-cache FILE]");
                     out.println("       postilion-bench relay-compare --train-aot-cache FILE --java JDK25/bin/java "
                             + "[--messages N] [--size S] [--concurrency C]");
+                    out.println("       postilion-bench relay-compare --against rocksdb [--bench-jar bench/target/postilion-bench.jar]"
+                            + " [--writers 64] [--rocksdb-group-bytes N] [--strace-syncs] [--messages N] [--size S] [--concurrency C] [--rounds K]");
                     return 0;
                 }
                 default -> {
@@ -80,6 +99,15 @@ public final class RelayCompareCommand {
                     return 64;
                 }
             }
+        }
+        if (against.equals("rocksdb")) {
+            return new RelayCompareCommand().journalOrRocks(messages, size, concurrency, rounds, benchJar,
+                    List.of("--writers", String.valueOf(writers), "--group-bytes", String.valueOf(groupBytes)), straceSyncs,
+                    out, err);
+        }
+        if (!against.equals("postfix")) {
+            err.println("relay-compare: --against postfix or --against rocksdb");
+            return 64;
         }
         if (train != null) {
             return new RelayCompareCommand().train(train, jvm, messages, size, concurrency, jar, out, err);
@@ -129,6 +157,210 @@ public final class RelayCompareCommand {
         }
         out.printf("AOT cache %s: %d bytes%n", cache, Files.size(cache));
         return 0;
+    }
+
+
+    /**
+     * The journal against RocksDB: two relay-queue processes of this bench jar, one per queue,
+     * alternating rounds of the same smtp-source load into the same counting sink.
+     */
+    private int journalOrRocks(int n, int size, int c, int rounds, Path benchJar, List<String> rocksOptions,
+            boolean straceSyncs, PrintStream out, PrintStream err) throws Exception {
+        if (!Files.isReadable(benchJar) || !Files.isExecutable(Path.of("/usr/sbin/smtp-source"))) {
+            err.println("relay-compare: needs " + benchJar + " (mvn -B -q -pl bench -am package -DskipTests) and "
+                    + "/usr/sbin/smtp-source (Debian package postfix)");
+            return 66;
+        }
+        SinkProcess sink = SinkProcess.startCounting(count -> {
+            delivered.set(count);
+            if (count >= target) {
+                reached.tryEmitEmpty();
+            }
+        });
+        Path work = Files.createTempDirectory("postilion-spool-compare");
+        String[] names = {"journal", "rocksdb"};
+        QueueProcess[] relays = new QueueProcess[2];
+        out.printf("# journal or RocksDB: N=%d S=%d C=%d, %d alternating rounds; sink 127.0.0.1:%d; queues under %s"
+                + " (rocksdb %s)%n", n, size, c, rounds, sink.port(), work, String.join(" ", rocksOptions));
+        try {
+            for (int k = 0; k < 2; k++) {
+                relays[k] = QueueProcess.start(benchJar, names[k], work, freePort(), sink.port(),
+                        k == 1 ? rocksOptions : List.of(), straceSyncs);
+            }
+            for (QueueProcess r : relays) { // one untimed round each: JIT, caches, connections
+                load(r.port, Math.min(n, 1000), size, c);
+            }
+            List<List<Double>> rates = List.of(new ArrayList<>(), new ArrayList<>());
+            List<List<Double>> cpus = List.of(new ArrayList<>(), new ArrayList<>());
+            List<List<Double>> perSync = List.of(new ArrayList<>(), new ArrayList<>());
+            for (int r = 1; r <= rounds; r++) {
+                boolean journalFirst = r % 2 == 1;
+                for (int step = 0; step < 2; step++) {
+                    int k = (step == 0) == journalFirst ? 0 : 1;
+                    QueueProcess q = relays[k];
+                    long syncs0 = q.syncs();
+                    double cpu0 = ProcessCpu.tree(q.process.pid());
+                    double rate = load(q.port, n, size, c);
+                    double cpuPerMessage = (ProcessCpu.tree(q.process.pid()) - cpu0) / n * 1e6;
+                    long syncs = q.syncs() - syncs0;
+                    double messagesPerSync = syncs == 0 ? Double.NaN : (double) n / syncs;
+                    rates.get(k).add(rate);
+                    cpus.get(k).add(cpuPerMessage);
+                    perSync.get(k).add(messagesPerSync);
+                    out.printf("round %d  %-8s msgs_per_s=%.1f cpu_us_per_msg=%.0f syncs=%d msgs_per_sync=%.2f%n", r,
+                            names[k], rate, cpuPerMessage, syncs, messagesPerSync);
+                }
+            }
+            double ja = median(rates.get(0));
+            double ra = median(rates.get(1));
+            out.printf("median  journal msgs_per_s=%.1f | rocksdb msgs_per_s=%.1f | ratio rocksdb/journal=%.2f%n", ja, ra,
+                    ra / ja);
+            double jc = median(cpus.get(0));
+            double rc = median(cpus.get(1));
+            out.printf("median  journal cpu_us_per_msg=%.0f | rocksdb cpu_us_per_msg=%.0f | cpu ratio rocksdb/journal=%.2f%n",
+                    jc, rc, rc / jc);
+            out.printf("median  journal msgs_per_sync=%.2f | rocksdb msgs_per_sync=%.2f%n", median(perSync.get(0)),
+                    median(perSync.get(1)));
+            if (straceSyncs) {
+                int total = Math.min(n, 1000) + rounds * n;
+                for (int k = 0; k < 2; k++) {
+                    long own = relays[k].syncs(); // since it started, as strace counts
+                    relays[k].stop();
+                    out.printf("# %s under strace: %s in the whole run (%d messages, warm-up included); its own count over"
+                            + " the same run: %d%n", names[k], straceSummary(work.resolve(names[k] + ".strace")), total, own);
+                }
+            }
+            return 0;
+        } finally {
+            for (QueueProcess r : relays) {
+                if (r != null) {
+                    r.stop();
+                }
+            }
+            sink.close();
+            // What each store left on disk once its queue was empty and it had stopped; then it goes.
+            for (String name : names) {
+                Path dir = work.resolve(name);
+                if (Files.isDirectory(dir)) {
+                    out.printf("# %s: %d KiB left in %s after the run; deleted%n", name, bytesUnder(dir) / 1024, dir);
+                    deleteTree(dir);
+                }
+            }
+        }
+    }
+
+    /** The fsync and fdatasync counts of an {@code strace -c} summary. */
+    private static String straceSummary(Path file) throws IOException {
+        if (!Files.isReadable(file)) {
+            return "no strace summary (is strace installed?)";
+        }
+        StringBuilder out = new StringBuilder();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 5 && (f[f.length - 1].equals("fsync") || f[f.length - 1].equals("fdatasync"))) {
+                out.append(out.length() > 0 ? ", " : "").append(f[f.length - 1]).append('=').append(f[3]);
+            }
+        }
+        return out.length() == 0 ? "no fsync or fdatasync" : out.toString();
+    }
+
+    private static long bytesUnder(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path f : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    /** One relay-queue process, steered through its standard input (stats; end of input stops it). */
+    private static final class QueueProcess {
+        final Process process;
+        final int port;
+        private final BufferedReader stdout;
+        private final java.io.Writer stdin;
+
+        private QueueProcess(Process process, int port) {
+            this.process = process;
+            this.port = port;
+            this.stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            this.stdin = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        }
+
+        static QueueProcess start(Path benchJar, String queue, Path work, int port, int sinkPort, List<String> extra,
+                boolean straceSyncs) throws Exception {
+            Path dir = work.resolve(queue);
+            List<String> cmd = new ArrayList<>();
+            if (straceSyncs) {
+                // Only fsync and fdatasync stop the relay (seccomp-bpf); -c counts them, summed at exit.
+                cmd.addAll(List.of("strace", "-f", "--seccomp-bpf", "-c", "-e", "trace=fsync,fdatasync", "-o",
+                        work.resolve(queue + ".strace").toString()));
+            }
+            cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                    benchJar.toString(), "relay-queue", "--queue", queue));
+            cmd.addAll(extra);
+            cmd.addAll(List.of("--control", "stdin", "-o", "smtpd_listen=127.0.0.1:" + port, "-o", "metrics_listen=127.0.0.1:0",
+                    "-o", "queue_directory=" + dir, "-o", "relayhost=[127.0.0.1]:" + sinkPort,
+                    "-o", "inet_interfaces=127.0.0.254", "-o", "default_destination_concurrency_limit=50"));
+            Process p = new ProcessBuilder(cmd)
+                    .redirectError(ProcessBuilder.Redirect.appendTo(work.resolve(queue + ".log").toFile())).start();
+            QueueProcess q = new QueueProcess(p, port);
+            String first = q.line();
+            if (first == null || !first.startsWith("postilion relay: SMTP on")) {
+                p.destroyForcibly();
+                throw new IOException("the " + queue + " relay did not start; see " + work.resolve(queue + ".log"));
+            }
+            return q;
+        }
+
+        /** The queue's flush count so far. */
+        long syncs() throws Exception {
+            stdin.write("stats\n");
+            stdin.flush();
+            String line = line();
+            if (line == null || !line.startsWith("stats ")) {
+                throw new IOException("relay-queue answered " + line + " to stats");
+            }
+            for (String field : line.split(" ")) {
+                if (field.startsWith("syncs=")) {
+                    return Long.parseLong(field.substring(6));
+                }
+            }
+            throw new IOException("no syncs= in " + line);
+        }
+
+        /** The next line of its output, waiting at most a minute. */
+        private String line() throws Exception {
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return stdout.readLine();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).get(60, TimeUnit.SECONDS);
+        }
+
+        void stop() throws InterruptedException {
+            if (!process.isAlive()) {
+                return;
+            }
+            try {
+                stdin.close(); // the end of its input stops it gracefully
+            } catch (IOException ignored) {
+                // already gone
+            }
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroy();
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            }
+        }
     }
 
     private int execute(int n, int size, int c, int rounds, int warmup, Path jar, RelayJvm jvm, PrintStream out,
