@@ -56,6 +56,11 @@ import reactor.core.publisher.Mono;
  * ({@link JcmdHeap}) is sampled before any mail, each time another tenth of the messages has been
  * accepted, and once every message is delivered and the relay reports its queue empty.
  *
+ * <p>Submission is paced: at most 1000 messages (--window) may be acknowledged by the relay and not
+ * yet tried. Mail the relay has accepted and not yet tried is held in its heap until its first
+ * attempt (about 2 KiB a message, see docs/benchmarks.md), so an unpaced client that outruns
+ * delivery would measure that backlog, not the deferred one; {@code --window 0} measures it.
+ *
  * <p>After the last delivery nothing may be left: no file in incoming/, active/, deferred/ or
  * corrupt/, at most the journal segment being written, and the relay's /metrics must show no
  * message queued or in flight and no retry timer armed ({@code postilion_qmgr_retry_timers}).
@@ -68,11 +73,12 @@ import reactor.core.publisher.Mono;
 public final class HeapCommand {
 
     static final String HELP = String.join("\n",
-            "usage: postilion-bench heap [--messages N] [--size S] [--sessions C] [--xmx 256m] [--backoff 1s:2s]",
-            "                            [--timeout SECONDS] [--relay-jar engine/target/postilion.jar | --relay-classpath CP]",
-            "                            [--keep] [--relay-log warn]",
-            "  defaults: N=100000 messages of S=1024 bytes over C=8 sessions; the relay runs with -Xmx256m and",
-            "  minimal_backoff_time:maximal_backoff_time 1s:2s; timeout 600 s plus 20 ms per message. The sink defers",
+            "usage: postilion-bench heap [--messages N] [--size S] [--sessions C] [--window W] [--xmx 256m]",
+            "                            [--backoff 1s:2s] [--timeout SECONDS] [--keep] [--relay-log warn]",
+            "                            [--relay-jar engine/target/postilion.jar | --relay-classpath CP]",
+            "  defaults: N=100000 messages of S=1024 bytes over C=8 sessions, at most W=1000 of them accepted by the",
+            "  relay and not yet tried (0: no limit); the relay runs with -Xmx256m and minimal_backoff_time:",
+            "  maximal_backoff_time 1s:2s; timeout 600 s plus 20 ms per message. The sink defers",
             "  each message's first attempt (451) and accepts the next. --keep keeps the work directory (spool,",
             "  relay.log at --relay-log's level). Prints a line per heap sample and ends with the verdict:",
             "  heap after GC: start X MiB, peak Y MiB, end Z MiB; grown by D MiB over N deferred-then-delivered messages: flat|GROWN");
@@ -88,6 +94,8 @@ public final class HeapCommand {
     private final List<String> relayLaunch;
     private final Duration timeout;
     private final String relayLog;
+    /** At most this many messages acknowledged by the relay and not yet tried by it (0: no limit). */
+    private final int window;
     /** minimal_backoff_time and maximal_backoff_time. */
     private final String[] backoff;
 
@@ -104,10 +112,11 @@ public final class HeapCommand {
     private final ConcurrentLinkedQueue<Integer> resend = new ConcurrentLinkedQueue<>();
     private final AtomicIntegerArray tries;
 
-    private HeapCommand(int messages, int size, int sessions, String xmx, List<String> relayLaunch, Duration timeout,
+    private HeapCommand(int messages, int size, int sessions, int window, String xmx, List<String> relayLaunch, Duration timeout,
             String relayLog, String[] backoff) {
         this.relayLog = relayLog;
         this.backoff = backoff;
+        this.window = window;
         this.messages = messages;
         this.size = size;
         this.sessions = sessions;
@@ -130,6 +139,7 @@ public final class HeapCommand {
         boolean keep = false;
         String relayLog = "warn";
         String backoff = "1s:2s";
+        int window = 1000;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -143,6 +153,7 @@ public final class HeapCommand {
                     case "--keep" -> keep = true;
                     case "--relay-log" -> relayLog = args[++i];
                     case "--backoff" -> backoff = args[++i];
+                    case "--window" -> window = Integer.parseInt(args[++i]);
                     case "--help", "-h" -> {
                         out.println(HELP);
                         return 0;
@@ -157,7 +168,7 @@ public final class HeapCommand {
             err.println("heap: bad arguments (" + e.getMessage() + ")\n" + HELP);
             return 64;
         }
-        if (messages < SAMPLES || size < 64 || sessions < 1 || !xmx.matches("\\d+[kmgKMG]?")
+        if (messages < SAMPLES || size < 64 || sessions < 1 || window < 0 || !xmx.matches("\\d+[kmgKMG]?")
                 || !backoff.matches("\\d+[smh]:\\d+[smh]")) {
             err.println("heap: --messages at least " + SAMPLES + ", --size at least 64, --sessions at least 1, --xmx like 256m,"
                     + " --backoff like 1s:2s");
@@ -175,8 +186,8 @@ public final class HeapCommand {
         }
         Duration timeout = Duration.ofSeconds(timeoutSeconds != null ? timeoutSeconds : 600 + messages / 50);
         Path work = Files.createTempDirectory("postilion-heap");
-        HeapCommand c = new HeapCommand(messages, size, sessions, xmx, launch, timeout, relayLog,
-                backoff.split(":"));
+        HeapCommand c = new HeapCommand(messages, size, sessions, window, xmx, launch, timeout,
+                relayLog, backoff.split(":"));
         int rc = 1;
         try {
             rc = c.execute(work, out);
@@ -217,9 +228,11 @@ public final class HeapCommand {
             RelayMetrics metrics = new RelayMetrics(ports[1]);
             JcmdHeap heap = JcmdHeap.locate();
             long pid = relay.pid();
-            out.printf(Locale.ROOT, "# heap: %d messages of %d bytes over %d sessions; relay pid %d with -Xmx%s, retries "
-                    + "after %s to %s, SMTP 127.0.0.1:%d, metrics 127.0.0.1:%d; sink 127.0.0.1:%d defers each first attempt (451)%n",
-                    messages, size, sessions, pid, xmx, backoff[0], backoff[1], ports[0], ports[1], sink.port());
+            out.printf(Locale.ROOT, "# heap: %d messages of %d bytes over %d sessions, %s; relay pid %d with -Xmx%s, "
+                    + "retries after %s to %s, SMTP 127.0.0.1:%d, metrics 127.0.0.1:%d; sink 127.0.0.1:%d defers each first "
+                    + "attempt (451)%n", messages, size, sessions, window == 0 ? "unpaced"
+                    : "at most " + window + " accepted and not yet tried", pid, xmx, backoff[0], backoff[1], ports[0], ports[1],
+                    sink.port());
             out.println("# live heap after a full GC: the Total of jcmd PID GC.class_histogram (it collects, then counts)");
 
             List<HeapVerdict.Sample> samples = new ArrayList<>();
@@ -436,6 +449,7 @@ public final class HeapCommand {
             SmtpSession s = c.session();
             try {
                 for (int k = 0; k < 100 && i >= 0; k++) {
+                    awaitRoom(stop, deadline);
                     TransactionResult r = s.transaction(new Transaction("MAIL FROM:<load@client.heap>",
                             List.of("RCPT TO:<user" + (i % 100) + "@dest.heap>"), ContentSource.of(body(i)),
                             ContentOptions.defaults(), true)).block(Duration.ofSeconds(60));
@@ -457,6 +471,19 @@ public final class HeapCommand {
                 failures++;
                 again(i);
             }
+        }
+    }
+
+    /**
+     * Waits while {@code window} messages or more are acknowledged by the relay and not yet tried
+     * (the sink has not seen their first attempt): mail the relay has not tried yet is held in
+     * its heap until then (see docs/benchmarks.md), so an unpaced client would measure how far
+     * submission outruns delivery, not what a deferred backlog costs.
+     */
+    private void awaitRoom(AtomicBoolean stop, long deadline) {
+        while (window > 0 && acknowledgedCount.get() - deferredCount.get() >= window && !stop.get()
+                && System.nanoTime() < deadline) {
+            sleep(2);
         }
     }
 

@@ -66,8 +66,9 @@ record HeapVerdict(long start, long peak, long end, int messages, boolean flat, 
             reasons.add("trend during the run: not applied (" + during.size() + " sample(s) over " + lo + ".." + hi
                     + " acknowledged; it needs 3 over half the run)");
         }
-        reasons.add(String.format(Locale.ROOT, "peak %.1f MiB at sample %s with %d message(s) queued", mib(top.heapBytes()),
-                top.label(), top.queued()));
+        reasons.add(String.format(Locale.ROOT, "peak %.1f MiB at sample %s with %d message(s) queued%s", mib(top.heapBytes()),
+                top.label(), top.queued(), top.queued() == 0 ? "" : String.format(Locale.ROOT, " (%+.0f bytes per queued "
+                        + "message over the start)", (top.heapBytes() - start) / (double) top.queued())));
         return new HeapVerdict(start, top.heapBytes(), end, messages, endOk && trendOk, String.join("; ", reasons));
     }
 
