@@ -250,7 +250,14 @@ public final class HeapCommand {
                 int passed = (int) ((long) acknowledgedCount.get() * SAMPLES / messages);
                 if (passed > taken) {
                     taken = passed;
-                    samples.add(sample((taken * 100 / SAMPLES) + "%", heap, pid, metrics, out));
+                    try {
+                        samples.add(sample((taken * 100 / SAMPLES) + "%", heap, pid, metrics, out));
+                    } catch (IOException e) {
+                        if (relay.isAlive()) {
+                            throw e;
+                        }
+                        break; // the relay died under us: reported below
+                    }
                 } else if (submittersDone(clients)) {
                     break; // some messages were given up: the counts below say so
                 } else {
@@ -264,17 +271,26 @@ public final class HeapCommand {
             // Every acknowledged message delivered, and the relay itself says its queue is empty.
             String left = "";
             while (System.nanoTime() < deadline && relay.isAlive()) {
-                left = stillHeld(metrics.scrape());
+                left = stillHeld(metrics);
                 if (left.isEmpty()) {
                     break;
                 }
                 Thread.sleep(200);
             }
-            boolean alive = relay.isAlive();
-            HeapVerdict.Sample end = alive ? sample("end", heap, pid, metrics, out) : null;
-            if (end != null) {
+            HeapVerdict.Sample end = null;
+            try {
+                end = relay.isAlive() ? sample("end", heap, pid, metrics, out) : null;
+            } catch (IOException e) {
+                if (relay.isAlive()) {
+                    throw e;
+                }
+            }
+            boolean alive = end != null && relay.isAlive();
+            if (alive) {
                 samples.add(end);
-                left = stillHeld(metrics.scrape());
+                left = stillHeld(metrics);
+            } else {
+                left = "unknown: the relay died, so its metrics cannot say";
             }
             String files = filesLeft(spool);
             relay.destroy(); // SIGTERM: a clean stop exits 0
@@ -344,7 +360,13 @@ public final class HeapCommand {
     }
 
     /** What the relay still reports held, or "" when its queue, its in-flight set and its timers are empty. */
-    private String stillHeld(Map<String, Double> m) {
+    private String stillHeld(RelayMetrics metrics) throws InterruptedException {
+        Map<String, Double> m;
+        try {
+            m = metrics.scrape();
+        } catch (IOException e) {
+            return "its metrics cannot be read (" + e + ")";
+        }
         List<String> held = new ArrayList<>();
         if (deliveredCount.get() < acknowledgedCount.get()) {
             held.add((acknowledgedCount.get() - deliveredCount.get()) + " acknowledged message(s) not delivered yet");
