@@ -13,18 +13,21 @@ import java.util.Locale;
  * it was before the first message. Whatever the relay kept per message (an id, a map entry, a
  * timer: 100 bytes or more each) would show here; A is 105 bytes per message over the documented
  * 100,000 messages, 1 KiB per message over CI's 10,000. The 10 MiB floor is room for what a relay
- * sets up once, lazily, on its first mail (the connection cache, the pooled buffers, JIT-made
- * classes' statics) and for the noise between two samples of an idle relay (under 2 MiB here).
+ * sets up once, lazily, on its first mail (its connection cache, pooled buffers, caches filled on
+ * first use): on the reference machine the end sample sat 1.2 to 2.6 MiB above the start whether
+ * 300 or 100,000 messages went through.
  * <li><b>No trend while mail flows</b>: the least-squares line through the samples taken during
  * the run (each tenth of the messages acknowledged) rises by at most A from the first tenth to the
  * last. The queue at those moments is whatever backlog the run has (deferred messages waiting one
- * or two seconds, fresh ones waiting for their first attempt), so these samples are allowed to sit
- * above the start by a working set; what they may not do is climb with the number of messages
- * that went through, which a heap that grows linearly with N would. A straight line rather than
- * the highest sample, because one sample can catch a burst of sessions and buffers (a few MiB);
- * a line through ten samples spread over the run is not moved much by one (its noise here is
- * under 2 MiB). It needs at least three samples spread over half the run; with fewer (a short run
- * whose tenths pass while a sample is being taken) the rule is reported as not applied.
+ * or two seconds, others being tried or due), so these samples may sit above the start by a
+ * working set; what they may not do is climb with the number of messages that went through, as
+ * a heap growing linearly with N would, and as one does whenever the queue itself keeps growing
+ * (the relay holds about 2 KiB per message being tried or due, about 700 bytes per deferred one;
+ * docs/benchmarks.md). A line rather than the highest sample, because one sample can catch a
+ * burst of backlog (several MiB) that a line through ten samples spread over the run barely
+ * follows (flat runs here gave trends of -0.4 to +2.9 MiB). It needs at least three samples
+ * spread over half the run; with fewer (a short run whose tenths pass while a sample is being
+ * taken) the rule is reported as not applied.
  * </ol>
  *
  * The peak and the queue at the peak are reported, not judged: with the short retry times the
