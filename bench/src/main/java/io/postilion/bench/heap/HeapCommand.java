@@ -96,6 +96,8 @@ public final class HeapCommand {
     private final String relayLog;
     /** At most this many messages acknowledged by the relay and not yet tried by it (0: no limit). */
     private final int window;
+    /** The window's free places; null when unpaced. */
+    private final java.util.concurrent.Semaphore places;
     /** minimal_backoff_time and maximal_backoff_time. */
     private final String[] backoff;
 
@@ -117,6 +119,7 @@ public final class HeapCommand {
         this.relayLog = relayLog;
         this.backoff = backoff;
         this.window = window;
+        this.places = window > 0 ? new java.util.concurrent.Semaphore(window) : null;
         this.messages = messages;
         this.size = size;
         this.sessions = sessions;
@@ -261,7 +264,7 @@ public final class HeapCommand {
                 } else if (submittersDone(clients)) {
                     break; // some messages were given up: the counts below say so
                 } else {
-                    Thread.sleep(10);
+                    relay.waitFor(10, TimeUnit.MILLISECONDS); // a pause that also notices an early exit
                 }
             }
             stop.set(true);
@@ -275,7 +278,7 @@ public final class HeapCommand {
                 if (left.isEmpty()) {
                     break;
                 }
-                Thread.sleep(200);
+                relay.waitFor(200, TimeUnit.MILLISECONDS);
             }
             HeapVerdict.Sample end = null;
             try {
@@ -456,56 +459,89 @@ public final class HeapCommand {
                 .withTimeouts(Timeouts.all(Duration.ofSeconds(30))));
         Endpoint relay = Endpoint.inet("relay.heap", new InetSocketAddress("127.0.0.1", port));
         int failures = 0;
-        while (!stop.get() && System.nanoTime() < deadline && failures < 100) {
-            int i = next();
-            if (i < 0) {
-                return;
-            }
-            SmtpClient.Connected c = client.connect(relay).block(Duration.ofSeconds(30));
-            if (c == null || !c.ok() || !greeted(c.session())) {
-                failures++;
-                again(i);
-                sleep(100);
-                continue;
-            }
-            SmtpSession s = c.session();
-            try {
-                for (int k = 0; k < 100 && i >= 0; k++) {
-                    awaitRoom(stop, deadline);
-                    TransactionResult r = s.transaction(new Transaction("MAIL FROM:<load@client.heap>",
-                            List.of("RCPT TO:<user" + (i % 100) + "@dest.heap>"), ContentSource.of(body(i)),
-                            ContentOptions.defaults(), true)).block(Duration.ofSeconds(60));
-                    if (r == null || r.failure() != null || r.finals().isEmpty() || r.finals().get(0) == null
-                            || r.finals().get(0).code() != 250) {
-                        failures++;
-                        again(i);
-                        break;
-                    }
-                    if (acknowledged.compareAndSet(i, 0, 1)) {
-                        acknowledgedCount.incrementAndGet();
-                    }
-                    if (k < 99) {
-                        i = next();
-                    }
+        boolean failed = false;
+        try {
+            while (!stop.get() && System.nanoTime() < deadline && failures < 100) {
+                int i = next();
+                if (i < 0) {
+                    return;
                 }
-                s.quit().onErrorResume(e -> Mono.empty()).block(Duration.ofSeconds(10));
-            } catch (RuntimeException cut) {
-                failures++;
-                again(i);
+                // After a failure the next connection waits a little (a timer), so a struggling relay is not hammered.
+                SmtpClient.Connected c;
+                try {
+                    c = client.connect(relay).delaySubscription(failed ? Duration.ofMillis(100) : Duration.ZERO)
+                            .block(Duration.ofSeconds(30));
+                } catch (RuntimeException timedOut) {
+                    c = null;
+                }
+                failed = c == null || !c.ok() || !greeted(c.session());
+                if (failed) {
+                    failures++;
+                    again(i);
+                    continue;
+                }
+                SmtpSession s = c.session();
+                boolean holding = false; // a place in the window taken for message i
+                try {
+                    for (int k = 0; k < 100 && i >= 0; k++) {
+                        if (!takePlace(stop, deadline)) {
+                            again(i);
+                            break;
+                        }
+                        holding = true;
+                        TransactionResult r = s.transaction(new Transaction("MAIL FROM:<load@client.heap>",
+                                List.of("RCPT TO:<user" + (i % 100) + "@dest.heap>"), ContentSource.of(body(i)),
+                                ContentOptions.defaults(), true)).block(Duration.ofSeconds(60));
+                        if (r == null || r.failure() != null || r.finals().isEmpty() || r.finals().get(0) == null
+                                || r.finals().get(0).code() != 250) {
+                            holding = false;
+                            givePlaceBack();
+                            failures++;
+                            again(i);
+                            break;
+                        }
+                        holding = false; // from here the sink gives it back, at the message's first attempt
+                        if (acknowledged.compareAndSet(i, 0, 1)) {
+                            acknowledgedCount.incrementAndGet();
+                        }
+                        if (k < 99) {
+                            i = next();
+                        }
+                    }
+                    s.quit().onErrorResume(e -> Mono.empty()).block(Duration.ofSeconds(10));
+                } catch (RuntimeException cut) {
+                    if (holding) {
+                        givePlaceBack();
+                    }
+                    failures++;
+                    again(i);
+                }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
     /**
-     * Waits while {@code window} messages or more are acknowledged by the relay and not yet tried
-     * (the sink has not seen their first attempt): mail the relay has not tried yet is held in
-     * its heap until then (see docs/benchmarks.md), so an unpaced client would measure how far
-     * submission outruns delivery, not what a deferred backlog costs.
+     * Takes a place in the window before a message is sent: at most {@code window} messages are
+     * out at once that the relay has not tried yet (the sink gives the place back at a message's
+     * first attempt, the client when the relay did not take the message). Mail the relay has
+     * accepted and not tried is held in its heap until then (see docs/benchmarks.md), so an
+     * unpaced client would measure how far submission outruns delivery, not what deferred mail
+     * costs. False when the run is stopping.
      */
-    private void awaitRoom(AtomicBoolean stop, long deadline) {
-        while (window > 0 && acknowledgedCount.get() - deferredCount.get() >= window && !stop.get()
-                && System.nanoTime() < deadline) {
-            sleep(2);
+    private boolean takePlace(AtomicBoolean stop, long deadline) throws InterruptedException {
+        while (!stop.get() && System.nanoTime() < deadline) {
+            if (places == null || places.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void givePlaceBack() {
+        if (places != null) {
+            places.release();
         }
     }
 
@@ -561,6 +597,7 @@ public final class HeapCommand {
                 int n = attempts.incrementAndGet(i);
                 if (n == 1) {
                     deferredCount.incrementAndGet();
+                    givePlaceBack();
                     return Mono.error(new IOException("the heap bench's sink defers every first attempt"));
                 }
                 if (n == 2) {
@@ -571,14 +608,6 @@ public final class HeapCommand {
                 return Mono.empty();
             }
         };
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private static void delete(Path dir) throws IOException {
