@@ -14,7 +14,7 @@ import java.util.Locale;
  * timer: 100 bytes or more each) would show here; A is 105 bytes per message over the documented
  * 100,000 messages, 1 KiB per message over CI's 10,000. The 10 MiB floor is room for what a relay
  * sets up once, lazily, on its first mail (its connection cache, pooled buffers, caches filled on
- * first use): on the reference machine the end sample sat 1.2 to 2.6 MiB above the start whether
+ * first use): on the reference machine the end sample sat 1.2 to 2.9 MiB above the start whether
  * 300 or 100,000 messages went through.
  * <li><b>No trend while mail flows</b>: the least-squares line through the samples taken during
  * the run (each tenth of the messages acknowledged) rises by at most A from the first tenth to the
@@ -25,7 +25,7 @@ import java.util.Locale;
  * (the relay holds about 2 KiB per message being tried or due, about 700 bytes per deferred one;
  * docs/benchmarks.md). A line rather than the highest sample, because one sample can catch a
  * burst of backlog (several MiB) that a line through ten samples spread over the run barely
- * follows (flat runs here gave trends of -0.4 to +2.9 MiB). It needs at least three samples
+ * follows (flat runs here gave trends of -1.0 to +2.9 MiB). It needs at least three samples
  * spread over half the run; with fewer (a short run whose tenths pass while a sample is being
  * taken) the rule is reported as not applied.
  * </ol>
