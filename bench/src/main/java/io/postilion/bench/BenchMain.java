@@ -6,7 +6,8 @@ package io.postilion.bench;
  * kill -9 test, {@code relay-compare ...} our relay beside Postfix's (or the journal beside RocksDB),
  * {@code relay-queue}/{@code relay-rocksdb ...} this build's relay on the journal or on RocksDB, {@code sessions ...} many
  * sessions held open at once, {@code soak ...} heap over a million messages, {@code restart ...} how
- * much a queued backlog delays a restart ({@code sink} is the sessions command's own sink process).
+ * much a queued backlog delays a restart, {@code heap ...} whether the relay's heap grows with a
+ * deferred backlog ({@code sink} is the sessions command's own sink process).
  */
 public final class BenchMain {
 
@@ -64,13 +65,18 @@ public final class BenchMain {
             System.exit(io.postilion.bench.restart.RestartCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
                     System.out, System.err));
         }
+        if (args.length > 0 && args[0].equals("heap")) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+            System.exit(io.postilion.bench.heap.HeapCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
+                    System.out, System.err));
+        }
         if (args.length > 0 && args[0].equals("soak")) {
             System.setProperty("org.slf4j.simpleLogger.log.postilion.delivery", "warn");
             System.exit(io.postilion.bench.load.SoakCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
                     System.out, System.err));
         }
         System.err.println("usage: postilion-bench jmh [JMH options] | load --help | crash --help | relay-compare --help"
-                + " | relay-queue --help | relay-rocksdb --help | sessions --help | soak --help | restart --help");
+                + " | relay-queue --help | relay-rocksdb --help | sessions --help | soak --help | restart --help | heap --help");
         System.exit(64);
     }
 }

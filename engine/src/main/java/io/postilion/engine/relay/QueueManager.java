@@ -424,21 +424,25 @@ public final class QueueManager implements AutoCloseable {
             return; // stays in deferred/ for the next start
         }
         // A timer lives only in the timers map: it leaves it when it fires or is replaced, so
-        // retries and flushes leave nothing behind.
-        Disposable timerTask = Mono.delay(wait, timer)
+        // retries and flushes leave nothing behind. Its slot is in the map before it is armed, and
+        // a firing timer takes out only its own slot: a timer due at once (a flush) may fire
+        // before subscribe returns, and must neither leave its slot behind nor leave the timer it
+        // replaced armed, nor may a replaced timer that fires anyway take out its successor.
+        Disposable.Swap slot = Disposables.swap();
+        Disposable old = timers.put(queueId, slot);
+        if (old != null) {
+            old.dispose();
+        }
+        slot.update(Mono.delay(wait, timer)
                 .then(Mono.defer(() -> {
-                    if (stopping || timers.remove(queueId) == null) {
+                    if (stopping || !timers.remove(queueId, slot)) {
                         return Mono.<Void>empty();
                     }
                     var back = waiting.remove(queueId);
                     return back == null ? Mono.<Void>empty()
                             : store.activate(queueId).then(back.get()).doOnNext(this::submit).then();
                 }))
-                .subscribe(v -> { }, e -> log.error("{}: cannot reactivate: {}", queueId, e.toString()));
-        Disposable old = timers.put(queueId, timerTask);
-        if (old != null) {
-            old.dispose();
-        }
+                .subscribe(v -> { }, e -> log.error("{}: cannot reactivate: {}", queueId, e.toString())));
     }
 
     /**

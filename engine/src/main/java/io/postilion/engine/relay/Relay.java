@@ -161,6 +161,10 @@ public final class Relay implements AutoCloseable {
                     .description("SMTP sessions open on the listener").register(registry);
             Gauge.builder("postilion_queue_in_flight", qmgr, QueueManager::inFlight)
                     .description("messages being delivered or waiting for a retry").register(registry);
+            // Each deferred message holds one timer until its retry; after the queue empties this must read 0.
+            Gauge.builder("postilion_qmgr_retry_timers", qmgr, QueueManager::retryTimers)
+                    .description("retry timers armed by the queue manager (one per deferred message at most)")
+                    .register(registry);
             for (String state : queue.counts().keySet()) {
                 Gauge.builder("postilion_queue_messages", queue, q -> q.counts().getOrDefault(state, 0))
                         .tag("state", state).description("messages in the spool by state").register(registry);

@@ -21,10 +21,12 @@ public final class RelayProcess implements AutoCloseable {
 
     private final Process process;
     private final int smtpPort;
+    private final int metricsPort;
 
-    private RelayProcess(Process process, int smtpPort) {
+    private RelayProcess(Process process, int smtpPort, int metricsPort) {
         this.process = process;
         this.smtpPort = smtpPort;
+        this.metricsPort = metricsPort;
     }
 
     /**
@@ -32,7 +34,17 @@ public final class RelayProcess implements AutoCloseable {
      * each), its standard error to {@code stderr}; returns once it listens.
      */
     public static RelayProcess start(Path stderr, List<String> jvmOptions, String... overrides) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        return start(List.of(), stderr, jvmOptions, overrides);
+    }
+
+    /**
+     * As {@link #start(Path, List, String...)}, run by {@code wrapper}: a command that ends by
+     * executing the java command line appended to it (e.g. {@code unshare -m sh -c '... exec "$@"'}).
+     */
+    public static RelayProcess start(List<String> wrapper, Path stderr, List<String> jvmOptions, String... overrides)
+            throws Exception {
+        List<String> command = new ArrayList<>(wrapper);
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "relay"));
         for (String o : overrides) {
@@ -40,25 +52,26 @@ public final class RelayProcess implements AutoCloseable {
             command.add(o);
         }
         Process p = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
-        CompletableFuture<Integer> port = new CompletableFuture<>();
+        CompletableFuture<int[]> ports = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
-            Pattern smtpOn = Pattern.compile("SMTP on [0-9.]+:(\\d+)");
+            Pattern listening = Pattern.compile("SMTP on [0-9.]+:(\\d+), metrics on http://[0-9.]+:(\\d+)/");
             try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = in.readLine()) != null; ) {
-                    Matcher m = smtpOn.matcher(line);
+                    Matcher m = listening.matcher(line);
                     if (m.find()) {
-                        port.complete(Integer.parseInt(m.group(1)));
+                        ports.complete(new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))});
                     }
                 }
-                port.completeExceptionally(new IOException("the relay ended before it listened"));
+                ports.completeExceptionally(new IOException("the relay ended before it listened"));
             } catch (IOException ended) {
-                port.completeExceptionally(ended);
+                ports.completeExceptionally(ended);
             }
         });
         reader.setDaemon(true);
         reader.start();
         try {
-            return new RelayProcess(p, port.get(60, TimeUnit.SECONDS));
+            int[] bound = ports.get(60, TimeUnit.SECONDS);
+            return new RelayProcess(p, bound[0], bound[1]);
         } catch (Exception e) {
             p.destroyForcibly();
             throw e;
@@ -67,6 +80,15 @@ public final class RelayProcess implements AutoCloseable {
 
     public int smtpPort() {
         return smtpPort;
+    }
+
+    public int metricsPort() {
+        return metricsPort;
+    }
+
+    /** The process started: the relay's JVM itself, or the wrapper that executed it. */
+    public Process process() {
+        return process;
     }
 
     public boolean isAlive() {

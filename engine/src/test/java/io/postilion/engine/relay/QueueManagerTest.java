@@ -109,6 +109,10 @@ class QueueManagerTest {
     }
 
     private QueueManager start(String extraMainCf) {
+        return start(extraMainCf, Schedulers.parallel());
+    }
+
+    private QueueManager start(String extraMainCf, reactor.core.scheduler.Scheduler timer) {
         Configuration cfg = ConfigurationLoader.fromText("myhostname = relay.test\nsmtp_helo_name = relay.test\n"
                 + "inet_interfaces = 127.0.0.254\nrelayhost = [127.0.0.1]:" + server.port() + "\n"
                 + "smtp_connect_timeout = 3s\nsmtp_helo_timeout = 3s\nsmtp_mail_timeout = 3s\nsmtp_rcpt_timeout = 3s\n"
@@ -117,7 +121,7 @@ class QueueManagerTest {
         DeliveryAgent agent = DeliveryAgent.builder(cfg).build();
         DeliveryScheduler smtp = new DeliveryScheduler(SchedulerSettings.fromConfiguration(cfg.forSmtp()), agent);
         qmgr = new QueueManager(store, Routing.from(cfg), RetryPolicy.from(cfg), Map.of("smtp", smtp), store,
-                NoticePolicy.from(cfg), "relay.test", Clock.systemUTC(), Schedulers.parallel()).start();
+                NoticePolicy.from(cfg), "relay.test", Clock.systemUTC(), timer).start();
         return qmgr;
     }
 
@@ -430,6 +434,44 @@ class QueueManagerTest {
         String text = new String(store.accepted.get(0).content(), StandardCharsets.UTF_8);
         assertTrue(text.contains("Action: failed\r\n") && text.contains("Diagnostic-Code: X-Postilion; "), text);
         assertTrue(!text.contains("Remote-MTA:"), text);
+    }
+
+    /**
+     * A scheduler that runs a task due now on the calling thread, as any scheduler may: a timer
+     * armed with no wait (a flush) then fires before the code that armed it has gone on.
+     */
+    private static reactor.core.scheduler.Scheduler runsDueTasksAtOnce() {
+        return new reactor.core.scheduler.Scheduler() {
+            @Override
+            public reactor.core.Disposable schedule(Runnable task) {
+                task.run();
+                return reactor.core.Disposables.disposed();
+            }
+
+            @Override
+            public reactor.core.Disposable schedule(Runnable task, long delay, java.util.concurrent.TimeUnit unit) {
+                return delay <= 0 ? schedule(task) : Schedulers.parallel().schedule(task, delay, unit);
+            }
+
+            @Override
+            public Worker createWorker() {
+                return Schedulers.parallel().createWorker();
+            }
+        };
+    }
+
+    @Test
+    void aFlushWhoseTimerFiresAtOnceLeavesNoTimerBehindOnceTheMessageIsDelivered() {
+        server.reply(FakeSmtpServer.Stage.GREETING, "421 4.3.2 not now");
+        QueueManager q = start("minimal_backoff_time = 1h\nmaximal_backoff_time = 1h\n", runsDueTasksAtOnce());
+        q.submit(message("F1", "a@client.test", "user@dest.test"));
+        await(() -> store.events.contains("defer F1") && q.retryTimers() == 1, "the deferral and its hour-long timer");
+        server.reply(FakeSmtpServer.Stage.GREETING, "220 fake ESMTP");
+        assertEquals(1, q.flush());
+        await(() -> store.events.contains("remove F1"), "the flushed message to be delivered");
+        await(() -> q.delivering() == 0 && q.inFlight() == 0, "the attempt to end");
+        assertEquals(0, q.retryTimers(), "the flush's timer fired and left; the hour-long one it replaced was disarmed");
+        assertEquals(1, q.heldTasks(), "only the scheduler's subscription is held");
     }
 
     @Test

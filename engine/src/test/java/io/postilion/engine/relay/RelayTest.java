@@ -159,6 +159,26 @@ class RelayTest {
     }
 
     @Test
+    void theRetryTimersGaugeHoldsOneTimerPerDeferredMessageAndFallsToZeroOnceItIsDelivered() throws Exception {
+        server.reply(FakeSmtpServer.Stage.GREETING, "421 4.3.2 not now");
+        start("minimal_backoff_time = 300s\nmaximal_backoff_time = 300s\n");
+        assertTrue(metrics().contains("\npostilion_qmgr_retry_timers 0.0"), "no timer before any mail");
+        assertEquals(250, submit(relay.smtpPort()).finals().get(0).code());
+        assertEquals(250, submit(relay.smtpPort()).finals().get(0).code());
+        await(() -> metrics().contains("\npostilion_qmgr_retry_timers 2.0"), "one armed timer per deferred message");
+
+        server.reply(FakeSmtpServer.Stage.GREETING, "220 fake ESMTP");
+        assertEquals("200 flushed 2 deferred message(s)\n", admin("POST", "/queue/flush"));
+        await(() -> server.contents().size() == 2, "both flushed messages to be delivered");
+        try {
+            await(() -> metrics().contains("\npostilion_qmgr_retry_timers 0.0")
+                    && metrics().contains("\npostilion_queue_in_flight 0.0"), "no timer left behind once the queue is empty");
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + ": " + metrics().lines().filter(l -> l.startsWith("postilion_q")).toList());
+        }
+    }
+
+    @Test
     void theMetricsPortAnswersOnlyGetMetricsAndTheQueueApiLivesOnTheAdminSocket() throws Exception {
         server.reply(FakeSmtpServer.Stage.GREETING, "421 4.3.2 not now");
         start("minimal_backoff_time = 300s\nmaximal_backoff_time = 300s\n");
