@@ -367,10 +367,18 @@ public final class QueueManager implements AutoCloseable {
             log.info("{}: {} recipient(s) deferred, next attempt at {}", m.queueId(), deferred.size(), next);
             // The deferral reasons go into the queue file too, so the listing (mailq) can show them.
             Mono<Void> reasons = Flux.fromIterable(deferred).concatMap(d -> store.record(m.queueId(), d.index(), d)).then();
-            return reasons.then(store.defer(m.queueId(), next)).then(Mono.fromRunnable(() -> {
-                inFlight.remove(m.queueId());
-                waitFor(again, Duration.between(now, next));
-            }));
+            return reasons.then(store.defer(m.queueId(), next))
+                    .onErrorResume(e -> {
+                        // Not lost: the message stays stored where it was (the journal keeps it)
+                        // and still gets its retry; the move is tried again after that attempt.
+                        log.warn("{}: cannot move to the deferred queue ({}); it stays queued as it is, next attempt at {}",
+                                m.queueId(), e.toString(), next);
+                        return Mono.empty();
+                    })
+                    .then(Mono.fromRunnable(() -> {
+                        inFlight.remove(m.queueId());
+                        waitFor(again, Duration.between(now, next));
+                    }));
         })).doFinally(signal -> attemptOver(m.queueId()));
     }
 

@@ -53,8 +53,14 @@ class QueueManagerTest {
 
         final Map<String, String> recordedOn = new ConcurrentHashMap<>();
 
+        /** When set, moving a message to the deferred queue fails as a full disk would. */
+        volatile boolean refuseDefers;
+
         @Override
         public Mono<Void> defer(String queueId) {
+            if (refuseDefers) {
+                return Mono.error(new java.io.IOException("No space left on device"));
+            }
             return Mono.fromRunnable(() -> events.add("defer " + queueId));
         }
 
@@ -176,6 +182,19 @@ class QueueManagerTest {
         }
         assertEquals(2, store.events.stream().filter(e -> e.startsWith("record Q9 ")).count(), store.events.toString());
         assertTrue(store.events.indexOf("remove Q9") > store.events.indexOf("record Q9 1 sent"), store.events.toString());
+    }
+
+    @Test
+    void aMessageThatCannotBeMovedToTheDeferredQueueIsStillRetriedAtItsTime() {
+        AtomicInteger attempts = new AtomicInteger();
+        server.reply(FakeSmtpServer.Stage.RCPT, (line, s) -> attempts.incrementAndGet() == 1 ? "451 4.2.0 try again"
+                : "250 2.1.5 Ok");
+        store.refuseDefers = true; // the disk is full when the attempt ends
+        start("minimal_backoff_time = 1s\nmaximal_backoff_time = 1s\n").submit(message("Q8", "a@client.test", "x@dest.test"));
+        await(() -> store.events.contains("remove Q8"), "the retry, without a restart");
+        assertEquals(2, attempts.get());
+        assertEquals(Outcome.SENT, store.records.get("Q8").get(0).outcome());
+        assertEquals(0, qmgr.inFlight());
     }
 
     @Test
