@@ -1,5 +1,6 @@
 package io.postilion.bench.crash;
 
+import io.postilion.bench.BenchHost;
 import io.postilion.engine.listener.ListenerSettings;
 import io.postilion.engine.listener.MessageSink;
 import io.postilion.engine.listener.ReceivedMessage;
@@ -20,7 +21,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,8 +114,8 @@ public final class CrashCommand {
         SmtpListener sink = SmtpListener.start(ListenerSettings.defaults(new InetSocketAddress("127.0.0.1", 0), "sink.crash")
                 .withLimits(0, 1000, 1000), countingSink(), Clock.systemUTC()).block(Duration.ofSeconds(10));
         Path spool = Files.createTempDirectory("postilion-crash-spool");
-        int smtpPort = freePort();
-        int metricsPort = freePort();
+        int smtpPort = BenchHost.freePort();
+        int metricsPort = BenchHost.freePort();
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                 jar.toString(), "relay", "-o", "smtpd_listen=127.0.0.1:" + smtpPort, "-o",
                 "metrics_listen=127.0.0.1:" + metricsPort, "-o", "queue_directory=" + spool, "-o",
@@ -363,9 +363,4 @@ public final class CrashCommand {
                 dying, under10, under100, under1000, longer, ages.isEmpty() ? "-" : ages.get(ages.size() / 2), withoutKill);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }

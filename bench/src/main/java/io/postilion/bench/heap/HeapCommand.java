@@ -1,5 +1,6 @@
 package io.postilion.bench.heap;
 
+import io.postilion.bench.BenchHost;
 import io.postilion.engine.listener.ListenerSettings;
 import io.postilion.engine.listener.MessageSink;
 import io.postilion.engine.listener.ReceivedMessage;
@@ -27,7 +28,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -199,7 +199,7 @@ public final class HeapCommand {
             if (keep || rc != 0) {
                 out.println("# work directory kept: " + work + " (relay.log is the relay's standard error)");
             } else {
-                delete(work);
+                BenchHost.deleteTree(work);
             }
         }
     }
@@ -610,14 +610,4 @@ public final class HeapCommand {
         };
     }
 
-    private static void delete(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

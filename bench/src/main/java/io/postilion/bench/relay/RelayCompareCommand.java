@@ -1,11 +1,11 @@
 package io.postilion.bench.relay;
 
+import io.postilion.bench.BenchHost;
 import io.postilion.bench.load.SinkProcess;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,6 +115,19 @@ public final class RelayCompareCommand {
         return new RelayCompareCommand().execute(messages, size, concurrency, rounds, warmup, jar, jvm, out, err);
     }
 
+    /**
+     * Postfix's smtp-sink, counting (-c: its running message counter, read from its output), so
+     * that no relay delivers into a JVM of ours; a round waits until it has the round's messages.
+     */
+    private SinkProcess countingSink() throws IOException, InterruptedException {
+        return SinkProcess.startCounting(count -> {
+            delivered.set(count);
+            if (count >= target) {
+                reached.tryEmitEmpty();
+            }
+        });
+    }
+
     /** How our relay's JVM is started: which java, with which options before -jar. */
     private record RelayJvm(String java, List<String> options) {
         RelayJvm {
@@ -130,14 +143,9 @@ public final class RelayCompareCommand {
      */
     private int train(Path cache, RelayJvm jvm, int n, int size, int c, Path jar, PrintStream out, PrintStream err)
             throws Exception {
-        SinkProcess sink = SinkProcess.startCounting(count -> {
-            delivered.set(count);
-            if (count >= target) {
-                reached.tryEmitEmpty();
-            }
-        });
+        SinkProcess sink = countingSink();
         Path work = Files.createTempDirectory("postilion-aot-train");
-        int port = freePort();
+        int port = BenchHost.freePort();
         Files.deleteIfExists(cache);
         Process ours = startOurs(jar, work, port, sink.port(), new RelayJvm(jvm.java(),
                 List.of("-XX:AOTCacheOutput=" + cache)));
@@ -171,12 +179,7 @@ public final class RelayCompareCommand {
                     + "/usr/sbin/smtp-source (Debian package postfix)");
             return 66;
         }
-        SinkProcess sink = SinkProcess.startCounting(count -> {
-            delivered.set(count);
-            if (count >= target) {
-                reached.tryEmitEmpty();
-            }
-        });
+        SinkProcess sink = countingSink();
         Path work = Files.createTempDirectory("postilion-spool-compare");
         String[] names = {"journal", "rocksdb"};
         QueueProcess[] relays = new QueueProcess[2];
@@ -184,7 +187,7 @@ public final class RelayCompareCommand {
                 + " (rocksdb %s)%n", n, size, c, rounds, sink.port(), work, String.join(" ", rocksOptions));
         try {
             for (int k = 0; k < 2; k++) {
-                relays[k] = QueueProcess.start(benchJar, names[k], work, freePort(), sink.port(),
+                relays[k] = QueueProcess.start(benchJar, names[k], work, BenchHost.freePort(), sink.port(),
                         k == 1 ? rocksOptions : List.of(), straceSyncs);
             }
             for (QueueProcess r : relays) { // one untimed round each: JIT, caches, connections
@@ -243,7 +246,7 @@ public final class RelayCompareCommand {
                 Path dir = work.resolve(name);
                 if (Files.isDirectory(dir)) {
                     out.printf("# %s: %d KiB left in %s after the run; deleted%n", name, bytesUnder(dir) / 1024, dir);
-                    deleteTree(dir);
+                    BenchHost.deleteTree(dir);
                 }
             }
         }
@@ -270,13 +273,6 @@ public final class RelayCompareCommand {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        try (var files = Files.walk(dir)) {
-            for (Path f : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(f);
-            }
-        }
-    }
 
     /** One relay-queue process, steered through its standard input (stats; end of input stops it). */
     private static final class QueueProcess {
@@ -372,15 +368,10 @@ public final class RelayCompareCommand {
         }
         // The counting sink is Postfix's smtp-sink (-c: it prints its running message count), so
         // neither relay delivers into a JVM of ours.
-        SinkProcess sink = SinkProcess.startCounting(count -> {
-            delivered.set(count);
-            if (count >= target) {
-                reached.tryEmitEmpty();
-            }
-        });
+        SinkProcess sink = countingSink();
         Path work = Files.createTempDirectory("postilion-relay-compare");
-        int postfixPort = freePort();
-        int ourPort = freePort();
+        int postfixPort = BenchHost.freePort();
+        int ourPort = BenchHost.freePort();
         Map<String, String> postfixEnv = Map.of("RELAY_PORT", String.valueOf(postfixPort), "RELAY_SUBMIT_PORT", "0",
                 "RELAY_SMTPS_PORT", "0", "RELAY_TO", "smtp:[127.0.0.1]:" + sink.port(),
                 "RELAY_MAIN_EXTRA", "default_destination_concurrency_limit = 50\nsmtp_connection_cache_on_demand = yes");
@@ -503,9 +494,4 @@ public final class RelayCompareCommand {
         return s.size() % 2 == 1 ? s.get(m) : (s.get(m - 1) + s.get(m)) / 2;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }

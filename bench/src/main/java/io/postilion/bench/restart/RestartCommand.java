@@ -1,5 +1,6 @@
 package io.postilion.bench.restart;
 
+import io.postilion.bench.BenchHost;
 import io.postilion.engine.listener.ReceivedMessage;
 import io.postilion.engine.spool.ChannelSpoolFiles;
 import io.postilion.engine.spool.JournalSpool;
@@ -9,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +18,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -87,7 +86,7 @@ public final class RestartCommand {
                     (withBacklog ? fullAccept : emptyAccept).add(seconds[1]);
                     out.printf("round %d  %-7s exec_to_220_s=%.3f exec_to_250_s=%.3f%n", r, withBacklog ? "backlog" : "empty",
                             seconds[0], seconds[1]);
-                    delete(spool);
+                    BenchHost.deleteTree(spool);
                 }
             }
             double a = median(empty);
@@ -99,7 +98,7 @@ public final class RestartCommand {
             out.printf("median  empty exec_to_250_s=%.3f | backlog exec_to_250_s=%.3f | added_s=%.3f%n", c, d, d - c);
             return 0;
         } finally {
-            delete(work);
+            BenchHost.deleteTree(work);
         }
     }
 
@@ -121,7 +120,7 @@ public final class RestartCommand {
      * message sent right after it (the listener holds new mail until recovery has listed the queue).
      */
     private static double[] execToGreeting(Path jar, Path spool, Path log) throws Exception {
-        int port = freePort();
+        int port = BenchHost.freePort();
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                 jar.toString(), "relay", "-o", "smtpd_listen=127.0.0.1:" + port, "-o", "metrics_listen=127.0.0.1:0",
                 "-o", "queue_directory=" + spool, "-o", "relayhost=[127.0.0.1]:9", "-o", "inet_interfaces=127.0.0.254",
@@ -192,16 +191,6 @@ public final class RestartCommand {
         }
     }
 
-    private static void delete(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 
     private static double median(List<Double> v) {
         List<Double> s = new ArrayList<>(v);
@@ -210,9 +199,4 @@ public final class RestartCommand {
         return s.size() % 2 == 1 ? s.get(m) : (s.get(m - 1) + s.get(m)) / 2;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 }
