@@ -76,6 +76,9 @@ public final class CrashCommand {
     /** Run the relay under strace and check the flush proof of each run (FlushProof). */
     private boolean strace;
     private int straceRuns;
+    /** The JVM the relay runs on, and options before -jar. */
+    private String javaBin;
+    private List<String> jvmOptions = List.of();
     private final List<FlushProof.Result> proofs = new ArrayList<>();
 
     public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
@@ -83,16 +86,22 @@ public final class CrashCommand {
         int sessions = 8;
         Path jar = Path.of("engine/target/postilion.jar");
         boolean strace = false;
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> jvmOptions = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--strace" -> strace = true;
+                case "--java" -> java = args[++i];
+                case "--aot-cache" -> jvmOptions.add("-XX:AOTCache=" + Path.of(args[++i]).toAbsolutePath());
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--sessions" -> sessions = Integer.parseInt(args[++i]);
                 case "--relay-jar" -> jar = Path.of(args[++i]);
                 case "--help" -> {
                     out.println("usage: postilion-bench crash [--rounds 20] [--sessions 8] [--strace] "
-                            + "[--relay-jar engine/target/postilion.jar]");
+                            + "[--relay-jar engine/target/postilion.jar] [--java PATH] [--aot-cache FILE]");
                     out.println("  --strace  run the relay under strace and prove each 250 follows a flush of its message");
+                    out.println("  --java, --aot-cache  run the relay on another JDK, with a JDK 25 ahead-of-time cache "
+                            + "(relay-compare --train-aot-cache writes one)");
                     return 0;
                 }
                 default -> {
@@ -107,6 +116,8 @@ public final class CrashCommand {
         }
         CrashCommand c = new CrashCommand();
         c.strace = strace;
+        c.javaBin = java;
+        c.jvmOptions = List.copyOf(jvmOptions);
         return c.execute(rounds, sessions, jar, out);
     }
 
@@ -116,11 +127,13 @@ public final class CrashCommand {
         Path spool = Files.createTempDirectory("postilion-crash-spool");
         int smtpPort = BenchHost.freePort();
         int metricsPort = BenchHost.freePort();
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                jar.toString(), "relay", "-o", "smtpd_listen=127.0.0.1:" + smtpPort, "-o",
+        List<String> command = new ArrayList<>(List.of(javaBin));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar.toString(), "relay", "-o", "smtpd_listen=127.0.0.1:" + smtpPort, "-o",
                 "metrics_listen=127.0.0.1:" + metricsPort, "-o", "queue_directory=" + spool, "-o",
                 "relayhost=[127.0.0.1]:" + sink.port(), "-o", "inet_interfaces=127.0.0.254", "-o",
-                "minimal_backoff_time=1s", "-o", "maximal_backoff_time=2s");
+                "minimal_backoff_time=1s", "-o", "maximal_backoff_time=2s"));
+        out.printf("# relay: %s%n", String.join(" ", command.subList(0, command.indexOf("relay"))));
         out.printf("# crash test: %d kills, %d submitting sessions, relay on 127.0.0.1:%d, sink on 127.0.0.1:%d, spool %s%n",
                 rounds, sessions, smtpPort, sink.port(), spool);
         AtomicBoolean loading = this.loading;
