@@ -123,7 +123,7 @@ public final class QueueFile {
                 }
                 return new Decoded(envelopeOf(envelope, recipients), base + start + 5, length, List.of(), false);
             }
-            if (r.remaining() < length + 4) {
+            if (length > r.remaining() - 4) { // (not length + 4: a length near 2^31 would wrap round)
                 return null; // the head ends inside this record
             }
             int payload = r.position();
