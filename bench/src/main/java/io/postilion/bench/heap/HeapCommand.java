@@ -75,7 +75,7 @@ public final class HeapCommand {
     static final String HELP = String.join("\n",
             "usage: postilion-bench heap [--messages N] [--size S] [--sessions C] [--window W] [--xmx 256m]",
             "                            [--backoff 1s:2s] [--timeout SECONDS] [--keep] [--relay-log warn]",
-            "                            [--relay-jar engine/target/postilion.jar | --relay-classpath CP]",
+            "                            [--relay-jar engine/target/postilion.jar | --relay-classpath CP] [-o name=value ...]",
             "  defaults: N=100000 messages of S=1024 bytes over C=8 sessions, at most W=1000 of them accepted by the",
             "  relay and not yet tried (0: no limit); the relay runs with -Xmx256m and minimal_backoff_time:",
             "  maximal_backoff_time 1s:2s; timeout 600 s plus 20 ms per message. The sink defers",
@@ -113,6 +113,8 @@ public final class HeapCommand {
     private final AtomicInteger nextIndex = new AtomicInteger();
     private final ConcurrentLinkedQueue<Integer> resend = new ConcurrentLinkedQueue<>();
     private final AtomicIntegerArray tries;
+    /** -o name=value for the relay, after the bench's own. */
+    private List<String> relayOptions = List.of();
 
     private HeapCommand(int messages, int size, int sessions, int window, String xmx, List<String> relayLaunch, Duration timeout,
             String relayLog, String[] backoff) {
@@ -143,6 +145,7 @@ public final class HeapCommand {
         String relayLog = "warn";
         String backoff = "1s:2s";
         int window = 1000;
+        List<String> relayOptions = new ArrayList<>();
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -157,6 +160,13 @@ public final class HeapCommand {
                     case "--relay-log" -> relayLog = args[++i];
                     case "--backoff" -> backoff = args[++i];
                     case "--window" -> window = Integer.parseInt(args[++i]);
+                    case "-o" -> {
+                        String o = args[++i];
+                        if (!o.matches("[a-z0-9_]+=.*")) {
+                            throw new NumberFormatException("-o takes name=value: " + o);
+                        }
+                        relayOptions.add(o);
+                    }
                     case "--help", "-h" -> {
                         out.println(HELP);
                         return 0;
@@ -191,6 +201,7 @@ public final class HeapCommand {
         Path work = Files.createTempDirectory("postilion-heap");
         HeapCommand c = new HeapCommand(messages, size, sessions, window, xmx, launch, timeout,
                 relayLog, backoff.split(":"));
+        c.relayOptions = List.copyOf(relayOptions);
         int rc = 1;
         try {
             rc = c.execute(work, out);
@@ -226,6 +237,7 @@ public final class HeapCommand {
                     "-o", "metrics_listen=127.0.0.1:0", "-o", "inet_interfaces=127.0.0.254", "-o", "queue_directory=" + spool,
                     "-o", "relayhost=[127.0.0.1]:" + sink.port(), "-o", "minimal_backoff_time=" + backoff[0],
                     "-o", "maximal_backoff_time=" + backoff[1]));
+            relayOptions.forEach(o -> command.addAll(List.of("-o", o)));
             relay = new ProcessBuilder(command).redirectError(work.resolve("relay.log").toFile()).start();
             int[] ports = listening(relay, work.resolve("relay.log"));
             RelayMetrics metrics = new RelayMetrics(ports[1]);

@@ -102,6 +102,17 @@ public final class QueueManager implements AutoCloseable {
     private final java.util.Set<String> deletedInFlight = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
     private final Sinks.Empty<Void> drained = Sinks.empty();
+    /**
+     * qmgr_message_active_limit: messages held in memory for delivery at once. Beyond it, when
+     * the store can load a message back, only the id waits here, in arrival order (Postfix leaves
+     * such mail in its incoming queue), so a client that outruns delivery, or a restart with a
+     * large backlog, does not fill the heap. Touched on the manager's thread only.
+     */
+    private int activeLimit = Integer.MAX_VALUE;
+    private final java.util.ArrayDeque<String> parked = new java.util.ArrayDeque<>();
+    private volatile int parkedCount;
+    /** Parked messages being loaded back right now (each has its room among the active ones). */
+    private int loading;
 
     /**
      * @param schedulers one scheduler per transport name ("smtp", "lmtp")
@@ -121,6 +132,30 @@ public final class QueueManager implements AutoCloseable {
         this.timer = Objects.requireNonNull(timer, "timer");
     }
 
+    /**
+     * At most {@code limit} messages are held in memory for delivery at once
+     * (qmgr_message_active_limit); more wait in the store, by id, and are loaded as others
+     * finish. Only with a store that {@linkplain QueueStore#loads loads} messages back. Call
+     * before {@link #start}.
+     */
+    public QueueManager activeLimit(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("qmgr_message_active_limit must be at least 1: " + limit);
+        }
+        this.activeLimit = limit;
+        return this;
+    }
+
+    /** Messages held in memory for delivery now (at most qmgr_message_active_limit). */
+    public int active() {
+        return inFlight.size();
+    }
+
+    /** Messages waiting in the store, by id, for room among the active ones. */
+    public int parked() {
+        return parkedCount;
+    }
+
     /** Starts the schedulers; from now on submitted messages are delivered. */
     public QueueManager start() {
         schedulers.forEach((transport, scheduler) -> {
@@ -137,7 +172,7 @@ public final class QueueManager implements AutoCloseable {
 
     /** Messages being delivered or waiting for a retry timer. */
     public int inFlight() {
-        return inFlight.size() + waiting.size();
+        return inFlight.size() + waiting.size() + parkedCount;
     }
 
     /** Messages whose delivery attempt is running right now (not those waiting for a retry). */
@@ -161,9 +196,24 @@ public final class QueueManager implements AutoCloseable {
 
     /** On the queue manager's thread: splits the message by route and hands it to the schedulers. */
     private void start(QueuedMessage m) {
+        start(m, false);
+    }
+
+    /** @param admitted loaded back from the parked ones, into the room kept for it */
+    private void start(QueuedMessage m, boolean admitted) {
         if (stopping) {
             log.info("{}: shutting down; the message stays queued for the next start", m.queueId());
             attemptOver(m.queueId());
+            return;
+        }
+        if (!admitted && store.loads() && !inFlight.containsKey(m.queueId())
+                && (inFlight.size() + loading >= activeLimit || !parked.isEmpty())) {
+            // No room, or older mail waits for it first: the store keeps the message, and only
+            // its id waits in memory, behind the others.
+            parked.add(m.queueId());
+            parkedCount = parked.size();
+            attemptOver(m.queueId()); // not being delivered: a drain does not wait for it
+            admitParked();
             return;
         }
         InFlight f = new InFlight(m);
@@ -356,6 +406,7 @@ public final class QueueManager implements AutoCloseable {
             }
             if (deferred.isEmpty()) {
                 inFlight.remove(m.queueId());
+                admitParked();
                 warned.remove(m.queueId());
                 return store.remove(m.queueId())
                         .then(Mono.fromRunnable(() -> MailLog.current().log("qmgr", m.queueId() + ": removed")));
@@ -378,6 +429,7 @@ public final class QueueManager implements AutoCloseable {
                     .then(Mono.fromRunnable(() -> {
                         inFlight.remove(m.queueId());
                         waitFor(again, Duration.between(now, next));
+                        admitParked();
                     }));
         })).doFinally(signal -> attemptOver(m.queueId()));
     }
@@ -403,6 +455,34 @@ public final class QueueManager implements AutoCloseable {
     }
 
     /** The message's attempt is recorded to its end (or abandoned): a drain need not wait for it. */
+    /**
+     * On the manager's thread: while there is room among the active messages, the oldest parked
+     * one is loaded from the store and started. One that is gone (delivered or deleted meanwhile)
+     * or cannot be read is passed over; the latter stays in the store for the next start.
+     */
+    private void admitParked() {
+        while (!stopping && !parked.isEmpty() && inFlight.size() + loading < activeLimit) {
+            String id = parked.poll();
+            parkedCount = parked.size();
+            loading++;
+            store.load(id).map(java.util.Optional::of).defaultIfEmpty(java.util.Optional.empty()).publishOn(qmgr)
+                    .subscribe(found -> {
+                        loading--;
+                        if (found.isPresent()) {
+                            delivering.add(id);
+                            start(found.get(), true);
+                        } else {
+                            admitParked(); // gone meanwhile (delivered or deleted): the room is free again
+                        }
+                    }, e -> {
+                        loading--;
+                        log.error("{}: cannot load the message for delivery ({}); it stays queued for the next start", id,
+                                e.toString());
+                        admitParked();
+                    });
+        }
+    }
+
     private void attemptOver(String queueId) {
         delivering.remove(queueId);
         if (stopping && delivering.isEmpty()) {
@@ -516,6 +596,11 @@ public final class QueueManager implements AutoCloseable {
                 deletedInFlight.add(queueId);
                 attemptOver(queueId);
             }
+            qmgr.schedule(() -> {
+                parked.remove(queueId);
+                parkedCount = parked.size();
+                admitParked();
+            });
             warned.remove(queueId);
             return store.delete(queueId).doOnNext(found -> {
                 if (found) {

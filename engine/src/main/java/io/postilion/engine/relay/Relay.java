@@ -104,7 +104,8 @@ public final class Relay implements AutoCloseable {
                     "smtp", new DeliveryScheduler(settings.smtpScheduler(), smtp),
                     "lmtp", new DeliveryScheduler(settings.lmtpScheduler(), lmtp));
             QueueManager qmgr = new QueueManager(queue, settings.routing(), settings.retry(), schedulers, queue,
-                    settings.notices(), cfg.string("myhostname"), clock, Schedulers.parallel()).start();
+                    settings.notices(), cfg.string("myhostname"), clock, Schedulers.parallel())
+                    .activeLimit(cfg.integer("qmgr_message_active_limit")).start();
             opened.add(qmgr::close);
 
             QueueAdministration admin = administration(queue, qmgr);
@@ -161,6 +162,10 @@ public final class Relay implements AutoCloseable {
                     .description("SMTP sessions open on the listener").register(registry);
             Gauge.builder("postilion_queue_in_flight", qmgr, QueueManager::inFlight)
                     .description("messages being delivered or waiting for a retry").register(registry);
+            Gauge.builder("postilion_qmgr_active_messages", qmgr, QueueManager::active)
+                    .description("messages held in memory for delivery (at most qmgr_message_active_limit)").register(registry);
+            Gauge.builder("postilion_qmgr_parked_messages", qmgr, QueueManager::parked)
+                    .description("messages waiting in the spool, by id, for room among the active ones").register(registry);
             // Each deferred message holds one timer until its retry; after the queue empties this must read 0.
             Gauge.builder("postilion_qmgr_retry_timers", qmgr, QueueManager::retryTimers)
                     .description("retry timers armed by the queue manager (one per deferred message at most)")

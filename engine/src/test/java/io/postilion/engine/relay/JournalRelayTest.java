@@ -81,6 +81,14 @@ class JournalRelayTest {
                 ContentSource.of(message.getBytes(StandardCharsets.US_ASCII)), ContentOptions.defaults(), false)).block(WAIT);
     }
 
+    private double gauge(String name) {
+        String text = reactor.netty.http.client.HttpClient.create().get()
+                .uri("http://127.0.0.1:" + relay.metricsPort() + "/metrics").responseContent().aggregate().asString()
+                .block(WAIT);
+        return text.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError(name + " is not exported"));
+    }
+
     private int filesIn(String state) {
         String[] names = spoolDir.resolve(state).toFile().list();
         return names == null ? 0 : names.length;
@@ -145,6 +153,36 @@ class JournalRelayTest {
         assertEquals(1, server.contents().size(), "the deferred message waits for the hour its last attempt set");
         assertEquals(1, filesIn("deferred"));
         assertTrue(server.sessions() > sessionsBefore);
+    }
+
+    @Test
+    void atMostQmgrMessageActiveLimitMessagesAreHeldInMemoryAndTheRestWaitInTheSpool() throws Exception {
+        // Each delivery takes longer than a submission, so mail gathers behind the two active ones.
+        server.delay(FakeSmtpServer.Stage.DOT, Duration.ofMillis(800));
+        start("qmgr_message_active_limit = 2\n");
+        int messages = 8;
+        double peakActive = 0;
+        double peakParked = 0;
+        for (int i = 0; i < messages; i++) {
+            assertEquals(250, submit("Subject: " + i + "\r\n\r\nbody " + i + "\r\n").finals().get(0).code());
+            peakActive = Math.max(peakActive, gauge("postilion_qmgr_active_messages"));
+            peakParked = Math.max(peakParked, gauge("postilion_qmgr_parked_messages"));
+        }
+        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (server.contents().size() < messages && System.nanoTime() < until) {
+            peakActive = Math.max(peakActive, gauge("postilion_qmgr_active_messages"));
+            Thread.sleep(50);
+        }
+        assertEquals(messages, server.contents().size(), "every message delivered, once");
+        assertTrue(peakActive <= 2, "held in memory at once: " + peakActive);
+        assertTrue(peakParked >= 1, "none waited in the spool: the limit was never reached");
+        await(() -> gauge("postilion_qmgr_active_messages") == 0 && gauge("postilion_qmgr_parked_messages") == 0,
+                "an empty queue manager");
+        List<String> bodies = server.contents().stream().map(b -> new String(b, StandardCharsets.US_ASCII)).toList();
+        for (int i = 0; i < messages; i++) {
+            int n = i;
+            assertEquals(1, bodies.stream().filter(b -> b.contains("body " + n + "\r\n")).count(), "message " + n);
+        }
     }
 
     @Test
