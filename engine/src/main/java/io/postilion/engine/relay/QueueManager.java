@@ -212,6 +212,7 @@ public final class QueueManager implements AutoCloseable {
             // its id waits in memory, behind the others.
             parked.add(m.queueId());
             parkedCount = parked.size();
+            store.parked(m.queueId());
             attemptOver(m.queueId()); // not being delivered: a drain does not wait for it
             admitParked();
             return;
@@ -406,7 +407,7 @@ public final class QueueManager implements AutoCloseable {
             }
             if (deferred.isEmpty()) {
                 inFlight.remove(m.queueId());
-                admitParked();
+                qmgr.schedule(this::admitParked);
                 warned.remove(m.queueId());
                 return store.remove(m.queueId())
                         .then(Mono.fromRunnable(() -> MailLog.current().log("qmgr", m.queueId() + ": removed")));
@@ -429,7 +430,7 @@ public final class QueueManager implements AutoCloseable {
                     .then(Mono.fromRunnable(() -> {
                         inFlight.remove(m.queueId());
                         waitFor(again, Duration.between(now, next));
-                        admitParked();
+                        qmgr.schedule(this::admitParked); // this runs where the store completed, not on qmgr
                     }));
         })).doFinally(signal -> attemptOver(m.queueId()));
     }
@@ -456,7 +457,8 @@ public final class QueueManager implements AutoCloseable {
 
     /** The message's attempt is recorded to its end (or abandoned): a drain need not wait for it. */
     /**
-     * On the manager's thread: while there is room among the active messages, the oldest parked
+     * On the manager's thread only (the parked ids are that thread's): while there is room among
+     * the active messages, the oldest parked
      * one is loaded from the store and started. One that is gone (delivered or deleted meanwhile)
      * or cannot be read is passed over; the latter stays in the store for the next start.
      */

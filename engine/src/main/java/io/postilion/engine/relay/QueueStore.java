@@ -41,6 +41,14 @@ public interface QueueStore {
         return Mono.empty();
     }
 
+    /**
+     * The message waits in the store, by id, for room among the active ones
+     * (qmgr_message_active_limit): whatever the store keeps in memory for it may go, since it
+     * will be {@linkplain #load loaded} again.
+     */
+    default void parked(String queueId) {
+    }
+
     /** The message is being delivered again. */
     Mono<Void> activate(String queueId);
 

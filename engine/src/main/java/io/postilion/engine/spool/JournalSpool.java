@@ -310,6 +310,12 @@ public final class JournalSpool implements RelayQueue {
         }).subscribeOn(reader);
     }
 
+    /** A parked message keeps no copy of its content in memory: it is read from the journal when its turn comes. */
+    @Override
+    public void parked(String queueId) {
+        cool(queueId);
+    }
+
     @Override
     public Mono<Void> activate(String queueId) {
         return live.containsKey(queueId) ? Mono.empty() : files.activate(queueId);
