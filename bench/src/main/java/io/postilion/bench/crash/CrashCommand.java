@@ -61,9 +61,11 @@ public final class CrashCommand {
     /** When each message first reached the sink, and when each kill came (System.nanoTime()). */
     private final Map<String, Long> firstDelivered = new ConcurrentHashMap<>();
     private final Map<String, Long> secondDelivered = new ConcurrentHashMap<>();
-    private final Map<String, List<String>> sinkIds = new ConcurrentHashMap<>();
-    private final List<Long> kills = java.util.Collections.synchronizedList(new ArrayList<>());
-    private final List<Long> killsSent = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Each kill: when SIGKILL was sent, and when the relay was gone (the main loop's own). */
+    private record Kill(long signalled, long gone) {
+    }
+
+    private final List<Kill> kills = new ArrayList<>();
     private final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
     private final AtomicInteger attempts = new AtomicInteger();
     private final AtomicBoolean loading = new AtomicBoolean(true);
@@ -151,8 +153,7 @@ public final class CrashCommand {
                 relay.waitFor(500 + random.nextInt(2000), TimeUnit.MILLISECONDS); // it runs under load meanwhile
                 long signalled = System.nanoTime();
                 kill(relay, true); // SIGKILL
-                killsSent.add(signalled);
-                kills.add(System.nanoTime()); // the relay is gone: nothing it did can come after this
+                kills.add(new Kill(signalled, System.nanoTime())); // gone: nothing it did can come after this
                 prove(spool, out);
                 out.printf("kill %2d: acknowledged so far %d, delivered so far %d%n", round, acknowledged.size(),
                         delivered.size());
@@ -315,8 +316,6 @@ public final class CrashCommand {
                 Matcher m = MESSAGE_ID.matcher(new String(message.content(), StandardCharsets.US_ASCII));
                 if (m.find()) {
                     long now = System.nanoTime();
-                    sinkIds.computeIfAbsent(m.group(1), k -> java.util.Collections.synchronizedList(new ArrayList<>()))
-                            .add(message.queueId());
                     int n = delivered.computeIfAbsent(m.group(1), k -> new AtomicInteger()).incrementAndGet();
                     if (n == 1) {
                         firstDelivered.put(m.group(1), now);
@@ -337,31 +336,18 @@ public final class CrashCommand {
      * run, which no crash explains).
      */
     private String duplicateAges() {
-        List<Long> killTimes;
-        List<Long> sentTimes;
-        synchronized (kills) {
-            killTimes = new ArrayList<>(kills);
-        }
-        synchronized (killsSent) {
-            sentTimes = new ArrayList<>(killsSent);
-        }
         List<Long> ages = new ArrayList<>();
         int withoutKill = 0;
         for (Map.Entry<String, Long> second : secondDelivered.entrySet()) {
             long first = firstDelivered.getOrDefault(second.getKey(), second.getValue());
             int k = 0;
-            while (k < killTimes.size() && killTimes.get(k) < first) {
+            while (k < kills.size() && kills.get(k).gone() < first) {
                 k++;
             }
-            Long kill = k < killTimes.size() && killTimes.get(k) <= second.getValue() ? sentTimes.get(k) : null;
+            Long kill = k < kills.size() && kills.get(k).gone() <= second.getValue() ? kills.get(k).signalled() : null;
             if (kill == null) {
                 withoutKill++;
-                System.out.println("  twice without a kill: " + second.getKey() + " " + sinkIds.get(second.getKey()));
             } else {
-                if (kill - first > 1_000_000_000L) {
-                    System.out.println("  " + (kill - first) / 1_000_000 + " ms before a kill: " + second.getKey() + " "
-                            + sinkIds.get(second.getKey()));
-                }
                 ages.add((kill - first) / 1_000_000); // negative: it reached the sink while the relay was dying
             }
         }

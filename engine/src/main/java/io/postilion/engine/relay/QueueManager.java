@@ -170,7 +170,7 @@ public final class QueueManager implements AutoCloseable {
         return this;
     }
 
-    /** Messages being delivered or waiting for a retry timer. */
+    /** Messages being delivered, waiting for a retry timer, or parked for room among the active ones. */
     public int inFlight() {
         return inFlight.size() + waiting.size() + parkedCount;
     }
@@ -455,12 +455,11 @@ public final class QueueManager implements AutoCloseable {
         return new DeliveryReport.Timings(total, total, Duration.ZERO, Duration.ZERO, Duration.ZERO);
     }
 
-    /** The message's attempt is recorded to its end (or abandoned): a drain need not wait for it. */
     /**
      * On the manager's thread only (the parked ids are that thread's): while there is room among
-     * the active messages, the oldest parked
-     * one is loaded from the store and started. One that is gone (delivered or deleted meanwhile)
-     * or cannot be read is passed over; the latter stays in the store for the next start.
+     * the active messages, the oldest parked one is loaded from the store and started. One that is
+     * gone (delivered or deleted meanwhile) or cannot be read is passed over; the latter stays in
+     * the store for the next start.
      */
     private void admitParked() {
         while (!stopping && !parked.isEmpty() && inFlight.size() + loading < activeLimit) {
@@ -485,6 +484,7 @@ public final class QueueManager implements AutoCloseable {
         }
     }
 
+    /** The message's attempt is recorded to its end (or abandoned): a drain need not wait for it. */
     private void attemptOver(String queueId) {
         delivering.remove(queueId);
         if (stopping && delivering.isEmpty()) {

@@ -161,7 +161,8 @@ public final class Relay implements AutoCloseable {
             Gauge.builder("postilion_listener_sessions", listener, SmtpListener::sessions)
                     .description("SMTP sessions open on the listener").register(registry);
             Gauge.builder("postilion_queue_in_flight", qmgr, QueueManager::inFlight)
-                    .description("messages being delivered or waiting for a retry").register(registry);
+                    .description("messages being delivered, waiting for a retry, or waiting for room among the active ones")
+                    .register(registry);
             Gauge.builder("postilion_qmgr_active_messages", qmgr, QueueManager::active)
                     .description("messages held in memory for delivery (at most qmgr_message_active_limit)").register(registry);
             Gauge.builder("postilion_qmgr_parked_messages", qmgr, QueueManager::parked)
