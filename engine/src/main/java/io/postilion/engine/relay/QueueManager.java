@@ -207,9 +207,9 @@ public final class QueueManager implements AutoCloseable {
             return;
         }
         if (!admitted && store.loads() && !inFlight.containsKey(m.queueId())
-                && (inFlight.size() + loading >= activeLimit || !parked.isEmpty())) {
-            // No room, or older mail waits for it first: the store keeps the message, and only
-            // its id waits in memory, behind the others.
+                && (inFlight.size() + loading >= activeLimit || !parked.isEmpty() || store.mustLoad(m.queueId()))) {
+            // No room, or older mail waits for it first, or the store must check the message
+            // before it goes out: the store keeps it, and only its id waits in memory, behind the others.
             parked.add(m.queueId());
             parkedCount = parked.size();
             store.parked(m.queueId());

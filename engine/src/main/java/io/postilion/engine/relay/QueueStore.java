@@ -42,6 +42,15 @@ public interface QueueStore {
     }
 
     /**
+     * Whether the message as it was handed over (recovered after a restart) must be
+     * {@linkplain #load loaded} before it is delivered: the store read only part of it, unchecked,
+     * and checks it whole as it loads it.
+     */
+    default boolean mustLoad(String queueId) {
+        return false;
+    }
+
+    /**
      * The message waits in the store, by id, for room among the active ones
      * (qmgr_message_active_limit): whatever the store keeps in memory for it may go, since it
      * will be {@linkplain #load loaded} again.

@@ -98,12 +98,19 @@ public final class JournalSpool implements RelayQueue {
         final RecordAddress address;
         final long contentOffset;
         final long contentLength;
+        /**
+         * Whether the record is known to be as written: appended by this process, or read whole
+         * and checked. Recovery reads only the envelope of a message in an older segment, so such
+         * a message is checked when it is first loaded, before anything of it is delivered.
+         */
+        volatile boolean checked;
         private final List<byte[]> results = new ArrayList<>(2);
 
-        Entry(RecordAddress address, long contentOffset, long contentLength) {
+        Entry(RecordAddress address, long contentOffset, long contentLength, boolean checked) {
             this.address = address;
             this.contentOffset = contentOffset;
             this.contentLength = contentLength;
+            this.checked = checked;
         }
 
         synchronized void result(byte[] status) {
@@ -187,7 +194,7 @@ public final class JournalSpool implements RelayQueue {
         }
         return journal.appendDurable(MESSAGE, encoded.bytes()).doOnError(e -> reader.schedule(this::readFreeSpace)).doOnNext(at -> {
             perSegment.computeIfAbsent(at.segment(), k -> new AtomicInteger()).incrementAndGet();
-            live.put(message.queueId(), new Entry(at, encoded.contentOffset(), encoded.contentLength()));
+            live.put(message.queueId(), new Entry(at, encoded.contentOffset(), encoded.contentLength(), true));
         }).doFinally(signal -> {
             synchronized (appending) {
                 appending.computeIfPresent(floor, (k, n) -> n == 1 ? null : n - 1);
@@ -296,7 +303,12 @@ public final class JournalSpool implements RelayQueue {
         return files.nextAttempt(queueId);
     }
 
-    /** A deferred message, from its own file (or, rarely, from the journal if it is still there). */
+    /**
+     * A deferred message, from its own file, or one still in the journal (parked, or recovered
+     * from an older segment), read whole and checked. A journal record that fails its check is
+     * set aside in corrupt/ with what was recorded for it, and the load is empty: the postmaster
+     * decides what becomes of it, as with a corrupt queue file.
+     */
     @Override
     public Mono<QueuedMessage> load(String queueId) {
         Entry e = live.get(queueId);
@@ -304,10 +316,37 @@ public final class JournalSpool implements RelayQueue {
             return files.load(queueId);
         }
         return Mono.fromCallable(() -> {
-            QueueFile.Encoded whole = fileOf(e);
-            QueueFile.Decoded d = QueueFile.decode(whole.bytes());
-            return QueuedMessage.of(d.envelope(), Spool.doneOf(queueId, d), content(queueId, e.contentLength));
-        }).subscribeOn(reader);
+            try {
+                QueueFile.Decoded d = QueueFile.decode(fileOf(e).bytes());
+                if (!d.envelope().queueId().equals(queueId)) {
+                    throw new QueueFile.CorruptQueueFile("the record holds message " + d.envelope().queueId());
+                }
+                e.checked = true;
+                return java.util.Optional.of(QueuedMessage.of(d.envelope(), Spool.doneOf(queueId, d),
+                        content(queueId, e.contentLength)));
+            } catch (io.postilion.engine.spool.journal.DamagedRecordException | QueueFile.CorruptQueueFile bad) {
+                log.error("spool: {}: its journal record is damaged ({}); moved to corrupt/", queueId, bad.getMessage());
+                return java.util.Optional.<QueuedMessage>empty();
+            }
+        }).subscribeOn(reader).flatMap(m -> m.isPresent() ? Mono.just(m.get()) : setAside(queueId, e));
+    }
+
+    /** The damaged record, unchecked, and its results go to corrupt/ as its queue file; the journal lets it go. */
+    private Mono<QueuedMessage> setAside(String queueId, Entry e) {
+        return Mono.fromCallable(() -> {
+            byte[] raw = journal.readHeadBlocking(e.address, e.address.length());
+            List<byte[]> results = e.results();
+            ByteBuffer out = ByteBuffer.allocate(raw.length + results.stream().mapToInt(b -> b.length).sum()).put(raw);
+            results.forEach(out::put);
+            return new QueueFile.Encoded(out.array(), e.contentOffset, e.contentLength);
+        }).subscribeOn(reader).flatMap(encoded -> files.adopt(queueId, encoded, QueueState.CORRUPT))
+                .then(Mono.defer(() -> release(queueId))).then(Mono.empty());
+    }
+
+    @Override
+    public boolean mustLoad(String queueId) {
+        Entry e = live.get(queueId);
+        return e != null && !e.checked;
     }
 
     /** A parked message keeps no copy of its content in memory: it is read from the journal when its turn comes. */
@@ -426,7 +465,8 @@ public final class JournalSpool implements RelayQueue {
             this.root = root;
         }
 
-        record Found(RecordAddress address, QueueFile.Decoded decoded, BitSet done, List<byte[]> results) {
+        /** @param checked read whole and checked, not just its envelope */
+        record Found(RecordAddress address, QueueFile.Decoded decoded, boolean checked, BitSet done, List<byte[]> results) {
         }
 
         /** How much of a message record recovery reads: envelopes are far smaller; bodies are not read. */
@@ -444,9 +484,9 @@ public final class JournalSpool implements RelayQueue {
             return b.array();
         }
 
-        void found(RecordAddress address, QueueFile.Decoded d) {
+        void found(RecordAddress address, QueueFile.Decoded d, boolean checked) {
             String id = d.envelope().queueId();
-            messages.put(id, new Found(address, d, new BitSet(), new ArrayList<>()));
+            messages.put(id, new Found(address, d, checked, new BitSet(), new ArrayList<>()));
             if (id.compareTo(highestId) > 0) {
                 highestId = id;
             }
@@ -466,6 +506,8 @@ public final class JournalSpool implements RelayQueue {
                     try {
                         // The envelope only: the body is neither decoded nor checked here (the
                         // journal checked the newest segment's records whole; older ones cannot be torn).
+                        // The journal hands over a record whole only when it checked it.
+                        boolean checked = bytes.length == address.length();
                         QueueFile.Decoded d = QueueFile.decodeHead(ByteBuffer.wrap(bytes));
                         if (d == null) { // an envelope longer than the head (many recipients): read it whole
                             d = QueueFile.decodeHead(ByteBuffer.wrap(readWhole(address)));
@@ -473,7 +515,7 @@ public final class JournalSpool implements RelayQueue {
                         if (d == null) {
                             throw new QueueFile.CorruptQueueFile("no content record");
                         }
-                        found(address, d);
+                        found(address, d, checked);
                     } catch (QueueFile.CorruptQueueFile bad) {
                         log.error("spool: journal record at {} is not a message ({}); skipped", address, bad.getMessage());
                     }
@@ -516,7 +558,7 @@ public final class JournalSpool implements RelayQueue {
             if (f.done().cardinality() >= total) {
                 continue; // finished before the crash could record its removal
             }
-            Entry entry = new Entry(f.address(), f.decoded().contentOffset(), f.decoded().contentLength());
+            Entry entry = new Entry(f.address(), f.decoded().contentOffset(), f.decoded().contentLength(), f.checked());
             f.results().forEach(entry::result);
             live.put(id, entry);
             perSegment.computeIfAbsent(f.address().segment(), k -> new AtomicInteger()).incrementAndGet();

@@ -53,6 +53,27 @@ class QueueManagerTest {
 
         final Map<String, String> recordedOn = new ConcurrentHashMap<>();
 
+        /** Messages the store must check before delivery, and what loading each gives (empty: it failed its check). */
+        final Map<String, java.util.Optional<QueuedMessage>> unchecked = new ConcurrentHashMap<>();
+
+        @Override
+        public boolean loads() {
+            return !unchecked.isEmpty();
+        }
+
+        @Override
+        public boolean mustLoad(String queueId) {
+            return unchecked.containsKey(queueId);
+        }
+
+        @Override
+        public Mono<QueuedMessage> load(String queueId) {
+            return Mono.defer(() -> {
+                events.add("load " + queueId);
+                return Mono.justOrEmpty(unchecked.remove(queueId)).flatMap(Mono::justOrEmpty);
+            });
+        }
+
         /** When set, moving a message to the deferred queue fails as a full disk would. */
         volatile boolean refuseDefers;
 
@@ -182,6 +203,23 @@ class QueueManagerTest {
         }
         assertEquals(2, store.events.stream().filter(e -> e.startsWith("record Q9 ")).count(), store.events.toString());
         assertTrue(store.events.indexOf("remove Q9") > store.events.indexOf("record Q9 1 sent"), store.events.toString());
+    }
+
+    @Test
+    void aMessageTheStoreMustCheckIsDeliveredAsLoadedNotAsHandedOverAndNotAtAllWhenItFailsItsCheck() {
+        // After a restart the journal has read only the envelopes of older segments, unchecked.
+        store.unchecked.put("Q6", java.util.Optional.of(message("Q6", "a@client.test", "checked@dest.test")));
+        store.unchecked.put("Q7", java.util.Optional.empty());
+        QueueManager q = start("");
+        q.submit(message("Q6", "a@client.test", "unchecked@dest.test"));
+        q.submit(message("Q7", "a@client.test", "damaged@dest.test"));
+        await(() -> store.events.contains("remove Q6") && store.events.contains("load Q7"), "both loaded");
+        await(() -> q.inFlight() == 0, "nothing left in flight");
+        assertTrue(server.commands().stream().anyMatch(c -> c.contains("checked@dest.test")), server.commands().toString());
+        assertTrue(server.commands().stream().noneMatch(c -> c.contains("unchecked@dest.test") || c.contains("damaged@dest.test")),
+                server.commands().toString());
+        assertTrue(store.events.indexOf("load Q6") < store.events.indexOf("record Q6 0 sent"), store.events.toString());
+        assertTrue(store.events.stream().noneMatch(e -> e.contains("Q7") && !e.equals("load Q7")), store.events.toString());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.postilion.engine.spool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -226,7 +227,8 @@ class JournalSpoolTest {
     void recoveryReadsEnvelopesNotBodiesInSegmentsThatCannotBeTorn() throws Exception {
         JournalSpool s = ready(JournalOptions.defaults().withSegmentBytes(8192));
         String first = s.newQueueId();
-        s.accept(SpoolTest.message(first, "B".repeat(3000) + "\r\n", "a@x.test")).block(WAIT);
+        // Longer than the head recovery reads (a record the head covers is read whole and checked).
+        s.accept(SpoolTest.message(first, "B".repeat(10_000) + "\r\n", "a@x.test")).block(WAIT);
         String[] many = new String[400]; // an envelope far longer than the head recovery reads
         for (int i = 0; i < many.length; i++) {
             many[i] = "recipient-number-" + i + "@x.test";
@@ -253,6 +255,20 @@ class JournalSpoolTest {
         QueuedMessage b = back.stream().filter(m -> m.queueId().equals(big)).findFirst().orElseThrow();
         assertEquals(400, b.recipients().size(), "a long envelope is read whole");
         assertEquals(first, back.get(0).queueId(), "arrival order");
+
+        // Unchecked, so neither goes out as recovered: each is loaded, and checked, first.
+        assertTrue(again.mustLoad(first) && again.mustLoad(big), "older-segment messages are checked before delivery");
+        String newest = back.get(back.size() - 1).queueId();
+        assertFalse(again.mustLoad(newest), "the newest segment was read whole and checked");
+        assertEquals(400, again.load(big).block(WAIT).recipients().size(), "an intact record loads");
+        assertFalse(again.mustLoad(big), "and is checked from then on");
+        assertNull(again.load(first).block(WAIT), "a record that fails its checksum is not delivered");
+        assertTrue(Files.isRegularFile(root.resolve("corrupt").resolve(first)), "it is set aside for the postmaster");
+        assertEquals(1, again.counts().get("corrupt"));
+        reopen(again);
+        List<QueuedMessage> later = open(JournalOptions.defaults().withSegmentBytes(8192)).recover().collectList().block(WAIT);
+        assertEquals(6, later.stream().filter(m -> !m.queueId().equals(first)).count());
+        assertTrue(later.stream().noneMatch(m -> m.queueId().equals(first)), "the journal let it go: " + later);
     }
 
     @Test

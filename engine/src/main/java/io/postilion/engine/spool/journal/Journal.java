@@ -199,7 +199,11 @@ public final class Journal implements AutoCloseable {
         return Mono.fromCallable(() -> readBlocking(address)).subscribeOn(Schedulers.boundedElastic());
     }
 
-    /** The payload at {@code address}, checked against its checksum. Blocking. */
+    /**
+     * The payload at {@code address}, checked against its checksum. Blocking.
+     *
+     * @throws DamagedRecordException when the bytes there are not the record that was written
+     */
     public byte[] readBlocking(RecordAddress address) throws IOException {
         try (SegmentChannel ch = files.openSegment(segmentPath(address.segment()), false)) {
             ByteBuffer h = ByteBuffer.allocate(Frame.HEADER);
@@ -207,14 +211,14 @@ public final class Journal implements AutoCloseable {
             h.flip();
             Frame.Header header = Frame.parse(h);
             if (header == null || header.length() != address.length()) {
-                throw new IOException("no record of " + address.length() + " bytes at " + address);
+                throw new DamagedRecordException(address, "no record of " + address.length() + " bytes there");
             }
             byte[] payload = new byte[address.length()];
             SegmentReader.readFully(ch, ByteBuffer.wrap(payload), address.payloadOffset());
             CRC32C crc = Frame.recordCrc(h);
             crc.update(payload);
             if ((int) crc.getValue() != header.recordCrc()) {
-                throw new IOException("the record at " + address + " fails its checksum");
+                throw new DamagedRecordException(address, "fails its checksum");
             }
             return payload;
         }

@@ -22,8 +22,11 @@ public interface ScanVisitor {
      * For records of this kind in every segment but the newest, how many leading payload bytes to
      * hand to {@link #record}, without reading the rest or checking the record's checksum; negative
      * (the default) for the whole record, checked. Older segments were forced whole before the
-     * next one began, so they hold no torn write; this lets a recovery read message envelopes
-     * without their bodies. The newest segment is always read whole and checked.
+     * next one began, so they hold no torn write, but a bad disk or a local user can still have
+     * changed them: a head is unchecked, and the visitor must read the record whole (with
+     * {@link Journal#readBlocking}, which checks it) before it acts on it. This lets a recovery
+     * read message envelopes without their bodies. The newest segment is always read whole and
+     * checked, and so is a record no longer than the head.
      */
     default int headOnly(int kind) {
         return -1;

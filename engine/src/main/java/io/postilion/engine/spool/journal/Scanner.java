@@ -166,7 +166,10 @@ final class Scanner {
             }
             int kind = header.kind();
             int head = last ? -1 : visitor.headOnly(kind);
-            if (head >= 0) { // only the head of a record the visitor trusts in an older segment
+            if (head >= 0 && head < header.length()) {
+                // Only the head of a record in an older segment, unchecked: the visitor must check
+                // the record whole before it trusts more than its place (a record the head covers
+                // is read whole below, and checked, for the same cost).
                 ByteBuffer prefix = reader.read(position + Frame.HEADER, Math.min(head, header.length()));
                 held.forEach(this::report);
                 held.clear();

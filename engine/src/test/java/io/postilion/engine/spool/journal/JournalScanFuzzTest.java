@@ -28,8 +28,10 @@ import java.util.stream.Stream;
  * garbage, a segment of arbitrary bytes added after the others) and opens it again, as the
  * relay's recovery does, asking for the envelope only of some records. For any damage: the open
  * neither throws nor stops; every record of a segment left untouched is found, with its bytes;
- * no record is found at an address that held another one with other bytes; and the journal
- * takes, and gives back after another open, a new record. In a normal build this replays the
+ * no record handed over whole is found at an address that held another one with other bytes; and
+ * the journal takes, and gives back after another open, a new record. A head handed over alone
+ * is unchecked by contract ({@link ScanVisitor#headOnly}): in a damaged segment it may differ,
+ * and the spool checks the record whole before it uses it (JournalSpoolTest covers that). In a normal build this replays the
  * seeds under {@code JournalScanFuzzTestInputs/anyDamagedJournal}.
  */
 class JournalScanFuzzTest {
@@ -124,7 +126,7 @@ class JournalScanFuzzTest {
                 if (!touched.contains(a.segment())) {
                     assertTrue(seen != null, "a record of an untouched segment was not found: " + a);
                 }
-                if (seen != null) {
+                if (seen != null && !(headsOnly.contains(a) && touched.contains(a.segment()))) {
                     byte[] expected = headsOnly.contains(a) ? java.util.Arrays.copyOf(w.getValue(), seen.length) : w.getValue();
                     assertEquals(ByteBuffer.wrap(expected), ByteBuffer.wrap(seen), "other bytes at " + a);
                 }
