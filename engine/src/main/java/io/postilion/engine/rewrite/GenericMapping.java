@@ -3,7 +3,6 @@ package io.postilion.engine.rewrite;
 import io.postilion.engine.config.LookupTable;
 import io.postilion.transport.protocol.AddressQuoting;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -50,30 +49,15 @@ public final class GenericMapping {
         }
         int at = address.lastIndexOf('@');
         String local = at < 0 ? address : address.substring(0, at);
-        String domain = at < 0 ? null : address.substring(at + 1);
-        String extension = extension(local);
+        String extension = AddressKeys.extension(local, settings.recipientDelimiter());
         String bareLocal = extension == null ? null : local.substring(0, local.length() - extension.length());
-        String suffix = domain == null ? "" : "@" + domain;
 
-        String result = find(address);
-        String unmatched = null;
-        if (result == null && bareLocal != null) {
-            result = find(bareLocal + suffix);
-            unmatched = result != null ? extension : null;
-        }
-        if (result == null && domain != null && isLocal(domain)) {
-            result = find(local);
-            if (result == null && bareLocal != null) {
-                result = find(bareLocal);
-                unmatched = result != null ? extension : null;
-            }
-        }
-        if (result == null && domain != null) {
-            result = find("@" + domain);
-        }
-        if (result == null) {
+        Optional<AddressKeys.Found> hit = AddressKeys.find(address, settings.recipientDelimiter(), settings::isLocalDomain, this::find);
+        if (hit.isEmpty()) {
             return Optional.empty();
         }
+        String result = hit.get().value();
+        String unmatched = hit.get().withoutExtension() ? extension : null;
         if (result.startsWith("@")) {
             // @otherdomain keeps the user; an extension that did not match is left out, not carried over
             result = AddressQuoting.quote((unmatched != null ? bareLocal : local) + result);
@@ -103,49 +87,10 @@ public final class GenericMapping {
         }
     }
 
-    /** The extension of a local part, delimiter included ("+ext"), or null when it has none. */
-    private String extension(String local) {
-        String delimiters = settings.recipientDelimiter();
-        if (delimiters.isEmpty()) {
-            return null;
-        }
-        for (int i = 1; i < local.length(); i++) {
-            if (delimiters.indexOf(local.charAt(i)) >= 0) {
-                return local.substring(i);
-            }
-        }
-        return null;
-    }
-
     private String canonical(String address) {
         if (address.lastIndexOf('@') < 0 && !settings.myOrigin().isEmpty()) {
             return address + "@" + settings.myOrigin();
         }
         return address;
-    }
-
-    private boolean isLocal(String domain) {
-        String d = domain.endsWith(".") ? domain.substring(0, domain.length() - 1) : domain;
-        if (d.equalsIgnoreCase(settings.myOrigin())) {
-            return true;
-        }
-        for (String name : settings.myDestination()) {
-            if (!name.contains(":") && name.equalsIgnoreCase(d)) {
-                return true;
-            }
-        }
-        if (d.startsWith("[") && d.endsWith("]")) {
-            String literal = d.substring(1, d.length() - 1).toLowerCase(Locale.ROOT);
-            if (literal.startsWith("ipv6:")) {
-                literal = literal.substring(5);
-            }
-            for (String own : settings.localInterfaces()) {
-                String o = own.startsWith("[") && own.endsWith("]") ? own.substring(1, own.length() - 1) : own;
-                if (o.equalsIgnoreCase(literal)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 }

@@ -41,6 +41,36 @@ public record RewriteSettings(String service, LookupTable genericMaps, LookupTab
     }
 
     /** Nothing configured: Postfix's defaults, which rewrite nothing. */
+    /**
+     * Whether a domain is this system's own for address lookups (mail_addr_find's local-part
+     * keys): $myorigin, a name in $mydestination, or an address literal of inet_interfaces or
+     * proxy_interfaces.
+     */
+    public boolean isLocalDomain(String domain) {
+        String d = domain.endsWith(".") ? domain.substring(0, domain.length() - 1) : domain;
+        if (d.equalsIgnoreCase(myOrigin())) {
+            return true;
+        }
+        for (String name : myDestination()) {
+            if (!name.contains(":") && name.equalsIgnoreCase(d)) {
+                return true;
+            }
+        }
+        if (d.startsWith("[") && d.endsWith("]")) {
+            String literal = d.substring(1, d.length() - 1).toLowerCase(Locale.ROOT);
+            if (literal.startsWith("ipv6:")) {
+                literal = literal.substring(5);
+            }
+            for (String own : localInterfaces()) {
+                String o = own.startsWith("[") && own.endsWith("]") ? own.substring(1, own.length() - 1) : own;
+                if (o.equalsIgnoreCase(literal)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     public static RewriteSettings none() {
         LookupTable e = LookupTable.empty();
         return new RewriteSettings("smtp", e, e, e, e, e, "", List.of(), List.of(), List.of("canonical", "virtual"), "");

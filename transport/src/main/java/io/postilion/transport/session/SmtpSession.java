@@ -16,6 +16,8 @@ import io.postilion.transport.protocol.EhloReplyParser;
 import io.postilion.transport.protocol.Greeting;
 import io.postilion.transport.reply.ReplyDecoder;
 import io.postilion.transport.reply.SmtpReply;
+import io.postilion.transport.sasl.SaslException;
+import io.postilion.transport.sasl.SaslMechanism;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -301,6 +303,103 @@ public final class SmtpSession {
         Stage helloStage = Stage.GREETING;
         SmtpReply hello;
         boolean requiresSmtputf8;
+    }
+
+    // ---------------------------------------------------------------- AUTH (SASL-5..7)
+
+    /** RFC 5321 4.5.3.1.4: a command line, CRLF included, is at most 512 octets (SASL-5). */
+    private static final int COMMAND_LINE_LIMIT = 512;
+    /** SASL-6: more challenges than this is a loop, not an exchange. */
+    private static final int MAX_CHALLENGES = 100;
+
+    /**
+     * Runs one SASL exchange with {@code mechanism} after a successful handshake. AUTH carries the
+     * initial response when the whole line fits in 512 octets; otherwise AUTH goes alone and the
+     * response follows the server's empty 334 (SASL-5). Every further 334 challenge is answered on
+     * one line, at most 100 times (SASL-6). Completes with the server's final reply, 2xx when
+     * authenticated (SASL-7 turns any other into an outcome); fails with a {@link SessionException}
+     * for a mechanism failure (4.7.0), a loop (4.3.0), a timeout or a lost connection. Replies are
+     * read under the hello's time limit, as Postfix runs AUTH inside its hello stage. Neither the
+     * responses nor anything derived from the secret reach the transcript.
+     */
+    public Mono<SmtpReply> authenticate(SaslMechanism mechanism) {
+        Stage stage = settings.lmtp() ? Stage.LHLO : Stage.EHLO;
+        return Mono.defer(() -> {
+            String name = mechanism.name();
+            byte[] initial;
+            try {
+                initial = mechanism.initialResponse().orElse(null);
+            } catch (SaslException e) {
+                return Mono.error(authFailure(stage, e.getMessage()));
+            }
+            // Postfix never sends an empty initial response as "=": no bytes means no initial response.
+            String first = initial == null || initial.length == 0 ? null : BASE64.encodeToString(initial);
+            if (first != null && name.length() + first.length() + 8 <= COMMAND_LINE_LIMIT) {
+                writeSecret("AUTH " + name + " " + first, "AUTH " + name + " " + HIDDEN);
+                first = null;
+            } else {
+                writeLine("AUTH " + name, false);
+            }
+            return challenges(mechanism, stage, first, 0);
+        });
+    }
+
+    private static final java.util.Base64.Encoder BASE64 = java.util.Base64.getEncoder();
+    private static final String HIDDEN = "<hidden>";
+
+    private Mono<SmtpReply> challenges(SaslMechanism mechanism, Stage stage, String deferred, int steps) {
+        return reply(stage).flatMap(reply -> {
+            if (!reply.isIntermediate()) {
+                if (reply.isPositive() && !mechanism.complete()) {
+                    // Cyrus's words for SASL_BADSERV: the server never proved it knows the secret.
+                    return Mono.error(authFailure(stage, "server failed mutual authentication step"));
+                }
+                return Mono.just(reply);
+            }
+            if (steps + 1 > MAX_CHALLENGES) {
+                return Mono.error(new SessionException(new StageFailure(stage, StageFailure.Kind.LOCAL, null, "4.3.0",
+                        "SASL authentication failed; authentication protocol loop with server " + endpoint.display())));
+            }
+            List<String> lines = reply.lines();
+            String challenge = lines.get(lines.size() - 1).strip();
+            String answer;
+            if (deferred != null) {
+                if (!challenge.isEmpty()) {
+                    // Both sides wanted to go first. (Postfix quotes its own deferred response here;
+                    // that is the secret, so the server's challenge is quoted instead.)
+                    return Mono.error(new SessionException(new StageFailure(stage, StageFailure.Kind.LOCAL, null, "4.7.0",
+                            "SASL authentication failed; non-empty initial " + mechanism.name() + " challenge from server "
+                                    + endpoint.display() + ": " + challenge)));
+                }
+                answer = deferred;
+            } else {
+                try {
+                    byte[] decoded = java.util.Base64.getDecoder().decode(challenge);
+                    answer = BASE64.encodeToString(mechanism.evaluate(decoded));
+                } catch (IllegalArgumentException e) {
+                    return Mono.error(authFailure(stage, "bad protocol / cancel")); // not base64
+                } catch (SaslException e) {
+                    return Mono.error(authFailure(stage, e.getMessage()));
+                }
+            }
+            writeSecret(answer, HIDDEN);
+            return challenges(mechanism, stage, null, steps + 1);
+        });
+    }
+
+    /** SASL-4/6: "SASL authentication failed; cannot authenticate to server HOST[ADDR]: REASON", 4.7.0. */
+    private SessionException authFailure(Stage stage, String reason) {
+        return new SessionException(new StageFailure(stage, StageFailure.Kind.LOCAL, null, "4.7.0",
+                "SASL authentication failed; cannot authenticate to server " + endpoint.display() + ": " + reason));
+    }
+
+    /** Writes one line whose content is secret: the transcript gets {@code shown} instead. */
+    private void writeSecret(String line, String shown) {
+        transcript.sent(shown);
+        ByteBuf out = channel.alloc().buffer(line.length() + 2);
+        out.writeCharSequence(line, StandardCharsets.UTF_8);
+        out.writeBytes(CRLF);
+        writeAndFlush(out);
     }
 
     // ---------------------------------------------------------------- transaction (XFER-20..30)
