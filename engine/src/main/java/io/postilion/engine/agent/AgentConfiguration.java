@@ -222,10 +222,76 @@ public final class AgentConfiguration {
                 .verifyNegativeCache(cfg.bool("address_verify_negative_cache"))
                 .logTlsStatus(cfg.bool("smtp_log_tls_feature_status"))
                 .source(sourceAddress(cfg))
+                .sasl(saslSettings(cfg))
                 .reuse(new ConnectionReuse(cfg.list("smtp_connection_cache_destinations"),
                         cfg.bool("smtp_connection_cache_on_demand"), cfg.time("smtp_connection_cache_time_limit"),
                         cfg.time("smtp_connection_reuse_time_limit"), cfg.integer("smtp_connection_reuse_count_limit")))
                 .build();
+    }
+
+    /**
+     * Spec section 9: the client SASL parameters, checked as Postfix's smtp_sasl_initialize checks
+     * them (enabled without a password table, a SASL type other than cyrus, an unknown security
+     * option: exit 78). A password table file other users can read gets a warning.
+     */
+    static SaslSettings saslSettings(Configuration cfg) {
+        String enable = cfg.effectiveName("smtp_sasl_auth_enable");
+        String type = cfg.string("smtp_sasl_type").trim();
+        if (!type.equals("cyrus")) {
+            throw bad(cfg.effectiveName("smtp_sasl_type"), type,
+                    "unsupported SASL client implementation (this client speaks Cyrus's mechanisms: cyrus)");
+        }
+        String delimiter = cfg.string("smtp_sasl_password_result_delimiter");
+        if (delimiter.length() != 1) {
+            throw bad(cfg.effectiveName("smtp_sasl_password_result_delimiter"), delimiter, "must be one character");
+        }
+        var plaintext = saslOptions(cfg, "smtp_sasl_security_options");
+        var tls = saslOptions(cfg, "smtp_sasl_tls_security_options");
+        saslOptions(cfg, "smtp_sasl_tls_verified_security_options"); // checked now, used once TLS verifies certificates
+        String mapsName = cfg.effectiveName("smtp_sasl_password_maps");
+        List<String> maps = cfg.list("smtp_sasl_password_maps");
+        boolean enabled = cfg.bool("smtp_sasl_auth_enable");
+        if (enabled && maps.isEmpty()) {
+            throw ConfigurationException.badValue(mapsName, enable + " = yes: specify a password table via the `"
+                    + mapsName + "' configuration parameter");
+        }
+        if (enabled) {
+            warnIfOthersCanRead(mapsName, maps);
+        }
+        MechanismFilter filter = MechanismFilter.parse(cfg.effectiveName("smtp_sasl_mechanism_filter"),
+                cfg.list("smtp_sasl_mechanism_filter"), w -> org.slf4j.LoggerFactory.getLogger(AgentConfiguration.class).warn(w));
+        return new SaslSettings(enabled, cfg.table("smtp_sasl_password_maps"), delimiter.charAt(0),
+                !cfg.isLmtp() && cfg.bool("smtp_sender_dependent_authentication"), filter, plaintext, tls,
+                cfg.bool("smtp_sasl_auth_soft_bounce"), cfg.bool("send_cyrus_sasl_authzid"),
+                cfg.bool("smtp_send_dummy_mail_auth"));
+    }
+
+    private static java.util.Set<io.postilion.transport.sasl.SaslSecurityOption> saslOptions(Configuration cfg, String name) {
+        try {
+            return io.postilion.transport.sasl.SaslSecurityOption.parse(cfg.list(name));
+        } catch (IllegalArgumentException e) {
+            throw bad(cfg.effectiveName(name), String.join(", ", cfg.list(name)), e.getMessage());
+        }
+    }
+
+    /** The passwords are secrets: a table file any local user can read gets a warning (once, at start). */
+    private static void warnIfOthersCanRead(String parameter, List<String> maps) {
+        for (String spec : maps) {
+            int colon = spec.indexOf(':');
+            String name = colon < 0 ? spec : spec.substring(colon + 1);
+            if (!name.startsWith("/")) {
+                continue;
+            }
+            try {
+                var perms = java.nio.file.Files.getPosixFilePermissions(java.nio.file.Path.of(name));
+                if (perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
+                    org.slf4j.LoggerFactory.getLogger(AgentConfiguration.class).warn(
+                            "{}: {} is readable by other users, and it holds passwords: chmod o-r it", parameter, name);
+                }
+            } catch (java.io.IOException | UnsupportedOperationException e) {
+                // the table was read when the configuration loaded; nothing more to say here
+            }
+        }
     }
 
     private static DebugPeers debugPeers(Configuration cfg) {

@@ -38,15 +38,17 @@ import java.util.Objects;
  *     "undeliverable-but-not-cached" (CLARIFICATIONS 7)
  * @param relayhost relayhost (empty): a hard failure for a request whose first next-hop item is
  *     this setting is a configuration problem and defers with 4.3.5 (LOOKUP-22)
+ * @param sasl client SASL: smtp_sasl_auth_enable and its companions (SASL-1..13)
  */
 public record AgentSettings(SessionSettings session, String myHostname, int mxSessionLimit, String fallbackRelay,
         boolean skip5xxGreeting, boolean softBounce, boolean quoteRfc821Envelope, boolean disableMimeOutputConversion,
         ContentOptions content, RewriteSettings rewriting, ConnectionReuse reuse, boolean assumeFinal,
         DeliveryStatusFilter statusFilter, boolean sendXforward, ProbeTarget verifyTarget, DebugPeers debugPeers,
         PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus, SourceAddress source,
-        String relayhost, boolean verifyNegativeCache) {
+        String relayhost, boolean verifyNegativeCache, SaslSettings sasl) {
 
     public AgentSettings {
+        Objects.requireNonNull(sasl, "sasl");
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(relayhost, "relayhost");
         Objects.requireNonNull(verifyTarget, "verifyTarget");
@@ -128,6 +130,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private SourceAddress source = SourceAddress.NONE;
         private String relayhost = "";
         private boolean verifyNegativeCache = true;
+        private SaslSettings sasl = SaslSettings.disabled();
 
         private Builder(SessionSettings session, String myHostname) {
             this.session = session;
@@ -157,6 +160,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.source = s.source;
             this.relayhost = s.relayhost;
             this.verifyNegativeCache = s.verifyNegativeCache;
+            this.sasl = s.sasl;
         }
 
         public Builder session(SessionSettings v) {
@@ -324,12 +328,17 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        public Builder sasl(SaslSettings v) {
+            this.sasl = v;
+            return this;
+        }
+
         public AgentSettings build() {
             return new AgentSettings(session, myHostname, mxSessionLimit, fallbackRelay, skip5xxGreeting, softBounce,
                     quoteRfc821Envelope, disableMimeOutputConversion, content,
                     rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal,
                     statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus, source,
-                    relayhost, verifyNegativeCache);
+                    relayhost, verifyNegativeCache, sasl);
         }
     }
 }

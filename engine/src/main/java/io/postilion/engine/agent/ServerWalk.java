@@ -61,6 +61,7 @@ final class ServerWalk {
     /** LOG-8: the informational lines and warnings, to the mail log as well. */
     private final AgentLog info;
     private final TransactionRun run;
+    private final SaslLogin sasl;
 
     ServerWalk(AgentSettings settings, SmtpClient client, NextHopResolver resolver, ConnectionCache cache, Clock clock,
             DeliveryMetrics metrics, AgentLog info, TransactionRun run) {
@@ -72,6 +73,7 @@ final class ServerWalk {
         this.metrics = metrics;
         this.info = info;
         this.run = run;
+        this.sasl = new SaslLogin(settings.sasl(), settings.rewriting(), info, settings.session().lmtp());
     }
 
     // ------------------------------------------------------------ destinations (LOOKUP-20/21)
@@ -88,7 +90,7 @@ final class ServerWalk {
         Destination d = list.destinations().get(index);
         a.lastItemWasFallback = d.fallbackRelay();
         if (d instanceof UnixDestination u) {
-            Server socket = new Server(Endpoint.unix(settings.myHostname(), u.path()), false, false);
+            Server socket = new Server(Endpoint.unix(settings.myHostname(), u.path()), false, false, u.path());
             return servers(a, List.of(socket), true, 0, 0); // SESS-6: a socket is always final
         }
         // LOOKUP-2: loop detection only for SMTP to port 25
@@ -101,22 +103,25 @@ final class ServerWalk {
                 a.lastRelay = "none";
                 return targets.finalNexthop() ? Mono.empty() : destinations(a, list, index + 1);
             }
-            return servers(a, serversOf(targets, loopCheck), targets.finalNexthop(), 0, 0)
+            return servers(a, serversOf(targets, loopCheck, ((InetDestination) d).nexthop()), targets.finalNexthop(), 0, 0)
                     .then(Mono.defer(() -> targets.finalNexthop() ? Mono.empty() : destinations(a, list, index + 1)));
         });
     }
 
-    private static List<Server> serversOf(TargetList targets, boolean loopCheck) {
+    private static List<Server> serversOf(TargetList targets, boolean loopCheck, String dest) {
         int best = targets.targets().stream().mapToInt(Target::preference).min().orElse(0);
         List<Server> out = new ArrayList<>(targets.targets().size());
         for (Target t : targets.targets()) {
-            out.add(new Server(Endpoint.inet(t.hostname(), t.socketAddress()), t.preference() == best, loopCheck));
+            out.add(new Server(Endpoint.inet(t.hostname(), t.socketAddress()), t.preference() == best, loopCheck, dest));
         }
         return out;
     }
 
-    /** A server to try, with what SESS-15 needs: is it a best-preference MX, is loop detection on. */
-    private record Server(Endpoint endpoint, boolean bestMx, boolean loopCheck) {
+    /**
+     * A server to try, with what SESS-15 needs (is it a best-preference MX, is loop detection on)
+     * and the destination it was found for, as written (SASL-2's next-hop key).
+     */
+    private record Server(Endpoint endpoint, boolean bestMx, boolean loopCheck, String dest) {
     }
 
     // ------------------------------------------------------------ servers (SESS-1..3)
@@ -218,6 +223,29 @@ final class ServerWalk {
                         Verdict.local(VerdictSource.LOCAL, loop), false, server);
                 return s.quit().thenReturn(sessions);
             }
+            return sasl.login(s, h, a.request.sender(), s.endpoint().hostname(), target.dest())
+                    .map(Optional::of).defaultIfEmpty(Optional.empty())
+                    .flatMap(failed -> failed.isPresent() ? authFailure(a, s, failed.get(), server, sessions)
+                            : afterHello(a, s, h, target, server, finalDestination, sessions, connectedAt));
+        });
+    }
+
+    /**
+     * SASL-7: a failed authentication is a site-level failure (the destination is throttled) and
+     * the session is never reused; QUIT goes out if the connection can still carry it.
+     */
+    private Mono<Integer> authFailure(Attempt a, SmtpSession s, StageFailure f, ServerContext server, int sessions) {
+        if (!server.finalServer()) {
+            info.info(a.request.queueId() + ": " + f.text()); // LOG-8: the skipped server
+        }
+        TransactionOutcomes.siteFailure(a, a.undecided(), f, server);
+        return (f.connectionUsable() ? s.quit() : Mono.fromRunnable(s::close)).thenReturn(sessions);
+    }
+
+    /** The rest of a session once hello (and AUTH) are done: the size pre-check, then one transaction. */
+    private Mono<Integer> afterHello(Attempt a, SmtpSession s, Handshake h, Server target, ServerContext server,
+            boolean finalDestination, int sessions, Instant connectedAt) {
+        {
             int count = sessions + 1;
             boolean lastSession = sessionLimitReached(count);
             ServerContext at = server.asFinal(server.finalServer() || finalDestination && lastSession);
@@ -231,7 +259,7 @@ final class ServerWalk {
                 return Mono.just(a.stopped || lastSession ? -1 : count);
             }
             return run.transaction(a, s, h, at, connectedAt, 1, target.bestMx()).thenReturn(lastSession ? -1 : count);
-        });
+        }
     }
 
     private void handshakeFailure(Attempt a, Handshake h, ServerContext server) {

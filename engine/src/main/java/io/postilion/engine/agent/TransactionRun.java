@@ -64,7 +64,8 @@ final class TransactionRun {
         boolean utf8 = a.deliveryNeedsSmtputf8();
         boolean downgrade = MimeDowngrade.needed(caps, req.bodyType(), settings.disableMimeOutputConversion(), utf8);
         EnvelopeOptions opts = EnvelopeOptions.DEFAULT.withQuoteRfc821(settings.quoteRfc821Envelope())
-                .withMimeDowngrade(downgrade).withSmtpUtf8Flagged(req.smtputf8Requested());
+                .withMimeDowngrade(downgrade).withSmtpUtf8Flagged(req.smtputf8Requested())
+                .withSendDummyAuth(settings.sasl().enabled() && settings.sasl().sendDummyMailAuth() && s.authenticated());
         SenderEnvelope sender = new SenderEnvelope(new EnvelopeAddress(a.prepared.sender()), req.content().size(),
                 req.bodyType(), req.envId(), req.ret(), req.smtputf8Requested(), false);
         List<String> rcpts = new ArrayList<>(indexes.size());
@@ -138,12 +139,27 @@ final class TransactionRun {
     /** CACHE-5: the key of a session filed under the request's next-hop (its first item, as written). */
     CacheKey nexthopKey(Attempt a) {
         return CacheKey.nexthop(settings.serviceName(), ConnectionReuse.firstItem(a.request.nexthop()), tlsLevel(),
-                a.utf8Required());
+                a.utf8Required()).withSaslIdentity(saslIdentity(a, ""));
     }
 
     /** CACHE-6: the key of a session filed under the server it is connected to. */
     CacheKey endpointKey(Attempt a, Endpoint ep) {
-        return CacheKey.endpoint(settings.serviceName(), ep.displayWithPort(), tlsLevel(), a.utf8Required());
+        return CacheKey.endpoint(settings.serviceName(), ep.displayWithPort(), tlsLevel(), a.utf8Required())
+                .withSaslIdentity(saslIdentity(a, ep.hostname()));
+    }
+
+    /**
+     * SASL-11: with a password table, a session is filed under the request's next hop and the
+     * server's name (the keys its credentials were found by) and, with sender-dependent
+     * authentication, the sender; so a session authenticated for one never carries another's mail.
+     */
+    private String saslIdentity(Attempt a, String hostname) {
+        SaslSettings sasl = settings.sasl();
+        if (!sasl.enabled()) {
+            return "";
+        }
+        String sender = sasl.senderDependent() ? a.request.sender() : "";
+        return a.request.nexthop() + "\n" + hostname + "\n" + sender;
     }
 
     private String tlsLevel() {

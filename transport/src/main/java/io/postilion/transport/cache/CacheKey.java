@@ -15,7 +15,9 @@ import java.util.Objects;
  * @param tlsLevel the TLS security level in force
  * @param smtputf8Required whether the message needs SMTPUTF8
  * @param requireTls the REQUIRETLS level, empty while REQUIRETLS is not built
- * @param saslIdentity the SASL identity, empty while client SASL is not built
+ * @param saslIdentity with client SASL on, whose credentials a session may carry (SASL-11): the
+ *     request's next hop, the server's name and, with sender-dependent authentication, the
+ *     sender; empty without SASL
  */
 public record CacheKey(Kind kind, String transport, String destination, String tlsLevel, boolean smtputf8Required,
         String requireTls, String saslIdentity) {
@@ -38,5 +40,10 @@ public record CacheKey(Kind kind, String transport, String destination, String t
 
     public static CacheKey endpoint(String transport, String endpoint, String tlsLevel, boolean smtputf8) {
         return new CacheKey(Kind.ENDPOINT, transport, endpoint, tlsLevel, smtputf8, "", "");
+    }
+
+    /** The same key for sessions that may carry the credentials {@code identity} stands for (SASL-11). */
+    public CacheKey withSaslIdentity(String identity) {
+        return new CacheKey(kind, transport, destination, tlsLevel, smtputf8Required, requireTls, identity);
     }
 }

@@ -61,6 +61,7 @@ public final class SmtpSession {
     private Capabilities capabilities = Capabilities.none();
     private boolean quitSent;
     private boolean tlsActive;
+    private boolean authenticated;
     private TlsFeatureStatus tlsStatus;
     private volatile Transcript transcript = Transcript.NONE;
 
@@ -111,6 +112,11 @@ public final class SmtpSession {
 
     public Capabilities capabilities() {
         return capabilities;
+    }
+
+    /** Whether the server accepted an AUTH exchange on this session (SASL-8: AUTH=<> may follow). */
+    public boolean authenticated() {
+        return authenticated;
     }
 
     /** Whether the session runs over TLS (STARTTLS done, or wrapper mode). */
@@ -316,14 +322,22 @@ public final class SmtpSession {
      * Runs one SASL exchange with {@code mechanism} after a successful handshake. AUTH carries the
      * initial response when the whole line fits in 512 octets; otherwise AUTH goes alone and the
      * response follows the server's empty 334 (SASL-5). Every further 334 challenge is answered on
-     * one line, at most 100 times (SASL-6). Completes with the server's final reply, 2xx when
-     * authenticated (SASL-7 turns any other into an outcome); fails with a {@link SessionException}
-     * for a mechanism failure (4.7.0), a loop (4.3.0), a timeout or a lost connection. Replies are
+     * one line, at most 100 times (SASL-6). Gives the server's final reply, 2xx when authenticated
+     * (SASL-7 turns any other into an outcome), or the failure that cut the exchange short: a
+     * mechanism failure (4.7.0), a loop (4.3.0), a timeout or a lost connection. Replies are
      * read under the hello's time limit, as Postfix runs AUTH inside its hello stage. Neither the
      * responses nor anything derived from the secret reach the transcript.
      */
-    public Mono<SmtpReply> authenticate(SaslMechanism mechanism) {
+    public Mono<AuthResult> authenticate(SaslMechanism mechanism) {
         Stage stage = settings.lmtp() ? Stage.LHLO : Stage.EHLO;
+        return exchange(mechanism, stage).map(reply -> {
+                    authenticated = reply.isPositive();
+                    return new AuthResult(reply, null);
+                })
+                .onErrorResume(SessionException.class, e -> Mono.just(new AuthResult(null, e.failure())));
+    }
+
+    private Mono<SmtpReply> exchange(SaslMechanism mechanism, Stage stage) {
         return Mono.defer(() -> {
             String name = mechanism.name();
             byte[] initial;

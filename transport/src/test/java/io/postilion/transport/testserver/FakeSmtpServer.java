@@ -35,7 +35,7 @@ import java.util.function.BiFunction;
 public final class FakeSmtpServer implements AutoCloseable {
 
     /** The stages a script can answer; the keys of {@link #reply}. */
-    public enum Stage { GREETING, EHLO, HELO, LHLO, MAIL, RCPT, DATA, DOT, BDAT, RSET, QUIT, NOOP, STARTTLS, XFORWARD, OTHER }
+    public enum Stage { GREETING, EHLO, HELO, LHLO, MAIL, RCPT, DATA, DOT, BDAT, RSET, QUIT, NOOP, STARTTLS, XFORWARD, AUTH, OTHER }
 
     private final EventLoopGroup group;
     private final Channel serverChannel;
@@ -401,9 +401,17 @@ public final class FakeSmtpServer implements AutoCloseable {
             }
         }
 
+        /** Inside an AUTH exchange: every line answers the last 334 and goes to the AUTH script. */
+        private boolean inAuth;
+
         private void command(String line) {
             transcript.add("C: " + line);
             String verb = line.split(" ", 2)[0].toUpperCase(Locale.ROOT);
+            if (inAuth || verb.equals("AUTH")) {
+                String reply = answer(Stage.AUTH, line, "502 5.5.2 Error: command not recognized");
+                inAuth = reply != null && reply.startsWith("3");
+                return;
+            }
             switch (verb) {
                 case "EHLO", "LHLO" -> answer(verb.equals("EHLO") ? Stage.EHLO : Stage.LHLO, line, helloReply());
                 case "HELO" -> answer(Stage.HELO, line, "250 fake.test");
