@@ -71,6 +71,29 @@ public record SearchList(boolean defnames, boolean dnsrch, List<String> domains,
         return out;
     }
 
+    /**
+     * What the system resolver would search: resolv.conf's {@code search} (or {@code domain}) list
+     * and {@code ndots}, as dnsjava reads them; without a list, the domain of the machine's name,
+     * as the C resolver falls back to.
+     */
+    public record ResolvConf(List<String> domains, int ndots) {
+
+        public ResolvConf {
+            domains = List.copyOf(domains);
+        }
+
+        /** Reads resolv.conf: call it at start-up, never on an event loop. */
+        public static ResolvConf read(String hostName) {
+            org.xbill.DNS.ResolverConfig config = org.xbill.DNS.ResolverConfig.getCurrentConfig();
+            List<String> domains = config.searchPath().stream().map(n -> n.toString(true)).toList();
+            int dot = hostName.indexOf('.');
+            if (domains.isEmpty() && dot > 0 && dot < hostName.length() - 1) {
+                domains = List.of(hostName.substring(dot + 1));
+            }
+            return new ResolvConf(domains, Math.max(0, config.ndots()));
+        }
+    }
+
     public boolean enabled() {
         return (defnames || dnsrch) && !domains.isEmpty();
     }
