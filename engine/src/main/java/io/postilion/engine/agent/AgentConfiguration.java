@@ -320,6 +320,11 @@ public final class AgentConfiguration {
      */
     static SearchList searchList(Configuration cfg) {
         List<String> configured = cfg.list("dns_search_domains");
+        for (String domain : configured) {
+            if (!HostNames.isValidHostname(domain)) {
+                throw bad("dns_search_domains", String.join(", ", configured), "'" + domain + "' is not a domain name");
+            }
+        }
         String param = cfg.effectiveName("smtp_dns_resolver_options");
         String options = cfg.string("smtp_dns_resolver_options").strip();
         if (options.isEmpty()) {

@@ -219,4 +219,13 @@ class DnsParametersTest {
         assertEquals("smtp_dns_resolver_options", e.parameter().orElseThrow());
         assertTrue(e.getMessage().contains("RES_DEFNAMES"), e.getMessage());
     }
+
+    @Test
+    void aSearchDomainThatIsNoDomainNameStopsStartUp_LOOKUP17() throws Exception {
+        TestDnsServer dns = dns();
+        ConfigurationException e = assertThrows(ConfigurationException.class,
+                () -> smtp(config(dns, "dns_search_domains=corp..test")));
+        assertEquals(ConfigurationException.EX_CONFIG, e.exitStatus());
+        assertEquals("dns_search_domains", e.parameter().orElseThrow());
+    }
 }
