@@ -22,6 +22,7 @@ import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
 import org.xbill.DNS.SRVRecord;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -352,16 +353,17 @@ public final class NextHopResolver {
         if (!useDns) {
             return nativeQuery(display, queryName, pref, port, List.of());
         }
-        return dnsHostQuery(display, queryName, settings.resolverOptions().candidates(queryName), 0, pref, port, dnssec,
-                useNative);
+        return dnsHostQuery(display, queryName, pref, port, dnssec, useNative);
     }
 
-    /** A/AAAA for one candidate name; "not found" moves on to the next search-list candidate (LOOKUP-17). */
-    private Mono<RawHost> dnsHostQuery(String display, String queryName, List<String> candidates, int index, int pref,
-            int port, boolean dnssec, boolean useNative) {
-        String candidate = candidates.get(index);
-        Mono<Optional<DnsAnswer>> a = settings.ipv4() ? dns.a(candidate, dnssec).map(Optional::of) : Mono.just(Optional.empty());
-        Mono<Optional<DnsAnswer>> aaaa = settings.ipv6() ? dns.aaaa(candidate, dnssec).map(Optional::of) : Mono.just(Optional.empty());
+    /** DNS A and/or AAAA for one name, each type searched on its own (LOOKUP-11, LOOKUP-17). */
+    private Mono<RawHost> dnsHostQuery(String display, String queryName, int pref, int port, boolean dnssec,
+            boolean useNative) {
+        List<String> candidates = settings.resolverOptions().candidates(queryName);
+        Mono<Optional<DnsAnswer>> a = settings.ipv4()
+                ? search(queryName, candidates, org.xbill.DNS.Type.A, dnssec).map(Optional::of) : Mono.just(Optional.empty());
+        Mono<Optional<DnsAnswer>> aaaa = settings.ipv6()
+                ? search(queryName, candidates, org.xbill.DNS.Type.AAAA, dnssec).map(Optional::of) : Mono.just(Optional.empty());
         return Mono.zip(a, aaaa).flatMap(pair -> {
             List<Target> targets = new ArrayList<>();
             List<DnsAnswer> answers = new ArrayList<>();
@@ -384,14 +386,69 @@ public final class NextHopResolver {
             }
             DnsAnswer worst = answers.stream().min(Comparator.comparingInt(NextHopResolver::priority)).orElseThrow();
             LookupFailure f = new LookupFailure(dnsStatus(worst.outcome()), worst.reason());
-            if (worst.outcome() == DnsOutcome.NOT_FOUND && index + 1 < candidates.size()) {
-                return dnsHostQuery(display, queryName, candidates, index + 1, pref, port, dnssec, useNative);
-            }
             if (worst.outcome() == DnsOutcome.NOT_FOUND && useNative) {
                 return nativeQuery(display, queryName, pref, port, List.of(f));
             }
             return Mono.just(new RawHost(List.of(), List.of(f)));
         });
+    }
+
+    /**
+     * LOOKUP-17: one record type looked up through the search-list candidates, as the C resolver's
+     * {@code res_search} walks them (Postfix asks for A and AAAA separately, so each type walks on its
+     * own). An answer ends the walk, and so does the reply filter's verdict on it. "Not found" and
+     * SERVFAIL move on; another error ends the search-domain part, though the name as given is still
+     * tried if it was not yet. When nothing is found the result is that of the name as given if it
+     * was tried first, else a NODATA, else a SERVFAIL, else the last one.
+     */
+    private Mono<DnsAnswer> search(String name, List<String> candidates, int type, boolean dnssec) {
+        if (candidates.size() == 1) {
+            return dns.lookup(candidates.get(0), type, dnssec);
+        }
+        return Mono.defer(() -> walk(name, candidates, 0, type, dnssec, new ArrayList<>()));
+    }
+
+    private Mono<DnsAnswer> walk(String name, List<String> candidates, int index, int type, boolean dnssec,
+            List<DnsAnswer> failed) {
+        String candidate = candidates.get(index);
+        return dns.lookup(candidate, type, dnssec).flatMap(ans -> {
+            if (ans.ok() || ans.outcome() == DnsOutcome.POLICY) {
+                return Mono.just(ans);
+            }
+            failed.add(ans);
+            boolean onward = ans.outcome() == DnsOutcome.NOT_FOUND || servfail(ans);
+            int next = index + 1;
+            if (!onward) {
+                // res_search gives up on the search domains but still tries the name as given, once.
+                int asGiven = candidates.indexOf(name);
+                next = asGiven > index ? asGiven : candidates.size();
+            }
+            if (next < candidates.size()) {
+                return walk(name, candidates, next, type, dnssec, failed);
+            }
+            return Mono.just(searchFailure(name, candidates, failed));
+        });
+    }
+
+    private static DnsAnswer searchFailure(String name, List<String> candidates, List<DnsAnswer> failed) {
+        if (candidates.get(0).equals(name)) {
+            return failed.get(0);
+        }
+        for (DnsAnswer a : failed) {
+            if (a.outcome() == DnsOutcome.NOT_FOUND && a.rcode() == Rcode.NOERROR) {
+                return a;
+            }
+        }
+        for (DnsAnswer a : failed) {
+            if (servfail(a)) {
+                return a;
+            }
+        }
+        return failed.get(failed.size() - 1);
+    }
+
+    private static boolean servfail(DnsAnswer a) {
+        return a.outcome() == DnsOutcome.TEMPORARY && a.rcode() == Rcode.SERVFAIL;
     }
 
     private Mono<RawHost> nativeQuery(String display, String queryName, int pref, int port, List<LookupFailure> before) {

@@ -40,30 +40,58 @@ public record SearchList(boolean defnames, boolean dnsrch, List<String> domains,
         return new SearchList(defnames, dnsrch, domains, ndots);
     }
 
-    /** The names to try, in order, for a host lookup of {@code name}. */
+    /**
+     * The names to try, in order, for a host lookup of {@code name}, as the C resolver's
+     * {@code res_search} orders them (Postfix hands these flags to it and clears them otherwise): the
+     * name as given first when it has at least {@code ndots} dots; then the search domains, when the
+     * name has no dot and {@code res_defnames} is on, or has dots (none trailing) and {@code res_dnsrch}
+     * is on, only the first domain unless {@code res_dnsrch} is on; then the name as given if not tried
+     * yet. So {@code res_dnsrch} alone leaves single-label names alone, as on glibc.
+     */
     public List<String> candidates(String name) {
         if (name.endsWith(".") || domains.isEmpty() || (!defnames && !dnsrch)) {
             return List.of(name);
         }
         int dots = (int) name.chars().filter(c -> c == '.').count();
         List<String> out = new ArrayList<>();
-        if (dnsrch) {
-            if (dots >= ndots) {
-                out.add(name);
-            }
-            for (String d : domains) {
-                out.add(name + "." + d);
-            }
-            if (dots < ndots) {
-                out.add(name);
-            }
-            return out;
+        if (dots >= ndots) {
+            out.add(name);
         }
-        if (dots == 0) {
-            out.add(name + "." + domains.get(0));
+        if (dots == 0 ? defnames : dnsrch) {
+            for (String d : dnsrch ? domains : domains.subList(0, 1)) {
+                String candidate = d.isEmpty() || d.equals(".") ? name : name + "." + d;
+                if (!out.contains(candidate)) {
+                    out.add(candidate);
+                }
+            }
         }
-        out.add(name);
+        if (!out.contains(name)) {
+            out.add(name);
+        }
         return out;
+    }
+
+    /**
+     * What the system resolver would search: resolv.conf's {@code search} (or {@code domain}) list
+     * and {@code ndots}, as dnsjava reads them; without a list, the domain of the machine's name,
+     * as the C resolver falls back to.
+     */
+    public record ResolvConf(List<String> domains, int ndots) {
+
+        public ResolvConf {
+            domains = List.copyOf(domains);
+        }
+
+        /** Reads resolv.conf: call it at start-up, never on an event loop. */
+        public static ResolvConf read(String hostName) {
+            org.xbill.DNS.ResolverConfig config = org.xbill.DNS.ResolverConfig.getCurrentConfig();
+            List<String> domains = config.searchPath().stream().map(n -> n.toString(true)).toList();
+            int dot = hostName.indexOf('.');
+            if (domains.isEmpty() && dot > 0 && dot < hostName.length() - 1) {
+                domains = List.of(hostName.substring(dot + 1));
+            }
+            return new ResolvConf(domains, Math.max(0, config.ndots()));
+        }
     }
 
     public boolean enabled() {

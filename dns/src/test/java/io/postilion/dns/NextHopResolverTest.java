@@ -503,4 +503,29 @@ class NextHopResolverTest {
         assertEquals(1, dns.queryCount("mail", Type.MX), "MX queries are never expanded");
         assertEquals(0, dns.queryCount("mail.corp.example.test", Type.MX));
     }
+
+    @Test
+    void eachAddressTypeWalksTheSearchListOnItsOwn_LOOKUP17() {
+        dns.a("mail.corp.example.test", "192.0.2.77").aaaa("mail", "2001:db8::77");
+        LookupSettings s = smtp().resolverOptions(SearchList.parse("res_defnames", List.of("corp.example.test"), 1))
+                .randomizeAddresses(false).build();
+        TargetList t = resolve(s, "[mail]");
+        assertEquals(2, t.targets().size(), t.toString());
+        assertEquals(1, dns.queryCount("mail", Type.AAAA), "AAAA went on to the name as given");
+        assertEquals(0, dns.queryCount("mail", Type.A), "A stopped at the search domain that answered");
+    }
+
+    @Test
+    void aServfailMovesOnButARefusalEndsTheSearchDomains_LOOKUP17() {
+        dns.servfail("mail.one.example.test", Type.A).a("mail.two.example.test", "192.0.2.78");
+        LookupSettings s = smtp().inetProtocols(true, false)
+                .resolverOptions(SearchList.parse("res_defnames, res_dnsrch", List.of("one.example.test", "two.example.test"), 1))
+                .build();
+        assertEquals(List.of("192.0.2.78"), addrs(resolve(s, "[mail]")));
+        dns.rcode("box.one.example.test", Type.A, org.xbill.DNS.Rcode.REFUSED).a("box.two.example.test", "192.0.2.79");
+        TargetList t = resolve(s, "[box]");
+        assertEquals(0, dns.queryCount("box.two.example.test", Type.A), "REFUSED ends the search domains");
+        assertEquals(1, dns.queryCount("box", Type.A), "the name as given is still tried");
+        assertTrue(t.failure().isPresent());
+    }
 }

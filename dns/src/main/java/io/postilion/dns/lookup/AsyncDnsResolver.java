@@ -1,5 +1,6 @@
 package io.postilion.dns.lookup;
 
+import io.postilion.dns.destination.HostNames;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,6 +20,7 @@ import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedFlags;
 import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.Flags;
+import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
@@ -26,6 +28,7 @@ import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
 import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
@@ -70,7 +73,7 @@ public final class AsyncDnsResolver {
     private final MeterRegistry meters;
 
     private AsyncDnsResolver(Resolver resolver, Executor executor, SecureRandom ids) {
-        this(resolver, executor, ids, DnsReplyFilter.none(), null, null);
+        this(resolver, executor, ids, DnsReplyFilter.NONE, null, null);
     }
 
     private AsyncDnsResolver(Resolver resolver, Executor executor, SecureRandom ids, DnsReplyFilter filter,
@@ -281,30 +284,47 @@ public final class AsyncDnsResolver {
         return answer.outcome().name().toLowerCase(Locale.ROOT);
     }
 
-    /** LOOKUP-18: drop records the reply filter says IGNORE; a bad action or table error is temporary. */
+    /**
+     * LOOKUP-18, in Postfix's order: a null MX/SRV answer, and one whose every MX/SRV target is an
+     * invalid name, is judged before any filtering (nullMX, malformed), and records with an invalid
+     * target are dropped unseen when valid ones exist. Each remaining record is looked up as
+     * rendered; a result whose first word is IGNORE (any case) drops it; any other result, or a table
+     * error, makes the whole query a temporary failure; nothing left is the "policy" failure.
+     */
     private DnsAnswer filtered(DnsAnswer answer) {
-        if (!answer.ok()) {
+        if (!answer.ok() || filter == DnsReplyFilter.NONE) {
             return answer;
         }
-        List<Record> kept = new ArrayList<>();
+        List<Record> candidates = new ArrayList<>();
         for (Record r : answer.records()) {
+            Name target = target(r);
+            if (target != null && target.equals(Name.root)) {
+                return answer; // null MX / null SRV: never filtered away
+            }
+            if (target == null || HostNames.isValidHostname(DnsTexts.printable(target))) {
+                candidates.add(r);
+            }
+        }
+        if (candidates.isEmpty()) {
+            return answer; // every target malformed: the caller reports that, unfiltered
+        }
+        List<Record> kept = new ArrayList<>();
+        for (Record r : candidates) {
             String text = RecordText.render(r);
             Optional<String> action;
             try {
                 action = filter.lookup(text);
             } catch (Exception e) {
                 LOG.warn("{}: DNS reply filter lookup error for \"{}\": {}", answer.printableName(), text, e.toString());
-                return failure(answer.queryName(), answer.type(), DnsOutcome.TEMPORARY, answer.rcode(),
-                        DnsTexts.notFound(answer.queryName(), answer.type(), "Invalid DNS reply filter syntax"));
+                return invalidFilter(answer);
             }
             if (action.isEmpty()) {
                 kept.add(r);
-            } else if (action.get().trim().equalsIgnoreCase("IGNORE")) {
+            } else if (firstWord(action.get()).equalsIgnoreCase("IGNORE")) {
                 LOG.info("ignoring DNS RR: {}", text);
             } else {
-                LOG.warn("unknown DNS reply filter action \"{}\" for \"{}\"", action.get(), text);
-                return failure(answer.queryName(), answer.type(), DnsOutcome.TEMPORARY, answer.rcode(),
-                        DnsTexts.notFound(answer.queryName(), answer.type(), "Invalid DNS reply filter syntax"));
+                LOG.warn("{}: unknown DNS filter action: \"{}\"", filter.title(), action.get());
+                return invalidFilter(answer);
             }
         }
         if (kept.size() == answer.records().size()) {
@@ -312,10 +332,35 @@ public final class AsyncDnsResolver {
         }
         if (kept.isEmpty()) {
             return failure(answer.queryName(), answer.type(), DnsOutcome.POLICY, answer.rcode(),
-                    DnsTexts.serviceError(answer.queryName(), answer.type(), "DNS reply filter drops all results"));
+                    DnsTexts.lookupError(answer.queryName(), answer.type(), "DNS reply filter drops all results"));
         }
         return new DnsAnswer(answer.queryName(), answer.type(), DnsOutcome.OK, kept, answer.authenticated(), answer.rcode(),
                 answer.canonicalName(), "");
+    }
+
+    private static DnsAnswer invalidFilter(DnsAnswer answer) {
+        return failure(answer.queryName(), answer.type(), DnsOutcome.TEMPORARY, answer.rcode(),
+                DnsTexts.lookupError(answer.queryName(), answer.type(), "Invalid DNS reply filter syntax"));
+    }
+
+    /** The command of a filter result: Postfix compares only the text before the first blank. */
+    private static String firstWord(String s) {
+        int end = 0;
+        while (end < s.length() && s.charAt(end) != ' ' && s.charAt(end) != '\t') {
+            end++;
+        }
+        return s.substring(0, end);
+    }
+
+    /** The host an MX or SRV record names, null for other types. */
+    private static Name target(Record r) {
+        if (r instanceof MXRecord mx) {
+            return mx.getTarget();
+        }
+        if (r instanceof SRVRecord srv) {
+            return srv.getTarget();
+        }
+        return null;
     }
 
     private Mono<Resolved> step(Name original, Name current, int type, boolean dnssec, int queryCount, boolean adSoFar) {

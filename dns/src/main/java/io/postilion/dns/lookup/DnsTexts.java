@@ -25,6 +25,11 @@ final class DnsTexts {
                 + Type.string(type) + ": " + detail;
     }
 
+    /** "Error looking up name=N type=T: detail" (what the reply filter made of a good answer, LOOKUP-18). */
+    static String lookupError(Name name, int type, String detail) {
+        return "Error looking up name=" + printable(name) + " type=" + Type.string(type) + ": " + detail;
+    }
+
     /** "Name service error for name=N type=T: detail" (non-recoverable and malformed replies). */
     static String serviceError(Name name, int type, String detail) {
         return "Name service error for name=" + printable(name) + " type=" + Type.string(type) + ": " + detail;

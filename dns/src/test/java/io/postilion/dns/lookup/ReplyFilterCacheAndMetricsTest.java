@@ -74,6 +74,49 @@ class ReplyFilterCacheAndMetricsTest {
     }
 
     @Test
+    void onlyTheFirstWordOfTheResultIsTheAction_LOOKUP18() {
+        server.a("h.example.test", "192.0.2.1").a("h.example.test", "192.0.2.2");
+        AsyncDnsResolver r = base.withReplyFilter(rr -> rr.endsWith(" 192.0.2.1") ? Optional.of("Ignore this one")
+                : Optional.empty());
+        DnsAnswer a = run(r.a("h.example.test", false));
+        assertEquals(DnsOutcome.OK, a.outcome());
+        assertEquals(1, a.records().size());
+        DnsAnswer bad = run(base.withReplyFilter(rr -> Optional.of("IGNOREX")).a("h.example.test", false));
+        assertEquals(DnsOutcome.TEMPORARY, bad.outcome());
+        assertEquals("Error looking up name=h.example.test type=A: Invalid DNS reply filter syntax", bad.reason());
+        DnsAnswer none = run(base.withReplyFilter(rr -> Optional.of("IGNORE")).a("h.example.test", false));
+        assertEquals("Error looking up name=h.example.test type=A: DNS reply filter drops all results", none.reason());
+    }
+
+    @Test
+    void aNullMxIsJudgedBeforeTheFilterAndInvalidTargetsAreNeverSeen_LOOKUP18() {
+        server.mx("null.example.test", 0, ".").mx("mixed.example.test", 10, "-bad.example.test")
+                .mx("mixed.example.test", 20, "mx.example.test");
+        List<String> seen = new ArrayList<>();
+        AsyncDnsResolver r = base.withReplyFilter(rr -> {
+            seen.add(rr);
+            return Optional.of("IGNORE");
+        });
+        DnsAnswer nullMx = run(r.mx("null.example.test", false));
+        assertEquals(DnsOutcome.OK, nullMx.outcome(), "left for the null MX rule (5.1.0)");
+        assertEquals(List.of(), seen);
+        DnsAnswer mixed = run(r.mx("mixed.example.test", false));
+        assertEquals(DnsOutcome.POLICY, mixed.outcome());
+        assertEquals(List.of("mixed.example.test. 300 IN MX 20 mx.example.test."), seen);
+    }
+
+    @Test
+    void tlsaDataIsRenderedInLowerCaseHex_LOOKUP18() {
+        server.tlsa("_25._tcp.mx.example.test", 3, 1, 1, new byte[] {(byte) 0xAB, 0x01, (byte) 0xFF});
+        List<String> seen = new ArrayList<>();
+        run(base.withReplyFilter(rr -> {
+            seen.add(rr);
+            return Optional.empty();
+        }).tlsa("_25._tcp.mx.example.test", false));
+        assertEquals(List.of("_25._tcp.mx.example.test. 300 IN TLSA 3 1 1 ab01ff"), seen);
+    }
+
+    @Test
     void successfulAnswersAreCachedForTheirTtl() {
         server.a("h.example.test", "192.0.2.1").servfail("bad.example.test", Type.A);
         MutableClock clock = new MutableClock();

@@ -4,15 +4,19 @@ import io.postilion.dns.AddressPreference;
 import io.postilion.dns.DnsSupportLevel;
 import io.postilion.dns.LookupSettings;
 import io.postilion.dns.NextHopResolver;
+import io.postilion.dns.SearchList;
 import io.postilion.dns.SelfAddresses;
 import io.postilion.dns.destination.DeliveryProtocol;
 import io.postilion.dns.destination.DestinationParser;
 import io.postilion.dns.destination.HostNames;
 import io.postilion.dns.destination.KnownTcpPorts;
 import io.postilion.dns.lookup.AsyncDnsResolver;
+import io.postilion.dns.lookup.DnsReplyFilter;
 import io.postilion.dns.lookup.DnsResolverConfig;
 import io.postilion.engine.config.Configuration;
 import io.postilion.engine.config.ConfigurationException;
+import io.postilion.engine.config.LocalHostNames;
+import io.postilion.engine.config.LookupTable;
 import io.postilion.tls.TlsLevel;
 import io.postilion.transport.content.ContentOptions;
 import io.postilion.transport.protocol.DiscardedKeywords;
@@ -164,7 +168,10 @@ public final class AgentConfiguration {
         boolean lmtp = cfg.isLmtp();
         DeliveryProtocol protocol = lmtp ? DeliveryProtocol.LMTP : DeliveryProtocol.SMTP;
         DestinationParser parser = destinationParser(cfg, protocol);
+        // The filter comes before the cache, so that the cache holds filtered answers: each agent (SMTP,
+        // LMTP) has its own resolver and cache, so one protocol's filter never shapes the other's answers.
         AsyncDnsResolver dns = AsyncDnsResolver.create(resolverConfig(cfg))
+                .withReplyFilter(dnsReplyFilter(cfg))
                 .withCache(DNS_CACHE_ENTRIES, DNS_CACHE_MAX_TTL, Clock.systemUTC());
         if (registry != null) {
             dns = dns.withMeterRegistry(registry);
@@ -353,9 +360,49 @@ public final class AgentConfiguration {
                 .allowSrvLookupFallback(cfg.bool("allow_srv_lookup_fallback"))
                 .ignoreSrvLookupError(cfg.bool("ignore_srv_lookup_error"))
                 .cnameOverridesServername(cfg.bool("smtp_cname_overrides_servername"))
+                .resolverOptions(searchList(cfg))
                 .self(SelfAddresses.of(String.join(" ", cfg.list("inet_interfaces")),
                         String.join(" ", cfg.list("proxy_interfaces"))))
                 .build();
+    }
+
+    /**
+     * LOOKUP-18: {@code smtp_dns_reply_filter} (or its lmtp_ twin) as the resolver's filter; none when
+     * empty. The tables are loaded with the configuration, so a lookup does no I/O.
+     */
+    static DnsReplyFilter dnsReplyFilter(Configuration cfg) {
+        LookupTable table = cfg.table("smtp_dns_reply_filter");
+        if (table.equals(LookupTable.empty())) {
+            return DnsReplyFilter.none();
+        }
+        return DnsReplyFilter.named(cfg.effectiveName("smtp_dns_reply_filter"), table::find);
+    }
+
+    /**
+     * LOOKUP-17: {@code smtp_dns_resolver_options} (or its lmtp_ twin) with the search list of
+     * {@code dns_search_domains}, else of resolv.conf ({@code search} or {@code domain}), else the
+     * domain of this machine's name, as the C resolver falls back; {@code ndots} from resolv.conf.
+     * Option names are case-sensitive, as Postfix's are: {@code RES_DEFNAMES} stops start-up.
+     */
+    static SearchList searchList(Configuration cfg) {
+        List<String> configured = cfg.list("dns_search_domains");
+        for (String domain : configured) {
+            if (!HostNames.isValidHostname(domain)) {
+                throw bad("dns_search_domains", String.join(", ", configured), "'" + domain + "' is not a domain name");
+            }
+        }
+        String param = cfg.effectiveName("smtp_dns_resolver_options");
+        String options = cfg.string("smtp_dns_resolver_options").strip();
+        if (options.isEmpty()) {
+            return SearchList.NONE; // off (the default): resolv.conf is not even read
+        }
+        SearchList.ResolvConf system = SearchList.ResolvConf.read(LocalHostNames.systemHostName());
+        List<String> domains = configured.isEmpty() ? system.domains() : configured;
+        try {
+            return SearchList.parse(options, domains, system.ndots());
+        } catch (IllegalArgumentException e) {
+            throw bad(param, options, e.getMessage().replaceFirst("^smtp_dns_resolver_options: ", ""));
+        }
     }
 
     private static DnsSupportLevel dnsSupportLevel(Configuration cfg) {

@@ -11,9 +11,10 @@ import java.util.Locale;
  * Why it exists: {@code myhostname} and {@code mydomain} default to values derived from the
  * machine's name, as in Postfix: a host name without a dot gets {@code .$mydomain} (or
  * {@code .localdomain}) appended, and {@code mydomain} defaults to {@code $myhostname} minus its
- * first label (or {@code localdomain}). Only called while loading the configuration.
+ * first label (or {@code localdomain}). Only called while loading the configuration, and by the
+ * agent for the resolver's fallback search domain (LOOKUP-17).
  */
-final class LocalHostNames {
+public final class LocalHostNames {
 
     static final String DEFAULT_DOMAIN = "localdomain";
 
@@ -23,7 +24,7 @@ final class LocalHostNames {
     }
 
     /** The kernel's host name, read once (no DNS look-up unless the kernel file is missing). */
-    static String systemHostName() {
+    public static String systemHostName() {
         String name = systemName;
         if (name == null) {
             name = readSystemHostName();

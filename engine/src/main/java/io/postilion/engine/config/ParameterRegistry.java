@@ -35,6 +35,8 @@ public final class ParameterRegistry {
         global("soft_bounce", ParameterType.bool(), "no");
         global("disable_dns_lookups", ParameterType.bool(), "no");
         global("dns_servers", ParameterType.list(), "");
+        // Postilion's: the search list smtp_dns_resolver_options uses (LOOKUP-17), instead of resolv.conf's.
+        global("dns_search_domains", ParameterType.list(), "");
         global("relayhost", ParameterType.string(), "");
         global("transport_maps", ParameterType.table(), "");
         global("default_transport", ParameterType.string(), "smtp");

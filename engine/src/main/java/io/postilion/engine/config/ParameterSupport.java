@@ -54,10 +54,6 @@ public final class ParameterSupport {
         inert("smtp_sasl_tls_verified_security_options",
                 "applies only over TLS with a verified certificate, and no TLS level verifies certificates yet");
         inert("smtp_sasl_path", "a Cyrus configuration path; this client implements the mechanisms itself");
-        String routing = "not implemented yet, and ignoring it would send mail elsewhere";
-        for (String p : new String[] {"smtp_dns_reply_filter", "smtp_dns_resolver_options"}) {
-            refuse(p, routing);
-        }
         for (String p : new String[] {"smtp_tls_loglevel", "smtp_tls_block_early_mail_reply",
                 "smtp_tls_note_starttls_offer", "smtp_tls_connection_reuse", "smtp_tls_session_cache_database",
                 "smtp_tls_session_cache_timeout", "smtp_tls_enable_rpk", "smtp_tlsrpt_enable", "smtp_tlsrpt_socket_name"}) {

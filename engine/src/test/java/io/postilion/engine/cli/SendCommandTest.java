@@ -119,6 +119,37 @@ class SendCommandTest {
     }
 
     @Test
+    void sendTakesTheDnsReplyFilterFromTheCommandLine_LOOKUP18() throws Exception {
+        try (io.postilion.dns.testserver.TestDnsServer dns = io.postilion.dns.testserver.TestDnsServer.start();
+                FakeSmtpServer mx1 = FakeSmtpServer.start("127.0.0.2", server.port())) {
+            dns.mx("dest.test", 10, "mx1.dest.test").mx("dest.test", 20, "mx2.dest.test")
+                    .a("mx1.dest.test", "127.0.0.2").a("mx2.dest.test", "127.0.0.1");
+            Path filter = dir.resolve("dns_reply_filter");
+            java.nio.file.Files.writeString(filter, "/ IN MX 10 mx1\\.dest\\.test\\.$/ IGNORE\n");
+            int rc = run("Subject: filter\n\nbody\n", "send", "--from", "me@client.test", "--to", "a@dest.test",
+                    "--nexthop", "dest.test", "-o", "smtp_tcp_port=" + server.port(), "-o", "dns_servers=" + dns.dnsServers(),
+                    "-o", "inet_interfaces=127.0.0.254", "-o", "inet_protocols=ipv4",
+                    "-o", "smtp_dns_reply_filter=regexp:" + filter);
+            assertEquals(0, rc, out() + err);
+            assertTrue(out().contains("relay=mx2.dest.test[127.0.0.1]:" + server.port() + ","), out());
+            assertEquals(0, mx1.sessions());
+        }
+    }
+
+    @Test
+    void sendTakesTheResolverOptionsFromTheCommandLine_LOOKUP17() throws Exception {
+        try (io.postilion.dns.testserver.TestDnsServer dns = io.postilion.dns.testserver.TestDnsServer.start()) {
+            dns.a("relay.corp.test", "127.0.0.1");
+            int rc = run("Subject: search\n\nbody\n", "send", "--from", "me@client.test", "--to", "a@dest.test",
+                    "--nexthop", "[relay]:" + server.port(), "-o", "dns_servers=" + dns.dnsServers(),
+                    "-o", "inet_interfaces=127.0.0.254", "-o", "inet_protocols=ipv4",
+                    "-o", "smtp_dns_resolver_options=res_defnames", "-o", "dns_search_domains=corp.test");
+            assertEquals(0, rc, out() + err);
+            assertTrue(out().contains("relay=relay[127.0.0.1]:" + server.port() + ","), out());
+        }
+    }
+
+    @Test
     void dest8_aBadSmtpTcpPortStopsSendWithExit78NamingIt() {
         int rc = run("Subject: x\n\n", "send", "--from", "me@client.test", "--to", "a@x.test",
                 "--nexthop", "[127.0.0.1]:" + server.port(), "-o", "smtp_tcp_port=smtpx-nosuch");
