@@ -16,6 +16,8 @@ import io.postilion.engine.config.ConfigurationException;
 import io.postilion.tls.TlsLevel;
 import io.postilion.transport.content.ContentOptions;
 import io.postilion.transport.protocol.DiscardedKeywords;
+import io.postilion.transport.session.AddressMap;
+import io.postilion.transport.session.PixWorkarounds;
 import io.postilion.transport.session.SessionSettings;
 import io.postilion.transport.session.SourceAddress;
 import io.postilion.transport.session.Timeouts;
@@ -182,7 +184,11 @@ public final class AgentConfiguration {
         TlsLevel level = tlsLevel(cfg);
         SessionSettings session = base
                 .withEhlo(cfg.bool("smtp_always_send_ehlo"), cfg.bool("smtp_never_send_ehlo"))
-                .withDiscard(DiscardedKeywords.parse(String.join(" ", cfg.list("smtp_discard_ehlo_keywords"))))
+                .withDiscard(DiscardedKeywords.parse(String.join(" ", cfg.list("smtp_discard_ehlo_keywords"))),
+                        addressMap(cfg, "smtp_discard_ehlo_keyword_address_maps"))
+                .withPix(new PixWorkarounds(String.join(" ", cfg.list("smtp_pix_workarounds")),
+                        addressMap(cfg, "smtp_pix_workaround_maps"), cfg.time("smtp_pix_workaround_delay_time"),
+                        cfg.time("smtp_pix_workaround_threshold_time")))
                 .withChunking(cfg.bool("smtp_use_chunking"))
                 .withSkipQuitResponse(cfg.bool("smtp_skip_quit_response"))
                 .withTimeouts(timeouts(cfg))
@@ -226,6 +232,15 @@ public final class AgentConfiguration {
                         cfg.bool("smtp_connection_cache_on_demand"), cfg.time("smtp_connection_cache_time_limit"),
                         cfg.time("smtp_connection_reuse_time_limit"), cfg.integer("smtp_connection_reuse_count_limit")))
                 .build();
+    }
+
+    /** SESS-13, SESS-18: a table looked up with the server's address, named as this view reads it. */
+    private static AddressMap addressMap(Configuration cfg, String name) {
+        io.postilion.engine.config.LookupTable table = cfg.table(name);
+        if (table.equals(io.postilion.engine.config.LookupTable.empty())) {
+            return AddressMap.NONE;
+        }
+        return new AddressMap(cfg.effectiveName(name), table::find);
     }
 
     private static DebugPeers debugPeers(Configuration cfg) {

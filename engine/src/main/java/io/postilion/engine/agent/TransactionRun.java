@@ -21,6 +21,7 @@ import io.postilion.transport.session.StageFailure;
 import io.postilion.transport.session.Transaction;
 import io.postilion.transport.session.TransactionResult;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,6 +84,7 @@ final class TransactionRun {
                 ? XforwardCommands.of(req.origin(), req.queueId(), caps.xforward()) : List.of(); // XFER-2
         Transaction tx = new Transaction(MailFromCommand.of(sender, caps, opts).line(), rcpts, a.prepared.content(),
                 settings.content().withDowngrade(downgrade), keep)
+                .dotDelay(h.delayDotCrlf() ? settings.session().pix().delay() : Duration.ZERO) // SESS-18
                 .xforward(xforward)
                 .purpose(req.probe() ? settings.verifyTarget().purpose() : Transaction.Purpose.DELIVER); // MISC-1
         ServerContext at = server.forSuccess(req.flags().contains(DeliveryFlag.X) || settings.assumeFinal(), caps.dsn());

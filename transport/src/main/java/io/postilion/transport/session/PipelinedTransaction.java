@@ -257,7 +257,7 @@ final class PipelinedTransaction {
         } else {
             // SESS-18 delay_dotcrlf: everything but the "." line, a pause, then "." (and QUIT).
             sent = session.sendContent(wire.skipLast(1))
-                    .then(Mono.delay(tx.dotDelay()))
+                    .then(Mono.delay(tx.dotDelay(), session.settings().timer()))
                     .then(Mono.fromRunnable(() -> session.writeLine(".", quitNow)));
         }
         return sent
