@@ -163,6 +163,14 @@ public final class AgentConfiguration {
 
     /** As {@link #agent(Configuration, Clock)}, recording meters in {@code registry} when it is not null. */
     public static DeliveryAgent agent(Configuration cfg, Clock clock, MeterRegistry registry) {
+        return agent(cfg, clock, registry, null);
+    }
+
+    /**
+     * As {@link #agent(Configuration, Clock, MeterRegistry)}, with the sessions' pauses run by
+     * {@code timer} when it is not null (a test's virtual time).
+     */
+    static DeliveryAgent agent(Configuration cfg, Clock clock, MeterRegistry registry, reactor.core.scheduler.Scheduler timer) {
         boolean lmtp = cfg.isLmtp();
         DeliveryProtocol protocol = lmtp ? DeliveryProtocol.LMTP : DeliveryProtocol.SMTP;
         DestinationParser parser = destinationParser(cfg, protocol);
@@ -174,7 +182,11 @@ public final class AgentConfiguration {
         NextHopResolver resolver = new NextHopResolver(dns, lookupSettings(cfg, protocol));
         String transport = lmtp ? "lmtp" : "smtp";
         DeliveryMetrics metrics = registry == null ? DeliveryMetrics.none(transport) : new DeliveryMetrics(registry, transport);
-        return new DeliveryAgent(agentSettings(cfg), resolver, parser, clock, metrics);
+        AgentSettings settings = agentSettings(cfg);
+        if (timer != null) {
+            settings = settings.toBuilder().session(settings.session().withTimer(timer)).build();
+        }
+        return new DeliveryAgent(settings, resolver, parser, clock, metrics);
     }
 
     static AgentSettings agentSettings(Configuration cfg) {
