@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.test.scheduler.VirtualTimeScheduler;
@@ -36,7 +37,8 @@ import reactor.test.scheduler.VirtualTimeScheduler;
  * scripted servers on loopback addresses, and looks at what went over the wire and into the mail
  * log. SESS-13: smtp_discard_ehlo_keyword_address_maps and its LMTP twin. SESS-18: the smtp_pix_*
  * parameters; the pause before the "." line runs on a virtual-time scheduler, so it is proven
- * by advancing time rather than by waiting for it.
+ * by advancing time rather than by waiting for it. SESS-8 and SESS-15: a server that calls itself
+ * by $myhostname, with loop detection on (servers on port 25 of 127.0.25.x).
  */
 class SessionParametersTest {
 
@@ -275,6 +277,86 @@ class SessionParametersTest {
         assertFalse(done.isDone(), "no pause before the dot");
         timer.advanceTimeBy(Duration.ofSeconds(10)); // smtp_pix_workaround_delay_time's default
         assertSent(done.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
+    }
+
+    // ------------------------------------------------------------------ SESS-8, SESS-15: our own name
+
+    /**
+     * A server on port 25 of a loopback address of its own: loop detection runs only for SMTP to
+     * port 25 (LOOKUP-2). Needs the privilege to listen there; skipped where that is missing.
+     */
+    private FakeSmtpServer onPort25(String host) {
+        FakeSmtpServer s;
+        try {
+            s = FakeSmtpServer.start(host, 25);
+        } catch (Exception e) {
+            Assumptions.assumeTrue(false, "cannot listen on " + host + ":25 here: " + e);
+            return null;
+        }
+        closing.add(s);
+        return s;
+    }
+
+    /** MX hosts mx1.. of dest.test at the given addresses, preferences 10, 20, ...; the agent's configuration. */
+    private Configuration withMxHosts(String... addresses) throws Exception {
+        TestDnsServer dns = TestDnsServer.start();
+        closing.add(dns);
+        for (int i = 0; i < addresses.length; i++) {
+            dns.mx("dest.test", 10 * (i + 1), "mx" + (i + 1) + ".dest.test").a("mx" + (i + 1) + ".dest.test", addresses[i]);
+        }
+        return config("dns_servers=" + dns.dnsServers());
+    }
+
+    @Test
+    void aGreetingWithOurOwnNameIsOnlyWarnedAbout_SESS8() throws Exception {
+        FakeSmtpServer mx = onPort25("127.0.25.2").reply(Stage.GREETING, "220 client.test ESMTP");
+        FakeSmtpServer offPort25 = server("127.0.0.2").reply(Stage.GREETING, "220 client.test ESMTP");
+        DeliveryAgent agent = agent(DeliveryAgent.builder(withMxHosts("127.0.25.2")));
+
+        String log = mailLog(() -> {
+            assertSent(deliver(agent, "4LOOP1", "dest.test"));
+            assertSent(deliver(agent, "4LOOP2", "[127.0.0.2]:" + offPort25.port()));
+        });
+
+        assertEquals(1, mx.contents().size());
+        assertTrue(log.contains("]: warning: host mx1.dest.test[127.0.25.2]:25 greeted me with my own hostname client.test\n"),
+                log);
+        assertEquals(1, log.lines().filter(l -> l.contains("greeted me")).count(), "only with loop detection: " + log);
+    }
+
+    @Test
+    void anEhloReplyWithOurOwnNameAtTheBestMxBounces_SESS15() throws Exception {
+        FakeSmtpServer mx1 = onPort25("127.0.25.2").reply(Stage.EHLO, "250-client.test\r\n250 PIPELINING");
+        FakeSmtpServer mx2 = onPort25("127.0.25.3");
+        DeliveryAgent agent = agent(DeliveryAgent.builder(withMxHosts("127.0.25.2", "127.0.25.3")));
+
+        String log = mailLog(() -> {
+            RecipientResult x = deliver(agent, "4LOOP3", "dest.test").results().get(0);
+            assertEquals(Outcome.BOUNCED, x.outcome(), x.reason());
+            assertEquals("5.4.6", x.status().text());
+            assertEquals("mail for dest.test loops back to myself", x.reason());
+        });
+
+        assertTrue(log.contains("]: warning: host mx1.dest.test[127.0.25.2]:25 replied to HELO/EHLO with my own hostname "
+                + "client.test\n"), log);
+        assertEquals(0, mx1.contents().size());
+        assertEquals(0, mx2.sessions(), "a bounce: no other server is tried");
+    }
+
+    @Test
+    void anEhloReplyWithOurOwnNameAtABackupMxIsSoftAndTheNextMxIsTried_SESS15() throws Exception {
+        onPort25("127.0.25.2").reply(Stage.GREETING, "421 4.3.2 busy");
+        FakeSmtpServer mx2 = onPort25("127.0.25.3").reply(Stage.EHLO, "250-CLIENT.TEST\r\n250 PIPELINING");
+        FakeSmtpServer mx3 = onPort25("127.0.25.4");
+        DeliveryAgent agent = agent(DeliveryAgent.builder(withMxHosts("127.0.25.2", "127.0.25.3", "127.0.25.4")));
+
+        DeliveryReport r = deliver(agent, "4LOOP4", "dest.test");
+
+        assertSent(r);
+        assertEquals("mx3.dest.test[127.0.25.4]:25", r.results().get(0).relay());
+        assertEquals(0, mx2.contents().size());
+        assertTrue(mx2.commands().contains("QUIT"), mx2.commands().toString());
+        assertEquals(1, mx3.contents().size());
     }
 
     /** Everything the server read, as text. */
