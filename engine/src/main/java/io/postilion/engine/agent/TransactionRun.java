@@ -90,6 +90,11 @@ final class TransactionRun {
         ServerContext at = server.forSuccess(req.flags().contains(DeliveryFlag.X) || settings.assumeFinal(), caps.dsn());
         return s.transaction(tx).flatMap(result -> {
             warnAboutXforward(s, xforward, result);
+            if (result.brokeLongLine() && !a.loggedLineBreak) {
+                a.loggedLineBreak = true; // DATA-3: once per request, as Postfix's logged_line_length_limit
+                info.info(req.queueId() + ": breaking line > " + tx.options().lineLengthLimit()
+                        + " bytes with <CR><LF>SPACE");
+            }
             if (result.protocolError()) {
                 a.raise(PostmasterNotices.ErrorClass.PROTOCOL); // LOG-9, REPLY-6/8
             }

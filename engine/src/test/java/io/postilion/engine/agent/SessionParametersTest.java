@@ -38,7 +38,8 @@ import reactor.test.scheduler.VirtualTimeScheduler;
  * log. SESS-13: smtp_discard_ehlo_keyword_address_maps and its LMTP twin. SESS-18: the smtp_pix_*
  * parameters; the pause before the "." line runs on a virtual-time scheduler, so it is proven
  * by advancing time rather than by waiting for it. SESS-8 and SESS-15: a server that calls itself
- * by $myhostname, with loop detection on (servers on port 25 of 127.0.25.x).
+ * by $myhostname, with loop detection on (servers on port 25 of 127.0.25.x). DATA-3: the notice
+ * of the first long line broken, once per request.
  */
 class SessionParametersTest {
 
@@ -357,6 +358,35 @@ class SessionParametersTest {
         assertEquals(0, mx2.contents().size());
         assertTrue(mx2.commands().contains("QUIT"), mx2.commands().toString());
         assertEquals(1, mx3.contents().size());
+    }
+
+    // ------------------------------------------------------------------ DATA-3: the line-break notice
+
+    /** Postfix logs the first break of a request, not one per server or per line. */
+    @Test
+    void theFirstLongLineBrokenInARequestIsLoggedOnce_DATA3() throws Exception {
+        FakeSmtpServer mx1 = server("127.0.0.2").reply(Stage.DOT, "451 4.3.0 try later");
+        FakeSmtpServer mx2 = FakeSmtpServer.start("127.0.0.3", mx1.port());
+        closing.add(mx2);
+        TestDnsServer dns = TestDnsServer.start();
+        closing.add(dns);
+        dns.mx("dest.test", 10, "mx1.dest.test").a("mx1.dest.test", "127.0.0.2")
+                .mx("dest.test", 20, "mx2.dest.test").a("mx2.dest.test", "127.0.0.3");
+        DeliveryAgent agent = agent(DeliveryAgent.builder(config("dns_servers=" + dns.dnsServers(),
+                "smtp_line_length_limit=20")));
+        String line = "x".repeat(50);
+        DeliveryRequest req = DeliveryRequest.builder("4LINE1", "s@client.test", "dest.test:" + mx1.port())
+                .content(ContentSource.of(("Subject: long\r\n\r\n" + line + "\r\n" + line + "\r\n")
+                        .getBytes(StandardCharsets.US_ASCII)))
+                .recipient("rcpt@dest.test").build();
+
+        String log = mailLog(() -> assertSent(agent.deliver(req).block(WAIT)));
+
+        for (FakeSmtpServer s : List.of(mx1, mx2)) {
+            assertTrue(new String(s.contents().get(0), StandardCharsets.US_ASCII).contains("x".repeat(20) + "\r\n x"));
+        }
+        assertEquals(1, log.lines().filter(l -> l.contains("breaking line")).count(), log);
+        assertTrue(log.contains(": 4LINE1: breaking line > 20 bytes with <CR><LF>SPACE\n"), log);
     }
 
     /** Everything the server read, as text. */
