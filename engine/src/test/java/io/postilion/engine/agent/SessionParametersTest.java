@@ -280,6 +280,29 @@ class SessionParametersTest {
         assertSent(done.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
     }
 
+    /**
+     * LMTP reads the lmtp_ twins. disable_esmtp has nothing to do there (LMTP always says LHLO, as
+     * in Postfix, where it only clears the ESMTP feature of SMTP), but delay_dotcrlf applies.
+     */
+    @Test
+    void lmtpReadsThePixTwinsAndStillSaysLhlo_SESS18() throws Exception {
+        FakeSmtpServer s = server("127.0.0.2").lmtp(true).reply(Stage.GREETING, PIX_BANNER);
+        VirtualTimeScheduler timer = VirtualTimeScheduler.create();
+        closing.add(timer::dispose);
+        DeliveryAgent agent = agent(DeliveryAgent.builder(config("lmtp_pix_workaround_threshold_time=0",
+                "lmtp_pix_workaround_delay_time=3s")).lmtp().timer(timer));
+
+        CompletableFuture<DeliveryReport> done = agent.deliver(request("4PIX9", "inet:127.0.0.2:" + s.port(), Instant.now()))
+                .toFuture();
+
+        awaitTrue(() -> received(s).contains("body\r\n"), "the content arrived");
+        Thread.sleep(300);
+        assertFalse(done.isDone(), "no pause before the dot");
+        timer.advanceTimeBy(Duration.ofSeconds(3));
+        assertSent(done.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals("LHLO client.test", s.commands().get(0));
+    }
+
     // ------------------------------------------------------------------ SESS-8, SESS-15: our own name
 
     /**
