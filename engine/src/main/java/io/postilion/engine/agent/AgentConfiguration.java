@@ -20,6 +20,8 @@ import io.postilion.engine.config.LookupTable;
 import io.postilion.tls.TlsLevel;
 import io.postilion.transport.content.ContentOptions;
 import io.postilion.transport.protocol.DiscardedKeywords;
+import io.postilion.transport.session.AddressMap;
+import io.postilion.transport.session.PixWorkarounds;
 import io.postilion.transport.session.SessionSettings;
 import io.postilion.transport.session.SourceAddress;
 import io.postilion.transport.session.Timeouts;
@@ -165,6 +167,14 @@ public final class AgentConfiguration {
 
     /** As {@link #agent(Configuration, Clock)}, recording meters in {@code registry} when it is not null. */
     public static DeliveryAgent agent(Configuration cfg, Clock clock, MeterRegistry registry) {
+        return agent(cfg, clock, registry, null);
+    }
+
+    /**
+     * As {@link #agent(Configuration, Clock, MeterRegistry)}, with the sessions' pauses run by
+     * {@code timer} when it is not null (a test's virtual time).
+     */
+    static DeliveryAgent agent(Configuration cfg, Clock clock, MeterRegistry registry, reactor.core.scheduler.Scheduler timer) {
         boolean lmtp = cfg.isLmtp();
         DeliveryProtocol protocol = lmtp ? DeliveryProtocol.LMTP : DeliveryProtocol.SMTP;
         DestinationParser parser = destinationParser(cfg, protocol);
@@ -179,7 +189,11 @@ public final class AgentConfiguration {
         NextHopResolver resolver = new NextHopResolver(dns, lookupSettings(cfg, protocol));
         String transport = lmtp ? "lmtp" : "smtp";
         DeliveryMetrics metrics = registry == null ? DeliveryMetrics.none(transport) : new DeliveryMetrics(registry, transport);
-        return new DeliveryAgent(agentSettings(cfg), resolver, parser, clock, metrics);
+        AgentSettings settings = agentSettings(cfg);
+        if (timer != null) {
+            settings = settings.toBuilder().session(settings.session().withTimer(timer)).build();
+        }
+        return new DeliveryAgent(settings, resolver, parser, clock, metrics);
     }
 
     static AgentSettings agentSettings(Configuration cfg) {
@@ -189,7 +203,11 @@ public final class AgentConfiguration {
         TlsLevel level = tlsLevel(cfg);
         SessionSettings session = base
                 .withEhlo(cfg.bool("smtp_always_send_ehlo"), cfg.bool("smtp_never_send_ehlo"))
-                .withDiscard(DiscardedKeywords.parse(String.join(" ", cfg.list("smtp_discard_ehlo_keywords"))))
+                .withDiscard(DiscardedKeywords.parse(String.join(" ", cfg.list("smtp_discard_ehlo_keywords"))),
+                        addressMap(cfg, "smtp_discard_ehlo_keyword_address_maps"))
+                .withPix(new PixWorkarounds(String.join(" ", cfg.list("smtp_pix_workarounds")),
+                        addressMap(cfg, "smtp_pix_workaround_maps"), cfg.time("smtp_pix_workaround_delay_time"),
+                        cfg.time("smtp_pix_workaround_threshold_time")))
                 .withChunking(cfg.bool("smtp_use_chunking"))
                 .withSkipQuitResponse(cfg.bool("smtp_skip_quit_response"))
                 .withTimeouts(timeouts(cfg))
@@ -299,6 +317,15 @@ public final class AgentConfiguration {
                 // the table was read when the configuration loaded; nothing more to say here
             }
         }
+    }
+
+    /** SESS-13, SESS-18: a table looked up with the server's address, named as this view reads it. */
+    private static AddressMap addressMap(Configuration cfg, String name) {
+        io.postilion.engine.config.LookupTable table = cfg.table(name);
+        if (table.equals(io.postilion.engine.config.LookupTable.empty())) {
+            return AddressMap.NONE;
+        }
+        return new AddressMap(cfg.effectiveName(name), table::find);
     }
 
     private static DebugPeers debugPeers(Configuration cfg) {

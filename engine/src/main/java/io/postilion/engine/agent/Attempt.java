@@ -72,6 +72,8 @@ final class Attempt {
     SessionTranscript transcript;
     /** LOG-9: transcripts due to the postmaster. */
     final List<PostmasterTranscript> transcripts = new ArrayList<>(0);
+    /** DATA-3: the first long line broken in this request has been logged; later servers stay quiet. */
+    boolean loggedLineBreak;
 
     /** LOG-9: marks the transcript of the session in use, if there is one, with an error class. */
     void raise(PostmasterNotices.ErrorClass c) {

@@ -181,6 +181,7 @@ public final class DeliveryAgent {
         private boolean lmtp;
         private Clock clock = Clock.systemUTC();
         private MeterRegistry registry;
+        private reactor.core.scheduler.Scheduler timer;
 
         private Builder(Configuration configuration) {
             this.configuration = java.util.Objects.requireNonNull(configuration, "configuration");
@@ -203,9 +204,19 @@ public final class DeliveryAgent {
             return this;
         }
 
+        /**
+         * What runs the sessions' deliberate pauses (the PIX delay before the "." line, SESS-18):
+         * Reactor's parallel scheduler unless a test passes a virtual-time one, so the pause is
+         * proven without waiting for it.
+         */
+        public Builder timer(reactor.core.scheduler.Scheduler t) {
+            this.timer = java.util.Objects.requireNonNull(t, "timer");
+            return this;
+        }
+
         /** @throws io.postilion.engine.config.ConfigurationException for a value the agent cannot honour */
         public DeliveryAgent build() {
-            return AgentConfiguration.agent(lmtp ? configuration.forLmtp() : configuration.forSmtp(), clock, registry);
+            return AgentConfiguration.agent(lmtp ? configuration.forLmtp() : configuration.forSmtp(), clock, registry, timer);
         }
     }
 

@@ -18,11 +18,13 @@ import io.postilion.transport.cache.ConnectionCache;
 import io.postilion.transport.cache.ParkedSession;
 import io.postilion.transport.session.Endpoint;
 import io.postilion.transport.session.Handshake;
+import io.postilion.transport.session.HelloContext;
 import io.postilion.transport.session.SmtpClient;
 import io.postilion.transport.session.SmtpSession;
 import io.postilion.transport.session.Stage;
 import io.postilion.transport.session.StageFailure;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -204,12 +206,17 @@ final class ServerWalk {
     /** One session: handshake, at most one transaction. Returns the session count, or -1 to stop. */
     private Mono<Integer> session(Attempt a, SmtpSession s, Server target, ServerContext server, boolean finalDestination,
             int sessions, Instant connectedAt) {
-        boolean utf8 = a.deliveryNeedsSmtputf8();
-        return s.handshake(utf8).flatMap(h -> {
+        // SESS-18 measures the message's age at the greeting; SESS-8 warns only with loop detection on
+        HelloContext hello = new HelloContext(a.request.queueId(), Duration.between(a.request.arrival(), clock.instant()),
+                a.deliveryNeedsSmtputf8(), target.loopCheck() ? settings.myHostname() : null, info);
+        return s.handshake(hello).flatMap(h -> {
             noteTls(a, s);
             if (!h.ok()) {
                 if (h.failure().reply() != null && Trouble.fromReply(h.failure().reply(), "", server.host()).protocolError()) {
                     a.raise(PostmasterNotices.ErrorClass.PROTOCOL); // LOG-9
+                }
+                if (h.failure().kind() == StageFailure.Kind.DATA) {
+                    a.raise(PostmasterNotices.ErrorClass.DATA); // SESS-13: a table that could not answer
                 }
                 handshakeFailure(a, h, server);
                 return Mono.just(sessions);

@@ -21,6 +21,7 @@ import io.postilion.transport.session.StageFailure;
 import io.postilion.transport.session.Transaction;
 import io.postilion.transport.session.TransactionResult;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,11 +85,17 @@ final class TransactionRun {
                 ? XforwardCommands.of(req.origin(), req.queueId(), caps.xforward()) : List.of(); // XFER-2
         Transaction tx = new Transaction(MailFromCommand.of(sender, caps, opts).line(), rcpts, a.prepared.content(),
                 settings.content().withDowngrade(downgrade), keep)
+                .dotDelay(h.delayDotCrlf() ? settings.session().pix().delay() : Duration.ZERO) // SESS-18
                 .xforward(xforward)
                 .purpose(req.probe() ? settings.verifyTarget().purpose() : Transaction.Purpose.DELIVER); // MISC-1
         ServerContext at = server.forSuccess(req.flags().contains(DeliveryFlag.X) || settings.assumeFinal(), caps.dsn());
         return s.transaction(tx).flatMap(result -> {
             warnAboutXforward(s, xforward, result);
+            if (result.brokeLongLine() && !a.loggedLineBreak) {
+                a.loggedLineBreak = true; // DATA-3: once per request, as Postfix's logged_line_length_limit
+                info.info(req.queueId() + ": breaking line > " + tx.options().lineLengthLimit()
+                        + " bytes with <CR><LF>SPACE");
+            }
             if (result.protocolError()) {
                 a.raise(PostmasterNotices.ErrorClass.PROTOCOL); // LOG-9, REPLY-6/8
             }

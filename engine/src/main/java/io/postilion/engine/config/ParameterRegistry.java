@@ -182,7 +182,8 @@ public final class ParameterRegistry {
                 "lmtp_discard_lhlo_keywords", "");
         smtp("discard_ehlo_keyword_address_maps", ParameterType.table(), "",
                 "lmtp_discard_lhlo_keyword_address_maps", "");
-        smtp("pix_workarounds", ParameterType.listOf("disable_esmtp", "delay_dotcrlf"), "disable_esmtp, delay_dotcrlf");
+        // Unknown names are ignored where the list is used, as Postfix does (a map value cannot be checked at start).
+        smtp("pix_workarounds", ParameterType.list(), "disable_esmtp, delay_dotcrlf");
         smtp("pix_workaround_maps", ParameterType.table(), "");
         smtp("pix_workaround_delay_time", ParameterType.time('s', 1), "10s");
         smtp("pix_workaround_threshold_time", ParameterType.time('s', 0), "500s");

@@ -20,6 +20,8 @@ import reactor.core.publisher.Operators;
  */
 public final class WireContent {
 
+    private static final Runnable NO_BREAK_NOTICE = () -> { };
+
     private WireContent() {
     }
 
@@ -29,14 +31,30 @@ public final class WireContent {
      * can recognise it.
      */
     public static Flux<ByteBuf> data(ContentSource source, ByteBufAllocator alloc, ContentOptions options) {
-        return encoded(source, alloc, ContentMode.DATA, options)
+        return data(source, alloc, options, NO_BREAK_NOTICE);
+    }
+
+    /**
+     * As {@link #data(ContentSource, ByteBufAllocator, ContentOptions)}, calling {@code lineBroken}
+     * once, when a line longer than the limit is first broken (DATA-3: the session's caller logs it).
+     */
+    public static Flux<ByteBuf> data(ContentSource source, ByteBufAllocator alloc, ContentOptions options,
+            Runnable lineBroken) {
+        return encoded(source, alloc, ContentMode.DATA, options, lineBroken)
                 .concatWith(Mono.fromCallable(() -> WireContentEncoder.endOfData(alloc)))
                 .contextWrite(ctx -> Operators.enableOnDiscard(ctx, DiscardedContent::release));
     }
 
     /** The content as BDAT chunks, the last marked {@code LAST}; none is dot-stuffed. */
     public static Flux<BdatChunk> bdatChunks(ContentSource source, ByteBufAllocator alloc, ContentOptions options) {
-        return BdatFramer.frame(encoded(source, alloc, ContentMode.BDAT, options), alloc, options.bdatChunkSize());
+        return bdatChunks(source, alloc, options, NO_BREAK_NOTICE);
+    }
+
+    /** As {@link #bdatChunks(ContentSource, ByteBufAllocator, ContentOptions)}, telling {@code lineBroken} of the first break. */
+    public static Flux<BdatChunk> bdatChunks(ContentSource source, ByteBufAllocator alloc, ContentOptions options,
+            Runnable lineBroken) {
+        return BdatFramer.frame(encoded(source, alloc, ContentMode.BDAT, options, lineBroken), alloc,
+                options.bdatChunkSize());
     }
 
     /** The content as wire bytes for BDAT: each chunk's command line followed by its payload. */
@@ -52,8 +70,17 @@ public final class WireContent {
      */
     public static Flux<ByteBuf> encoded(ContentSource source, ByteBufAllocator alloc, ContentMode mode,
             ContentOptions options) {
+        return encoded(source, alloc, mode, options, NO_BREAK_NOTICE);
+    }
+
+    /**
+     * As {@link #encoded(ContentSource, ByteBufAllocator, ContentMode, ContentOptions)}; {@code
+     * lineBroken} runs once per subscription, when the encoder first breaks a long line.
+     */
+    public static Flux<ByteBuf> encoded(ContentSource source, ByteBufAllocator alloc, ContentMode mode,
+            ContentOptions options, Runnable lineBroken) {
         return Flux.defer(() -> {
-            Stages stages = new Stages(alloc, mode, options);
+            Stages stages = new Stages(alloc, mode, options, lineBroken);
             long size = source.size();
             long[] read = {0};
             // DATA-31: a source that fails or ends short is a local data error, before any end-of-data.
@@ -79,28 +106,40 @@ public final class WireContent {
         private final ByteBufAllocator alloc;
         private final MimeDowngrader downgrader;
         private final WireContentEncoder encoder;
+        private final Runnable lineBroken;
+        private boolean toldOfBreak;
 
-        Stages(ByteBufAllocator alloc, ContentMode mode, ContentOptions options) {
+        Stages(ByteBufAllocator alloc, ContentMode mode, ContentOptions options, Runnable lineBroken) {
             this.alloc = alloc;
             this.downgrader = options.downgrade() ? new MimeDowngrader(alloc, options.mimeNestingLimit()) : null;
             this.encoder = new WireContentEncoder(alloc, mode, options.lineLengthLimit());
+            this.lineBroken = lineBroken;
         }
 
         // Takes ownership of the source buffer and releases it.
         ByteBuf process(ByteBuf in) {
             try {
                 if (downgrader == null) {
-                    return encoder.encode(in);
+                    return noticed(encoder.encode(in));
                 }
                 ByteBuf converted = downgrader.convert(in);
                 try {
-                    return encoder.encode(converted);
+                    return noticed(encoder.encode(converted));
                 } finally {
                     converted.release();
                 }
             } finally {
                 in.release();
             }
+        }
+
+        /** Passes {@code out} on, first telling of the encoder's first line break (DATA-3). */
+        private ByteBuf noticed(ByteBuf out) {
+            if (!toldOfBreak && encoder.brokeLongLine()) {
+                toldOfBreak = true;
+                lineBroken.run();
+            }
+            return out;
         }
 
         ByteBuf finish() {
@@ -110,7 +149,7 @@ public final class WireContent {
             ByteBuf tail = downgrader.finish();
             ByteBuf encodedTail;
             try {
-                encodedTail = encoder.encode(tail);
+                encodedTail = noticed(encoder.encode(tail));
             } finally {
                 tail.release();
             }

@@ -51,4 +51,12 @@ public record DiscardedKeywords(Set<EhloKeyword> keywords, boolean silent) {
     public boolean discards(EhloKeyword keyword) {
         return keywords.contains(keyword);
     }
+
+    /**
+     * The keywords as Postfix's "discarding EHLO keywords: ..." line prints them: as spelled on
+     * the wire, in its table's order, separated by spaces.
+     */
+    public String names() {
+        return keywords.stream().sorted().map(EhloKeyword::wireName).collect(java.util.stream.Collectors.joining(" "));
+    }
 }

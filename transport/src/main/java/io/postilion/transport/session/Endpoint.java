@@ -32,12 +32,20 @@ public record Endpoint(String hostname, SocketAddress address) {
         return address instanceof DomainSocketAddress;
     }
 
+    /**
+     * The address alone: the IP address as text, or the socket path; the key of the per-server
+     * tables (SESS-13, SESS-18), as Postfix looks them up with the address it connected to.
+     */
+    public String addressText() {
+        if (address instanceof InetSocketAddress inet) {
+            return AddressText.of(inet.getAddress());
+        }
+        return ((DomainSocketAddress) address).path();
+    }
+
     /** HOST[ADDR], as in "host mx.example[192.0.2.1] said: ..."; HOST[PATH] for a socket. */
     public String display() {
-        if (address instanceof InetSocketAddress inet) {
-            return hostname + "[" + AddressText.of(inet.getAddress()) + "]";
-        }
-        return hostname + "[" + ((DomainSocketAddress) address).path() + "]";
+        return hostname + "[" + addressText() + "]";
     }
 
     /** HOST[ADDR]:PORT, as in connect errors and the log's relay= field; HOST[PATH] for a socket. */

@@ -78,6 +78,8 @@ final class PipelinedTransaction {
     private boolean protocolError;
     private StageFailure failure;
     private ByteBuf singleChunk;
+    /** DATA-3: a line of the content was longer than the limit and was broken; set on whichever thread encodes. */
+    private volatile boolean brokeLongLine;
 
     private PipelinedTransaction(SmtpSession session, Transaction tx) {
         this.session = session;
@@ -123,7 +125,7 @@ final class PipelinedTransaction {
     private Mono<Void> run() {
         Mono<Void> prepare = Mono.empty();
         if (bdat && pipelining && tx.content().size() <= tx.options().bdatChunkSize()) {
-            prepare = gather(WireContent.encoded(tx.content(), session.alloc(), ContentMode.BDAT, tx.options())).doOnNext(buf -> {
+            prepare = gather(WireContent.encoded(tx.content(), session.alloc(), ContentMode.BDAT, tx.options(), this::lineBroken)).doOnNext(buf -> {
                 singleChunk = buf;
                 cmds.add(new Cmd(Stage.BDAT, "BDAT " + buf.readableBytes() + " LAST", -1));
             }).then();
@@ -247,7 +249,7 @@ final class PipelinedTransaction {
      */
     private Mono<Void> sendBody() {
         boolean quitNow = pipelining && !tx.keepOpen();
-        Flux<ByteBuf> wire = WireContent.data(tx.content(), session.alloc(), tx.options());
+        Flux<ByteBuf> wire = WireContent.data(tx.content(), session.alloc(), tx.options(), this::lineBroken);
         Mono<Void> sent;
         if (tx.dotDelay().isZero()) {
             if (quitNow) {
@@ -257,7 +259,7 @@ final class PipelinedTransaction {
         } else {
             // SESS-18 delay_dotcrlf: everything but the "." line, a pause, then "." (and QUIT).
             sent = session.sendContent(wire.skipLast(1))
-                    .then(Mono.delay(tx.dotDelay()))
+                    .then(Mono.delay(tx.dotDelay(), session.settings().timer()))
                     .then(Mono.fromRunnable(() -> session.writeLine(".", quitNow)));
         }
         return sent
@@ -300,7 +302,7 @@ final class PipelinedTransaction {
     /** BDAT chunks for content larger than one chunk, after the RCPT replies are in. */
     private Mono<Void> sendChunks() {
         int[] chunks = {0};
-        Flux<ByteBuf> wire = WireContent.bdatChunks(tx.content(), session.alloc(), tx.options())
+        Flux<ByteBuf> wire = WireContent.bdatChunks(tx.content(), session.alloc(), tx.options(), this::lineBroken)
                 .map(chunk -> {
                     chunks[0]++;
                     session.transcript().sent(chunk.command());
@@ -369,7 +371,11 @@ final class PipelinedTransaction {
     private TransactionResult result() {
         boolean reusable = failure == null && !protocolError && !probeDropped && session.usable();
         return new TransactionResult(mail, Arrays.asList(rcpt), data, finals, accepted, bdat, aborted, failure,
-                protocolError, reusable, xforward);
+                protocolError, reusable, xforward, brokeLongLine);
+    }
+
+    private void lineBroken() {
+        brokeLongLine = true;
     }
 
     /** Collects a publisher's buffers into one (bounded by the caller: at most one BDAT chunk). */

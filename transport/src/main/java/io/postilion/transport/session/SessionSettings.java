@@ -6,6 +6,8 @@ import io.postilion.tls.TlsLevel;
 import io.postilion.transport.protocol.DiscardedKeywords;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * How a client session behaves, under Postfix's parameter names (the {@code lmtp_} twins in LMTP
@@ -15,7 +17,9 @@ import java.util.function.UnaryOperator;
  * @param heloName smtp_helo_name / lmtp_lhlo_name ($myhostname)
  * @param alwaysSendEhlo smtp_always_send_ehlo (yes)
  * @param neverSendEhlo smtp_never_send_ehlo (no); wins over "always"
- * @param discard smtp_discard_ehlo_keywords (empty)
+ * @param discard smtp_discard_ehlo_keywords (empty), for a server the address map has no entry for
+ * @param discardMaps smtp_discard_ehlo_keyword_address_maps (none): per server address, the keyword
+ *     list that replaces {@code discard} (SESS-13)
  * @param useChunking smtp_use_chunking (yes): BDAT when the server offers CHUNKING
  * @param skipQuitResponse smtp_skip_quit_response (yes; lmtp_skip_quit_response no)
  * @param timeouts the per-stage limits and the deadline mode
@@ -23,10 +27,15 @@ import java.util.function.UnaryOperator;
  *     these settings start at none; none, may and encrypt are implemented
  * @param wrapperMode smtp_tls_wrappermode (no): TLS from the first byte (port 465), level encrypt
  * @param sslContext the client context for STARTTLS and wrapper mode; null at level none
+ * @param replyFilter smtp_reply_filter (REPLY-3), null for none
+ * @param pix the PIX firewall workarounds (SESS-18)
+ * @param timer runs the session's deliberate pauses (the PIX delay before the "." line); Reactor's
+ *     parallel scheduler, or a virtual-time one in a test
  */
 public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendEhlo, boolean neverSendEhlo,
-        DiscardedKeywords discard, boolean useChunking, boolean skipQuitResponse, Timeouts timeouts,
-        TlsLevel tlsLevel, boolean wrapperMode, SslContext sslContext, UnaryOperator<String> replyFilter) {
+        DiscardedKeywords discard, AddressMap discardMaps, boolean useChunking, boolean skipQuitResponse,
+        Timeouts timeouts, TlsLevel tlsLevel, boolean wrapperMode, SslContext sslContext,
+        UnaryOperator<String> replyFilter, PixWorkarounds pix, Scheduler timer) {
 
     /** XFER-21: unanswered pipelined command bytes are kept within this window. */
     public static final int PIPELINING_WINDOW = 4096;
@@ -34,6 +43,9 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
     public SessionSettings {
         Objects.requireNonNull(heloName, "heloName");
         Objects.requireNonNull(discard, "discard");
+        Objects.requireNonNull(discardMaps, "discardMaps");
+        Objects.requireNonNull(pix, "pix");
+        Objects.requireNonNull(timer, "timer");
         Objects.requireNonNull(timeouts, "timeouts");
         if (heloName.isBlank() || heloName.indexOf('\r') >= 0 || heloName.indexOf('\n') >= 0) {
             throw new IllegalArgumentException("bad helo name: '" + heloName + "'");
@@ -53,14 +65,14 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
 
     /** Postfix's SMTP client defaults, greeting as {@code heloName}. */
     public static SessionSettings smtp(String heloName) {
-        return new SessionSettings(false, heloName, true, false, DiscardedKeywords.NONE, true, true,
-                Timeouts.smtpDefaults(), TlsLevel.NONE, false, null, null);
+        return new SessionSettings(false, heloName, true, false, DiscardedKeywords.NONE, AddressMap.NONE, true, true,
+                Timeouts.smtpDefaults(), TlsLevel.NONE, false, null, null, PixWorkarounds.DEFAULTS, Schedulers.parallel());
     }
 
     /** Postfix's LMTP client defaults, greeting as {@code lhloName}. */
     public static SessionSettings lmtp(String lhloName) {
-        return new SessionSettings(true, lhloName, true, false, DiscardedKeywords.NONE, true, false,
-                Timeouts.lmtpDefaults(), TlsLevel.NONE, false, null, null);
+        return new SessionSettings(true, lhloName, true, false, DiscardedKeywords.NONE, AddressMap.NONE, true, false,
+                Timeouts.lmtpDefaults(), TlsLevel.NONE, false, null, null, PixWorkarounds.DEFAULTS, Schedulers.parallel());
     }
 
     /**
@@ -68,28 +80,38 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
      * replaced by '?', passes through {@code filter} before it is parsed; null for none.
      */
     public SessionSettings withReplyFilter(UnaryOperator<String> filter) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse,
-                timeouts, tlsLevel, wrapperMode, sslContext, filter);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, filter, pix, timer);
     }
 
     public SessionSettings withTimeouts(Timeouts t) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse, t, tlsLevel, wrapperMode, sslContext, replyFilter);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
+                skipQuitResponse, t, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer);
     }
 
     public SessionSettings withEhlo(boolean always, boolean never) {
-        return new SessionSettings(lmtp, heloName, always, never, discard, useChunking, skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter);
+        return new SessionSettings(lmtp, heloName, always, never, discard, discardMaps, useChunking,
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer);
     }
 
     public SessionSettings withDiscard(DiscardedKeywords d) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, d, useChunking, skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter);
+        return withDiscard(d, discardMaps);
+    }
+
+    /** SESS-13: the keyword list, and the per-address table whose entry replaces it for one server. */
+    public SessionSettings withDiscard(DiscardedKeywords d, AddressMap maps) {
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, d, maps, useChunking,
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer);
     }
 
     public SessionSettings withChunking(boolean on) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, on, skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, on,
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer);
     }
 
     public SessionSettings withSkipQuitResponse(boolean skip) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skip, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
+                skip, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer);
     }
 
     /**
@@ -98,8 +120,17 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
      */
     public SessionSettings withTls(TlsLevel level, boolean wrapper) {
         SslContext ctx = level == TlsLevel.NONE ? null : ClientTlsContexts.unauthenticated(level);
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse,
-                timeouts, level, wrapper, ctx, replyFilter);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
+                skipQuitResponse, timeouts, level, wrapper, ctx, replyFilter, pix, timer);
     }
 
+    public SessionSettings withPix(PixWorkarounds p) {
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, p, timer);
+    }
+
+    public SessionSettings withTimer(Scheduler t) {
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, t);
+    }
 }

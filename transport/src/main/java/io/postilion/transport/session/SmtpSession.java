@@ -12,6 +12,7 @@ import io.postilion.tls.TlsLevel;
 import io.postilion.transport.content.ContentException;
 import io.postilion.transport.content.ContentReadException;
 import io.postilion.transport.protocol.Capabilities;
+import io.postilion.transport.protocol.DiscardedKeywords;
 import io.postilion.transport.protocol.EhloReplyParser;
 import io.postilion.transport.protocol.Greeting;
 import io.postilion.transport.reply.ReplyDecoder;
@@ -21,6 +22,7 @@ import io.postilion.transport.sasl.SaslMechanism;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Mono;
@@ -161,8 +163,16 @@ public final class SmtpSession {
      * (SESS-16); the agent treats that as soft unless the server is the final one (REPLY-13).
      */
     public Mono<Handshake> handshake(boolean requiresSmtputf8) {
+        return handshake(HelloContext.of(requiresSmtputf8));
+    }
+
+    /**
+     * As {@link #handshake()}, for the request {@code ctx} describes: its SMTPUTF8 need (SESS-16),
+     * its age for the PIX workarounds (SESS-18), and where the lines the handshake logs go.
+     */
+    public Mono<Handshake> handshake(HelloContext ctx) {
         HandshakeState st = new HandshakeState();
-        st.requiresSmtputf8 = requiresSmtputf8;
+        st.ctx = ctx;
         Duration limit = settings.timeouts().helo();
         return reader.next(Stage.GREETING, limit)
                 .flatMap(greeting -> {
@@ -171,19 +181,43 @@ public final class SmtpSession {
                     if (!greeting.isPositive()) {
                         return failHandshake(st, StageFailure.refused(Stage.GREETING, greeting, endpoint.display()));
                     }
-                    return hello(st, firstHello(st.analysis));
+                    greeted(st);
+                    return hello(st, firstHello(st));
                 })
                 .onErrorResume(SessionException.class, e -> failHandshake(st, e.failure()));
     }
 
-    private Stage firstHello(Greeting greeting) {
+    /**
+     * What the greeting decides (Postfix's smtp_helo, in its order): the PIX workarounds when the
+     * banner looks masked (SESS-18), then the warning about a server that greets us with our own
+     * name (SESS-8, only with loop detection on). Neither is looked at again after STARTTLS.
+     */
+    private void greeted(HandshakeState st) {
+        if (st.analysis.pix()) {
+            settings.pix().forServer(endpoint.addressText(), st.ctx.messageAge()).ifPresent(set -> {
+                st.pix = set;
+                st.ctx.log().info(prefixed(st.ctx, "enabling PIX workarounds: " + PixWorkaround.names(set) + " for "
+                        + endpoint.displayWithPort()));
+            });
+        }
+        if (st.ctx.myHostname() != null && st.analysis.firstWordIs(st.ctx.myHostname())) {
+            st.ctx.log().warn("host " + endpoint.displayWithPort() + " greeted me with my own hostname "
+                    + st.ctx.myHostname());
+        }
+    }
+
+    private static String prefixed(HelloContext ctx, String line) {
+        return ctx.queueId().isEmpty() ? line : ctx.queueId() + ": " + line;
+    }
+
+    private Stage firstHello(HandshakeState st) {
         if (settings.lmtp()) {
             return Stage.LHLO;
         }
-        if (settings.neverSendEhlo() || greeting.pix()) {
+        if (settings.neverSendEhlo() || st.pix.contains(PixWorkaround.DISABLE_ESMTP)) {
             return Stage.HELO;
         }
-        return greeting.esmtp() || settings.alwaysSendEhlo() ? Stage.EHLO : Stage.HELO;
+        return st.analysis.esmtp() || settings.alwaysSendEhlo() ? Stage.EHLO : Stage.HELO;
     }
 
     private Mono<Handshake> hello(HandshakeState st, Stage stage) {
@@ -191,9 +225,22 @@ public final class SmtpSession {
         return command(stage, stage.name() + " " + settings.heloName()).flatMap(reply -> {
             st.hello = reply;
             if (reply.isPositive()) {
-                capabilities = stage == Stage.HELO ? Capabilities.none()
-                        : EhloReplyParser.parse(reply, tlsActive, settings.discard());
-                if (st.requiresSmtputf8 && !capabilities.smtpUtf8()) {
+                if (stage == Stage.HELO) {
+                    capabilities = Capabilities.none();
+                } else {
+                    DiscardedKeywords discard;
+                    try {
+                        discard = discardFor(st);
+                    } catch (RuntimeException e) {
+                        // SESS-13: a table that cannot answer ends the session as a local data error
+                        st.ctx.log().warn(prefixed(st.ctx, settings.discardMaps().name() + " map lookup error for "
+                                + endpoint.addressText()));
+                        return failHandshake(st, new StageFailure(stage, StageFailure.Kind.DATA, null, "4.3.0",
+                                "local data error while talking to " + endpoint.display()));
+                    }
+                    capabilities = EhloReplyParser.parse(reply, tlsActive, discard);
+                }
+                if (st.ctx.requiresSmtputf8() && !capabilities.smtpUtf8()) {
                     return failHandshake(st, new StageFailure(stage, StageFailure.Kind.LOCAL, null, "5.6.7",
                             "message requires SMTPUTF8, but no server was found that supports SMTPUTF8. The last attempted server was "
                                     + endpoint.display()));
@@ -210,8 +257,24 @@ public final class SmtpSession {
         });
     }
 
+    /**
+     * SESS-13: the keywords to discard from this EHLO or LHLO reply: the address map's entry for
+     * this server, else smtp_discard_ehlo_keywords; looked up at every hello, and logged unless
+     * the list says silent-discard.
+     *
+     * @throws RuntimeException when the address map cannot answer
+     */
+    private DiscardedKeywords discardFor(HandshakeState st) {
+        DiscardedKeywords d = settings.discardMaps().find(endpoint.addressText())
+                .map(DiscardedKeywords::parse).orElse(settings.discard());
+        if (!d.keywords().isEmpty() && !d.silent()) {
+            st.ctx.log().info("discarding EHLO keywords: " + d.names());
+        }
+        return d;
+    }
+
     private Mono<Handshake> ready(HandshakeState st) {
-        return Mono.just(new Handshake(st.greeting, st.analysis, st.helloStage, st.hello, capabilities, null));
+        return Mono.just(new Handshake(st.greeting, st.analysis, st.helloStage, st.hello, capabilities, null, st.pix));
     }
 
     /** TLS-9: STARTTLS when the level asks for it and the server offers it. */
@@ -298,7 +361,7 @@ public final class SmtpSession {
     }
 
     private Mono<Handshake> failHandshake(HandshakeState st, StageFailure failure) {
-        Handshake h = new Handshake(st.greeting, st.analysis, st.helloStage, st.hello, capabilities, failure);
+        Handshake h = new Handshake(st.greeting, st.analysis, st.helloStage, st.hello, capabilities, failure, st.pix);
         return quit().thenReturn(h);
     }
 
@@ -308,7 +371,8 @@ public final class SmtpSession {
         Greeting analysis;
         Stage helloStage = Stage.GREETING;
         SmtpReply hello;
-        boolean requiresSmtputf8;
+        HelloContext ctx;
+        Set<PixWorkaround> pix = Set.of();
     }
 
     // ---------------------------------------------------------------- AUTH (SASL-5..7)

@@ -22,10 +22,12 @@ import java.util.List;
  *     do not reuse the connection
  * @param reusable the connection is healthy and was not QUIT: it may be kept for reuse
  * @param xforward the replies to the XFORWARD commands, in order (XFER-2: only ever warned about)
+ * @param brokeLongLine a content line longer than smtp_line_length_limit was broken (DATA-3: logged
+ *     once per request)
  */
 public record TransactionResult(SmtpReply mail, List<SmtpReply> rcpt, SmtpReply data, List<SmtpReply> finals,
         List<Integer> accepted, boolean usedBdat, boolean aborted, StageFailure failure, boolean protocolError,
-        boolean reusable, List<SmtpReply> xforward) {
+        boolean reusable, List<SmtpReply> xforward, boolean brokeLongLine) {
 
     public TransactionResult {
         xforward = List.copyOf(xforward);

@@ -62,6 +62,38 @@ class SmtpSessionHandshakeTest {
         assertEquals("HELO client.test", server.commands().get(0));
     }
 
+    /**
+     * A table given by a library user may fail where main.cf's cannot: Postfix warns and ends the
+     * session with 4.3.0 "local data error" (SMTP_ERR_DATA), and says QUIT.
+     */
+    @Test
+    void aDiscardMapThatCannotAnswerEndsTheHelloWithALocalDataError_SESS13() throws InterruptedException {
+        java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AddressMap broken = new AddressMap("smtp_discard_ehlo_keyword_address_maps", address -> {
+            throw new IllegalStateException("table down");
+        });
+        SmtpSession s = connect(server, smtp.withDiscard(DiscardedKeywords.NONE, broken));
+        Handshake h = s.handshake(new HelloContext("4Q1", Duration.ZERO, false, null, new SessionLog() {
+            @Override
+            public void info(String line) {
+            }
+
+            @Override
+            public void warn(String line) {
+                warnings.add(line);
+            }
+        })).block(SessionFixture.WAIT);
+
+        assertFalse(h.ok());
+        assertEquals(StageFailure.Kind.DATA, h.failure().kind());
+        assertEquals("4.3.0", h.failure().status());
+        assertEquals("local data error while talking to fake.test[127.0.0.1]", h.failure().text());
+        assertEquals(java.util.List.of("4Q1: smtp_discard_ehlo_keyword_address_maps map lookup error for 127.0.0.1"),
+                warnings);
+        awaitCommand("QUIT");
+        assertEquals(java.util.List.of("EHLO client.test", "QUIT"), server.commands());
+    }
+
     @Test
     void ehloRefusedWith502FallsBackToHeloOnTheSameConnection_SESS11() {
         server.reply(Stage.EHLO, "502 5.5.2 no EHLO here");

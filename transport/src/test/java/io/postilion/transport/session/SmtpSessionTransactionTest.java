@@ -306,15 +306,4 @@ class SmtpSessionTransactionTest {
         assertTrue(server.contents().isEmpty(), "no end-of-data may follow a MIME error");
         assertFalse(r.reusable());
     }
-
-    @Test
-    void pixDelayPausesBeforeTheDotLine_SESS18() {
-        long start = System.nanoTime();
-        TransactionResult r = run(smtp, tx("body\r\n", "a@x.test").dotDelay(Duration.ofMillis(400)));
-        long tookMs = (System.nanoTime() - start) / 1_000_000;
-        assertEquals(List.of(250), codes(r.finals()));
-        assertTrue(tookMs >= 400, "no pause before the dot: " + tookMs + " ms");
-        assertArrayEquals("body\r\n.\r\n".getBytes(StandardCharsets.US_ASCII), server.contents().get(0));
-        assertTrue(server.reads().size() >= 2);
-    }
 }
