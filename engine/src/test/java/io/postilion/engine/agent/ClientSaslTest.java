@@ -131,14 +131,14 @@ class ClientSaslTest {
     // ------------------------------------------------------------------ SASL-1
 
     @Test
-    void sasl1_aServerThatDoesNotOfferAuthGetsNoAuthAndTheMailGoesOutAnyway() {
+    void aServerThatDoesNotOfferAuthGetsNoAuthAndTheMailGoesOutAnyway_SASL1() {
         server.capabilities("PIPELINING", "8BITMIME");
         assertSent(deliver(agent("[127.0.0.1]:" + server.port() + "=user:secret")));
         assertTrue(server.commands().stream().noneMatch(c -> c.startsWith("AUTH")), server.commands().toString());
     }
 
     @Test
-    void sasl1_withSaslDisabledNoAuthIsSentEvenWhenCredentialsExist() {
+    void withSaslDisabledNoAuthIsSentEvenWhenCredentialsExist_SASL1() {
         server.capabilities("AUTH PLAIN").reply(FakeSmtpServer.Stage.AUTH, plainFor("user", "secret"));
         assertSent(deliver(agent(hop() + "=user:secret", "smtp_sasl_auth_enable=no",
                 "smtp_sasl_security_options=noanonymous")));
@@ -146,7 +146,7 @@ class ClientSaslTest {
     }
 
     @Test
-    void sasl1_authFollowsTheEhloAfterStarttlsAndPrecedesTheTransaction() {
+    void authFollowsTheEhloAfterStarttlsAndPrecedesTheTransaction_SASL1() {
         server.startTls(true).capabilities("AUTH PLAIN LOGIN").reply(FakeSmtpServer.Stage.AUTH, plainFor("user", "secret"));
         assertSent(deliver(agent(hop() + "=user:secret", "smtp_tls_security_level=may",
                 "smtp_sasl_tls_security_options=noanonymous")));
@@ -161,7 +161,7 @@ class ClientSaslTest {
     // ------------------------------------------------------------------ SASL-2
 
     @Test
-    void sasl2_theServerHostNameIsTriedBeforeTheNexthopAsWritten() throws Exception {
+    void theServerHostNameIsTriedBeforeTheNexthopAsWritten_SASL2() throws Exception {
         TestDnsServer dns = TestDnsServer.start();
         closing.add(dns);
         dns.a("provider.test", "127.0.0.1");
@@ -178,7 +178,7 @@ class ClientSaslTest {
     }
 
     @Test
-    void sasl2_senderDependentAuthenticationTriesTheSenderFirstAndTheNullSenderFallsThrough() {
+    void senderDependentAuthenticationTriesTheSenderFirstAndTheNullSenderFallsThrough_SASL2() {
         server.capabilities("AUTH PLAIN").reply(FakeSmtpServer.Stage.AUTH, (line, s) -> OK);
         DeliveryAgent a = agent("@example.test=domainuser:d1, " + hop() + "=hopuser:h1",
                 "smtp_sender_dependent_authentication=yes", "recipient_delimiter=+",
@@ -190,14 +190,14 @@ class ClientSaslTest {
     }
 
     @Test
-    void sasl2_noMatchingEntryMeansNoAuthAndDeliveryIsAttemptedAnyway() {
+    void noMatchingEntryMeansNoAuthAndDeliveryIsAttemptedAnyway_SASL2() {
         server.capabilities("AUTH PLAIN").reply(FakeSmtpServer.Stage.AUTH, plainFor("user", "secret"));
         assertSent(deliver(agent("other.test=user:secret", "smtp_sasl_security_options=noanonymous")));
         assertTrue(authLines().isEmpty(), server.commands().toString());
     }
 
     @Test
-    void sasl2_theValueIsSplitAtTheFirstDelimiterSoThePasswordMayHoldIt() {
+    void theValueIsSplitAtTheFirstDelimiterSoThePasswordMayHoldIt_SASL2() {
         server.capabilities("AUTH PLAIN").reply(FakeSmtpServer.Stage.AUTH, plainFor("user", "pa:ss:word"));
         assertSent(deliver(agent(hop() + "=user:pa:ss:word", "smtp_sasl_security_options=noanonymous")));
     }
@@ -205,7 +205,7 @@ class ClientSaslTest {
     // ------------------------------------------------------------------ SASL-3, SASL-4
 
     @Test
-    void sasl3_whenTheFilterLeavesNoMechanismTheSessionFailsWith470AndTheSiteIsThrottled() {
+    void whenTheFilterLeavesNoMechanismTheSessionFailsWith470AndTheSiteIsThrottled_SASL3() {
         server.capabilities("AUTH GSSAPI").reply(FakeSmtpServer.Stage.AUTH, (line, s) -> OK);
         DeliveryReport r = deliver(agent(hop() + "=user:secret", "smtp_sasl_mechanism_filter=!gssapi, static:all"));
         RecipientResult x = only(r);
@@ -218,7 +218,7 @@ class ClientSaslTest {
     }
 
     @Test
-    void sasl4_overPlaintextTheDefaultOptionsRefusePlainAndLogin() {
+    void overPlaintextTheDefaultOptionsRefusePlainAndLogin_SASL4() {
         server.capabilities("AUTH PLAIN LOGIN").reply(FakeSmtpServer.Stage.AUTH, (line, s) -> OK);
         RecipientResult x = only(deliver(agent(hop() + "=user:secret")));
         assertEquals(Outcome.DEFERRED, x.outcome());
@@ -229,7 +229,7 @@ class ClientSaslTest {
     }
 
     @Test
-    void sasl4_overTlsTheTlsOptionsApplyAndTheyDefaultToThePlaintextOnes() {
+    void overTlsTheTlsOptionsApplyAndTheyDefaultToThePlaintextOnes_SASL4() {
         server.startTls(true).capabilities("AUTH PLAIN").reply(FakeSmtpServer.Stage.AUTH, plainFor("user", "secret"));
         RecipientResult x = only(deliver(agent(hop() + "=user:secret", "smtp_tls_security_level=may")));
         assertEquals("4.7.0", x.status().text(), "noplaintext still holds over TLS: " + x.reason());
@@ -241,7 +241,7 @@ class ClientSaslTest {
     // ------------------------------------------------------------------ SASL-5, SASL-6
 
     @Test
-    void sasl5_aLongInitialResponseWaitsForAnEmpty334() {
+    void aLongInitialResponseWaitsForAnEmpty334_SASL5() {
         String user = "u".repeat(400);
         AtomicInteger step = new AtomicInteger();
         server.capabilities("AUTH PLAIN").reply(FakeSmtpServer.Stage.AUTH, (line, s) -> switch (step.getAndIncrement()) {
@@ -253,7 +253,7 @@ class ClientSaslTest {
     }
 
     @Test
-    void sasl5_aNonEmptyChallengeWhereTheDeferredResponseWasDueIsAFailure() {
+    void aNonEmptyChallengeWhereTheDeferredResponseWasDueIsAFailure_SASL5() {
         String user = "u".repeat(400);
         server.capabilities("AUTH PLAIN").reply(FakeSmtpServer.Stage.AUTH, (line, s) -> "334 Z28gZmlyc3Q=");
         RecipientResult x = only(deliver(agent(hop() + "=" + user + ":secret", "smtp_sasl_security_options=noanonymous")));
@@ -264,7 +264,7 @@ class ClientSaslTest {
     }
 
     @Test
-    void sasl6_loginAnswersEachChallengeWhateverItsTextAndMoreThan100IsALoop() {
+    void loginAnswersEachChallengeWhateverItsTextAndMoreThan100IsALoop_SASL6() {
         AtomicInteger step = new AtomicInteger();
         server.capabilities("AUTH LOGIN").reply(FakeSmtpServer.Stage.AUTH, (line, s) -> switch (step.getAndIncrement()) {
             case 0 -> line.equals("AUTH LOGIN") ? "334 " + b64("anything at all") : BAD;
@@ -280,7 +280,7 @@ class ClientSaslTest {
     }
 
     @Test
-    void sasl6_moreThan100ChallengesIsAnAuthenticationProtocolLoop() {
+    void moreThan100ChallengesIsAnAuthenticationProtocolLoop_SASL6() {
         server.capabilities("AUTH XOAUTH2").reply(FakeSmtpServer.Stage.AUTH, (line, s) -> "334 " + b64("{}"));
         RecipientResult x = only(deliver(agent(hop() + "=user:token", "smtp_sasl_security_options=noanonymous",
                 "smtp_sasl_mechanism_filter=xoauth2")));
@@ -291,7 +291,7 @@ class ClientSaslTest {
     // ------------------------------------------------------------------ SASL-7
 
     @Test
-    void sasl7_a535IsSoftBouncedByDefaultAndTheSiteIsThrottled() {
+    void a535IsSoftBouncedByDefaultAndTheSiteIsThrottled_SASL7() {
         server.capabilities("AUTH PLAIN").reply(FakeSmtpServer.Stage.AUTH, (line, s) -> BAD);
         DeliveryReport r = deliver(agent(hop() + "=user:wrong", "smtp_sasl_security_options=noanonymous"));
         RecipientResult x = only(r);
@@ -303,7 +303,7 @@ class ClientSaslTest {
     }
 
     @Test
-    void sasl7_withSoftBounceOffA535Bounces() {
+    void withSoftBounceOffA535Bounces_SASL7() {
         server.capabilities("AUTH PLAIN").reply(FakeSmtpServer.Stage.AUTH, (line, s) -> BAD);
         RecipientResult x = only(deliver(agent(hop() + "=user:wrong", "smtp_sasl_security_options=noanonymous",
                 "smtp_sasl_auth_soft_bounce=no")));
@@ -314,7 +314,7 @@ class ClientSaslTest {
     // ------------------------------------------------------------------ SASL-8
 
     @Test
-    void sasl8_dummyAuthOnMailFromOnlyInAnAuthenticatedSessionAndOnlyWhenAskedFor() {
+    void dummyAuthOnMailFromOnlyInAnAuthenticatedSessionAndOnlyWhenAskedFor_SASL8() {
         server.capabilities("AUTH PLAIN").reply(FakeSmtpServer.Stage.AUTH, plainFor("user", "secret"));
         assertSent(deliver(agent(hop() + "=user:secret", "smtp_sasl_security_options=noanonymous",
                 "smtp_send_dummy_mail_auth=yes")));
@@ -329,7 +329,7 @@ class ClientSaslTest {
     // ------------------------------------------------------------------ SASL-9
 
     @Test
-    void sasl9_theFailureCacheIsRefusedAtStartRatherThanIgnored() {
+    void theFailureCacheIsRefusedAtStartRatherThanIgnored_SASL9() {
         ConfigurationException e = assertThrows(ConfigurationException.class, () -> agent(hop() + "=user:secret",
                 "smtp_sasl_auth_cache_name=proxy:btree:/var/lib/postfix/sasl_auth_cache"));
         assertEquals(78, e.exitStatus());
@@ -339,7 +339,7 @@ class ClientSaslTest {
     // ------------------------------------------------------------------ SASL-10
 
     @Test
-    void sasl10_aFailedOpportunisticHandshakeWithCredentialsNeverGoesOnInPlaintext() {
+    void aFailedOpportunisticHandshakeWithCredentialsNeverGoesOnInPlaintext_SASL10() {
         server.startTls(true).capabilities("AUTH PLAIN").reply(FakeSmtpServer.Stage.STARTTLS, "220 2.0.0 go ahead")
                 .reply(FakeSmtpServer.Stage.AUTH, plainFor("user", "secret"));
         // The server says 220 but never starts TLS: the handshake fails.
@@ -353,7 +353,7 @@ class ClientSaslTest {
     // ------------------------------------------------------------------ SASL-11
 
     @Test
-    void sasl11_aSessionAuthenticatedForOneSenderIsNeverReusedForAnother() {
+    void aSessionAuthenticatedForOneSenderIsNeverReusedForAnother_SASL11() {
         server.capabilities("AUTH PLAIN").reply(FakeSmtpServer.Stage.AUTH, (line, s) -> OK);
         DeliveryAgent a = agent("a@one.test=one:p1, b@two.test=two:p2", "smtp_sender_dependent_authentication=yes",
                 "smtp_sasl_security_options=noanonymous", "smtp_connection_cache_destinations=127.0.0.1");
@@ -368,7 +368,7 @@ class ClientSaslTest {
     // ------------------------------------------------------------------ SASL-12
 
     @Test
-    void sasl12_theAuthorizationIdIsSentOnlyWithSendCyrusSaslAuthzid() {
+    void theAuthorizationIdIsSentOnlyWithSendCyrusSaslAuthzid_SASL12() {
         server.capabilities("AUTH PLAIN").reply(FakeSmtpServer.Stage.AUTH, (line, s) -> OK);
         assertSent(deliver(agent(hop() + "=user:secret", "smtp_sasl_security_options=noanonymous",
                 "send_cyrus_sasl_authzid=yes")));
@@ -376,7 +376,7 @@ class ClientSaslTest {
     }
 
     @Test
-    void sasl12_aSaslTypeOtherThanCyrusStopsStartUp() {
+    void aSaslTypeOtherThanCyrusStopsStartUp_SASL12() {
         ConfigurationException e = assertThrows(ConfigurationException.class,
                 () -> agent(hop() + "=user:secret", "smtp_sasl_type=dovecot"));
         assertEquals(78, e.exitStatus());
@@ -389,7 +389,7 @@ class ClientSaslTest {
     // ------------------------------------------------------------------ SASL-13
 
     @Test
-    void sasl13_scramSha256IsPreferredWhateverTheServersOrderAndTheServerSignatureIsVerified() throws Exception {
+    void scramSha256IsPreferredWhateverTheServersOrderAndTheServerSignatureIsVerified_SASL13() throws Exception {
         server.capabilities("AUTH LOGIN PLAIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256")
                 .reply(FakeSmtpServer.Stage.AUTH, new ScramServer("SHA-256", "user", "pencil", false));
         assertSent(deliver(agent(hop() + "=user:pencil", "smtp_sasl_security_options=noanonymous")));
@@ -398,7 +398,7 @@ class ClientSaslTest {
     }
 
     @Test
-    void sasl13_aServerSignatureThatDoesNotVerifyIsAMechanismFailureEvenIfTheServerSays235() throws Exception {
+    void aServerSignatureThatDoesNotVerifyIsAMechanismFailureEvenIfTheServerSays235_SASL13() throws Exception {
         server.capabilities("AUTH SCRAM-SHA-1").reply(FakeSmtpServer.Stage.AUTH, new ScramServer("SHA-1", "user", "pencil", true));
         RecipientResult x = only(deliver(agent(hop() + "=user:pencil", "smtp_sasl_security_options=noanonymous")));
         assertEquals(Outcome.DEFERRED, x.outcome());
@@ -409,7 +409,7 @@ class ClientSaslTest {
     }
 
     @Test
-    void sasl13_cramMd5IsTheHmacOfTheChallengeKeyedWithThePassword() {
+    void cramMd5IsTheHmacOfTheChallengeKeyedWithThePassword_SASL13() {
         // RFC 2195's example exchange.
         String challenge = "<1896.697170952@postoffice.reston.mci.net>";
         AtomicInteger step = new AtomicInteger();
@@ -421,7 +421,7 @@ class ClientSaslTest {
     }
 
     @Test
-    void sasl13_plainAndLoginFailNoplaintextButScramPassesEvenNoactive() {
+    void plainAndLoginFailNoplaintextButScramPassesEvenNoactive_SASL13() {
         server.capabilities("AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256")
                 .reply(FakeSmtpServer.Stage.AUTH, new ScramServer("SHA-256", "user", "pencil", false));
         assertSent(deliver(agent(hop() + "=user:pencil", "smtp_sasl_security_options=noplaintext, noactive, noanonymous")));
@@ -429,7 +429,7 @@ class ClientSaslTest {
     }
 
     @Test
-    void sasl13_xoauth2IsChosenOnlyWhenTheFilterNamesItAndItsResponseIsByteForByte() {
+    void xoauth2IsChosenOnlyWhenTheFilterNamesItAndItsResponseIsByteForByte_SASL13() {
         AtomicInteger step = new AtomicInteger();
         String expected = "AUTH XOAUTH2 " + b64("user=me@gmail.test\u0001auth=Bearer ya29.token\u0001\u0001");
         server.capabilities("AUTH LOGIN PLAIN XOAUTH2").reply(FakeSmtpServer.Stage.AUTH, (line, s) -> line.equals(expected) ? OK : BAD);
