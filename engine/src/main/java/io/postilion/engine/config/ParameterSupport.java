@@ -74,13 +74,8 @@ public final class ParameterSupport {
             inert(p, "PIX workarounds are not implemented yet");
         }
         inert("smtp_per_record_deadline", "only smtp_per_request_deadline is implemented");
-        inert("smtputf8_enable", "SMTPUTF8 is always on");
-        inert("smtputf8_autodetect_classes", "SMTPUTF8 autodetection is not implemented");
         inert("helpful_warnings", "warnings are always given");
-        inert("delay_logging_resolution_limit", "delays are logged with two decimals");
         inert("connection_cache_protocol_timeout", "the cached-session probe uses smtp_rset_timeout");
-        inert("debug_peer_level", "debug_peer_list logs every line at one level");
-        inert("info_log_address_format", "addresses are logged in their external form");
         inert("queue_run_delay", "each deferred message has its own retry timer");
         inert("default_recipient_limit", "the queue manager does not limit recipients in memory");
         inert("qmgr_message_recipient_limit", "the queue manager does not limit recipients in memory");

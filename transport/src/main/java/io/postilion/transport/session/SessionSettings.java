@@ -23,10 +23,14 @@ import java.util.function.UnaryOperator;
  *     these settings start at none; none, may and encrypt are implemented
  * @param wrapperMode smtp_tls_wrappermode (no): TLS from the first byte (port 465), level encrypt
  * @param sslContext the client context for STARTTLS and wrapper mode; null at level none
+ * @param replyFilter smtp_reply_filter (REPLY-3), null for none
+ * @param smtputf8 smtputf8_enable (yes): replies keep valid UTF-8 (REPLY-1); off, every byte
+ *     outside printable ASCII becomes '?', as Postfix's printable() does without UTF-8 support
  */
 public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendEhlo, boolean neverSendEhlo,
         DiscardedKeywords discard, boolean useChunking, boolean skipQuitResponse, Timeouts timeouts,
-        TlsLevel tlsLevel, boolean wrapperMode, SslContext sslContext, UnaryOperator<String> replyFilter) {
+        TlsLevel tlsLevel, boolean wrapperMode, SslContext sslContext, UnaryOperator<String> replyFilter,
+        boolean smtputf8) {
 
     /** XFER-21: unanswered pipelined command bytes are kept within this window. */
     public static final int PIPELINING_WINDOW = 4096;
@@ -54,13 +58,13 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
     /** Postfix's SMTP client defaults, greeting as {@code heloName}. */
     public static SessionSettings smtp(String heloName) {
         return new SessionSettings(false, heloName, true, false, DiscardedKeywords.NONE, true, true,
-                Timeouts.smtpDefaults(), TlsLevel.NONE, false, null, null);
+                Timeouts.smtpDefaults(), TlsLevel.NONE, false, null, null, true);
     }
 
     /** Postfix's LMTP client defaults, greeting as {@code lhloName}. */
     public static SessionSettings lmtp(String lhloName) {
         return new SessionSettings(true, lhloName, true, false, DiscardedKeywords.NONE, true, false,
-                Timeouts.lmtpDefaults(), TlsLevel.NONE, false, null, null);
+                Timeouts.lmtpDefaults(), TlsLevel.NONE, false, null, null, true);
     }
 
     /**
@@ -69,27 +73,33 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
      */
     public SessionSettings withReplyFilter(UnaryOperator<String> filter) {
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse,
-                timeouts, tlsLevel, wrapperMode, sslContext, filter);
+                timeouts, tlsLevel, wrapperMode, sslContext, filter, smtputf8);
+    }
+
+    /** smtputf8_enable: whether valid UTF-8 in replies is kept (REPLY-1). */
+    public SessionSettings withSmtputf8(boolean on) {
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse,
+                timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, on);
     }
 
     public SessionSettings withTimeouts(Timeouts t) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse, t, tlsLevel, wrapperMode, sslContext, replyFilter);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse, t, tlsLevel, wrapperMode, sslContext, replyFilter, smtputf8);
     }
 
     public SessionSettings withEhlo(boolean always, boolean never) {
-        return new SessionSettings(lmtp, heloName, always, never, discard, useChunking, skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter);
+        return new SessionSettings(lmtp, heloName, always, never, discard, useChunking, skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, smtputf8);
     }
 
     public SessionSettings withDiscard(DiscardedKeywords d) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, d, useChunking, skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, d, useChunking, skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, smtputf8);
     }
 
     public SessionSettings withChunking(boolean on) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, on, skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, on, skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, smtputf8);
     }
 
     public SessionSettings withSkipQuitResponse(boolean skip) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skip, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter);
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skip, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, smtputf8);
     }
 
     /**
@@ -99,7 +109,7 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
     public SessionSettings withTls(TlsLevel level, boolean wrapper) {
         SslContext ctx = level == TlsLevel.NONE ? null : ClientTlsContexts.unauthenticated(level);
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, useChunking, skipQuitResponse,
-                timeouts, level, wrapper, ctx, replyFilter);
+                timeouts, level, wrapper, ctx, replyFilter, smtputf8);
     }
 
 }
