@@ -349,6 +349,25 @@ class DiagnosticsAndProbesTest {
         assertEquals("Postilion SMTP client: errors from " + t.server(), t.subject(false));
     }
 
+    /**
+     * REPLY-6 at the hello stage, Postfix's smtp_bulk_fail: a 500-509 or 555 reply to EHLO/HELO
+     * raises the protocol class too (Trouble's protocol-error flag), so the postmaster gets the
+     * session; an ordinary 5xx refusal does not.
+     */
+    @Test
+    void aHelloAnsweredWithAProtocolErrorCodeEarnsATranscript_REPLY6_LOG9() {
+        AgentSettings s = settings().notices(PostmasterNotices.of(List.of("protocol"), "postmaster")).build();
+        server.reply(Stage.EHLO, "502 5.5.2 Error: command not recognized").reply(Stage.HELO, "501 5.5.4 Syntax: HELO hostname");
+        DeliveryReport r = deliver(s, request(nexthop(), "a@dest.test"));
+        assertEquals(List.of(Outcome.BOUNCED), outcomes(r));
+        assertEquals(1, r.transcripts().size(), r.toString());
+        assertTrue(r.transcripts().get(0).lines().contains("In: 501 5.5.4 Syntax: HELO hostname"),
+                r.transcripts().get(0).lines().toString());
+
+        server.reply(Stage.HELO, "550 5.7.1 not you");
+        assertTrue(deliver(s, request(nexthop(), "a@dest.test")).transcripts().isEmpty());
+    }
+
     @Test
     void noTranscriptWithPostfixsDefaultNotifyClasses_LOG9() {
         server.reply(Stage.RCPT, "500 5.5.2 syntax error, go away");
