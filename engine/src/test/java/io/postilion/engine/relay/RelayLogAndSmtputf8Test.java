@@ -210,4 +210,19 @@ class RelayLogAndSmtputf8Test {
         String notice = mailFroms().stream().filter(c -> c.startsWith("MAIL FROM:<>")).findFirst().orElseThrow();
         assertTrue(notice.endsWith(" SMTPUTF8"), notice);
     }
+
+    /** The notify class: a postmaster transcript to a UTF-8 error_notice_recipient asks for SMTPUTF8. */
+    @Test
+    void theNotifyClassAutodetectsATranscriptToAUtf8Postmaster_DATA20() throws Exception {
+        server.capabilities("PIPELINING", "8BITMIME", "SMTPUTF8")
+                .reply(FakeSmtpServer.Stage.RCPT, (line, s) -> line.contains("bad@") ? "500 5.5.2 go away" : "250 2.1.5 Ok");
+        start("notify_classes = protocol\nerror_notice_recipient = p\u00f6stmaster@relay.test\n"
+                + "smtputf8_autodetect_classes = notify\n");
+        converse("EHLO app.test", "MAIL FROM:<a@client.test>", "RCPT TO:<bad@dest.test>", "DATA", "Subject: x", "", "body",
+                ".", "QUIT");
+        await(() -> server.commands().contains("RCPT TO:<p\u00f6stmaster@relay.test>"), "the transcript");
+        List<String> cmds = server.commands();
+        String mail = cmds.get(cmds.indexOf("RCPT TO:<p\u00f6stmaster@relay.test>") - 1);
+        assertTrue(mail.startsWith("MAIL FROM:<double-bounce@") && mail.endsWith(" SMTPUTF8"), cmds.toString());
+    }
 }
