@@ -713,7 +713,7 @@ final class ServerSession {
             ReceivedMessage.Client client = new ReceivedMessage.Client(io.postilion.dns.AddressText.of(clientAddress), helo, tlsActive,
                     authenticatedAs);
             byte[] stamped = ReceivedHeader.prepend(content, client, settings.hostname(), esmtp, queueId,
-                    recipients.size() == 1 ? recipients.get(0).address() : "", clock);
+                    recipients.size() == 1 ? AddressQuoting.quote(recipients.get(0).address()) : "", clock); // external, as smtpd writes it
             // DATA-20: SMTPUTF8 as the client declared it, or autodetected for the smtpd class
             boolean utf8 = settings.smtputf8().requested(Smtputf8Settings.Source.SMTPD, smtputf8, sender,
                     recipients.stream().map(ReceivedMessage.Recipient::address).toList(), Smtputf8Settings.headersUtf8(content));

@@ -136,6 +136,8 @@ class RelayLogAndSmtputf8Test {
         await(() -> server.contents().size() == 1, "delivery");
         assertTrue(server.commands().contains("MAIL FROM:<\"x y\"@client.test>"), "quoted once: " + server.commands());
         assertTrue(server.commands().contains("RCPT TO:<\"a b\"@dest.test>"), "quoted once: " + server.commands());
+        String delivered = new String(server.contents().get(0), StandardCharsets.UTF_8);
+        assertTrue(delivered.contains("\r\n\tfor <\"a b\"@dest.test>; "), "smtpd's Received: header quotes it: " + delivered);
         String log = log();
         assertTrue(log.matches("(?s).*: NOQUEUE: reject: RCPT from [^ ]+\\[127\\.0\\.0\\.1\\]: 501 5\\.1\\.3 Bad recipient "
                 + "address syntax; from=<\"x y\"@client\\.test> to=<\"c d\"> proto=ESMTP helo=<app\\.test>\n.*"), log);
