@@ -409,7 +409,7 @@ class DeliveryAgentTest {
     }
 
     /**
-     * REPLY-1: with smtputf8_enable = yes (always on here) Postfix's printable() keeps valid UTF-8
+     * REPLY-1: with smtputf8_enable = yes (the default) Postfix's printable() keeps valid UTF-8
      * in a server reply; control characters and broken UTF-8 still become '?'.
      */
     @Test
