@@ -79,7 +79,8 @@ public final class AgentConfiguration {
         } else if (ports.lookup(service).isEmpty()) {
             throw bad(param, service, "unknown service (neither in known_tcp_ports nor in the services database)");
         }
-        return new DestinationParser(protocol, ports, service, true, cfg.bool("smtp_tls_wrappermode"));
+        // DEST-5: UTF-8 host names only with SMTPUTF8 support on (Postfix's valid_utf8_hostname)
+        return new DestinationParser(protocol, ports, service, smtputf8(cfg).enabled(), cfg.bool("smtp_tls_wrappermode"));
     }
 
     /** Exit 78 with a message naming the parameter and its value (CLARIFICATIONS 6). */
@@ -212,7 +213,8 @@ public final class AgentConfiguration {
                 .withSkipQuitResponse(cfg.bool("smtp_skip_quit_response"))
                 .withTimeouts(timeouts(cfg))
                 .withTls(level, cfg.bool("smtp_tls_wrappermode"))
-                .withReplyFilter(replyFilter(cfg.table("smtp_reply_filter")));
+                .withReplyFilter(replyFilter(cfg.table("smtp_reply_filter")))
+                .withSmtputf8(smtputf8(cfg).enabled());
         ContentOptions content = ContentOptions.defaults()
                 .withLineLengthLimit(cfg.integer("smtp_line_length_limit"))
                 .withMimeNestingLimit(cfg.integer("mime_nesting_limit"));
@@ -240,6 +242,8 @@ public final class AgentConfiguration {
                 .sendXforward(cfg.bool("smtp_send_xforward_command"))
                 .verifyTarget(ProbeTarget.valueOf(cfg.string("smtp_address_verify_target").trim().toUpperCase(Locale.ROOT)))
                 .debugPeers(debugPeers(cfg))
+                .debugLevel(cfg.integer("debug_peer_level"))
+                .logFormat(io.postilion.engine.maillog.InfoLogFormat.from(cfg))
                 .notices(PostmasterNotices.of(cfg.list("notify_classes"), cfg.string("error_notice_recipient"),
                         cfg.string("double_bounce_sender")))
                 .bestMxTransport(cfg.string("best_mx_transport"))
@@ -326,6 +330,11 @@ public final class AgentConfiguration {
             return AddressMap.NONE;
         }
         return new AddressMap(cfg.effectiveName(name), table::find);
+    }
+
+    /** smtputf8_enable, with smtputf8_autodetect_classes checked at start-up like every other agent parameter. */
+    private static io.postilion.engine.config.Smtputf8Settings smtputf8(Configuration cfg) {
+        return io.postilion.engine.config.Smtputf8Settings.from(cfg);
     }
 
     private static DebugPeers debugPeers(Configuration cfg) {

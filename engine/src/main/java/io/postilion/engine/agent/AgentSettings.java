@@ -1,6 +1,7 @@
 package io.postilion.engine.agent;
 
 import io.postilion.engine.config.LookupTable;
+import io.postilion.engine.maillog.InfoLogFormat;
 import io.postilion.engine.rewrite.RewriteSettings;
 import io.postilion.transport.content.ContentOptions;
 import io.postilion.transport.session.SessionSettings;
@@ -39,16 +40,23 @@ import java.util.Objects;
  * @param relayhost relayhost (empty): a hard failure for a request whose first next-hop item is
  *     this setting is a configuration problem and defers with 4.3.5 (LOOKUP-22)
  * @param sasl client SASL: smtp_sasl_auth_enable and its companions (SASL-1..13)
+ * @param logFormat info_log_address_format and delay_logging_resolution_limit: how the delivery
+ *     log line shows addresses and times (LOG-2, LOG-4)
+ * @param debugLevel debug_peer_level (2): how much of a debug peer's session is logged (MISC-3)
  */
 public record AgentSettings(SessionSettings session, String myHostname, int mxSessionLimit, String fallbackRelay,
         boolean skip5xxGreeting, boolean softBounce, boolean quoteRfc821Envelope, boolean disableMimeOutputConversion,
         ContentOptions content, RewriteSettings rewriting, ConnectionReuse reuse, boolean assumeFinal,
         DeliveryStatusFilter statusFilter, boolean sendXforward, ProbeTarget verifyTarget, DebugPeers debugPeers,
         PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus, SourceAddress source,
-        String relayhost, boolean verifyNegativeCache, SaslSettings sasl) {
+        String relayhost, boolean verifyNegativeCache, SaslSettings sasl, InfoLogFormat logFormat, int debugLevel) {
 
     public AgentSettings {
         Objects.requireNonNull(sasl, "sasl");
+        Objects.requireNonNull(logFormat, "logFormat");
+        if (debugLevel < 1) {
+            throw new IllegalArgumentException("debug_peer_level must be at least 1: " + debugLevel);
+        }
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(relayhost, "relayhost");
         Objects.requireNonNull(verifyTarget, "verifyTarget");
@@ -131,6 +139,8 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private String relayhost = "";
         private boolean verifyNegativeCache = true;
         private SaslSettings sasl = SaslSettings.disabled();
+        private InfoLogFormat logFormat = InfoLogFormat.DEFAULTS;
+        private int debugLevel = 2;
 
         private Builder(SessionSettings session, String myHostname) {
             this.session = session;
@@ -161,6 +171,8 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.relayhost = s.relayhost;
             this.verifyNegativeCache = s.verifyNegativeCache;
             this.sasl = s.sasl;
+            this.logFormat = s.logFormat;
+            this.debugLevel = s.debugLevel;
         }
 
         public Builder session(SessionSettings v) {
@@ -303,6 +315,17 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        public Builder logFormat(InfoLogFormat v) {
+            this.logFormat = v;
+            return this;
+        }
+
+        /** debug_peer_level. */
+        public Builder debugLevel(int v) {
+            this.debugLevel = v;
+            return this;
+        }
+
         public Builder verifyNegativeCache(boolean v) {
             this.verifyNegativeCache = v;
             return this;
@@ -338,7 +361,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
                     quoteRfc821Envelope, disableMimeOutputConversion, content,
                     rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal,
                     statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus, source,
-                    relayhost, verifyNegativeCache, sasl);
+                    relayhost, verifyNegativeCache, sasl, logFormat, debugLevel);
         }
     }
 }

@@ -96,7 +96,9 @@ public final class DeliveryAgent {
     public Mono<DeliveryReport> deliver(DeliveryRequest request, CacheHint hint) {
         return Mono.defer(() -> {
             Instant start = clock.instant();
-            Attempt a = new Attempt(request);
+            // smtputf8_enable = no: Postfix's pipeline never raises an SMTPUTF8 flag, so nothing is
+            // asked of the server (no SMTPUTF8 on MAIL FROM, no 5.6.7, no utf-8 ORCPT).
+            Attempt a = new Attempt(settings.session().smtputf8() ? request : request.withoutSmtputf8());
             a.caching = settings.reuse().decide(request.nexthop(), hint); // CACHE-1
             a.debugRequest = settings.debugPeers().matchesNexthop(request.nexthop()); // MISC-3
             if (!checkAddresses(a)) {
@@ -163,6 +165,11 @@ public final class DeliveryAgent {
             }
             return false;
         });
+    }
+
+    /** How this agent's log lines show addresses and times; the scheduler's deferral lines follow it. */
+    public io.postilion.engine.maillog.InfoLogFormat logFormat() {
+        return settings.logFormat();
     }
 
     /** Closes the parked sessions (QUIT); deliveries in progress are not affected. */
@@ -240,7 +247,7 @@ public final class DeliveryAgent {
                     x.outcome().asProbe(negative).dsnAction())).toList();
         }
         DeliveryReport report = new DeliveryReport(r.queueId(), recorded, a.throttle(), t, a.transcripts);
-        DeliveryLog.write(report, settings.serviceName());
+        DeliveryLog.write(report, settings.serviceName(), settings.logFormat());
         metrics.recorded(report, Duration.between(start, end));
         return report;
     }

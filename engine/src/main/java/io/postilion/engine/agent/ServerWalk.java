@@ -211,6 +211,9 @@ final class ServerWalk {
                 a.deliveryNeedsSmtputf8(), target.loopCheck() ? settings.myHostname() : null, info);
         return s.handshake(hello).flatMap(h -> {
             noteTls(a, s);
+            if (h.ok() && a.transcript != null) {
+                a.transcript.features(h.capabilities()); // MISC-3, debug_peer_level 2 and up
+            }
             if (!h.ok()) {
                 if (h.failure().reply() != null && Trouble.fromReply(h.failure().reply(), "", server.host()).protocolError()) {
                     a.raise(PostmasterNotices.ErrorClass.PROTOCOL); // LOG-9
@@ -310,7 +313,8 @@ final class ServerWalk {
     private SessionTranscript transcript(Attempt a, SmtpSession s) {
         boolean debug = a.debugRequest || settings.debugPeers().matchesServer(s.endpoint().hostname(), s.endpoint().address());
         boolean record = settings.notices().any() && !settings.notices().isNotice(a.request.sender());
-        SessionTranscript t = record || debug ? new SessionTranscript(s.endpoint().displayWithPort(), record, debug) : null;
+        SessionTranscript t = record || debug ? new SessionTranscript(s.endpoint().displayWithPort(), record,
+                debug ? settings.debugLevel() : 0, settings.serviceName()) : null;
         s.transcript(t);
         a.transcript = t;
         return t;

@@ -183,9 +183,15 @@ final class SendCommand {
                 : messageFile.equals("-") ? in.readAllBytes() : Files.readAllBytes(Path.of(messageFile));
         DeliveryAgent agent = AgentConfiguration.agent(cfg, Clock.systemUTC()).bestMxHandoff(handoff(base));
         Instant now = Instant.now();
+        // DATA-20: a local submission asks for SMTPUTF8 only by autodetection (the sendmail class,
+        // or verify for a probe), and only with smtputf8_enable on
+        var utf8 = io.postilion.engine.config.Smtputf8Settings.from(base);
+        boolean headersUtf8 = utf8.enabled() && io.postilion.engine.config.Smtputf8Settings.headersUtf8(message);
+        boolean requested = utf8.requested(verify ? io.postilion.engine.config.Smtputf8Settings.Source.VERIFY
+                : io.postilion.engine.config.Smtputf8Settings.Source.SENDMAIL, false, from, to, headersUtf8);
         DeliveryRequest request = new DeliveryRequest(queueId(), from, java.util.stream.IntStream.range(0, to.size())
                 .mapToObj(i -> Recipient.of(i, to.get(i))).toList(),
-                ContentSource.of(message), bodyType(message), false, false, nexthop, "", Ret.NONE, now, now, flags,
+                ContentSource.of(message), bodyType(message), requested, headersUtf8, nexthop, "", Ret.NONE, now, now, flags,
                 verify);
         DeliveryReport report = agent.deliver(request).block(Duration.ofHours(2));
         boolean deferred = false;
@@ -196,7 +202,8 @@ final class SendCommand {
             t.lines().forEach(line -> err.println("    " + line));
         }
         for (RecipientResult r : report.results()) {
-            out.println(io.postilion.engine.agent.DeliveryLog.line(report.queueId(), r, report.timings()));
+            out.println(io.postilion.engine.agent.DeliveryLog.line(report.queueId(), r, report.timings(),
+                    agent.logFormat()));
             boolean undeliverable = r.outcome() == Outcome.UNDELIVERABLE || r.outcome() == Outcome.UNDELIVERABLE_NOT_CACHED;
             deferred |= r.outcome().staysQueued() || undeliverable && r.status().isTransient();
             bounced |= r.outcome() == Outcome.BOUNCED || undeliverable && r.status().isPermanent();

@@ -63,17 +63,12 @@ public final class ParameterSupport {
         refuse("smtp_tls_CApath", verifiedTls);
         inert("config_directory", "main.cf is the file given with --config; table paths are taken as written");
         inert("smtp_per_record_deadline", "only smtp_per_request_deadline is implemented");
-        inert("smtputf8_enable", "SMTPUTF8 is always on");
-        inert("smtputf8_autodetect_classes", "SMTPUTF8 autodetection is not implemented");
         inert("helpful_warnings", "warnings are always given");
-        inert("delay_logging_resolution_limit", "delays are logged with two decimals");
         // Postfix's time limit on its IPC with the scache(8) process; the parked sessions here are in
         // the agent's own memory, so there is no exchange to time out (the RSET probe of a reused
         // session runs under smtp_rset_timeout, in Postfix too).
         inert("connection_cache_protocol_timeout",
                 "there is no connection cache process to talk to: sessions are parked in memory");
-        inert("debug_peer_level", "debug_peer_list logs every line at one level");
-        inert("info_log_address_format", "addresses are logged in their external form");
         inert("queue_run_delay", "each deferred message has its own retry timer");
         inert("default_recipient_limit", "the queue manager does not limit recipients in memory");
         inert("qmgr_message_recipient_limit", "the queue manager does not limit recipients in memory");

@@ -113,6 +113,12 @@ public record DeliveryRequest(String queueId, String sender, List<Recipient> rec
                 envId, ret, arrival, active, flags, probe, origin);
     }
 
+    /** A copy that neither requests SMTPUTF8 nor has UTF-8 headers: what a request is with the feature off. */
+    public DeliveryRequest withoutSmtputf8() {
+        return new DeliveryRequest(queueId, sender, recipients, content, bodyType, false, false, nexthop,
+                envId, ret, arrival, active, flags, probe, origin);
+    }
+
     /** A copy with another envelope sender, everything else kept. */
     public DeliveryRequest withSender(String other) {
         return new DeliveryRequest(queueId, other, recipients, content, bodyType, smtputf8Requested, headersUtf8,

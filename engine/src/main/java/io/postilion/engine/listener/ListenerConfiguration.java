@@ -64,7 +64,8 @@ public final class ListenerConfiguration {
                 cfg.size("message_size_limit"), cfg.integer("smtpd_recipient_limit"), cfg.integer("line_length_limit"),
                 sessionLimits(cfg), sessionLimits(cfg.underStress()), clients, sessions, reserve, networks, relayDomains,
                 BareNewlinePolicy.parse(cfg.choice("smtpd_forbid_bare_newline")), bareNewlineExclusions,
-                cfg.integer("hopcount_limit"), cfg.time("ipc_timeout"), tls, tlsRequired, auth(cfg));
+                cfg.integer("hopcount_limit"), cfg.time("ipc_timeout"), tls, tlsRequired, auth(cfg),
+                io.postilion.engine.maillog.InfoLogFormat.from(cfg), io.postilion.engine.config.Smtputf8Settings.from(cfg));
     }
 
     /** One set of session limits: the normal one, or (given the stress view) the one under stress. */

@@ -1,6 +1,8 @@
 package io.postilion.engine.listener;
 
 import io.postilion.engine.config.ClientNetworks;
+import io.postilion.engine.config.Smtputf8Settings;
+import io.postilion.engine.maillog.InfoLogFormat;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -38,11 +40,15 @@ import java.util.function.Consumer;
  * @param tls the server TLS context for STARTTLS, or null when no certificate is configured
  * @param tlsRequired smtpd_tls_security_level = encrypt: no MAIL before STARTTLS
  * @param auth AUTH PLAIN/LOGIN (offered only inside TLS), or null when smtpd_sasl_auth_enable = no
+ * @param logFormat info_log_address_format: how the NOQUEUE reject lines show from= and to=
+ * @param smtputf8 smtputf8_enable (SMTPUTF8 announced and accepted) and whether the smtpd class
+ *     is autodetected (smtputf8_autodetect_classes)
  */
 public record ListenerSettings(InetSocketAddress bind, String hostname, String banner, long messageSizeLimit,
         int recipientLimit, int lineLengthLimit, SessionLimits normal, SessionLimits stress, ClientLimits clients,
         int sessionLimit, int mynetworksReserve, ClientNetworks mynetworks, RelayDomains relayDomains,
-        BareNewlinePolicy bareNewline, ClientNetworks bareNewlineExclusions, int hopcountLimit, Duration sinkTimeout, SslContext tls, boolean tlsRequired, SaslAuthenticator auth) {
+        BareNewlinePolicy bareNewline, ClientNetworks bareNewlineExclusions, int hopcountLimit, Duration sinkTimeout, SslContext tls, boolean tlsRequired, SaslAuthenticator auth,
+        InfoLogFormat logFormat, Smtputf8Settings smtputf8) {
 
     public ListenerSettings {
         Objects.requireNonNull(bind, "bind");
@@ -56,6 +62,8 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
         Objects.requireNonNull(relayDomains, "relayDomains");
         Objects.requireNonNull(bareNewlineExclusions, "bareNewlineExclusions");
         Objects.requireNonNull(sinkTimeout, "sinkTimeout");
+        Objects.requireNonNull(logFormat, "logFormat");
+        Objects.requireNonNull(smtputf8, "smtputf8");
         if (lineLengthLimit < 512) {
             throw new IllegalArgumentException("line_length_limit below 512 cannot hold an SMTP command: " + lineLengthLimit);
         }
@@ -73,7 +81,8 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
         ClientNetworks mynetworks = ClientNetworks.parse(List.of("127.0.0.0/8", "[::1]/128"));
         return new ListenerSettings(bind, hostname, hostname + " ESMTP Postilion", 10_240_000, 1000, 2048,
                 SessionLimits.normal(), SessionLimits.stress(), ClientLimits.defaults(mynetworks), 100, 10, mynetworks,
-                RelayDomains.none(), BareNewlinePolicy.NORMALIZE, ClientNetworks.parse(List.of()), 50, Duration.ofSeconds(3600), null, false, null);
+                RelayDomains.none(), BareNewlinePolicy.NORMALIZE, ClientNetworks.parse(List.of()), 50, Duration.ofSeconds(3600), null, false, null,
+                InfoLogFormat.DEFAULTS, Smtputf8Settings.DEFAULTS);
     }
 
     /** The session limits that apply now. */
@@ -153,6 +162,14 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
         return with(b -> b.auth = authenticator);
     }
 
+    public ListenerSettings withLogFormat(InfoLogFormat format) {
+        return with(b -> b.logFormat = format);
+    }
+
+    public ListenerSettings withSmtputf8(Smtputf8Settings settings) {
+        return with(b -> b.smtputf8 = settings);
+    }
+
     public ListenerSettings withHopcountLimit(int limit) {
         return with(b -> b.hopcountLimit = limit);
     }
@@ -185,6 +202,8 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
         SslContext tls;
         boolean tlsRequired;
         SaslAuthenticator auth;
+        InfoLogFormat logFormat;
+        Smtputf8Settings smtputf8;
 
         Builder(ListenerSettings s) {
             bind = s.bind;
@@ -207,13 +226,15 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
             tls = s.tls;
             tlsRequired = s.tlsRequired;
             auth = s.auth;
+            logFormat = s.logFormat;
+            smtputf8 = s.smtputf8;
         }
 
         ListenerSettings build() {
             return new ListenerSettings(bind, hostname, banner, messageSizeLimit, recipientLimit, lineLengthLimit,
                     normal, stress, clients, sessionLimit, mynetworksReserve, mynetworks, relayDomains, bareNewline,
                     bareNewlineExclusions, hopcountLimit,
-                    sinkTimeout, tls, tlsRequired, auth);
+                    sinkTimeout, tls, tlsRequired, auth, logFormat, smtputf8);
         }
     }
 }

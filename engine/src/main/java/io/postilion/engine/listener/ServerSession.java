@@ -1,5 +1,7 @@
 package io.postilion.engine.listener;
 
+import io.postilion.engine.config.Smtputf8Settings;
+import io.postilion.transport.protocol.AddressQuoting;
 import io.postilion.transport.protocol.BodyType;
 import io.postilion.transport.protocol.Notify;
 import io.postilion.transport.protocol.Ret;
@@ -317,7 +319,9 @@ final class ServerSession {
         lines.add("ENHANCEDSTATUSCODES");
         lines.add("8BITMIME");
         lines.add("DSN");
-        lines.add("SMTPUTF8");
+        if (settings.smtputf8().enabled()) {
+            lines.add("SMTPUTF8");
+        }
         lines.add("CHUNKING");
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < lines.size(); i++) {
@@ -468,7 +472,7 @@ final class ServerSession {
             return error("501 5.5.4 Syntax: MAIL FROM:<address>");
         }
         if (Printable.hasControl(pp.path())) {
-            return reject("MAIL", "501 5.1.7 Bad sender address syntax", pp.path(), "");
+            return reject("MAIL", "501 5.1.7 Bad sender address syntax", AddressQuoting.unquote(pp.path()), "");
         }
         BodyType body = BodyType.UNKNOWN;
         long declaredSize = 0;
@@ -504,7 +508,12 @@ final class ServerSession {
                         return error("501 5.5.4 Unsupported BODY parameter");
                     }
                 }
-                case "SMTPUTF8" -> utf8 = true;
+                case "SMTPUTF8" -> {
+                    if (!settings.smtputf8().enabled()) { // smtputf8_enable = no: not offered, so not known
+                        return error("555 5.5.4 Unsupported option: " + Printable.of(p[0]));
+                    }
+                    utf8 = true;
+                }
                 case "RET" -> {
                     String v = value == null ? "" : value.toUpperCase(Locale.ROOT);
                     if (!v.equals("FULL") && !v.equals("HDRS")) {
@@ -532,9 +541,9 @@ final class ServerSession {
             return error("553 5.6.7 Must declare SMTPUTF8 to send unicode address");
         }
         if (!sink.hasRoomFor(declaredSize)) { // queue_minfree, Postfix's smtpd_check_queue
-            return reject("MAIL", "452 4.3.1 Insufficient system storage", pp.path(), "");
+            return reject("MAIL", "452 4.3.1 Insufficient system storage", AddressQuoting.unquote(pp.path()), "");
         }
-        sender = pp.path();
+        sender = AddressQuoting.unquote(pp.path()); // stored, delivered and logged in internal form
         bodyType = body;
         smtputf8 = utf8;
         envId = env;
@@ -551,7 +560,7 @@ final class ServerSession {
         if (pp == null) {
             return error("501 5.5.4 Syntax: RCPT TO:<address>");
         }
-        String address = pp.path();
+        String address = AddressQuoting.unquote(pp.path());
         int at = address.lastIndexOf('@');
         if (address.isEmpty() || at <= 0 || at == address.length() - 1 || Printable.hasControl(address)) {
             return reject("RCPT", "501 5.1.3 Bad recipient address syntax", sender, address);
@@ -591,7 +600,7 @@ final class ServerSession {
             }
         }
         if (!relayAllowed && authenticatedAs.isEmpty() && !settings.relayDomains().matches(address.substring(at + 1))) {
-            return reject("RCPT", "554 5.7.1 <" + address + ">: Relay access denied", sender, address);
+            return reject("RCPT", "554 5.7.1 <" + pp.path() + ">: Relay access denied", sender, address);
         }
         if (!limiter.allow(clientAddress, ClientLimiter.Event.RECIPIENT)) {
             log.warn("Recipient address rate limit exceeded: from " + namaddr + " for service smtpd");
@@ -704,8 +713,11 @@ final class ServerSession {
             ReceivedMessage.Client client = new ReceivedMessage.Client(io.postilion.dns.AddressText.of(clientAddress), helo, tlsActive,
                     authenticatedAs);
             byte[] stamped = ReceivedHeader.prepend(content, client, settings.hostname(), esmtp, queueId,
-                    recipients.size() == 1 ? recipients.get(0).address() : "", clock);
-            ReceivedMessage message = new ReceivedMessage(queueId, sender, recipients, bodyType, smtputf8, envId, ret,
+                    recipients.size() == 1 ? AddressQuoting.quote(recipients.get(0).address()) : "", clock); // external, as smtpd writes it
+            // DATA-20: SMTPUTF8 as the client declared it, or autodetected for the smtpd class
+            boolean utf8 = settings.smtputf8().requested(Smtputf8Settings.Source.SMTPD, smtputf8, sender,
+                    recipients.stream().map(ReceivedMessage.Recipient::address).toList(), Smtputf8Settings.headersUtf8(content));
+            ReceivedMessage message = new ReceivedMessage(queueId, sender, recipients, bodyType, utf8, envId, ret,
                     stamped, client, clock.instant());
             String id = queueId;
             String counted = inBdat ? "BDAT" : "DATA";
@@ -739,7 +751,8 @@ final class ServerSession {
         meters.reject(reply.startsWith("554 5.7.1") ? ListenerMeters.Reason.RELAY_DENIED
                 : reply.startsWith("452 4.3.1") ? ListenerMeters.Reason.STORAGE : ListenerMeters.Reason.BAD_ADDRESS);
         log.info((recipients.isEmpty() ? "NOQUEUE" : queueId) + ": reject: " + command + " from " + namaddr + ": " + reply
-                + "; from=<" + (from == null ? "" : from) + ">" + (to.isEmpty() && command.equals("MAIL") ? "" : " to=<" + to + ">")
+                + "; from=<" + (from == null ? "" : settings.logFormat().address(from)) + ">"
+                + (to.isEmpty() && command.equals("MAIL") ? "" : " to=<" + settings.logFormat().address(to) + ">")
                 + " proto=" + (esmtp ? "ESMTP" : "SMTP") + " helo=<" + helo + ">");
         return error(reply);
     }

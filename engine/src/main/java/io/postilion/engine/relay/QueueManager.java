@@ -1,5 +1,7 @@
 package io.postilion.engine.relay;
 
+import io.postilion.engine.config.Smtputf8Settings;
+import io.postilion.engine.maillog.InfoLogFormat;
 import io.postilion.engine.maillog.MailLog;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -109,6 +111,10 @@ public final class QueueManager implements AutoCloseable {
      * large backlog, does not fill the heap. Touched on the manager's thread only.
      */
     private int activeLimit = Integer.MAX_VALUE;
+    /** info_log_address_format and delay_logging_resolution_limit for the qmgr lines. */
+    private InfoLogFormat logFormat = InfoLogFormat.DEFAULTS;
+    /** smtputf8_enable and the bounce and notify autodetect classes, for the mail the relay writes itself. */
+    private Smtputf8Settings smtputf8 = Smtputf8Settings.DEFAULTS;
     private final java.util.ArrayDeque<String> parked = new java.util.ArrayDeque<>();
     private volatile int parkedCount;
     /** Parked messages being loaded back right now (each has its room among the active ones). */
@@ -143,6 +149,18 @@ public final class QueueManager implements AutoCloseable {
             throw new IllegalArgumentException("qmgr_message_active_limit must be at least 1: " + limit);
         }
         this.activeLimit = limit;
+        return this;
+    }
+
+    /** How the qmgr lines show addresses and times (the relay's configuration). Call before {@link #start}. */
+    public QueueManager logFormat(InfoLogFormat format) {
+        this.logFormat = Objects.requireNonNull(format, "format");
+        return this;
+    }
+
+    /** Whether the notices and transcripts the relay writes request SMTPUTF8. Call before {@link #start}. */
+    public QueueManager smtputf8(Smtputf8Settings settings) {
+        this.smtputf8 = Objects.requireNonNull(settings, "settings");
         return this;
     }
 
@@ -221,7 +239,7 @@ public final class QueueManager implements AutoCloseable {
         inFlight.put(m.queueId(), f);
         MailLog mail = MailLog.current();
         if (mail.enabled()) { // the line is not built for a log nobody writes
-            mail.log("qmgr", m.queueId() + ": from=<" + m.sender() + ">, size=" + m.content().size() + ", nrcpt="
+            mail.log("qmgr", m.queueId() + ": from=<" + logFormat.address(m.sender()) + ">, size=" + m.content().size() + ", nrcpt="
                     + m.recipients().size() + " (queue active)");
         }
         Map<Route, List<Recipient>> byRoute = new LinkedHashMap<>();
@@ -234,7 +252,7 @@ public final class QueueManager implements AutoCloseable {
             if (notices.isLocalDoubleBounceAddress(r.address())) {
                 // qmgr(8): mail to the local double-bounce address is discarded, so no loop can start.
                 log.info("{}: to=<{}>, relay=none, dsn=2.0.0, status=sent (undeliverable postmaster notification discarded)",
-                        m.queueId(), r.address());
+                        m.queueId(), logFormat.address(r.address()));
                 f.unroutable.add(new RecipientResult(r, Outcome.SENT, DsnStatus.of(2, 0, 0), DsnAction.DELIVERED,
                         Verdict.local(VerdictSource.LOCAL, "undeliverable postmaster notification discarded"),
                         "undeliverable postmaster notification discarded", "none", 0, false, ""));
@@ -243,7 +261,7 @@ public final class QueueManager implements AutoCloseable {
             try {
                 byRoute.computeIfAbsent(routing.route(r.address()), k -> new ArrayList<>()).add(r);
             } catch (IllegalArgumentException bad) {
-                log.warn("{}: to=<{}>: {}", m.queueId(), r.address(), bad.getMessage());
+                log.warn("{}: to=<{}>: {}", m.queueId(), logFormat.address(r.address()), bad.getMessage());
                 f.unroutable.add(RecipientResult.local(r, Outcome.DEFERRED, DsnStatus.of(4, 3, 5), VerdictSource.LOCAL,
                         "mail system configuration error: " + bad.getMessage()));
             }
@@ -392,7 +410,7 @@ public final class QueueManager implements AutoCloseable {
                     for (RecipientResult b : bounced) {
                         RecipientResult held = b.recast(Outcome.DEFERRED, b.status().withClass(4),
                                 "bounce or trace service failure", DsnAction.DELAYED);
-                        DeliveryLog.write(new DeliveryReport(m.queueId(), List.of(held), false, zero(m, now)), "qmgr");
+                        DeliveryLog.write(new DeliveryReport(m.queueId(), List.of(held), false, zero(m, now)), "qmgr", logFormat);
                         deferred.add(held);
                     }
                     return Mono.empty();
@@ -661,7 +679,8 @@ public final class QueueManager implements AutoCloseable {
             byte[] text = DeliveryStatusNotice.write(new DeliveryStatusNotice.Request(kind, myHostname, m.queueId(),
                     to, m.envId(), m.ret(), m.arrival(), rcpts, original, now,
                     m.queueId() + "." + noticeIds.incrementAndGet(), postmasterCopy));
-            return queueLocal(from, to, text, now);
+            // bounce(8): a notice keeps the original's SMTPUTF8 request; the bounce class may autodetect it
+            return queueLocal(from, to, text, now, Smtputf8Settings.Source.BOUNCE, m.smtputf8());
         });
     }
 
@@ -669,10 +688,12 @@ public final class QueueManager implements AutoCloseable {
      * Queues mail the relay wrote itself (a notice, a transcript) durably, like any accepted
      * message, and submits it; gives its queue id. It has no client: XFORWARD counts it as local.
      */
-    private Mono<String> queueLocal(String from, String to, byte[] text, Instant now) {
+    private Mono<String> queueLocal(String from, String to, byte[] text, Instant now, Smtputf8Settings.Source source,
+            boolean smtputf8Declared) {
         String id = noticeSink.newQueueId();
+        boolean utf8 = smtputf8.requested(source, smtputf8Declared, from, List.of(to), Smtputf8Settings.headersUtf8(text));
         ReceivedMessage m = new ReceivedMessage(id, from, List.of(new ReceivedMessage.Recipient(to, java.util.Set.of(), "")),
-                hasEightBit(text) ? BodyType.EIGHT_BIT : BodyType.SEVEN_BIT, false, "", Ret.NONE, text,
+                hasEightBit(text) ? BodyType.EIGHT_BIT : BodyType.SEVEN_BIT, utf8, "", Ret.NONE, text,
                 new ReceivedMessage.Client("", myHostname, false, ""), now);
         return noticeSink.accept(m).then(Mono.fromRunnable(() -> submit(noticeQueued(m)))).thenReturn(id);
     }
@@ -686,7 +707,8 @@ public final class QueueManager implements AutoCloseable {
         String to = notices.qualified(t.recipient());
         byte[] text = io.postilion.engine.notice.TranscriptNotice.write(myHostname, to, t.subject(false), t.server(),
                 t.lines(), now, t.queueId() + ".t" + noticeIds.incrementAndGet());
-        return queueLocal(notices.doubleBounceSender(), to, text, now)
+        // smtp(8)'s transcript is posted with no SMTPUTF8 request of its own; the notify class may autodetect one
+        return queueLocal(notices.doubleBounceSender(), to, text, now, Smtputf8Settings.Source.NOTIFY, false)
                 .doOnNext(id -> log.info("{}: postmaster transcript of the session with {}: {}", t.queueId(), t.server(), id))
                 .then()
                 .onErrorResume(e -> {

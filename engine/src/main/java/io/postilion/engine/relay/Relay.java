@@ -105,7 +105,9 @@ public final class Relay implements AutoCloseable {
                     "lmtp", new DeliveryScheduler(settings.lmtpScheduler(), lmtp));
             QueueManager qmgr = new QueueManager(queue, settings.routing(), settings.retry(), schedulers, queue,
                     settings.notices(), cfg.string("myhostname"), clock, Schedulers.parallel())
-                    .activeLimit(cfg.integer("qmgr_message_active_limit")).start();
+                    .activeLimit(cfg.integer("qmgr_message_active_limit"))
+                    .logFormat(io.postilion.engine.maillog.InfoLogFormat.from(cfg))
+                    .smtputf8(io.postilion.engine.config.Smtputf8Settings.from(cfg)).start();
             opened.add(qmgr::close);
 
             QueueAdministration admin = administration(queue, qmgr);

@@ -5,6 +5,7 @@ import io.postilion.engine.agent.DeliveryAgent;
 import io.postilion.engine.delivery.DeliveryReport;
 import io.postilion.engine.delivery.DeliveryRequest;
 import java.time.Clock;
+import io.postilion.engine.maillog.InfoLogFormat;
 import java.util.Objects;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -52,10 +53,18 @@ public final class DeliveryScheduler {
     private final BiFunction<DeliveryRequest, CacheHint, Mono<DeliveryReport>> deliver;
     private final Clock clock;
     private final Scheduler timer;
+    /** How the queue manager's deferral lines for dead destinations show addresses and times. */
+    private final InfoLogFormat logFormat;
 
-    /** Schedules deliveries through an agent. */
+    /** Schedules deliveries through an agent; the deferrals it logs itself look like the agent's lines. */
     public DeliveryScheduler(SchedulerSettings settings, DeliveryAgent agent) {
-        this(settings, agent::deliver, Clock.systemUTC(), Schedulers.parallel());
+        this(settings, agent::deliver, Clock.systemUTC(), Schedulers.parallel(), agent.logFormat());
+    }
+
+    /** As the five-argument form, logging with Postfix's default format. */
+    public DeliveryScheduler(SchedulerSettings settings,
+            BiFunction<DeliveryRequest, CacheHint, Mono<DeliveryReport>> deliver, Clock clock, Scheduler timer) {
+        this(settings, deliver, clock, timer, InfoLogFormat.DEFAULTS);
     }
 
     /**
@@ -63,9 +72,12 @@ public final class DeliveryScheduler {
      * never an error for a delivery problem.
      *
      * @param timer where dead destinations' revival timers run
+     * @param logFormat info_log_address_format and delay_logging_resolution_limit for the lines it writes
      */
     public DeliveryScheduler(SchedulerSettings settings,
-            BiFunction<DeliveryRequest, CacheHint, Mono<DeliveryReport>> deliver, Clock clock, Scheduler timer) {
+            BiFunction<DeliveryRequest, CacheHint, Mono<DeliveryReport>> deliver, Clock clock, Scheduler timer,
+            InfoLogFormat logFormat) {
+        this.logFormat = Objects.requireNonNull(logFormat, "logFormat");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.deliver = Objects.requireNonNull(deliver, "deliver");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -110,7 +122,7 @@ public final class DeliveryScheduler {
                         log.error("{}: the delivery listener failed: {}", report.queueId(), e.toString(), e);
                     }
                 });
-        return Flux.create(sink -> new SchedulerRun(settings, told, clock, timer, LOOPS.createWorker(), sink).start(requests),
+        return Flux.create(sink -> new SchedulerRun(settings, told, clock, timer, LOOPS.createWorker(), sink, logFormat).start(requests),
                 FluxSink.OverflowStrategy.BUFFER);
     }
 }

@@ -46,6 +46,7 @@ final class SchedulerRun {
     private static final String SUSPENDED = "delivery temporarily suspended: ";
 
     private final SchedulerSettings settings;
+    private final io.postilion.engine.maillog.InfoLogFormat logFormat;
     private final BiFunction<DeliveryRequest, CacheHint, Mono<DeliveryReport>> deliver;
     private final Clock clock;
     private final Scheduler timer;
@@ -78,7 +79,9 @@ final class SchedulerRun {
     private final Scheduler.Worker loop;
 
     SchedulerRun(SchedulerSettings settings, BiFunction<DeliveryRequest, CacheHint, Mono<DeliveryReport>> deliver,
-            Clock clock, Scheduler timer, Scheduler.Worker loop, FluxSink<DeliveryReport> sink) {
+            Clock clock, Scheduler timer, Scheduler.Worker loop, FluxSink<DeliveryReport> sink,
+            io.postilion.engine.maillog.InfoLogFormat logFormat) {
+        this.logFormat = logFormat;
         this.loop = loop;
         this.settings = settings;
         this.deliver = deliver;
@@ -296,7 +299,7 @@ final class SchedulerRun {
 
     private DeliveryReport deferral(DestinationQueue q, DeliveryRequest request) {
         DeliveryReport r = everyoneDeferred(request, q.deadStatus(), q.deadReason());
-        DeliveryLog.write(r, "qmgr"); // a dead destination's deferral is the queue manager's, as in Postfix
+        DeliveryLog.write(r, "qmgr", logFormat); // a dead destination's deferral is the queue manager's, as in Postfix
         return r;
     }
 

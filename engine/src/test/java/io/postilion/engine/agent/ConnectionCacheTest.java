@@ -98,7 +98,7 @@ class ConnectionCacheTest {
         assertEquals(1, cmds.stream().filter(c -> c.startsWith("EHLO")).count(), cmds.toString());
         assertEquals(1, first.results().get(0).connUse());
         assertEquals(2, second.results().get(0).connUse());
-        assertTrue(DeliveryLog.line(second.queueId(), second.results().get(0), second.timings()).contains(", conn_use=2,"));
+        assertTrue(DeliveryLog.line(second.queueId(), second.results().get(0), second.timings(), io.postilion.engine.maillog.InfoLogFormat.DEFAULTS).contains(", conn_use=2,"));
     }
 
     @Test

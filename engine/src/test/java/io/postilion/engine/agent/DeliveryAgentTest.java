@@ -118,7 +118,7 @@ class DeliveryAgentTest {
         assertEquals("relayed", first.action().word());
         assertEquals(1, servers.get(0).contents().size());
         assertEquals(0, servers.get(1).sessions());
-        String line = DeliveryLog.line("4ABC123", first, r.timings());
+        String line = DeliveryLog.line("4ABC123", first, r.timings(), io.postilion.engine.maillog.InfoLogFormat.DEFAULTS);
         assertTrue(line.matches("4ABC123: to=<a@example\\.test>, relay=mx1\\.example\\.test\\[127\\.0\\.0\\.2\\]:\\d+, "
                 + "delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+, tls=none, dsn=2\\.0\\.0, status=sent \\(250 2\\.0\\.0 Ok: queued as FAKE1\\)"), line);
         assertFalse(r.throttle());
@@ -216,7 +216,7 @@ class DeliveryAgentTest {
         assertEquals(List.of(Outcome.SOFTBOUNCE), outcomes(r));
         assertEquals("4.1.1", r.results().get(0).status().text());
         assertEquals(1, servers.get(1).sessions(), "a hard failure at MX1 is retried at MX2 under soft_bounce");
-        assertTrue(DeliveryLog.line("Q", r.results().get(0), r.timings()).contains("status=SOFTBOUNCE"));
+        assertTrue(DeliveryLog.line("Q", r.results().get(0), r.timings(), io.postilion.engine.maillog.InfoLogFormat.DEFAULTS).contains("status=SOFTBOUNCE"));
     }
 
     @Test
@@ -405,11 +405,11 @@ class DeliveryAgentTest {
         assertEquals(List.of(Outcome.SENT, Outcome.BOUNCED), outcomes(r));
         assertEquals("::1[::1]:" + mx.port(), r.results().get(0).relay());
         assertEquals("host ::1[::1] said: 550 5.1.1 no such user (in reply to RCPT TO command)", r.results().get(1).reason());
-        assertTrue(DeliveryLog.line("4ABC6", r.results().get(0), r.timings()).contains(", relay=::1[::1]:" + mx.port() + ", "));
+        assertTrue(DeliveryLog.line("4ABC6", r.results().get(0), r.timings(), io.postilion.engine.maillog.InfoLogFormat.DEFAULTS).contains(", relay=::1[::1]:" + mx.port() + ", "));
     }
 
     /**
-     * REPLY-1: with smtputf8_enable = yes (always on here) Postfix's printable() keeps valid UTF-8
+     * REPLY-1: with smtputf8_enable = yes (the default) Postfix's printable() keeps valid UTF-8
      * in a server reply; control characters and broken UTF-8 still become '?'.
      */
     @Test

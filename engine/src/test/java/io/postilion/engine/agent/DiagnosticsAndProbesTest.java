@@ -129,7 +129,7 @@ class DiagnosticsAndProbesTest {
         List<String> cmds = server.commands();
         assertTrue(cmds.contains("RSET") && !cmds.contains("DATA"), cmds.toString());
         assertTrue(server.contents().isEmpty());
-        String line = DeliveryLog.line(r.queueId(), r.results().get(0), r.timings());
+        String line = DeliveryLog.line(r.queueId(), r.results().get(0), r.timings(), io.postilion.engine.maillog.InfoLogFormat.DEFAULTS);
         assertTrue(line.endsWith("dsn=2.1.5, status=deliverable (250 2.1.5 Ok)"), line);
     }
 
@@ -151,7 +151,7 @@ class DiagnosticsAndProbesTest {
                 outcomes(r));
         assertEquals("5.1.1", r.results().get(1).status().text());
         assertEquals("undeliverable-but-not-cached", r.results().get(1).action().word());
-        String line = DeliveryLog.line(r.queueId(), r.results().get(1), r.timings());
+        String line = DeliveryLog.line(r.queueId(), r.results().get(1), r.timings(), io.postilion.engine.maillog.InfoLogFormat.DEFAULTS);
         assertTrue(line.endsWith("dsn=5.1.1, status=undeliverable-but-not-cached (host 127.0.0.2[127.0.0.2] said: "
                 + "550 5.1.1 no such user (in reply to RCPT TO command))"), line);
         DeliveryReport cached = deliver(settings().build(), request(nexthop(), "gone@dest.test").probe(true));
@@ -311,7 +311,7 @@ class DiagnosticsAndProbesTest {
         DeliveryReport r = deliver(s, request(nexthop(), "a@dest.test"));
         RecipientResult x = r.results().get(0);
         assertEquals("may:none", x.tls());
-        assertTrue(DeliveryLog.line(r.queueId(), x, r.timings()).contains(", tls=may:none, dsn=2.0.0, status=sent"));
+        assertTrue(DeliveryLog.line(r.queueId(), x, r.timings(), io.postilion.engine.maillog.InfoLogFormat.DEFAULTS).contains(", tls=may:none, dsn=2.0.0, status=sent"));
     }
 
     @Test
@@ -329,7 +329,7 @@ class DiagnosticsAndProbesTest {
     void smtpLogTlsFeatureStatusNoLeavesTheFieldOut_LOG5() {
         DeliveryReport r = deliver(settings().logTlsStatus(false).build(), request(nexthop(), "a@dest.test"));
         assertEquals("", r.results().get(0).tls());
-        assertFalse(DeliveryLog.line(r.queueId(), r.results().get(0), r.timings()).contains("tls="));
+        assertFalse(DeliveryLog.line(r.queueId(), r.results().get(0), r.timings(), io.postilion.engine.maillog.InfoLogFormat.DEFAULTS).contains("tls="));
     }
 
     // ------------------------------------------------------------------ LOG-9
@@ -347,6 +347,25 @@ class DiagnosticsAndProbesTest {
         assertTrue(t.lines().contains("In: 500 5.5.2 syntax error, go away"), t.lines().toString());
         assertTrue(t.lines().stream().noneMatch(l -> l.contains("secret body")), t.lines().toString());
         assertEquals("Postilion SMTP client: errors from " + t.server(), t.subject(false));
+    }
+
+    /**
+     * REPLY-6 at the hello stage, Postfix's smtp_bulk_fail: a 500-509 or 555 reply to EHLO/HELO
+     * raises the protocol class too (Trouble's protocol-error flag), so the postmaster gets the
+     * session; an ordinary 5xx refusal does not.
+     */
+    @Test
+    void aHelloAnsweredWithAProtocolErrorCodeEarnsATranscript_REPLY6_LOG9() {
+        AgentSettings s = settings().notices(PostmasterNotices.of(List.of("protocol"), "postmaster")).build();
+        server.reply(Stage.EHLO, "502 5.5.2 Error: command not recognized").reply(Stage.HELO, "501 5.5.4 Syntax: HELO hostname");
+        DeliveryReport r = deliver(s, request(nexthop(), "a@dest.test"));
+        assertEquals(List.of(Outcome.BOUNCED), outcomes(r));
+        assertEquals(1, r.transcripts().size(), r.toString());
+        assertTrue(r.transcripts().get(0).lines().contains("In: 501 5.5.4 Syntax: HELO hostname"),
+                r.transcripts().get(0).lines().toString());
+
+        server.reply(Stage.HELO, "550 5.7.1 not you");
+        assertTrue(deliver(s, request(nexthop(), "a@dest.test")).transcripts().isEmpty());
     }
 
     @Test

@@ -322,11 +322,11 @@ class OutcomeRulesTest {
         RecipientResult aliased = Results.fromServer(new Recipient(0, "user@dest.test", "alias@dest.test", Set.of(), ""),
                 Outcome.SENT, "2.0.0", DsnAction.RELAYED, "mx", "250 2.0.0 Ok", "250 2.0.0 Ok", "mx[192.0.2.1]:25", 1);
         assertEquals("Q1: to=<user@dest.test>, orig_to=<alias@dest.test>, relay=mx[192.0.2.1]:25, delay=1.2, "
-                + "delays=0/0.01/0.5/0.72, dsn=2.0.0, status=sent (250 2.0.0 Ok)", DeliveryLog.line("Q1", aliased, t));
+                + "delays=0/0.01/0.5/0.72, dsn=2.0.0, status=sent (250 2.0.0 Ok)", DeliveryLog.line("Q1", aliased, t, io.postilion.engine.maillog.InfoLogFormat.DEFAULTS));
         RecipientResult caseOnly = Results.local(new Recipient(0, "user@dest.test", "USER@Dest.Test", Set.of(), ""),
                 Outcome.DEFERRED, "4.4.1", "connect to mx[192.0.2.1]:25: Connection refused", "mx[192.0.2.1]:25", 3);
         assertEquals("Q1: to=<user@dest.test>, relay=mx[192.0.2.1]:25, conn_use=3, delay=1.2, delays=0/0.01/0.5/0.72, "
-                + "dsn=4.4.1, status=deferred (connect to mx[192.0.2.1]:25: Connection refused)", DeliveryLog.line("Q1", caseOnly, t));
+                + "dsn=4.4.1, status=deferred (connect to mx[192.0.2.1]:25: Connection refused)", DeliveryLog.line("Q1", caseOnly, t, io.postilion.engine.maillog.InfoLogFormat.DEFAULTS));
     }
 
     @Test
@@ -336,8 +336,8 @@ class OutcomeRulesTest {
         RecipientResult x = only(r);
         assertEquals("none", x.relay());
         assertEquals(Duration.ZERO, r.timings().transmission());
-        assertTrue(DeliveryLog.line("Q", x, r.timings()).matches(".*, delays=[0-9.]+/[0-9.]+/[0-9.]+/0, dsn=.*"),
-                DeliveryLog.line("Q", x, r.timings()));
+        assertTrue(DeliveryLog.line("Q", x, r.timings(), io.postilion.engine.maillog.InfoLogFormat.DEFAULTS).matches(".*, delays=[0-9.]+/[0-9.]+/[0-9.]+/0, dsn=.*"),
+                DeliveryLog.line("Q", x, r.timings(), io.postilion.engine.maillog.InfoLogFormat.DEFAULTS));
     }
 
     @Test

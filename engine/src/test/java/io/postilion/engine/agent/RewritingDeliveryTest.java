@@ -148,7 +148,7 @@ class RewritingDeliveryTest {
         assertTrue(server.commands().contains("RCPT TO:<ann@outside.example>"), server.commands().toString());
         assertTrue(wire().startsWith("From: Joe <joe@outside.example>\r\nTo: ann@outside.example\r\nSubject: hi\r\n"), wire());
         assertSame(req.recipients().get(0), res.recipient());
-        assertTrue(DeliveryLog.line("4REWR", res, r.timings()).startsWith("4REWR: to=<ann@inside.test>, relay="));
+        assertTrue(DeliveryLog.line("4REWR", res, r.timings(), io.postilion.engine.maillog.InfoLogFormat.DEFAULTS).startsWith("4REWR: to=<ann@inside.test>, relay="));
     }
 
     @Test

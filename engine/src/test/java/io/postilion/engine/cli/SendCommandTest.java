@@ -1,6 +1,7 @@
 package io.postilion.engine.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.postilion.transport.testserver.FakeSmtpServer;
@@ -257,4 +258,58 @@ class SendCommandTest {
         org.junit.jupiter.api.Assertions.assertTrue(err.toString().contains("smtp_sasl_auth_enable"), err.toString());
     }
 
+
+    // ------------------------------------------------------------------ issue 18: log format and SMTPUTF8
+
+    @Test
+    void theLinesSendPrintsFollowInfoLogAddressFormat_LOG2() {
+        String nexthop = "[127.0.0.1]:" + server.port();
+        assertEquals(0, run("x\n", "send", "--from", "me@client.test", "--to", "a b@x.test", "--nexthop", nexthop));
+        assertTrue(out().contains(": to=<\"a b\"@x.test>, relay="), out());
+        out.reset();
+        assertEquals(0, run("x\n", "send", "--from", "me@client.test", "--to", "a b@x.test", "--nexthop", nexthop,
+                "-o", "info_log_address_format=internal"));
+        assertTrue(out().contains(": to=<a b@x.test>, relay="), out());
+    }
+
+    private String lastMailFrom() {
+        java.util.List<String> mails = server.commands().stream().filter(c -> c.startsWith("MAIL FROM")).toList();
+        return mails.get(mails.size() - 1);
+    }
+
+    /** DATA-20: the sendmail class (a default one) gives a UTF-8 submission SMTPUTF8; without it, not. */
+    @Test
+    void aUtf8SubmissionIsAutodetectedByTheSendmailClass_DATA20() {
+        server.capabilities("PIPELINING", "8BITMIME", "SMTPUTF8");
+        String nexthop = "[127.0.0.1]:" + server.port();
+        assertEquals(0, run("Subject: x\n\nx\n", "send", "--from", "me@client.test", "--to", "\u00fc@x.test", "--nexthop", nexthop));
+        assertTrue(lastMailFrom().endsWith(" SMTPUTF8"), lastMailFrom());
+
+        assertEquals(0, run("Subject: Gr\u00fc\u00dfe\n\nx\n", "send", "--from", "me@client.test", "--to", "a@x.test",
+                "--nexthop", nexthop));
+        assertTrue(lastMailFrom().endsWith(" SMTPUTF8"), "a UTF-8 header counts too: " + lastMailFrom());
+
+        assertEquals(0, run("Subject: x\n\nx\n", "send", "--from", "me@client.test", "--to", "\u00fc@x.test", "--nexthop", nexthop,
+                "-o", "smtputf8_autodetect_classes=verify"));
+        assertFalse(lastMailFrom().contains("SMTPUTF8"), lastMailFrom());
+
+        server.capabilities("PIPELINING", "8BITMIME");
+        assertEquals(SendCommand.EX_UNAVAILABLE, run("Subject: x\n\nx\n", "send", "--from", "me@client.test",
+                "--to", "\u00fc@x.test", "--nexthop", nexthop));
+        assertTrue(out().contains("dsn=5.6.7, status=bounced (message requires SMTPUTF8"), out());
+        assertEquals(0, run("Subject: x\n\nx\n", "send", "--from", "me@client.test", "--to", "\u00fc@x.test", "--nexthop", nexthop,
+                "-o", "smtputf8_enable=no"));
+    }
+
+    /** DATA-20: a probe is in the verify class (a default one). */
+    @Test
+    void aUtf8ProbeIsAutodetectedByTheVerifyClass_DATA20() {
+        server.capabilities("PIPELINING", "8BITMIME", "SMTPUTF8");
+        String nexthop = "[127.0.0.1]:" + server.port();
+        assertEquals(0, run("", "send", "--verify", "--from", "me@client.test", "--to", "\u00fc@x.test", "--nexthop", nexthop));
+        assertTrue(lastMailFrom().endsWith(" SMTPUTF8"), lastMailFrom());
+        assertEquals(0, run("", "send", "--verify", "--from", "me@client.test", "--to", "\u00fc@x.test", "--nexthop", nexthop,
+                "-o", "smtputf8_autodetect_classes=sendmail"));
+        assertFalse(lastMailFrom().contains("SMTPUTF8"), lastMailFrom());
+    }
 }

@@ -48,6 +48,31 @@ public final class AddressQuoting {
         return sb.toString();
     }
 
+    /**
+     * The internal form of an address as a client wrote it on the wire (Postfix's
+     * tok822_internalize): quoted strings lose their quotes and the backslashes that escape
+     * characters inside them, so {@code "a b"@x} becomes {@code a b@x}; {@link #quote} turns it
+     * back. An address without quotes is returned as it is.
+     */
+    public static String unquote(String external) {
+        if (external.indexOf('"') < 0) {
+            return external;
+        }
+        StringBuilder sb = new StringBuilder(external.length());
+        boolean quoted = false;
+        for (int i = 0; i < external.length(); i++) {
+            char c = external.charAt(i);
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (c == '\\' && quoted && i + 1 < external.length()) {
+                sb.append(external.charAt(++i));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
     /** Whether {@code local} is a dot-string as XFER-6 defines it. */
     public static boolean isDotString(String local) {
         int n = local.length();

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * <p>A line of three digits followed by '-' continues the reply; three digits followed by a space
  * or by the end of the line end it; anything else is garbage, kept as text and flagged (XFER-29).
  * The code and enhanced status come from the final line. Unprintable bytes become '?', except
- * valid UTF-8 when {@code keepUtf8} is set (smtputf8_enable on, as the session always has it).
+ * valid UTF-8 when {@code keepUtf8} is set (the session sets it from smtputf8_enable).
  */
 public final class ReplyDecoder extends ByteToMessageDecoder {
 

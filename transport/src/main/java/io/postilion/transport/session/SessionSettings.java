@@ -31,11 +31,13 @@ import reactor.core.scheduler.Schedulers;
  * @param pix the PIX firewall workarounds (SESS-18)
  * @param timer runs the session's deliberate pauses (the PIX delay before the "." line); Reactor's
  *     parallel scheduler, or a virtual-time one in a test
+ * @param smtputf8 smtputf8_enable (yes): replies keep valid UTF-8 (REPLY-1); off, every byte
+ *     outside printable ASCII becomes '?', as Postfix's printable() does without UTF-8 support
  */
 public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendEhlo, boolean neverSendEhlo,
         DiscardedKeywords discard, AddressMap discardMaps, boolean useChunking, boolean skipQuitResponse,
         Timeouts timeouts, TlsLevel tlsLevel, boolean wrapperMode, SslContext sslContext,
-        UnaryOperator<String> replyFilter, PixWorkarounds pix, Scheduler timer) {
+        UnaryOperator<String> replyFilter, PixWorkarounds pix, Scheduler timer, boolean smtputf8) {
 
     /** XFER-21: unanswered pipelined command bytes are kept within this window. */
     public static final int PIPELINING_WINDOW = 4096;
@@ -66,13 +68,13 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
     /** Postfix's SMTP client defaults, greeting as {@code heloName}. */
     public static SessionSettings smtp(String heloName) {
         return new SessionSettings(false, heloName, true, false, DiscardedKeywords.NONE, AddressMap.NONE, true, true,
-                Timeouts.smtpDefaults(), TlsLevel.NONE, false, null, null, PixWorkarounds.DEFAULTS, Schedulers.parallel());
+                Timeouts.smtpDefaults(), TlsLevel.NONE, false, null, null, PixWorkarounds.DEFAULTS, Schedulers.parallel(), true);
     }
 
     /** Postfix's LMTP client defaults, greeting as {@code lhloName}. */
     public static SessionSettings lmtp(String lhloName) {
         return new SessionSettings(true, lhloName, true, false, DiscardedKeywords.NONE, AddressMap.NONE, true, false,
-                Timeouts.lmtpDefaults(), TlsLevel.NONE, false, null, null, PixWorkarounds.DEFAULTS, Schedulers.parallel());
+                Timeouts.lmtpDefaults(), TlsLevel.NONE, false, null, null, PixWorkarounds.DEFAULTS, Schedulers.parallel(), true);
     }
 
     /**
@@ -81,17 +83,23 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
      */
     public SessionSettings withReplyFilter(UnaryOperator<String> filter) {
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, filter, pix, timer);
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, filter, pix, timer, smtputf8);
+    }
+
+    /** smtputf8_enable: whether valid UTF-8 in replies is kept (REPLY-1). */
+    public SessionSettings withSmtputf8(boolean on) {
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer, on);
     }
 
     public SessionSettings withTimeouts(Timeouts t) {
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skipQuitResponse, t, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer);
+                skipQuitResponse, t, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer, smtputf8);
     }
 
     public SessionSettings withEhlo(boolean always, boolean never) {
         return new SessionSettings(lmtp, heloName, always, never, discard, discardMaps, useChunking,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer);
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer, smtputf8);
     }
 
     public SessionSettings withDiscard(DiscardedKeywords d) {
@@ -101,17 +109,17 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
     /** SESS-13: the keyword list, and the per-address table whose entry replaces it for one server. */
     public SessionSettings withDiscard(DiscardedKeywords d, AddressMap maps) {
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, d, maps, useChunking,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer);
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer, smtputf8);
     }
 
     public SessionSettings withChunking(boolean on) {
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, on,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer);
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer, smtputf8);
     }
 
     public SessionSettings withSkipQuitResponse(boolean skip) {
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skip, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer);
+                skip, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer, smtputf8);
     }
 
     /**
@@ -121,16 +129,16 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
     public SessionSettings withTls(TlsLevel level, boolean wrapper) {
         SslContext ctx = level == TlsLevel.NONE ? null : ClientTlsContexts.unauthenticated(level);
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skipQuitResponse, timeouts, level, wrapper, ctx, replyFilter, pix, timer);
+                skipQuitResponse, timeouts, level, wrapper, ctx, replyFilter, pix, timer, smtputf8);
     }
 
     public SessionSettings withPix(PixWorkarounds p) {
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, p, timer);
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, p, timer, smtputf8);
     }
 
     public SessionSettings withTimer(Scheduler t) {
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, t);
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, t, smtputf8);
     }
 }

@@ -46,12 +46,6 @@ public final class SmtpSession {
 
     private static final byte[] CRLF = {'\r', '\n'};
     private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
-    /**
-     * REPLY-1: Postfix's printable() keeps valid UTF-8 in replies when smtputf8_enable is on
-     * (util_utf8_enable); Postilion always runs with it on.
-     */
-    private static final boolean KEEP_UTF8 = true;
-
     static final AttributeKey<SmtpSession> SESSION = AttributeKey.valueOf("postilion.session");
 
     private final Channel channel;
@@ -89,7 +83,7 @@ public final class SmtpSession {
         } else {
             p.addLast("postilion.progress", s.reader.new ProgressMarker());
         }
-        p.addAfter("postilion.progress", "postilion.replyDecoder", new ReplyDecoder(KEEP_UTF8, settings.replyFilter()));
+        p.addAfter("postilion.progress", "postilion.replyDecoder", new ReplyDecoder(settings.smtputf8(), settings.replyFilter()));
         p.addAfter("postilion.replyDecoder", "postilion.replyReader", s.reader);
         if (settings.wrapperMode()) {
             p.addFirst("postilion.tls", s.newSslHandler()); // TLS-14: TLS before the greeting
@@ -330,7 +324,7 @@ public final class SmtpSession {
         return Mono.<Void>create(sink -> channel.eventLoop().execute(() -> {
             reader.discardPlaintext();
             ChannelPipeline p = channel.pipeline();
-            p.replace("postilion.replyDecoder", "postilion.replyDecoder", new ReplyDecoder(KEEP_UTF8, settings.replyFilter()));
+            p.replace("postilion.replyDecoder", "postilion.replyDecoder", new ReplyDecoder(settings.smtputf8(), settings.replyFilter()));
             SslHandler ssl = newSslHandler();
             p.addFirst("postilion.tls", ssl);
             ssl.handshakeFuture().addListener(f -> {

@@ -69,4 +69,16 @@ class AddressQuotingTest {
         assertEquals("", AddressQuoting.quote(""));
         assertEquals("john..doe@example.com", AddressQuoting.quote("john..doe@example.com", false));
     }
+
+    /** The internal form the listener stores: quotes and their escapes go, and quote() brings them back. */
+    @Test
+    void unquoteGivesTheInternalFormThatQuoteTurnsBack() {
+        assertEquals("a b@x.test", AddressQuoting.unquote("\"a b\"@x.test"));
+        assertEquals("a\"b\\c@x.test", AddressQuoting.unquote("\"a\\\"b\\\\c\"@x.test"));
+        assertEquals("a@b@x.test", AddressQuoting.unquote("\"a@b\"@x.test"));
+        assertEquals("first.last@x.test", AddressQuoting.unquote("first.last@x.test"));
+        for (String external : new String[] {"\"a b\"@x.test", "\"a\\\"b\\\\c\"@x.test", "\"a@b\"@x.test", "plain@x.test", ""}) {
+            assertEquals(external, AddressQuoting.quote(AddressQuoting.unquote(external)), external);
+        }
+    }
 }
