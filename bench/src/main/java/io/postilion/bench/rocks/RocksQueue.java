@@ -241,7 +241,7 @@ public final class RocksQueue implements RelayQueue {
     /** The content length, then the queue file of the message without its content. */
     private static byte[] envelopeValue(ReceivedMessage m) {
         ReceivedMessage head = new ReceivedMessage(m.queueId(), m.sender(), m.recipients(), m.bodyType(), m.smtputf8(),
-                m.envId(), m.ret(), new byte[0], m.client(), m.arrival());
+                m.envId(), m.ret(), new byte[0], m.client(), m.arrival(), m.headersUtf8());
         byte[] file = QueueFile.encode(head).bytes();
         return ByteBuffer.allocate(8 + file.length).putLong(m.content().length).put(file).array();
     }

@@ -23,9 +23,19 @@ import java.util.Set;
  * @param content the message bytes
  * @param client who sent it
  * @param arrival when the end of the message was received
+ * @param headersUtf8 a header holds UTF-8 (Postfix's SMTPUTF8_FLAG_HEADER): with {@code smtputf8},
+ *     delivery then needs a server that offers SMTPUTF8 (DATA-20); kept in the queue file, since
+ *     the content is not read again to find it out
  */
 public record ReceivedMessage(String queueId, String sender, List<Recipient> recipients, BodyType bodyType,
-        boolean smtputf8, String envId, Ret ret, byte[] content, Client client, Instant arrival) {
+        boolean smtputf8, String envId, Ret ret, byte[] content, Client client, Instant arrival, boolean headersUtf8) {
+
+    /** A message as received, whose headers are scanned for UTF-8 here. */
+    public ReceivedMessage(String queueId, String sender, List<Recipient> recipients, BodyType bodyType, boolean smtputf8,
+            String envId, Ret ret, byte[] content, Client client, Instant arrival) {
+        this(queueId, sender, recipients, bodyType, smtputf8, envId, ret, content, client, arrival,
+                io.postilion.engine.config.Smtputf8Settings.headersUtf8(content));
+    }
 
     public ReceivedMessage {
         Objects.requireNonNull(queueId, "queueId");

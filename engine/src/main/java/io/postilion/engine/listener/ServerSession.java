@@ -715,10 +715,11 @@ final class ServerSession {
             byte[] stamped = ReceivedHeader.prepend(content, client, settings.hostname(), esmtp, queueId,
                     recipients.size() == 1 ? AddressQuoting.quote(recipients.get(0).address()) : "", clock); // external, as smtpd writes it
             // DATA-20: SMTPUTF8 as the client declared it, or autodetected for the smtpd class
+            boolean headersUtf8 = Smtputf8Settings.headersUtf8(content);
             boolean utf8 = settings.smtputf8().requested(Smtputf8Settings.Source.SMTPD, smtputf8, sender,
-                    recipients.stream().map(ReceivedMessage.Recipient::address).toList(), Smtputf8Settings.headersUtf8(content));
+                    recipients.stream().map(ReceivedMessage.Recipient::address).toList(), headersUtf8);
             ReceivedMessage message = new ReceivedMessage(queueId, sender, recipients, bodyType, utf8, envId, ret,
-                    stamped, client, clock.instant());
+                    stamped, client, clock.instant(), headersUtf8);
             String id = queueId;
             String counted = inBdat ? "BDAT" : "DATA";
             return sink.accept(message)

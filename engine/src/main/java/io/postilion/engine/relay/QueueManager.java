@@ -280,7 +280,7 @@ public final class QueueManager implements AutoCloseable {
         Instant now = clock.instant();
         byRoute.forEach((route, rcpts) -> {
             DeliveryRequest req = new DeliveryRequest(m.queueId(), m.sender(), rcpts, m.content(), m.bodyType(),
-                    m.smtputf8(), false, route.nexthop(), m.envId(), m.ret(), m.arrival(), now, java.util.Set.of(), false,
+                    m.smtputf8(), m.headersUtf8(), route.nexthop(), m.envId(), m.ret(), m.arrival(), now, java.util.Set.of(), false,
                     m.origin());
             Sinks.Many<DeliveryRequest> source = sources.get(route.transport());
             if (source == null) {

@@ -22,14 +22,15 @@ import java.util.Objects;
  * @param content the stored content (CRLF, not dot-stuffed)
  * @param bodyType BODY= as received
  * @param smtputf8 SMTPUTF8 as received
+ * @param headersUtf8 a header holds UTF-8 (with {@code smtputf8}, delivery needs SMTPUTF8: DATA-20)
  * @param envId DSN ENVID
  * @param ret DSN RET
  * @param arrival when the message was accepted
  * @param origin the client that submitted it, for XFORWARD (XFER-2)
  */
 public record QueuedMessage(String queueId, String sender, List<Recipient> recipients, BitSet done,
-        ContentSource content, BodyType bodyType, boolean smtputf8, String envId, Ret ret, Instant arrival,
-        ClientOrigin origin) {
+        ContentSource content, BodyType bodyType, boolean smtputf8, boolean headersUtf8, String envId, Ret ret,
+        Instant arrival, ClientOrigin origin) {
 
     public QueuedMessage {
         Objects.requireNonNull(queueId, "queueId");
@@ -51,14 +52,14 @@ public record QueuedMessage(String queueId, String sender, List<Recipient> recip
             // The queue index is the recipient's place in the message: results come back by it.
             rcpts.add(new Recipient(rcpts.size(), x.address(), x.originalAddress(), x.notifyOn(), x.orcpt()));
         }
-        return new QueuedMessage(r.queueId(), r.sender(), rcpts, done, content, r.bodyType(), r.smtputf8(), r.envId(),
-                r.ret(), r.arrival(), origin(r.client()));
+        return new QueuedMessage(r.queueId(), r.sender(), rcpts, done, content, r.bodyType(), r.smtputf8(),
+                r.headersUtf8(), r.envId(), r.ret(), r.arrival(), origin(r.client()));
     }
 
     /** A copy whose done set is {@code nowDone}. */
     QueuedMessage withDone(BitSet nowDone) {
-        return new QueuedMessage(queueId, sender, recipients, nowDone, content, bodyType, smtputf8, envId, ret, arrival,
-                origin);
+        return new QueuedMessage(queueId, sender, recipients, nowDone, content, bodyType, smtputf8, headersUtf8, envId,
+                ret, arrival, origin);
     }
 
     /**

@@ -66,7 +66,8 @@ public final class QueueFile {
         Fields e = new Fields()
                 .text(m.queueId()).text(m.sender()).text(bodyCode(m.bodyType())).bool(m.smtputf8()).text(m.envId())
                 .text(retCode(m.ret())).number(m.arrival().toEpochMilli()).text(m.client().address())
-                .text(m.client().helo()).bool(m.client().tls()).text(m.client().authenticatedAs());
+                .text(m.client().helo()).bool(m.client().tls()).text(m.client().authenticatedAs())
+                .bool(m.headersUtf8()); // added later: a file without it reads as "no UTF-8 header"
         record(out, ENVELOPE, e.bytes());
         for (ReceivedMessage.Recipient r : m.recipients()) {
             StringBuilder notify = new StringBuilder();
@@ -222,6 +223,7 @@ public final class QueueFile {
             Ret ret = retOf(e.readText());
             Instant arrival = Instant.ofEpochMilli(e.readNumber());
             ReceivedMessage.Client client = new ReceivedMessage.Client(e.readText(), e.readText(), e.readBool(), e.readText());
+            boolean headersUtf8 = e.more() && e.readBool();
             List<ReceivedMessage.Recipient> recipients = new ArrayList<>();
             for (Fields r : rs) {
                 String address = r.readText();
@@ -233,7 +235,8 @@ public final class QueueFile {
                 }
                 recipients.add(new ReceivedMessage.Recipient(address, notify, r.readText()));
             }
-            return new ReceivedMessage(queueId, sender, recipients, body, utf8, envId, ret, new byte[0], client, arrival);
+            return new ReceivedMessage(queueId, sender, recipients, body, utf8, envId, ret, new byte[0], client, arrival,
+                    headersUtf8);
         } catch (RuntimeException bad) {
             throw new CorruptQueueFile("an envelope field is unreadable: " + bad.getMessage());
         }
@@ -386,6 +389,11 @@ public final class QueueFile {
 
         boolean readBool() {
             return in.get() != 0;
+        }
+
+        /** Whether a field follows (fields added to a record later are read only when present). */
+        boolean more() {
+            return in.hasRemaining();
         }
     }
 }

@@ -182,6 +182,23 @@ class WiredParametersTest {
     }
 
     @Test
+    void anLmtpDestinationByNameIsLookedUpByAddressNeverByMx_MISC6() throws Exception {
+        FakeSmtpServer lmtp = server("127.0.0.2").lmtp(true);
+        FakeSmtpServer mx = server("127.0.0.3");
+        TestDnsServer dns = dns();
+        // An MX that SMTP would follow; LMTP must connect to the name's own address instead.
+        dns.mx("mailstore.test", 10, "mx.mailstore.test").a("mx.mailstore.test", "127.0.0.3").a("mailstore.test", "127.0.0.2");
+        Configuration cfg = config(base(dns, "lmtp_tcp_port=" + lmtp.port(), "lmtp_connect_timeout=3s"));
+        DeliveryAgent agent = DeliveryAgent.builder(cfg).lmtp().build();
+        closing.add(agent::close);
+
+        assertSent(deliver(agent, "inet:mailstore.test", "rcpt@dest.test"), "mailstore.test[127.0.0.2]:" + lmtp.port());
+        assertEquals(0, dns.queryCount("mailstore.test", Type.MX), "no MX lookup for LMTP");
+        assertEquals(0, mx.sessions());
+        assertTrue(lmtp.commands().get(0).startsWith("LHLO "), lmtp.commands().toString());
+    }
+
+    @Test
     void dest8_aBadSmtpTcpPortStopsStartUpNamingTheParameter() throws Exception {
         TestDnsServer dns = dns();
         for (String bad : List.of("0", "65536", "25x", "postilion-nosuch", "")) {

@@ -213,6 +213,26 @@ class RelayLogAndSmtputf8Test {
         assertTrue(notice.endsWith(" SMTPUTF8"), notice);
     }
 
+    @Test
+    void aUtf8HeaderInMailThatAskedForSmtputf8NeedsAServerThatOffersIt_DATA20() throws Exception {
+        server.capabilities("PIPELINING", "8BITMIME"); // no SMTPUTF8
+        start("");
+        List<String> replies = converse("EHLO app.test", "MAIL FROM:<a@client.test> SMTPUTF8", "RCPT TO:<u@dest.test>",
+                "DATA", "Subject: Gr\u00fc\u00dfe", "", "body", ".", "QUIT");
+        assertTrue(replies.get(5).startsWith("250"), replies.toString());
+        await(() -> {
+            try {
+                return Files.readString(dir.resolve("maillog")).contains("dsn=5.6.7");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, "the SMTPUTF8 failure");
+        String log = Files.readString(dir.resolve("maillog"));
+        assertTrue(log.contains("to=<u@dest.test>") && log.contains("status=bounced (message requires SMTPUTF8"), log);
+        assertTrue(mailFroms().stream().noneMatch(c -> c.startsWith("MAIL FROM:<a@client.test>")),
+                "the message with a UTF-8 header was not sent to a server without SMTPUTF8: " + mailFroms());
+    }
+
     /** The notify class: a postmaster transcript to a UTF-8 error_notice_recipient asks for SMTPUTF8. */
     @Test
     void theNotifyClassAutodetectsATranscriptToAUtf8Postmaster_DATA20() throws Exception {

@@ -2,6 +2,7 @@ package io.postilion.engine.spool;
 
 import io.postilion.engine.delivery.Results;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -96,6 +97,28 @@ class SpoolTest {
         assertEquals("env-" + m.queueId(), q.envId());
         assertEquals(Ret.HDRS, q.ret());
         assertEquals("Subject: s\r\n\r\nd\u00e9j\u00e0 vu\r\n", read(q.content()));
+    }
+
+    @Test
+    void aUtf8HeaderIsRememberedAcrossARestartAndAFileWrittenBeforeTheFlagReadsAsWithout_DATA20() throws Exception {
+        Spool first = open(new ChannelSpoolFiles());
+        ReceivedMessage utf8 = message(QueueId.next(), "Subject: Gr\u00fc\u00dfe\r\n\r\nascii body\r\n", "a@x.test");
+        ReceivedMessage ascii = message(QueueId.next(), "Subject: hello\r\n\r\nd\u00e9j\u00e0 vu in the body\r\n", "a@x.test");
+        assertTrue(utf8.headersUtf8() && !ascii.headersUtf8(), "a UTF-8 body is not a UTF-8 header");
+        first.accept(utf8).block(WAIT);
+        first.accept(ascii).block(WAIT);
+        first.close();
+        List<QueuedMessage> back = open(new ChannelSpoolFiles()).recover().collectList().block(WAIT);
+        assertEquals(List.of(true, false), back.stream().sorted(java.util.Comparator.comparing(q -> q.queueId().equals(utf8.queueId()) ? 0 : 1))
+                .map(QueuedMessage::headersUtf8).toList());
+
+        // The envelope record as written before the flag existed: one byte shorter, and still readable.
+        byte[] now = QueueFile.encode(utf8).bytes();
+        QueueFile.Decoded d = QueueFile.decode(now);
+        assertTrue(d.envelope().headersUtf8());
+        byte[] older = QueueFile.encode(new ReceivedMessage(utf8.queueId(), utf8.sender(), utf8.recipients(), utf8.bodyType(),
+                utf8.smtputf8(), utf8.envId(), utf8.ret(), utf8.content(), utf8.client(), utf8.arrival(), false)).bytes();
+        assertFalse(QueueFile.decode(older).envelope().headersUtf8());
     }
 
     @Test
