@@ -158,6 +158,23 @@ class ClientSaslTest {
         assertTrue(c.subList(tls, auth).stream().anyMatch(x -> x.startsWith("EHLO")), "a second EHLO over TLS: " + c);
     }
 
+    @Test
+    void lmtpAuthenticatesAfterLhloWithTheLmtpTwins_SASL1() {
+        server.lmtp(true).capabilities("AUTH PLAIN").reply(FakeSmtpServer.Stage.AUTH, plainFor("user", "secret"));
+        // The next-hop key as Postfix's lmtp(8) has it: the destination without its inet: prefix.
+        Configuration cfg = ConfigurationLoader.fromText("", "(test)", List.of("inet_interfaces=127.0.0.254",
+                "inet_protocols=ipv4", "myhostname=client.test", "lmtp_connect_timeout=3s", "lmtp_lhlo_timeout=3s",
+                "lmtp_sasl_auth_enable=yes", "lmtp_sasl_password_maps=inline:{127.0.0.1:" + server.port() + "=user:secret}",
+                "lmtp_sasl_security_options=noanonymous",
+                // the smtp_ settings are not the LMTP client's
+                "smtp_sasl_auth_enable=no"));
+        DeliveryAgent a = DeliveryAgent.builder(cfg).lmtp().build();
+        closing.add(a::close);
+        assertSent(deliver(a, "s@client.test", "inet:127.0.0.1:" + server.port()));
+        List<String> c = server.commands();
+        assertTrue(c.get(0).startsWith("LHLO ") && c.get(1).equals("AUTH PLAIN " + b64("\0user\0secret")), c.toString());
+    }
+
     // ------------------------------------------------------------------ SASL-2
 
     @Test
