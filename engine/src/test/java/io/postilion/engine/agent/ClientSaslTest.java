@@ -45,18 +45,15 @@ class ClientSaslTest {
     private static final String OK = "235 2.7.0 Authentication successful";
     private static final String BAD = "535 5.7.8 Error: authentication failed: bad credentials";
 
-    private final List<AutoCloseable> closing = new ArrayList<>();
-    private final FakeSmtpServer server = FakeSmtpServer.start();
+    private final AgentTestBed bed = new AgentTestBed();
+    private final FakeSmtpServer server = bed.closed(FakeSmtpServer.start());
 
     @TempDir
     Path dir;
 
     @AfterEach
     void stop() throws Exception {
-        for (int i = closing.size() - 1; i >= 0; i--) {
-            closing.get(i).close();
-        }
-        server.close();
+        bed.close();
     }
 
     private String hop() {
@@ -73,19 +70,14 @@ class ClientSaslTest {
 
     /** Short timers, no TLS unless a test asks, SASL on with the given password table entries. */
     private DeliveryAgent agent(String map, String... more) {
-        List<String> o = new ArrayList<>(List.of("inet_interfaces=127.0.0.254", "inet_protocols=ipv4",
-                "myhostname=client.test", "smtp_tls_security_level=none", "dns_servers=127.0.0.1:9",
-                "smtp_connect_timeout=3s", "smtp_helo_timeout=3s", "smtp_mail_timeout=3s", "smtp_rcpt_timeout=3s",
-                "smtp_data_init_timeout=3s", "smtp_data_xfer_timeout=3s", "smtp_data_done_timeout=3s",
-                "smtp_sasl_auth_enable=yes", "smtp_sasl_password_maps=inline:{" + map + "}"));
+        List<String> o = new ArrayList<>(List.of("dns_servers=127.0.0.1:9", "smtp_sasl_auth_enable=yes",
+                "smtp_sasl_password_maps=inline:{" + map + "}"));
         o.addAll(List.of(more));
-        return agent(ConfigurationLoader.fromText("", "(test)", o));
+        return agent(AgentTestBed.config(o));
     }
 
     private DeliveryAgent agent(Configuration cfg) {
-        DeliveryAgent a = DeliveryAgent.builder(cfg).clock(Clock.systemUTC()).build();
-        closing.add(a::close);
-        return a;
+        return bed.agent(DeliveryAgent.builder(cfg).clock(Clock.systemUTC()));
     }
 
     private DeliveryReport deliver(DeliveryAgent agent, String sender, String nexthop) {
@@ -169,7 +161,7 @@ class ClientSaslTest {
                 // the smtp_ settings are not the LMTP client's
                 "smtp_sasl_auth_enable=no"));
         DeliveryAgent a = DeliveryAgent.builder(cfg).lmtp().build();
-        closing.add(a::close);
+        bed.closed(a::close);
         assertSent(deliver(a, "s@client.test", "inet:127.0.0.1:" + server.port()));
         List<String> c = server.commands();
         assertTrue(c.get(0).startsWith("LHLO ") && c.get(1).equals("AUTH PLAIN " + b64("\0user\0secret")), c.toString());
@@ -180,7 +172,7 @@ class ClientSaslTest {
     @Test
     void theServerHostNameIsTriedBeforeTheNexthopAsWritten_SASL2() throws Exception {
         TestDnsServer dns = TestDnsServer.start();
-        closing.add(dns);
+        bed.closed(dns);
         dns.a("provider.test", "127.0.0.1");
         String nexthop = "[provider.test]:" + server.port();
         server.capabilities("AUTH PLAIN").reply(FakeSmtpServer.Stage.AUTH, (line, s) -> OK);

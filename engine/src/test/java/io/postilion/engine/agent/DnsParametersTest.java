@@ -38,47 +38,35 @@ class DnsParametersTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> closing = new ArrayList<>();
+    private final AgentTestBed bed = new AgentTestBed();
 
     @AfterEach
     void stop() throws Exception {
-        for (int i = closing.size() - 1; i >= 0; i--) {
-            closing.get(i).close();
-        }
+        bed.close();
     }
 
     private <T extends AutoCloseable> T closed(T t) {
-        closing.add(t);
-        return t;
+        return bed.closed(t);
     }
 
     private TestDnsServer dns() throws Exception {
-        return closed(TestDnsServer.start());
+        return bed.dns();
     }
 
-    /** CLARIFICATIONS 20 and 21: loopback servers are not "myself", the test's name server, short timers. */
+    /** The test's name server, and addresses in the order DNS gives them. */
     private static Configuration config(TestDnsServer dns, String... more) {
-        List<String> o = new ArrayList<>(List.of("inet_interfaces=127.0.0.254", "inet_protocols=ipv4",
-                "dns_servers=" + dns.dnsServers(), "myhostname=client.test", "smtp_tls_security_level=none",
-                "smtp_randomize_addresses=no", "lmtp_randomize_addresses=no",
-                "smtp_connect_timeout=3s", "smtp_helo_timeout=3s", "smtp_mail_timeout=3s", "smtp_rcpt_timeout=3s",
-                "smtp_data_init_timeout=3s", "smtp_data_xfer_timeout=3s", "smtp_data_done_timeout=3s",
-                "lmtp_connect_timeout=3s", "lmtp_lhlo_timeout=3s", "lmtp_mail_timeout=3s", "lmtp_rcpt_timeout=3s",
-                "lmtp_data_init_timeout=3s", "lmtp_data_xfer_timeout=3s", "lmtp_data_done_timeout=3s"));
+        List<String> o = new ArrayList<>(List.of("dns_servers=" + dns.dnsServers(), "smtp_randomize_addresses=no",
+                "lmtp_randomize_addresses=no"));
         o.addAll(List.of(more));
-        return ConfigurationLoader.fromText("", "(test)", o);
+        return AgentTestBed.config(o);
     }
 
     private DeliveryAgent smtp(Configuration cfg) {
-        DeliveryAgent a = DeliveryAgent.builder(cfg).build();
-        closing.add(a::close);
-        return a;
+        return bed.agent(DeliveryAgent.builder(cfg));
     }
 
     private DeliveryAgent lmtp(Configuration cfg) {
-        DeliveryAgent a = DeliveryAgent.builder(cfg).lmtp().build();
-        closing.add(a::close);
-        return a;
+        return bed.agent(DeliveryAgent.builder(cfg).lmtp());
     }
 
     private static RecipientResult deliver(DeliveryAgent agent, String nexthop) {

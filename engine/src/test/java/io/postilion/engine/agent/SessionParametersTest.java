@@ -49,37 +49,23 @@ class SessionParametersTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> closing = new ArrayList<>();
+    private final AgentTestBed bed = new AgentTestBed();
 
     @AfterEach
     void stop() throws Exception {
-        for (int i = closing.size() - 1; i >= 0; i--) {
-            closing.get(i).close();
-        }
+        bed.close();
     }
 
     private FakeSmtpServer server(String host) {
-        FakeSmtpServer s = FakeSmtpServer.start(host, 0).capabilities("PIPELINING", "SIZE 10240000", "8BITMIME");
-        closing.add(s);
-        return s;
+        return bed.server(host).capabilities("PIPELINING", "SIZE 10240000", "8BITMIME");
     }
 
-    /** Short timers; loopback servers are not "myself" (CLARIFICATIONS 20). */
     private static Configuration config(String... overrides) {
-        List<String> o = new ArrayList<>(List.of("inet_interfaces=127.0.0.254", "inet_protocols=ipv4",
-                "myhostname=client.test", "smtp_tls_security_level=none", "smtp_connect_timeout=3s",
-                "smtp_helo_timeout=3s", "smtp_mail_timeout=3s", "smtp_rcpt_timeout=3s", "smtp_data_init_timeout=3s",
-                "smtp_data_xfer_timeout=3s", "smtp_data_done_timeout=3s", "lmtp_connect_timeout=3s",
-                "lmtp_lhlo_timeout=3s", "lmtp_mail_timeout=3s", "lmtp_rcpt_timeout=3s", "lmtp_data_init_timeout=3s",
-                "lmtp_data_xfer_timeout=3s", "lmtp_data_done_timeout=3s"));
-        o.addAll(List.of(overrides));
-        return ConfigurationLoader.fromText("", "(test)", o);
+        return AgentTestBed.config(List.of(overrides));
     }
 
     private DeliveryAgent agent(DeliveryAgent.Builder builder) {
-        DeliveryAgent a = builder.build();
-        closing.add(a::close);
-        return a;
+        return bed.agent(builder);
     }
 
     private static DeliveryRequest request(String queueId, String nexthop, Instant arrival) {
@@ -127,9 +113,9 @@ class SessionParametersTest {
         FakeSmtpServer mapped = server("127.0.0.2");
         FakeSmtpServer named = FakeSmtpServer.start("127.0.0.3", mapped.port())
                 .capabilities("PIPELINING", "SIZE 10240000", "8BITMIME");
-        closing.add(named);
+        bed.closed(named);
         TestDnsServer dns = TestDnsServer.start();
-        closing.add(dns);
+        bed.closed(dns);
         dns.mx("dest.test", 10, "mx.dest.test").a("mx.dest.test", "127.0.0.3");
         DeliveryAgent agent = agent(DeliveryAgent.builder(config("dns_servers=" + dns.dnsServers(),
                 "smtp_discard_ehlo_keywords=size",
@@ -222,7 +208,7 @@ class SessionParametersTest {
     void delayDotCrlfHoldsTheDotLineBackForTheDelayTime_SESS18() throws Exception {
         FakeSmtpServer s = server("127.0.0.2").reply(Stage.GREETING, PIX_BANNER);
         VirtualTimeScheduler timer = VirtualTimeScheduler.create();
-        closing.add(timer::dispose);
+        bed.closed(timer::dispose);
         DeliveryAgent agent = agent(DeliveryAgent.builder(config("smtp_pix_workaround_delay_time=7s")).timer(timer));
         Instant anHourAgo = Instant.now().minus(Duration.ofHours(1));
 
@@ -253,7 +239,7 @@ class SessionParametersTest {
     void delayDotCrlfSparesAMessageYoungerThanTheThreshold_SESS18() {
         FakeSmtpServer s = server("127.0.0.2").reply(Stage.GREETING, PIX_BANNER);
         VirtualTimeScheduler timer = VirtualTimeScheduler.create();
-        closing.add(timer::dispose);
+        bed.closed(timer::dispose);
         DeliveryAgent agent = agent(DeliveryAgent.builder(config("smtp_pix_workaround_threshold_time=2h"))
                 .timer(timer));
         Instant anHourAgo = Instant.now().minus(Duration.ofHours(1));
@@ -267,7 +253,7 @@ class SessionParametersTest {
     void aZeroThresholdDelaysEvenAFirstAttempt_SESS18() throws Exception {
         FakeSmtpServer s = server("127.0.0.2").reply(Stage.GREETING, PIX_BANNER);
         VirtualTimeScheduler timer = VirtualTimeScheduler.create();
-        closing.add(timer::dispose);
+        bed.closed(timer::dispose);
         DeliveryAgent agent = agent(DeliveryAgent.builder(config("smtp_pix_workaround_threshold_time=0")).timer(timer));
 
         CompletableFuture<DeliveryReport> done = agent.deliver(request("4PIX8", "[127.0.0.2]:" + s.port(), Instant.now()))
@@ -288,7 +274,7 @@ class SessionParametersTest {
     void lmtpReadsThePixTwinsAndStillSaysLhlo_SESS18() throws Exception {
         FakeSmtpServer s = server("127.0.0.2").lmtp(true).reply(Stage.GREETING, PIX_BANNER);
         VirtualTimeScheduler timer = VirtualTimeScheduler.create();
-        closing.add(timer::dispose);
+        bed.closed(timer::dispose);
         DeliveryAgent agent = agent(DeliveryAgent.builder(config("lmtp_pix_workaround_threshold_time=0",
                 "lmtp_pix_workaround_delay_time=3s")).lmtp().timer(timer));
 
@@ -317,14 +303,14 @@ class SessionParametersTest {
             Assumptions.assumeTrue(false, "cannot listen on " + host + ":25 here: " + e);
             return null;
         }
-        closing.add(s);
+        bed.closed(s);
         return s;
     }
 
     /** MX hosts mx1.. of dest.test at the given addresses, preferences 10, 20, ...; the agent's configuration. */
     private Configuration withMxHosts(String... addresses) throws Exception {
         TestDnsServer dns = TestDnsServer.start();
-        closing.add(dns);
+        bed.closed(dns);
         for (int i = 0; i < addresses.length; i++) {
             dns.mx("dest.test", 10 * (i + 1), "mx" + (i + 1) + ".dest.test").a("mx" + (i + 1) + ".dest.test", addresses[i]);
         }
@@ -390,9 +376,9 @@ class SessionParametersTest {
     void theFirstLongLineBrokenInARequestIsLoggedOnce_DATA3() throws Exception {
         FakeSmtpServer mx1 = server("127.0.0.2").reply(Stage.DOT, "451 4.3.0 try later");
         FakeSmtpServer mx2 = FakeSmtpServer.start("127.0.0.3", mx1.port());
-        closing.add(mx2);
+        bed.closed(mx2);
         TestDnsServer dns = TestDnsServer.start();
-        closing.add(dns);
+        bed.closed(dns);
         dns.mx("dest.test", 10, "mx1.dest.test").a("mx1.dest.test", "127.0.0.2")
                 .mx("dest.test", 20, "mx2.dest.test").a("mx2.dest.test", "127.0.0.3");
         DeliveryAgent agent = agent(DeliveryAgent.builder(config("dns_servers=" + dns.dnsServers(),

@@ -40,44 +40,35 @@ class WiredParametersTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    private final List<AutoCloseable> closing = new ArrayList<>();
+    private final AgentTestBed bed = new AgentTestBed();
 
     @AfterEach
     void stop() throws Exception {
-        for (int i = closing.size() - 1; i >= 0; i--) {
-            closing.get(i).close();
-        }
+        bed.close();
     }
 
     private FakeSmtpServer server(String host) {
-        FakeSmtpServer s = FakeSmtpServer.start(host, 0);
-        closing.add(s);
-        return s;
+        return bed.server(host);
     }
 
     private TestDnsServer dns() throws Exception {
-        TestDnsServer d = TestDnsServer.start();
-        closing.add(d);
-        return d;
+        return bed.dns();
     }
 
-    /** CLARIFICATIONS 20: loopback MX hosts are not "myself"; short timers; the test's name server. */
+    /** The test's name server, then the test's own options (after AgentTestBed.BASE). */
     private static List<String> base(TestDnsServer dns, String... more) {
-        List<String> o = new ArrayList<>(List.of("inet_interfaces=127.0.0.254", "inet_protocols=ipv4",
-                "dns_servers=" + dns.dnsServers(), "myhostname=client.test", "smtp_tls_security_level=none",
-                "smtp_connect_timeout=3s", "smtp_helo_timeout=3s", "smtp_mail_timeout=3s", "smtp_rcpt_timeout=3s",
-                "smtp_data_init_timeout=3s", "smtp_data_xfer_timeout=3s", "smtp_data_done_timeout=3s"));
+        List<String> o = new ArrayList<>(List.of("dns_servers=" + dns.dnsServers()));
         o.addAll(List.of(more));
         return o;
     }
 
     private static Configuration config(List<String> overrides) {
-        return ConfigurationLoader.fromText("", "(test)", overrides);
+        return AgentTestBed.config(overrides);
     }
 
     private DeliveryAgent agent(Configuration cfg, MeterRegistry registry) {
         DeliveryAgent a = DeliveryAgent.builder(cfg).clock(Clock.systemUTC()).meterRegistry(registry).build();
-        closing.add(a::close);
+        bed.closed(a::close);
         return a;
     }
 
@@ -176,7 +167,7 @@ class WiredParametersTest {
         TestDnsServer dns = dns();
         Configuration cfg = config(base(dns, "lmtp_tcp_port=" + lmtp.port(), "lmtp_connect_timeout=3s"));
         DeliveryAgent agent = DeliveryAgent.builder(cfg).lmtp().build();
-        closing.add(agent::close);
+        bed.closed(agent::close);
 
         assertSent(deliver(agent, "inet:127.0.0.2", "rcpt@dest.test"), "127.0.0.2[127.0.0.2]:" + lmtp.port());
     }
@@ -190,7 +181,7 @@ class WiredParametersTest {
         dns.mx("mailstore.test", 10, "mx.mailstore.test").a("mx.mailstore.test", "127.0.0.3").a("mailstore.test", "127.0.0.2");
         Configuration cfg = config(base(dns, "lmtp_tcp_port=" + lmtp.port(), "lmtp_connect_timeout=3s"));
         DeliveryAgent agent = DeliveryAgent.builder(cfg).lmtp().build();
-        closing.add(agent::close);
+        bed.closed(agent::close);
 
         assertSent(deliver(agent, "inet:mailstore.test", "rcpt@dest.test"), "mailstore.test[127.0.0.2]:" + lmtp.port());
         assertEquals(0, dns.queryCount("mailstore.test", Type.MX), "no MX lookup for LMTP");
@@ -364,7 +355,7 @@ class WiredParametersTest {
         TestDnsServer dns = dns();
         DeliveryAgent agent = DeliveryAgent.builder(config(base(dns, "lmtp_bind_address=127.0.0.9",
                 "smtp_bind_address=127.0.0.7"))).lmtp().build();
-        closing.add(agent::close);
+        bed.closed(agent::close);
 
         assertSent(deliver(agent, "inet:127.0.0.2:" + lmtp.port(), "rcpt@dest.test"), "127.0.0.2[127.0.0.2]:" + lmtp.port());
         assertEquals("127.0.0.9", clientOf(lmtp));

@@ -91,6 +91,18 @@ public final class SaslMechanisms {
      */
     public static void prepare() {
         ScramMechanism.prepare();
+        // The first use of javax.crypto in a JVM initialises its provider checks, which read jar
+        // files: blocking I/O that must not happen on the event loop of the first AUTH.
+        try {
+            for (String mac : new String[] {"HmacMD5", "HmacSHA1", "HmacSHA256"}) {
+                javax.crypto.Mac.getInstance(mac);
+            }
+            for (String kdf : new String[] {"PBKDF2WithHmacSHA1", "PBKDF2WithHmacSHA256"}) {
+                javax.crypto.SecretKeyFactory.getInstance(kdf);
+            }
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM lacks an algorithm SCRAM or CRAM-MD5 needs: " + e.getMessage(), e);
+        }
     }
 
     private static boolean offers(List<String> offered, String name) {
