@@ -373,9 +373,9 @@ public final class AgentConfiguration {
      */
     static ServerVerification serverVerification(Configuration cfg, TlsLevel level) {
         TrustAnchors anchors = TrustAnchors.NONE;
+        String file = cfg.string("smtp_tls_CAfile");
+        String path = cfg.string("smtp_tls_CApath");
         if (level != TlsLevel.NONE) {
-            String file = cfg.string("smtp_tls_CAfile");
-            String path = cfg.string("smtp_tls_CApath");
             try {
                 anchors = TrustAnchors.load(file, path);
             } catch (IllegalArgumentException e) {
