@@ -37,11 +37,7 @@ public record CertificateNames(List<String> references) {
      */
     public static CertificateNames resolve(List<String> matchList, String hostname, String nexthop) {
         List<String> refs = new ArrayList<>(matchList.size());
-        for (String entry : matchList) {
-            String e = entry.trim();
-            if (e.isEmpty()) {
-                continue;
-            }
+        for (String e : entries(matchList)) {
             String ref;
             switch (e.toLowerCase(Locale.ROOT)) {
                 case "hostname" -> ref = hostname;
@@ -55,6 +51,19 @@ public record CertificateNames(List<String> references) {
             }
         }
         return new CertificateNames(refs);
+    }
+
+    /** Postfix splits the main.cf lists at commas, white space and colons. */
+    private static List<String> entries(List<String> matchList) {
+        List<String> out = new ArrayList<>();
+        for (String item : matchList) {
+            for (String e : item.split("[\\s,:]+")) {
+                if (!e.isEmpty()) {
+                    out.add(e);
+                }
+            }
+        }
+        return out;
     }
 
     private static String aLabels(String name) {

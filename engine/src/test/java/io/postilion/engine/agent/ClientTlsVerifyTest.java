@@ -257,6 +257,7 @@ class ClientTlsVerifyTest {
         server.tlsContext(serverCert(ca, "x.y.example.test", "x.y.example.test"));
         String hop = viaMx("mx.provider.test");
         assertSent(deliver(at("secure", "smtp_tls_secure_cert_match=.example.test"), hop));
+        assertSent(deliver(at("secure", "smtp_tls_secure_cert_match=nexthop:.example.test"), hop)); // colons separate too
         assertSent(deliver(at("verify", "smtp_tls_verify_cert_match=hostname, x.y.example.test"), hop));
         assertNotVerified(deliver(at("secure", "smtp_tls_secure_cert_match=example.test, .other.test"), hop));
     }
