@@ -221,7 +221,16 @@ class ClientTlsVerifyTest {
                 () -> at("verify", "smtp_tls_CAfile=" + dir.resolve("missing.pem")));
         assertEquals(78, e.exitStatus());
         assertEquals(java.util.Optional.of("smtp_tls_CAfile"), e.parameter());
-        assertTrue(e.getMessage().contains("missing.pem"), e.getMessage());
+        assertTrue(e.getMessage().contains("cannot load CA certificates from " + dir.resolve("missing.pem")), e.getMessage());
+    }
+
+    @Test
+    void aCaFileWithoutCertificatesStopsStartUp_TLS24() throws Exception {
+        Path empty = Files.writeString(dir.resolve("empty.pem"), "not a certificate\n");
+        ConfigurationException e = assertThrows(ConfigurationException.class, () -> at("verify", "smtp_tls_CAfile=" + empty));
+        assertEquals(78, e.exitStatus());
+        assertTrue(e.getMessage().contains("cannot load CA certificates from " + empty)
+                || e.getMessage().contains("no CA certificate in " + empty), e.getMessage());
     }
 
     // ------------------------------------------------------------------ secure: the next hop
