@@ -13,15 +13,16 @@ import org.slf4j.LoggerFactory;
  * Builds the client's SslContexts on netty-tcnative's BoringSSL, falling back to the JDK's TLS
  * with one logged warning when the native library cannot load.
  *
- * <p>At the levels may and encrypt Postfix encrypts without authenticating the server (the
- * certificate is logged, not checked), so these contexts trust any certificate; the verifying
- * levels get their own trust rules when they are built.
+ * <p>Every level shares one context that lets any certificate through the handshake: at may and
+ * encrypt Postfix does not authenticate the server, and at verify and secure it lets the handshake
+ * complete and judges the certificate afterwards (TLS-13), which {@link ServerVerification} does
+ * with the CAs loaded at start-up. A handshake therefore never fails on the certificate.
  */
 public final class ClientTlsContexts {
 
     private static final Logger log = LoggerFactory.getLogger(ClientTlsContexts.class);
     private static volatile boolean warned;
-    /** may and encrypt use the same context; built once, as building one costs milliseconds. */
+    /** Every level uses the same context; built once, as building one costs milliseconds. */
     private static volatile SslContext unauthenticated;
 
     private ClientTlsContexts() {
@@ -41,13 +42,14 @@ public final class ClientTlsContexts {
     }
 
     /**
-     * The context for an unauthenticated level (may, encrypt), shared by every session.
+     * The context for an implemented level other than none, shared by every session: it
+     * authenticates nothing itself; a verifying level checks the certificate after the handshake.
      *
-     * @throws IllegalArgumentException for a level that needs certificate checks or no TLS at all
+     * @throws IllegalArgumentException for level none or a level not implemented
      */
     public static SslContext unauthenticated(TlsLevel level) {
-        if (level != TlsLevel.MAY && level != TlsLevel.ENCRYPT) {
-            throw new IllegalArgumentException("no unauthenticated TLS context for level " + level.configName());
+        if (level == TlsLevel.NONE || !level.implemented()) {
+            throw new IllegalArgumentException("no TLS context for level " + level.configName());
         }
         SslContext ctx = unauthenticated;
         if (ctx == null) {

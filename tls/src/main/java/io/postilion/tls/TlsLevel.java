@@ -4,9 +4,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Postfix's client TLS security levels ({@code smtp_tls_security_level}), weakest first. Only
- * none, may and encrypt are implemented so far; the verifying levels (dane, dane-only,
- * fingerprint, verify, secure) are named here so configuration can say why it refuses them.
+ * Postfix's client TLS security levels ({@code smtp_tls_security_level}), in the order of TLS-1's
+ * ladder. none, may, encrypt, verify and secure are implemented; dane, dane-only and fingerprint
+ * are named here so configuration can say why it refuses them.
  */
 public enum TlsLevel {
     /** No TLS, even when STARTTLS is offered. */
@@ -15,11 +15,13 @@ public enum TlsLevel {
     MAY("may", true),
     /** Mandatory encryption, no certificate check; no TLS means no mail. */
     ENCRYPT("encrypt", true),
+    FINGERPRINT("fingerprint", false),
     DANE("dane", false),
     DANE_ONLY("dane-only", false),
-    FINGERPRINT("fingerprint", false),
-    VERIFY("verify", false),
-    SECURE("secure", false);
+    /** Mandatory TLS; the chain must be trusted and the certificate match smtp_tls_verify_cert_match (TLS-5). */
+    VERIFY("verify", true),
+    /** As verify, matched against smtp_tls_secure_cert_match: by default the next-hop domain, not the MX name. */
+    SECURE("secure", true);
 
     private final String configName;
     private final boolean implemented;
@@ -41,6 +43,14 @@ public enum TlsLevel {
     /** Whether TLS must be used at this level (a failure to start it fails the server). */
     public boolean requiresTls() {
         return compareTo(ENCRYPT) >= 0;
+    }
+
+    /**
+     * TLS-1's "certificate must match": every level above encrypt. A session at such a level that
+     * did not match the certificate is not used (TLS-13).
+     */
+    public boolean mustMatch() {
+        return compareTo(ENCRYPT) > 0;
     }
 
     /** Reads a main.cf value; empty when the word is not a level. */

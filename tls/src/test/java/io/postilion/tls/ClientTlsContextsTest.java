@@ -27,8 +27,8 @@ class ClientTlsContextsTest {
     }
 
     @Test
-    void verifyingLevelsAreRefusedHere() {
-        assertThrows(IllegalArgumentException.class, () -> ClientTlsContexts.unauthenticated(TlsLevel.VERIFY));
+    void unimplementedLevelsAndNoneAreRefusedHere() {
+        assertThrows(IllegalArgumentException.class, () -> ClientTlsContexts.unauthenticated(TlsLevel.DANE));
         assertThrows(IllegalArgumentException.class, () -> ClientTlsContexts.unauthenticated(TlsLevel.NONE));
     }
 

@@ -17,7 +17,9 @@ import io.postilion.engine.config.Configuration;
 import io.postilion.engine.config.ConfigurationException;
 import io.postilion.engine.config.LocalHostNames;
 import io.postilion.engine.config.LookupTable;
+import io.postilion.tls.ServerVerification;
 import io.postilion.tls.TlsLevel;
+import io.postilion.tls.TrustAnchors;
 import io.postilion.transport.content.ContentOptions;
 import io.postilion.transport.protocol.DiscardedKeywords;
 import io.postilion.transport.session.AddressMap;
@@ -213,6 +215,7 @@ public final class AgentConfiguration {
                 .withSkipQuitResponse(cfg.bool("smtp_skip_quit_response"))
                 .withTimeouts(timeouts(cfg))
                 .withTls(level, cfg.bool("smtp_tls_wrappermode"))
+                .withVerification(serverVerification(cfg, level))
                 .withReplyFilter(replyFilter(cfg.table("smtp_reply_filter")))
                 .withSmtputf8(smtputf8(cfg).enabled());
         ContentOptions content = ContentOptions.defaults()
@@ -276,7 +279,7 @@ public final class AgentConfiguration {
         }
         var plaintext = saslOptions(cfg, "smtp_sasl_security_options");
         var tls = saslOptions(cfg, "smtp_sasl_tls_security_options");
-        saslOptions(cfg, "smtp_sasl_tls_verified_security_options"); // checked now, used once TLS verifies certificates
+        var verified = saslOptions(cfg, "smtp_sasl_tls_verified_security_options");
         String mapsName = cfg.effectiveName("smtp_sasl_password_maps");
         List<String> maps = cfg.list("smtp_sasl_password_maps");
         boolean enabled = cfg.bool("smtp_sasl_auth_enable");
@@ -290,7 +293,7 @@ public final class AgentConfiguration {
         MechanismFilter filter = MechanismFilter.parse(cfg.effectiveName("smtp_sasl_mechanism_filter"),
                 cfg.list("smtp_sasl_mechanism_filter"), w -> org.slf4j.LoggerFactory.getLogger(AgentConfiguration.class).warn(w));
         return new SaslSettings(enabled, cfg.table("smtp_sasl_password_maps"), delimiter.charAt(0),
-                !cfg.isLmtp() && cfg.bool("smtp_sender_dependent_authentication"), filter, plaintext, tls,
+                !cfg.isLmtp() && cfg.bool("smtp_sender_dependent_authentication"), filter, plaintext, tls, verified,
                 cfg.bool("smtp_sasl_auth_soft_bounce"), cfg.bool("send_cyrus_sasl_authzid"),
                 cfg.bool("smtp_send_dummy_mail_auth"));
     }
@@ -362,13 +365,35 @@ public final class AgentConfiguration {
                 cfg.effectiveName("smtp_tls_security_level"), "unknown TLS security level '" + name + "'"));
         if (!level.implemented()) {
             throw ConfigurationException.badValue(cfg.effectiveName("smtp_tls_security_level"),
-                    "TLS security level '" + name + "' is not supported yet (none, may and encrypt are)");
+                    "TLS security level '" + name + "' is not supported yet (none, may, encrypt, verify and secure are)");
         }
         if (cfg.bool("smtp_tls_wrappermode") && !level.requiresTls()) {
             throw ConfigurationException.badValue(cfg.effectiveName("smtp_tls_wrappermode"),
                     "wrapper mode needs " + cfg.effectiveName("smtp_tls_security_level") + " = encrypt, not '" + name + "'");
         }
         return level;
+    }
+
+    /**
+     * TLS-7, TLS-24: the CA certificates and the match lists of the levels verify and secure,
+     * read now so that no handshake waits for a disk. The CAs are read whenever TLS is on, as
+     * Postfix sets its TLS engine up with them; one that cannot be read stops start-up
+     * (CLARIFICATIONS 39: Postfix would run without TLS, which weakens every level).
+     */
+    static ServerVerification serverVerification(Configuration cfg, TlsLevel level) {
+        TrustAnchors anchors = TrustAnchors.NONE;
+        String file = cfg.string("smtp_tls_CAfile");
+        String path = cfg.string("smtp_tls_CApath");
+        if (level != TlsLevel.NONE) {
+            try {
+                anchors = TrustAnchors.load(file, path);
+            } catch (IllegalArgumentException e) {
+                String which = !path.isBlank() && (file.isBlank() || e.getMessage().contains(path.trim()))
+                        ? "smtp_tls_CApath" : "smtp_tls_CAfile";
+                throw ConfigurationException.badValue(cfg.effectiveName(which), e.getMessage());
+            }
+        }
+        return new ServerVerification(anchors, cfg.list("smtp_tls_verify_cert_match"), cfg.list("smtp_tls_secure_cert_match"));
     }
 
     static Timeouts timeouts(Configuration cfg) {

@@ -92,7 +92,9 @@ final class SaslLogin {
             return Mono.just(new StageFailure(stage, StageFailure.Kind.LOCAL, null, "4.7.0", "SASL authentication failed: server "
                     + s.endpoint().display() + " offered no compatible authentication mechanisms for this type of connection security"));
         }
-        Set<SaslSecurityOption> options = s.tlsActive() ? settings.tlsOptions() : settings.plaintextOptions();
+        // SASL-4: a matched certificate (verify, secure) earns the verified options; TLS alone the TLS ones
+        Set<SaslSecurityOption> options = s.certificateMatched() ? settings.verifiedOptions()
+                : s.tlsActive() ? settings.tlsOptions() : settings.plaintextOptions();
         Optional<String> mechanism = SaslMechanisms.choose(usable, options, settings.filter().namesXoauth2());
         if (mechanism.isEmpty()) {
             // Cyrus's words for SASL_NOMECH: nothing offered passes this channel's options (SASL-4).

@@ -16,25 +16,28 @@ import java.util.Set;
  * @param filter smtp_sasl_mechanism_filter
  * @param plaintextOptions smtp_sasl_security_options (noplaintext, noanonymous): without TLS
  * @param tlsOptions smtp_sasl_tls_security_options ($smtp_sasl_security_options): over TLS
+ * @param verifiedOptions smtp_sasl_tls_verified_security_options ($smtp_sasl_tls_security_options):
+ *     over TLS whose server certificate was matched (SASL-4)
  * @param softBounce smtp_sasl_auth_soft_bounce (yes): a 5xx to AUTH defers instead of bouncing
  * @param sendAuthzid send_cyrus_sasl_authzid (no)
  * @param sendDummyMailAuth smtp_send_dummy_mail_auth (no): {@code AUTH=<>} on MAIL FROM once authenticated
  */
 public record SaslSettings(boolean enabled, LookupTable passwords, char delimiter, boolean senderDependent,
         MechanismFilter filter, Set<SaslSecurityOption> plaintextOptions, Set<SaslSecurityOption> tlsOptions,
-        boolean softBounce, boolean sendAuthzid, boolean sendDummyMailAuth) {
+        Set<SaslSecurityOption> verifiedOptions, boolean softBounce, boolean sendAuthzid, boolean sendDummyMailAuth) {
 
     public SaslSettings {
         Objects.requireNonNull(passwords, "passwords");
         Objects.requireNonNull(filter, "filter");
         plaintextOptions = Set.copyOf(plaintextOptions);
         tlsOptions = Set.copyOf(tlsOptions);
+        verifiedOptions = Set.copyOf(verifiedOptions);
     }
 
     /** SASL off, as Postfix ships. */
     public static SaslSettings disabled() {
         Set<SaslSecurityOption> defaults = Set.of(SaslSecurityOption.NOPLAINTEXT, SaslSecurityOption.NOANONYMOUS);
-        return new SaslSettings(false, LookupTable.empty(), ':', false, MechanismFilter.none(), defaults, defaults, true,
+        return new SaslSettings(false, LookupTable.empty(), ':', false, MechanismFilter.none(), defaults, defaults, defaults, true,
                 false, false);
     }
 }

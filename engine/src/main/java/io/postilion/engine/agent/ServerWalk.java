@@ -92,7 +92,9 @@ final class ServerWalk {
         Destination d = list.destinations().get(index);
         a.lastItemWasFallback = d.fallbackRelay();
         if (d instanceof UnixDestination u) {
-            Server socket = new Server(Endpoint.unix(settings.myHostname(), u.path()), false, false, u.path());
+            // TLS-7: for a socket both hostname and nexthop are $myhostname (Postfix's smtp_connect_local)
+            Server socket = new Server(Endpoint.unix(settings.myHostname(), u.path()), false, false, u.path(),
+                    settings.myHostname());
             return servers(a, List.of(socket), true, 0, 0); // SESS-6: a socket is always final
         }
         // LOOKUP-2: loop detection only for SMTP to port 25
@@ -105,25 +107,28 @@ final class ServerWalk {
                 a.lastRelay = "none";
                 return targets.finalNexthop() ? Mono.empty() : destinations(a, list, index + 1);
             }
-            return servers(a, serversOf(targets, loopCheck, ((InetDestination) d).nexthop()), targets.finalNexthop(), 0, 0)
+            InetDestination inet = (InetDestination) d;
+            return servers(a, serversOf(targets, loopCheck, inet.nexthop(), inet.host()), targets.finalNexthop(), 0, 0)
                     .then(Mono.defer(() -> targets.finalNexthop() ? Mono.empty() : destinations(a, list, index + 1)));
         });
     }
 
-    private static List<Server> serversOf(TargetList targets, boolean loopCheck, String dest) {
+    private static List<Server> serversOf(TargetList targets, boolean loopCheck, String dest, String tlsNexthop) {
         int best = targets.targets().stream().mapToInt(Target::preference).min().orElse(0);
         List<Server> out = new ArrayList<>(targets.targets().size());
         for (Target t : targets.targets()) {
-            out.add(new Server(Endpoint.inet(t.hostname(), t.socketAddress()), t.preference() == best, loopCheck, dest));
+            out.add(new Server(Endpoint.inet(t.hostname(), t.socketAddress()), t.preference() == best, loopCheck, dest,
+                    tlsNexthop));
         }
         return out;
     }
 
     /**
      * A server to try, with what SESS-15 needs (is it a best-preference MX, is loop detection on)
-     * and the destination it was found for, as written (SASL-2's next-hop key).
+     * and the destination it was found for, as written (SASL-2's next-hop key) and as the
+     * next-hop domain a secure level's certificate must name (TLS-7).
      */
-    private record Server(Endpoint endpoint, boolean bestMx, boolean loopCheck, String dest) {
+    private record Server(Endpoint endpoint, boolean bestMx, boolean loopCheck, String dest, String tlsNexthop) {
     }
 
     // ------------------------------------------------------------ servers (SESS-1..3)
@@ -208,7 +213,7 @@ final class ServerWalk {
             int sessions, Instant connectedAt) {
         // SESS-18 measures the message's age at the greeting; SESS-8 warns only with loop detection on
         HelloContext hello = new HelloContext(a.request.queueId(), Duration.between(a.request.arrival(), clock.instant()),
-                a.deliveryNeedsSmtputf8(), target.loopCheck() ? settings.myHostname() : null, info);
+                a.deliveryNeedsSmtputf8(), target.loopCheck() ? settings.myHostname() : null, info, target.tlsNexthop());
         return s.handshake(hello).flatMap(h -> {
             noteTls(a, s);
             if (h.ok() && a.transcript != null) {

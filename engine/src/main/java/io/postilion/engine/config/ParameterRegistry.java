@@ -235,7 +235,8 @@ public final class ParameterRegistry {
         smtp("tls_exclude_ciphers", ParameterType.list(), "");
         smtp("tls_mandatory_exclude_ciphers", ParameterType.list(), "");
         smtp("tls_verify_cert_match", ParameterType.list(), "hostname");
-        smtp("tls_secure_cert_match", ParameterType.list(), "nexthop, dot-nexthop");
+        // TLS-7: LMTP's servers are usually named as written, so only the next hop itself
+        smtp("tls_secure_cert_match", ParameterType.list(), "nexthop, dot-nexthop", "lmtp_tls_secure_cert_match", "nexthop");
         smtp("tls_fingerprint_cert_match", ParameterType.list(), "");
         smtp("tls_fingerprint_digest", ParameterType.string(), "sha256");
         smtp("tls_trust_anchor_file", ParameterType.list(), "");

@@ -34,11 +34,11 @@ public final class ParameterSupport {
     private static final Map<String, Mark> MARKS = new LinkedHashMap<>();
 
     static {
-        String verifiedTls = "client TLS beyond levels none, may and encrypt is not implemented yet";
+        String verifiedTls = "client TLS beyond levels none, may, encrypt, verify and secure is not implemented yet";
         for (String p : new String[] {"smtp_use_tls", "smtp_enforce_tls", "smtp_tls_enforce_peername",
                 "smtp_tls_policy_maps", "smtp_tls_per_site", "smtp_tls_protocols", "smtp_tls_mandatory_protocols",
                 "smtp_tls_ciphers", "smtp_tls_mandatory_ciphers", "smtp_tls_exclude_ciphers",
-                "smtp_tls_mandatory_exclude_ciphers", "smtp_tls_verify_cert_match", "smtp_tls_secure_cert_match",
+                "smtp_tls_mandatory_exclude_ciphers",
                 "smtp_tls_fingerprint_cert_match", "smtp_tls_fingerprint_digest", "smtp_tls_trust_anchor_file",
                 "smtp_tls_cert_file", "smtp_tls_key_file", "smtp_tls_chain_files", "smtp_tls_scert_verifydepth",
                 "smtp_tls_dane_insecure_mx_policy", "smtp_tls_force_insecure_host_tlsa_lookup", "smtp_tls_servername",
@@ -51,16 +51,12 @@ public final class ParameterSupport {
         // relay stops retrying a bad password (CLARIFICATIONS 42 allows either).
         refuse("smtp_sasl_auth_cache_name", "the SASL authentication failure cache is not implemented");
         inert("smtp_sasl_auth_cache_time", "used only with smtp_sasl_auth_cache_name, which is refused");
-        inert("smtp_sasl_tls_verified_security_options",
-                "applies only over TLS with a verified certificate, and no TLS level verifies certificates yet");
         inert("smtp_sasl_path", "a Cyrus configuration path; this client implements the mechanisms itself");
         for (String p : new String[] {"smtp_tls_loglevel", "smtp_tls_block_early_mail_reply",
                 "smtp_tls_note_starttls_offer", "smtp_tls_connection_reuse", "smtp_tls_session_cache_database",
                 "smtp_tls_session_cache_timeout", "smtp_tls_enable_rpk", "smtp_tlsrpt_enable", "smtp_tlsrpt_socket_name"}) {
             inert(p, "a TLS tuning or reporting setting Postilion does not use");
         }
-        refuse("smtp_tls_CAfile", verifiedTls);
-        refuse("smtp_tls_CApath", verifiedTls);
         inert("config_directory", "main.cf is the file given with --config; table paths are taken as written");
         inert("smtp_per_record_deadline", "only smtp_per_request_deadline is implemented");
         inert("helpful_warnings", "warnings are always given");

@@ -2,6 +2,7 @@ package io.postilion.transport.session;
 
 import io.netty.handler.ssl.SslContext;
 import io.postilion.tls.ClientTlsContexts;
+import io.postilion.tls.ServerVerification;
 import io.postilion.tls.TlsLevel;
 import io.postilion.transport.protocol.DiscardedKeywords;
 import java.util.Objects;
@@ -24,9 +25,11 @@ import reactor.core.scheduler.Schedulers;
  * @param skipQuitResponse smtp_skip_quit_response (yes; lmtp_skip_quit_response no)
  * @param timeouts the per-stage limits and the deadline mode
  * @param tlsLevel smtp_tls_security_level; Postfix's default is may (the configuration applies it),
- *     these settings start at none; none, may and encrypt are implemented
+ *     these settings start at none; none, may, encrypt, verify and secure are implemented
  * @param wrapperMode smtp_tls_wrappermode (no): TLS from the first byte (port 465), level encrypt
  * @param sslContext the client context for STARTTLS and wrapper mode; null at level none
+ * @param verification the CAs and match lists the levels verify and secure check the server's
+ *     certificate against after the handshake (TLS-7, TLS-13, TLS-24)
  * @param replyFilter smtp_reply_filter (REPLY-3), null for none
  * @param pix the PIX firewall workarounds (SESS-18)
  * @param timer runs the session's deliberate pauses (the PIX delay before the "." line); Reactor's
@@ -36,7 +39,7 @@ import reactor.core.scheduler.Schedulers;
  */
 public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendEhlo, boolean neverSendEhlo,
         DiscardedKeywords discard, AddressMap discardMaps, boolean useChunking, boolean skipQuitResponse,
-        Timeouts timeouts, TlsLevel tlsLevel, boolean wrapperMode, SslContext sslContext,
+        Timeouts timeouts, TlsLevel tlsLevel, boolean wrapperMode, SslContext sslContext, ServerVerification verification,
         UnaryOperator<String> replyFilter, PixWorkarounds pix, Scheduler timer, boolean smtputf8) {
 
     /** XFER-21: unanswered pipelined command bytes are kept within this window. */
@@ -53,6 +56,7 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
             throw new IllegalArgumentException("bad helo name: '" + heloName + "'");
         }
         Objects.requireNonNull(tlsLevel, "tlsLevel");
+        Objects.requireNonNull(verification, "verification");
         if (!tlsLevel.implemented()) {
             throw new IllegalArgumentException("smtp_tls_security_level = " + tlsLevel.configName() + " is not supported yet");
         }
@@ -68,13 +72,13 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
     /** Postfix's SMTP client defaults, greeting as {@code heloName}. */
     public static SessionSettings smtp(String heloName) {
         return new SessionSettings(false, heloName, true, false, DiscardedKeywords.NONE, AddressMap.NONE, true, true,
-                Timeouts.smtpDefaults(), TlsLevel.NONE, false, null, null, PixWorkarounds.DEFAULTS, Schedulers.parallel(), true);
+                Timeouts.smtpDefaults(), TlsLevel.NONE, false, null, ServerVerification.NONE, null, PixWorkarounds.DEFAULTS, Schedulers.parallel(), true);
     }
 
     /** Postfix's LMTP client defaults, greeting as {@code lhloName}. */
     public static SessionSettings lmtp(String lhloName) {
         return new SessionSettings(true, lhloName, true, false, DiscardedKeywords.NONE, AddressMap.NONE, true, false,
-                Timeouts.lmtpDefaults(), TlsLevel.NONE, false, null, null, PixWorkarounds.DEFAULTS, Schedulers.parallel(), true);
+                Timeouts.lmtpDefaults(), TlsLevel.NONE, false, null, ServerVerification.NONE, null, PixWorkarounds.DEFAULTS, Schedulers.parallel(), true);
     }
 
     /**
@@ -83,23 +87,23 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
      */
     public SessionSettings withReplyFilter(UnaryOperator<String> filter) {
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, filter, pix, timer, smtputf8);
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, verification, filter, pix, timer, smtputf8);
     }
 
     /** smtputf8_enable: whether valid UTF-8 in replies is kept (REPLY-1). */
     public SessionSettings withSmtputf8(boolean on) {
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer, on);
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, verification, replyFilter, pix, timer, on);
     }
 
     public SessionSettings withTimeouts(Timeouts t) {
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skipQuitResponse, t, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer, smtputf8);
+                skipQuitResponse, t, tlsLevel, wrapperMode, sslContext, verification, replyFilter, pix, timer, smtputf8);
     }
 
     public SessionSettings withEhlo(boolean always, boolean never) {
         return new SessionSettings(lmtp, heloName, always, never, discard, discardMaps, useChunking,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer, smtputf8);
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, verification, replyFilter, pix, timer, smtputf8);
     }
 
     public SessionSettings withDiscard(DiscardedKeywords d) {
@@ -109,36 +113,43 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
     /** SESS-13: the keyword list, and the per-address table whose entry replaces it for one server. */
     public SessionSettings withDiscard(DiscardedKeywords d, AddressMap maps) {
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, d, maps, useChunking,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer, smtputf8);
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, verification, replyFilter, pix, timer, smtputf8);
     }
 
     public SessionSettings withChunking(boolean on) {
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, on,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer, smtputf8);
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, verification, replyFilter, pix, timer, smtputf8);
     }
 
     public SessionSettings withSkipQuitResponse(boolean skip) {
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skip, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, timer, smtputf8);
+                skip, timeouts, tlsLevel, wrapperMode, sslContext, verification, replyFilter, pix, timer, smtputf8);
     }
 
     /**
-     * The TLS level; may and encrypt get BoringSSL's unauthenticated client context (Postfix
-     * checks no certificate at these levels).
+     * The TLS level; every level above none gets the shared BoringSSL client context, which lets
+     * any certificate through the handshake (verify and secure judge it afterwards, with
+     * {@link #withVerification}).
      */
     public SessionSettings withTls(TlsLevel level, boolean wrapper) {
         SslContext ctx = level == TlsLevel.NONE ? null : ClientTlsContexts.unauthenticated(level);
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skipQuitResponse, timeouts, level, wrapper, ctx, replyFilter, pix, timer, smtputf8);
+                skipQuitResponse, timeouts, level, wrapper, ctx, verification, replyFilter, pix, timer, smtputf8);
+    }
+
+    /** TLS-7, TLS-24: the CAs and match lists for the levels verify and secure. */
+    public SessionSettings withVerification(ServerVerification v) {
+        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, v, replyFilter, pix, timer, smtputf8);
     }
 
     public SessionSettings withPix(PixWorkarounds p) {
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, p, timer, smtputf8);
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, verification, replyFilter, p, timer, smtputf8);
     }
 
     public SessionSettings withTimer(Scheduler t) {
         return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, replyFilter, pix, t, smtputf8);
+                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, verification, replyFilter, pix, t, smtputf8);
     }
 }

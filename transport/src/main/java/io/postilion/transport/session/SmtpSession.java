@@ -9,6 +9,7 @@ import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.postilion.tls.TlsFeatureStatus;
 import io.postilion.tls.TlsLevel;
+import io.postilion.tls.ServerVerification;
 import io.postilion.transport.content.ContentException;
 import io.postilion.transport.content.ContentReadException;
 import io.postilion.transport.protocol.Capabilities;
@@ -59,6 +60,8 @@ public final class SmtpSession {
     private boolean tlsActive;
     private boolean authenticated;
     private TlsFeatureStatus tlsStatus;
+    /** TLS-13: the verifying levels' verdict on the server certificate; null until checked. */
+    private ServerVerification.Result peerCheck;
     private volatile Transcript transcript = Transcript.NONE;
 
     private SmtpSession(Channel channel, Endpoint endpoint, SessionSettings settings) {
@@ -120,6 +123,14 @@ public final class SmtpSession {
         return tlsActive;
     }
 
+    /**
+     * Whether a verifying level found the server certificate trusted and matching (Postfix's
+     * TLS_CERT_IS_MATCHED, which SASL-4 asks for); false at every other level.
+     */
+    public boolean certificateMatched() {
+        return peerCheck != null && peerCheck.matched();
+    }
+
     /** How the session stands against its TLS security level (LOG-5); undecided until the handshake settles it. */
     public TlsFeatureStatus tlsStatus() {
         return tlsStatus;
@@ -168,7 +179,9 @@ public final class SmtpSession {
         HandshakeState st = new HandshakeState();
         st.ctx = ctx;
         Duration limit = settings.timeouts().helo();
-        return reader.next(Stage.GREETING, limit)
+        // TLS-13, TLS-14: in wrapper mode the certificate is judged before the greeting is read
+        Mono<StageFailure> wrapperCheck = settings.wrapperMode() ? wrapperVerification(ctx) : Mono.empty();
+        return wrapperCheck.flatMap(f -> failHandshake(st, f)).switchIfEmpty(Mono.defer(() -> reader.next(Stage.GREETING, limit)
                 .flatMap(greeting -> {
                     st.greeting = greeting;
                     st.analysis = Greeting.analyze(greeting);
@@ -177,8 +190,54 @@ public final class SmtpSession {
                     }
                     greeted(st);
                     return hello(st, firstHello(st));
-                })
+                })))
                 .onErrorResume(SessionException.class, e -> failHandshake(st, e.failure()));
+    }
+
+    /**
+     * Wrapper mode: once the handshake that began with the connection is done, the verifying
+     * levels' check; empty when it passes, or when the handshake failed (reading the greeting
+     * then reports the lost connection).
+     */
+    private Mono<StageFailure> wrapperVerification(HelloContext ctx) {
+        if (!settings.tlsLevel().mustMatch()) {
+            return Mono.empty();
+        }
+        return Mono.create(sink -> channel.eventLoop().execute(() -> {
+            SslHandler ssl = channel.pipeline().get(SslHandler.class);
+            if (ssl == null) {
+                sink.success();
+                return;
+            }
+            ssl.handshakeFuture().addListener(f -> sink.success(f.isSuccess() ? verifyPeer(ctx, settings.tlsLevel()) : null));
+        }));
+    }
+
+    /**
+     * TLS-13: at a level that needs a certificate match, checks the server's chain against the
+     * configured CAs and its names against the level's match list (TLS-7, TLS-24). Returns null
+     * when the level is satisfied; otherwise logs why, as Postfix does even at smtp_tls_loglevel
+     * 0, marks the TLS status violated, and returns the 4.7.5 site failure.
+     */
+    private StageFailure verifyPeer(HelloContext ctx, TlsLevel level) {
+        if (!level.mustMatch()) {
+            return null;
+        }
+        java.security.cert.Certificate[] chain;
+        try {
+            chain = channel.pipeline().get(SslHandler.class).engine().getSession().getPeerCertificates();
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            chain = new java.security.cert.Certificate[0];
+        }
+        String nexthop = ctx.tlsNexthop() == null ? endpoint.hostname() : ctx.tlsNexthop();
+        peerCheck = settings.verification().check(level, chain, endpoint.hostname(), nexthop);
+        if (peerCheck.matched()) {
+            return null;
+        }
+        ctx.log().info((peerCheck.trusted() ? "server certificate verification failed for " : "certificate verification failed for ")
+                + endpoint.displayWithPort() + ": " + peerCheck.problem());
+        tlsStatus = tlsStatus.violated();
+        return new StageFailure(Stage.STARTTLS, StageFailure.Kind.LOCAL, null, "4.7.5", "Server certificate not verified");
     }
 
     /**
@@ -298,6 +357,10 @@ public final class SmtpSession {
                 return ready(st);
             }
             return tlsHandshake().then(Mono.defer(() -> {
+                StageFailure unverified = verifyPeer(st.ctx, level);
+                if (unverified != null) {
+                    return failHandshake(st, unverified); // the TLS channel works: QUIT goes out over it
+                }
                 tlsStatus = tlsStatus.compliant(level);
                 capabilities = Capabilities.none(); // TLS-9: nothing learned in plaintext survives
                 return hello(st, st.helloStage == Stage.LHLO ? Stage.LHLO : Stage.EHLO);

@@ -51,6 +51,8 @@ public final class FakeSmtpServer implements AutoCloseable {
     private volatile boolean startTls;
     private volatile boolean wrapperMode;
     private volatile String injection;
+    /** The server's TLS context; null for the shared self-signed fake.test one. */
+    private volatile io.netty.handler.ssl.SslContext tlsContext;
     private volatile String contentReject;
     private volatile Duration trickle;
     private volatile BiFunction<String, Integer, String> lmtpDotReply = (rcpt, i) -> "250 2.0.0 <" + rcpt + "> delivered";
@@ -74,7 +76,7 @@ public final class FakeSmtpServer implements AutoCloseable {
                     protected void initChannel(Channel ch) {
                         children.add(ch);
                         if (wrapperMode) {
-                            ch.pipeline().addLast("tls", TestCertificates.serverContext().newHandler(ch.alloc()));
+                            ch.pipeline().addLast("tls", serverTls().newHandler(ch.alloc()));
                         }
                         ch.pipeline().addLast(new Session());
                     }
@@ -173,6 +175,20 @@ public final class FakeSmtpServer implements AutoCloseable {
         TestCertificates.serverContext(); // made here: key generation reads /dev/urandom, not for an event loop
         this.startTls = on;
         return this;
+    }
+
+    /**
+     * Present this context's certificate (made by the test, e.g. one a test CA signed for chosen
+     * names) instead of the shared self-signed one.
+     */
+    public FakeSmtpServer tlsContext(io.netty.handler.ssl.SslContext ctx) {
+        this.tlsContext = ctx;
+        return this;
+    }
+
+    private io.netty.handler.ssl.SslContext serverTls() {
+        io.netty.handler.ssl.SslContext c = tlsContext;
+        return c != null ? c : TestCertificates.serverContext();
     }
 
     /** Plaintext sent right behind the STARTTLS reply, in the same write (response injection). */
@@ -477,7 +493,7 @@ public final class FakeSmtpServer implements AutoCloseable {
                             transcript.add("S: <injected> " + extra.replace("\r\n", "\\r\\n"));
                         }
                         ctx.writeAndFlush(Unpooled.copiedBuffer(ready + "\r\n" + extra, StandardCharsets.US_ASCII));
-                        ctx.pipeline().addFirst("tls", TestCertificates.serverContext().newHandler(ctx.alloc()));
+                        ctx.pipeline().addFirst("tls", serverTls().newHandler(ctx.alloc()));
                         pending.clear();
                         tls = true;
                         transcript.add("S: <tls>");
