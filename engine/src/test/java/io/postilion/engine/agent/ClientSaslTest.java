@@ -458,6 +458,39 @@ class ClientSaslTest {
         assertTrue(authLines().get(authLines().size() - 1).startsWith("AUTH PLAIN "), "without the filter naming it: " + authLines());
     }
 
+    // ------------------------------------------------------------------ the documented set-up
+
+    /** The first fenced block after {@code marker} in a page of the repository. */
+    private static String block(String page, String marker) throws Exception {
+        String text = Files.readString(Path.of("..").resolve(page));
+        int at = text.indexOf(marker);
+        int open = text.indexOf("```\n", at);
+        return text.substring(open + 4, text.indexOf("```", open + 4));
+    }
+
+    @Test
+    void theSmarthostConfigurationInTheDocsStartsAsWrittenAndReadmeShowsTheSame() throws Exception {
+        String mainCf = block("docs/sasl.md", "`main.cf`:");
+        assertEquals(mainCf, block("README.md", "## Relay through your provider's smarthost"), "README and docs/sasl.md agree");
+        Path map = dir.resolve("sasl_passwd");
+        Files.writeString(map, "[smtp.provider.example]:587    me@provider.example:my-password\n");
+        Files.setPosixFilePermissions(map, PosixFilePermissions.fromString("rw-------"));
+        String ca = "/etc/ssl/certs/ca-certificates.crt";
+        if (!Files.isReadable(Path.of(ca))) { // a machine without Debian's CA bundle: a CA of the tests instead
+            Path pem = dir.resolve("ca.pem");
+            Files.writeString(pem, new io.netty.pkitesting.CertificateBuilder().subject("CN=Docs Test CA")
+                    .setIsCertificateAuthority(true).ecp256().buildSelfSigned().getCertificatePEM());
+            ca = pem.toString();
+        }
+        Configuration cfg = ConfigurationLoader.fromText(mainCf.replace("/etc/postilion/sasl_passwd", map.toString())
+                .replace("/etc/ssl/certs/ca-certificates.crt", ca), "docs/sasl.md", List.of());
+        AgentSettings settings = AgentConfiguration.agentSettings(cfg.forSmtp());
+        assertEquals("SECURE", settings.session().tlsLevel().name());
+        assertTrue(settings.sasl().enabled());
+        assertEquals("me@provider.example", new SaslLogin(settings.sasl(), settings.rewriting(), new AgentLog("smtp"), false)
+                .credentials("", "mail.provider.example", "[smtp.provider.example]:587").orElseThrow().username());
+    }
+
     // ------------------------------------------------------------------ secrets
 
     /** Runs {@code work} with standard error (slf4j-simple's log, the debug transcript's too) captured. */
