@@ -86,44 +86,43 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
      * replaced by '?', passes through {@code filter} before it is parsed; null for none.
      */
     public SessionSettings withReplyFilter(UnaryOperator<String> filter) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, verification, filter, pix, timer, smtputf8);
+        return with(c -> c.replyFilter = filter);
     }
 
     /** smtputf8_enable: whether valid UTF-8 in replies is kept (REPLY-1). */
     public SessionSettings withSmtputf8(boolean on) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, verification, replyFilter, pix, timer, on);
+        return with(c -> c.smtputf8 = on);
     }
 
     public SessionSettings withTimeouts(Timeouts t) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skipQuitResponse, t, tlsLevel, wrapperMode, sslContext, verification, replyFilter, pix, timer, smtputf8);
+        return with(c -> c.timeouts = t);
     }
 
     public SessionSettings withEhlo(boolean always, boolean never) {
-        return new SessionSettings(lmtp, heloName, always, never, discard, discardMaps, useChunking,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, verification, replyFilter, pix, timer, smtputf8);
+        return with(c -> {
+            c.alwaysSendEhlo = always;
+            c.neverSendEhlo = never;
+        });
     }
 
     public SessionSettings withDiscard(DiscardedKeywords d) {
-        return withDiscard(d, discardMaps);
+        return with(c -> c.discard = d);
     }
 
     /** SESS-13: the keyword list, and the per-address table whose entry replaces it for one server. */
     public SessionSettings withDiscard(DiscardedKeywords d, AddressMap maps) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, d, maps, useChunking,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, verification, replyFilter, pix, timer, smtputf8);
+        return with(c -> {
+            c.discard = d;
+            c.discardMaps = maps;
+        });
     }
 
     public SessionSettings withChunking(boolean on) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, on,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, verification, replyFilter, pix, timer, smtputf8);
+        return with(c -> c.useChunking = on);
     }
 
     public SessionSettings withSkipQuitResponse(boolean skip) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skip, timeouts, tlsLevel, wrapperMode, sslContext, verification, replyFilter, pix, timer, smtputf8);
+        return with(c -> c.skipQuitResponse = skip);
     }
 
     /**
@@ -133,23 +132,77 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
      */
     public SessionSettings withTls(TlsLevel level, boolean wrapper) {
         SslContext ctx = level == TlsLevel.NONE ? null : ClientTlsContexts.unauthenticated(level);
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skipQuitResponse, timeouts, level, wrapper, ctx, verification, replyFilter, pix, timer, smtputf8);
+        return with(c -> {
+            c.tlsLevel = level;
+            c.wrapperMode = wrapper;
+            c.sslContext = ctx;
+        });
     }
 
     /** TLS-7, TLS-24: the CAs and match lists for the levels verify and secure. */
     public SessionSettings withVerification(ServerVerification v) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, v, replyFilter, pix, timer, smtputf8);
+        return with(c -> c.verification = v);
     }
 
     public SessionSettings withPix(PixWorkarounds p) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, verification, replyFilter, p, timer, smtputf8);
+        return with(c -> c.pix = p);
     }
 
     public SessionSettings withTimer(Scheduler t) {
-        return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
-                skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, verification, replyFilter, pix, t, smtputf8);
+        return with(c -> c.timer = t);
+    }
+
+    /** A copy with some components changed (the canonical constructor checks the result). */
+    private SessionSettings with(java.util.function.Consumer<Copy> change) {
+        Copy c = new Copy(this);
+        change.accept(c);
+        return c.build();
+    }
+
+    /** The components, to change before a copy is made: the one place that lists them all. */
+    private static final class Copy {
+        private final boolean lmtp;
+        private final String heloName;
+        boolean alwaysSendEhlo;
+        boolean neverSendEhlo;
+        DiscardedKeywords discard;
+        AddressMap discardMaps;
+        boolean useChunking;
+        boolean skipQuitResponse;
+        Timeouts timeouts;
+        TlsLevel tlsLevel;
+        boolean wrapperMode;
+        SslContext sslContext;
+        ServerVerification verification;
+        UnaryOperator<String> replyFilter;
+        PixWorkarounds pix;
+        Scheduler timer;
+        boolean smtputf8;
+
+        Copy(SessionSettings s) {
+            lmtp = s.lmtp;
+            heloName = s.heloName;
+            alwaysSendEhlo = s.alwaysSendEhlo;
+            neverSendEhlo = s.neverSendEhlo;
+            discard = s.discard;
+            discardMaps = s.discardMaps;
+            useChunking = s.useChunking;
+            skipQuitResponse = s.skipQuitResponse;
+            timeouts = s.timeouts;
+            tlsLevel = s.tlsLevel;
+            wrapperMode = s.wrapperMode;
+            sslContext = s.sslContext;
+            verification = s.verification;
+            replyFilter = s.replyFilter;
+            pix = s.pix;
+            timer = s.timer;
+            smtputf8 = s.smtputf8;
+        }
+
+        SessionSettings build() {
+            return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
+                    skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, verification, replyFilter, pix, timer,
+                    smtputf8);
+        }
     }
 }
