@@ -418,6 +418,19 @@ class ClientSaslTest {
     }
 
     @Test
+    void credentialsScramCannotPrepareAreALocalFailureBeforeAnythingIsSent_SASL13() {
+        server.capabilities("AUTH SCRAM-SHA-256").reply(FakeSmtpServer.Stage.AUTH, (line, s) -> OK);
+        // SASLprep refuses control characters; the table's fault, reported without the password
+        RecipientResult x = only(deliver(agent(hop() + "=user:bad\u0007password", "smtp_sasl_security_options=noanonymous")));
+        assertEquals(Outcome.DEFERRED, x.outcome());
+        assertEquals("4.7.0", x.status().text());
+        assertTrue(x.reason().startsWith("SASL authentication failed; cannot authenticate to server 127.0.0.1[127.0.0.1]: "
+                + "SCRAM-SHA-256 cannot use these credentials"), x.reason());
+        assertFalse(x.reason().contains("password"), x.reason());
+        assertTrue(authLines().isEmpty(), server.commands().toString());
+    }
+
+    @Test
     void cramMd5IsTheHmacOfTheChallengeKeyedWithThePassword_SASL13() {
         // RFC 2195's example exchange.
         String challenge = "<1896.697170952@postoffice.reston.mci.net>";

@@ -26,7 +26,10 @@ final class ScramMechanism implements SaslMechanism {
     private static final SecureRandom NONCES = seeded();
 
     private final String name;
+    /** Null when the credentials cannot be used with SCRAM (see {@link #unusable}). */
     private final ScramClient client;
+    /** Why SASLprep or the client refused the credentials: a local failure, reported before AUTH. */
+    private final String unusable;
     private int step;
     private boolean verified;
 
@@ -37,10 +40,23 @@ final class ScramMechanism implements SaslMechanism {
     /** With a given nonce source: RFC 7677's worked example, in tests. */
     ScramMechanism(String name, SaslCredentials credentials, Supplier<String> nonces) {
         this.name = name;
-        var stage = ScramClient.builder().advertisedMechanisms(List.of(name)).username(credentials.username())
-                .password(credentials.password().toCharArray()).stringPreparation(StringPreparation.SASL_PREPARATION)
-                .nonceSupplier(nonces);
-        this.client = (credentials.sendAuthzid() ? stage.authzid(credentials.username()) : stage).build();
+        ScramClient built = null;
+        String why = null;
+        try {
+            // SASLprep now, so that credentials it refuses fail before AUTH, as the table's fault.
+            StringPreparation.SASL_PREPARATION.normalize(credentials.username().toCharArray());
+            StringPreparation.SASL_PREPARATION.normalize(credentials.password().toCharArray());
+            var stage = ScramClient.builder().advertisedMechanisms(List.of(name)).username(credentials.username())
+                    .password(credentials.password().toCharArray()).stringPreparation(StringPreparation.SASL_PREPARATION)
+                    .nonceSupplier(nonces);
+            built = (credentials.sendAuthzid() ? stage.authzid(credentials.username()) : stage).build();
+        } catch (RuntimeException e) {
+            // An empty user name, a control character in the password (SASLprep): the table's fault,
+            // not the server's; the message names the rule, never the password.
+            why = name + " cannot use these credentials: " + e.getMessage();
+        }
+        this.client = built;
+        this.unusable = why;
     }
 
     /** Makes sure the nonce source is seeded (class loading does it) off any event loop. */
@@ -54,12 +70,22 @@ final class ScramMechanism implements SaslMechanism {
     }
 
     @Override
-    public Optional<byte[]> initialResponse() {
-        return Optional.of(client.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8));
+    public Optional<byte[]> initialResponse() throws SaslException {
+        if (client == null) {
+            throw new SaslException(unusable);
+        }
+        try {
+            return Optional.of(client.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8));
+        } catch (RuntimeException e) { // SASLprep of the user name happens here
+            throw new SaslException(name + " cannot use these credentials: " + e.getMessage(), e);
+        }
     }
 
     @Override
     public byte[] evaluate(byte[] challenge) throws SaslException {
+        if (client == null) {
+            throw new SaslException(unusable);
+        }
         String text = new String(challenge, StandardCharsets.UTF_8);
         try {
             switch (step++) {
@@ -74,8 +100,10 @@ final class ScramMechanism implements SaslMechanism {
                 }
                 default -> throw new SaslException(name + " has no step after the server's final message");
             }
-        } catch (ScramException | IllegalArgumentException | IllegalStateException e) {
-            throw new SaslException(name + ": " + e.getMessage(), e);
+        } catch (ScramException | RuntimeException | AssertionError e) {
+            // Whatever a hostile server's message makes the library throw is the server's failure
+            // (with assertions on, its own null checks throw AssertionError; off, a later NPE).
+            throw new SaslException(name + ": bad protocol / cancel (" + e.getMessage() + ")", e);
         }
     }
 
