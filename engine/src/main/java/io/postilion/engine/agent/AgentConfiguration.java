@@ -255,6 +255,7 @@ public final class AgentConfiguration {
                 .logTlsStatus(cfg.bool("smtp_log_tls_feature_status"))
                 .source(sourceAddress(cfg))
                 .sasl(saslSettings(cfg))
+                .tlsServerName(tlsServerName(cfg))
                 .reuse(new ConnectionReuse(cfg.list("smtp_connection_cache_destinations"),
                         cfg.bool("smtp_connection_cache_on_demand"), cfg.time("smtp_connection_cache_time_limit"),
                         cfg.time("smtp_connection_reuse_time_limit"), cfg.integer("smtp_connection_reuse_count_limit")))
@@ -296,6 +297,28 @@ public final class AgentConfiguration {
                 !cfg.isLmtp() && cfg.bool("smtp_sender_dependent_authentication"), filter, plaintext, tls, verified,
                 cfg.bool("smtp_sasl_auth_soft_bounce"), cfg.bool("send_cyrus_sasl_authzid"),
                 cfg.bool("smtp_send_dummy_mail_auth"));
+    }
+
+    /**
+     * TLS-17: empty, {@code hostname}, {@code nexthop}, or a DNS name (sent in A-label form). A
+     * value that is none of these stops start-up; Postfix would defer every delivery instead.
+     */
+    private static String tlsServerName(Configuration cfg) {
+        String v = cfg.string("smtp_tls_servername").trim();
+        if (v.isEmpty() || v.equals("hostname") || v.equals("nexthop")) {
+            return v;
+        }
+        String ascii;
+        try {
+            ascii = java.net.IDN.toASCII(v, java.net.IDN.ALLOW_UNASSIGNED);
+        } catch (IllegalArgumentException e) {
+            throw bad(cfg.effectiveName("smtp_tls_servername"), v, "not a valid DNS name");
+        }
+        if (!ascii.matches("(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\\.?")
+                || ascii.length() > 253) {
+            throw bad(cfg.effectiveName("smtp_tls_servername"), v, "not a valid DNS name");
+        }
+        return ascii;
     }
 
     private static java.util.Set<io.postilion.transport.sasl.SaslSecurityOption> saslOptions(Configuration cfg, String name) {

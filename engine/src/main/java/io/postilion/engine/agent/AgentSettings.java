@@ -40,6 +40,8 @@ import java.util.Objects;
  * @param relayhost relayhost (empty): a hard failure for a request whose first next-hop item is
  *     this setting is a configuration problem and defers with 4.3.5 (LOOKUP-22)
  * @param sasl client SASL: smtp_sasl_auth_enable and its companions (SASL-1..13)
+ * @param tlsServerName smtp_tls_servername (empty: no SNI), {@code hostname}, {@code nexthop}, or a
+ *     DNS name, already checked (TLS-17)
  * @param logFormat info_log_address_format and delay_logging_resolution_limit: how the delivery
  *     log line shows addresses and times (LOG-2, LOG-4)
  * @param debugLevel debug_peer_level (2): how much of a debug peer's session is logged (MISC-3)
@@ -49,10 +51,12 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         ContentOptions content, RewriteSettings rewriting, ConnectionReuse reuse, boolean assumeFinal,
         DeliveryStatusFilter statusFilter, boolean sendXforward, ProbeTarget verifyTarget, DebugPeers debugPeers,
         PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus, SourceAddress source,
-        String relayhost, boolean verifyNegativeCache, SaslSettings sasl, InfoLogFormat logFormat, int debugLevel) {
+        String relayhost, boolean verifyNegativeCache, SaslSettings sasl, InfoLogFormat logFormat, int debugLevel,
+        String tlsServerName) {
 
     public AgentSettings {
         Objects.requireNonNull(sasl, "sasl");
+        Objects.requireNonNull(tlsServerName, "tlsServerName");
         Objects.requireNonNull(logFormat, "logFormat");
         if (debugLevel < 1) {
             throw new IllegalArgumentException("debug_peer_level must be at least 1: " + debugLevel);
@@ -139,6 +143,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private String relayhost = "";
         private boolean verifyNegativeCache = true;
         private SaslSettings sasl = SaslSettings.disabled();
+        private String tlsServerName = "";
         private InfoLogFormat logFormat = InfoLogFormat.DEFAULTS;
         private int debugLevel = 2;
 
@@ -171,6 +176,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.relayhost = s.relayhost;
             this.verifyNegativeCache = s.verifyNegativeCache;
             this.sasl = s.sasl;
+            this.tlsServerName = s.tlsServerName;
             this.logFormat = s.logFormat;
             this.debugLevel = s.debugLevel;
         }
@@ -351,6 +357,11 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        public Builder tlsServerName(String v) {
+            this.tlsServerName = v;
+            return this;
+        }
+
         public Builder sasl(SaslSettings v) {
             this.sasl = v;
             return this;
@@ -361,7 +372,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
                     quoteRfc821Envelope, disableMimeOutputConversion, content,
                     rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal,
                     statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus, source,
-                    relayhost, verifyNegativeCache, sasl, logFormat, debugLevel);
+                    relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName);
         }
     }
 }

@@ -113,14 +113,30 @@ final class ServerWalk {
         });
     }
 
-    private static List<Server> serversOf(TargetList targets, boolean loopCheck, String dest, String tlsNexthop) {
+    private List<Server> serversOf(TargetList targets, boolean loopCheck, String dest, String tlsNexthop) {
         int best = targets.targets().stream().mapToInt(Target::preference).min().orElse(0);
         List<Server> out = new ArrayList<>(targets.targets().size());
         for (Target t : targets.targets()) {
-            out.add(new Server(Endpoint.inet(t.hostname(), t.socketAddress()), t.preference() == best, loopCheck, dest,
-                    tlsNexthop));
+            Endpoint ep = Endpoint.inet(t.hostname(), t.socketAddress()).withServerName(serverName(t.hostname(), tlsNexthop));
+            out.add(new Server(ep, t.preference() == best, loopCheck, dest, tlsNexthop));
         }
         return out;
+    }
+
+    /**
+     * TLS-17, smtp_tls_servername: no SNI when empty (Postfix's default); the server's host name for
+     * {@code hostname}; the next-hop domain for {@code nexthop}; else the configured name. In
+     * A-label form.
+     */
+    private String serverName(String hostname, String nexthopDomain) {
+        String mode = settings.tlsServerName();
+        String name = switch (mode) {
+            case "" -> null;
+            case "hostname" -> hostname;
+            case "nexthop" -> nexthopDomain;
+            default -> mode;
+        };
+        return name == null ? null : java.net.IDN.toASCII(name, java.net.IDN.ALLOW_UNASSIGNED);
     }
 
     /**

@@ -41,7 +41,7 @@ public final class ParameterSupport {
                 "smtp_tls_mandatory_exclude_ciphers",
                 "smtp_tls_fingerprint_cert_match", "smtp_tls_fingerprint_digest", "smtp_tls_trust_anchor_file",
                 "smtp_tls_cert_file", "smtp_tls_key_file", "smtp_tls_chain_files", "smtp_tls_scert_verifydepth",
-                "smtp_tls_dane_insecure_mx_policy", "smtp_tls_force_insecure_host_tlsa_lookup", "smtp_tls_servername",
+                "smtp_tls_dane_insecure_mx_policy", "smtp_tls_force_insecure_host_tlsa_lookup",
                 "smtp_tls_enforce_sts_mx_patterns", "smtp_requiretls_policy"}) {
             refuse(p, verifiedTls);
         }

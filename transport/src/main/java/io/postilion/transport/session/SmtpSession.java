@@ -409,8 +409,10 @@ public final class SmtpSession {
     }
 
     private SslHandler newSslHandler() {
-        SslHandler ssl = endpoint.address() instanceof java.net.InetSocketAddress inet
-                ? settings.sslContext().newHandler(channel.alloc(), endpoint.hostname(), inet.getPort())
+        // TLS-17: SNI only when smtp_tls_servername names one; the peer host given to the engine is
+        // what it sends, so without a name none is given.
+        SslHandler ssl = endpoint.serverName() != null && endpoint.address() instanceof java.net.InetSocketAddress inet
+                ? settings.sslContext().newHandler(channel.alloc(), endpoint.serverName(), inet.getPort())
                 : settings.sslContext().newHandler(channel.alloc());
         long limit = settings.timeouts().starttls().toMillis();
         ssl.setHandshakeTimeoutMillis(limit == 0 ? 0 : limit);

@@ -76,7 +76,7 @@ public final class FakeSmtpServer implements AutoCloseable {
                     protected void initChannel(Channel ch) {
                         children.add(ch);
                         if (wrapperMode) {
-                            ch.pipeline().addLast("tls", serverTls().newHandler(ch.alloc()));
+                            ch.pipeline().addLast("tls", recordingSni(serverTls().newHandler(ch.alloc())));
                         }
                         ch.pipeline().addLast(new Session());
                     }
@@ -181,6 +181,24 @@ public final class FakeSmtpServer implements AutoCloseable {
      * Present this context's certificate (made by the test, e.g. one a test CA signed for chosen
      * names) instead of the shared self-signed one.
      */
+    private final List<String> serverNames = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** The SNI name each TLS handshake asked for, in order; "" for one that sent none (TLS-17). */
+    public List<String> serverNames() {
+        return List.copyOf(serverNames);
+    }
+
+    private io.netty.handler.ssl.SslHandler recordingSni(io.netty.handler.ssl.SslHandler h) {
+        h.handshakeFuture().addListener(f -> {
+            if (f.isSuccess() && h.engine().getSession() instanceof javax.net.ssl.ExtendedSSLSession x) {
+                List<javax.net.ssl.SNIServerName> names = x.getRequestedServerNames();
+                serverNames.add(names.isEmpty() ? ""
+                        : names.get(0) instanceof javax.net.ssl.SNIHostName host ? host.getAsciiName() : "?");
+            }
+        });
+        return h;
+    }
+
     public FakeSmtpServer tlsContext(io.netty.handler.ssl.SslContext ctx) {
         this.tlsContext = ctx;
         return this;
@@ -493,7 +511,7 @@ public final class FakeSmtpServer implements AutoCloseable {
                             transcript.add("S: <injected> " + extra.replace("\r\n", "\\r\\n"));
                         }
                         ctx.writeAndFlush(Unpooled.copiedBuffer(ready + "\r\n" + extra, StandardCharsets.US_ASCII));
-                        ctx.pipeline().addFirst("tls", serverTls().newHandler(ctx.alloc()));
+                        ctx.pipeline().addFirst("tls", recordingSni(serverTls().newHandler(ctx.alloc())));
                         pending.clear();
                         tls = true;
                         transcript.add("S: <tls>");
