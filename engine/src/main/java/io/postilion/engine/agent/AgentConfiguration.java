@@ -43,6 +43,8 @@ import java.util.Locale;
  */
 public final class AgentConfiguration {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AgentConfiguration.class);
+
     /** Keys the DNS answer cache holds at most (README: "DNS with a cache"; Postfix leaves caching to the resolver). */
     static final int DNS_CACHE_ENTRIES = 10_000;
 
@@ -292,7 +294,7 @@ public final class AgentConfiguration {
             warnIfOthersCanRead(mapsName, maps);
         }
         MechanismFilter filter = MechanismFilter.parse(cfg.effectiveName("smtp_sasl_mechanism_filter"),
-                cfg.list("smtp_sasl_mechanism_filter"), w -> org.slf4j.LoggerFactory.getLogger(AgentConfiguration.class).warn(w));
+                cfg.list("smtp_sasl_mechanism_filter"), LOG::warn);
         return new SaslSettings(enabled, cfg.table("smtp_sasl_password_maps"), delimiter.charAt(0),
                 !cfg.isLmtp() && cfg.bool("smtp_sender_dependent_authentication"), filter, plaintext, tls, verified,
                 cfg.bool("smtp_sasl_auth_soft_bounce"), cfg.bool("send_cyrus_sasl_authzid"),
@@ -340,8 +342,7 @@ public final class AgentConfiguration {
             try {
                 var perms = java.nio.file.Files.getPosixFilePermissions(java.nio.file.Path.of(name));
                 if (perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)) {
-                    org.slf4j.LoggerFactory.getLogger(AgentConfiguration.class).warn(
-                            "{}: {} is readable by other users, and it holds passwords: chmod o-r it", parameter, name);
+                    LOG.warn("{}: {} is readable by other users, and it holds passwords: chmod o-r it", parameter, name);
                 }
             } catch (java.io.IOException | UnsupportedOperationException e) {
                 // the table was read when the configuration loaded; nothing more to say here

@@ -333,13 +333,8 @@ public final class JournalSpool implements RelayQueue {
 
     /** The damaged record, unchecked, and its results go to corrupt/ as its queue file; the journal lets it go. */
     private Mono<QueuedMessage> setAside(String queueId, Entry e) {
-        return Mono.fromCallable(() -> {
-            byte[] raw = journal.readHeadBlocking(e.address, e.address.length());
-            List<byte[]> results = e.results();
-            ByteBuffer out = ByteBuffer.allocate(raw.length + results.stream().mapToInt(b -> b.length).sum()).put(raw);
-            results.forEach(out::put);
-            return new QueueFile.Encoded(out.array(), e.contentOffset, e.contentLength);
-        }).subscribeOn(reader).flatMap(encoded -> files.adopt(queueId, encoded, QueueState.CORRUPT))
+        return Mono.fromCallable(() -> withResults(journal.readHeadBlocking(e.address, e.address.length()), e))
+                .subscribeOn(reader).flatMap(encoded -> files.adopt(queueId, encoded, QueueState.CORRUPT))
                 .then(Mono.defer(() -> release(queueId))).then(Mono.empty());
     }
 
@@ -431,10 +426,13 @@ public final class JournalSpool implements RelayQueue {
 
     /** The whole queue file of a journal message: its record, then its results so far. */
     private QueueFile.Encoded fileOf(Entry e) throws IOException {
-        byte[] message = journal.readBlocking(e.address);
+        return withResults(journal.readBlocking(e.address), e);
+    }
+
+    /** A queue file: the message's record (checked or not, as the caller read it), then its results so far. */
+    private static QueueFile.Encoded withResults(byte[] record, Entry e) {
         List<byte[]> results = e.results();
-        int total = message.length + results.stream().mapToInt(b -> b.length).sum();
-        ByteBuffer out = ByteBuffer.allocate(total).put(message);
+        ByteBuffer out = ByteBuffer.allocate(record.length + results.stream().mapToInt(b -> b.length).sum()).put(record);
         results.forEach(out::put);
         return new QueueFile.Encoded(out.array(), e.contentOffset, e.contentLength);
     }
