@@ -29,40 +29,33 @@ public record ServerVerification(TrustAnchors anchors, List<String> verifyMatch,
     }
 
     /**
-     * The outcome of one check.
-     *
-     * @param trusted the chain leads to a configured CA (Postfix's "Trusted")
-     * @param matchedName the certificate name that matched; null when none did
-     * @param problem what failed, for the log ("certificate verification failed for HOST: ..."); null on success
+     * The check for one server at {@code level}: the server called {@code hostname}, reached for
+     * the next-hop domain {@code nexthop} (TLS-7's {@code hostname} and {@code nexthop}).
      */
-    public record Result(boolean trusted, String matchedName, String problem) {
-
-        /** The certificate satisfies the level (Postfix's TLS_CERT_IS_MATCHED). */
-        public boolean matched() {
-            return trusted && matchedName != null;
-        }
+    public PeerCheck forServer(TlsLevel level, String hostname, String nexthop) {
+        return chain -> check(level, chain, hostname, nexthop);
     }
 
     /**
      * Checks the server's chain (leaf first) at {@code level} for a server called {@code hostname}
      * reached for the next-hop domain {@code nexthop}. CPU only: safe on an event loop.
      */
-    public Result check(TlsLevel level, Certificate[] presented, String hostname, String nexthop) {
+    public PeerCheck.Result check(TlsLevel level, Certificate[] presented, String hostname, String nexthop) {
         X509Certificate[] chain = new X509Certificate[presented.length];
         for (int i = 0; i < presented.length; i++) {
             if (!(presented[i] instanceof X509Certificate x)) {
-                return new Result(false, null, "peer certificate is not X.509");
+                return new PeerCheck.Result(false, null, "peer certificate is not X.509");
             }
             chain[i] = x;
         }
         String untrusted = anchors.whyUntrusted(chain);
         if (untrusted != null) {
-            return new Result(false, null, untrusted);
+            return new PeerCheck.Result(false, null, untrusted);
         }
         CertificateNames names = CertificateNames.resolve(level == TlsLevel.SECURE ? secureMatch : verifyMatch,
                 hostname, nexthop);
         String matched = names.match(chain[0]);
         // OpenSSL's words for X509_V_ERR_HOSTNAME_MISMATCH, as Postfix logs them
-        return new Result(true, matched, matched == null ? "num=62:hostname mismatch" : null);
+        return new PeerCheck.Result(true, matched, matched == null ? "num=62:hostname mismatch" : null);
     }
 }

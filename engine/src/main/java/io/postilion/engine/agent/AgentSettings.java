@@ -7,6 +7,7 @@ import io.postilion.transport.content.ContentOptions;
 import io.postilion.transport.session.SessionSettings;
 import io.postilion.transport.session.SourceAddress;
 import java.util.List;
+import io.postilion.engine.tls.TlsPolicySettings;
 import java.util.Objects;
 
 /**
@@ -53,6 +54,14 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus, SourceAddress source,
         String relayhost, boolean verifyNegativeCache, SaslSettings sasl, InfoLogFormat logFormat, int debugLevel,
         String tlsServerName) {
+
+    /**
+     * The main.cf side of every server's TLS policy (TLS-3): the session's global level, wrapper
+     * mode and verification, with smtp_tls_servername.
+     */
+    public TlsPolicySettings tlsPolicy() {
+        return new TlsPolicySettings(session.tlsLevel(), session.wrapperMode(), session.verification(), tlsServerName);
+    }
 
     public AgentSettings {
         Objects.requireNonNull(sasl, "sasl");

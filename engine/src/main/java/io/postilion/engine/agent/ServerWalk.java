@@ -13,7 +13,11 @@ import io.postilion.engine.delivery.PostmasterTranscript;
 import io.postilion.engine.delivery.Recipient;
 import io.postilion.engine.delivery.Verdict;
 import io.postilion.engine.delivery.VerdictSource;
+import io.postilion.engine.tls.TlsDecision;
+import io.postilion.engine.tls.TlsPolicyQuery;
+import io.postilion.engine.tls.TlsPolicyResolver;
 import io.postilion.tls.TlsFeatureStatus;
+import io.postilion.tls.TlsPolicy;
 import io.postilion.transport.cache.ConnectionCache;
 import io.postilion.transport.cache.ParkedSession;
 import io.postilion.transport.session.Endpoint;
@@ -64,6 +68,8 @@ final class ServerWalk {
     private final AgentLog info;
     private final TransactionRun run;
     private final SaslLogin sasl;
+    /** TLS-3: each server's policy, computed before it is connected to. */
+    private final TlsPolicyResolver tlsPolicies;
 
     ServerWalk(AgentSettings settings, SmtpClient client, NextHopResolver resolver, ConnectionCache cache, Clock clock,
             DeliveryMetrics metrics, AgentLog info, TransactionRun run) {
@@ -75,6 +81,7 @@ final class ServerWalk {
         this.metrics = metrics;
         this.info = info;
         this.run = run;
+        this.tlsPolicies = new TlsPolicyResolver(settings.tlsPolicy());
         this.sasl = new SaslLogin(settings.sasl(), settings.rewriting(), info, settings.session().lmtp());
     }
 
@@ -117,26 +124,10 @@ final class ServerWalk {
         int best = targets.targets().stream().mapToInt(Target::preference).min().orElse(0);
         List<Server> out = new ArrayList<>(targets.targets().size());
         for (Target t : targets.targets()) {
-            Endpoint ep = Endpoint.inet(t.hostname(), t.socketAddress()).withServerName(serverName(t.hostname(), tlsNexthop));
+            Endpoint ep = Endpoint.inet(t.hostname(), t.socketAddress());
             out.add(new Server(ep, t.preference() == best, loopCheck, dest, tlsNexthop));
         }
         return out;
-    }
-
-    /**
-     * TLS-17, smtp_tls_servername: no SNI when empty (Postfix's default); the server's host name for
-     * {@code hostname}; the next-hop domain for {@code nexthop}; else the configured name. In
-     * A-label form.
-     */
-    private String serverName(String hostname, String nexthopDomain) {
-        String mode = settings.tlsServerName();
-        String name = switch (mode) {
-            case "" -> null;
-            case "hostname" -> hostname;
-            case "nexthop" -> nexthopDomain;
-            default -> mode;
-        };
-        return name == null ? null : java.net.IDN.toASCII(name, java.net.IDN.ALLOW_UNASSIGNED);
     }
 
     /**
@@ -145,6 +136,12 @@ final class ServerWalk {
      * next-hop domain a secure level's certificate must name (TLS-7).
      */
     private record Server(Endpoint endpoint, boolean bestMx, boolean loopCheck, String dest, String tlsNexthop) {
+
+        /** TLS-3's question for this server. */
+        TlsPolicyQuery tlsQuery() {
+            int port = endpoint.address() instanceof java.net.InetSocketAddress inet ? inet.getPort() : 0;
+            return new TlsPolicyQuery(dest, tlsNexthop, endpoint.hostname(), port, endpoint.isUnixSocket());
+        }
     }
 
     // ------------------------------------------------------------ servers (SESS-1..3)
@@ -155,7 +152,7 @@ final class ServerWalk {
         }
         Server target = endpoints.get(index);
         if (settings.logTlsStatus()) {
-            a.tls = TlsFeatureStatus.undecided(settings.session().tlsLevel()).logForm(); // LOG-5
+            a.tls = TlsFeatureStatus.undecided(tlsPolicies.settings().level()).logForm(); // LOG-5
         }
         ServerContext reusedAt = context(endpoints, finalDestination, index);
         // Optional, because a delivery over a reused session completes empty as well.
@@ -203,9 +200,33 @@ final class ServerWalk {
 
     private Mono<Void> connectAndDeliver(Attempt a, List<Server> endpoints, boolean finalDestination, int index, int sessions) {
         Server target = endpoints.get(index);
+        return tlsPolicies.resolve(target.tlsQuery()).flatMap(d -> d instanceof TlsDecision.Use use
+                ? connectAndDeliver(a, endpoints, finalDestination, index, sessions, use.policy())
+                : skipped(a, endpoints, finalDestination, index, sessions, (TlsDecision.Skip) d));
+    }
+
+    /** TLS-3: an invalid policy skips the server; its error stays for the recipients no other server decides. */
+    private Mono<Void> skipped(Attempt a, List<Server> endpoints, boolean finalDestination, int index, int sessions,
+            TlsDecision.Skip skip) {
+        Endpoint ep = endpoints.get(index).endpoint();
+        if (skip.warning() != null) {
+            info.warn(a.request.queueId() + ": " + skip.warning());
+        }
+        a.lastRelay = "none";
+        a.error(DsnStatus.parse(skip.status()), skip.reason(), Verdict.local(VerdictSource.TLS, skip.reason()));
+        info.info(a.request.queueId() + ": " + ep.displayWithPort() + ": " + skip.reason());
+        return servers(a, endpoints, finalDestination, index + 1, sessions);
+    }
+
+    private Mono<Void> connectAndDeliver(Attempt a, List<Server> endpoints, boolean finalDestination, int index, int sessions,
+            TlsPolicy tls) {
+        Server target = endpoints.get(index);
         Endpoint ep = target.endpoint();
         Instant connectAt = clock.instant();
-        return client.connect(ep).flatMap(c -> {
+        if (settings.logTlsStatus()) {
+            a.tls = TlsFeatureStatus.undecided(tls.level()).logForm(); // LOG-5
+        }
+        return client.connect(ep, tls).flatMap(c -> {
             metrics.connection(c.ok());
             // LOG-1: without a session there is no relay to name
             a.lastRelay = c.ok() ? ep.displayWithPort() : "none";
@@ -229,7 +250,7 @@ final class ServerWalk {
             int sessions, Instant connectedAt) {
         // SESS-18 measures the message's age at the greeting; SESS-8 warns only with loop detection on
         HelloContext hello = new HelloContext(a.request.queueId(), Duration.between(a.request.arrival(), clock.instant()),
-                a.deliveryNeedsSmtputf8(), target.loopCheck() ? settings.myHostname() : null, info, target.tlsNexthop());
+                a.deliveryNeedsSmtputf8(), target.loopCheck() ? settings.myHostname() : null, info);
         return s.handshake(hello).flatMap(h -> {
             noteTls(a, s);
             if (h.ok() && a.transcript != null) {

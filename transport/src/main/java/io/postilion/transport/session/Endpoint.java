@@ -9,15 +9,8 @@ import java.util.Objects;
 /**
  * One concrete server: a host name (for diagnostics and the EHLO loop check) and the address to
  * connect to, either IP and port or a UNIX-domain socket path (LMTP).
- *
- * @param serverName the name sent as SNI in the TLS handshake (TLS-17), in A-label form; null to
- *     send none, as Postfix does unless smtp_tls_servername asks
  */
-public record Endpoint(String hostname, SocketAddress address, String serverName) {
-
-    public Endpoint(String hostname, SocketAddress address) {
-        this(hostname, address, null);
-    }
+public record Endpoint(String hostname, SocketAddress address) {
 
     public Endpoint {
         Objects.requireNonNull(hostname, "hostname");
@@ -33,11 +26,6 @@ public record Endpoint(String hostname, SocketAddress address, String serverName
 
     public static Endpoint unix(String hostname, String path) {
         return new Endpoint(hostname, new DomainSocketAddress(path));
-    }
-
-    /** The same server, with {@code name} sent as SNI (null: none). */
-    public Endpoint withServerName(String name) {
-        return new Endpoint(hostname, address, name);
     }
 
     public boolean isUnixSocket() {

@@ -14,18 +14,9 @@ import java.util.Objects;
  * @param myHostname $myhostname when loop detection is on for this server (LOOKUP-2): a greeting
  *     whose first word is this name is warned about (SESS-8); null when it is off
  * @param log where the informational lines and warnings go
- * @param tlsNexthop the next-hop domain the server was found for, before any MX lookup, which the
- *     match list's {@code nexthop} and {@code dot-nexthop} stand for (TLS-7; Postfix's
- *     session->tls_nexthop); null for the server's own host name (a bracketed next hop, a socket)
  */
 public record HelloContext(String queueId, Duration messageAge, boolean requiresSmtputf8, String myHostname,
-        SessionLog log, String tlsNexthop) {
-
-    /** A context whose next-hop domain is the server's host name. */
-    public HelloContext(String queueId, Duration messageAge, boolean requiresSmtputf8, String myHostname,
-            SessionLog log) {
-        this(queueId, messageAge, requiresSmtputf8, myHostname, log, null);
-    }
+        SessionLog log) {
 
     public HelloContext {
         Objects.requireNonNull(queueId, "queueId");

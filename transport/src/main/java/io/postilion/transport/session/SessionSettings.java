@@ -69,6 +69,15 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
         }
     }
 
+    /**
+     * The policy of the global level for a server called {@code hostname}, found for the next-hop
+     * domain {@code nexthop}, without SNI: what a caller that computes no per-server policy gets.
+     */
+    public io.postilion.tls.TlsPolicy tlsPolicy(String hostname, String nexthop) {
+        return tlsLevel == TlsLevel.NONE ? io.postilion.tls.TlsPolicy.NONE
+                : new io.postilion.tls.TlsPolicy(tlsLevel, sslContext, null, verification.forServer(tlsLevel, hostname, nexthop), false);
+    }
+
     /** Postfix's SMTP client defaults, greeting as {@code heloName}. */
     public static SessionSettings smtp(String heloName) {
         return new SessionSettings(false, heloName, true, false, DiscardedKeywords.NONE, AddressMap.NONE, true, true,

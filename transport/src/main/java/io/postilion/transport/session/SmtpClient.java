@@ -1,6 +1,7 @@
 package io.postilion.transport.session;
 
 import io.netty.channel.ChannelOption;
+import io.postilion.tls.TlsPolicy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -64,12 +65,20 @@ public final class SmtpClient {
      * fails with 4.4.0 "server configuration error".
      */
     public Mono<Connected> connect(Endpoint endpoint) {
+        return connect(endpoint, settings.tlsPolicy(endpoint.hostname(), endpoint.hostname()));
+    }
+
+    /**
+     * Connects under the TLS policy computed for this server ({@code tls}: level, context, SNI and
+     * certificate check); otherwise as {@link #connect(Endpoint)}.
+     */
+    public Mono<Connected> connect(Endpoint endpoint, TlsPolicy tls) {
         SourceAddress.Choice choice = endpoint.address() instanceof InetSocketAddress inet
                 ? source.choose(inet.getAddress()) : null;
         if (choice == null) {
-            return attempt(endpoint, null).onErrorResume(e -> Mono.just(connectFailure(endpoint, e)));
+            return attempt(endpoint, null, tls).onErrorResume(e -> Mono.just(connectFailure(endpoint, e)));
         }
-        return attempt(endpoint, choice.address()).onErrorResume(e -> {
+        return attempt(endpoint, choice.address(), tls).onErrorResume(e -> {
             if (!isBindFailure(e)) {
                 return Mono.just(connectFailure(endpoint, e));
             }
@@ -78,11 +87,11 @@ public final class SmtpClient {
                 return Mono.just(new Connected(null, new StageFailure(Stage.CONNECT, StageFailure.Kind.LOCAL, null,
                         "4.4.0", "server configuration error")));
             }
-            return attempt(endpoint, null).onErrorResume(e2 -> Mono.just(connectFailure(endpoint, e2)));
+            return attempt(endpoint, null, tls).onErrorResume(e2 -> Mono.just(connectFailure(endpoint, e2)));
         });
     }
 
-    private Mono<Connected> attempt(Endpoint endpoint, InetAddress local) {
+    private Mono<Connected> attempt(Endpoint endpoint, InetAddress local, TlsPolicy tls) {
         Duration limit = settings.timeouts().connect();
         TcpClient client = tcp.remoteAddress(endpoint::address);
         if (local != null) {
@@ -93,7 +102,7 @@ public final class SmtpClient {
             client = client.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, limit.toMillis()));
         }
         return client
-                .doOnChannelInit((observer, channel, remote) -> SmtpSession.install(channel, endpoint, settings))
+                .doOnChannelInit((observer, channel, remote) -> SmtpSession.install(channel, endpoint, settings, tls))
                 .connect()
                 .map(c -> new Connected(SmtpSession.of(c), null));
     }

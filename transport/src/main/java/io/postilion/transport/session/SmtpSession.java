@@ -9,7 +9,8 @@ import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.postilion.tls.TlsFeatureStatus;
 import io.postilion.tls.TlsLevel;
-import io.postilion.tls.ServerVerification;
+import io.postilion.tls.PeerCheck;
+import io.postilion.tls.TlsPolicy;
 import io.postilion.transport.content.ContentException;
 import io.postilion.transport.content.ContentReadException;
 import io.postilion.transport.protocol.Capabilities;
@@ -52,6 +53,8 @@ public final class SmtpSession {
     private final Channel channel;
     private final Endpoint endpoint;
     private final SessionSettings settings;
+    /** What TLS this server gets: computed by the caller before connecting (TLS-3). */
+    private final TlsPolicy tls;
     private final ReplyReader reader;
     private final WriteProgress writeProgress = new WriteProgress();
     private Connection connection;
@@ -61,23 +64,24 @@ public final class SmtpSession {
     private boolean authenticated;
     private TlsFeatureStatus tlsStatus;
     /** TLS-13: the verifying levels' verdict on the server certificate; null until checked. */
-    private ServerVerification.Result peerCheck;
+    private PeerCheck.Result peerCheck;
     private volatile Transcript transcript = Transcript.NONE;
 
-    private SmtpSession(Channel channel, Endpoint endpoint, SessionSettings settings) {
+    private SmtpSession(Channel channel, Endpoint endpoint, SessionSettings settings, TlsPolicy tls) {
         this.channel = channel;
         this.endpoint = endpoint;
         this.settings = settings;
+        this.tls = tls;
         this.reader = new ReplyReader(endpoint.display(), settings.timeouts().perRequestDeadline());
-        this.tlsStatus = TlsFeatureStatus.undecided(settings.tlsLevel());
+        this.tlsStatus = TlsFeatureStatus.undecided(tls.level());
     }
 
     /**
      * Puts the reply pipeline on a new channel at initialisation, before any byte can arrive, so
      * the greeting cannot slip past the decoder.
      */
-    static void install(Channel channel, Endpoint endpoint, SessionSettings settings) {
-        SmtpSession s = new SmtpSession(channel, endpoint, settings);
+    static void install(Channel channel, Endpoint endpoint, SessionSettings settings, TlsPolicy tls) {
+        SmtpSession s = new SmtpSession(channel, endpoint, settings, tls);
         ChannelPipeline p = channel.pipeline();
         p.addFirst("postilion.writeProgress", s.writeProgress);
         // Reactor Netty's bridge must stay last: it would swallow the bytes our decoder needs.
@@ -200,7 +204,7 @@ public final class SmtpSession {
      * then reports the lost connection).
      */
     private Mono<StageFailure> wrapperVerification(HelloContext ctx) {
-        if (!settings.tlsLevel().mustMatch()) {
+        if (!tls.level().mustMatch()) {
             return Mono.empty();
         }
         return Mono.create(sink -> channel.eventLoop().execute(() -> {
@@ -209,7 +213,7 @@ public final class SmtpSession {
                 sink.success();
                 return;
             }
-            ssl.handshakeFuture().addListener(f -> sink.success(f.isSuccess() ? verifyPeer(ctx, settings.tlsLevel()) : null));
+            ssl.handshakeFuture().addListener(f -> sink.success(f.isSuccess() ? verifyPeer(ctx, tls.level()) : null));
         }));
     }
 
@@ -229,8 +233,7 @@ public final class SmtpSession {
         } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
             chain = new java.security.cert.Certificate[0];
         }
-        String nexthop = ctx.tlsNexthop() == null ? endpoint.hostname() : ctx.tlsNexthop();
-        peerCheck = settings.verification().check(level, chain, endpoint.hostname(), nexthop);
+        peerCheck = tls.peerCheck().check(chain);
         if (peerCheck.matched()) {
             return null;
         }
@@ -370,7 +373,7 @@ public final class SmtpSession {
 
     /** SESS-6: TLS level may becomes none on a UNIX-domain socket. */
     private TlsLevel effectiveLevel() {
-        TlsLevel level = settings.tlsLevel();
+        TlsLevel level = tls.level();
         if (level == TlsLevel.MAY && endpoint.isUnixSocket()) {
             log.warn("TLS level may is reduced to none for the UNIX-domain socket {}", endpoint.display());
             return TlsLevel.NONE;
@@ -411,9 +414,9 @@ public final class SmtpSession {
     private SslHandler newSslHandler() {
         // TLS-17: SNI only when smtp_tls_servername names one; the peer host given to the engine is
         // what it sends, so without a name none is given.
-        SslHandler ssl = endpoint.serverName() != null && endpoint.address() instanceof java.net.InetSocketAddress inet
-                ? settings.sslContext().newHandler(channel.alloc(), endpoint.serverName(), inet.getPort())
-                : settings.sslContext().newHandler(channel.alloc());
+        SslHandler ssl = tls.serverName() != null && endpoint.address() instanceof java.net.InetSocketAddress inet
+                ? tls.context().newHandler(channel.alloc(), tls.serverName(), inet.getPort())
+                : tls.context().newHandler(channel.alloc());
         long limit = settings.timeouts().starttls().toMillis();
         ssl.setHandshakeTimeoutMillis(limit == 0 ? 0 : limit);
         return ssl;

@@ -1,0 +1,31 @@
+package io.postilion.engine.tls;
+
+import io.postilion.tls.TlsPolicy;
+import java.util.Objects;
+
+/**
+ * What TLS-3 decided for one server: the policy to connect with, or why the server must be
+ * skipped (an invalid policy: 4.7.5 "client TLS configuration problem", a TLSA lookup error, a
+ * table that could not answer). A skipped server's recipients take that status if no other
+ * server decides them.
+ */
+public sealed interface TlsDecision {
+
+    /** Connect under {@code policy}. */
+    record Use(TlsPolicy policy) implements TlsDecision {
+        public Use {
+            Objects.requireNonNull(policy, "policy");
+        }
+    }
+
+    /**
+     * Do not connect: {@code status} (e.g. 4.7.5) and {@code reason} become the server's error;
+     * {@code warning} is logged (null for none).
+     */
+    record Skip(String status, String reason, String warning) implements TlsDecision {
+        public Skip {
+            Objects.requireNonNull(status, "status");
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+}

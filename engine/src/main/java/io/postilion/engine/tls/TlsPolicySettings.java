@@ -1,0 +1,31 @@
+package io.postilion.engine.tls;
+
+import io.postilion.tls.ServerVerification;
+import io.postilion.tls.TlsLevel;
+import java.util.Objects;
+
+/**
+ * What the policy of every server starts from: the main.cf side of TLS-3 (under the lmtp_ names
+ * in LMTP mode). Immutable; built by the agent's configuration.
+ *
+ * @param level smtp_tls_security_level (TLS-2)
+ * @param wrapperMode smtp_tls_wrappermode (TLS-14)
+ * @param verification the CAs and match lists the verifying levels use (TLS-7, TLS-24)
+ * @param serverName smtp_tls_servername (TLS-17): empty for no SNI, {@code hostname},
+ *     {@code nexthop}, or a DNS name
+ */
+public record TlsPolicySettings(TlsLevel level, boolean wrapperMode, ServerVerification verification, String serverName) {
+
+    /** TLS off: Postfix's behaviour with an empty level and no table. */
+    public static final TlsPolicySettings NONE = new TlsPolicySettings(TlsLevel.NONE, false, ServerVerification.NONE, "");
+
+    public TlsPolicySettings {
+        Objects.requireNonNull(level, "level");
+        Objects.requireNonNull(verification, "verification");
+        Objects.requireNonNull(serverName, "serverName");
+    }
+
+    public TlsPolicySettings withServerName(String name) {
+        return new TlsPolicySettings(level, wrapperMode, verification, name);
+    }
+}

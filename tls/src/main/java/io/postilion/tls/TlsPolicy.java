@@ -1,0 +1,42 @@
+package io.postilion.tls;
+
+import io.netty.handler.ssl.SslContext;
+import java.util.Objects;
+
+/**
+ * The TLS policy in force for one server, computed before the connection is made (TLS-3: the
+ * global level, the policy table, DANE, then the defaults). The session follows it and knows
+ * nothing of where it came from: the level decides whether STARTTLS is sent and required
+ * (TLS-9), the context carries protocols and ciphers (TLS-26, TLS-27), the server name is the SNI
+ * (TLS-17, the TLSA base domain with DANE), and the check judges the certificate (TLS-13).
+ *
+ * @param level the effective level (halfdane only as DANE computes it)
+ * @param context the client context; null at level none
+ * @param serverName the SNI in A-label form; null to send none
+ * @param peerCheck what the certificate must satisfy
+ * @param connectionReuse smtp_tls_connection_reuse or the policy's connection_reuse (TLS-21)
+ */
+public record TlsPolicy(TlsLevel level, SslContext context, String serverName, PeerCheck peerCheck,
+        boolean connectionReuse) {
+
+    /** No TLS at all. */
+    public static final TlsPolicy NONE = new TlsPolicy(TlsLevel.NONE, null, null, PeerCheck.NOTHING, false);
+
+    public TlsPolicy {
+        Objects.requireNonNull(level, "level");
+        Objects.requireNonNull(peerCheck, "peerCheck");
+        if (level != TlsLevel.NONE && context == null) {
+            throw new IllegalArgumentException("TLS level " + level.configName() + " needs a client SslContext");
+        }
+    }
+
+    /** The same policy at level none: TLS-11's one plaintext retry. */
+    public TlsPolicy plaintext() {
+        return NONE;
+    }
+
+    /** The same policy with {@code name} as SNI (null: none). */
+    public TlsPolicy withServerName(String name) {
+        return new TlsPolicy(level, context, name, peerCheck, connectionReuse);
+    }
+}
