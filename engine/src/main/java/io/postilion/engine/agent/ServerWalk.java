@@ -72,7 +72,7 @@ final class ServerWalk {
     private final TlsPolicyResolver tlsPolicies;
 
     ServerWalk(AgentSettings settings, SmtpClient client, NextHopResolver resolver, ConnectionCache cache, Clock clock,
-            DeliveryMetrics metrics, AgentLog info, TransactionRun run) {
+            DeliveryMetrics metrics, AgentLog info, TransactionRun run, TlsPolicyResolver tlsPolicies) {
         this.settings = settings;
         this.client = client;
         this.resolver = resolver;
@@ -81,7 +81,7 @@ final class ServerWalk {
         this.metrics = metrics;
         this.info = info;
         this.run = run;
-        this.tlsPolicies = new TlsPolicyResolver(settings.tlsPolicy());
+        this.tlsPolicies = tlsPolicies;
         this.sasl = new SaslLogin(settings.sasl(), settings.rewriting(), info, settings.session().lmtp());
     }
 
