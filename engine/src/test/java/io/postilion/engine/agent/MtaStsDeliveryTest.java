@@ -208,6 +208,23 @@ class MtaStsDeliveryTest {
         assertEquals(List.of("mx2.provider.test"), mx2.serverNames());
     }
 
+    @Test
+    void enforceNeverReusesAParkedPlaintextSession_TLS32() throws Exception {
+        // before the domain published its policy: plaintext at may, and the session is parked
+        dns.remove("_mta-sts.dest.test", Type.TXT);
+        mx.startTls(false);
+        DeliveryAgent agent = agent("smtp_tls_security_level=may", "smtp_connection_cache_destinations=dest.test",
+                "smtp_connection_cache_time_limit=30s");
+        assertSent(deliver(agent));
+        assertEquals(1, agent.parkedSessions(), "the plaintext session is parked for reuse");
+        // now the policy is there: the parked session must not carry the mail
+        https.policy(ENFORCE);
+        announce("1");
+        RecipientResult r = deliver(agent);
+        assertDeferredUndelivered(r, "4.7.4");
+        assertEquals(1, https.fetches());
+    }
+
     // ------------------------------------------------------------------ testing, none, no policy
 
     @Test
