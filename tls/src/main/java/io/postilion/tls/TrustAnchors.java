@@ -74,6 +74,32 @@ public final class TrustAnchors {
         return all.isEmpty() ? NONE : new TrustAnchors(all, trustManager(all));
     }
 
+    /**
+     * The JDK's default trust store (its cacerts, or what javax.net.ssl.trustStore names): the Web
+     * PKI roots MTA-STS relies on when smtp_tls_mta_sts_CAfile is empty (CLARIFICATIONS 42). Read
+     * now, at start-up, like every other anchor.
+     */
+    public static TrustAnchors jdkDefault() {
+        try {
+            TrustManagerFactory f = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            f.init((KeyStore) null);
+            for (TrustManager tm : f.getTrustManagers()) {
+                if (tm instanceof X509TrustManager x && x.getAcceptedIssuers().length > 0) {
+                    List<X509Certificate> all = List.of(x.getAcceptedIssuers());
+                    return new TrustAnchors(all, trustManager(all));
+                }
+            }
+            throw new IllegalArgumentException("the JDK's default trust store holds no CA certificate");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot read the JDK's default trust store: " + e.getMessage(), e);
+        }
+    }
+
+    /** The CA certificates, for a TLS context that checks them during the handshake (MTA-STS's HTTPS). */
+    public List<X509Certificate> certificates() {
+        return certificates;
+    }
+
     private static List<X509Certificate> read(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
