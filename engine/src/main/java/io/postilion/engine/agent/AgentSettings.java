@@ -46,6 +46,7 @@ import java.util.Objects;
  * @param logFormat info_log_address_format and delay_logging_resolution_limit: how the delivery
  *     log line shows addresses and times (LOG-2, LOG-4)
  * @param debugLevel debug_peer_level (2): how much of a debug peer's session is logged (MISC-3)
+ * @param dane the DANE parameters and whether the lookup settings allow DANE (TLS-8)
  */
 public record AgentSettings(SessionSettings session, String myHostname, int mxSessionLimit, String fallbackRelay,
         boolean skip5xxGreeting, boolean softBounce, boolean quoteRfc821Envelope, boolean disableMimeOutputConversion,
@@ -53,19 +54,20 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         DeliveryStatusFilter statusFilter, boolean sendXforward, ProbeTarget verifyTarget, DebugPeers debugPeers,
         PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus, SourceAddress source,
         String relayhost, boolean verifyNegativeCache, SaslSettings sasl, InfoLogFormat logFormat, int debugLevel,
-        String tlsServerName) {
+        String tlsServerName, io.postilion.engine.tls.DaneSettings dane) {
 
     /**
      * The main.cf side of every server's TLS policy (TLS-3): the session's global level, wrapper
      * mode and verification, with smtp_tls_servername.
      */
     public TlsPolicySettings tlsPolicy() {
-        return new TlsPolicySettings(session.tlsLevel(), session.wrapperMode(), session.verification(), tlsServerName);
+        return new TlsPolicySettings(session.tlsLevel(), session.wrapperMode(), session.verification(), tlsServerName, dane);
     }
 
     public AgentSettings {
         Objects.requireNonNull(sasl, "sasl");
         Objects.requireNonNull(tlsServerName, "tlsServerName");
+        Objects.requireNonNull(dane, "dane");
         Objects.requireNonNull(logFormat, "logFormat");
         if (debugLevel < 1) {
             throw new IllegalArgumentException("debug_peer_level must be at least 1: " + debugLevel);
@@ -155,6 +157,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private String tlsServerName = "";
         private InfoLogFormat logFormat = InfoLogFormat.DEFAULTS;
         private int debugLevel = 2;
+        private io.postilion.engine.tls.DaneSettings dane = io.postilion.engine.tls.DaneSettings.DEFAULT;
 
         private Builder(SessionSettings session, String myHostname) {
             this.session = session;
@@ -188,6 +191,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.tlsServerName = s.tlsServerName;
             this.logFormat = s.logFormat;
             this.debugLevel = s.debugLevel;
+            this.dane = s.dane;
         }
 
         public Builder session(SessionSettings v) {
@@ -371,6 +375,12 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        /** TLS-8's parameters. */
+        public Builder dane(io.postilion.engine.tls.DaneSettings v) {
+            this.dane = v;
+            return this;
+        }
+
         public Builder sasl(SaslSettings v) {
             this.sasl = v;
             return this;
@@ -381,7 +391,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
                     quoteRfc821Envelope, disableMimeOutputConversion, content,
                     rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal,
                     statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus, source,
-                    relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName);
+                    relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName, dane);
         }
     }
 }

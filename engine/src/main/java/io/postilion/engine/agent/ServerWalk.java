@@ -16,6 +16,8 @@ import io.postilion.engine.delivery.VerdictSource;
 import io.postilion.engine.tls.TlsDecision;
 import io.postilion.engine.tls.TlsPolicyQuery;
 import io.postilion.engine.tls.TlsPolicyResolver;
+import io.postilion.engine.tls.TlsaFinder;
+import io.postilion.dns.ServerRrset;
 import io.postilion.tls.TlsFeatureStatus;
 import io.postilion.tls.TlsPolicy;
 import io.postilion.transport.cache.ConnectionCache;
@@ -57,6 +59,10 @@ final class ServerWalk {
     private static final DsnStatus TOO_BIG = DsnStatus.of(5, 3, 4);
     /** REPLY-13: SMTPUTF8 required but not offered; soft unless the server is the last. */
     private static final DsnStatus SMTPUTF8_REQUIRED = DsnStatus.of(5, 6, 7);
+    /** TLS-8: the TLSA cache's bounds (Postfix's tls_dane.c clamps TTLs to 1..100 s). */
+    private static final int TLSA_CACHE_ENTRIES = 10_000;
+    private static final Duration TLSA_MIN_TTL = Duration.ofSeconds(1);
+    private static final Duration TLSA_MAX_TTL = Duration.ofSeconds(100);
 
     private final AgentSettings settings;
     private final SmtpClient client;
@@ -81,7 +87,10 @@ final class ServerWalk {
         this.metrics = metrics;
         this.info = info;
         this.run = run;
-        this.tlsPolicies = new TlsPolicyResolver(settings.tlsPolicy());
+        // TLS-8: TLSA answers are kept 1 to 100 seconds whatever their TTL, in a cache of their own
+        this.tlsPolicies = new TlsPolicyResolver(settings.tlsPolicy(), new TlsaFinder(
+                resolver.dns().withCache(TLSA_CACHE_ENTRIES, TLSA_MIN_TTL, TLSA_MAX_TTL, Clock.systemUTC()),
+                settings.tlsPolicy().dane().forceInsecureHostTlsaLookup()));
         this.sasl = new SaslLogin(settings.sasl(), settings.rewriting(), info, settings.session().lmtp());
     }
 
@@ -101,7 +110,7 @@ final class ServerWalk {
         if (d instanceof UnixDestination u) {
             // TLS-7: for a socket both hostname and nexthop are $myhostname (Postfix's smtp_connect_local)
             Server socket = new Server(Endpoint.unix(settings.myHostname(), u.path()), false, false, u.path(),
-                    settings.myHostname());
+                    settings.myHostname(), null, ServerRrset.NONE);
             return servers(a, List.of(socket), true, 0, 0); // SESS-6: a socket is always final
         }
         // LOOKUP-2: loop detection only for SMTP to port 25
@@ -125,7 +134,7 @@ final class ServerWalk {
         List<Server> out = new ArrayList<>(targets.targets().size());
         for (Target t : targets.targets()) {
             Endpoint ep = Endpoint.inet(t.hostname(), t.socketAddress());
-            out.add(new Server(ep, t.preference() == best, loopCheck, dest, tlsNexthop));
+            out.add(new Server(ep, t.preference() == best, loopCheck, dest, tlsNexthop, t, targets.rrset()));
         }
         return out;
     }
@@ -133,14 +142,16 @@ final class ServerWalk {
     /**
      * A server to try, with what SESS-15 needs (is it a best-preference MX, is loop detection on)
      * and the destination it was found for, as written (SASL-2's next-hop key) and as the
-     * next-hop domain a secure level's certificate must name (TLS-7).
+     * next-hop domain a secure level's certificate must name (TLS-7), and how DNS found it (DANE,
+     * TLS-8: the target, null for a socket, and the MX/SRV RRset).
      */
-    private record Server(Endpoint endpoint, boolean bestMx, boolean loopCheck, String dest, String tlsNexthop) {
+    private record Server(Endpoint endpoint, boolean bestMx, boolean loopCheck, String dest, String tlsNexthop,
+            Target target, ServerRrset rrset) {
 
         /** TLS-3's question for this server. */
         TlsPolicyQuery tlsQuery() {
             int port = endpoint.address() instanceof java.net.InetSocketAddress inet ? inet.getPort() : 0;
-            return new TlsPolicyQuery(dest, tlsNexthop, endpoint.hostname(), port, endpoint.isUnixSocket());
+            return new TlsPolicyQuery(dest, tlsNexthop, endpoint.hostname(), port, endpoint.isUnixSocket(), target, rrset);
         }
     }
 
@@ -200,9 +211,15 @@ final class ServerWalk {
 
     private Mono<Void> connectAndDeliver(Attempt a, List<Server> endpoints, boolean finalDestination, int index, int sessions) {
         Server target = endpoints.get(index);
-        return tlsPolicies.resolve(target.tlsQuery()).flatMap(d -> d instanceof TlsDecision.Use use
-                ? connectAndDeliver(a, endpoints, finalDestination, index, sessions, use.policy())
-                : skipped(a, endpoints, finalDestination, index, sessions, (TlsDecision.Skip) d));
+        return tlsPolicies.resolve(target.tlsQuery()).flatMap(d -> {
+            if (d instanceof TlsDecision.Use use) {
+                if (use.warning() != null) {
+                    info.warn(a.request.queueId() + ": " + use.warning()); // e.g. TLS-8's fallback from dane
+                }
+                return connectAndDeliver(a, endpoints, finalDestination, index, sessions, use.policy());
+            }
+            return skipped(a, endpoints, finalDestination, index, sessions, (TlsDecision.Skip) d);
+        });
     }
 
     /** TLS-3: an invalid policy skips the server; its error stays for the recipients no other server decides. */
