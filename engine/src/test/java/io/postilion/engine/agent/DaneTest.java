@@ -497,4 +497,24 @@ class DaneTest {
         assertSent(r);
         assertEquals("halfdane", r.tls(), "enforced, never called Verified");
     }
+
+    // ---------------------------------------------------------------- TLS-35: no raw public keys here
+
+    @Test
+    void enableRpkIsAcceptedWithAWarningAndCertificatesAreStillChecked_TLS35() throws Exception {
+        zone(true);
+        tlsa(3, 1, 1, spki256(mxCert));
+        var cfg = AgentTestBed.config(List.of("smtp_tls_enable_rpk=yes", "smtp_tls_security_level=dane"));
+        assertEquals(List.of("smtp_tls_enable_rpk"), io.postilion.engine.config.ParameterSupport.check(cfg),
+                "inert, with one warning naming it (CLARIFICATIONS 39)");
+        assertSent(deliver(agent("dane", "smtp_tls_enable_rpk=yes")));
+        assertTrue(usedTls());
+        bed.close();
+        server = bed.server("127.0.0.2").startTls(true).tlsContext(presenting(strangerCert, true));
+        dns = bed.dns();
+        zone(true);
+        tlsa(3, 1, 1, spki256(mxCert));
+        RecipientResult r = deliver(agent("dane", "smtp_tls_enable_rpk=yes"));
+        assertTrue(r.reason().contains(NOT_VERIFIED), "the certificate is checked as without RPK: " + r.reason());
+    }
 }
