@@ -440,6 +440,18 @@ class DaneTest {
         assertEquals(0, server.sessions());
     }
 
+    @Test
+    void daneTaAcceptsTheMxRrsetOwnerWhenTheNexthopIsAnAlias_TLS8() throws Exception {
+        // dest.test is a CNAME to real.test, whose MX is mx.dest.test: the leaf may name real.test
+        dns.cname("dest.test", "real.test").mx("real.test", 10, "mx.dest.test").a("mx.dest.test", "127.0.0.2")
+                .authenticated("dest.test").authenticated("mx.dest.test");
+        server.tlsContext(presenting(issued(ca, "real.test"), true));
+        tlsa(2, 0, 1, sha256(ca.getCertificate().getEncoded()));
+        assertSent(deliver(agent("dane")));
+        server.tlsContext(presenting(issued(ca, "unreal.test"), true));
+        assertEquals(Outcome.DEFERRED, deliver(agent("dane")).outcome(), "only the owner, not any name");
+    }
+
     // ---------------------------------------------------------------- preconditions and configuration
 
     @Test
