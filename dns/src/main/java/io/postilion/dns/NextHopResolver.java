@@ -61,7 +61,10 @@ public final class NextHopResolver {
         this(dns, settings, threadLocalRandom(), NativeHostResolver.system());
     }
 
-    /** The asynchronous resolver the lookups go through (also for TXT lookups such as MTA-STS's). */
+    /**
+     * The asynchronous resolver the lookups go through, for lookups that follow from its answers
+     * (TLSA, TLS-8) and for MTA-STS's TXT records (TLS-32).
+     */
     public AsyncDnsResolver dns() {
         return dns;
     }
@@ -106,14 +109,19 @@ public final class NextHopResolver {
             Optional<LookupFailure> failure = Optional.ofNullable(p.failure());
             boolean fin = lastInList || p.selfMx() || failure.map(LookupFailure::loop).orElse(false);
             return new TargetList(d.nexthop(), failure.isPresent() ? List.of() : p.targets(), failure, fin, p.selfMx(),
-                    p.warnings());
+                    p.warnings(), p.rrset());
         });
     }
 
     // ---- lookup methods ----
 
     /** Outcome of one method before it becomes a TargetList. */
-    private record Partial(List<Target> targets, LookupFailure failure, boolean selfMx, List<String> warnings) {
+    private record Partial(List<Target> targets, LookupFailure failure, boolean selfMx, List<String> warnings,
+            ServerRrset rrset) {
+        Partial(List<Target> targets, LookupFailure failure, boolean selfMx, List<String> warnings) {
+            this(targets, failure, selfMx, warnings, ServerRrset.NONE);
+        }
+
         static Partial failed(LookupFailure f) {
             return new Partial(List.of(), f, false, List.of());
         }
@@ -121,7 +129,13 @@ public final class NextHopResolver {
         Partial warn(String warning) {
             List<String> w = new ArrayList<>(warnings);
             w.add(0, warning);
-            return new Partial(targets, failure, selfMx, w);
+            return new Partial(targets, failure, selfMx, w, rrset);
+        }
+
+        /** TLS-8: the MX/SRV answer these servers came from. */
+        Partial from(DnsAnswer answer) {
+            return new Partial(targets, failure, selfMx, warnings,
+                    new ServerRrset(answer.authenticated(), printable(answer.canonicalName())));
         }
     }
 
@@ -215,7 +229,7 @@ public final class NextHopResolver {
                 AddressOrdering.sort(list, settings.addressPreference(), true);
                 list = AddressOrdering.balance(list, settings.mxAddressLimit());
             }
-            return new Partial(limit(list), null, selfMx, List.of());
+            return new Partial(limit(list), null, selfMx, List.of()).from(ans);
         });
     }
 
@@ -278,7 +292,7 @@ public final class NextHopResolver {
                         : Mono.just(new Partial(List.of(), f, true, List.of()));
             }
             list = AddressOrdering.balance(list, settings.mxAddressLimit());
-            return Mono.just(new Partial(limit(list), null, selfMx, List.of()));
+            return Mono.just(new Partial(limit(list), null, selfMx, List.of()).from(ans));
         });
     }
 
@@ -349,7 +363,8 @@ public final class NextHopResolver {
         if (literal.isPresent()) {
             InetAddress addr = literal.get();
             if (familyEnabled(addr)) {
-                return Mono.just(new RawHost(List.of(new Target(display, addr, port, pref, false)), List.of()));
+                return Mono.just(new RawHost(List.of(new Target(display, addr, port, pref, false, queryName, queryName)),
+                        List.of()));
             }
             return Mono.just(new RawHost(List.of(), List.of(new LookupFailure("5.4.4", display + ": host not found"))));
         }
@@ -378,12 +393,14 @@ public final class NextHopResolver {
                 if (!ans.ok()) {
                     continue;
                 }
-                String hostname = settings.cnameOverridesServername() ? printable(ans.canonicalName()) : display;
+                String canonical = printable(ans.canonicalName());
+                String hostname = settings.cnameOverridesServername() ? canonical : display;
+                String asked = printable(ans.queryName());
                 for (ARecord r : ans.records(ARecord.class)) {
-                    targets.add(new Target(hostname, r.getAddress(), port, pref, ans.authenticated()));
+                    targets.add(new Target(hostname, r.getAddress(), port, pref, ans.authenticated(), asked, canonical));
                 }
                 for (AAAARecord r : ans.records(AAAARecord.class)) {
-                    targets.add(new Target(hostname, r.getAddress(), port, pref, ans.authenticated()));
+                    targets.add(new Target(hostname, r.getAddress(), port, pref, ans.authenticated(), asked, canonical));
                 }
             }
             if (!targets.isEmpty()) {
@@ -460,7 +477,7 @@ public final class NextHopResolver {
         return nativeResolver.lookup(queryName)
                 .map(addrs -> {
                     List<Target> targets = addrs.stream().filter(this::familyEnabled)
-                            .map(addr -> new Target(display, addr, port, pref, false)).toList();
+                            .map(addr -> new Target(display, addr, port, pref, false, queryName, queryName)).toList();
                     if (targets.isEmpty()) {
                         return failed(before, new LookupFailure("5.4.4", display + ": host not found"));
                     }

@@ -14,6 +14,7 @@ import java.util.Optional;
  *     this MTA is one of its MX hosts, or a loop was detected
  * @param selfMx whether this MTA found itself among the MX hosts (LOOKUP-8)
  * @param warnings texts to log (e.g. "no MX host for D has a valid address record")
+ * @param rrset the MX/SRV RRset the servers came from, as DANE judges it (TLS-8)
  */
 public record TargetList(
         String nexthop,
@@ -21,9 +22,17 @@ public record TargetList(
         Optional<LookupFailure> failure,
         boolean finalNexthop,
         boolean selfMx,
-        List<String> warnings) {
+        List<String> warnings,
+        ServerRrset rrset) {
+
+    /** A list whose servers came from no MX/SRV RRset, or a failed lookup. */
+    public TargetList(String nexthop, List<Target> targets, Optional<LookupFailure> failure, boolean finalNexthop,
+            boolean selfMx, List<String> warnings) {
+        this(nexthop, targets, failure, finalNexthop, selfMx, warnings, ServerRrset.NONE);
+    }
 
     public TargetList {
+        Objects.requireNonNull(rrset, "rrset");
         Objects.requireNonNull(nexthop, "nexthop");
         targets = List.copyOf(targets);
         Objects.requireNonNull(failure, "failure");

@@ -35,5 +35,18 @@ public interface PeerCheck {
         public boolean matched() {
             return trusted && matchedName != null;
         }
+
+        /**
+         * TLS-5/TLS-30's word for the peer at {@code level}: "Verified" for a match at a level that
+         * needs one, except halfdane, whose match (TLSA records reached through an unsigned MX
+         * RRset) is only "Trusted"; "Trusted" for a chain that is trusted but not matched;
+         * "Untrusted" otherwise ("Anonymous", no certificate at all, is the session's to say).
+         */
+        public String trustWord(TlsLevel level) {
+            if (matched() && level.mustMatch() && level != TlsLevel.HALFDANE) {
+                return "Verified";
+            }
+            return trusted ? "Trusted" : "Untrusted";
+        }
     }
 }

@@ -5,8 +5,8 @@ import java.util.Optional;
 
 /**
  * Postfix's client TLS security levels ({@code smtp_tls_security_level}), in the order of TLS-1's
- * ladder. none, may, encrypt, verify and secure are implemented; dane, dane-only and fingerprint
- * are named here so configuration can say why it refuses them.
+ * ladder. fingerprint is named here so configuration can say why it refuses it; halfdane is
+ * TLS-8's computed level, which no configuration may name (TLS-4).
  */
 public enum TlsLevel {
     /** No TLS, even when STARTTLS is offered. */
@@ -16,8 +16,16 @@ public enum TlsLevel {
     /** Mandatory encryption, no certificate check; no TLS means no mail. */
     ENCRYPT("encrypt", true),
     FINGERPRINT("fingerprint", false),
-    DANE("dane", false),
-    DANE_ONLY("dane-only", false),
+    /**
+     * Computed only (TLS-8), never configured: dane for a server whose MX RRset was not
+     * DNSSEC-validated but whose TLSA records are usable; the records are enforced, and a match is
+     * logged as "Trusted", not "Verified".
+     */
+    HALFDANE("halfdane", true),
+    /** DANE (RFC 7672): TLSA records authenticate the server when usable ones exist, else may or encrypt. */
+    DANE("dane", true),
+    /** DANE or nothing: a server without usable TLSA records is not used. */
+    DANE_ONLY("dane-only", true),
     /** Mandatory TLS; the chain must be trusted and the certificate match smtp_tls_verify_cert_match (TLS-5). */
     VERIFY("verify", true),
     /** As verify, matched against smtp_tls_secure_cert_match: by default the next-hop domain, not the MX name. */
@@ -53,11 +61,16 @@ public enum TlsLevel {
         return compareTo(ENCRYPT) > 0;
     }
 
-    /** Reads a main.cf value; empty when the word is not a level. */
+    /** Whether this is one of the levels TLSA records decide (dane, dane-only, and the computed halfdane). */
+    public boolean dane() {
+        return this == HALFDANE || this == DANE || this == DANE_ONLY;
+    }
+
+    /** Reads a main.cf value; empty when the word is not a level (halfdane is computed, never written). */
     public static Optional<TlsLevel> parse(String value) {
         String v = value.trim().toLowerCase(Locale.ROOT);
         for (TlsLevel l : values()) {
-            if (l.configName.equals(v)) {
+            if (l != HALFDANE && l.configName.equals(v)) {
                 return Optional.of(l);
             }
         }

@@ -28,7 +28,7 @@ class ClientTlsContextsTest {
 
     @Test
     void unimplementedLevelsAndNoneAreRefusedHere() {
-        assertThrows(IllegalArgumentException.class, () -> ClientTlsContexts.unauthenticated(TlsLevel.DANE));
+        assertThrows(IllegalArgumentException.class, () -> ClientTlsContexts.unauthenticated(TlsLevel.FINGERPRINT));
         assertThrows(IllegalArgumentException.class, () -> ClientTlsContexts.unauthenticated(TlsLevel.NONE));
     }
 
@@ -36,6 +36,7 @@ class ClientTlsContextsTest {
     void levelsParseByTheirMainCfNames() {
         assertEquals(Optional.of(TlsLevel.DANE_ONLY), TlsLevel.parse("Dane-Only"));
         assertEquals(Optional.empty(), TlsLevel.parse("maybe"));
+        assertEquals(Optional.empty(), TlsLevel.parse("halfdane"), "TLS-4: computed, never configured");
         assertTrue(TlsLevel.ENCRYPT.requiresTls());
         assertTrue(!TlsLevel.MAY.requiresTls());
     }

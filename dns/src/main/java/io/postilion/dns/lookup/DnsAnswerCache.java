@@ -31,11 +31,18 @@ final class DnsAnswerCache {
     private final Map<Key, Entry> entries = new ConcurrentHashMap<>();
     private final Map<Key, Mono<DnsAnswer>> inFlight = new ConcurrentHashMap<>();
     private final int maxEntries;
+    private final Duration minTtl;
     private final Duration maxTtl;
     private final Clock clock;
 
     DnsAnswerCache(int maxEntries, Duration maxTtl, Clock clock) {
+        this(maxEntries, Duration.ZERO, maxTtl, clock);
+    }
+
+    /** With {@code minTtl}: an answer whose TTL is shorter (zero included) is kept that long (TLS-8's clamp). */
+    DnsAnswerCache(int maxEntries, Duration minTtl, Duration maxTtl, Clock clock) {
         this.maxEntries = maxEntries;
+        this.minTtl = minTtl;
         this.maxTtl = maxTtl;
         this.clock = clock;
     }
@@ -67,7 +74,7 @@ final class DnsAnswerCache {
      * the RFC 2308 negative TTL; a TTL of zero or less (no SOA) caches nothing.
      */
     void putNegative(String name, int type, boolean dnssec, DnsAnswer answer, long negativeTtl) {
-        if (answer.outcome() != DnsOutcome.NOT_FOUND || negativeTtl <= 0) {
+        if (answer.outcome() != DnsOutcome.NOT_FOUND || negativeTtl <= 0 && minTtl.isZero()) {
             return;
         }
         store(Key.of(name, type, dnssec), answer, negativeTtl);
@@ -75,6 +82,9 @@ final class DnsAnswerCache {
 
     private void store(Key key, DnsAnswer answer, long ttlSeconds) {
         Duration d = Duration.ofSeconds(Math.max(0, ttlSeconds));
+        if (d.compareTo(minTtl) < 0) {
+            d = minTtl;
+        }
         if (d.compareTo(maxTtl) > 0) {
             d = maxTtl;
         }

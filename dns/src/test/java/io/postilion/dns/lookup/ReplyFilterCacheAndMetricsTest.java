@@ -133,6 +133,33 @@ class ReplyFilterCacheAndMetricsTest {
     }
 
     @Test
+    void theTlsaCacheKeepsAnswersBetweenOneAndOneHundredSeconds_TLS8() {
+        server.add(new org.xbill.DNS.TLSARecord(name("_25._tcp.zero.example.test"), org.xbill.DNS.DClass.IN, 0, 3, 1, 1,
+                new byte[32]));
+        server.add(new org.xbill.DNS.TLSARecord(name("_25._tcp.day.example.test"), org.xbill.DNS.DClass.IN, 86400, 3, 1, 1,
+                new byte[32]));
+        MutableClock clock = new MutableClock();
+        AsyncDnsResolver r = base.withCache(100, Duration.ofSeconds(1), Duration.ofSeconds(100), clock);
+        run(r.tlsa("_25._tcp.zero.example.test", true));
+        run(r.tlsa("_25._tcp.zero.example.test", true));
+        assertEquals(1, server.queryCount("_25._tcp.zero.example.test", Type.TLSA), "a TTL of 0 is kept one second");
+        clock.now = clock.now.plusSeconds(1);
+        run(r.tlsa("_25._tcp.zero.example.test", true));
+        assertEquals(2, server.queryCount("_25._tcp.zero.example.test", Type.TLSA));
+        run(r.tlsa("_25._tcp.day.example.test", true));
+        clock.now = clock.now.plusSeconds(99);
+        run(r.tlsa("_25._tcp.day.example.test", true));
+        assertEquals(1, server.queryCount("_25._tcp.day.example.test", Type.TLSA));
+        clock.now = clock.now.plusSeconds(1);
+        run(r.tlsa("_25._tcp.day.example.test", true));
+        assertEquals(2, server.queryCount("_25._tcp.day.example.test", Type.TLSA), "a day's TTL is cut to 100 s");
+    }
+
+    private static org.xbill.DNS.Name name(String s) {
+        return org.xbill.DNS.Name.fromConstantString(s + ".");
+    }
+
+    @Test
     void lookupsAreCounted() {
         server.a("h.example.test", "192.0.2.1");
         SimpleMeterRegistry registry = new SimpleMeterRegistry();

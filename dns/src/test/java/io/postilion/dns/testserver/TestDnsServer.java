@@ -72,6 +72,7 @@ public final class TestDnsServer implements AutoCloseable {
     private final Map<Key, Duration> delays = new ConcurrentHashMap<>();
     private final Set<Key> silent = ConcurrentHashMap.newKeySet();
     private final Set<Name> authenticated = ConcurrentHashMap.newKeySet();
+    private final Set<Key> authenticatedTypes = ConcurrentHashMap.newKeySet();
     private final List<Query> queries = new CopyOnWriteArrayList<>();
 
     private TestDnsServer(DatagramSocket udp, ServerSocket tcp) {
@@ -221,6 +222,15 @@ public final class TestDnsServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Sets the AD bit only on answers to queries for {@code name} and {@code type}: e.g. a signed
+     * CNAME whose target's zone is not signed (the CNAME query validates, the address query does not).
+     */
+    public TestDnsServer authenticated(String name, int type) {
+        authenticatedTypes.add(new Key(name(name), type));
+        return this;
+    }
+
     // ---- observations ----
 
     public List<Query> queries() {
@@ -355,7 +365,8 @@ public final class TestDnsServer implements AutoCloseable {
         } else {
             fill(reply, qname, qtype);
         }
-        if (authenticated.contains(qname) && reply.getRcode() == Rcode.NOERROR) {
+        if ((authenticated.contains(qname) || authenticatedTypes.contains(new Key(qname, qtype)))
+                && reply.getRcode() == Rcode.NOERROR) {
             reply.getHeader().setFlag(Flags.AD);
         }
         if (opt != null) {

@@ -260,6 +260,7 @@ public final class AgentConfiguration {
                 .sasl(saslSettings(cfg))
                 .tlsServerName(tlsServerName(cfg))
                 .mtaSts(mtaSts(cfg))
+                .dane(daneSettings(cfg, level))
                 .reuse(new ConnectionReuse(cfg.list("smtp_connection_cache_destinations"),
                         cfg.bool("smtp_connection_cache_on_demand"), cfg.time("smtp_connection_cache_time_limit"),
                         cfg.time("smtp_connection_reuse_time_limit"), cfg.integer("smtp_connection_reuse_count_limit")))
@@ -391,7 +392,7 @@ public final class AgentConfiguration {
                 cfg.effectiveName("smtp_tls_security_level"), "unknown TLS security level '" + name + "'"));
         if (!level.implemented()) {
             throw ConfigurationException.badValue(cfg.effectiveName("smtp_tls_security_level"),
-                    "TLS security level '" + name + "' is not supported yet (none, may, encrypt, verify and secure are)");
+                    "TLS security level '" + name + "' is not supported yet (none, may, encrypt, dane, dane-only, verify and secure are)");
         }
         if (cfg.bool("smtp_tls_wrappermode") && !level.requiresTls()) {
             throw ConfigurationException.badValue(cfg.effectiveName("smtp_tls_wrappermode"),
@@ -419,6 +420,36 @@ public final class AgentConfiguration {
             throw ConfigurationException.badValue("smtp_tls_mta_sts_CAfile", e.getMessage());
         }
         return new MtaStsSettings(true, trust, MtaStsSettings.FETCH_TIMEOUT);
+    }
+
+    /**
+     * TLS-8: the DANE parameters, and whether the lookup settings leave DNSSEC any meaning
+     * (Postfix's dane_init checks them for every server; they are fixed at start-up here, so the
+     * answer is computed once and each server gets the warning). tls_dane_digests is checked
+     * whatever the level, as Postfix's TLS library reads it at start.
+     */
+    static io.postilion.engine.tls.DaneSettings daneSettings(Configuration cfg, TlsLevel level) {
+        io.postilion.tls.DaneDigests digests;
+        try {
+            digests = io.postilion.tls.DaneDigests.parse(String.join(" ", cfg.list("tls_dane_digests")));
+        } catch (IllegalArgumentException e) {
+            throw bad("tls_dane_digests", String.join(" ", cfg.list("tls_dane_digests")), e.getMessage());
+        }
+        String incompatible = "";
+        String options = cfg.string("smtp_dns_resolver_options");
+        if (dnsSupportLevel(cfg) != DnsSupportLevel.DNSSEC || !cfg.list("smtp_host_lookup").contains("dns")) {
+            incompatible = "with dnssec lookups disabled";
+        } else if (!cfg.isLmtp() && cfg.bool("ignore_mx_lookup_error")) {
+            incompatible = "with MX lookup errors ignored";
+        } else if (options.contains("res_defnames") || options.contains("res_dnsrch")) {
+            incompatible = "with dns resolver options (res_defnames, res_dnsrch) that DANE cannot work with";
+        }
+        if (level == TlsLevel.DANE || level == TlsLevel.DANE_ONLY) {
+            io.postilion.tls.DaneVerification.warmUp();
+        }
+        TlsLevel insecure = TlsLevel.parse(cfg.string("smtp_tls_dane_insecure_mx_policy")).orElse(TlsLevel.DANE);
+        return new io.postilion.engine.tls.DaneSettings(incompatible, insecure,
+                cfg.bool("smtp_tls_force_insecure_host_tlsa_lookup"), digests);
     }
 
     /**
@@ -469,6 +500,9 @@ public final class AgentConfiguration {
                 .ignoreSrvLookupError(cfg.bool("ignore_srv_lookup_error"))
                 .cnameOverridesServername(cfg.bool("smtp_cname_overrides_servername"))
                 .resolverOptions(searchList(cfg))
+                // LOOKUP-16: MX targets' addresses are asked with DNSSEC even under an unsigned MX
+                // RRset unless smtp_tls_dane_insecure_mx_policy = may (TLS-8's halfdane needs them)
+                .dnssecForInsecureMxTargets(!cfg.string("smtp_tls_dane_insecure_mx_policy").equals("may"))
                 .self(SelfAddresses.of(String.join(" ", cfg.list("inet_interfaces")),
                         String.join(" ", cfg.list("proxy_interfaces"))))
                 .build();

@@ -48,6 +48,7 @@ import java.util.Objects;
  *     log line shows addresses and times (LOG-2, LOG-4)
  * @param debugLevel debug_peer_level (2): how much of a debug peer's session is logged (MISC-3)
  * @param mtaSts smtp_tls_mta_sts_enable and smtp_tls_mta_sts_CAfile: MTA-STS built in (TLS-32)
+ * @param dane the DANE parameters and whether the lookup settings allow DANE (TLS-8)
  */
 public record AgentSettings(SessionSettings session, String myHostname, int mxSessionLimit, String fallbackRelay,
         boolean skip5xxGreeting, boolean softBounce, boolean quoteRfc821Envelope, boolean disableMimeOutputConversion,
@@ -55,20 +56,21 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         DeliveryStatusFilter statusFilter, boolean sendXforward, ProbeTarget verifyTarget, DebugPeers debugPeers,
         PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus, SourceAddress source,
         String relayhost, boolean verifyNegativeCache, SaslSettings sasl, InfoLogFormat logFormat, int debugLevel,
-        String tlsServerName, MtaStsSettings mtaSts) {
+        String tlsServerName, MtaStsSettings mtaSts, io.postilion.engine.tls.DaneSettings dane) {
 
     /**
      * The main.cf side of every server's TLS policy (TLS-3): the session's global level, wrapper
      * mode and verification, with smtp_tls_servername.
      */
     public TlsPolicySettings tlsPolicy() {
-        return new TlsPolicySettings(session.tlsLevel(), session.wrapperMode(), session.verification(), tlsServerName);
+        return new TlsPolicySettings(session.tlsLevel(), session.wrapperMode(), session.verification(), tlsServerName, dane);
     }
 
     public AgentSettings {
         Objects.requireNonNull(sasl, "sasl");
         Objects.requireNonNull(tlsServerName, "tlsServerName");
         Objects.requireNonNull(mtaSts, "mtaSts");
+        Objects.requireNonNull(dane, "dane");
         Objects.requireNonNull(logFormat, "logFormat");
         if (debugLevel < 1) {
             throw new IllegalArgumentException("debug_peer_level must be at least 1: " + debugLevel);
@@ -159,6 +161,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private MtaStsSettings mtaSts = MtaStsSettings.OFF;
         private InfoLogFormat logFormat = InfoLogFormat.DEFAULTS;
         private int debugLevel = 2;
+        private io.postilion.engine.tls.DaneSettings dane = io.postilion.engine.tls.DaneSettings.DEFAULT;
 
         private Builder(SessionSettings session, String myHostname) {
             this.session = session;
@@ -193,6 +196,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.mtaSts = s.mtaSts;
             this.logFormat = s.logFormat;
             this.debugLevel = s.debugLevel;
+            this.dane = s.dane;
         }
 
         public Builder session(SessionSettings v) {
@@ -381,6 +385,12 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        /** TLS-8's parameters. */
+        public Builder dane(io.postilion.engine.tls.DaneSettings v) {
+            this.dane = v;
+            return this;
+        }
+
         public Builder sasl(SaslSettings v) {
             this.sasl = v;
             return this;
@@ -391,7 +401,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
                     quoteRfc821Envelope, disableMimeOutputConversion, content,
                     rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal,
                     statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus, source,
-                    relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName, mtaSts);
+                    relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName, mtaSts, dane);
         }
     }
 }

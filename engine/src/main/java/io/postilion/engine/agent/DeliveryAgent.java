@@ -25,6 +25,7 @@ import io.postilion.engine.rewrite.Preparation;
 import io.postilion.engine.rewrite.RewriteLog;
 import io.postilion.engine.tls.MtaStsSettings;
 import io.postilion.engine.tls.TlsPolicyResolver;
+import io.postilion.engine.tls.TlsaFinder;
 import io.postilion.tls.sts.MtaSts;
 import io.postilion.tls.sts.StsPolicyFetcher;
 import java.time.Clock;
@@ -44,6 +45,11 @@ import reactor.core.publisher.Mono;
  * <p>Every failure ends as a recipient result with a DSN status: nothing escapes as an exception.
  */
 public final class DeliveryAgent {
+
+    /** TLS-8: the TLSA cache's size and its TTL clamp. */
+    private static final int TLSA_CACHE_ENTRIES = 10_000;
+    private static final java.time.Duration TLSA_MIN_TTL = java.time.Duration.ofSeconds(1);
+    private static final java.time.Duration TLSA_MAX_TTL = java.time.Duration.ofSeconds(100);
 
     private final AgentSettings settings;
     private final DestinationParser parser;
@@ -75,17 +81,20 @@ public final class DeliveryAgent {
     }
 
     /**
-     * TLS-3's resolver, with MTA-STS (TLS-32) when it is on: its policies outlive requests (they are
+     * TLS-3's resolver, with DANE's TLSA lookups and MTA-STS (TLS-32) when it is on: its policies outlive requests (they are
      * cached for max_age), so the agent owns them; STS records are looked up, and the policy host
      * found, through the agent's own resolver.
      */
     private static TlsPolicyResolver tlsPolicies(AgentSettings settings, NextHopResolver resolver, Clock clock) {
+        // TLS-8: TLSA answers are kept 1 to 100 seconds whatever their TTL, in a cache of their own
+        TlsaFinder tlsa = new TlsaFinder(resolver.dns().withCache(TLSA_CACHE_ENTRIES, TLSA_MIN_TTL, TLSA_MAX_TTL, clock),
+                settings.tlsPolicy().dane().forceInsecureHostTlsaLookup());
         MtaStsSettings s = settings.mtaSts();
         if (!s.enabled()) {
-            return new TlsPolicyResolver(settings.tlsPolicy());
+            return new TlsPolicyResolver(settings.tlsPolicy(), tlsa, null, null);
         }
         MtaSts sts = new MtaSts(resolver.dns(), new StsPolicyFetcher(resolver.dns(), s.trust(), s.fetchTimeout()), clock);
-        return new TlsPolicyResolver(settings.tlsPolicy(), sts, s);
+        return new TlsPolicyResolver(settings.tlsPolicy(), tlsa, sts, s);
     }
 
     /** MISC-2: who takes mail when this MTA is the best MX and best_mx_transport names a transport. */

@@ -16,6 +16,7 @@ import io.postilion.engine.delivery.VerdictSource;
 import io.postilion.engine.tls.TlsDecision;
 import io.postilion.engine.tls.TlsPolicyQuery;
 import io.postilion.engine.tls.TlsPolicyResolver;
+import io.postilion.dns.ServerRrset;
 import io.postilion.tls.TlsFeatureStatus;
 import io.postilion.tls.TlsPolicy;
 import io.postilion.transport.cache.ConnectionCache;
@@ -101,7 +102,7 @@ final class ServerWalk {
         if (d instanceof UnixDestination u) {
             // TLS-7: for a socket both hostname and nexthop are $myhostname (Postfix's smtp_connect_local)
             Server socket = new Server(Endpoint.unix(settings.myHostname(), u.path()), false, false, u.path(),
-                    settings.myHostname());
+                    settings.myHostname(), null, ServerRrset.NONE);
             return servers(a, List.of(socket), true, 0, 0); // SESS-6: a socket is always final
         }
         // LOOKUP-2: loop detection only for SMTP to port 25
@@ -125,7 +126,7 @@ final class ServerWalk {
         List<Server> out = new ArrayList<>(targets.targets().size());
         for (Target t : targets.targets()) {
             Endpoint ep = Endpoint.inet(t.hostname(), t.socketAddress());
-            out.add(new Server(ep, t.preference() == best, loopCheck, dest, tlsNexthop));
+            out.add(new Server(ep, t.preference() == best, loopCheck, dest, tlsNexthop, t, targets.rrset()));
         }
         return out;
     }
@@ -133,14 +134,16 @@ final class ServerWalk {
     /**
      * A server to try, with what SESS-15 needs (is it a best-preference MX, is loop detection on)
      * and the destination it was found for, as written (SASL-2's next-hop key) and as the
-     * next-hop domain a secure level's certificate must name (TLS-7).
+     * next-hop domain a secure level's certificate must name (TLS-7), and how DNS found it (DANE,
+     * TLS-8: the target, null for a socket, and the MX/SRV RRset).
      */
-    private record Server(Endpoint endpoint, boolean bestMx, boolean loopCheck, String dest, String tlsNexthop) {
+    private record Server(Endpoint endpoint, boolean bestMx, boolean loopCheck, String dest, String tlsNexthop,
+            Target target, ServerRrset rrset) {
 
         /** TLS-3's question for this server. */
         TlsPolicyQuery tlsQuery() {
             int port = endpoint.address() instanceof java.net.InetSocketAddress inet ? inet.getPort() : 0;
-            return new TlsPolicyQuery(dest, tlsNexthop, endpoint.hostname(), port, endpoint.isUnixSocket());
+            return new TlsPolicyQuery(dest, tlsNexthop, endpoint.hostname(), port, endpoint.isUnixSocket(), target, rrset);
         }
     }
 
@@ -162,7 +165,11 @@ final class ServerWalk {
             if (d instanceof TlsDecision.Skip skip) {
                 return skipped(a, endpoints, finalDestination, index, sessions, skip);
             }
-            TlsPolicy tls = ((TlsDecision.Use) d).policy();
+            TlsDecision.Use use = (TlsDecision.Use) d;
+            if (use.warning() != null) {
+                info.warn(a.request.queueId() + ": " + use.warning()); // e.g. TLS-8's fallback from dane
+            }
+            TlsPolicy tls = use.policy();
             Mono<ParkedSession> parked = tls.level().requiresTls() ? Mono.empty() : cached(a, target);
             // Optional, because a delivery over a reused session completes empty as well.
             return parked.map(Optional::of).defaultIfEmpty(Optional.empty()).flatMap(p -> p.isEmpty()

@@ -249,6 +249,8 @@ public final class ParameterRegistry {
         smtp("tls_scert_verifydepth", ParameterType.integer(1, NO_MAX), "9");
         smtpOnly("smtp_tls_dane_insecure_mx_policy", ParameterType.oneOf("may", "encrypt", "dane"), "dane");
         smtp("tls_force_insecure_host_tlsa_lookup", ParameterType.bool(), "no");
+        // TLS-8: the TLSA matching types this client checks, and with which digest
+        global("tls_dane_digests", ParameterType.list(), "sha512 sha256");
         smtp("tls_servername", ParameterType.string(), "");
         smtp("tls_wrappermode", ParameterType.bool(), "no");
         smtp("starttls_timeout", ParameterType.time('s', 1), "300s");

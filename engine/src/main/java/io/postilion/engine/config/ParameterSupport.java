@@ -34,14 +34,13 @@ public final class ParameterSupport {
     private static final Map<String, Mark> MARKS = new LinkedHashMap<>();
 
     static {
-        String verifiedTls = "client TLS beyond levels none, may, encrypt, verify and secure is not implemented yet";
+        String verifiedTls = "client TLS beyond levels none, may, encrypt, dane, dane-only, verify and secure is not implemented yet";
         for (String p : new String[] {"smtp_use_tls", "smtp_enforce_tls", "smtp_tls_enforce_peername",
                 "smtp_tls_policy_maps", "smtp_tls_per_site", "smtp_tls_protocols", "smtp_tls_mandatory_protocols",
                 "smtp_tls_ciphers", "smtp_tls_mandatory_ciphers", "smtp_tls_exclude_ciphers",
                 "smtp_tls_mandatory_exclude_ciphers",
                 "smtp_tls_fingerprint_cert_match", "smtp_tls_fingerprint_digest", "smtp_tls_trust_anchor_file",
                 "smtp_tls_cert_file", "smtp_tls_key_file", "smtp_tls_chain_files", "smtp_tls_scert_verifydepth",
-                "smtp_tls_dane_insecure_mx_policy", "smtp_tls_force_insecure_host_tlsa_lookup",
                 "smtp_tls_enforce_sts_mx_patterns", "smtp_requiretls_policy"}) {
             refuse(p, verifiedTls);
         }
@@ -55,8 +54,13 @@ public final class ParameterSupport {
         for (String p : new String[] {"smtp_tls_loglevel", "smtp_tls_block_early_mail_reply",
                 "smtp_tls_note_starttls_offer", "smtp_tls_connection_reuse", "smtp_tls_session_cache_database",
                 "smtp_tls_session_cache_timeout", "smtp_tls_enable_rpk", "smtp_tlsrpt_enable", "smtp_tlsrpt_socket_name"}) {
-            inert(p, "a TLS tuning or reporting setting Postilion does not use");
+            if (!p.equals("smtp_tls_enable_rpk")) {
+                inert(p, "a TLS tuning or reporting setting Postilion does not use");
+            }
         }
+        // TLS-35: Postfix ignores the setting when its TLS library has no raw public keys, and
+        // BoringSSL as Netty exposes it has none; certificates are always asked for and checked.
+        inert("smtp_tls_enable_rpk", "raw public keys (RFC 7250) are not supported by the TLS library; certificates are used");
         inert("config_directory", "main.cf is the file given with --config; table paths are taken as written");
         inert("smtp_per_record_deadline", "only smtp_per_request_deadline is implemented");
         inert("helpful_warnings", "warnings are always given");

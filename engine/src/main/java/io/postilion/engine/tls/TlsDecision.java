@@ -11,10 +11,17 @@ import java.util.Objects;
  */
 public sealed interface TlsDecision {
 
-    /** Connect under {@code policy}. */
-    record Use(TlsPolicy policy) implements TlsDecision {
+    /**
+     * Connect under {@code policy}; {@code warning} is logged first (null for none), e.g. when DANE
+     * cannot apply and the level falls back to may (TLS-8).
+     */
+    record Use(TlsPolicy policy, String warning) implements TlsDecision {
         public Use {
             Objects.requireNonNull(policy, "policy");
+        }
+
+        public Use(TlsPolicy policy) {
+            this(policy, null);
         }
     }
 

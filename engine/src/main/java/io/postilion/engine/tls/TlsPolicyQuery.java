@@ -1,5 +1,7 @@
 package io.postilion.engine.tls;
 
+import io.postilion.dns.ServerRrset;
+import io.postilion.dns.Target;
 import java.util.Objects;
 
 /**
@@ -12,12 +14,22 @@ import java.util.Objects;
  * @param hostname the server's host name (TLS-7's {@code hostname})
  * @param port the TCP port; 0 for a UNIX-domain socket
  * @param unixSocket the server is a UNIX-domain LMTP socket (SESS-6)
+ * @param target how DNS found the server (address validation, query and canonical names); null for
+ *     a UNIX-domain socket (TLS-8)
+ * @param rrset the MX/SRV RRset the server came from (TLS-8's "insecure MX")
  */
-public record TlsPolicyQuery(String nexthop, String nexthopDomain, String hostname, int port, boolean unixSocket) {
+public record TlsPolicyQuery(String nexthop, String nexthopDomain, String hostname, int port, boolean unixSocket,
+        Target target, ServerRrset rrset) {
 
     public TlsPolicyQuery {
         Objects.requireNonNull(nexthop, "nexthop");
         Objects.requireNonNull(nexthopDomain, "nexthopDomain");
         Objects.requireNonNull(hostname, "hostname");
+        Objects.requireNonNull(rrset, "rrset");
+    }
+
+    /** A server whose DNS origin is unknown (a UNIX-domain socket, or a test): DANE cannot apply. */
+    public TlsPolicyQuery(String nexthop, String nexthopDomain, String hostname, int port, boolean unixSocket) {
+        this(nexthop, nexthopDomain, hostname, port, unixSocket, null, ServerRrset.NONE);
     }
 }
