@@ -309,6 +309,22 @@ class MtaStsDeliveryTest {
     }
 
     @Test
+    void concurrentDeliveriesToOneDomainFetchItsPolicyOnce_TLS32() throws Exception {
+        https.policy(ENFORCE);
+        DeliveryAgent agent = agent();
+        List<DeliveryReport> reports = reactor.core.publisher.Flux.range(0, 4)
+                .flatMap(i -> agent.deliver(DeliveryRequest.builder("4STS" + i, "s@client.test", "dest.test")
+                        .content(ContentSource.of("Subject: sts\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)))
+                        .recipient("rcpt" + i + "@dest.test").build()))
+                .collectList().block(WAIT);
+        for (DeliveryReport r : reports) {
+            assertSent(r.results().get(0));
+            assertEquals("secure", r.results().get(0).tls());
+        }
+        assertEquals(1, https.fetches());
+    }
+
+    @Test
     void aNewIdTriggersARefetch_TLS32() throws Exception {
         https.policy(ENFORCE);
         mx.tlsContext(smtpCert(ca, "other.test"));
