@@ -353,6 +353,36 @@ class MtaStsDeliveryTest {
         assertDeferredUndelivered(deliver(agent), "4.7.5");
     }
 
+    @Test
+    void anExpiredPolicyIsFetchedAgainAndNotKeptWhenThatFails_TLS32() throws Exception {
+        https.policy(ENFORCE.replace("max_age: 86400", "max_age: 0"));
+        mx.tlsContext(smtpCert(ca, "other.test"));
+        DeliveryAgent agent = agent();
+        assertDeferredUndelivered(deliver(agent), "4.7.5");
+        assertDeferredUndelivered(deliver(agent), "4.7.5");
+        assertEquals(2, https.fetches(), "max_age 0: the policy expires at once, same id or not");
+        https.answer(503, "text/plain", new byte[0]);
+        assertSent(deliver(agent)); // nothing unexpired is cached: no policy, the normal result
+        assertEquals(3, https.fetches());
+    }
+
+    @Test
+    void lmtpNeverUsesMtaSts_TLS32() throws Exception {
+        https.policy(ENFORCE);
+        mx.lmtp(true).startTls(false);
+        dns.a("dest.test", "127.0.0.1");
+        // a plain domain as next hop, as MTA-STS would take it over SMTP
+        List<String> o = List.of("dns_servers=" + dns.dnsServers(), "smtp_tls_mta_sts_enable=yes",
+                "smtp_tls_mta_sts_CAfile=" + caFile, "lmtp_tls_security_level=none", "lmtp_tcp_port=" + mx.port());
+        DeliveryAgent agent = bed.agent(DeliveryAgent.builder(AgentTestBed.config(o)).lmtp());
+        DeliveryReport r = agent.deliver(DeliveryRequest.builder("4STSL", "s@client.test", "dest.test")
+                .content(ContentSource.of("Subject: sts\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)))
+                .recipient("rcpt@dest.test").build()).block(WAIT);
+        assertSent(r.results().get(0));
+        assertEquals(0, https.fetches());
+        assertEquals(0, dns.queryCount("_mta-sts.dest.test", Type.TXT));
+    }
+
     // ------------------------------------------------------------------ configuration
 
     @Test
