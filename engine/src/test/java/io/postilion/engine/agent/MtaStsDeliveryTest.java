@@ -309,6 +309,22 @@ class MtaStsDeliveryTest {
     }
 
     @Test
+    void concurrentDeliveriesToOneDomainFetchItsPolicyOnce_TLS32() throws Exception {
+        https.policy(ENFORCE);
+        DeliveryAgent agent = agent();
+        List<DeliveryReport> reports = reactor.core.publisher.Flux.range(0, 4)
+                .flatMap(i -> agent.deliver(DeliveryRequest.builder("4STS" + i, "s@client.test", "dest.test")
+                        .content(ContentSource.of("Subject: sts\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)))
+                        .recipient("rcpt" + i + "@dest.test").build()))
+                .collectList().block(WAIT);
+        for (DeliveryReport r : reports) {
+            assertSent(r.results().get(0));
+            assertEquals("secure", r.results().get(0).tls());
+        }
+        assertEquals(1, https.fetches());
+    }
+
+    @Test
     void aNewIdTriggersARefetch_TLS32() throws Exception {
         https.policy(ENFORCE);
         mx.tlsContext(smtpCert(ca, "other.test"));
@@ -335,6 +351,36 @@ class MtaStsDeliveryTest {
         // and a deleted record does not withdraw it either (RFC 8461 section 5.1)
         dns.remove("_mta-sts.dest.test", Type.TXT);
         assertDeferredUndelivered(deliver(agent), "4.7.5");
+    }
+
+    @Test
+    void anExpiredPolicyIsFetchedAgainAndNotKeptWhenThatFails_TLS32() throws Exception {
+        https.policy(ENFORCE.replace("max_age: 86400", "max_age: 0"));
+        mx.tlsContext(smtpCert(ca, "other.test"));
+        DeliveryAgent agent = agent();
+        assertDeferredUndelivered(deliver(agent), "4.7.5");
+        assertDeferredUndelivered(deliver(agent), "4.7.5");
+        assertEquals(2, https.fetches(), "max_age 0: the policy expires at once, same id or not");
+        https.answer(503, "text/plain", new byte[0]);
+        assertSent(deliver(agent)); // nothing unexpired is cached: no policy, the normal result
+        assertEquals(3, https.fetches());
+    }
+
+    @Test
+    void lmtpNeverUsesMtaSts_TLS32() throws Exception {
+        https.policy(ENFORCE);
+        mx.lmtp(true).startTls(false);
+        dns.a("dest.test", "127.0.0.1");
+        // a plain domain as next hop, as MTA-STS would take it over SMTP
+        List<String> o = List.of("dns_servers=" + dns.dnsServers(), "smtp_tls_mta_sts_enable=yes",
+                "smtp_tls_mta_sts_CAfile=" + caFile, "lmtp_tls_security_level=none", "lmtp_tcp_port=" + mx.port());
+        DeliveryAgent agent = bed.agent(DeliveryAgent.builder(AgentTestBed.config(o)).lmtp());
+        DeliveryReport r = agent.deliver(DeliveryRequest.builder("4STSL", "s@client.test", "dest.test")
+                .content(ContentSource.of("Subject: sts\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)))
+                .recipient("rcpt@dest.test").build()).block(WAIT);
+        assertSent(r.results().get(0));
+        assertEquals(0, https.fetches());
+        assertEquals(0, dns.queryCount("_mta-sts.dest.test", Type.TXT));
     }
 
     // ------------------------------------------------------------------ configuration

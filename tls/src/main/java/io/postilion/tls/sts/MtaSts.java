@@ -40,6 +40,8 @@ public final class MtaSts {
     private final StsPolicyFetcher fetcher;
     private final Clock clock;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    /** Fetches under way, by domain and id. */
+    private final Map<String, Mono<Optional<StsPolicy>>> inflight = new ConcurrentHashMap<>();
 
     /** A policy as fetched, with the TXT id it was fetched for and when it expires. */
     private record Cached(String id, StsPolicy policy, Instant expires) {
@@ -64,20 +66,27 @@ public final class MtaSts {
             if (cached != null && cached.id().equals(id)) {
                 return Mono.just(Optional.of(cached.policy()));
             }
-            return fetcher.fetch(key).flatMap(body -> {
-                try {
-                    StsPolicy p = StsPolicyParser.parse(body);
-                    store(key, new Cached(id, p, clock.instant().plus(Duration.ofSeconds(p.maxAgeSeconds()))));
-                    log.info("MTA-STS policy for {} (id {}): mode {}, max_age {}", key, id, p.mode().word(), p.maxAgeSeconds());
-                    return Mono.just(Optional.of(p));
-                } catch (InvalidStsPolicyException e) {
-                    return Mono.error(new StsFetchException("invalid MTA-STS policy for " + key + ": " + e.getMessage()));
-                }
-            }).onErrorResume(e -> {
-                log.warn("MTA-STS policy for {} (id {}) not fetched: {}{}", key, id, e.getMessage(),
-                        cached == null ? "; no policy" : "; the cached policy (id " + cached.id() + ") stays in force");
-                return Mono.just(cached == null ? Optional.<StsPolicy>empty() : Optional.of(cached.policy()));
-            });
+            // One fetch per domain and id at a time: a burst of mail to a domain fetches once.
+            return inflight.computeIfAbsent(key + " " + id, k -> fetchAndStore(key, id, cached)
+                    .doFinally(signal -> inflight.remove(k)).cache());
+        });
+    }
+
+    /** Fetches and parses the policy announced with {@code id}; on failure, {@code cached} (or none). */
+    private Mono<Optional<StsPolicy>> fetchAndStore(String key, String id, Cached cached) {
+        return fetcher.fetch(key).flatMap(body -> {
+            try {
+                StsPolicy p = StsPolicyParser.parse(body);
+                store(key, new Cached(id, p, clock.instant().plus(Duration.ofSeconds(p.maxAgeSeconds()))));
+                log.info("MTA-STS policy for {} (id {}): mode {}, max_age {}", key, id, p.mode().word(), p.maxAgeSeconds());
+                return Mono.just(Optional.of(p));
+            } catch (InvalidStsPolicyException e) {
+                return Mono.error(new StsFetchException("invalid MTA-STS policy for " + key + ": " + e.getMessage()));
+            }
+        }).onErrorResume(e -> {
+            log.warn("MTA-STS policy for {} (id {}) not fetched: {}{}", key, id, e.getMessage(),
+                    cached == null ? "; no policy" : "; the cached policy (id " + cached.id() + ") stays in force");
+            return Mono.just(cached == null ? Optional.<StsPolicy>empty() : Optional.of(cached.policy()));
         });
     }
 

@@ -54,11 +54,16 @@ final class StsAddressResolverGroup extends AddressResolverGroup<InetSocketAddre
         }
         return dns.a(host, false).flatMap(a -> a.ok() ? Mono.just(a) : dns.aaaa(host, false)).flatMap(answer -> {
             List<InetAddress> out = new ArrayList<>();
-            for (ARecord r : answer.records(ARecord.class)) {
-                out.add(r.getAddress());
-            }
-            for (AAAARecord r : answer.records(AAAARecord.class)) {
-                out.add(r.getAddress());
+            try {
+                // named as asked (no final dot), for the connection's logs
+                for (ARecord r : answer.records(ARecord.class)) {
+                    out.add(InetAddress.getByAddress(host, r.getAddress().getAddress()));
+                }
+                for (AAAARecord r : answer.records(AAAARecord.class)) {
+                    out.add(InetAddress.getByAddress(host, r.getAddress().getAddress()));
+                }
+            } catch (UnknownHostException e) {
+                return Mono.error(e); // only for a malformed address length, which dnsjava never makes
             }
             return out.isEmpty() ? Mono.error(unknown(host, answer)) : Mono.just(out);
         });
