@@ -177,6 +177,11 @@ class DaneTest {
         tlsa(3, 1, 1, spki256(strangerCert));
         RecipientResult r = deliver(agent("dane"));
         assertDeferredUndelivered(r, "4.7.5", NOT_VERIFIED);
+        // the client does not wait for QUIT's reply (smtp_skip_quit_response): give the server a moment
+        long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!server.commands().contains("QUIT") && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
         assertTrue(server.commands().contains("QUIT"), "TLS-13: QUIT over the working TLS channel");
     }
 
@@ -352,6 +357,16 @@ class DaneTest {
         assertSent(r);
         assertEquals("may", r.tls());
         assertEquals(0, dns.queryCount(tlsaName(), Type.TLSA));
+        // LOOKUP-16: under an unsigned MX RRset, the MX host's address is asked with DNSSEC only
+        // when the policy could use it (encrypt or dane)
+        assertTrue(dns.queries().stream().filter(q -> q.name().toString().equals("mx.dest.test.") && q.type() == Type.A)
+                .noneMatch(TestDnsServer.Query::dnssecOk));
+        dns.clearQueries();
+        deliver(agent("dane"));
+        List<TestDnsServer.Query> asked = dns.queries().stream()
+                .filter(q -> q.name().toString().equals("mx.dest.test.") && q.type() == Type.A).toList();
+        assertFalse(asked.isEmpty());
+        assertTrue(asked.stream().allMatch(TestDnsServer.Query::dnssecOk), asked.toString());
     }
 
     @Test
