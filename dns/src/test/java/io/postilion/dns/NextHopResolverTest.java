@@ -528,4 +528,25 @@ class NextHopResolverTest {
         assertEquals(1, dns.queryCount("box", Type.A), "the name as given is still tried");
         assertTrue(t.failure().isPresent());
     }
+
+    @Test
+    void targetsKnowHowDnssecVouchedForThem_TLS8() {
+        dns.cname("alias.test", "dest.test").mx("dest.test", 10, "mail.dest.test").cname("mail.dest.test", "mx.dest.test")
+                .a("mx.dest.test", "192.0.2.1").authenticated("alias.test").authenticated("mail.dest.test")
+                .a("plain.test", "192.0.2.2").mx("open.test", 10, "mx.open.test").a("mx.open.test", "192.0.2.3");
+        LookupSettings dnssec = smtp().dnsSupportLevel(DnsSupportLevel.DNSSEC).build();
+        TargetList viaAlias = resolve(dnssec, "alias.test");
+        assertEquals(new ServerRrset(true, "dest.test"), viaAlias.rrset(), "validated, owner after the CNAME");
+        Target t = viaAlias.targets().get(0);
+        assertEquals("mail.dest.test", t.queryName());
+        assertEquals("mx.dest.test", t.canonicalName());
+        assertTrue(t.alias());
+        assertTrue(t.dnssecValidated());
+        TargetList unsigned = resolve(dnssec, "open.test");
+        assertFalse(unsigned.rrset().validated());
+        assertFalse(unsigned.targets().get(0).dnssecValidated());
+        assertFalse(unsigned.targets().get(0).alias());
+        assertEquals(ServerRrset.NONE, resolve(dnssec, "[plain.test]").rrset(), "a bracketed host counts as validated");
+        assertEquals(ServerRrset.NONE, resolve(dnssec, "plain.test").rrset(), "so does the no-MX fallback");
+    }
 }

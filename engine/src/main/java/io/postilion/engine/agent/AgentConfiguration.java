@@ -435,14 +435,14 @@ public final class AgentConfiguration {
         } catch (IllegalArgumentException e) {
             throw bad("tls_dane_digests", String.join(" ", cfg.list("tls_dane_digests")), e.getMessage());
         }
-        String incompatible = "";
+        var incompatible = io.postilion.engine.tls.DaneSettings.Incompatibility.NONE;
         String options = cfg.string("smtp_dns_resolver_options");
         if (dnsSupportLevel(cfg) != DnsSupportLevel.DNSSEC || !cfg.list("smtp_host_lookup").contains("dns")) {
-            incompatible = "with dnssec lookups disabled";
+            incompatible = io.postilion.engine.tls.DaneSettings.Incompatibility.DNSSEC_OFF;
         } else if (!cfg.isLmtp() && cfg.bool("ignore_mx_lookup_error")) {
-            incompatible = "with MX lookup errors ignored";
+            incompatible = io.postilion.engine.tls.DaneSettings.Incompatibility.MX_ERRORS_IGNORED;
         } else if (options.contains("res_defnames") || options.contains("res_dnsrch")) {
-            incompatible = "with dns resolver options (res_defnames, res_dnsrch) that DANE cannot work with";
+            incompatible = io.postilion.engine.tls.DaneSettings.Incompatibility.RESOLVER_OPTIONS;
         }
         if (level == TlsLevel.DANE || level == TlsLevel.DANE_ONLY) {
             io.postilion.tls.DaneVerification.warmUp();

@@ -153,8 +153,8 @@ public final class TlsPolicyResolver {
             return Mono.just(new TlsDecision.Skip(INVALID, CONFIG_PROBLEM, q.nexthop() + ": the \"" + level.configName()
                     + "\" security level is invalid for delivery via unix-domain sockets"));
         }
-        if (!dane.incompatible().isEmpty()) {
-            String warning = q.hostname() + ": " + level.configName() + " configured " + dane.incompatible();
+        if (dane.incompatible() != DaneSettings.Incompatibility.NONE) {
+            String warning = dane.incompatible().warning(q.nexthop(), level);
             return Mono.just(only ? new TlsDecision.Skip(INVALID, CONFIG_PROBLEM, warning)
                     : new TlsDecision.Use(plain(TlsLevel.MAY, q), warning));
         }

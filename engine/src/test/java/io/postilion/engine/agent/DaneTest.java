@@ -352,6 +352,16 @@ class DaneTest {
         assertSent(r);
         assertEquals("may", r.tls());
         assertEquals(0, dns.queryCount(tlsaName(), Type.TLSA));
+        // LOOKUP-16: under an unsigned MX RRset, the MX host's address is asked with DNSSEC only
+        // when the policy could use it (encrypt or dane)
+        assertTrue(dns.queries().stream().filter(q -> q.name().toString().equals("mx.dest.test.") && q.type() == Type.A)
+                .noneMatch(TestDnsServer.Query::dnssecOk));
+        dns.clearQueries();
+        deliver(agent("dane"));
+        List<TestDnsServer.Query> asked = dns.queries().stream()
+                .filter(q -> q.name().toString().equals("mx.dest.test.") && q.type() == Type.A).toList();
+        assertFalse(asked.isEmpty());
+        assertTrue(asked.stream().allMatch(TestDnsServer.Query::dnssecOk), asked.toString());
     }
 
     @Test
