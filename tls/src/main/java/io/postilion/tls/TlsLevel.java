@@ -5,8 +5,8 @@ import java.util.Optional;
 
 /**
  * Postfix's client TLS security levels ({@code smtp_tls_security_level}), in the order of TLS-1's
- * ladder. none, may, encrypt, verify and secure are implemented; dane, dane-only and fingerprint
- * are named here so configuration can say why it refuses them.
+ * ladder. All but dane and dane-only are implemented; those are named here so configuration can
+ * say why it refuses them.
  */
 public enum TlsLevel {
     /** No TLS, even when STARTTLS is offered. */
@@ -15,7 +15,8 @@ public enum TlsLevel {
     MAY("may", true),
     /** Mandatory encryption, no certificate check; no TLS means no mail. */
     ENCRYPT("encrypt", true),
-    FINGERPRINT("fingerprint", false),
+    /** Mandatory TLS; the leaf certificate or its public key must have a listed digest (TLS-28). */
+    FINGERPRINT("fingerprint", true),
     DANE("dane", false),
     DANE_ONLY("dane-only", false),
     /** Mandatory TLS; the chain must be trusted and the certificate match smtp_tls_verify_cert_match (TLS-5). */

@@ -43,6 +43,7 @@ import java.util.Objects;
  * @param sasl client SASL: smtp_sasl_auth_enable and its companions (SASL-1..13)
  * @param tlsServerName smtp_tls_servername (empty: no SNI), {@code hostname}, {@code nexthop}, or a
  *     DNS name, already checked (TLS-17)
+ * @param tlsSources the TLS policy tables and the defaults of fingerprint and trust anchors (TLS-3)
  * @param logFormat info_log_address_format and delay_logging_resolution_limit: how the delivery
  *     log line shows addresses and times (LOG-2, LOG-4)
  * @param debugLevel debug_peer_level (2): how much of a debug peer's session is logged (MISC-3)
@@ -53,19 +54,21 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         DeliveryStatusFilter statusFilter, boolean sendXforward, ProbeTarget verifyTarget, DebugPeers debugPeers,
         PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus, SourceAddress source,
         String relayhost, boolean verifyNegativeCache, SaslSettings sasl, InfoLogFormat logFormat, int debugLevel,
-        String tlsServerName) {
+        String tlsServerName, io.postilion.engine.tls.TlsPolicySources tlsSources) {
 
     /**
      * The main.cf side of every server's TLS policy (TLS-3): the session's global level, wrapper
      * mode and verification, with smtp_tls_servername.
      */
     public TlsPolicySettings tlsPolicy() {
-        return new TlsPolicySettings(session.tlsLevel(), session.wrapperMode(), session.verification(), tlsServerName);
+        return new TlsPolicySettings(session.tlsLevel(), session.wrapperMode(), session.verification(), tlsServerName,
+                tlsSources);
     }
 
     public AgentSettings {
         Objects.requireNonNull(sasl, "sasl");
         Objects.requireNonNull(tlsServerName, "tlsServerName");
+        Objects.requireNonNull(tlsSources, "tlsSources");
         Objects.requireNonNull(logFormat, "logFormat");
         if (debugLevel < 1) {
             throw new IllegalArgumentException("debug_peer_level must be at least 1: " + debugLevel);
@@ -153,6 +156,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private boolean verifyNegativeCache = true;
         private SaslSettings sasl = SaslSettings.disabled();
         private String tlsServerName = "";
+        private io.postilion.engine.tls.TlsPolicySources tlsSources = io.postilion.engine.tls.TlsPolicySources.NONE;
         private InfoLogFormat logFormat = InfoLogFormat.DEFAULTS;
         private int debugLevel = 2;
 
@@ -186,6 +190,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.verifyNegativeCache = s.verifyNegativeCache;
             this.sasl = s.sasl;
             this.tlsServerName = s.tlsServerName;
+            this.tlsSources = s.tlsSources;
             this.logFormat = s.logFormat;
             this.debugLevel = s.debugLevel;
         }
@@ -366,6 +371,12 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        /** The TLS policy tables and level defaults (TLS-3). */
+        public Builder tlsSources(io.postilion.engine.tls.TlsPolicySources v) {
+            this.tlsSources = v;
+            return this;
+        }
+
         public Builder tlsServerName(String v) {
             this.tlsServerName = v;
             return this;
@@ -381,7 +392,8 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
                     quoteRfc821Envelope, disableMimeOutputConversion, content,
                     rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal,
                     statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus, source,
-                    relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName);
+                    relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName,
+                    tlsSources);
         }
     }
 }

@@ -200,9 +200,13 @@ final class ServerWalk {
 
     private Mono<Void> connectAndDeliver(Attempt a, List<Server> endpoints, boolean finalDestination, int index, int sessions) {
         Server target = endpoints.get(index);
-        return tlsPolicies.resolve(target.tlsQuery()).flatMap(d -> d instanceof TlsDecision.Use use
-                ? connectAndDeliver(a, endpoints, finalDestination, index, sessions, use.policy())
-                : skipped(a, endpoints, finalDestination, index, sessions, (TlsDecision.Skip) d));
+        return tlsPolicies.resolve(target.tlsQuery()).flatMap(d -> {
+            if (d instanceof TlsDecision.Use use) {
+                use.warnings().forEach(w -> info.warn(a.request.queueId() + ": " + w)); // TLS-4, TLS-28
+                return connectAndDeliver(a, endpoints, finalDestination, index, sessions, use.policy());
+            }
+            return skipped(a, endpoints, finalDestination, index, sessions, (TlsDecision.Skip) d);
+        });
     }
 
     /** TLS-3: an invalid policy skips the server; its error stays for the recipients no other server decides. */

@@ -11,10 +11,18 @@ import java.util.Objects;
  */
 public sealed interface TlsDecision {
 
-    /** Connect under {@code policy}. */
-    record Use(TlsPolicy policy) implements TlsDecision {
+    /**
+     * Connect under {@code policy}; {@code warnings} are logged first (attributes ignored at level
+     * none, fingerprints skipped as malformed).
+     */
+    record Use(TlsPolicy policy, java.util.List<String> warnings) implements TlsDecision {
         public Use {
             Objects.requireNonNull(policy, "policy");
+            warnings = java.util.List.copyOf(warnings);
+        }
+
+        public Use(TlsPolicy policy) {
+            this(policy, java.util.List.of());
         }
     }
 

@@ -13,8 +13,10 @@ import java.util.Objects;
  * @param verification the CAs and match lists the verifying levels use (TLS-7, TLS-24)
  * @param serverName smtp_tls_servername (TLS-17): empty for no SNI, {@code hostname},
  *     {@code nexthop}, or a DNS name
+ * @param sources the policy tables and the defaults of the other levels (TLS-3 steps 3-6)
  */
-public record TlsPolicySettings(TlsLevel level, boolean wrapperMode, ServerVerification verification, String serverName) {
+public record TlsPolicySettings(TlsLevel level, boolean wrapperMode, ServerVerification verification, String serverName,
+        TlsPolicySources sources) {
 
     /** TLS off: Postfix's behaviour with an empty level and no table. */
     public static final TlsPolicySettings NONE = new TlsPolicySettings(TlsLevel.NONE, false, ServerVerification.NONE, "");
@@ -23,9 +25,15 @@ public record TlsPolicySettings(TlsLevel level, boolean wrapperMode, ServerVerif
         Objects.requireNonNull(level, "level");
         Objects.requireNonNull(verification, "verification");
         Objects.requireNonNull(serverName, "serverName");
+        Objects.requireNonNull(sources, "sources");
+    }
+
+    /** Without tables: the global level only. */
+    public TlsPolicySettings(TlsLevel level, boolean wrapperMode, ServerVerification verification, String serverName) {
+        this(level, wrapperMode, verification, serverName, TlsPolicySources.NONE);
     }
 
     public TlsPolicySettings withServerName(String name) {
-        return new TlsPolicySettings(level, wrapperMode, verification, name);
+        return new TlsPolicySettings(level, wrapperMode, verification, name, sources);
     }
 }
