@@ -389,10 +389,11 @@ public final class AgentConfiguration {
      */
     static TlsLevel tlsLevel(Configuration cfg) {
         String name = cfg.string("smtp_tls_security_level");
+        boolean enforce = cfg.bool("smtp_enforce_tls");
+        boolean peername = cfg.bool("smtp_tls_enforce_peername");
+        boolean use = cfg.bool("smtp_use_tls");
         if (name.isBlank()) {
-            TlsLevel derived = cfg.bool("smtp_enforce_tls")
-                    ? cfg.bool("smtp_tls_enforce_peername") ? TlsLevel.VERIFY : TlsLevel.ENCRYPT
-                    : cfg.bool("smtp_use_tls") ? TlsLevel.MAY : TlsLevel.NONE;
+            TlsLevel derived = enforce ? peername ? TlsLevel.VERIFY : TlsLevel.ENCRYPT : use ? TlsLevel.MAY : TlsLevel.NONE;
             if (cfg.bool("smtp_tls_wrappermode") && !derived.requiresTls()) {
                 throw ConfigurationException.badValue(cfg.effectiveName("smtp_tls_wrappermode"), "wrapper mode needs "
                         + cfg.effectiveName("smtp_tls_security_level") + " = encrypt or stronger, not the level '"
