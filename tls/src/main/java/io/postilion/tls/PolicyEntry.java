@@ -253,11 +253,16 @@ public record PolicyEntry(TlsLevel level, Optional<String> ciphers, Optional<Str
             } else {
                 throw new InvalidPolicyException("attribute match is not allowed at level " + level.configName());
             }
+            int before = match.size();
             for (String m : value.split(split)) {
                 String t = m.strip();
                 if (!t.isEmpty()) {
                     match.add(t);
                 }
+            }
+            if (match.size() == before) {
+                // only separators: an empty list would silently fall back to main.cf's
+                throw new InvalidPolicyException("attribute match has no value: \"" + value + "\"");
             }
         }
 

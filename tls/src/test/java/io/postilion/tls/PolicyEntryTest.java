@@ -67,7 +67,7 @@ class PolicyEntryTest {
         "secure policy_string=x", "secure policy_failure=sts-policy-invalid", "secure policy_type=other",
         "secure policy_type=sts policy_type=sts", "secure policy_type=sts policy_ttl=1h",
         "secure policy_type=sts policy_failure=whatever", "secure policy_type=sts policy_domain=a policy_domain=b",
-        "{encrypt}"})
+        "{encrypt}", "fingerprint match=|", "verify match=::"})
     void invalidEntries_TLS4(String value) {
         invalid(value);
     }

@@ -454,7 +454,10 @@ public final class AgentConfiguration {
     static io.postilion.engine.tls.TlsPolicySources tlsSources(Configuration cfg, TlsLevel level) {
         String digest = cfg.string("smtp_tls_fingerprint_digest").trim();
         try {
-            io.postilion.tls.FingerprintCheck.javaName(digest);
+            // the provider is looked up now, so the first fingerprint check on an event loop loads nothing
+            java.security.MessageDigest.getInstance(io.postilion.tls.FingerprintCheck.javaName(digest));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw bad(cfg.effectiveName("smtp_tls_fingerprint_digest"), digest, "the JDK offers no such digest");
         } catch (IllegalArgumentException e) {
             throw bad(cfg.effectiveName("smtp_tls_fingerprint_digest"), digest, e.getMessage());
         }
