@@ -481,6 +481,7 @@ public final class AgentConfiguration {
                             cfg.effectiveName("smtp_tls_fingerprint_cert_match")));
         }
         LookupTable policy = cfg.table("smtp_tls_policy_maps");
+        checkPolicyEntries(cfg, policy);
         LookupTable perSite = cfg.table("smtp_tls_per_site");
         if (!policy.equals(LookupTable.empty()) && !perSite.equals(LookupTable.empty())) {
             LOG.warn("{} is ignored: {} is set", cfg.effectiveName("smtp_tls_per_site"), cfg.effectiveName("smtp_tls_policy_maps"));
@@ -489,6 +490,33 @@ public final class AgentConfiguration {
         boolean sts = cfg.bool("smtp_tls_enforce_sts_mx_patterns");
         return new io.postilion.engine.tls.TlsPolicySources(cfg.effectiveName("smtp_tls_policy_maps"), policy,
                 cfg.effectiveName("smtp_tls_per_site"), perSite, digest, fingerprints, anchors, depth, sts);
+    }
+
+    /**
+     * TLS-4 at start-up, for tables whose values are known now (texthash:, inline:): an entry with
+     * an attribute this build cannot apply stops start-up (exit 78, CLARIFICATIONS 39); an entry
+     * that is not valid gets a warning now, and skips its servers when used, as in Postfix.
+     */
+    private static void checkPolicyEntries(Configuration cfg, LookupTable policy) {
+        String name = cfg.effectiveName("smtp_tls_policy_maps");
+        List<LookupTable> tables = policy instanceof io.postilion.engine.config.TableList list ? list.tables() : List.of(policy);
+        List<String> values = new ArrayList<>();
+        for (LookupTable t : tables) {
+            values.addAll(t.fixedValues().orElse(List.of()));
+        }
+        for (String value : values) {
+            try {
+                io.postilion.tls.PolicyEntry entry = io.postilion.tls.PolicyEntry.parse(value);
+                java.util.Optional<String> unsupported = io.postilion.engine.tls.TlsPolicyResolver.unsupportedAttribute(entry);
+                if (unsupported.isPresent()) {
+                    throw ConfigurationException.badValue(name, name + ": policy \"" + value + "\": attribute "
+                            + unsupported.get() + " is not supported yet; refusing to start rather than ignore it");
+                }
+            } catch (io.postilion.tls.PolicyEntry.InvalidPolicyException e) {
+                LOG.warn("{}: invalid policy \"{}\": {}; servers it applies to will be skipped (4.7.5)", name, value,
+                        e.getMessage());
+            }
+        }
     }
 
     static Timeouts timeouts(Configuration cfg) {

@@ -244,7 +244,13 @@ public final class TlsPolicyResolver {
         }
         String sni = serverName(q, entry == null ? Optional.empty() : entry.serverName());
         boolean reuse = entry != null && entry.connectionReuse().orElse(false);
-        return new TlsDecision.Use(new TlsPolicy(level, context(level, entry), sni, check, reuse), warnings);
+        SslContext context;
+        try {
+            context = context(level, entry);
+        } catch (UnsupportedOperationException e) {
+            return invalid(found.where() + ": " + e.getMessage());
+        }
+        return new TlsDecision.Use(new TlsPolicy(level, context, sni, check, reuse), warnings);
     }
 
     /**
@@ -268,10 +274,33 @@ public final class TlsPolicyResolver {
     /**
      * The client context for {@code level} with the policy's protocols, ciphers and exclusions
      * (TLS-6, TLS-26, TLS-27). The one place those attributes take effect: today every level
-     * shares one context; the protocol and cipher work fills this in.
+     * shares one context, so an entry that sets one of them cannot be honoured and is refused
+     * (CLARIFICATIONS 30: never accepted and ignored); the protocol and cipher work fills this in.
+     *
+     * @throws UnsupportedOperationException naming the attribute this build cannot apply
      */
     SslContext context(TlsLevel level, PolicyEntry entry) {
+        unsupportedAttribute(entry).ifPresent(a -> {
+            throw new UnsupportedOperationException("attribute " + a + " is not supported yet");
+        });
         return ClientTlsContexts.unauthenticated(level);
+    }
+
+    /**
+     * The first attribute of {@code entry} that {@link #context} cannot apply yet; also asked at
+     * start-up for the entries of tables whose values are fixed, so that those stop start-up.
+     */
+    public static Optional<String> unsupportedAttribute(PolicyEntry entry) {
+        if (entry == null || entry.level() == TlsLevel.NONE) {
+            return Optional.empty();
+        }
+        if (entry.protocols().isPresent()) {
+            return Optional.of("protocols");
+        }
+        if (entry.ciphers().isPresent()) {
+            return Optional.of("ciphers");
+        }
+        return entry.exclude().isPresent() ? Optional.of("exclude") : Optional.empty();
     }
 
     /**

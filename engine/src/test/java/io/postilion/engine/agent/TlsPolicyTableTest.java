@@ -251,6 +251,21 @@ class TlsPolicyTableTest {
     }
 
     @Test
+    void protocolAndCipherAttributesAreRefusedUntilTheyCanBeApplied_TLS4() throws Exception {
+        for (String attribute : new String[] {"{ protocols = >=TLSv1.2 }", "ciphers=high", "exclude=aNULL"}) {
+            ConfigurationException e = assertThrows(ConfigurationException.class,
+                    () -> agent(policy("dest.test encrypt " + attribute)));
+            assertEquals(78, e.exitStatus());
+            assertEquals(java.util.Optional.of("smtp_tls_policy_maps"), e.parameter());
+        }
+        // a computed table's answer can only be judged when it comes: the server is skipped
+        Path regexp = Files.writeString(dir.resolve("policy.regexp"), "/^dest\\.test$/ encrypt ciphers=high\n");
+        int before = server.sessions();
+        assertDeferred(deliver(agent("smtp_tls_policy_maps=regexp:" + regexp), "dest.test"), CONFIG_PROBLEM);
+        assertNotConnected(before);
+    }
+
+    @Test
     void servernameAndBracedAttributesApply_TLS4_TLS17() throws Exception {
         server.tlsContext(context(leaf(ca, "mx1.dest.test")));
         assertSent(deliver(agent(policy("dest.test verify { match = hostname } servername=sni.dest.test")), "dest.test"),
