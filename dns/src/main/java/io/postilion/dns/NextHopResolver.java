@@ -61,6 +61,11 @@ public final class NextHopResolver {
         this(dns, settings, threadLocalRandom(), NativeHostResolver.system());
     }
 
+    /** The asynchronous resolver the lookups go through (also for TXT lookups such as MTA-STS's). */
+    public AsyncDnsResolver dns() {
+        return dns;
+    }
+
     public LookupSettings settings() {
         return settings;
     }

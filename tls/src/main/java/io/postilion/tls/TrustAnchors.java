@@ -58,26 +58,10 @@ public final class TrustAnchors implements ChainTrust {
         TrustAnchors own = load(caFile, caPath);
         List<X509Certificate> all = new ArrayList<>(own.certificates);
         if (appendDefault && !all.isEmpty()) {
-            all.addAll(jdkDefaults());
+            all.addAll(jdkDefault().certificates); // tls_append_default_CA: the same store MTA-STS uses
         }
         return all.isEmpty() ? new TrustAnchors(List.of(), null, verifyDepth)
                 : new TrustAnchors(all, appendDefault ? trustManager(all) : own.pkix, verifyDepth);
-    }
-
-    /** The CAs the JDK trusts by default (its cacerts), read now. */
-    private static List<X509Certificate> jdkDefaults() {
-        try {
-            TrustManagerFactory f = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            f.init((KeyStore) null);
-            for (TrustManager tm : f.getTrustManagers()) {
-                if (tm instanceof X509TrustManager x) {
-                    return List.of(x.getAcceptedIssuers());
-                }
-            }
-            return List.of();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot read the JDK's default CAs: " + e.getMessage(), e);
-        }
     }
 
     /** smtp_tls_scert_verifydepth. */
@@ -116,6 +100,32 @@ public final class TrustAnchors implements ChainTrust {
             }
         }
         return all.isEmpty() ? NONE : new TrustAnchors(all, trustManager(all), DEFAULT_DEPTH);
+    }
+
+    /**
+     * The JDK's default trust store (its cacerts, or what javax.net.ssl.trustStore names): the Web
+     * PKI roots MTA-STS relies on when smtp_tls_mta_sts_CAfile is empty (CLARIFICATIONS 42). Read
+     * now, at start-up, like every other anchor.
+     */
+    public static TrustAnchors jdkDefault() {
+        try {
+            TrustManagerFactory f = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            f.init((KeyStore) null);
+            for (TrustManager tm : f.getTrustManagers()) {
+                if (tm instanceof X509TrustManager x && x.getAcceptedIssuers().length > 0) {
+                    List<X509Certificate> all = List.of(x.getAcceptedIssuers());
+                    return new TrustAnchors(all, trustManager(all), DEFAULT_DEPTH);
+                }
+            }
+            throw new IllegalArgumentException("the JDK's default trust store holds no CA certificate");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot read the JDK's default trust store: " + e.getMessage(), e);
+        }
+    }
+
+    /** The CA certificates, for a TLS context that checks them during the handshake (MTA-STS's HTTPS). */
+    public List<X509Certificate> certificates() {
+        return certificates;
     }
 
     private static List<X509Certificate> read(Path file) {

@@ -128,6 +128,15 @@ public final class TestDnsServer implements AutoCloseable {
         return this;
     }
 
+    /** Removes every record of {@code type} owned by {@code owner} (a zone change between two lookups). */
+    public TestDnsServer remove(String owner, int type) {
+        List<Record> rs = zone.get(name(owner));
+        if (rs != null) {
+            rs.removeIf(r -> r.getType() == type);
+        }
+        return this;
+    }
+
     public TestDnsServer mx(String domain, int preference, String target) {
         return add(new MXRecord(name(domain), DClass.IN, TTL, preference, name(target)));
     }

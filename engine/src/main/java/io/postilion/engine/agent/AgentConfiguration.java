@@ -20,6 +20,7 @@ import io.postilion.engine.config.LookupTable;
 import io.postilion.tls.ServerVerification;
 import io.postilion.tls.TlsLevel;
 import io.postilion.tls.TrustAnchors;
+import io.postilion.engine.tls.MtaStsSettings;
 import io.postilion.transport.content.ContentOptions;
 import io.postilion.transport.protocol.DiscardedKeywords;
 import io.postilion.transport.session.AddressMap;
@@ -258,6 +259,7 @@ public final class AgentConfiguration {
                 .source(sourceAddress(cfg))
                 .sasl(saslSettings(cfg))
                 .tlsServerName(tlsServerName(cfg))
+                .mtaSts(mtaSts(cfg))
                 .tlsSources(tlsSources(cfg, level))
                 .reuse(new ConnectionReuse(cfg.list("smtp_connection_cache_destinations"),
                         cfg.bool("smtp_connection_cache_on_demand"), cfg.time("smtp_connection_cache_time_limit"),
@@ -418,6 +420,27 @@ public final class AgentConfiguration {
                     "wrapper mode needs " + cfg.effectiveName("smtp_tls_security_level") + " = encrypt, not '" + name + "'");
         }
         return level;
+    }
+
+    /**
+     * TLS-32, CLARIFICATIONS 42: MTA-STS when smtp_tls_mta_sts_enable is on, for SMTP only (RFC 8461
+     * governs MX delivery; an LMTP server is not an MX host). Its trust is smtp_tls_mta_sts_CAfile or,
+     * when that is empty, the JDK's default store, read now; a file that cannot be read stops
+     * start-up, as a CAfile of TLS-24 does.
+     */
+    static MtaStsSettings mtaSts(Configuration cfg) {
+        boolean on = cfg.bool("smtp_tls_mta_sts_enable");
+        String file = cfg.string("smtp_tls_mta_sts_CAfile").trim();
+        if (!on || cfg.isLmtp()) {
+            return MtaStsSettings.OFF;
+        }
+        TrustAnchors trust;
+        try {
+            trust = file.isEmpty() ? TrustAnchors.jdkDefault() : TrustAnchors.load(file, null);
+        } catch (IllegalArgumentException e) {
+            throw ConfigurationException.badValue("smtp_tls_mta_sts_CAfile", e.getMessage());
+        }
+        return new MtaStsSettings(true, trust, MtaStsSettings.FETCH_TIMEOUT);
     }
 
     /**

@@ -7,6 +7,7 @@ import io.postilion.transport.content.ContentOptions;
 import io.postilion.transport.session.SessionSettings;
 import io.postilion.transport.session.SourceAddress;
 import java.util.List;
+import io.postilion.engine.tls.MtaStsSettings;
 import io.postilion.engine.tls.TlsPolicySettings;
 import java.util.Objects;
 
@@ -47,6 +48,7 @@ import java.util.Objects;
  * @param logFormat info_log_address_format and delay_logging_resolution_limit: how the delivery
  *     log line shows addresses and times (LOG-2, LOG-4)
  * @param debugLevel debug_peer_level (2): how much of a debug peer's session is logged (MISC-3)
+ * @param mtaSts smtp_tls_mta_sts_enable and smtp_tls_mta_sts_CAfile: MTA-STS built in (TLS-32)
  */
 public record AgentSettings(SessionSettings session, String myHostname, int mxSessionLimit, String fallbackRelay,
         boolean skip5xxGreeting, boolean softBounce, boolean quoteRfc821Envelope, boolean disableMimeOutputConversion,
@@ -54,7 +56,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         DeliveryStatusFilter statusFilter, boolean sendXforward, ProbeTarget verifyTarget, DebugPeers debugPeers,
         PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus, SourceAddress source,
         String relayhost, boolean verifyNegativeCache, SaslSettings sasl, InfoLogFormat logFormat, int debugLevel,
-        String tlsServerName, io.postilion.engine.tls.TlsPolicySources tlsSources) {
+        String tlsServerName, MtaStsSettings mtaSts, io.postilion.engine.tls.TlsPolicySources tlsSources) {
 
     /**
      * The main.cf side of every server's TLS policy (TLS-3): the session's global level, wrapper
@@ -68,6 +70,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
     public AgentSettings {
         Objects.requireNonNull(sasl, "sasl");
         Objects.requireNonNull(tlsServerName, "tlsServerName");
+        Objects.requireNonNull(mtaSts, "mtaSts");
         Objects.requireNonNull(tlsSources, "tlsSources");
         Objects.requireNonNull(logFormat, "logFormat");
         if (debugLevel < 1) {
@@ -156,6 +159,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private boolean verifyNegativeCache = true;
         private SaslSettings sasl = SaslSettings.disabled();
         private String tlsServerName = "";
+        private MtaStsSettings mtaSts = MtaStsSettings.OFF;
         private io.postilion.engine.tls.TlsPolicySources tlsSources = io.postilion.engine.tls.TlsPolicySources.NONE;
         private InfoLogFormat logFormat = InfoLogFormat.DEFAULTS;
         private int debugLevel = 2;
@@ -190,6 +194,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.verifyNegativeCache = s.verifyNegativeCache;
             this.sasl = s.sasl;
             this.tlsServerName = s.tlsServerName;
+            this.mtaSts = s.mtaSts;
             this.tlsSources = s.tlsSources;
             this.logFormat = s.logFormat;
             this.debugLevel = s.debugLevel;
@@ -382,6 +387,11 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        public Builder mtaSts(MtaStsSettings v) {
+            this.mtaSts = v;
+            return this;
+        }
+
         public Builder sasl(SaslSettings v) {
             this.sasl = v;
             return this;
@@ -392,7 +402,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
                     quoteRfc821Envelope, disableMimeOutputConversion, content,
                     rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal,
                     statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus, source,
-                    relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName,
+                    relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName, mtaSts,
                     tlsSources);
         }
     }

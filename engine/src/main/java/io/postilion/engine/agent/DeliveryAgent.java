@@ -23,6 +23,10 @@ import io.postilion.engine.delivery.VerdictSource;
 import io.postilion.engine.rewrite.MessagePreparation;
 import io.postilion.engine.rewrite.Preparation;
 import io.postilion.engine.rewrite.RewriteLog;
+import io.postilion.engine.tls.MtaStsSettings;
+import io.postilion.engine.tls.TlsPolicyResolver;
+import io.postilion.tls.sts.MtaSts;
+import io.postilion.tls.sts.StsPolicyFetcher;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,7 +71,21 @@ public final class DeliveryAgent {
         this.preparation = new MessagePreparation(settings.rewriting(), RewriteLog.logger());
         this.info = new AgentLog(settings.serviceName());
         this.walk = new ServerWalk(settings, client, resolver, cache, clock, metrics, info,
-                new TransactionRun(settings, cache, clock, info));
+                new TransactionRun(settings, cache, clock, info), tlsPolicies(settings, resolver, clock));
+    }
+
+    /**
+     * TLS-3's resolver, with MTA-STS (TLS-32) when it is on: its policies outlive requests (they are
+     * cached for max_age), so the agent owns them; STS records are looked up, and the policy host
+     * found, through the agent's own resolver.
+     */
+    private static TlsPolicyResolver tlsPolicies(AgentSettings settings, NextHopResolver resolver, Clock clock) {
+        MtaStsSettings s = settings.mtaSts();
+        if (!s.enabled()) {
+            return new TlsPolicyResolver(settings.tlsPolicy());
+        }
+        MtaSts sts = new MtaSts(resolver.dns(), new StsPolicyFetcher(resolver.dns(), s.trust(), s.fetchTimeout()), clock);
+        return new TlsPolicyResolver(settings.tlsPolicy(), sts, s);
     }
 
     /** MISC-2: who takes mail when this MTA is the best MX and best_mx_transport names a transport. */

@@ -72,7 +72,7 @@ final class ServerWalk {
     private final TlsPolicyResolver tlsPolicies;
 
     ServerWalk(AgentSettings settings, SmtpClient client, NextHopResolver resolver, ConnectionCache cache, Clock clock,
-            DeliveryMetrics metrics, AgentLog info, TransactionRun run) {
+            DeliveryMetrics metrics, AgentLog info, TransactionRun run, TlsPolicyResolver tlsPolicies) {
         this.settings = settings;
         this.client = client;
         this.resolver = resolver;
@@ -81,7 +81,7 @@ final class ServerWalk {
         this.metrics = metrics;
         this.info = info;
         this.run = run;
-        this.tlsPolicies = new TlsPolicyResolver(settings.tlsPolicy());
+        this.tlsPolicies = tlsPolicies;
         this.sasl = new SaslLogin(settings.sasl(), settings.rewriting(), info, settings.session().lmtp());
     }
 
@@ -155,11 +155,23 @@ final class ServerWalk {
             a.tls = TlsFeatureStatus.undecided(tlsPolicies.settings().level()).logForm(); // LOG-5
         }
         ServerContext reusedAt = context(endpoints, finalDestination, index);
-        // Optional, because a delivery over a reused session completes empty as well.
-        return cached(a, target).map(Optional::of).defaultIfEmpty(Optional.empty()).flatMap(p -> p.isEmpty()
-                ? connectAndDeliver(a, endpoints, finalDestination, index, sessions)
-                : reusedSession(a, p.get(), target, reusedAt, finalDestination, sessions)
-                        .flatMap(next -> next < 0 ? Mono.<Void>empty() : servers(a, endpoints, finalDestination, index + 1, next)));
+        // TLS-3 before the cache: a parked session never ran TLS (TLS-21), so a server whose policy
+        // requires TLS (an enforced MTA-STS domain, TLS-32) never takes one, and a skipped server
+        // is skipped even when a session to it is parked.
+        return tlsPolicies.resolve(target.tlsQuery()).flatMap(d -> {
+            if (d instanceof TlsDecision.Skip skip) {
+                return skipped(a, endpoints, finalDestination, index, sessions, skip);
+            }
+            TlsDecision.Use use = (TlsDecision.Use) d;
+            use.warnings().forEach(w -> info.warn(a.request.queueId() + ": " + w)); // TLS-4, TLS-28
+            TlsPolicy tls = use.policy();
+            Mono<ParkedSession> parked = tls.level().requiresTls() ? Mono.empty() : cached(a, target);
+            // Optional, because a delivery over a reused session completes empty as well.
+            return parked.map(Optional::of).defaultIfEmpty(Optional.empty()).flatMap(p -> p.isEmpty()
+                    ? connectAndDeliver(a, endpoints, finalDestination, index, sessions, tls)
+                    : reusedSession(a, p.get(), target, reusedAt, finalDestination, sessions)
+                            .flatMap(next -> next < 0 ? Mono.<Void>empty() : servers(a, endpoints, finalDestination, index + 1, next)));
+        });
     }
 
     /** SESS-3: the server at {@code index}; it is the final one when it ends a final destination's list. */
@@ -196,17 +208,6 @@ final class ServerWalk {
         return run.transaction(a, p.session(), p.handshake(), at, p.connectedAt(), p.uses() + 1, p.bestMx())
                 .doOnTerminate(() -> endTranscript(a, p.session(), transcript))
                 .thenReturn(lastSession ? -1 : count);
-    }
-
-    private Mono<Void> connectAndDeliver(Attempt a, List<Server> endpoints, boolean finalDestination, int index, int sessions) {
-        Server target = endpoints.get(index);
-        return tlsPolicies.resolve(target.tlsQuery()).flatMap(d -> {
-            if (d instanceof TlsDecision.Use use) {
-                use.warnings().forEach(w -> info.warn(a.request.queueId() + ": " + w)); // TLS-4, TLS-28
-                return connectAndDeliver(a, endpoints, finalDestination, index, sessions, use.policy());
-            }
-            return skipped(a, endpoints, finalDestination, index, sessions, (TlsDecision.Skip) d);
-        });
     }
 
     /** TLS-3: an invalid policy skips the server; its error stays for the recipients no other server decides. */

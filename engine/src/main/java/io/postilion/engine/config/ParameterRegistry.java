@@ -259,6 +259,10 @@ public final class ParameterRegistry {
         smtp("tls_session_cache_database", ParameterType.string(), "");
         smtp("tls_session_cache_timeout", ParameterType.time('s', 0), "3600s");
         smtpOnly("smtp_tls_enforce_sts_mx_patterns", ParameterType.bool(), "yes");
+        // Postilion's own (CLARIFICATIONS 42, TLS-32): MTA-STS built in rather than a TLS-16 plugin;
+        // SMTP only, as RFC 8461 is about MX delivery.
+        smtpOnly("smtp_tls_mta_sts_enable", ParameterType.bool(), "no");
+        smtpOnly("smtp_tls_mta_sts_CAfile", ParameterType.string(), "");
         smtp("tls_enable_rpk", ParameterType.bool(), "no");
         smtpOnly("smtp_tlsrpt_enable", ParameterType.bool(), "no");
         smtpOnly("smtp_tlsrpt_socket_name", ParameterType.string(), "");

@@ -1,13 +1,19 @@
 package io.postilion.engine.tls;
 
+import io.netty.util.NetUtil;
 import io.postilion.tls.ChainTrust;
 import io.postilion.tls.ClientTlsContexts;
 import io.postilion.tls.FingerprintCheck;
 import io.postilion.tls.PeerCheck;
 import io.postilion.tls.PolicyEntry;
+import io.postilion.tls.ServerVerification;
 import io.postilion.tls.TlsLevel;
 import io.postilion.tls.TlsPolicy;
 import io.postilion.tls.TrustAnchorFiles;
+import io.postilion.tls.sts.MtaSts;
+import io.postilion.tls.sts.MxPattern;
+import io.postilion.tls.sts.StsMode;
+import io.postilion.tls.sts.StsPolicy;
 import io.netty.handler.ssl.SslContext;
 import java.net.IDN;
 import java.util.ArrayList;
@@ -16,12 +22,15 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
  * Computes the TLS policy of one server before it is connected to: the port of Postfix's
- * smtp_tls_policy.c (TLS-3). In order: the global level (TLS-2); the policy tables, the next hop
+ * smtp_tls_policy.c (TLS-3). In order: MTA-STS when it is on and the destination has a policy in
+ * mode enforce (TLS-32, {@link #mtaSts}); else the global level (TLS-2); the policy tables, the next hop
  * verbatim and then, for a plain domain name, its parent domains as {@code .parent} (steps 3, TLS-4,
  * TLS-31), or else the legacy per-site table (step 4); DANE (step 5, {@link #daneStep}); then the
  * defaults: the context ({@link #context}), the SNI (TLS-17), the certificate check of the level
@@ -35,10 +44,27 @@ public final class TlsPolicyResolver {
     private static final Pattern PLAIN_NAME = Pattern.compile(
             "(?i)[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*");
 
+    private static final Logger log = LoggerFactory.getLogger(TlsPolicyResolver.class);
+
     private final TlsPolicySettings settings;
+    /** TLS-32: the STS policies; null when smtp_tls_mta_sts_enable is off. */
+    private final MtaSts sts;
+    /** TLS-32: an enforced destination's certificate, checked against the STS trust for the MX host name. */
+    private final ServerVerification stsVerification;
 
     public TlsPolicyResolver(TlsPolicySettings settings) {
+        this(settings, null, null);
+    }
+
+    /**
+     * @param sts the MTA-STS policies, null when off
+     * @param stsSettings where the STS trust comes from (ignored when {@code sts} is null)
+     */
+    public TlsPolicyResolver(TlsPolicySettings settings, MtaSts sts, MtaStsSettings stsSettings) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.sts = sts;
+        this.stsVerification = sts == null ? null
+                : new ServerVerification(stsSettings.trust(), List.of("hostname"), List.of("hostname"));
     }
 
     public TlsPolicySettings settings() {
@@ -47,6 +73,11 @@ public final class TlsPolicyResolver {
 
     /** The policy for {@code q}'s server, or why it must be skipped. */
     public Mono<TlsDecision> resolve(TlsPolicyQuery q) {
+        return mtaSts(q).flatMap(d -> d.isPresent() ? Mono.just(d.get()) : tlsPolicy(q));
+    }
+
+    /** TLS-3 without MTA-STS: the global level, the tables, DANE and the defaults. */
+    private Mono<TlsDecision> tlsPolicy(TlsPolicyQuery q) {
         return Mono.defer(() -> {
             List<String> warnings = new ArrayList<>();
             Found found;
@@ -65,6 +96,62 @@ public final class TlsPolicyResolver {
             }
             return Mono.fromSupplier(() -> decide(q, found, null, warnings));
         });
+    }
+
+    /**
+     * TLS-32: what an MTA-STS policy makes of this server, exactly what TLS-16's plugin contract
+     * yields. Mode enforce: a server whose name matches none of the policy's mx patterns is skipped
+     * with a warning (4.7.5), any other gets level secure with {@code servername=hostname}, match
+     * list {@code hostname} and the STS trust. Mode testing is logged and changes nothing; mode
+     * none, no policy, a failed fetch with nothing cached, MTA-STS off, an LMTP socket, or a next hop
+     * that is not a plain domain (brackets or a port, which no plugin would answer for): empty, so
+     * the normal TLS-3 result applies.
+     */
+    public Mono<Optional<TlsDecision>> mtaSts(TlsPolicyQuery q) {
+        String domain = sts == null || q.unixSocket() ? null : policyDomain(q);
+        if (domain == null) {
+            return Mono.just(Optional.empty());
+        }
+        return sts.policy(domain).map(found -> {
+            if (found.isEmpty() || found.get().mode() == StsMode.NONE) {
+                return Optional.empty();
+            }
+            StsPolicy p = found.get();
+            boolean permitted = p.permits(q.hostname());
+            if (p.mode() == StsMode.TESTING) {
+                if (!permitted) {
+                    log.info("MTA-STS policy of {} (testing): MX host {} matches no mx pattern {}; delivering as usual",
+                            domain, q.hostname(), p.mx());
+                }
+                return Optional.empty();
+            }
+            if (!permitted) {
+                String reason = "MX host " + q.hostname() + " is not permitted by the MTA-STS policy of " + domain;
+                return Optional.of(new TlsDecision.Skip("4.7.5", reason,
+                        "MTA-STS policy of " + domain + ": MX host " + q.hostname() + " matches no mx pattern " + p.mx()
+                                + "; skipping it"));
+            }
+            return Optional.of(new TlsDecision.Use(new TlsPolicy(TlsLevel.SECURE,
+                    ClientTlsContexts.unauthenticated(TlsLevel.SECURE), aLabel(q.hostname()),
+                    stsVerification.forServer(TlsLevel.SECURE, q.hostname(), q.nexthopDomain()), false)));
+        });
+    }
+
+    /**
+     * The domain whose policy applies: the next hop when it is a plain domain name (written without
+     * brackets or port, not an address), in A-label form; else null.
+     */
+    private static String policyDomain(TlsPolicyQuery q) {
+        String hop = q.nexthop();
+        if (!hop.equals(q.nexthopDomain()) || hop.isEmpty() || NetUtil.isValidIpV4Address(hop)
+                || NetUtil.isValidIpV6Address(hop)) {
+            return null;
+        }
+        try {
+            return aLabel(hop).toLowerCase(Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            return null; // not a name IDNA can write, so no DNS name either
+        }
     }
 
     /** The level and entry steps 1-4 chose, and which table key gave them (for warnings). */
@@ -218,7 +305,7 @@ public final class TlsPolicyResolver {
                 if (entry != null && entry.sts() && settings.sources().enforceStsMxPatterns()
                         && !entry.mxHostPatterns().isEmpty() && match.isPresent()) {
                     // TLS-16: only the MX hosts the MTA-STS policy names, each matched by its own name
-                    if (entry.mxHostPatterns().stream().noneMatch(p -> stsPatternMatches(p, q.hostname()))) {
+                    if (entry.mxHostPatterns().stream().noneMatch(p -> new MxPattern(p).matches(q.hostname()))) {
                         return new TlsDecision.Skip("4.7.5", "MX host name not permitted by the MTA-STS policy",
                                 found.where() + ": MX host " + q.hostname() + " matches no mx_host_pattern of the MTA-STS policy "
                                         + entry.policyDomain().orElse(q.nexthopDomain()) + ": skipped");
@@ -251,24 +338,6 @@ public final class TlsPolicyResolver {
             return invalid(found.where() + ": " + e.getMessage());
         }
         return new TlsDecision.Use(new TlsPolicy(level, context, sni, check, reuse), warnings);
-    }
-
-    /**
-     * TLS-16: {@code pattern} matches {@code host} exactly (case-insensitive) or, as
-     * {@code *.suffix}, when the text after the host's first dot is the suffix and its first label
-     * is not empty.
-     */
-    static boolean stsPatternMatches(String pattern, String host) {
-        String p = pattern.toLowerCase(Locale.ROOT);
-        String h = host.toLowerCase(Locale.ROOT);
-        if (h.endsWith(".")) {
-            h = h.substring(0, h.length() - 1);
-        }
-        if (p.startsWith("*.")) {
-            int dot = h.indexOf('.');
-            return dot > 0 && h.substring(dot + 1).equals(p.substring(2));
-        }
-        return p.equals(h);
     }
 
     /**
@@ -324,7 +393,11 @@ public final class TlsPolicyResolver {
             case "nexthop" -> q.nexthopDomain();
             default -> fromPolicy.orElse(settings.serverName());
         };
-        return name == null ? null : IDN.toASCII(name, IDN.ALLOW_UNASSIGNED);
+        return name == null ? null : aLabel(name);
+    }
+
+    private static String aLabel(String name) {
+        return IDN.toASCII(name, IDN.ALLOW_UNASSIGNED);
     }
 
     private static String shorten(String v) {

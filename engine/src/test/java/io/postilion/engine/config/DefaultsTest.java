@@ -87,6 +87,12 @@ class DefaultsTest {
     }
 
     @Test
+    void mtaStsIsOffAndTrustsTheJdkStoreByDefault_TLS32() {
+        assertFalse(c.bool("smtp_tls_mta_sts_enable"));
+        assertEquals("", c.string("smtp_tls_mta_sts_CAfile"));
+    }
+
+    @Test
     void myhostnameIsAFullyQualifiedNameAndMydomainFollowsIt() {
         String host = c.string("myhostname");
         assertTrue(host.contains("."), host);
@@ -126,7 +132,9 @@ class DefaultsTest {
     void everySmtpParameterHasAnLmtpTwinUnlessListedAsSmtpOnly() {
         List<String> smtpOnly = List.of("smtp_always_send_ehlo", "smtp_never_send_ehlo",
                 "smtp_tls_dane_insecure_mx_policy", "smtp_tls_enforce_sts_mx_patterns", "smtp_tlsrpt_enable",
-                "smtp_tlsrpt_socket_name", "smtp_sender_dependent_authentication");
+                "smtp_tlsrpt_socket_name", "smtp_sender_dependent_authentication",
+                // Postilion's own MTA-STS (TLS-32): RFC 8461 is about MX delivery, so SMTP only
+                "smtp_tls_mta_sts_enable", "smtp_tls_mta_sts_CAfile");
         for (ParameterDefinition d : ParameterRegistry.all()) {
             if (d.name().startsWith("smtp_") && !smtpOnly.contains(d.name())) {
                 String twin = d.twin().orElseThrow(() -> new AssertionError("no twin: " + d.name()));

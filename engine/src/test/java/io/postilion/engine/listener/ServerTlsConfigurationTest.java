@@ -44,7 +44,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -72,6 +72,8 @@ class ServerTlsConfigurationTest {
     private Path key;
     /** Why the last refused handshake failed, as the client saw it. */
     private String lastFailure = "";
+    /** What the client pipeline last caught (it then closes the channel), for a failed write's message. */
+    private volatile String pipelineFailure = "none";
 
     @BeforeEach
     void rsaCertificate() throws Exception {
@@ -327,7 +329,9 @@ class ServerTlsConfigurationTest {
      * or null when the handshake failed.
      */
     private Negotiated startTls(int port, SslContext client) throws Exception {
-        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        // Lock-free on the event loop's side: a LinkedBlockingQueue's lock, contended by the polling
+        // test thread on a loaded machine, parks the event loop and BlockHound closes the channel.
+        BlockingQueue<String> lines = new LinkedTransferQueue<>();
         Channel ch = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -341,6 +345,7 @@ class ServerTlsConfigurationTest {
 
                                     @Override
                                     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                        pipelineFailure = String.valueOf(cause); // reported if a later write fails
                                         ctx.close(); // a refused handshake; startTls reports it
                                     }
                                 });
@@ -372,8 +377,9 @@ class ServerTlsConfigurationTest {
         }
     }
 
-    private static void send(Channel ch, String command) throws InterruptedException {
-        ch.writeAndFlush(Unpooled.copiedBuffer(command + "\r\n", StandardCharsets.US_ASCII)).sync();
+    private void send(Channel ch, String command) throws InterruptedException {
+        var written = ch.writeAndFlush(Unpooled.copiedBuffer(command + "\r\n", StandardCharsets.US_ASCII)).await();
+        assertTrue(written.isSuccess(), () -> command + " not written: " + written.cause() + "; client pipeline saw " + pipelineFailure);
     }
 
     /** The last line of the next reply, which must start with {@code prefix}. */

@@ -65,14 +65,4 @@ class TlsPolicyResolverTest {
         });
         assertEquals(List.of("sub.dest.test", ".dest.test", ".test"), asked);
     }
-
-    @Test
-    void stsPatternsMatchExactlyOrOneLeadingLabel_TLS16() {
-        assertTrue(TlsPolicyResolver.stsPatternMatches("*.example.net", "MX1.example.net"));
-        assertTrue(!TlsPolicyResolver.stsPatternMatches("*.example.net", "a.b.example.net"));
-        assertTrue(!TlsPolicyResolver.stsPatternMatches("*.example.net", "example.net"));
-        assertTrue(!TlsPolicyResolver.stsPatternMatches("*.example.net", ".example.net"));
-        assertTrue(TlsPolicyResolver.stsPatternMatches("mx.example.net", "MX.Example.Net"));
-        assertTrue(!TlsPolicyResolver.stsPatternMatches("mx.example.net", "a.mx.example.net"));
-    }
 }
