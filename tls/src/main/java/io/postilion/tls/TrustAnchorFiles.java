@@ -16,8 +16,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Trust anchors that replace the CA store for a destination (TLS-24: the policy's {@code tafile=}
@@ -35,8 +33,6 @@ import java.util.regex.Pattern;
 public record TrustAnchorFiles(List<X509Certificate> certificates, List<PublicKey> keys, int verifyDepth)
         implements ChainTrust {
 
-    private static final Pattern PEM = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]*?)\\s*-----END \\1-----");
     private static final String[] KEY_ALGORITHMS = {"RSA", "EC", "Ed25519", "Ed448", "DSA", "RSASSA-PSS"};
     /** An anchor file is a handful of certificates; a bigger file is not one. */
     private static final long MAX_FILE = 4L * 1024 * 1024;
@@ -83,22 +79,39 @@ public record TrustAnchorFiles(List<X509Certificate> certificates, List<PublicKe
         return new TrustAnchorFiles(certs, keys, verifyDepth);
     }
 
-    /** Adds what {@code text} (the file {@code name}) holds; package-visible for the fuzzer's sake. */
+    /**
+     * Adds what {@code text} (the file {@code name}) holds; package-visible for the fuzzer's sake.
+     * Read line by line, in one pass: a hostile file costs time in proportion to its size.
+     */
     static void parse(String name, String text, List<X509Certificate> certs, List<PublicKey> keys) {
         int found = 0;
-        Matcher m = PEM.matcher(text);
-        while (m.find()) {
-            String type = m.group(1);
-            if (!type.equals("CERTIFICATE") && !type.equals("TRUSTED CERTIFICATE") && !type.equals("PUBLIC KEY")) {
+        String type = null;
+        StringBuilder body = new StringBuilder();
+        for (String raw : text.split("\r?\n|\r", -1)) {
+            String line = raw.strip();
+            if (type == null) {
+                if (line.startsWith("-----BEGIN ") && line.endsWith("-----") && line.length() > 16) {
+                    type = line.substring(11, line.length() - 5);
+                    body.setLength(0);
+                }
+                continue;
+            }
+            if (!line.equals("-----END " + type + "-----")) {
+                body.append(line);
+                continue;
+            }
+            String block = type;
+            type = null;
+            if (!block.equals("CERTIFICATE") && !block.equals("TRUSTED CERTIFICATE") && !block.equals("PUBLIC KEY")) {
                 continue; // a key or parameters beside the anchors: not an anchor, not an error
             }
             byte[] der;
             try {
-                der = Base64.getMimeDecoder().decode(m.group(2));
+                der = Base64.getDecoder().decode(body.toString());
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("malformed " + type + " in trust anchor file " + name + ": bad base64", e);
+                throw new IllegalArgumentException("malformed " + block + " in trust anchor file " + name + ": bad base64", e);
             }
-            if (type.equals("PUBLIC KEY")) {
+            if (block.equals("PUBLIC KEY")) {
                 keys.add(publicKey(name, der));
             } else {
                 try {
@@ -108,11 +121,14 @@ public record TrustAnchorFiles(List<X509Certificate> certificates, List<PublicKe
                     certs.add(c);
                     keys.add(c.getPublicKey());
                 } catch (CertificateException | RuntimeException e) {
-                    throw new IllegalArgumentException("malformed " + type + " in trust anchor file " + name + ": "
+                    throw new IllegalArgumentException("malformed " + block + " in trust anchor file " + name + ": "
                             + e.getMessage(), e);
                 }
             }
             found++;
+        }
+        if (type != null) {
+            throw new IllegalArgumentException("malformed trust anchor file " + name + ": no END line for " + type);
         }
         if (found == 0) {
             throw new IllegalArgumentException("no certificate or public key in trust anchor file " + name);
