@@ -523,6 +523,19 @@ class TlsPolicyTableTest {
         assertTrue(plain.commands().stream().noneMatch(c -> c.startsWith("MAIL")));
     }
 
+    @Test
+    void lmtpReadsItsOwnTwins_TLS3() throws Exception {
+        String smtpTable = policy("dest.test secure");
+        String lmtpTable = "lmtp_tls_policy_maps=" + table("x", "dest.test fingerprint").substring(2);
+        var cfg = ConfigurationLoader.fromText("", "(test)", List.of(smtpTable, lmtpTable,
+                "lmtp_tls_fingerprint_digest=sha1", "lmtp_tls_scert_verifydepth=3")).forLmtp();
+        var sources = AgentConfiguration.agentSettings(cfg).tlsPolicy().sources();
+        assertEquals("lmtp_tls_policy_maps", sources.policyMapsName());
+        assertEquals(java.util.Optional.of("fingerprint"), sources.policyMaps().find("dest.test"));
+        assertEquals("sha1", sources.fingerprintDigest());
+        assertEquals(3, sources.verifyDepth());
+    }
+
     private static TlsLevel level(String... options) {
         return AgentConfiguration.tlsLevel(AgentTestBed.config(List.of(options)));
     }
