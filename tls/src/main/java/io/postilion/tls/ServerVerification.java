@@ -41,6 +41,23 @@ public record ServerVerification(TrustAnchors anchors, List<String> verifyMatch,
      * reached for the next-hop domain {@code nexthop}. CPU only: safe on an event loop.
      */
     public PeerCheck.Result check(TlsLevel level, Certificate[] presented, String hostname, String nexthop) {
+        return check(anchors, level == TlsLevel.SECURE ? secureMatch : verifyMatch, presented, hostname, nexthop);
+    }
+
+    /**
+     * The check for one server with a policy's own trust and match list (TLS-4's {@code tafile=}
+     * and {@code match=}, TLS-16's {@code hostname}): {@code trust} replaces the CA store and
+     * {@code match}, when present, the level's list.
+     */
+    public PeerCheck forServer(TlsLevel level, String hostname, String nexthop, ChainTrust trust,
+            java.util.Optional<List<String>> match) {
+        List<String> names = match.orElse(level == TlsLevel.SECURE ? secureMatch : verifyMatch);
+        return chain -> check(trust, names, chain, hostname, nexthop);
+    }
+
+    /** The chain must satisfy {@code trust}, then the leaf carry a name of {@code matchList}. */
+    static PeerCheck.Result check(ChainTrust trust, List<String> matchList, Certificate[] presented, String hostname,
+            String nexthop) {
         X509Certificate[] chain = new X509Certificate[presented.length];
         for (int i = 0; i < presented.length; i++) {
             if (!(presented[i] instanceof X509Certificate x)) {
@@ -48,12 +65,11 @@ public record ServerVerification(TrustAnchors anchors, List<String> verifyMatch,
             }
             chain[i] = x;
         }
-        String untrusted = anchors.whyUntrusted(chain);
+        String untrusted = trust.whyUntrusted(chain);
         if (untrusted != null) {
             return new PeerCheck.Result(false, null, untrusted);
         }
-        CertificateNames names = CertificateNames.resolve(level == TlsLevel.SECURE ? secureMatch : verifyMatch,
-                hostname, nexthop);
+        CertificateNames names = CertificateNames.resolve(matchList, hostname, nexthop);
         String matched = names.match(chain[0]);
         // OpenSSL's words for X509_V_ERR_HOSTNAME_MISMATCH, as Postfix logs them
         return new PeerCheck.Result(true, matched, matched == null ? "num=62:hostname mismatch" : null);

@@ -5,8 +5,7 @@ import java.util.Optional;
 
 /**
  * Postfix's client TLS security levels ({@code smtp_tls_security_level}), in the order of TLS-1's
- * ladder. fingerprint is named here so configuration can say why it refuses it; halfdane is
- * TLS-8's computed level, which no configuration may name (TLS-4).
+ * ladder. halfdane is TLS-8's computed level, which no configuration may name (TLS-4).
  */
 public enum TlsLevel {
     /** No TLS, even when STARTTLS is offered. */
@@ -15,7 +14,8 @@ public enum TlsLevel {
     MAY("may", true),
     /** Mandatory encryption, no certificate check; no TLS means no mail. */
     ENCRYPT("encrypt", true),
-    FINGERPRINT("fingerprint", false),
+    /** Mandatory TLS; the leaf certificate or its public key must have a listed digest (TLS-28). */
+    FINGERPRINT("fingerprint", true),
     /**
      * Computed only (TLS-8), never configured: dane for a server whose MX RRset was not
      * DNSSEC-validated but whose TLSA records are usable; the records are enforced, and a match is

@@ -22,23 +22,51 @@ import javax.net.ssl.X509TrustManager;
 /**
  * The CA certificates a verifying level trusts (TLS-24; Postfix's tls_set_ca_certificate_info in
  * tls_certkey.c): those of {@code smtp_tls_CAfile} and {@code smtp_tls_CApath} only, never the
- * system's store. Everything is read when the configuration is loaded, so that a handshake never
+ * system's store unless tls_append_default_CA asks for it. Everything is read when the configuration is loaded, so that a handshake never
  * touches the disk; with no CA configured nothing is trusted and every chain fails.
  */
-public final class TrustAnchors {
+public final class TrustAnchors implements ChainTrust {
 
     /** OpenSSL finds CApath certificates by subject hash: only files named HHHHHHHH.N are read. */
     private static final Pattern HASHED_NAME = Pattern.compile("[0-9a-f]{8}\\.[0-9]+");
 
     /** Trusts nothing (both parameters empty). */
-    public static final TrustAnchors NONE = new TrustAnchors(List.of(), null);
+    public static final TrustAnchors NONE = new TrustAnchors(List.of(), null, 9);
+
+    /** smtp_tls_scert_verifydepth's default. */
+    public static final int DEFAULT_DEPTH = 9;
 
     private final List<X509Certificate> certificates;
     private final X509TrustManager pkix;
+    private final int verifyDepth;
 
-    private TrustAnchors(List<X509Certificate> certificates, X509TrustManager pkix) {
+    private TrustAnchors(List<X509Certificate> certificates, X509TrustManager pkix, int verifyDepth) {
         this.certificates = List.copyOf(certificates);
         this.pkix = pkix;
+        this.verifyDepth = verifyDepth;
+    }
+
+    /**
+     * As {@link #load(String, String)}, adding the JDK's default CAs when {@code appendDefault}
+     * (tls_append_default_CA) and a file or directory is set, and limiting chains to
+     * {@code verifyDepth} certificates above the leaf (smtp_tls_scert_verifydepth, TLS-24).
+     */
+    public static TrustAnchors load(String caFile, String caPath, boolean appendDefault, int verifyDepth) {
+        if (verifyDepth < 1) {
+            throw new IllegalArgumentException("verify depth must be at least 1: " + verifyDepth);
+        }
+        TrustAnchors own = load(caFile, caPath);
+        List<X509Certificate> all = new ArrayList<>(own.certificates);
+        if (appendDefault && !all.isEmpty()) {
+            all.addAll(jdkDefault().certificates); // tls_append_default_CA: the same store MTA-STS uses
+        }
+        return all.isEmpty() ? new TrustAnchors(List.of(), null, verifyDepth)
+                : new TrustAnchors(all, appendDefault ? trustManager(all) : own.pkix, verifyDepth);
+    }
+
+    /** smtp_tls_scert_verifydepth. */
+    public int verifyDepth() {
+        return verifyDepth;
     }
 
     /**
@@ -71,7 +99,7 @@ public final class TrustAnchors {
                 throw new IllegalArgumentException("cannot read CA directory " + dir + ": " + e.getMessage(), e);
             }
         }
-        return all.isEmpty() ? NONE : new TrustAnchors(all, trustManager(all));
+        return all.isEmpty() ? NONE : new TrustAnchors(all, trustManager(all), DEFAULT_DEPTH);
     }
 
     /**
@@ -86,7 +114,7 @@ public final class TrustAnchors {
             for (TrustManager tm : f.getTrustManagers()) {
                 if (tm instanceof X509TrustManager x && x.getAcceptedIssuers().length > 0) {
                     List<X509Certificate> all = List.of(x.getAcceptedIssuers());
-                    return new TrustAnchors(all, trustManager(all));
+                    return new TrustAnchors(all, trustManager(all), DEFAULT_DEPTH);
                 }
             }
             throw new IllegalArgumentException("the JDK's default trust store holds no CA certificate");
@@ -177,7 +205,7 @@ public final class TrustAnchors {
         }
         try {
             pkix.checkServerTrusted(chain, "UNKNOWN"); // TLS 1.3's auth type: the key must sign
-            return null;
+            return pathLength(chain) - 1 > verifyDepth ? "num=22:certificate chain too long" : null;
         } catch (CertificateException e) {
             try {
                 leaf.checkValidity();
@@ -188,6 +216,24 @@ public final class TrustAnchors {
             }
             return untrustedIssuer(chain);
         }
+    }
+
+    /**
+     * How many certificates the validated path holds, leaf and CA included: up to the first
+     * presented certificate that is a CA of ours, or one above the first that a CA of ours issued.
+     */
+    private int pathLength(X509Certificate[] chain) {
+        for (int i = 0; i < chain.length; i++) {
+            if (certificates.contains(chain[i])) {
+                return i + 1;
+            }
+            for (X509Certificate ca : certificates) {
+                if (chain[i].getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
+                    return i + 2;
+                }
+            }
+        }
+        return chain.length + 1;
     }
 
     private static String untrustedIssuer(X509Certificate[] chain) {

@@ -261,6 +261,7 @@ public final class AgentConfiguration {
                 .tlsServerName(tlsServerName(cfg))
                 .mtaSts(mtaSts(cfg))
                 .dane(daneSettings(cfg, level))
+                .tlsSources(tlsSources(cfg, level))
                 .reuse(new ConnectionReuse(cfg.list("smtp_connection_cache_destinations"),
                         cfg.bool("smtp_connection_cache_on_demand"), cfg.time("smtp_connection_cache_time_limit"),
                         cfg.time("smtp_connection_reuse_time_limit"), cfg.integer("smtp_connection_reuse_count_limit")))
@@ -383,16 +384,37 @@ public final class AgentConfiguration {
         return line -> table.find(line).orElse(line);
     }
 
-    private static TlsLevel tlsLevel(Configuration cfg) {
+    /**
+     * TLS-2: smtp_tls_security_level, or when it is empty the level the obsolete parameters give:
+     * smtp_enforce_tls (verify with smtp_tls_enforce_peername, else encrypt), else smtp_use_tls
+     * (may), else none. Set beside a level, the obsolete ones are ignored, as Postfix ignores them,
+     * but with a warning, so that nobody believes they count.
+     */
+    static TlsLevel tlsLevel(Configuration cfg) {
         String name = cfg.string("smtp_tls_security_level");
+        boolean enforce = cfg.bool("smtp_enforce_tls");
+        boolean peername = cfg.bool("smtp_tls_enforce_peername");
+        boolean use = cfg.bool("smtp_use_tls");
         if (name.isBlank()) {
-            return TlsLevel.NONE;
+            TlsLevel derived = enforce ? peername ? TlsLevel.VERIFY : TlsLevel.ENCRYPT : use ? TlsLevel.MAY : TlsLevel.NONE;
+            if (cfg.bool("smtp_tls_wrappermode") && !derived.requiresTls()) {
+                throw ConfigurationException.badValue(cfg.effectiveName("smtp_tls_wrappermode"), "wrapper mode needs "
+                        + cfg.effectiveName("smtp_tls_security_level") + " = encrypt or stronger, not the level '"
+                        + derived.configName() + "' the obsolete TLS parameters give");
+            }
+            return derived;
+        }
+        for (String obsolete : new String[] {"smtp_use_tls", "smtp_enforce_tls", "smtp_tls_enforce_peername"}) {
+            if (cfg.isSet(obsolete)) {
+                LOG.warn("{} is ignored: {} = {} decides the TLS level", cfg.effectiveName(obsolete),
+                        cfg.effectiveName("smtp_tls_security_level"), name);
+            }
         }
         TlsLevel level = TlsLevel.parse(name).orElseThrow(() -> ConfigurationException.badValue(
                 cfg.effectiveName("smtp_tls_security_level"), "unknown TLS security level '" + name + "'"));
         if (!level.implemented()) {
             throw ConfigurationException.badValue(cfg.effectiveName("smtp_tls_security_level"),
-                    "TLS security level '" + name + "' is not supported yet (none, may, encrypt, dane, dane-only, verify and secure are)");
+                    "TLS security level '" + name + "' is not supported yet (none, may, encrypt, fingerprint, dane, dane-only, verify and secure are)");
         }
         if (cfg.bool("smtp_tls_wrappermode") && !level.requiresTls()) {
             throw ConfigurationException.badValue(cfg.effectiveName("smtp_tls_wrappermode"),
@@ -462,9 +484,12 @@ public final class AgentConfiguration {
         TrustAnchors anchors = TrustAnchors.NONE;
         String file = cfg.string("smtp_tls_CAfile");
         String path = cfg.string("smtp_tls_CApath");
-        if (level != TlsLevel.NONE) {
+        boolean append = cfg.bool("tls_append_default_CA");
+        int depth = cfg.integer("smtp_tls_scert_verifydepth");
+        // TLS-29: the engine is set up when TLS is on globally or a table may turn it on
+        if (level != TlsLevel.NONE || !cfg.list("smtp_tls_policy_maps").isEmpty() || !cfg.list("smtp_tls_per_site").isEmpty()) {
             try {
-                anchors = TrustAnchors.load(file, path);
+                anchors = TrustAnchors.load(file, path, append, depth);
             } catch (IllegalArgumentException e) {
                 String which = !path.isBlank() && (file.isBlank() || e.getMessage().contains(path.trim()))
                         ? "smtp_tls_CApath" : "smtp_tls_CAfile";
@@ -472,6 +497,80 @@ public final class AgentConfiguration {
             }
         }
         return new ServerVerification(anchors, cfg.list("smtp_tls_verify_cert_match"), cfg.list("smtp_tls_secure_cert_match"));
+    }
+
+    /**
+     * TLS-3 steps 3-6: the policy tables (loaded with the configuration), the fingerprint level's
+     * digest and list (TLS-28), smtp_tls_trust_anchor_file (TLS-24) and TLS-16's switch. An
+     * unknown digest or an anchor file that cannot be used stops start-up (exit 78): Postfix would
+     * run without a TLS engine, which weakens every level (CLARIFICATIONS 39).
+     */
+    static io.postilion.engine.tls.TlsPolicySources tlsSources(Configuration cfg, TlsLevel level) {
+        String digest = cfg.string("smtp_tls_fingerprint_digest").trim();
+        try {
+            // the provider is looked up now, so the first fingerprint check on an event loop loads nothing
+            java.security.MessageDigest.getInstance(io.postilion.tls.FingerprintCheck.javaName(digest));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw bad(cfg.effectiveName("smtp_tls_fingerprint_digest"), digest, "the JDK offers no such digest");
+        } catch (IllegalArgumentException e) {
+            throw bad(cfg.effectiveName("smtp_tls_fingerprint_digest"), digest, e.getMessage());
+        }
+        int depth = cfg.integer("smtp_tls_scert_verifydepth");
+        List<String> anchorFiles = cfg.list("smtp_tls_trust_anchor_file");
+        java.util.Optional<io.postilion.tls.TrustAnchorFiles> anchors = java.util.Optional.empty();
+        if (!anchorFiles.isEmpty()) {
+            try {
+                anchors = java.util.Optional.of(io.postilion.tls.TrustAnchorFiles.load(anchorFiles, depth));
+            } catch (IllegalArgumentException e) {
+                throw ConfigurationException.badValue(cfg.effectiveName("smtp_tls_trust_anchor_file"), e.getMessage());
+            }
+        }
+        List<String> fingerprints = cfg.list("smtp_tls_fingerprint_cert_match");
+        if (level == TlsLevel.FINGERPRINT) {
+            // TLS-28: malformed values are skipped per server; say so once now as well
+            io.postilion.tls.FingerprintCheck.of(digest, fingerprints, w -> LOG.warn("{}: {}",
+                    cfg.effectiveName("smtp_tls_fingerprint_cert_match"), w)).ifPresentOrElse(f -> { },
+                    () -> LOG.warn("{} = fingerprint without a usable {}: every server without a policy table entry "
+                            + "will be skipped (4.7.5)", cfg.effectiveName("smtp_tls_security_level"),
+                            cfg.effectiveName("smtp_tls_fingerprint_cert_match")));
+        }
+        LookupTable policy = cfg.table("smtp_tls_policy_maps");
+        checkPolicyEntries(cfg, policy);
+        LookupTable perSite = cfg.table("smtp_tls_per_site");
+        if (!policy.equals(LookupTable.empty()) && !perSite.equals(LookupTable.empty())) {
+            LOG.warn("{} is ignored: {} is set", cfg.effectiveName("smtp_tls_per_site"), cfg.effectiveName("smtp_tls_policy_maps"));
+            perSite = LookupTable.empty();
+        }
+        boolean sts = cfg.bool("smtp_tls_enforce_sts_mx_patterns");
+        return new io.postilion.engine.tls.TlsPolicySources(cfg.effectiveName("smtp_tls_policy_maps"), policy,
+                cfg.effectiveName("smtp_tls_per_site"), perSite, digest, fingerprints, anchors, depth, sts);
+    }
+
+    /**
+     * TLS-4 at start-up, for tables whose values are known now (texthash:, inline:): an entry with
+     * an attribute this build cannot apply stops start-up (exit 78, CLARIFICATIONS 39); an entry
+     * that is not valid gets a warning now, and skips its servers when used, as in Postfix.
+     */
+    private static void checkPolicyEntries(Configuration cfg, LookupTable policy) {
+        String name = cfg.effectiveName("smtp_tls_policy_maps");
+        List<LookupTable> tables = policy instanceof io.postilion.engine.config.TableList list ? list.tables() : List.of(policy);
+        List<String> values = new ArrayList<>();
+        for (LookupTable t : tables) {
+            values.addAll(t.fixedValues().orElse(List.of()));
+        }
+        for (String value : values) {
+            try {
+                io.postilion.tls.PolicyEntry entry = io.postilion.tls.PolicyEntry.parse(value);
+                java.util.Optional<String> unsupported = io.postilion.engine.tls.TlsPolicyResolver.unsupportedAttribute(entry);
+                if (unsupported.isPresent()) {
+                    throw ConfigurationException.badValue(name, name + ": policy \"" + value + "\": attribute "
+                            + unsupported.get() + " is not supported yet; refusing to start rather than ignore it");
+                }
+            } catch (io.postilion.tls.PolicyEntry.InvalidPolicyException e) {
+                LOG.warn("{}: invalid policy \"{}\": {}; servers it applies to will be skipped (4.7.5)", name, value,
+                        e.getMessage());
+            }
+        }
     }
 
     static Timeouts timeouts(Configuration cfg) {

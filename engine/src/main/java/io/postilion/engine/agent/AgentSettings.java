@@ -44,6 +44,7 @@ import java.util.Objects;
  * @param sasl client SASL: smtp_sasl_auth_enable and its companions (SASL-1..13)
  * @param tlsServerName smtp_tls_servername (empty: no SNI), {@code hostname}, {@code nexthop}, or a
  *     DNS name, already checked (TLS-17)
+ * @param tlsSources the TLS policy tables and the defaults of fingerprint and trust anchors (TLS-3)
  * @param logFormat info_log_address_format and delay_logging_resolution_limit: how the delivery
  *     log line shows addresses and times (LOG-2, LOG-4)
  * @param debugLevel debug_peer_level (2): how much of a debug peer's session is logged (MISC-3)
@@ -56,14 +57,16 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         DeliveryStatusFilter statusFilter, boolean sendXforward, ProbeTarget verifyTarget, DebugPeers debugPeers,
         PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus, SourceAddress source,
         String relayhost, boolean verifyNegativeCache, SaslSettings sasl, InfoLogFormat logFormat, int debugLevel,
-        String tlsServerName, MtaStsSettings mtaSts, io.postilion.engine.tls.DaneSettings dane) {
+        String tlsServerName, MtaStsSettings mtaSts, io.postilion.engine.tls.DaneSettings dane,
+        io.postilion.engine.tls.TlsPolicySources tlsSources) {
 
     /**
      * The main.cf side of every server's TLS policy (TLS-3): the session's global level, wrapper
      * mode and verification, with smtp_tls_servername.
      */
     public TlsPolicySettings tlsPolicy() {
-        return new TlsPolicySettings(session.tlsLevel(), session.wrapperMode(), session.verification(), tlsServerName, dane);
+        return new TlsPolicySettings(session.tlsLevel(), session.wrapperMode(), session.verification(), tlsServerName,
+                dane, tlsSources);
     }
 
     public AgentSettings {
@@ -71,6 +74,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         Objects.requireNonNull(tlsServerName, "tlsServerName");
         Objects.requireNonNull(mtaSts, "mtaSts");
         Objects.requireNonNull(dane, "dane");
+        Objects.requireNonNull(tlsSources, "tlsSources");
         Objects.requireNonNull(logFormat, "logFormat");
         if (debugLevel < 1) {
             throw new IllegalArgumentException("debug_peer_level must be at least 1: " + debugLevel);
@@ -159,6 +163,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private SaslSettings sasl = SaslSettings.disabled();
         private String tlsServerName = "";
         private MtaStsSettings mtaSts = MtaStsSettings.OFF;
+        private io.postilion.engine.tls.TlsPolicySources tlsSources = io.postilion.engine.tls.TlsPolicySources.NONE;
         private InfoLogFormat logFormat = InfoLogFormat.DEFAULTS;
         private int debugLevel = 2;
         private io.postilion.engine.tls.DaneSettings dane = io.postilion.engine.tls.DaneSettings.DEFAULT;
@@ -194,6 +199,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.sasl = s.sasl;
             this.tlsServerName = s.tlsServerName;
             this.mtaSts = s.mtaSts;
+            this.tlsSources = s.tlsSources;
             this.logFormat = s.logFormat;
             this.debugLevel = s.debugLevel;
             this.dane = s.dane;
@@ -375,6 +381,12 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        /** The TLS policy tables and level defaults (TLS-3). */
+        public Builder tlsSources(io.postilion.engine.tls.TlsPolicySources v) {
+            this.tlsSources = v;
+            return this;
+        }
+
         public Builder tlsServerName(String v) {
             this.tlsServerName = v;
             return this;
@@ -401,7 +413,8 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
                     quoteRfc821Envelope, disableMimeOutputConversion, content,
                     rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal,
                     statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus, source,
-                    relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName, mtaSts, dane);
+                    relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName, mtaSts, dane,
+                    tlsSources);
         }
     }
 }

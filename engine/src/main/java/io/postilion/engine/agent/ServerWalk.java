@@ -166,9 +166,7 @@ final class ServerWalk {
                 return skipped(a, endpoints, finalDestination, index, sessions, skip);
             }
             TlsDecision.Use use = (TlsDecision.Use) d;
-            if (use.warning() != null) {
-                info.warn(a.request.queueId() + ": " + use.warning()); // e.g. TLS-8's fallback from dane
-            }
+            use.warnings().forEach(w -> info.warn(a.request.queueId() + ": " + w)); // TLS-4, TLS-8, TLS-28
             TlsPolicy tls = use.policy();
             Mono<ParkedSession> parked = tls.level().requiresTls() ? Mono.empty() : cached(a, target);
             // Optional, because a delivery over a reused session completes empty as well.

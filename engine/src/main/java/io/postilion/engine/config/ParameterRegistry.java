@@ -63,6 +63,7 @@ public final class ParameterRegistry {
         global("double_bounce_sender", ParameterType.string(), "double-bounce");
         global("delay_logging_resolution_limit", ParameterType.integer(0, 6), "2");
         global("tls_required_enable", ParameterType.bool(), "yes");
+        global("tls_append_default_CA", ParameterType.bool(), "no");
         global("requiretls_enable", ParameterType.bool(), "yes");
         global("connection_cache_protocol_timeout", ParameterType.time('s', 1), "5s");
         global("debug_peer_list", ParameterType.list(), "");

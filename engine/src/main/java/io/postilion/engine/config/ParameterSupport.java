@@ -34,14 +34,12 @@ public final class ParameterSupport {
     private static final Map<String, Mark> MARKS = new LinkedHashMap<>();
 
     static {
-        String verifiedTls = "client TLS beyond levels none, may, encrypt, dane, dane-only, verify and secure is not implemented yet";
-        for (String p : new String[] {"smtp_use_tls", "smtp_enforce_tls", "smtp_tls_enforce_peername",
-                "smtp_tls_policy_maps", "smtp_tls_per_site", "smtp_tls_protocols", "smtp_tls_mandatory_protocols",
+        String verifiedTls = "client TLS protocols, ciphers, client certificates and REQUIRETLS are not implemented yet";
+        for (String p : new String[] {"smtp_tls_protocols", "smtp_tls_mandatory_protocols",
                 "smtp_tls_ciphers", "smtp_tls_mandatory_ciphers", "smtp_tls_exclude_ciphers",
                 "smtp_tls_mandatory_exclude_ciphers",
-                "smtp_tls_fingerprint_cert_match", "smtp_tls_fingerprint_digest", "smtp_tls_trust_anchor_file",
-                "smtp_tls_cert_file", "smtp_tls_key_file", "smtp_tls_chain_files", "smtp_tls_scert_verifydepth",
-                "smtp_tls_enforce_sts_mx_patterns", "smtp_requiretls_policy"}) {
+                "smtp_tls_cert_file", "smtp_tls_key_file", "smtp_tls_chain_files",
+                "smtp_requiretls_policy"}) {
             refuse(p, verifiedTls);
         }
         refuse("requiretls_enable", "REQUIRETLS is not implemented yet");

@@ -12,16 +12,22 @@ import java.util.Objects;
 public sealed interface TlsDecision {
 
     /**
-     * Connect under {@code policy}; {@code warning} is logged first (null for none), e.g. when DANE
-     * cannot apply and the level falls back to may (TLS-8).
+     * Connect under {@code policy}; {@code warnings} are logged first (attributes ignored at level
+     * none, fingerprints skipped as malformed, DANE falling back to may: TLS-8).
      */
-    record Use(TlsPolicy policy, String warning) implements TlsDecision {
+    record Use(TlsPolicy policy, java.util.List<String> warnings) implements TlsDecision {
         public Use {
             Objects.requireNonNull(policy, "policy");
+            warnings = java.util.List.copyOf(warnings);
         }
 
         public Use(TlsPolicy policy) {
-            this(policy, null);
+            this(policy, java.util.List.of());
+        }
+
+        /** With one warning, or none when {@code warning} is null. */
+        public Use(TlsPolicy policy, String warning) {
+            this(policy, warning == null ? java.util.List.of() : java.util.List.of(warning));
         }
     }
 

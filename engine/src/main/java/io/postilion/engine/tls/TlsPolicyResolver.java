@@ -1,39 +1,56 @@
 package io.postilion.engine.tls;
 
 import io.netty.util.NetUtil;
+import io.postilion.tls.ChainTrust;
 import io.postilion.tls.ClientTlsContexts;
 import io.postilion.tls.DaneRecords;
 import io.postilion.tls.DaneVerification;
+import io.postilion.tls.FingerprintCheck;
+import io.postilion.tls.PeerCheck;
+import io.postilion.tls.PolicyEntry;
 import io.postilion.tls.ServerVerification;
 import io.postilion.tls.TlsLevel;
 import io.postilion.tls.TlsPolicy;
+import io.postilion.tls.TrustAnchorFiles;
 import io.postilion.tls.sts.MtaSts;
+import io.postilion.tls.sts.MxPattern;
 import io.postilion.tls.sts.StsMode;
 import io.postilion.tls.sts.StsPolicy;
+import io.netty.handler.ssl.SslContext;
 import java.net.IDN;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Computes the TLS policy of one server before it is connected to: the port of Postfix's
- * smtp_tls_policy.c (TLS-3). Today: the global level (TLS-2), reduced to none for a UNIX-domain
- * socket at may (SESS-6), DANE for the levels dane and dane-only (TLS-8, step 5), MTA-STS when it
- * is on and the destination has a policy in mode enforce (TLS-32; usable TLSA records win), the
- * SNI of smtp_tls_servername (TLS-17) and the certificate check of the verifying levels bound to
- * this server's names (TLS-7). Asynchronous because some steps look things up (TLSA records, the
- * STS record and policy); nothing here blocks.
+ * smtp_tls_policy.c (TLS-3). In order: the global level (TLS-2); the policy tables, the next hop
+ * verbatim and then, for a plain domain name, its parent domains as {@code .parent} (step 3, TLS-4,
+ * TLS-31), or else the legacy per-site table (step 4); DANE (step 5, {@link #dane}); then the
+ * defaults: the context ({@link #context}), the SNI (TLS-17), the certificate check of the level
+ * (TLS-7, TLS-16, TLS-24, TLS-28). Without a table entry for the destination, an MTA-STS policy in
+ * mode enforce replaces that result unless DANE found usable TLSA records (TLS-32, {@link #mtaSts}).
+ * A table that fails, an entry that is not valid or a TLSA lookup that fails skips the server
+ * (4.7.5), never a weaker policy. Asynchronous because TLSA records, STS policies and a policy's
+ * trust anchor files are looked up or read off the event loops; nothing here blocks.
  */
 public final class TlsPolicyResolver {
 
+    static final String CONFIG_PROBLEM = "client TLS configuration problem";
+    private static final Pattern PLAIN_NAME = Pattern.compile(
+            "(?i)[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*");
+
     private static final Logger log = LoggerFactory.getLogger(TlsPolicyResolver.class);
+
     /** TLS-3's status for an invalid policy. */
     private static final String INVALID = "4.7.5";
-    private static final String CONFIG_PROBLEM = "client TLS configuration problem";
 
     private final TlsPolicySettings settings;
     /** TLS-8's TLSA lookups; null when no DNS resolver was given (then DANE never weakens: it skips). */
@@ -66,13 +83,40 @@ public final class TlsPolicyResolver {
 
     /** The policy for {@code q}'s server, or why it must be skipped. */
     public Mono<TlsDecision> resolve(TlsPolicyQuery q) {
-        TlsLevel level = settings.level();
-        Mono<TlsDecision> configured = level == TlsLevel.DANE || level == TlsLevel.DANE_ONLY ? dane(q, level)
-                : Mono.fromSupplier(() -> decide(q, level));
-        // TLS-32: usable DANE records win over MTA-STS (RFC 8461 section 2), and a server DANE
-        // skips stays skipped; otherwise an enforced STS policy replaces the configured result.
-        return configured.flatMap(d -> d instanceof TlsDecision.Use use && !use.policy().level().dane()
-                ? mtaSts(q).map(found -> found.orElse(d)) : Mono.just(d));
+        return Mono.defer(() -> {
+            List<String> warnings = new ArrayList<>();
+            Found found;
+            try {
+                found = lookup(q, warnings);
+            } catch (Skipped s) {
+                return Mono.just(s.decision);
+            }
+            Mono<TlsDecision> configured = configured(q, found, warnings);
+            if (found.entry() != null) {
+                return configured; // the postmaster's own entry for this destination wins (TLS-3)
+            }
+            // TLS-32: usable DANE records win over MTA-STS (RFC 8461 section 2), and a server the
+            // configured policy skips stays skipped; otherwise an enforced STS policy replaces it.
+            return configured.flatMap(d -> d instanceof TlsDecision.Use use && !use.policy().level().dane()
+                    ? mtaSts(q).map(sts -> sts.orElse(d)) : Mono.just(d));
+        });
+    }
+
+    /** TLS-3 steps 5 and 6 for what the tables (or main.cf) chose: DANE, or the level's defaults. */
+    private Mono<TlsDecision> configured(TlsPolicyQuery q, Found found, List<String> warnings) {
+        if (found.level() == TlsLevel.DANE || found.level() == TlsLevel.DANE_ONLY) {
+            return dane(q, found.level()).map(d -> d instanceof TlsDecision.Use use && !warnings.isEmpty()
+                    ? new TlsDecision.Use(use.policy(), concat(warnings, use.warnings())) : d);
+        }
+        if (found.entry() != null && !found.entry().trustAnchorFiles().isEmpty()) {
+            // TLS-24: read when the entry is used, as Postfix reads them when it parses it; off the event loop
+            List<String> files = found.entry().trustAnchorFiles();
+            return Mono.fromCallable(() -> TrustAnchorFiles.load(files, settings.sources().verifyDepth()))
+                    .subscribeOn(Schedulers.boundedElastic())
+                    .map(anchors -> decide(q, found, anchors, warnings))
+                    .onErrorResume(IllegalArgumentException.class, e -> Mono.just(invalid(found.where() + ": " + e.getMessage())));
+        }
+        return Mono.fromSupplier(() -> decide(q, found, null, warnings));
     }
 
     /**
@@ -131,12 +175,219 @@ public final class TlsPolicyResolver {
         }
     }
 
-    private TlsDecision decide(TlsPolicyQuery q, TlsLevel level) {
-        if (level == TlsLevel.NONE) {
-            return new TlsDecision.Use(TlsPolicy.NONE);
+    /** The level and entry steps 1-4 chose, and which table key gave them (for warnings). */
+    private record Found(TlsLevel level, PolicyEntry entry, String where) {
+    }
+
+    /** A server that must be skipped, thrown out of the lookup steps. */
+    private static final class Skipped extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient TlsDecision.Skip decision;
+
+        Skipped(TlsDecision.Skip decision) {
+            super(decision.reason(), null, false, false);
+            this.decision = decision;
         }
-        return new TlsDecision.Use(new TlsPolicy(level, ClientTlsContexts.unauthenticated(level), serverName(q),
-                settings.verification().forServer(level, q.hostname(), q.nexthopDomain()), false));
+    }
+
+    private static TlsDecision.Skip invalid(String warning) {
+        return new TlsDecision.Skip("4.7.5", CONFIG_PROBLEM, warning);
+    }
+
+    // ------------------------------------------------------------------ TLS-3 steps 1-4
+
+    private Found lookup(TlsPolicyQuery q, List<String> warnings) throws Skipped {
+        TlsPolicySources src = settings.sources();
+        if (src.hasPolicyMaps()) {
+            for (String key : policyKeys(q.nexthop())) {
+                Optional<String> value;
+                try {
+                    value = src.policyMaps().find(key);
+                } catch (RuntimeException e) {
+                    // TLS-31: a table that cannot answer never means "no policy"
+                    throw new Skipped(invalid(src.policyMapsName() + ": lookup error for \"" + key + "\": " + e.getMessage()));
+                }
+                if (value.isPresent()) {
+                    String where = src.policyMapsName() + ", next-hop destination \"" + key + "\"";
+                    PolicyEntry entry;
+                    try {
+                        entry = PolicyEntry.parse(value.get());
+                    } catch (PolicyEntry.InvalidPolicyException e) {
+                        throw new Skipped(invalid(where + ": invalid policy \"" + shorten(value.get()) + "\": " + e.getMessage()));
+                    }
+                    entry.warnings().forEach(w -> warnings.add(where + ": " + w));
+                    return new Found(entry.level(), entry, where);
+                }
+            }
+        } else if (src.hasPerSite()) {
+            return new Found(perSite(q), null, src.perSiteName());
+        }
+        return new Found(settings.level(), null, "main.cf");
+    }
+
+    /**
+     * TLS-3 step 3: the next hop as written, case-folded, and, only when that is a plain domain
+     * name (no brackets, no port, not an address), its parent domains as {@code .parent}.
+     */
+    static List<String> policyKeys(String nexthop) {
+        String key = nexthop.toLowerCase(Locale.ROOT);
+        List<String> keys = new ArrayList<>();
+        keys.add(key);
+        if (PLAIN_NAME.matcher(key).matches() && !key.substring(key.lastIndexOf('.') + 1).chars().allMatch(Character::isDigit)) {
+            for (int dot = key.indexOf('.'); dot >= 0; dot = key.indexOf('.', dot + 1)) {
+                keys.add(key.substring(dot));
+            }
+        }
+        return keys;
+    }
+
+    /**
+     * TLS-3 step 4, the obsolete smtp_tls_per_site: the next hop and, when different, the server's
+     * host name. NONE, MAY, MUST_NOPEERMATCH (encrypt) and MUST (verify); the stronger of the two
+     * wins except that NONE overrides MAY, and MAY never lowers a stronger global level.
+     */
+    private TlsLevel perSite(TlsPolicyQuery q) throws Skipped {
+        TlsPolicySources src = settings.sources();
+        TlsLevel strongest = null;
+        boolean none = false;
+        boolean may = false;
+        List<String> keys = new ArrayList<>(List.of(q.nexthopDomain().toLowerCase(Locale.ROOT)));
+        if (!q.hostname().equalsIgnoreCase(q.nexthopDomain())) {
+            keys.add(q.hostname().toLowerCase(Locale.ROOT));
+        }
+        for (String key : keys) {
+            Optional<String> value;
+            try {
+                value = src.perSite().find(key);
+            } catch (RuntimeException e) {
+                throw new Skipped(new TlsDecision.Skip("4.3.0", "Temporary lookup error",
+                        src.perSiteName() + ": lookup error for \"" + key + "\": " + e.getMessage()));
+            }
+            if (value.isEmpty()) {
+                continue;
+            }
+            switch (value.get().trim().toUpperCase(Locale.ROOT)) {
+                case "NONE" -> none = true;
+                case "MAY" -> may = true;
+                case "MUST_NOPEERMATCH" -> strongest = max(strongest, TlsLevel.ENCRYPT);
+                case "MUST" -> strongest = max(strongest, TlsLevel.VERIFY);
+                default -> throw new Skipped(invalid(src.perSiteName() + ": unknown TLS policy \"" + shorten(value.get())
+                        + "\" for \"" + key + "\""));
+            }
+        }
+        if (strongest != null) {
+            return strongest;
+        }
+        if (none) {
+            return TlsLevel.NONE;
+        }
+        if (may) {
+            return max(settings.level(), TlsLevel.MAY);
+        }
+        return settings.level();
+    }
+
+    private static TlsLevel max(TlsLevel a, TlsLevel b) {
+        return a == null || b.compareTo(a) > 0 ? b : a;
+    }
+
+    // ------------------------------------------------------------------ TLS-3 steps 5-6
+
+    private TlsDecision decide(TlsPolicyQuery q, Found found, TrustAnchorFiles policyAnchors, List<String> warnings) {
+        TlsLevel level = found.level();
+        PolicyEntry entry = found.entry();
+        if (settings.wrapperMode() && !level.requiresTls()) {
+            // TLS-14: a wrapper-mode session is TLS from the first byte; below encrypt there is none to have
+            return invalid(q.hostname() + ": TLS wrapper mode requires a TLS security level of encrypt or better, not "
+                    + level.configName() + " (" + found.where() + ")");
+        }
+        if (level == TlsLevel.NONE) {
+            return new TlsDecision.Use(TlsPolicy.NONE, warnings);
+        }
+        PeerCheck check;
+        switch (level) {
+            case FINGERPRINT -> {
+                List<String> values = entry != null && !entry.match().isEmpty() ? entry.match()
+                        : settings.sources().fingerprintMatch();
+                Optional<FingerprintCheck> fp = FingerprintCheck.of(settings.sources().fingerprintDigest(), values,
+                        w -> warnings.add(found.where() + ": " + w));
+                if (fp.isEmpty()) {
+                    return invalid(String.join("; ", warnings) + (warnings.isEmpty() ? "" : "; ") + found.where()
+                            + ": TLS security level fingerprint without any usable certificate or public key fingerprint");
+                }
+                check = fp.get();
+            }
+            case VERIFY, SECURE -> {
+                Optional<List<String>> match = entry == null || entry.match().isEmpty() ? Optional.empty()
+                        : Optional.of(entry.match());
+                if (entry != null && entry.sts() && settings.sources().enforceStsMxPatterns()
+                        && !entry.mxHostPatterns().isEmpty() && match.isPresent()) {
+                    // TLS-16: only the MX hosts the MTA-STS policy names, each matched by its own name
+                    if (entry.mxHostPatterns().stream().noneMatch(p -> new MxPattern(p).matches(q.hostname()))) {
+                        return new TlsDecision.Skip("4.7.5", "MX host name not permitted by the MTA-STS policy",
+                                found.where() + ": MX host " + q.hostname() + " matches no mx_host_pattern of the MTA-STS policy "
+                                        + entry.policyDomain().orElse(q.nexthopDomain()) + ": skipped");
+                    }
+                    match = Optional.of(List.of("hostname"));
+                }
+                ChainTrust trust = policyAnchors != null ? policyAnchors
+                        : settings.sources().trustAnchors().isPresent() ? settings.sources().trustAnchors().get()
+                                : settings.verification().anchors();
+                check = settings.verification().forServer(level, q.hostname(), q.nexthopDomain(), trust, match);
+            }
+            default -> check = settings.verification().forServer(level, q.hostname(), q.nexthopDomain());
+        }
+        if (entry != null && entry.policyFailure().isPresent()) {
+            // TLS-4: the plugin could not vouch for this destination, so nothing ever matches
+            PeerCheck inner = check;
+            String failure = entry.policyFailure().get();
+            check = chain -> {
+                PeerCheck.Result r = inner.check(chain);
+                return new PeerCheck.Result(r.trusted(), null, "policy failure " + failure
+                        + (r.problem() == null ? "" : "; " + r.problem()));
+            };
+        }
+        String sni = serverName(q, entry == null ? Optional.empty() : entry.serverName());
+        boolean reuse = entry != null && entry.connectionReuse().orElse(false);
+        SslContext context;
+        try {
+            context = context(level, entry);
+        } catch (UnsupportedOperationException e) {
+            return invalid(found.where() + ": " + e.getMessage());
+        }
+        return new TlsDecision.Use(new TlsPolicy(level, context, sni, check, reuse), warnings);
+    }
+
+    /**
+     * The client context for {@code level} with the policy's protocols, ciphers and exclusions
+     * (TLS-6, TLS-26, TLS-27). The one place those attributes take effect: today every level
+     * shares one context, so an entry that sets one of them cannot be honoured and is refused
+     * (CLARIFICATIONS 30: never accepted and ignored); the protocol and cipher work fills this in.
+     *
+     * @throws UnsupportedOperationException naming the attribute this build cannot apply
+     */
+    SslContext context(TlsLevel level, PolicyEntry entry) {
+        unsupportedAttribute(entry).ifPresent(a -> {
+            throw new UnsupportedOperationException("attribute " + a + " is not supported yet");
+        });
+        return ClientTlsContexts.unauthenticated(level);
+    }
+
+    /**
+     * The first attribute of {@code entry} that {@link #context} cannot apply yet; also asked at
+     * start-up for the entries of tables whose values are fixed, so that those stop start-up.
+     */
+    public static Optional<String> unsupportedAttribute(PolicyEntry entry) {
+        if (entry == null || entry.level() == TlsLevel.NONE) {
+            return Optional.empty();
+        }
+        if (entry.protocols().isPresent()) {
+            return Optional.of("protocols");
+        }
+        if (entry.ciphers().isPresent()) {
+            return Optional.of("ciphers");
+        }
+        return entry.exclude().isPresent() ? Optional.of("exclude") : Optional.empty();
     }
 
     /**
@@ -216,7 +467,7 @@ public final class TlsPolicyResolver {
 
     /** A policy at may or encrypt, as the global level would give it (DANE fell back to it). */
     private TlsPolicy plain(TlsLevel level, TlsPolicyQuery q) {
-        return new TlsPolicy(level, ClientTlsContexts.unauthenticated(level), serverName(q),
+        return new TlsPolicy(level, ClientTlsContexts.unauthenticated(level), serverName(q, Optional.empty()),
                 settings.verification().forServer(level, q.hostname(), q.nexthopDomain()), false);
     }
 
@@ -229,21 +480,31 @@ public final class TlsPolicyResolver {
     }
 
     /**
-     * TLS-17, smtp_tls_servername: no SNI when empty (Postfix's default); the server's host name for
-     * {@code hostname}; the next-hop domain for {@code nexthop}; else the configured name. In
-     * A-label form.
+     * TLS-17, the policy's servername or else smtp_tls_servername: no SNI when empty (Postfix's
+     * default); the server's host name for {@code hostname}; the next-hop domain for
+     * {@code nexthop}; else the name given. In A-label form.
      */
-    private String serverName(TlsPolicyQuery q) {
-        String name = switch (settings.serverName()) {
+    private String serverName(TlsPolicyQuery q, Optional<String> fromPolicy) {
+        String name = switch (fromPolicy.orElse(settings.serverName())) {
             case "" -> null;
             case "hostname" -> q.hostname();
             case "nexthop" -> q.nexthopDomain();
-            default -> settings.serverName();
+            default -> fromPolicy.orElse(settings.serverName());
         };
         return name == null ? null : aLabel(name);
     }
 
     private static String aLabel(String name) {
         return IDN.toASCII(name, IDN.ALLOW_UNASSIGNED);
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    private static String shorten(String v) {
+        return v.length() > 200 ? v.substring(0, 200) + "..." : v;
     }
 }

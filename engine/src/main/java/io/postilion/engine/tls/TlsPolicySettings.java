@@ -14,9 +14,10 @@ import java.util.Objects;
  * @param serverName smtp_tls_servername (TLS-17): empty for no SNI, {@code hostname},
  *     {@code nexthop}, or a DNS name
  * @param dane the DANE parameters and whether the lookup settings allow DANE (TLS-8)
+ * @param sources the policy tables and the defaults of the other levels (TLS-3 steps 3-6)
  */
 public record TlsPolicySettings(TlsLevel level, boolean wrapperMode, ServerVerification verification, String serverName,
-        DaneSettings dane) {
+        DaneSettings dane, TlsPolicySources sources) {
 
     /** TLS off: Postfix's behaviour with an empty level and no table. */
     public static final TlsPolicySettings NONE = new TlsPolicySettings(TlsLevel.NONE, false, ServerVerification.NONE, "");
@@ -26,14 +27,23 @@ public record TlsPolicySettings(TlsLevel level, boolean wrapperMode, ServerVerif
         Objects.requireNonNull(verification, "verification");
         Objects.requireNonNull(serverName, "serverName");
         Objects.requireNonNull(dane, "dane");
+        Objects.requireNonNull(sources, "sources");
     }
 
-    /** With DANE's defaults. */
+    /** Without tables, with DANE's defaults: the global level only. */
     public TlsPolicySettings(TlsLevel level, boolean wrapperMode, ServerVerification verification, String serverName) {
-        this(level, wrapperMode, verification, serverName, DaneSettings.DEFAULT);
+        this(level, wrapperMode, verification, serverName, DaneSettings.DEFAULT, TlsPolicySources.NONE);
     }
 
     public TlsPolicySettings withServerName(String name) {
-        return new TlsPolicySettings(level, wrapperMode, verification, name, dane);
+        return new TlsPolicySettings(level, wrapperMode, verification, name, dane, sources);
+    }
+
+    public TlsPolicySettings withDane(DaneSettings d) {
+        return new TlsPolicySettings(level, wrapperMode, verification, serverName, d, sources);
+    }
+
+    public TlsPolicySettings withSources(TlsPolicySources s) {
+        return new TlsPolicySettings(level, wrapperMode, verification, serverName, dane, s);
     }
 }

@@ -192,10 +192,10 @@ class SendCommandTest {
     }
 
     @Test
-    void aTlsLevelNotBuiltYetIsRefusedAsNotYetSupported() {
-        int rc = run("x\n", "send", "--from", "a@b", "--to", "c@d", "--nexthop", "[127.0.0.1]:1", "-o", "smtp_tls_security_level=fingerprint");
+    void anUnknownTlsLevelStopsStartUpNamingIt() {
+        int rc = run("x\n", "send", "--from", "a@b", "--to", "c@d", "--nexthop", "[127.0.0.1]:1", "-o", "smtp_tls_security_level=halfdane");
         assertEquals(78, rc);
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("not supported yet"));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("smtp_tls_security_level"), err.toString(StandardCharsets.UTF_8));
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.postilion.tls.DaneDigests;
 import io.postilion.tls.ServerVerification;
 import io.postilion.tls.TlsLevel;
 import java.net.InetAddress;
+import java.util.List;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -21,8 +22,8 @@ import org.junit.jupiter.api.Test;
 class DaneStepTest {
 
     private static TlsPolicyResolver resolver(TlsLevel level, DaneSettings.Incompatibility why) {
-        return new TlsPolicyResolver(new TlsPolicySettings(level, false, ServerVerification.NONE, "",
-                new DaneSettings(why, TlsLevel.DANE, false, DaneDigests.DEFAULT)));
+        return new TlsPolicyResolver(new TlsPolicySettings(level, false, ServerVerification.NONE, "")
+                .withDane(new DaneSettings(why, TlsLevel.DANE, false, DaneDigests.DEFAULT)));
     }
 
     private static TlsPolicyQuery query() throws Exception {
@@ -44,7 +45,7 @@ class DaneStepTest {
         for (int i = 0; i < whys.length; i++) {
             TlsDecision.Use use = (TlsDecision.Use) decide(resolver(TlsLevel.DANE, whys[i]), query());
             assertEquals(TlsLevel.MAY, use.policy().level());
-            assertEquals(expected[i], use.warning());
+            assertEquals(List.of(expected[i]), use.warnings());
         }
     }
 
