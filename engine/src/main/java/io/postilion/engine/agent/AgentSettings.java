@@ -46,6 +46,9 @@ import java.util.Objects;
  * @param logFormat info_log_address_format and delay_logging_resolution_limit: how the delivery
  *     log line shows addresses and times (LOG-2, LOG-4)
  * @param debugLevel debug_peer_level (2): how much of a debug peer's session is logged (MISC-3)
+ * @param tlsConnectionReuse smtp_tls_connection_reuse (no): a TLS session may be parked (TLS-21)
+ * @param minimalBackoff minimal_backoff_time (300s): how long a message must have been queued when
+ *     it was picked up before a failed opportunistic handshake falls back to plaintext (TLS-11)
  */
 public record AgentSettings(SessionSettings session, String myHostname, int mxSessionLimit, String fallbackRelay,
         boolean skip5xxGreeting, boolean softBounce, boolean quoteRfc821Envelope, boolean disableMimeOutputConversion,
@@ -53,19 +56,22 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         DeliveryStatusFilter statusFilter, boolean sendXforward, ProbeTarget verifyTarget, DebugPeers debugPeers,
         PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus, SourceAddress source,
         String relayhost, boolean verifyNegativeCache, SaslSettings sasl, InfoLogFormat logFormat, int debugLevel,
-        String tlsServerName) {
+        String tlsServerName, boolean tlsConnectionReuse, java.time.Duration minimalBackoff) {
 
     /**
      * The main.cf side of every server's TLS policy (TLS-3): the session's global level, wrapper
      * mode and verification, with smtp_tls_servername.
      */
     public TlsPolicySettings tlsPolicy() {
-        return new TlsPolicySettings(session.tlsLevel(), session.wrapperMode(), session.verification(), tlsServerName);
+        String prefix = session.lmtp() ? "lmtp_" : "smtp_";
+        return new TlsPolicySettings(session.tlsLevel(), session.wrapperMode(), session.verification(), tlsServerName,
+                tlsConnectionReuse, prefix + "tls_wrappermode", prefix + "tls_security_level");
     }
 
     public AgentSettings {
         Objects.requireNonNull(sasl, "sasl");
         Objects.requireNonNull(tlsServerName, "tlsServerName");
+        Objects.requireNonNull(minimalBackoff, "minimalBackoff");
         Objects.requireNonNull(logFormat, "logFormat");
         if (debugLevel < 1) {
             throw new IllegalArgumentException("debug_peer_level must be at least 1: " + debugLevel);
@@ -155,6 +161,8 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private String tlsServerName = "";
         private InfoLogFormat logFormat = InfoLogFormat.DEFAULTS;
         private int debugLevel = 2;
+        private boolean tlsConnectionReuse;
+        private java.time.Duration minimalBackoff = java.time.Duration.ofSeconds(300);
 
         private Builder(SessionSettings session, String myHostname) {
             this.session = session;
@@ -188,6 +196,8 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.tlsServerName = s.tlsServerName;
             this.logFormat = s.logFormat;
             this.debugLevel = s.debugLevel;
+            this.tlsConnectionReuse = s.tlsConnectionReuse;
+            this.minimalBackoff = s.minimalBackoff;
         }
 
         public Builder session(SessionSettings v) {
@@ -371,6 +381,18 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        /** TLS-21: smtp_tls_connection_reuse. */
+        public Builder tlsConnectionReuse(boolean v) {
+            this.tlsConnectionReuse = v;
+            return this;
+        }
+
+        /** TLS-11: minimal_backoff_time. */
+        public Builder minimalBackoff(java.time.Duration v) {
+            this.minimalBackoff = v;
+            return this;
+        }
+
         public Builder sasl(SaslSettings v) {
             this.sasl = v;
             return this;
@@ -381,7 +403,8 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
                     quoteRfc821Envelope, disableMimeOutputConversion, content,
                     rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal,
                     statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus, source,
-                    relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName);
+                    relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName, tlsConnectionReuse,
+                    minimalBackoff);
         }
     }
 }

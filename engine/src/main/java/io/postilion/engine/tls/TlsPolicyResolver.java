@@ -10,7 +10,8 @@ import reactor.core.publisher.Mono;
 /**
  * Computes the TLS policy of one server before it is connected to: the port of Postfix's
  * smtp_tls_policy.c (TLS-3). Today: the global level (TLS-2), reduced to none for a UNIX-domain
- * socket at may (SESS-6), the SNI of smtp_tls_servername (TLS-17) and the certificate check of the
+ * socket at may (SESS-6), wrapper mode's refusal of levels below encrypt (TLS-14), connection
+ * reuse (TLS-21), the SNI of smtp_tls_servername (TLS-17) and the certificate check of the
  * verifying levels bound to this server's names (TLS-7). Asynchronous because later steps look
  * things up (tables, TLSA records); nothing here blocks.
  */
@@ -33,11 +34,16 @@ public final class TlsPolicyResolver {
 
     private TlsDecision decide(TlsPolicyQuery q) {
         TlsLevel level = settings.level();
+        if (settings.wrapperMode() && !level.requiresTls()) {
+            // TLS-14: wrapper mode needs TLS; Postfix skips such a server with this warning and no error
+            return new TlsDecision.Ignore(settings.wrapperParameter() + " requires \"" + settings.levelParameter()
+                    + " = encrypt\" (or stronger)");
+        }
         if (level == TlsLevel.NONE) {
             return new TlsDecision.Use(TlsPolicy.NONE);
         }
         return new TlsDecision.Use(new TlsPolicy(level, ClientTlsContexts.unauthenticated(level), serverName(q),
-                settings.verification().forServer(level, q.hostname(), q.nexthopDomain()), false));
+                settings.verification().forServer(level, q.hostname(), q.nexthopDomain()), settings.connectionReuse()));
     }
 
     /**

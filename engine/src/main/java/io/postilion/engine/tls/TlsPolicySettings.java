@@ -13,19 +13,32 @@ import java.util.Objects;
  * @param verification the CAs and match lists the verifying levels use (TLS-7, TLS-24)
  * @param serverName smtp_tls_servername (TLS-17): empty for no SNI, {@code hostname},
  *     {@code nexthop}, or a DNS name
+ * @param connectionReuse smtp_tls_connection_reuse (no): whether a TLS session may be parked in the
+ *     connection cache (TLS-21)
+ * @param wrapperParameter the name wrapper mode was set by (smtp_tls_wrappermode or its lmtp_ twin),
+ *     for TLS-14's warning
+ * @param levelParameter the name of the level parameter, for the same warning
  */
-public record TlsPolicySettings(TlsLevel level, boolean wrapperMode, ServerVerification verification, String serverName) {
+public record TlsPolicySettings(TlsLevel level, boolean wrapperMode, ServerVerification verification, String serverName,
+        boolean connectionReuse, String wrapperParameter, String levelParameter) {
 
     /** TLS off: Postfix's behaviour with an empty level and no table. */
     public static final TlsPolicySettings NONE = new TlsPolicySettings(TlsLevel.NONE, false, ServerVerification.NONE, "");
+
+    /** Without connection reuse, under the smtp_ names. */
+    public TlsPolicySettings(TlsLevel level, boolean wrapperMode, ServerVerification verification, String serverName) {
+        this(level, wrapperMode, verification, serverName, false, "smtp_tls_wrappermode", "smtp_tls_security_level");
+    }
 
     public TlsPolicySettings {
         Objects.requireNonNull(level, "level");
         Objects.requireNonNull(verification, "verification");
         Objects.requireNonNull(serverName, "serverName");
+        Objects.requireNonNull(wrapperParameter, "wrapperParameter");
+        Objects.requireNonNull(levelParameter, "levelParameter");
     }
 
     public TlsPolicySettings withServerName(String name) {
-        return new TlsPolicySettings(level, wrapperMode, verification, name);
+        return new TlsPolicySettings(level, wrapperMode, verification, name, connectionReuse, wrapperParameter, levelParameter);
     }
 }

@@ -51,6 +51,11 @@ public final class FakeSmtpServer implements AutoCloseable {
     private volatile boolean startTls;
     private volatile boolean wrapperMode;
     private volatile String injection;
+    /** Accept STARTTLS, then answer the client's TLS hello with bytes that are not TLS (TLS-10). */
+    private volatile boolean brokenTls;
+    /** Stages at which a TLS session (never a plaintext one) is dropped without a reply (TLS-12). */
+    private final java.util.Set<Stage> dropTlsAt = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger closeNotifies = new java.util.concurrent.atomic.AtomicInteger();
     /** The server's TLS context; null for the shared self-signed fake.test one. */
     private volatile io.netty.handler.ssl.SslContext tlsContext;
     private volatile String contentReject;
@@ -209,6 +214,27 @@ public final class FakeSmtpServer implements AutoCloseable {
         return c != null ? c : TestCertificates.serverContext();
     }
 
+    /**
+     * Offer STARTTLS and accept it, then answer the client's TLS hello with plaintext and hang up:
+     * a TLS stack that is broken for every client (TLS-10, TLS-11).
+     */
+    public FakeSmtpServer brokenTls() {
+        this.startTls = true;
+        this.brokenTls = true;
+        return this;
+    }
+
+    /** In a TLS session (only there), hang up without a reply when {@code stage} comes (TLS-12). */
+    public FakeSmtpServer dropTlsAt(Stage stage) {
+        dropTlsAt.add(stage);
+        return this;
+    }
+
+    /** How many TLS sessions the client ended with a close_notify alert (TLS-33). */
+    public int closeNotifies() {
+        return closeNotifies.get();
+    }
+
     /** Plaintext sent right behind the STARTTLS reply, in the same write (response injection). */
     public FakeSmtpServer injectAfterStartTls(String text) {
         this.injection = text;
@@ -345,12 +371,31 @@ public final class FakeSmtpServer implements AutoCloseable {
         }
 
         @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof io.netty.handler.ssl.SslCloseCompletionEvent e && e.isSuccess()) {
+                closeNotifies.incrementAndGet();
+                transcript.add("C: <close_notify>");
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        /** After a broken STARTTLS: the next bytes are the client's TLS hello. */
+        private boolean awaitingHello;
+
+        @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf in = (ByteBuf) msg;
             try {
                 byte[] copy = new byte[in.readableBytes()];
                 in.getBytes(in.readerIndex(), copy);
                 reads.add(copy);
+                if (awaitingHello) {
+                    awaitingHello = false;
+                    transcript.add("S: <not tls>");
+                    ctx.writeAndFlush(Unpooled.copiedBuffer("this is not TLS\r\n", StandardCharsets.US_ASCII))
+                            .addListener(f -> ctx.close());
+                    return;
+                }
                 if (pending != null) {
                     pending.writeBytes(in);
                     process();
@@ -501,6 +546,12 @@ public final class FakeSmtpServer implements AutoCloseable {
                 case "STARTTLS" -> {
                     if (!startTls || tls) {
                         answer(Stage.STARTTLS, line, "454 4.7.0 TLS not available");
+                    } else if (brokenTls) {
+                        String ready = "220 2.0.0 Ready to start TLS";
+                        transcript.add("S: " + ready);
+                        ctx.writeAndFlush(Unpooled.copiedBuffer(ready + "\r\n", StandardCharsets.US_ASCII));
+                        pending.clear();
+                        awaitingHello = true;
                     } else if (replies.containsKey(Stage.STARTTLS)) {
                         answer(Stage.STARTTLS, line, null);
                     } else {
@@ -557,6 +608,12 @@ public final class FakeSmtpServer implements AutoCloseable {
         private String answer(Stage stage, String line, String fallback) {
             BiFunction<String, Session, String> scripted = replies.get(stage);
             String reply = scripted != null ? scripted.apply(line, this) : fallback;
+            if (tls && dropTlsAt.contains(stage)) {
+                leave();
+                transcript.add("S: <disconnect>");
+                ctx.close();
+                return null;
+            }
             // After QUIT a server hangs up once it has answered; a silent server (null reply) does not.
             boolean drop = dropAfter.getOrDefault(stage, false) || stage == Stage.QUIT && reply != null;
             Duration delay = delays.get(stage);
