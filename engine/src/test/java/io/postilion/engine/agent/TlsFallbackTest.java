@@ -110,7 +110,7 @@ class TlsFallbackTest {
     }
 
     @Test
-    void aMessageQueuedTenMinutesIsRetriedAtOnceInPlaintextOnTheSameAddress_TLS11() {
+    void aMessageQueuedTenMinutesIsRetriedAtOnceInPlaintextOnTheSameAddress_TLS11_TLS23() {
         server.brokenTls();
         // one address and one session allowed: the retry counts against neither limit
         DeliveryReport r = deliver(agent("smtp_mx_address_limit=1", "smtp_mx_session_limit=1"),
@@ -244,6 +244,19 @@ class TlsFallbackTest {
         assertEquals(0, server.sessions(), "no connection is made");
         assertTrue(log.toString().contains("smtp_tls_wrappermode requires \"smtp_tls_security_level = encrypt\" (or stronger)"),
                 log.toString());
+    }
+
+    @Test
+    void aWrapperModeHandshakeThatFailsIsTheHandshakeFailureOfTls10_TLS10_TLS14() {
+        // the server speaks plaintext on the port a wrapper-mode client expects TLS on
+        DeliveryReport r = deliver(agent("smtp_tls_security_level=encrypt", "smtp_tls_wrappermode=yes"),
+                request(Duration.ofMinutes(10), "a@dest.test"));
+        assertDeferredHandshakeFailure(r.results().get(0));
+        assertTrue(r.throttle());
+        assertEquals(1, server.sessions());
+        // the client's TLS hello reaches the server (it reads it as a line); no SMTP command follows it
+        assertFalse(server.commands().stream().anyMatch(c -> c.startsWith("EHLO") || c.equals("QUIT")),
+                "nothing is written after a failed handshake");
     }
 
     // ------------------------------------------------------------------ TLS-21
