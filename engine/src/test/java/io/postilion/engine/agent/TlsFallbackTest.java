@@ -332,7 +332,8 @@ class TlsFallbackTest {
         assertEquals(Outcome.SENT, r.results().get(0).outcome());
         String line = log.toString().lines().filter(l -> l.contains("TLS connection established")).findFirst().orElse("");
         assertTrue(line.matches(".*Untrusted TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:" + server.port()
-                + ": TLSv1\\.[23] with cipher \\S+ \\((128|256)/(128|256) bits\\).*"), log.toString());
+                + ": (TLSv1\\.3 with cipher TLS_[A-Z0-9_]+|TLSv1\\.2 with cipher [A-Z0-9-]+) \\((128|256)/(128|256) bits\\)"
+                + " key-exchange .*"), log.toString());
         assertTrue(line.contains(" server-signature "), line);
     }
 

@@ -57,12 +57,19 @@ final class TlsConnectionLine {
         return sb.toString();
     }
 
-    /** The OpenSSL name of a suite Netty reports by its Java (IANA) name; TLS 1.3 names are the same in both. */
+    /**
+     * The OpenSSL name of a suite Netty reports by its Java (IANA) name, as Postfix logs it: a TLS
+     * 1.3 suite keeps its IANA name (OpenSSL uses it too; BoringSSL's own "AEAD-..." names are not
+     * what Postfix shows), a TLS 1.2 suite gets OpenSSL's (ECDHE-RSA-AES256-GCM-SHA384).
+     */
     static String openSslName(String javaName) {
         if (javaName == null) {
             return "unknown";
         }
-        String o = CipherSuiteConverter.toOpenSsl(javaName, true);
+        if (javaName.startsWith("TLS_") && !javaName.contains("_WITH_")) {
+            return javaName;
+        }
+        String o = CipherSuiteConverter.toOpenSsl(javaName, false);
         return o != null ? o : javaName;
     }
 
