@@ -221,6 +221,7 @@ final class ServerWalk {
         a.lastRelay = server.relay();
         SessionTranscript transcript = transcript(a, p.session());
         noteTls(a, p.session());
+        p.session().logTlsReuse(info); // TLS-30
         return run.transaction(a, p.session(), p.handshake(), at, p.connectedAt(), p.uses() + 1, p.bestMx(),
                         onTlsBreak(a, p.session(), a.currentNexthop))
                 .doOnTerminate(() -> endTranscript(a, p.session(), transcript))

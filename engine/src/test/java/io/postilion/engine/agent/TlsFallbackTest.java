@@ -288,6 +288,21 @@ class TlsFallbackTest {
     }
 
     @Test
+    void aReusedTlsSessionLogsReused_TLS21_TLS30() {
+        server.startTls(true);
+        DeliveryAgent a = agent("smtp_tls_connection_reuse=yes", "smtp_tls_loglevel=1");
+        StringBuilder log = new StringBuilder();
+        capturingLog(log, () -> {
+            deliver(a, request(Duration.ZERO, "a@dest.test"), CacheHint.LOAD_AND_STORE);
+            return deliver(a, request(Duration.ZERO, "b@dest.test"), CacheHint.LOAD_AND_STORE);
+        });
+        assertEquals(1, log.toString().lines().filter(l -> l.contains("Untrusted TLS connection established to")).count(),
+                log.toString());
+        assertEquals(1, log.toString().lines().filter(l -> l.contains("Untrusted TLS connection reused to")).count(),
+                log.toString());
+    }
+
+    @Test
     void aPlaintextRetryIsNeverReusedForARequestAtLevelMay_TLS21_CACHE8() {
         server.brokenTls();
         DeliveryAgent a = agent("smtp_tls_connection_reuse=yes");

@@ -255,6 +255,20 @@ public final class SmtpSession {
      * exchange and the server's signature.
      */
     private void logEstablished(HelloContext ctx) {
+        logTls(ctx.log(), false);
+    }
+
+    /**
+     * TLS-30: a parked TLS session taken from the connection cache logs the handshake line again,
+     * with "reused" (at smtp_tls_loglevel 1 and above; nothing for a plaintext session).
+     */
+    public void logTlsReuse(SessionLog log) {
+        if (tlsActive) {
+            logTls(log, true);
+        }
+    }
+
+    private void logTls(SessionLog log, boolean reused) {
         if (settings.tlsLogLevel() < 1) {
             return;
         }
@@ -267,8 +281,9 @@ public final class SmtpSession {
             chain = new java.security.cert.Certificate[0];
         }
         PeerCheck.Result check = chain.length == 0 ? null : tls.peerCheck().check(chain);
-        ctx.log().info(TlsConnectionLine.established(TlsConnectionLine.trust(tls.level(), check), endpoint.displayWithPort(),
-                session, chain));
+        String trust = TlsConnectionLine.trust(tls.level(), check);
+        log.info(reused ? TlsConnectionLine.reused(trust, endpoint.displayWithPort(), session, chain)
+                : TlsConnectionLine.established(trust, endpoint.displayWithPort(), session, chain));
     }
 
     /**

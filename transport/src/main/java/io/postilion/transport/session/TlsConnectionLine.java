@@ -39,10 +39,22 @@ final class TlsConnectionLine {
     }
 
     static String established(String trust, String server, SSLSession session, Certificate[] chain) {
+        return line(trust, "established", server, session, chain);
+    }
+
+    /**
+     * The same line for a parked TLS session taken up again, "reused" in place of "established"
+     * (Postfix logs so for a connection its tlsproxy kept; here the session itself was kept).
+     */
+    static String reused(String trust, String server, SSLSession session, Certificate[] chain) {
+        return line(trust, "reused", server, session, chain);
+    }
+
+    private static String line(String trust, String verb, String server, SSLSession session, Certificate[] chain) {
         String protocol = session.getProtocol();
         String cipher = openSslName(session.getCipherSuite());
         int bits = bits(cipher);
-        StringBuilder sb = new StringBuilder(160).append(trust).append(" TLS connection established to ").append(server)
+        StringBuilder sb = new StringBuilder(160).append(trust).append(" TLS connection ").append(verb).append(" to ").append(server)
                 .append(": ").append(protocol).append(" with cipher ").append(cipher).append(" (").append(bits).append('/')
                 .append(bits).append(" bits)");
         if (session instanceof OpenSslSession o && o.getNamedGroup() != null) {
