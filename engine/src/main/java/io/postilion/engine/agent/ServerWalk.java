@@ -186,7 +186,21 @@ final class ServerWalk {
     private Mono<Void> reused(Attempt a, ParkedSession p, List<Server> endpoints, boolean finalDestination, int index,
             int sessions) {
         return reusedSession(a, p, endpoints.get(index), context(endpoints, finalDestination, index), finalDestination, sessions)
-                .flatMap(next -> next < 0 ? Mono.<Void>empty() : servers(a, endpoints, finalDestination, index + 1, next));
+                .flatMap(next -> afterSession(a, endpoints, finalDestination, index, sessions, next, p.session().tlsPolicy()));
+    }
+
+    /**
+     * After a session at {@code index} under {@code tls}: TLS-11/12's plaintext retry when the
+     * session asked for it (the same address at once, TLS off for this one retry; neither the
+     * address nor the session count advances), else the next server, unless {@code next} says stop.
+     */
+    private Mono<Void> afterSession(Attempt a, List<Server> endpoints, boolean finalDestination, int index, int sessions,
+            int next, TlsPolicy tls) {
+        if (a.retryPlain) {
+            a.retryPlain = false;
+            return connectAndDeliver(a, endpoints, finalDestination, index, sessions, tls.plaintext(), tls.level());
+        }
+        return next < 0 ? Mono.<Void>empty() : servers(a, endpoints, finalDestination, index + 1, next);
     }
 
     /** SESS-3: the server at {@code index}; it is the final one when it ends a final destination's list. */
@@ -220,6 +234,7 @@ final class ServerWalk {
         ServerContext at = server.asFinal(server.finalServer() || finalDestination && lastSession).withConnUse(p.uses() + 1);
         a.lastRelay = server.relay();
         SessionTranscript transcript = transcript(a, p.session());
+        a.plaintextRetryOf = null;
         noteTls(a, p.session());
         p.session().logTlsReuse(info); // TLS-30
         return run.transaction(a, p.session(), p.handshake(), at, p.connectedAt(), p.uses() + 1, p.bestMx(),
@@ -243,6 +258,13 @@ final class ServerWalk {
 
     private Mono<Void> connectAndDeliver(Attempt a, List<Server> endpoints, boolean finalDestination, int index, int sessions,
             TlsPolicy tls) {
+        return connectAndDeliver(a, endpoints, finalDestination, index, sessions, tls, null);
+    }
+
+    /** @param retryOf the level a plaintext retry stands in for (TLS-11/12, LOG-5); null for an ordinary connection */
+    private Mono<Void> connectAndDeliver(Attempt a, List<Server> endpoints, boolean finalDestination, int index, int sessions,
+            TlsPolicy tls, io.postilion.tls.TlsLevel retryOf) {
+        a.plaintextRetryOf = retryOf;
         Server target = endpoints.get(index);
         Endpoint ep = target.endpoint();
         Instant connectAt = clock.instant();
@@ -265,17 +287,7 @@ final class ServerWalk {
             SessionTranscript transcript = transcript(a, c.session());
             return session(a, c.session(), target, server, finalDestination, sessions, connectAt)
                     .doOnNext(n -> endTranscript(a, c.session(), transcript))
-                    .flatMap(next -> {
-                        if (a.retryPlain) {
-                            // TLS-11/12: the same address at once, TLS off for this one retry; neither the
-                            // address nor the session count advances
-                            a.retryPlain = false;
-                            a.plaintextRetryOf = tls.level();
-                            return connectAndDeliver(a, endpoints, finalDestination, index, sessions, tls.plaintext())
-                                    .doFinally(sig -> a.plaintextRetryOf = null);
-                        }
-                        return next < 0 ? Mono.<Void>empty() : servers(a, endpoints, finalDestination, index + 1, next);
-                    });
+                    .flatMap(next -> afterSession(a, endpoints, finalDestination, index, sessions, next, tls));
         });
     }
 

@@ -288,6 +288,20 @@ class TlsFallbackTest {
     }
 
     @Test
+    void aReusedTlsSessionThatBreaksIsRetriedInPlaintext_TLS12_TLS21() {
+        // the second MAIL over TLS (on the reused session) loses the connection
+        server.startTls(true).dropTlsAt(Stage.MAIL, 2);
+        DeliveryAgent a = agent("smtp_tls_connection_reuse=yes");
+        deliver(a, request(Duration.ofMinutes(10), "a@dest.test"), CacheHint.LOAD_AND_STORE);
+        assertEquals(1, a.parkedSessions());
+        DeliveryReport r = deliver(a, request(Duration.ofMinutes(10), "b@dest.test"), CacheHint.LOAD_AND_STORE);
+        assertEquals(Outcome.SENT, r.results().get(0).outcome(), r.results().get(0).toString());
+        assertEquals("may:none", r.results().get(0).tls());
+        assertEquals(2, server.sessions(), server.transcript().toString());
+        assertEquals(1, count("STARTTLS"));
+    }
+
+    @Test
     void aReusedTlsSessionLogsReused_TLS21_TLS30() {
         server.startTls(true);
         DeliveryAgent a = agent("smtp_tls_connection_reuse=yes", "smtp_tls_loglevel=1");

@@ -53,8 +53,12 @@ public final class FakeSmtpServer implements AutoCloseable {
     private volatile String injection;
     /** Accept STARTTLS, then answer the client's TLS hello with bytes that are not TLS (TLS-10). */
     private volatile boolean brokenTls;
-    /** Stages at which a TLS session (never a plaintext one) is dropped without a reply (TLS-12). */
-    private final java.util.Set<Stage> dropTlsAt = ConcurrentHashMap.newKeySet();
+    /**
+     * Stages at which a TLS session (never a plaintext one) is dropped without a reply (TLS-12),
+     * with the first occurrence over TLS (counted across sessions) that is dropped.
+     */
+    private final Map<Stage, Integer> dropTlsAt = new ConcurrentHashMap<>();
+    private final Map<Stage, java.util.concurrent.atomic.AtomicInteger> tlsStageCounts = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicInteger closeNotifies = new java.util.concurrent.atomic.AtomicInteger();
     /** The server's TLS context; null for the shared self-signed fake.test one. */
     private volatile io.netty.handler.ssl.SslContext tlsContext;
@@ -226,7 +230,12 @@ public final class FakeSmtpServer implements AutoCloseable {
 
     /** In a TLS session (only there), hang up without a reply when {@code stage} comes (TLS-12). */
     public FakeSmtpServer dropTlsAt(Stage stage) {
-        dropTlsAt.add(stage);
+        return dropTlsAt(stage, 1);
+    }
+
+    /** As {@link #dropTlsAt(Stage)}, from the {@code nth} time {@code stage} comes over TLS (1 = the first). */
+    public FakeSmtpServer dropTlsAt(Stage stage, int nth) {
+        dropTlsAt.put(stage, nth);
         return this;
     }
 
@@ -324,6 +333,11 @@ public final class FakeSmtpServer implements AutoCloseable {
 
         public List<String> acceptedRecipients() {
             return accepted;
+        }
+
+        /** Whether this session runs over TLS (STARTTLS done, or wrapper mode). */
+        public boolean tls() {
+            return tls;
         }
 
         @Override
@@ -608,7 +622,8 @@ public final class FakeSmtpServer implements AutoCloseable {
         private String answer(Stage stage, String line, String fallback) {
             BiFunction<String, Session, String> scripted = replies.get(stage);
             String reply = scripted != null ? scripted.apply(line, this) : fallback;
-            if (tls && dropTlsAt.contains(stage)) {
+            if (tls && dropTlsAt.containsKey(stage) && tlsStageCounts.computeIfAbsent(stage,
+                    k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet() >= dropTlsAt.get(stage)) {
                 leave();
                 transcript.add("S: <disconnect>");
                 ctx.close();
