@@ -58,8 +58,12 @@ class TlsFallbackTest {
 
     /** A request whose message arrived {@code age} before the queue manager picked it up (now). */
     private DeliveryRequest.Builder request(Duration age, String... rcpts) {
+        return request(nexthop(), age, rcpts);
+    }
+
+    private DeliveryRequest.Builder request(String nexthop, Duration age, String... rcpts) {
         Instant now = Instant.now();
-        DeliveryRequest.Builder b = DeliveryRequest.builder("4FALL" + System.nanoTime() % 100000, "s@client.test", nexthop())
+        DeliveryRequest.Builder b = DeliveryRequest.builder("4FALL" + System.nanoTime() % 100000, "s@client.test", nexthop)
                 .content(ContentSource.of("Subject: t\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)))
                 .times(now.minus(age), now);
         for (String r : rcpts) {
@@ -112,9 +116,7 @@ class TlsFallbackTest {
     @Test
     void aMessageQueuedTenMinutesIsRetriedAtOnceInPlaintextOnTheSameAddress_TLS11_TLS23() {
         server.brokenTls();
-        // one address and one session allowed: the retry counts against neither limit
-        DeliveryReport r = deliver(agent("smtp_mx_address_limit=1", "smtp_mx_session_limit=1"),
-                request(Duration.ofMinutes(10), "a@dest.test", "b@dest.test"));
+        DeliveryReport r = deliver(agent(), request(Duration.ofMinutes(10), "a@dest.test", "b@dest.test"));
         for (RecipientResult x : r.results()) {
             assertEquals(Outcome.SENT, x.outcome(), x.toString());
             assertEquals("may:none", x.tls(), "LOG-5: a plaintext retry");
@@ -127,6 +129,22 @@ class TlsFallbackTest {
         int starttls = cmds.indexOf("STARTTLS");
         assertTrue(cmds.get(starttls + 1).startsWith("EHLO"), "the retry starts afresh with EHLO: " + cmds);
         assertEquals(2, count("RCPT"), "both recipients kept for the retry: " + cmds);
+    }
+
+    @Test
+    void theRetryCountsAgainstNeitherTheAddressNorTheSessionLimit_TLS11() throws Exception {
+        // MX 1 has a broken TLS stack and refuses MAIL in plaintext; MX 2 takes the mail. Two
+        // addresses and two sessions: the failed handshake must use neither, or MX 2 is never reached.
+        server.brokenTls().reply(Stage.MAIL, "451 4.3.0 try another server");
+        FakeSmtpServer mx2 = bed.closed(FakeSmtpServer.start("127.0.0.2", server.port()));
+        var dns = bed.dns();
+        dns.mx("dest.test", 10, "mx1.dest.test").mx("dest.test", 20, "mx2.dest.test")
+                .a("mx1.dest.test", "127.0.0.1").a("mx2.dest.test", "127.0.0.2");
+        DeliveryAgent a = agent("dns_servers=" + dns.dnsServers(), "smtp_mx_address_limit=2", "smtp_mx_session_limit=2");
+        DeliveryReport r = deliver(a, request("dest.test:" + server.port(), Duration.ofMinutes(10), "a@dest.test"));
+        assertEquals(Outcome.SENT, r.results().get(0).outcome(), r.results().get(0).toString());
+        assertEquals(2, server.sessions(), "the TLS attempt and its plaintext retry: " + server.transcript());
+        assertEquals(1, mx2.sessions());
     }
 
     @Test
