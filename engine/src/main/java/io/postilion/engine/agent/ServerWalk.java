@@ -186,7 +186,16 @@ final class ServerWalk {
     private Mono<Void> reused(Attempt a, ParkedSession p, List<Server> endpoints, boolean finalDestination, int index,
             int sessions) {
         return reusedSession(a, p, endpoints.get(index), context(endpoints, finalDestination, index), finalDestination, sessions)
-                .flatMap(next -> afterSession(a, endpoints, finalDestination, index, sessions, next, p.session().tlsPolicy()));
+                .flatMap(next -> {
+                    if (a.retryPlain && !p.session().endpoint().address().equals(endpoints.get(index).endpoint().address())) {
+                        // TLS-12 after a session parked under the next-hop key for another server than the one at
+                        // this index: the plaintext retry belongs to that server, which is not on this list; the
+                        // kept recipients go to this index's server instead, under its own policy.
+                        a.retryPlain = false;
+                        return servers(a, endpoints, finalDestination, index, sessions);
+                    }
+                    return afterSession(a, endpoints, finalDestination, index, sessions, next, p.session().tlsPolicy());
+                });
     }
 
     /**
