@@ -220,7 +220,9 @@ public final class AgentConfiguration {
                 .withTls(level, cfg.bool("smtp_tls_wrappermode"))
                 .withVerification(serverVerification(cfg, level))
                 .withReplyFilter(replyFilter(cfg.table("smtp_reply_filter")))
-                .withSmtputf8(smtputf8(cfg).enabled());
+                .withSmtputf8(smtputf8(cfg).enabled())
+                .withTlsLogging(TlsLogLevel.parse(cfg.effectiveName("smtp_tls_loglevel"), cfg.string("smtp_tls_loglevel")),
+                        cfg.bool("tls_fast_shutdown_enable"));
         ContentOptions content = ContentOptions.defaults()
                 .withLineLengthLimit(cfg.integer("smtp_line_length_limit"))
                 .withMimeNestingLimit(cfg.integer("mime_nesting_limit"));
@@ -262,6 +264,8 @@ public final class AgentConfiguration {
                 .mtaSts(mtaSts(cfg))
                 .dane(daneSettings(cfg, level))
                 .tlsSources(tlsSources(cfg, level))
+                .tlsConnectionReuse(cfg.bool("smtp_tls_connection_reuse"))
+                .minimalBackoff(cfg.time("minimal_backoff_time"))
                 .reuse(new ConnectionReuse(cfg.list("smtp_connection_cache_destinations"),
                         cfg.bool("smtp_connection_cache_on_demand"), cfg.time("smtp_connection_cache_time_limit"),
                         cfg.time("smtp_connection_reuse_time_limit"), cfg.integer("smtp_connection_reuse_count_limit")))
@@ -416,10 +420,7 @@ public final class AgentConfiguration {
             throw ConfigurationException.badValue(cfg.effectiveName("smtp_tls_security_level"),
                     "TLS security level '" + name + "' is not supported yet (none, may, encrypt, fingerprint, dane, dane-only, verify and secure are)");
         }
-        if (cfg.bool("smtp_tls_wrappermode") && !level.requiresTls()) {
-            throw ConfigurationException.badValue(cfg.effectiveName("smtp_tls_wrappermode"),
-                    "wrapper mode needs " + cfg.effectiveName("smtp_tls_security_level") + " = encrypt, not '" + name + "'");
-        }
+        // TLS-14: wrapper mode below encrypt is not refused here: each server's policy skips it (TlsPolicyResolver)
         return level;
     }
 

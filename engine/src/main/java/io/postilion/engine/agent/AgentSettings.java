@@ -50,6 +50,9 @@ import java.util.Objects;
  * @param debugLevel debug_peer_level (2): how much of a debug peer's session is logged (MISC-3)
  * @param mtaSts smtp_tls_mta_sts_enable and smtp_tls_mta_sts_CAfile: MTA-STS built in (TLS-32)
  * @param dane the DANE parameters and whether the lookup settings allow DANE (TLS-8)
+ * @param tlsConnectionReuse smtp_tls_connection_reuse (no): a TLS session may be parked (TLS-21)
+ * @param minimalBackoff minimal_backoff_time (300s): how long a message must have been queued when
+ *     it was picked up before a failed opportunistic handshake falls back to plaintext (TLS-11)
  */
 public record AgentSettings(SessionSettings session, String myHostname, int mxSessionLimit, String fallbackRelay,
         boolean skip5xxGreeting, boolean softBounce, boolean quoteRfc821Envelope, boolean disableMimeOutputConversion,
@@ -58,15 +61,16 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus, SourceAddress source,
         String relayhost, boolean verifyNegativeCache, SaslSettings sasl, InfoLogFormat logFormat, int debugLevel,
         String tlsServerName, MtaStsSettings mtaSts, io.postilion.engine.tls.DaneSettings dane,
-        io.postilion.engine.tls.TlsPolicySources tlsSources) {
+        io.postilion.engine.tls.TlsPolicySources tlsSources, boolean tlsConnectionReuse, java.time.Duration minimalBackoff) {
 
     /**
      * The main.cf side of every server's TLS policy (TLS-3): the session's global level, wrapper
      * mode and verification, with smtp_tls_servername.
      */
     public TlsPolicySettings tlsPolicy() {
+        String prefix = session.lmtp() ? "lmtp_" : "smtp_";
         return new TlsPolicySettings(session.tlsLevel(), session.wrapperMode(), session.verification(), tlsServerName,
-                dane, tlsSources);
+                dane, tlsSources, tlsConnectionReuse, prefix + "tls_wrappermode", prefix + "tls_security_level");
     }
 
     public AgentSettings {
@@ -75,6 +79,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         Objects.requireNonNull(mtaSts, "mtaSts");
         Objects.requireNonNull(dane, "dane");
         Objects.requireNonNull(tlsSources, "tlsSources");
+        Objects.requireNonNull(minimalBackoff, "minimalBackoff");
         Objects.requireNonNull(logFormat, "logFormat");
         if (debugLevel < 1) {
             throw new IllegalArgumentException("debug_peer_level must be at least 1: " + debugLevel);
@@ -167,6 +172,8 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private InfoLogFormat logFormat = InfoLogFormat.DEFAULTS;
         private int debugLevel = 2;
         private io.postilion.engine.tls.DaneSettings dane = io.postilion.engine.tls.DaneSettings.DEFAULT;
+        private boolean tlsConnectionReuse;
+        private java.time.Duration minimalBackoff = java.time.Duration.ofSeconds(300);
 
         private Builder(SessionSettings session, String myHostname) {
             this.session = session;
@@ -203,6 +210,8 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.logFormat = s.logFormat;
             this.debugLevel = s.debugLevel;
             this.dane = s.dane;
+            this.tlsConnectionReuse = s.tlsConnectionReuse;
+            this.minimalBackoff = s.minimalBackoff;
         }
 
         public Builder session(SessionSettings v) {
@@ -403,6 +412,18 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        /** TLS-21: smtp_tls_connection_reuse. */
+        public Builder tlsConnectionReuse(boolean v) {
+            this.tlsConnectionReuse = v;
+            return this;
+        }
+
+        /** TLS-11: minimal_backoff_time. */
+        public Builder minimalBackoff(java.time.Duration v) {
+            this.minimalBackoff = v;
+            return this;
+        }
+
         public Builder sasl(SaslSettings v) {
             this.sasl = v;
             return this;
@@ -414,7 +435,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
                     rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal,
                     statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus, source,
                     relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName, mtaSts, dane,
-                    tlsSources);
+                    tlsSources, tlsConnectionReuse, minimalBackoff);
         }
     }
 }

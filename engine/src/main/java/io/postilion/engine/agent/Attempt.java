@@ -44,6 +44,18 @@ final class Attempt {
     CacheHint caching = CacheHint.OFF;
     /** CACHE-8: a session has been filed under this request's next-hop key already. */
     boolean nexthopClaimed;
+    /** The destination being walked, as written (CACHE-6's current next hop; the fallback relay's when it is tried). */
+    String currentNexthop = "";
+    /**
+     * TLS-11, TLS-12: the session that just ended asks for the same address again, in plaintext;
+     * the walk clears it when it makes that one retry.
+     */
+    boolean retryPlain;
+    /**
+     * LOG-5: the level a plaintext retry stands in for (may), so that its tls= field reads
+     * {@code may:none}; null outside such a retry.
+     */
+    io.postilion.tls.TlsLevel plaintextRetryOf;
 
     /** Whether the message needs SMTPUTF8 (a cache key component, CACHE-8). */
     boolean utf8Required() {

@@ -71,6 +71,8 @@ final class ServerWalk {
     private final SaslLogin sasl;
     /** TLS-3: each server's policy, computed before it is connected to. */
     private final TlsPolicyResolver tlsPolicies;
+    /** TLS-11, TLS-12, SASL-10: whether a failed opportunistic TLS session is retried in plaintext. */
+    private final PlaintextFallback fallback;
 
     ServerWalk(AgentSettings settings, SmtpClient client, NextHopResolver resolver, ConnectionCache cache, Clock clock,
             DeliveryMetrics metrics, AgentLog info, TransactionRun run, TlsPolicyResolver tlsPolicies) {
@@ -84,6 +86,8 @@ final class ServerWalk {
         this.run = run;
         this.tlsPolicies = tlsPolicies;
         this.sasl = new SaslLogin(settings.sasl(), settings.rewriting(), info, settings.session().lmtp());
+        this.fallback = new PlaintextFallback(settings.minimalBackoff(), sasl, settings.sasl().enabled(),
+                RequireTlsDemand.NOT_REQUESTED);
     }
 
     // ------------------------------------------------------------ destinations (LOOKUP-20/21)
@@ -103,6 +107,7 @@ final class ServerWalk {
             // TLS-7: for a socket both hostname and nexthop are $myhostname (Postfix's smtp_connect_local)
             Server socket = new Server(Endpoint.unix(settings.myHostname(), u.path()), false, false, u.path(),
                     settings.myHostname(), null, ServerRrset.NONE);
+            a.currentNexthop = u.path();
             return servers(a, List.of(socket), true, 0, 0); // SESS-6: a socket is always final
         }
         // LOOKUP-2: loop detection only for SMTP to port 25
@@ -116,6 +121,7 @@ final class ServerWalk {
                 return targets.finalNexthop() ? Mono.empty() : destinations(a, list, index + 1);
             }
             InetDestination inet = (InetDestination) d;
+            a.currentNexthop = inet.nexthop();
             return servers(a, serversOf(targets, loopCheck, inet.nexthop(), inet.host()), targets.finalNexthop(), 0, 0)
                     .then(Mono.defer(() -> targets.finalNexthop() ? Mono.empty() : destinations(a, list, index + 1)));
         });
@@ -157,24 +163,61 @@ final class ServerWalk {
         if (settings.logTlsStatus()) {
             a.tls = TlsFeatureStatus.undecided(tlsPolicies.settings().level()).logForm(); // LOG-5
         }
-        ServerContext reusedAt = context(endpoints, finalDestination, index);
-        // TLS-3 before the cache: a parked session never ran TLS (TLS-21), so a server whose policy
-        // requires TLS (an enforced MTA-STS domain, TLS-32) never takes one, and a skipped server
-        // is skipped even when a session to it is parked.
-        return tlsPolicies.resolve(target.tlsQuery()).flatMap(d -> {
-            if (d instanceof TlsDecision.Skip skip) {
-                return skipped(a, endpoints, finalDestination, index, sessions, skip);
-            }
-            TlsDecision.Use use = (TlsDecision.Use) d;
-            use.warnings().forEach(w -> info.warn(a.request.queueId() + ": " + w)); // TLS-4, TLS-8, TLS-28
-            TlsPolicy tls = use.policy();
-            Mono<ParkedSession> parked = tls.level().requiresTls() ? Mono.empty() : cached(a, target);
-            // Optional, because a delivery over a reused session completes empty as well.
-            return parked.map(Optional::of).defaultIfEmpty(Optional.empty()).flatMap(p -> p.isEmpty()
-                    ? connectAndDeliver(a, endpoints, finalDestination, index, sessions, tls)
-                    : reusedSession(a, p.get(), target, reusedAt, finalDestination, sessions)
-                            .flatMap(next -> next < 0 ? Mono.<Void>empty() : servers(a, endpoints, finalDestination, index + 1, next)));
-        });
+        // TLS-3 before the cache: a session parked under the next-hop key ran at some level, and is
+        // taken only by a request whose policy for this server has that same level (CACHE-8), so a
+        // session parked in plaintext never carries mail the policy now wants encrypted (an STS
+        // policy published meanwhile, TLS-32); a skipped server is skipped even when one is parked.
+        return tlsPolicies.resolve(target.tlsQuery()).flatMap(d -> withPolicy(a, endpoints, finalDestination, index,
+                sessions, d));
+    }
+
+    /** What TLS-3 decided for the server at {@code index}: skip it, or a parked session or a new connection under the policy. */
+    private Mono<Void> withPolicy(Attempt a, List<Server> endpoints, boolean finalDestination, int index, int sessions,
+            TlsDecision d) {
+        if (d instanceof TlsDecision.Ignore ignore) {
+            info.warn(ignore.warning()); // TLS-14: no error is recorded for the server
+            return servers(a, endpoints, finalDestination, index + 1, sessions);
+        }
+        if (d instanceof TlsDecision.Skip skip) {
+            return skipped(a, endpoints, finalDestination, index, sessions, skip);
+        }
+        TlsDecision.Use use = (TlsDecision.Use) d;
+        use.warnings().forEach(w -> info.warn(a.request.queueId() + ": " + w)); // TLS-4, TLS-8, TLS-28
+        TlsPolicy policy = use.policy();
+        // Optional, because a delivery over a reused session completes empty as well.
+        return byNexthop(a, policy).switchIfEmpty(Mono.defer(() -> byEndpoint(a, endpoints.get(index), policy)))
+                .map(Optional::of).defaultIfEmpty(Optional.empty())
+                .flatMap(p -> p.isPresent() ? reused(a, p.get(), endpoints, finalDestination, index, sessions)
+                        : connectAndDeliver(a, endpoints, finalDestination, index, sessions, policy));
+    }
+
+    private Mono<Void> reused(Attempt a, ParkedSession p, List<Server> endpoints, boolean finalDestination, int index,
+            int sessions) {
+        return reusedSession(a, p, endpoints.get(index), context(endpoints, finalDestination, index), finalDestination, sessions)
+                .flatMap(next -> {
+                    if (a.retryPlain && !p.session().endpoint().address().equals(endpoints.get(index).endpoint().address())) {
+                        // TLS-12 after a session parked under the next-hop key for another server than the one at
+                        // this index: the plaintext retry belongs to that server, which is not on this list; the
+                        // kept recipients go to this index's server instead, under its own policy.
+                        a.retryPlain = false;
+                        return servers(a, endpoints, finalDestination, index, sessions);
+                    }
+                    return afterSession(a, endpoints, finalDestination, index, sessions, next, p.session().tlsPolicy());
+                });
+    }
+
+    /**
+     * After a session at {@code index} under {@code tls}: TLS-11/12's plaintext retry when the
+     * session asked for it (the same address at once, TLS off for this one retry; neither the
+     * address nor the session count advances), else the next server, unless {@code next} says stop.
+     */
+    private Mono<Void> afterSession(Attempt a, List<Server> endpoints, boolean finalDestination, int index, int sessions,
+            int next, TlsPolicy tls) {
+        if (a.retryPlain) {
+            a.retryPlain = false;
+            return connectAndDeliver(a, endpoints, finalDestination, index, sessions, tls.plaintext(), tls.level());
+        }
+        return next < 0 ? Mono.<Void>empty() : servers(a, endpoints, finalDestination, index + 1, next);
     }
 
     /** SESS-3: the server at {@code index}; it is the final one when it ends a final destination's list. */
@@ -190,13 +233,14 @@ final class ServerWalk {
         return settings.mxSessionLimit() > 0 && count >= settings.mxSessionLimit();
     }
 
-    /** CACHE-5/6: a parked session for this request's next-hop or for this server, RSET-probed. */
-    private Mono<ParkedSession> cached(Attempt a, Server target) {
-        if (!a.caching.load()) {
-            return Mono.empty();
-        }
-        Mono<ParkedSession> byNexthop = a.nexthopClaimed ? Mono.empty() : cache.take(run.nexthopKey(a));
-        return byNexthop.switchIfEmpty(Mono.defer(() -> cache.take(run.endpointKey(a, target.endpoint()))));
+    /** CACHE-5: a parked session for this request's next hop, RSET-probed. */
+    private Mono<ParkedSession> byNexthop(Attempt a, TlsPolicy policy) {
+        return !a.caching.load() || a.nexthopClaimed ? Mono.empty() : cache.take(run.nexthopKey(a, policy.level()));
+    }
+
+    /** CACHE-6: a parked session for this server under the policy just computed for it (CACHE-8), RSET-probed. */
+    private Mono<ParkedSession> byEndpoint(Attempt a, Server target, TlsPolicy policy) {
+        return !a.caching.load() ? Mono.empty() : cache.take(run.endpointKey(a, target.endpoint(), policy));
     }
 
     /** A reused session skips greeting, hello and the SIZE pre-check (CACHE-7, CACHE-10). */
@@ -207,8 +251,11 @@ final class ServerWalk {
         ServerContext at = server.asFinal(server.finalServer() || finalDestination && lastSession).withConnUse(p.uses() + 1);
         a.lastRelay = server.relay();
         SessionTranscript transcript = transcript(a, p.session());
+        a.plaintextRetryOf = null;
         noteTls(a, p.session());
-        return run.transaction(a, p.session(), p.handshake(), at, p.connectedAt(), p.uses() + 1, p.bestMx())
+        p.session().logTlsReuse(info); // TLS-30
+        return run.transaction(a, p.session(), p.handshake(), at, p.connectedAt(), p.uses() + 1, p.bestMx(),
+                        onTlsBreak(a, p.session(), a.currentNexthop))
                 .doOnTerminate(() -> endTranscript(a, p.session(), transcript))
                 .thenReturn(lastSession ? -1 : count);
     }
@@ -228,11 +275,19 @@ final class ServerWalk {
 
     private Mono<Void> connectAndDeliver(Attempt a, List<Server> endpoints, boolean finalDestination, int index, int sessions,
             TlsPolicy tls) {
+        return connectAndDeliver(a, endpoints, finalDestination, index, sessions, tls, null);
+    }
+
+    /** @param retryOf the level a plaintext retry stands in for (TLS-11/12, LOG-5); null for an ordinary connection */
+    private Mono<Void> connectAndDeliver(Attempt a, List<Server> endpoints, boolean finalDestination, int index, int sessions,
+            TlsPolicy tls, io.postilion.tls.TlsLevel retryOf) {
+        a.plaintextRetryOf = retryOf;
         Server target = endpoints.get(index);
         Endpoint ep = target.endpoint();
         Instant connectAt = clock.instant();
         if (settings.logTlsStatus()) {
-            a.tls = TlsFeatureStatus.undecided(tls.level()).logForm(); // LOG-5
+            a.tls = (a.plaintextRetryOf != null ? TlsFeatureStatus.undecided(a.plaintextRetryOf)
+                    : TlsFeatureStatus.undecided(tls.level())).logForm(); // LOG-5
         }
         return client.connect(ep, tls).flatMap(c -> {
             metrics.connection(c.ok());
@@ -249,7 +304,7 @@ final class ServerWalk {
             SessionTranscript transcript = transcript(a, c.session());
             return session(a, c.session(), target, server, finalDestination, sessions, connectAt)
                     .doOnNext(n -> endTranscript(a, c.session(), transcript))
-                    .flatMap(next -> next < 0 ? Mono.<Void>empty() : servers(a, endpoints, finalDestination, index + 1, next));
+                    .flatMap(next -> afterSession(a, endpoints, finalDestination, index, sessions, next, tls));
         });
     }
 
@@ -271,7 +326,11 @@ final class ServerWalk {
                 if (h.failure().kind() == StageFailure.Kind.DATA) {
                     a.raise(PostmasterNotices.ErrorClass.DATA); // SESS-13: a table that could not answer
                 }
-                handshakeFailure(a, h, server);
+                if (s.tlsHandshakeFailed()) {
+                    tlsHandshakeFailure(a, s, h.failure(), target, server);
+                } else {
+                    handshakeFailure(a, h, broken(h.failure(), onTlsBreak(a, s, target.dest()), server));
+                }
                 return Mono.just(sessions);
             }
             if (target.loopCheck() && h.helloStage() == Stage.EHLO && h.capabilities().serverNameIs(settings.myHostname())) {
@@ -285,7 +344,9 @@ final class ServerWalk {
             }
             return sasl.login(s, h, a.request.sender(), s.endpoint().hostname(), target.dest())
                     .map(Optional::of).defaultIfEmpty(Optional.empty())
-                    .flatMap(failed -> failed.isPresent() ? authFailure(a, s, failed.get(), server, sessions)
+                    .flatMap(failed -> failed.isPresent()
+                            ? authFailure(a, s, failed.get(), broken(failed.get(), onTlsBreak(a, s, target.dest()), server),
+                                    sessions)
                             : afterHello(a, s, h, target, server, finalDestination, sessions, connectedAt));
         });
     }
@@ -318,8 +379,48 @@ final class ServerWalk {
                 }
                 return Mono.just(a.stopped || lastSession ? -1 : count);
             }
-            return run.transaction(a, s, h, at, connectedAt, 1, target.bestMx()).thenReturn(lastSession ? -1 : count);
+            return run.transaction(a, s, h, at, connectedAt, 1, target.bestMx(), onTlsBreak(a, s, target.dest()))
+                    .thenReturn(lastSession ? -1 : count);
         }
+    }
+
+    /**
+     * TLS-10: the TLS handshake failed; the connection is dead (no QUIT). 4.7.5 "Cannot start TLS:
+     * handshake failure", which throttles the destination unless the level is may. When TLS-11
+     * allows, the server is not final for this failure, so its recipients are kept (even at the
+     * last address) for the plaintext retry the walk makes next.
+     */
+    private void tlsHandshakeFailure(Attempt a, SmtpSession s, StageFailure f, Server target, ServerContext server) {
+        boolean retry = fallback.afterHandshakeFailure(a, s, target.dest());
+        ServerContext at = retry ? server.asFinal(false) : server;
+        if (!at.finalServer()) {
+            info.info(a.request.queueId() + ": " + f.text()); // LOG-8: the skipped server
+        }
+        TransactionOutcomes.siteFailure(a, a.undecided(), DsnStatus.parse(f.status()), f.text(),
+                Trouble.verdictOf(f, server.host()), false, at, s.tlsPolicy().level() != io.postilion.tls.TlsLevel.MAY);
+        a.retryPlain = retry;
+    }
+
+    /**
+     * TLS-12: what a broken connection (EOF, timeout) makes of the server for the recipients still
+     * open: when the plaintext retry is allowed, a server that is not final (they are kept for it),
+     * and the walk is told to make that retry.
+     */
+    private java.util.function.UnaryOperator<ServerContext> onTlsBreak(Attempt a, SmtpSession s, String nexthop) {
+        return server -> {
+            if (!fallback.afterSessionFailure(a, s, nexthop)) {
+                return server;
+            }
+            a.retryPlain = true;
+            return server.asFinal(false);
+        };
+    }
+
+    /** {@code onBreak}'s view of the server when {@code f} is a broken connection; the server itself otherwise. */
+    private static ServerContext broken(StageFailure f, java.util.function.UnaryOperator<ServerContext> onBreak,
+            ServerContext server) {
+        boolean broke = f.kind() == StageFailure.Kind.LOST || f.kind() == StageFailure.Kind.TIMEOUT;
+        return broke ? onBreak.apply(server) : server;
     }
 
     private void handshakeFailure(Attempt a, Handshake h, ServerContext server) {
@@ -382,10 +483,12 @@ final class ServerWalk {
         }
     }
 
-    /** LOG-5: the tls= field follows the server's TLS decision. */
+    /** LOG-5: the tls= field follows the server's TLS decision; a plaintext retry reads {@code may:none}. */
     private void noteTls(Attempt a, SmtpSession s) {
         if (settings.logTlsStatus()) {
-            a.tls = s.tlsStatus().logForm();
+            a.tls = a.plaintextRetryOf != null && s.tlsPolicy().level() == io.postilion.tls.TlsLevel.NONE
+                    ? TlsFeatureStatus.undecided(a.plaintextRetryOf).compliant(io.postilion.tls.TlsLevel.NONE).logForm()
+                    : s.tlsStatus().logForm();
         }
     }
 

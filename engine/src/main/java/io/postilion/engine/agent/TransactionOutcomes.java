@@ -24,6 +24,17 @@ final class TransactionOutcomes {
      * @return whether the transaction completed normally (for REPLY-12)
      */
     static boolean apply(Attempt attempt, List<Integer> indexes, TransactionResult r, ServerContext server) {
+        return apply(attempt, indexes, r, server, java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #apply(Attempt, List, TransactionResult, ServerContext)}; when the connection broke
+     * (EOF or a timeout), whoever is still open is failed at the server {@code onBreak} makes of
+     * {@code server}: TLS-12's plaintext retry makes it non-final, so they are kept for the retry.
+     * It is asked only then, after the replies have decided whom they decide.
+     */
+    static boolean apply(Attempt attempt, List<Integer> indexes, TransactionResult r, ServerContext server,
+            java.util.function.UnaryOperator<ServerContext> onBreak) {
         if (r.mail() != null && !r.mail().isPositive()) {
             messageFailure(attempt, indexes, r.mail(), Stage.MAIL, server);
             return r.failure() == null;
@@ -37,7 +48,7 @@ final class TransactionOutcomes {
             }
         }
         if (attempt.request.probe()) {
-            return probe(attempt, indexes, r, server);
+            return probe(attempt, indexes, r, server, onBreak);
         }
         List<Integer> accepted = r.accepted().stream().map(indexes::get).toList();
         if (!r.usedBdat() && r.data() != null && !r.data().isIntermediate() && !accepted.isEmpty()) {
@@ -61,11 +72,18 @@ final class TransactionOutcomes {
                     }
                 }
             } else {
-                siteFailure(attempt, indexes, f, server);
+                siteFailure(attempt, indexes, f, broken(f, server, onBreak));
             }
             return false;
         }
         return true;
+    }
+
+    /** The server a site failure is charged to: {@code onBreak}'s view of it when the connection broke. */
+    private static ServerContext broken(StageFailure f, ServerContext server,
+            java.util.function.UnaryOperator<ServerContext> onBreak) {
+        boolean broke = f.kind() == StageFailure.Kind.LOST || f.kind() == StageFailure.Kind.TIMEOUT;
+        return broke ? onBreak.apply(server) : server;
     }
 
     /**
@@ -88,10 +106,11 @@ final class TransactionOutcomes {
      * with its reply; with target data a 354 makes every accepted recipient deliverable with
      * 2.0.0, and a refused DATA fails them as a delivery would. Refusals were decided above.
      */
-    private static boolean probe(Attempt attempt, List<Integer> indexes, TransactionResult r, ServerContext server) {
+    private static boolean probe(Attempt attempt, List<Integer> indexes, TransactionResult r, ServerContext server,
+            java.util.function.UnaryOperator<ServerContext> onBreak) {
         List<Integer> accepted = r.accepted().stream().map(indexes::get).toList();
         if (r.data() == null && r.failure() != null && r.failure().stage() != Stage.RSET) {
-            siteFailure(attempt, indexes, r.failure(), server);
+            siteFailure(attempt, indexes, r.failure(), broken(r.failure(), server, onBreak));
             return false;
         }
         if (r.data() == null) {
@@ -163,10 +182,21 @@ final class TransactionOutcomes {
 
     static void siteFailure(Attempt attempt, List<Integer> indexes, DsnStatus status, String reason, Verdict verdict,
             boolean softUnlessFinal, ServerContext server) {
+        siteFailure(attempt, indexes, status, reason, verdict, softUnlessFinal, server, true);
+    }
+
+    /**
+     * As above; with {@code throttle} false the failure never throttles the destination (TLS-10: a
+     * failed handshake at level may, Postfix's SMTP_MISC_FAIL_SOFT_NON_FINAL).
+     */
+    static void siteFailure(Attempt attempt, List<Integer> indexes, DsnStatus status, String reason, Verdict verdict,
+            boolean softUnlessFinal, ServerContext server, boolean throttle) {
         for (int i : indexes) {
             if (attempt.isUndecided(i)) {
                 attempt.apply(i, server.decide(status, softUnlessFinal), reason, verdict, server.relay(), server.connUse());
-                attempt.siteFailureDecided(i); // REPLY-12
+                if (throttle) {
+                    attempt.siteFailureDecided(i); // REPLY-12
+                }
             }
         }
     }

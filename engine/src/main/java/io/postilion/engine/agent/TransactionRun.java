@@ -3,6 +3,8 @@ package io.postilion.engine.agent;
 import io.postilion.engine.delivery.DeliveryFlag;
 import io.postilion.engine.delivery.DeliveryRequest;
 import io.postilion.engine.delivery.Recipient;
+import io.postilion.tls.TlsLevel;
+import io.postilion.tls.TlsPolicy;
 import io.postilion.transport.cache.CacheKey;
 import io.postilion.transport.cache.ConnectionCache;
 import io.postilion.transport.cache.ParkedSession;
@@ -59,6 +61,15 @@ final class TransactionRun {
      */
     Mono<Void> transaction(Attempt a, SmtpSession s, Handshake h, ServerContext server, Instant connectedAt,
             int uses, boolean bestMx) {
+        return transaction(a, s, h, server, connectedAt, uses, bestMx, java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * As above; {@code onBreak} says at which server a broken connection fails the recipients
+     * still open (TLS-12: the plaintext retry keeps them).
+     */
+    Mono<Void> transaction(Attempt a, SmtpSession s, Handshake h, ServerContext server, Instant connectedAt,
+            int uses, boolean bestMx, java.util.function.UnaryOperator<ServerContext> onBreak) {
         DeliveryRequest req = a.request;
         List<Integer> indexes = a.undecided();
         var caps = h.capabilities();
@@ -78,8 +89,8 @@ final class TransactionRun {
         }
         a.mailFromAt = clock.instant();
         // CACHE-4: decided when the transaction is built; past the limits QUIT follows the dot.
-        // CACHE-3/TLS-21: a TLS session is never cached (smtp_tls_connection_reuse = no, Postfix's
-        // smtp_start_tls), so QUIT follows its dot as for any session that is not kept.
+        // CACHE-3/TLS-21: a TLS session is cached only with connection reuse on; otherwise QUIT
+        // follows its dot as for any session that is not kept.
         boolean keep = mayPark(a, s, connectedAt, uses);
         List<String> xforward = settings.sendXforward() && caps.xforwardOffered()
                 ? XforwardCommands.of(req.origin(), req.queueId(), caps.xforward()) : List.of(); // XFER-2
@@ -103,7 +114,7 @@ final class TransactionRun {
                     || result.failure().kind() == StageFailure.Kind.DATA)) {
                 a.raise(PostmasterNotices.ErrorClass.DATA);
             }
-            boolean good = TransactionOutcomes.apply(a, indexes, result, at);
+            boolean good = TransactionOutcomes.apply(a, indexes, result, at, onBreak);
             if (good) {
                 a.completedTransaction();
             }
@@ -126,32 +137,43 @@ final class TransactionRun {
 
     /**
      * CACHE-3/4/9, TLS-21: whether this request may park a session that will then have carried
-     * {@code uses} transactions; never a TLS session.
+     * {@code uses} transactions; a TLS session only when its policy allows connection reuse
+     * (smtp_tls_connection_reuse, or a policy's connection_reuse=yes).
      */
     boolean mayPark(Attempt a, SmtpSession s, Instant connectedAt, int uses) {
-        return a.caching.store() && !s.tlsActive() && settings.reuse().mayPark(connectedAt, uses, clock.instant());
+        return a.caching.store() && (!s.tlsActive() || s.tlsPolicy().connectionReuse())
+                && settings.reuse().mayPark(connectedAt, uses, clock.instant());
     }
 
     /** CACHE-8: the first good session of a request is filed under the next-hop too; later ones by endpoint only. */
     void park(Attempt a, SmtpSession s, Handshake h, Instant connectedAt, int uses, boolean bestMx) {
         List<CacheKey> keys = new ArrayList<>(2);
-        keys.add(endpointKey(a, s.endpoint()));
+        keys.add(endpointKey(a, s.endpoint(), s.tlsPolicy()));
         if (!a.nexthopClaimed) {
-            keys.add(nexthopKey(a));
+            keys.add(nexthopKey(a, s.tlsPolicy().level()));
             a.nexthopClaimed = true;
         }
         cache.park(keys, new ParkedSession(s, h, connectedAt, uses, bestMx));
     }
 
-    /** CACHE-5: the key of a session filed under the request's next-hop (its first item, as written). */
-    CacheKey nexthopKey(Attempt a) {
-        return CacheKey.nexthop(settings.serviceName(), ConnectionReuse.firstItem(a.request.nexthop()), tlsLevel(),
+    /**
+     * CACHE-5, CACHE-8: the next-hop key at {@code level}; a session is filed at the level it ran
+     * at, so one that fell back to plaintext (TLS-11) is never found by a request at level may.
+     */
+    CacheKey nexthopKey(Attempt a, TlsLevel level) {
+        return CacheKey.nexthop(settings.serviceName(), ConnectionReuse.firstItem(a.request.nexthop()), level.name(),
                 a.utf8Required()).withSaslIdentity(saslIdentity(a, ""));
     }
 
-    /** CACHE-6: the key of a session filed under the server it is connected to. */
-    CacheKey endpointKey(Attempt a, Endpoint ep) {
-        return CacheKey.endpoint(settings.serviceName(), ep.displayWithPort(), tlsLevel(), a.utf8Required())
+    /**
+     * CACHE-6, CACHE-8: the key of a session filed under the server it is connected to, under the
+     * policy computed for that server: its level and, at a level that must match the certificate,
+     * the next hop the certificate was matched for, so that a verified session never carries mail
+     * for another next hop.
+     */
+    CacheKey endpointKey(Attempt a, Endpoint ep, TlsPolicy policy) {
+        String tls = policy.level().mustMatch() ? policy.level().name() + " " + a.currentNexthop : policy.level().name();
+        return CacheKey.endpoint(settings.serviceName(), ep.displayWithPort(), tls, a.utf8Required())
                 .withSaslIdentity(saslIdentity(a, ep.hostname()));
     }
 
@@ -167,10 +189,6 @@ final class TransactionRun {
         }
         String sender = sasl.senderDependent() ? a.request.sender() : "";
         return a.request.nexthop() + "\n" + hostname + "\n" + sender;
-    }
-
-    private String tlsLevel() {
-        return settings.session().tlsLevel().name();
     }
 
     /** XFER-2: a refused XFORWARD is only worth a warning. */

@@ -65,6 +65,7 @@ public final class ParameterRegistry {
         global("tls_required_enable", ParameterType.bool(), "yes");
         global("tls_append_default_CA", ParameterType.bool(), "no");
         global("requiretls_enable", ParameterType.bool(), "yes");
+        global("tls_fast_shutdown_enable", ParameterType.bool(), "yes");
         global("connection_cache_protocol_timeout", ParameterType.time('s', 1), "5s");
         global("debug_peer_list", ParameterType.list(), "");
         global("debug_peer_level", ParameterType.integer(1, NO_MAX), "2");
@@ -246,7 +247,7 @@ public final class ParameterRegistry {
         smtp("tls_cert_file", ParameterType.string(), "");
         smtp("tls_key_file", ParameterType.string(), "$smtp_tls_cert_file");
         smtp("tls_chain_files", ParameterType.list(), "");
-        smtp("tls_loglevel", ParameterType.integer(0, 4), "0");
+        smtp("tls_loglevel", ParameterType.string(), "0");
         smtp("tls_scert_verifydepth", ParameterType.integer(1, NO_MAX), "9");
         smtpOnly("smtp_tls_dane_insecure_mx_policy", ParameterType.oneOf("may", "encrypt", "dane"), "dane");
         smtp("tls_force_insecure_host_tlsa_lookup", ParameterType.bool(), "no");

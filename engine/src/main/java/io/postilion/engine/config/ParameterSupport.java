@@ -49,8 +49,8 @@ public final class ParameterSupport {
         refuse("smtp_sasl_auth_cache_name", "the SASL authentication failure cache is not implemented");
         inert("smtp_sasl_auth_cache_time", "used only with smtp_sasl_auth_cache_name, which is refused");
         inert("smtp_sasl_path", "a Cyrus configuration path; this client implements the mechanisms itself");
-        for (String p : new String[] {"smtp_tls_loglevel", "smtp_tls_block_early_mail_reply",
-                "smtp_tls_note_starttls_offer", "smtp_tls_connection_reuse", "smtp_tls_session_cache_database",
+        for (String p : new String[] {"smtp_tls_block_early_mail_reply",
+                "smtp_tls_note_starttls_offer", "smtp_tls_session_cache_database",
                 "smtp_tls_session_cache_timeout", "smtp_tls_enable_rpk", "smtp_tlsrpt_enable", "smtp_tlsrpt_socket_name"}) {
             if (!p.equals("smtp_tls_enable_rpk")) {
                 inert(p, "a TLS tuning or reporting setting Postilion does not use");

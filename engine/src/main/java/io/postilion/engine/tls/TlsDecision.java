@@ -41,4 +41,16 @@ public sealed interface TlsDecision {
             Objects.requireNonNull(reason, "reason");
         }
     }
+
+    /**
+     * Do not connect, and record no error for the server: only {@code warning} is logged. TLS-14's
+     * wrapper mode below encrypt (Postfix's smtp_connect.c skips such a server with a warning and
+     * nothing else; if every server is skipped the recipients get 4.3.0 "server unavailable or
+     * unable to receive mail").
+     */
+    record Ignore(String warning) implements TlsDecision {
+        public Ignore {
+            Objects.requireNonNull(warning, "warning");
+        }
+    }
 }

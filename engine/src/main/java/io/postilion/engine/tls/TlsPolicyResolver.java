@@ -154,7 +154,7 @@ public final class TlsPolicyResolver {
             }
             return Optional.of(new TlsDecision.Use(new TlsPolicy(TlsLevel.SECURE,
                     ClientTlsContexts.unauthenticated(TlsLevel.SECURE), aLabel(q.hostname()),
-                    stsVerification.forServer(TlsLevel.SECURE, q.hostname(), q.nexthopDomain()), false)));
+                    stsVerification.forServer(TlsLevel.SECURE, q.hostname(), q.nexthopDomain()), settings.connectionReuse())));
         });
     }
 
@@ -297,9 +297,9 @@ public final class TlsPolicyResolver {
         TlsLevel level = found.level();
         PolicyEntry entry = found.entry();
         if (settings.wrapperMode() && !level.requiresTls()) {
-            // TLS-14: a wrapper-mode session is TLS from the first byte; below encrypt there is none to have
-            return invalid(q.hostname() + ": TLS wrapper mode requires a TLS security level of encrypt or better, not "
-                    + level.configName() + " (" + found.where() + ")");
+            // TLS-14: wrapper mode needs TLS; Postfix skips such a server with this warning and no error
+            return new TlsDecision.Ignore(settings.wrapperParameter() + " requires \"" + settings.levelParameter()
+                    + " = encrypt\" (or stronger)" + (found.entry() == null ? "" : " (" + found.where() + ")"));
         }
         if (level == TlsLevel.NONE) {
             return new TlsDecision.Use(TlsPolicy.NONE, warnings);
@@ -348,7 +348,7 @@ public final class TlsPolicyResolver {
             };
         }
         String sni = serverName(q, entry == null ? Optional.empty() : entry.serverName());
-        boolean reuse = entry != null && entry.connectionReuse().orElse(false);
+        boolean reuse = entry != null ? entry.connectionReuse().orElse(settings.connectionReuse()) : settings.connectionReuse();
         SslContext context;
         try {
             context = context(level, entry);
@@ -458,7 +458,7 @@ public final class TlsPolicyResolver {
                 rrset.baseDomain(), q.nexthopDomain(), mxOwner);
         // TLS-17: with DANE the SNI is the TLSA base domain, whatever smtp_tls_servername says.
         return new TlsDecision.Use(new TlsPolicy(effective, ClientTlsContexts.unauthenticated(effective),
-                ascii(rrset.baseDomain()), check, false));
+                ascii(rrset.baseDomain()), check, settings.connectionReuse()));
     }
 
     private static TlsDecision lookupError(TlsPolicyQuery q) {
@@ -468,7 +468,7 @@ public final class TlsPolicyResolver {
     /** A policy at may or encrypt, as the global level would give it (DANE fell back to it). */
     private TlsPolicy plain(TlsLevel level, TlsPolicyQuery q) {
         return new TlsPolicy(level, ClientTlsContexts.unauthenticated(level), serverName(q, Optional.empty()),
-                settings.verification().forServer(level, q.hostname(), q.nexthopDomain()), false);
+                settings.verification().forServer(level, q.hostname(), q.nexthopDomain()), settings.connectionReuse());
     }
 
     private static String ascii(String name) {

@@ -162,8 +162,8 @@ class ConnectionCacheTest {
     }
 
     /**
-     * CACHE-3/TLS-21: with smtp_tls_connection_reuse = no (Postfix's default, and the only
-     * behaviour here) a session that completed STARTTLS is never cached; it ends with QUIT.
+     * CACHE-3/TLS-21: with smtp_tls_connection_reuse = no (Postfix's default) a session that
+     * completed STARTTLS is never cached; it ends with QUIT. (With it on: TlsFallbackTest.)
      */
     @Test
     void aSessionThatStartedTlsIsNotKeptWithoutTlsConnectionReuse_CACHE3() throws Exception {

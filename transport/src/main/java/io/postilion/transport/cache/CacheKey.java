@@ -6,13 +6,16 @@ import java.util.Objects;
 /**
  * What a parked connection is filed under (CACHE-5, CACHE-6, CACHE-8). Every component must match
  * for reuse, so a connection is never reused across TLS levels, SMTPUTF8 needs, REQUIRETLS levels
- * or SASL identities. The TLS component is the configured level for both lookup and storage
- * (CACHE-12 notes Postfix computes them differently; we do not).
+ * or SASL identities. The agent fills the TLS component (CACHE-12): the level of the policy
+ * computed for the server (plus the next hop at a level that must match the certificate) for an
+ * endpoint key; for a next-hop key the configured level on lookup and the level the session ran
+ * at on storage, which differ only for a plaintext retry (TLS-11), so that one is never reused
+ * at may.
  *
  * @param kind NEXTHOP (the request's first destination as written) or ENDPOINT (address and port)
  * @param transport smtp or lmtp
  * @param destination the first destination item, or the endpoint as {@code address:port} / socket path
- * @param tlsLevel the TLS security level in force
+ * @param tlsLevel the TLS security level in force (and, at verify/secure, the next hop: CACHE-6)
  * @param smtputf8Required whether the message needs SMTPUTF8
  * @param requireTls the REQUIRETLS level, empty while REQUIRETLS is not built
  * @param saslIdentity with client SASL on, whose credentials a session may carry (SASL-11): the

@@ -116,8 +116,20 @@ final class ReplyReader extends ChannelInboundHandlerAdapter {
             timer = loop.schedule(this::checkTimer, left, TimeUnit.NANOSECONDS);
             return;
         }
+        dropTls(ctx); // before the failure is told: whoever hears of it may close the connection at once
         fail(StageFailure.timeout(waitingStage, server));
         ctx.close();
+    }
+
+    /**
+     * TLS-33: a connection given up after a failure is closed without close_notify: the TLS layer
+     * is taken off first (Postfix stops a failed TLS session without SSL_shutdown).
+     */
+    private static void dropTls(ChannelHandlerContext ctx) {
+        io.netty.handler.ssl.SslHandler ssl = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+        if (ssl != null) {
+            ctx.pipeline().remove(ssl);
+        }
     }
 
     /**
@@ -170,6 +182,7 @@ final class ReplyReader extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        dropTls(ctx);
         if (waiter != null) {
             fail(StageFailure.lost(waitingStage, server));
         } else if (brokenBy == null) {

@@ -26,7 +26,8 @@ import reactor.core.scheduler.Schedulers;
  * @param timeouts the per-stage limits and the deadline mode
  * @param tlsLevel smtp_tls_security_level; Postfix's default is may (the configuration applies it),
  *     these settings start at none; none, may, encrypt, verify and secure are implemented
- * @param wrapperMode smtp_tls_wrappermode (no): TLS from the first byte (port 465), level encrypt
+ * @param wrapperMode smtp_tls_wrappermode (no): TLS from the first byte (port 465); a server whose
+ *     policy is below encrypt is skipped before connecting (TLS-14)
  * @param sslContext the client context for STARTTLS and wrapper mode; null at level none
  * @param verification the CAs and match lists the levels verify and secure check the server's
  *     certificate against after the handshake (TLS-7, TLS-13, TLS-24)
@@ -36,11 +37,16 @@ import reactor.core.scheduler.Schedulers;
  *     parallel scheduler, or a virtual-time one in a test
  * @param smtputf8 smtputf8_enable (yes): replies keep valid UTF-8 (REPLY-1); off, every byte
  *     outside printable ASCII becomes '?', as Postfix's printable() does without UTF-8 support
+ * @param tlsLogLevel smtp_tls_loglevel (0) as a number 0-4: at 1 and above one line after each
+ *     TLS handshake (TLS-30)
+ * @param tlsFastShutdown tls_fast_shutdown_enable (yes): after our close_notify, do not wait for the
+ *     server's (TLS-33)
  */
 public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendEhlo, boolean neverSendEhlo,
         DiscardedKeywords discard, AddressMap discardMaps, boolean useChunking, boolean skipQuitResponse,
         Timeouts timeouts, TlsLevel tlsLevel, boolean wrapperMode, SslContext sslContext, ServerVerification verification,
-        UnaryOperator<String> replyFilter, PixWorkarounds pix, Scheduler timer, boolean smtputf8) {
+        UnaryOperator<String> replyFilter, PixWorkarounds pix, Scheduler timer, boolean smtputf8,
+        int tlsLogLevel, boolean tlsFastShutdown) {
 
     /** XFER-21: unanswered pipelined command bytes are kept within this window. */
     public static final int PIPELINING_WINDOW = 4096;
@@ -60,9 +66,8 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
         if (!tlsLevel.implemented()) {
             throw new IllegalArgumentException("smtp_tls_security_level = " + tlsLevel.configName() + " is not supported yet");
         }
-        if (wrapperMode && !tlsLevel.requiresTls()) {
-            throw new IllegalArgumentException("smtp_tls_wrappermode needs smtp_tls_security_level = encrypt or stronger, not "
-                    + tlsLevel.configName());
+        if (tlsLogLevel < 0 || tlsLogLevel > 4) {
+            throw new IllegalArgumentException("TLS log level out of 0-4: " + tlsLogLevel);
         }
         if (tlsLevel != TlsLevel.NONE && sslContext == null) {
             throw new IllegalArgumentException("TLS level " + tlsLevel.configName() + " needs a client SslContext");
@@ -81,13 +86,15 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
     /** Postfix's SMTP client defaults, greeting as {@code heloName}. */
     public static SessionSettings smtp(String heloName) {
         return new SessionSettings(false, heloName, true, false, DiscardedKeywords.NONE, AddressMap.NONE, true, true,
-                Timeouts.smtpDefaults(), TlsLevel.NONE, false, null, ServerVerification.NONE, null, PixWorkarounds.DEFAULTS, Schedulers.parallel(), true);
+                Timeouts.smtpDefaults(), TlsLevel.NONE, false, null, ServerVerification.NONE, null, PixWorkarounds.DEFAULTS, Schedulers.parallel(), true,
+                0, true);
     }
 
     /** Postfix's LMTP client defaults, greeting as {@code lhloName}. */
     public static SessionSettings lmtp(String lhloName) {
         return new SessionSettings(true, lhloName, true, false, DiscardedKeywords.NONE, AddressMap.NONE, true, false,
-                Timeouts.lmtpDefaults(), TlsLevel.NONE, false, null, ServerVerification.NONE, null, PixWorkarounds.DEFAULTS, Schedulers.parallel(), true);
+                Timeouts.lmtpDefaults(), TlsLevel.NONE, false, null, ServerVerification.NONE, null, PixWorkarounds.DEFAULTS, Schedulers.parallel(), true,
+                0, true);
     }
 
     /**
@@ -153,6 +160,14 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
         return with(c -> c.verification = v);
     }
 
+    /** TLS-30, TLS-33: smtp_tls_loglevel (0-4) and tls_fast_shutdown_enable. */
+    public SessionSettings withTlsLogging(int logLevel, boolean fastShutdown) {
+        return with(c -> {
+            c.tlsLogLevel = logLevel;
+            c.tlsFastShutdown = fastShutdown;
+        });
+    }
+
     public SessionSettings withPix(PixWorkarounds p) {
         return with(c -> c.pix = p);
     }
@@ -187,6 +202,8 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
         PixWorkarounds pix;
         Scheduler timer;
         boolean smtputf8;
+        int tlsLogLevel;
+        boolean tlsFastShutdown;
 
         Copy(SessionSettings s) {
             lmtp = s.lmtp;
@@ -206,12 +223,14 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
             pix = s.pix;
             timer = s.timer;
             smtputf8 = s.smtputf8;
+            tlsLogLevel = s.tlsLogLevel;
+            tlsFastShutdown = s.tlsFastShutdown;
         }
 
         SessionSettings build() {
             return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
                     skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, verification, replyFilter, pix, timer,
-                    smtputf8);
+                    smtputf8, tlsLogLevel, tlsFastShutdown);
         }
     }
 }

@@ -61,6 +61,11 @@ public final class SmtpSession {
     private Capabilities capabilities = Capabilities.none();
     private boolean quitSent;
     private boolean tlsActive;
+    /**
+     * TLS-10: the TLS handshake failed, so the peer is in an undefined state and no further byte
+     * may be written (Postfix's DONT_USE_FORBIDDEN_SESSION): no QUIT, no close_notify.
+     */
+    private boolean tlsFailed;
     private boolean authenticated;
     private TlsFeatureStatus tlsStatus;
     /** TLS-13: the verifying levels' verdict on the server certificate; null until checked. */
@@ -92,7 +97,7 @@ public final class SmtpSession {
         }
         p.addAfter("postilion.progress", "postilion.replyDecoder", new ReplyDecoder(settings.smtputf8(), settings.replyFilter()));
         p.addAfter("postilion.replyDecoder", "postilion.replyReader", s.reader);
-        if (settings.wrapperMode()) {
+        if (settings.wrapperMode() && tls.context() != null) {
             p.addFirst("postilion.tls", s.newSslHandler()); // TLS-14: TLS before the greeting
             s.tlsActive = true;
         }
@@ -128,6 +133,19 @@ public final class SmtpSession {
     }
 
     /**
+     * TLS-10: whether the TLS handshake failed (after STARTTLS was accepted, or in wrapper mode).
+     * Such a session is never written to again; TLS-11 may retry the server in plaintext.
+     */
+    public boolean tlsHandshakeFailed() {
+        return tlsFailed;
+    }
+
+    /** The TLS policy this session was opened under (TLS-21: whether it may be parked; CACHE-8's key). */
+    public TlsPolicy tlsPolicy() {
+        return tls;
+    }
+
+    /**
      * Whether a verifying level found the server certificate trusted and matching (Postfix's
      * TLS_CERT_IS_MATCHED, which SASL-4 asks for); false at every other level.
      */
@@ -152,7 +170,7 @@ public final class SmtpSession {
 
     /** Whether the connection is healthy and has not been sent QUIT. */
     public boolean usable() {
-        return !quitSent && reader.usable() && channel.isActive();
+        return !quitSent && !tlsFailed && reader.usable() && channel.isActive();
     }
 
     // ---------------------------------------------------------------- handshake (SESS-7..14)
@@ -204,17 +222,68 @@ public final class SmtpSession {
      * then reports the lost connection).
      */
     private Mono<StageFailure> wrapperVerification(HelloContext ctx) {
-        if (!tls.level().mustMatch()) {
-            return Mono.empty();
-        }
         return Mono.create(sink -> channel.eventLoop().execute(() -> {
             SslHandler ssl = channel.pipeline().get(SslHandler.class);
             if (ssl == null) {
                 sink.success();
                 return;
             }
-            ssl.handshakeFuture().addListener(f -> sink.success(f.isSuccess() ? verifyPeer(ctx, tls.level()) : null));
+            ssl.handshakeFuture().addListener(f -> {
+                if (!f.isSuccess()) {
+                    sink.success(handshakeFailed()); // TLS-10, as after STARTTLS
+                    return;
+                }
+                logEstablished(ctx);
+                sink.success(verifyPeer(ctx, tls.level()));
+            });
         }));
+    }
+
+    /**
+     * TLS-10: the handshake failed; the connection is unusable: closed without QUIT and without
+     * close_notify (TLS-33). "Cannot start TLS: handshake failure", 4.7.5.
+     */
+    private StageFailure handshakeFailed() {
+        tlsFailed = true;
+        abandon();
+        return new StageFailure(Stage.STARTTLS, StageFailure.Kind.LOST, null, "4.7.5", "Cannot start TLS: handshake failure");
+    }
+
+    /**
+     * TLS-30: with smtp_tls_loglevel 1 or more, one line after each handshake: how far the server
+     * was authenticated, the protocol, the cipher and what the TLS library tells of the key
+     * exchange and the server's signature.
+     */
+    private void logEstablished(HelloContext ctx) {
+        logTls(ctx.log(), false);
+    }
+
+    /**
+     * TLS-30: a parked TLS session taken from the connection cache logs the handshake line again,
+     * with "reused" (at smtp_tls_loglevel 1 and above; nothing for a plaintext session).
+     */
+    public void logTlsReuse(SessionLog log) {
+        if (tlsActive) {
+            logTls(log, true);
+        }
+    }
+
+    private void logTls(SessionLog log, boolean reused) {
+        if (settings.tlsLogLevel() < 1) {
+            return;
+        }
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        javax.net.ssl.SSLSession session = ssl.engine().getSession();
+        java.security.cert.Certificate[] chain;
+        try {
+            chain = session.getPeerCertificates();
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            chain = new java.security.cert.Certificate[0];
+        }
+        PeerCheck.Result check = chain.length == 0 ? null : tls.peerCheck().check(chain);
+        String trust = TlsConnectionLine.trust(tls.level(), check);
+        log.info(reused ? TlsConnectionLine.reused(trust, endpoint.displayWithPort(), session, chain)
+                : TlsConnectionLine.established(trust, endpoint.displayWithPort(), session, chain));
     }
 
     /**
@@ -360,6 +429,7 @@ public final class SmtpSession {
                 return ready(st);
             }
             return tlsHandshake().then(Mono.defer(() -> {
+                logEstablished(st.ctx);
                 StageFailure unverified = verifyPeer(st.ctx, level);
                 if (unverified != null) {
                     return failHandshake(st, unverified); // the TLS channel works: QUIT goes out over it
@@ -403,12 +473,26 @@ public final class SmtpSession {
                     tlsActive = true;
                     sink.success();
                 } else {
-                    connection.dispose();
-                    sink.error(new SessionException(new StageFailure(Stage.STARTTLS, StageFailure.Kind.LOST, null, "4.7.5",
-                            "Cannot start TLS: handshake failure")));
+                    sink.error(new SessionException(handshakeFailed()));
                 }
             });
         }));
+    }
+
+    /**
+     * TLS-33: ends a connection after a failure: with TLS up, the TLS layer is taken off first so
+     * that no close_notify goes out (Postfix stops a failed TLS session without SSL_shutdown).
+     */
+    private void abandon() {
+        if (channel.eventLoop().inEventLoop()) {
+            SslHandler ssl = channel.pipeline().get(SslHandler.class);
+            if (ssl != null && (tlsFailed || !reader.usable())) {
+                channel.pipeline().remove(ssl);
+            }
+            connection.dispose();
+        } else {
+            channel.eventLoop().execute(this::abandon);
+        }
     }
 
     private SslHandler newSslHandler() {
@@ -419,6 +503,10 @@ public final class SmtpSession {
                 : tls.context().newHandler(channel.alloc());
         long limit = settings.timeouts().starttls().toMillis();
         ssl.setHandshakeTimeoutMillis(limit == 0 ? 0 : limit);
+        // TLS-33: close_notify goes out on a normal end (Netty's default); with
+        // tls_fast_shutdown_enable = no the server's own close_notify is awaited as well, within
+        // smtp_starttls_timeout as Postfix's second SSL_shutdown() is.
+        ssl.setCloseNotifyReadTimeoutMillis(settings.tlsFastShutdown() ? 0 : limit);
         return ssl;
     }
 
@@ -567,7 +655,7 @@ public final class SmtpSession {
     public Mono<Void> quit() {
         return Mono.defer(() -> {
             if (!usable()) {
-                connection.dispose();
+                abandon();
                 return Mono.empty();
             }
             return sendQuit();

@@ -108,9 +108,6 @@ class SmtpSessionTlsTest {
         assertEquals(List.of(250), codes(r.finals()));
     }
 
-    @Test
-    void wrapperModeBelowEncryptIsRefused_TLS14() {
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> smtp.withTls(TlsLevel.MAY, true));
-    }
+    // TLS-14's refusal of levels below encrypt is per server now: the agent's policy resolver skips
+    // such a server with a warning (TlsFallbackTest.wrapperModeSkipsEveryServerBelowEncryptWithAWarning_TLS14).
 }

@@ -51,6 +51,15 @@ public final class FakeSmtpServer implements AutoCloseable {
     private volatile boolean startTls;
     private volatile boolean wrapperMode;
     private volatile String injection;
+    /** Accept STARTTLS, then answer the client's TLS hello with bytes that are not TLS (TLS-10). */
+    private volatile boolean brokenTls;
+    /**
+     * Stages at which a TLS session (never a plaintext one) is dropped without a reply (TLS-12),
+     * with the first occurrence over TLS (counted across sessions) that is dropped.
+     */
+    private final Map<Stage, Integer> dropTlsAt = new ConcurrentHashMap<>();
+    private final Map<Stage, java.util.concurrent.atomic.AtomicInteger> tlsStageCounts = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger closeNotifies = new java.util.concurrent.atomic.AtomicInteger();
     /** The server's TLS context; null for the shared self-signed fake.test one. */
     private volatile io.netty.handler.ssl.SslContext tlsContext;
     private volatile String contentReject;
@@ -209,6 +218,32 @@ public final class FakeSmtpServer implements AutoCloseable {
         return c != null ? c : TestCertificates.serverContext();
     }
 
+    /**
+     * Offer STARTTLS and accept it, then answer the client's TLS hello with plaintext and hang up:
+     * a TLS stack that is broken for every client (TLS-10, TLS-11).
+     */
+    public FakeSmtpServer brokenTls() {
+        this.startTls = true;
+        this.brokenTls = true;
+        return this;
+    }
+
+    /** In a TLS session (only there), hang up without a reply when {@code stage} comes (TLS-12). */
+    public FakeSmtpServer dropTlsAt(Stage stage) {
+        return dropTlsAt(stage, 1);
+    }
+
+    /** As {@link #dropTlsAt(Stage)}, from the {@code nth} time {@code stage} comes over TLS (1 = the first). */
+    public FakeSmtpServer dropTlsAt(Stage stage, int nth) {
+        dropTlsAt.put(stage, nth);
+        return this;
+    }
+
+    /** How many TLS sessions the client ended with a close_notify alert (TLS-33). */
+    public int closeNotifies() {
+        return closeNotifies.get();
+    }
+
     /** Plaintext sent right behind the STARTTLS reply, in the same write (response injection). */
     public FakeSmtpServer injectAfterStartTls(String text) {
         this.injection = text;
@@ -300,6 +335,11 @@ public final class FakeSmtpServer implements AutoCloseable {
             return accepted;
         }
 
+        /** Whether this session runs over TLS (STARTTLS done, or wrapper mode). */
+        public boolean tls() {
+            return tls;
+        }
+
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             this.ctx = ctx;
@@ -345,12 +385,31 @@ public final class FakeSmtpServer implements AutoCloseable {
         }
 
         @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof io.netty.handler.ssl.SslCloseCompletionEvent e && e.isSuccess()) {
+                closeNotifies.incrementAndGet();
+                transcript.add("C: <close_notify>");
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        /** After a broken STARTTLS: the next bytes are the client's TLS hello. */
+        private boolean awaitingHello;
+
+        @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf in = (ByteBuf) msg;
             try {
                 byte[] copy = new byte[in.readableBytes()];
                 in.getBytes(in.readerIndex(), copy);
                 reads.add(copy);
+                if (awaitingHello) {
+                    awaitingHello = false;
+                    transcript.add("S: <not tls>");
+                    ctx.writeAndFlush(Unpooled.copiedBuffer("this is not TLS\r\n", StandardCharsets.US_ASCII))
+                            .addListener(f -> ctx.close());
+                    return;
+                }
                 if (pending != null) {
                     pending.writeBytes(in);
                     process();
@@ -501,6 +560,12 @@ public final class FakeSmtpServer implements AutoCloseable {
                 case "STARTTLS" -> {
                     if (!startTls || tls) {
                         answer(Stage.STARTTLS, line, "454 4.7.0 TLS not available");
+                    } else if (brokenTls) {
+                        String ready = "220 2.0.0 Ready to start TLS";
+                        transcript.add("S: " + ready);
+                        ctx.writeAndFlush(Unpooled.copiedBuffer(ready + "\r\n", StandardCharsets.US_ASCII));
+                        pending.clear();
+                        awaitingHello = true;
                     } else if (replies.containsKey(Stage.STARTTLS)) {
                         answer(Stage.STARTTLS, line, null);
                     } else {
@@ -557,6 +622,13 @@ public final class FakeSmtpServer implements AutoCloseable {
         private String answer(Stage stage, String line, String fallback) {
             BiFunction<String, Session, String> scripted = replies.get(stage);
             String reply = scripted != null ? scripted.apply(line, this) : fallback;
+            if (tls && dropTlsAt.containsKey(stage) && tlsStageCounts.computeIfAbsent(stage,
+                    k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet() >= dropTlsAt.get(stage)) {
+                leave();
+                transcript.add("S: <disconnect>");
+                ctx.close();
+                return null;
+            }
             // After QUIT a server hangs up once it has answered; a silent server (null reply) does not.
             boolean drop = dropAfter.getOrDefault(stage, false) || stage == Stage.QUIT && reply != null;
             Duration delay = delays.get(stage);
