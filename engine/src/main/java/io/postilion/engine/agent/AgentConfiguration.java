@@ -17,7 +17,12 @@ import io.postilion.engine.config.Configuration;
 import io.postilion.engine.config.ConfigurationException;
 import io.postilion.engine.config.LocalHostNames;
 import io.postilion.engine.config.LookupTable;
+import io.postilion.engine.tls.TlsCipherSettings;
+import io.postilion.tls.CipherGrade;
+import io.postilion.tls.ClientTlsContexts;
 import io.postilion.tls.ServerVerification;
+import io.postilion.tls.TlsCipherPolicy;
+import io.postilion.tls.TlsProtocols;
 import io.postilion.tls.TlsLevel;
 import io.postilion.tls.TrustAnchors;
 import io.postilion.transport.content.ContentOptions;
@@ -258,6 +263,7 @@ public final class AgentConfiguration {
                 .source(sourceAddress(cfg))
                 .sasl(saslSettings(cfg))
                 .tlsServerName(tlsServerName(cfg))
+                .tlsCiphers(tlsCiphers(cfg, level))
                 .reuse(new ConnectionReuse(cfg.list("smtp_connection_cache_destinations"),
                         cfg.bool("smtp_connection_cache_on_demand"), cfg.time("smtp_connection_cache_time_limit"),
                         cfg.time("smtp_connection_reuse_time_limit"), cfg.integer("smtp_connection_reuse_count_limit")))
@@ -299,6 +305,79 @@ public final class AgentConfiguration {
                 !cfg.isLmtp() && cfg.bool("smtp_sender_dependent_authentication"), filter, plaintext, tls, verified,
                 cfg.bool("smtp_sasl_auth_soft_bounce"), cfg.bool("send_cyrus_sasl_authzid"),
                 cfg.bool("smtp_send_dummy_mail_auth"));
+    }
+
+    /**
+     * TLS-6, TLS-26, TLS-27: both sets of protocols and ciphers, checked now. Postfix finds a bad
+     * list only when a session has already accepted STARTTLS and then fails that session (a
+     * handshake failure); here every value is checked at start-up and one that cannot be honoured
+     * exactly stops it with exit 78 naming the parameter (a documented departure), whatever the
+     * level, since a policy table may choose another level. With TLS on, the contexts of the
+     * main.cf sets are built now, off any event loop.
+     */
+    static TlsCipherSettings tlsCiphers(Configuration cfg, TlsLevel level) {
+        TlsProtocols opportunisticProtocols = protocols(cfg, "smtp_tls_protocols");
+        TlsProtocols mandatoryProtocols = protocols(cfg, "smtp_tls_mandatory_protocols");
+        CipherGrade opportunisticGrade = grade(cfg, "smtp_tls_ciphers");
+        CipherGrade mandatoryGrade = grade(cfg, "smtp_tls_mandatory_ciphers");
+        List<String> exclude = exclusions(cfg, "smtp_tls_exclude_ciphers");
+        List<String> both = new java.util.ArrayList<>(exclude);
+        both.addAll(exclusions(cfg, "smtp_tls_mandatory_exclude_ciphers"));
+        TlsCipherSettings settings = new TlsCipherSettings(
+                new TlsCipherPolicy(opportunisticProtocols, opportunisticGrade, exclude),
+                new TlsCipherPolicy(mandatoryProtocols, mandatoryGrade, both));
+        if (level != TlsLevel.NONE) {
+            for (TlsLevel l : new TlsLevel[] {TlsLevel.MAY, TlsLevel.ENCRYPT, TlsLevel.VERIFY}) {
+                String culprit = l == TlsLevel.MAY ? "smtp_tls_exclude_ciphers" : "smtp_tls_mandatory_exclude_ciphers";
+                try {
+                    ClientTlsContexts.forPolicy(settings.forLevel(l));
+                } catch (IllegalArgumentException e) {
+                    throw ConfigurationException.badValue(cfg.effectiveName(culprit), cfg.effectiveName(culprit) + " = "
+                            + String.join(", ", cfg.list(culprit)) + ": " + e.getMessage());
+                }
+            }
+        }
+        return settings;
+    }
+
+    private static TlsProtocols protocols(Configuration cfg, String name) {
+        String value = cfg.string(name);
+        TlsProtocols p;
+        try {
+            p = TlsProtocols.parse(value, TlsProtocols.Syntax.MAIN_CF);
+        } catch (IllegalArgumentException e) {
+            throw bad(cfg.effectiveName(name), value, e.getMessage());
+        }
+        if (!p.unsupported().isEmpty()) {
+            LOG.warn("{} = {}: {} is not supported by this build and is not offered", cfg.effectiveName(name), value,
+                    String.join(", ", p.unsupported()));
+        }
+        return p;
+    }
+
+    private static CipherGrade grade(Configuration cfg, String name) {
+        CipherGrade g;
+        try {
+            g = CipherGrade.parse(cfg.string(name));
+        } catch (IllegalArgumentException e) {
+            throw bad(cfg.effectiveName(name), cfg.string(name), e.getMessage());
+        }
+        if (g == CipherGrade.NULL) {
+            // CLARIFICATIONS 39: a cipher setting that cannot be honoured stops start-up.
+            throw bad(cfg.effectiveName(name), cfg.string(name), "the null grade (no encryption) is not supported: "
+                    + "BoringSSL has no NULL-encryption cipher suite");
+        }
+        return g;
+    }
+
+    private static List<String> exclusions(Configuration cfg, String name) {
+        List<String> list = cfg.list(name);
+        try {
+            io.postilion.tls.CipherSuites.exclude(List.of(), list); // every word understood
+        } catch (IllegalArgumentException e) {
+            throw bad(cfg.effectiveName(name), String.join(", ", list), e.getMessage());
+        }
+        return list;
     }
 
     /**

@@ -7,6 +7,7 @@ import io.postilion.transport.content.ContentOptions;
 import io.postilion.transport.session.SessionSettings;
 import io.postilion.transport.session.SourceAddress;
 import java.util.List;
+import io.postilion.engine.tls.TlsCipherSettings;
 import io.postilion.engine.tls.TlsPolicySettings;
 import java.util.Objects;
 
@@ -46,6 +47,7 @@ import java.util.Objects;
  * @param logFormat info_log_address_format and delay_logging_resolution_limit: how the delivery
  *     log line shows addresses and times (LOG-2, LOG-4)
  * @param debugLevel debug_peer_level (2): how much of a debug peer's session is logged (MISC-3)
+ * @param tlsCiphers smtp_tls_protocols, smtp_tls_ciphers and their mandatory twins and exclusions (TLS-6)
  */
 public record AgentSettings(SessionSettings session, String myHostname, int mxSessionLimit, String fallbackRelay,
         boolean skip5xxGreeting, boolean softBounce, boolean quoteRfc821Envelope, boolean disableMimeOutputConversion,
@@ -53,19 +55,21 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         DeliveryStatusFilter statusFilter, boolean sendXforward, ProbeTarget verifyTarget, DebugPeers debugPeers,
         PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus, SourceAddress source,
         String relayhost, boolean verifyNegativeCache, SaslSettings sasl, InfoLogFormat logFormat, int debugLevel,
-        String tlsServerName) {
+        String tlsServerName, TlsCipherSettings tlsCiphers) {
 
     /**
      * The main.cf side of every server's TLS policy (TLS-3): the session's global level, wrapper
      * mode and verification, with smtp_tls_servername.
      */
     public TlsPolicySettings tlsPolicy() {
-        return new TlsPolicySettings(session.tlsLevel(), session.wrapperMode(), session.verification(), tlsServerName);
+        return new TlsPolicySettings(session.tlsLevel(), session.wrapperMode(), session.verification(), tlsServerName,
+                tlsCiphers);
     }
 
     public AgentSettings {
         Objects.requireNonNull(sasl, "sasl");
         Objects.requireNonNull(tlsServerName, "tlsServerName");
+        Objects.requireNonNull(tlsCiphers, "tlsCiphers");
         Objects.requireNonNull(logFormat, "logFormat");
         if (debugLevel < 1) {
             throw new IllegalArgumentException("debug_peer_level must be at least 1: " + debugLevel);
@@ -153,6 +157,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private boolean verifyNegativeCache = true;
         private SaslSettings sasl = SaslSettings.disabled();
         private String tlsServerName = "";
+        private TlsCipherSettings tlsCiphers = TlsCipherSettings.DEFAULTS;
         private InfoLogFormat logFormat = InfoLogFormat.DEFAULTS;
         private int debugLevel = 2;
 
@@ -186,6 +191,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.verifyNegativeCache = s.verifyNegativeCache;
             this.sasl = s.sasl;
             this.tlsServerName = s.tlsServerName;
+            this.tlsCiphers = s.tlsCiphers;
             this.logFormat = s.logFormat;
             this.debugLevel = s.debugLevel;
         }
@@ -371,6 +377,12 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        /** TLS-6: the protocols and ciphers of each level, from main.cf. */
+        public Builder tlsCiphers(TlsCipherSettings v) {
+            this.tlsCiphers = v;
+            return this;
+        }
+
         public Builder sasl(SaslSettings v) {
             this.sasl = v;
             return this;
@@ -381,7 +393,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
                     quoteRfc821Envelope, disableMimeOutputConversion, content,
                     rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal,
                     statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus, source,
-                    relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName);
+                    relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName, tlsCiphers);
         }
     }
 }

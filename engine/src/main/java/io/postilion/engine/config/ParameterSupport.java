@@ -36,9 +36,7 @@ public final class ParameterSupport {
     static {
         String verifiedTls = "client TLS beyond levels none, may, encrypt, verify and secure is not implemented yet";
         for (String p : new String[] {"smtp_use_tls", "smtp_enforce_tls", "smtp_tls_enforce_peername",
-                "smtp_tls_policy_maps", "smtp_tls_per_site", "smtp_tls_protocols", "smtp_tls_mandatory_protocols",
-                "smtp_tls_ciphers", "smtp_tls_mandatory_ciphers", "smtp_tls_exclude_ciphers",
-                "smtp_tls_mandatory_exclude_ciphers",
+                "smtp_tls_policy_maps", "smtp_tls_per_site",
                 "smtp_tls_fingerprint_cert_match", "smtp_tls_fingerprint_digest", "smtp_tls_trust_anchor_file",
                 "smtp_tls_cert_file", "smtp_tls_key_file", "smtp_tls_chain_files", "smtp_tls_scert_verifydepth",
                 "smtp_tls_dane_insecure_mx_policy", "smtp_tls_force_insecure_host_tlsa_lookup",

@@ -10,8 +10,9 @@ import reactor.core.publisher.Mono;
 /**
  * Computes the TLS policy of one server before it is connected to: the port of Postfix's
  * smtp_tls_policy.c (TLS-3). Today: the global level (TLS-2), reduced to none for a UNIX-domain
- * socket at may (SESS-6), the SNI of smtp_tls_servername (TLS-17) and the certificate check of the
- * verifying levels bound to this server's names (TLS-7). Asynchronous because later steps look
+ * socket at may (SESS-6), the protocols and ciphers of that level (TLS-6), the SNI of
+ * smtp_tls_servername (TLS-17) and the certificate check of the verifying levels bound to this
+ * server's names (TLS-7). Asynchronous because later steps look
  * things up (tables, TLSA records); nothing here blocks.
  */
 public final class TlsPolicyResolver {
@@ -36,8 +37,29 @@ public final class TlsPolicyResolver {
         if (level == TlsLevel.NONE) {
             return new TlsDecision.Use(TlsPolicy.NONE);
         }
-        return new TlsDecision.Use(new TlsPolicy(level, ClientTlsContexts.unauthenticated(level), serverName(q),
+        return new TlsDecision.Use(new TlsPolicy(level, context(level), serverName(q),
                 settings.verification().forServer(level, q.hostname(), q.nexthopDomain()), false));
+    }
+
+    /**
+     * TLS-6: the client context for {@code level} with main.cf's protocols and ciphers (the
+     * opportunistic set at may, the mandatory one above). Built once per distinct set; the agent's
+     * configuration has built the main.cf ones at start-up.
+     */
+    public io.netty.handler.ssl.SslContext context(TlsLevel level) {
+        return ClientTlsContexts.forPolicy(settings.ciphers().forLevel(level));
+    }
+
+    /**
+     * TLS-4, TLS-6: the client context for {@code level} with a policy table entry's
+     * {@code protocols=}, {@code ciphers=} and {@code exclude=} (each null when the entry has none:
+     * main.cf's value for the level is used).
+     *
+     * @throws IllegalArgumentException with the reason when an attribute cannot be honoured: the
+     *     policy is invalid (4.7.5 "client TLS configuration problem")
+     */
+    public io.netty.handler.ssl.SslContext context(TlsLevel level, String protocols, String ciphers, String exclude) {
+        return ClientTlsContexts.forPolicy(settings.ciphers().forLevel(level, protocols, ciphers, exclude));
     }
 
     /**

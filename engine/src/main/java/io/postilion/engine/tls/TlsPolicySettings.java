@@ -13,19 +13,23 @@ import java.util.Objects;
  * @param verification the CAs and match lists the verifying levels use (TLS-7, TLS-24)
  * @param serverName smtp_tls_servername (TLS-17): empty for no SNI, {@code hostname},
  *     {@code nexthop}, or a DNS name
+ * @param ciphers main.cf's protocols and ciphers per level (TLS-6, TLS-26, TLS-27)
  */
-public record TlsPolicySettings(TlsLevel level, boolean wrapperMode, ServerVerification verification, String serverName) {
+public record TlsPolicySettings(TlsLevel level, boolean wrapperMode, ServerVerification verification, String serverName,
+        TlsCipherSettings ciphers) {
 
     /** TLS off: Postfix's behaviour with an empty level and no table. */
-    public static final TlsPolicySettings NONE = new TlsPolicySettings(TlsLevel.NONE, false, ServerVerification.NONE, "");
+    public static final TlsPolicySettings NONE = new TlsPolicySettings(TlsLevel.NONE, false, ServerVerification.NONE, "",
+            TlsCipherSettings.DEFAULTS);
 
     public TlsPolicySettings {
         Objects.requireNonNull(level, "level");
         Objects.requireNonNull(verification, "verification");
         Objects.requireNonNull(serverName, "serverName");
+        Objects.requireNonNull(ciphers, "ciphers");
     }
 
     public TlsPolicySettings withServerName(String name) {
-        return new TlsPolicySettings(level, wrapperMode, verification, name);
+        return new TlsPolicySettings(level, wrapperMode, verification, name, ciphers);
     }
 }
