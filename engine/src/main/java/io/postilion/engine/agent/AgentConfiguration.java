@@ -264,6 +264,7 @@ public final class AgentConfiguration {
                 .sasl(saslSettings(cfg))
                 .tlsServerName(tlsServerName(cfg))
                 .tlsCiphers(tlsCiphers(cfg, level))
+                .requireTls(requireTls(cfg))
                 .reuse(new ConnectionReuse(cfg.list("smtp_connection_cache_destinations"),
                         cfg.bool("smtp_connection_cache_on_demand"), cfg.time("smtp_connection_cache_time_limit"),
                         cfg.time("smtp_connection_reuse_time_limit"), cfg.integer("smtp_connection_reuse_count_limit")))
@@ -338,6 +339,20 @@ public final class AgentConfiguration {
             }
         }
         return settings;
+    }
+
+    /**
+     * TLS-19, TLS-20: requiretls_enable, smtp_requiretls_policy (its tables opened now; empty is
+     * Postfix's computed SMTP default) and tls_required_enable.
+     */
+    static io.postilion.engine.tls.RequireTlsSettings requireTls(Configuration cfg) {
+        String name = cfg.effectiveName("smtp_requiretls_policy");
+        String value = cfg.string("smtp_requiretls_policy");
+        io.postilion.engine.tls.RequireTlsPolicy policy = value.isBlank()
+                ? io.postilion.engine.tls.RequireTlsPolicy.computedDefault(cfg.string("mydomain"))
+                : io.postilion.engine.tls.RequireTlsPolicy.parse(name, value, LOG::warn);
+        return new io.postilion.engine.tls.RequireTlsSettings(cfg.bool("requiretls_enable"), policy,
+                cfg.bool("tls_required_enable"));
     }
 
     private static TlsProtocols protocols(Configuration cfg, String name) {

@@ -7,6 +7,7 @@ import io.postilion.transport.content.ContentOptions;
 import io.postilion.transport.session.SessionSettings;
 import io.postilion.transport.session.SourceAddress;
 import java.util.List;
+import io.postilion.engine.tls.RequireTlsSettings;
 import io.postilion.engine.tls.TlsCipherSettings;
 import io.postilion.engine.tls.TlsPolicySettings;
 import java.util.Objects;
@@ -48,6 +49,7 @@ import java.util.Objects;
  *     log line shows addresses and times (LOG-2, LOG-4)
  * @param debugLevel debug_peer_level (2): how much of a debug peer's session is logged (MISC-3)
  * @param tlsCiphers smtp_tls_protocols, smtp_tls_ciphers and their mandatory twins and exclusions (TLS-6)
+ * @param requireTls requiretls_enable, smtp_requiretls_policy and tls_required_enable (TLS-19, TLS-20)
  */
 public record AgentSettings(SessionSettings session, String myHostname, int mxSessionLimit, String fallbackRelay,
         boolean skip5xxGreeting, boolean softBounce, boolean quoteRfc821Envelope, boolean disableMimeOutputConversion,
@@ -55,7 +57,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         DeliveryStatusFilter statusFilter, boolean sendXforward, ProbeTarget verifyTarget, DebugPeers debugPeers,
         PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus, SourceAddress source,
         String relayhost, boolean verifyNegativeCache, SaslSettings sasl, InfoLogFormat logFormat, int debugLevel,
-        String tlsServerName, TlsCipherSettings tlsCiphers) {
+        String tlsServerName, TlsCipherSettings tlsCiphers, RequireTlsSettings requireTls) {
 
     /**
      * The main.cf side of every server's TLS policy (TLS-3): the session's global level, wrapper
@@ -63,13 +65,14 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
      */
     public TlsPolicySettings tlsPolicy() {
         return new TlsPolicySettings(session.tlsLevel(), session.wrapperMode(), session.verification(), tlsServerName,
-                tlsCiphers);
+                tlsCiphers, requireTls);
     }
 
     public AgentSettings {
         Objects.requireNonNull(sasl, "sasl");
         Objects.requireNonNull(tlsServerName, "tlsServerName");
         Objects.requireNonNull(tlsCiphers, "tlsCiphers");
+        Objects.requireNonNull(requireTls, "requireTls");
         Objects.requireNonNull(logFormat, "logFormat");
         if (debugLevel < 1) {
             throw new IllegalArgumentException("debug_peer_level must be at least 1: " + debugLevel);
@@ -158,6 +161,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private SaslSettings sasl = SaslSettings.disabled();
         private String tlsServerName = "";
         private TlsCipherSettings tlsCiphers = TlsCipherSettings.DEFAULTS;
+        private RequireTlsSettings requireTls = RequireTlsSettings.DEFAULTS;
         private InfoLogFormat logFormat = InfoLogFormat.DEFAULTS;
         private int debugLevel = 2;
 
@@ -192,6 +196,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.sasl = s.sasl;
             this.tlsServerName = s.tlsServerName;
             this.tlsCiphers = s.tlsCiphers;
+            this.requireTls = s.requireTls;
             this.logFormat = s.logFormat;
             this.debugLevel = s.debugLevel;
         }
@@ -383,6 +388,12 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        /** TLS-19, TLS-20: REQUIRETLS and "TLS-Required: no". */
+        public Builder requireTls(RequireTlsSettings v) {
+            this.requireTls = v;
+            return this;
+        }
+
         public Builder sasl(SaslSettings v) {
             this.sasl = v;
             return this;
@@ -393,7 +404,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
                     quoteRfc821Envelope, disableMimeOutputConversion, content,
                     rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal,
                     statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus, source,
-                    relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName, tlsCiphers);
+                    relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName, tlsCiphers, requireTls);
         }
     }
 }

@@ -57,6 +57,10 @@ final class ServerWalk {
     private static final DsnStatus TOO_BIG = DsnStatus.of(5, 3, 4);
     /** REPLY-13: SMTPUTF8 required but not offered; soft unless the server is the last. */
     private static final DsnStatus SMTPUTF8_REQUIRED = DsnStatus.of(5, 6, 7);
+    /** TLS-19: REQUIRETLS could not be satisfied (STARTTLS refused, certificate not matched). */
+    private static final DsnStatus REQUIRETLS_NOT_SATISFIED = DsnStatus.of(5, 7, 10);
+    /** TLS-19: the server lacks what REQUIRETLS needs (STARTTLS or REQUIRETLS not announced). */
+    private static final DsnStatus REQUIRETLS_NOT_SUPPORTED = DsnStatus.of(5, 7, 30);
 
     private final AgentSettings settings;
     private final SmtpClient client;
@@ -137,10 +141,11 @@ final class ServerWalk {
      */
     private record Server(Endpoint endpoint, boolean bestMx, boolean loopCheck, String dest, String tlsNexthop) {
 
-        /** TLS-3's question for this server. */
-        TlsPolicyQuery tlsQuery() {
+        /** TLS-3's question for this server, with what the message asked of TLS (TLS-19, TLS-20). */
+        TlsPolicyQuery tlsQuery(io.postilion.engine.delivery.TlsRequest asked) {
             int port = endpoint.address() instanceof java.net.InetSocketAddress inet ? inet.getPort() : 0;
-            return new TlsPolicyQuery(dest, tlsNexthop, endpoint.hostname(), port, endpoint.isUnixSocket());
+            return new TlsPolicyQuery(dest, tlsNexthop, endpoint.hostname(), port, endpoint.isUnixSocket(),
+                    asked.requireTls(), asked.tlsRequiredNo());
         }
     }
 
@@ -177,7 +182,7 @@ final class ServerWalk {
 
     /** CACHE-5/6: a parked session for this request's next-hop or for this server, RSET-probed. */
     private Mono<ParkedSession> cached(Attempt a, Server target) {
-        if (!a.caching.load()) {
+        if (!a.caching.load() || a.request.tls().requireTls()) { // TLS-19: never over a cached session
             return Mono.empty();
         }
         Mono<ParkedSession> byNexthop = a.nexthopClaimed ? Mono.empty() : cache.take(run.nexthopKey(a));
@@ -200,7 +205,7 @@ final class ServerWalk {
 
     private Mono<Void> connectAndDeliver(Attempt a, List<Server> endpoints, boolean finalDestination, int index, int sessions) {
         Server target = endpoints.get(index);
-        return tlsPolicies.resolve(target.tlsQuery()).flatMap(d -> d instanceof TlsDecision.Use use
+        return tlsPolicies.resolve(target.tlsQuery(a.request.tls())).flatMap(d -> d instanceof TlsDecision.Use use
                 ? connectAndDeliver(a, endpoints, finalDestination, index, sessions, use.policy())
                 : skipped(a, endpoints, finalDestination, index, sessions, (TlsDecision.Skip) d));
     }
@@ -321,7 +326,9 @@ final class ServerWalk {
                 && f.reply().codeClass() == 5 && status.isPermanent() && settings.skip5xxGreeting()) {
             status = status.withClass(4); // SESS-7
         }
-        boolean softUnlessFinal = status.equals(SMTPUTF8_REQUIRED);
+        // REPLY-13: SMTPUTF8 required, and REQUIRETLS's own failures (TLS-19), let other servers try first
+        boolean softUnlessFinal = status.equals(SMTPUTF8_REQUIRED) || f.kind() == StageFailure.Kind.LOCAL
+                && (status.equals(REQUIRETLS_NOT_SATISFIED) || status.equals(REQUIRETLS_NOT_SUPPORTED));
         if (!server.finalServer()) {
             info.info(a.request.queueId() + ": " + f.text()); // LOG-8: the skipped server
         }

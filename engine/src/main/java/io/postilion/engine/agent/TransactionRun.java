@@ -64,11 +64,17 @@ final class TransactionRun {
         var caps = h.capabilities();
         boolean utf8 = a.deliveryNeedsSmtputf8();
         boolean downgrade = MimeDowngrade.needed(caps, req.bodyType(), settings.disableMimeOutputConversion(), utf8);
+        // TLS-19, XFER-3: REQUIRETLS goes out when requested and not disabled here, to a server that
+        // announced it over TLS; relaxed (opportunistic), RET=HDRS limits what a bounce exposes.
+        io.postilion.tls.RequireTls requireTls = s.tlsPolicy().requireTls();
         EnvelopeOptions opts = EnvelopeOptions.DEFAULT.withQuoteRfc821(settings.quoteRfc821Envelope())
                 .withMimeDowngrade(downgrade).withSmtpUtf8Flagged(req.smtputf8Requested())
+                .withRequireTlsDisabled(!requireTls.requested())
+                .withRequireTlsRelaxed(requireTls == io.postilion.tls.RequireTls.OPPORTUNISTIC
+                        || requireTls == io.postilion.tls.RequireTls.OPPORTUNISTIC_STARTTLS)
                 .withSendDummyAuth(settings.sasl().enabled() && settings.sasl().sendDummyMailAuth() && s.authenticated());
         SenderEnvelope sender = new SenderEnvelope(new EnvelopeAddress(a.prepared.sender()), req.content().size(),
-                req.bodyType(), req.envId(), req.ret(), req.smtputf8Requested(), false);
+                req.bodyType(), req.envId(), req.ret(), req.smtputf8Requested(), requireTls.requested());
         List<String> rcpts = new ArrayList<>(indexes.size());
         for (int i : indexes) {
             Recipient r = req.recipients().get(i);
@@ -129,7 +135,9 @@ final class TransactionRun {
      * {@code uses} transactions; never a TLS session.
      */
     boolean mayPark(Attempt a, SmtpSession s, Instant connectedAt, int uses) {
-        return a.caching.store() && !s.tlsActive() && settings.reuse().mayPark(connectedAt, uses, clock.instant());
+        // TLS-19: a REQUIRETLS message's session is never cached
+        return a.caching.store() && !s.tlsActive() && !a.request.tls().requireTls()
+                && settings.reuse().mayPark(connectedAt, uses, clock.instant());
     }
 
     /** CACHE-8: the first good session of a request is filed under the next-hop too; later ones by endpoint only. */
@@ -143,15 +151,23 @@ final class TransactionRun {
         cache.park(keys, new ParkedSession(s, h, connectedAt, uses, bestMx));
     }
 
+    /**
+     * CACHE-8: the TLS component of a key. A "TLS-Required: no" message may use a weaker level
+     * (TLS-20), so its sessions are filed apart and never carry mail that did not relax TLS.
+     */
+    private String tlsKey(Attempt a) {
+        return a.request.tls().tlsRequiredNo() && !a.request.tls().requireTls() ? tlsLevel() + "/tls-required-no" : tlsLevel();
+    }
+
     /** CACHE-5: the key of a session filed under the request's next-hop (its first item, as written). */
     CacheKey nexthopKey(Attempt a) {
-        return CacheKey.nexthop(settings.serviceName(), ConnectionReuse.firstItem(a.request.nexthop()), tlsLevel(),
+        return CacheKey.nexthop(settings.serviceName(), ConnectionReuse.firstItem(a.request.nexthop()), tlsKey(a),
                 a.utf8Required()).withSaslIdentity(saslIdentity(a, ""));
     }
 
     /** CACHE-6: the key of a session filed under the server it is connected to. */
     CacheKey endpointKey(Attempt a, Endpoint ep) {
-        return CacheKey.endpoint(settings.serviceName(), ep.displayWithPort(), tlsLevel(), a.utf8Required())
+        return CacheKey.endpoint(settings.serviceName(), ep.displayWithPort(), tlsKey(a), a.utf8Required())
                 .withSaslIdentity(saslIdentity(a, ep.hostname()));
     }
 

@@ -40,11 +40,9 @@ public final class ParameterSupport {
                 "smtp_tls_fingerprint_cert_match", "smtp_tls_fingerprint_digest", "smtp_tls_trust_anchor_file",
                 "smtp_tls_cert_file", "smtp_tls_key_file", "smtp_tls_chain_files", "smtp_tls_scert_verifydepth",
                 "smtp_tls_dane_insecure_mx_policy", "smtp_tls_force_insecure_host_tlsa_lookup",
-                "smtp_tls_enforce_sts_mx_patterns", "smtp_requiretls_policy"}) {
+                "smtp_tls_enforce_sts_mx_patterns"}) {
             refuse(p, verifiedTls);
         }
-        refuse("requiretls_enable", "REQUIRETLS is not implemented yet");
-        refuse("tls_required_enable", "the TLS-Required header is not implemented yet");
         // SASL-9's 535 cache is not built: refusing it keeps a postmaster from believing the
         // relay stops retrying a bad password (CLARIFICATIONS 42 allows either).
         refuse("smtp_sasl_auth_cache_name", "the SASL authentication failure cache is not implemented");

@@ -12,8 +12,16 @@ import java.util.Objects;
  * @param hostname the server's host name (TLS-7's {@code hostname})
  * @param port the TCP port; 0 for a UNIX-domain socket
  * @param unixSocket the server is a UNIX-domain LMTP socket (SESS-6)
+ * @param requireTls the message asked for REQUIRETLS (TLS-19)
+ * @param tlsRequiredNo the message has the header "TLS-Required: no" (TLS-20)
  */
-public record TlsPolicyQuery(String nexthop, String nexthopDomain, String hostname, int port, boolean unixSocket) {
+public record TlsPolicyQuery(String nexthop, String nexthopDomain, String hostname, int port, boolean unixSocket,
+        boolean requireTls, boolean tlsRequiredNo) {
+
+    /** A query for a message that asked nothing of TLS. */
+    public TlsPolicyQuery(String nexthop, String nexthopDomain, String hostname, int port, boolean unixSocket) {
+        this(nexthop, nexthopDomain, hostname, port, unixSocket, false, false);
+    }
 
     public TlsPolicyQuery {
         Objects.requireNonNull(nexthop, "nexthop");

@@ -1,6 +1,7 @@
 package io.postilion.engine.tls;
 
 import io.postilion.tls.ClientTlsContexts;
+import io.postilion.tls.RequireTls;
 import io.postilion.tls.TlsLevel;
 import io.postilion.tls.TlsPolicy;
 import java.net.IDN;
@@ -12,7 +13,9 @@ import reactor.core.publisher.Mono;
  * smtp_tls_policy.c (TLS-3). Today: the global level (TLS-2), reduced to none for a UNIX-domain
  * socket at may (SESS-6), the protocols and ciphers of that level (TLS-6), the SNI of
  * smtp_tls_servername (TLS-17) and the certificate check of the verifying levels bound to this
- * server's names (TLS-7). Asynchronous because later steps look
+ * server's names (TLS-7); a "TLS-Required: no" message skips the tables and is capped at may
+ * (TLS-20), and a REQUIRETLS message gets its destination's action, or the server is skipped when
+ * the level cannot satisfy it (TLS-19). Asynchronous because later steps look
  * things up (tables, TLSA records); nothing here blocks.
  */
 public final class TlsPolicyResolver {
@@ -34,11 +37,47 @@ public final class TlsPolicyResolver {
 
     private TlsDecision decide(TlsPolicyQuery q) {
         TlsLevel level = settings.level();
+        RequireTlsSettings rfc8689 = settings.requireTls();
+        if (q.tlsRequiredNo() && !q.requireTls() && rfc8689.tlsRequiredEnable()) {
+            // TLS-20: no table (nor DANE, nor STS); the global level capped at may, at encrypt in wrapper mode
+            TlsLevel cap = settings.wrapperMode() ? TlsLevel.ENCRYPT : TlsLevel.MAY;
+            if (level.compareTo(cap) > 0) {
+                level = cap;
+            }
+        }
+        RequireTls requireTls = RequireTls.NONE;
+        if (q.requireTls() && rfc8689.requireTlsEnable()) {
+            RequireTlsPolicy.Action action = rfc8689.policy().actionFor(q.nexthopDomain());
+            switch (action) {
+                case ERROR:
+                    return new TlsDecision.Skip("4.7.10", "REQUIRETLS policy configuration error",
+                            "REQUIRETLS policy configuration error for " + q.nexthopDomain());
+                case DISABLE:
+                    break;
+                case OPPORTUNISTIC:
+                    requireTls = RequireTls.OPPORTUNISTIC;
+                    break;
+                case OPPORTUNISTIC_STARTTLS:
+                    if (level == TlsLevel.NONE) {
+                        return new TlsDecision.Skip("5.7.10", "Sender requested REQUIRETLS, but my configured TLS "
+                                + "security level 'none' disables encryption", null);
+                    }
+                    requireTls = RequireTls.OPPORTUNISTIC_STARTTLS;
+                    break;
+                default: // ENFORCE
+                    if (!level.mustMatch()) {
+                        return new TlsDecision.Skip("5.7.10", "Sender requested REQUIRETLS, but my configured TLS "
+                                + "security level '" + level.configName() + "' disables certificate matching", null);
+                    }
+                    requireTls = RequireTls.ENFORCE;
+                    break;
+            }
+        }
         if (level == TlsLevel.NONE) {
-            return new TlsDecision.Use(TlsPolicy.NONE);
+            return new TlsDecision.Use(TlsPolicy.NONE.withRequireTls(requireTls));
         }
         return new TlsDecision.Use(new TlsPolicy(level, context(level), serverName(q),
-                settings.verification().forServer(level, q.hostname(), q.nexthopDomain()), false));
+                settings.verification().forServer(level, q.hostname(), q.nexthopDomain()), false, requireTls));
     }
 
     /**
