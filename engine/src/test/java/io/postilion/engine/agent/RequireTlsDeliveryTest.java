@@ -214,6 +214,17 @@ class RequireTlsDeliveryTest {
     }
 
     @Test
+    void aPolicyWordThatIsNoActionStopsStartUpAndLmtpDefaultsToOpportunistic_TLS19() throws Exception {
+        io.postilion.engine.config.ConfigurationException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.postilion.engine.config.ConfigurationException.class,
+                () -> bed.agent(DeliveryAgent.builder(AgentTestBed.config(List.of("smtp_requiretls_policy=enforce, sometimes")))));
+        assertEquals(78, e.exitStatus());
+        assertTrue(e.getMessage().contains("smtp_requiretls_policy") && e.getMessage().contains("sometimes"), e.getMessage());
+        var lmtp = AgentConfiguration.requireTls(AgentTestBed.config(List.of()).forLmtp());
+        assertEquals(io.postilion.engine.tls.RequireTlsPolicy.Action.OPPORTUNISTIC, lmtp.policy().actionFor("example.net"));
+    }
+
+    @Test
     void tlsRequiredNoAtGlobalVerifyMeansMayAndPlaintextIsAllowed_TLS20() throws Exception {
         servers();
         mx1.startTls(false);
