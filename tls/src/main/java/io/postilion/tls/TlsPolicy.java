@@ -42,9 +42,17 @@ public record TlsPolicy(TlsLevel level, SslContext context, String serverName, P
         return new TlsPolicy(level, context, serverName, peerCheck, connectionReuse, r);
     }
 
-    /** The same policy at level none: TLS-11's one plaintext retry (never when REQUIRETLS needs TLS). */
+    /**
+     * The same policy at level none: TLS-11's one plaintext retry, which a REQUIRETLS request that
+     * needs TLS forbids (TLS-19).
+     *
+     * @throws IllegalStateException when REQUIRETLS requires TLS here
+     */
     public TlsPolicy plaintext() {
-        return NONE;
+        if (requireTls.requiresTls()) {
+            throw new IllegalStateException("REQUIRETLS (" + requireTls + ") forbids a plaintext retry");
+        }
+        return NONE.withRequireTls(requireTls);
     }
 
     /** The same policy with {@code name} as SNI (null: none). */
