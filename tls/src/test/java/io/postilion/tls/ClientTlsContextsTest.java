@@ -46,4 +46,14 @@ class ClientTlsContextsTest {
         assertSame(ClientTlsContexts.unauthenticated(TlsLevel.MAY), ClientTlsContexts.unauthenticated(TlsLevel.ENCRYPT));
         assertSame(ClientTlsContexts.unauthenticated(TlsLevel.MAY), ClientTlsContexts.unauthenticated(TlsLevel.MAY));
     }
+
+    @Test
+    void aPlaintextRetryIsRefusedWhenRequireTlsNeedsTls_TLS19() {
+        TlsPolicy may = new TlsPolicy(TlsLevel.MAY, ClientTlsContexts.unauthenticated(TlsLevel.MAY), null, PeerCheck.NOTHING,
+                false);
+        assertEquals(TlsLevel.NONE, may.withRequireTls(RequireTls.OPPORTUNISTIC).plaintext().level());
+        assertEquals(RequireTls.OPPORTUNISTIC, may.withRequireTls(RequireTls.OPPORTUNISTIC).plaintext().requireTls());
+        assertThrows(IllegalStateException.class, () -> may.withRequireTls(RequireTls.OPPORTUNISTIC_STARTTLS).plaintext());
+        assertThrows(IllegalStateException.class, () -> may.withRequireTls(RequireTls.ENFORCE).plaintext());
+    }
 }

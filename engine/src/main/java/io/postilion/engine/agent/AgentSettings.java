@@ -8,6 +8,8 @@ import io.postilion.transport.session.SessionSettings;
 import io.postilion.transport.session.SourceAddress;
 import java.util.List;
 import io.postilion.engine.tls.MtaStsSettings;
+import io.postilion.engine.tls.RequireTlsSettings;
+import io.postilion.engine.tls.TlsCipherSettings;
 import io.postilion.engine.tls.TlsPolicySettings;
 import java.util.Objects;
 
@@ -53,6 +55,8 @@ import java.util.Objects;
  * @param tlsConnectionReuse smtp_tls_connection_reuse (no): a TLS session may be parked (TLS-21)
  * @param minimalBackoff minimal_backoff_time (300s): how long a message must have been queued when
  *     it was picked up before a failed opportunistic handshake falls back to plaintext (TLS-11)
+ * @param tlsCiphers smtp_tls_protocols, smtp_tls_ciphers and their mandatory twins and exclusions (TLS-6)
+ * @param requireTls requiretls_enable, smtp_requiretls_policy and tls_required_enable (TLS-19, TLS-20)
  */
 public record AgentSettings(SessionSettings session, String myHostname, int mxSessionLimit, String fallbackRelay,
         boolean skip5xxGreeting, boolean softBounce, boolean quoteRfc821Envelope, boolean disableMimeOutputConversion,
@@ -61,7 +65,8 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         PostmasterNotices notices, String bestMxTransport, boolean logTlsStatus, SourceAddress source,
         String relayhost, boolean verifyNegativeCache, SaslSettings sasl, InfoLogFormat logFormat, int debugLevel,
         String tlsServerName, MtaStsSettings mtaSts, io.postilion.engine.tls.DaneSettings dane,
-        io.postilion.engine.tls.TlsPolicySources tlsSources, boolean tlsConnectionReuse, java.time.Duration minimalBackoff) {
+        io.postilion.engine.tls.TlsPolicySources tlsSources, boolean tlsConnectionReuse, java.time.Duration minimalBackoff,
+        TlsCipherSettings tlsCiphers, RequireTlsSettings requireTls) {
 
     /**
      * The main.cf side of every server's TLS policy (TLS-3): the session's global level, wrapper
@@ -70,7 +75,8 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
     public TlsPolicySettings tlsPolicy() {
         String prefix = session.lmtp() ? "lmtp_" : "smtp_";
         return new TlsPolicySettings(session.tlsLevel(), session.wrapperMode(), session.verification(), tlsServerName,
-                dane, tlsSources, tlsConnectionReuse, prefix + "tls_wrappermode", prefix + "tls_security_level");
+                dane, tlsSources, tlsCiphers, requireTls, tlsConnectionReuse, prefix + "tls_wrappermode",
+                prefix + "tls_security_level");
     }
 
     public AgentSettings {
@@ -80,6 +86,8 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         Objects.requireNonNull(dane, "dane");
         Objects.requireNonNull(tlsSources, "tlsSources");
         Objects.requireNonNull(minimalBackoff, "minimalBackoff");
+        Objects.requireNonNull(tlsCiphers, "tlsCiphers");
+        Objects.requireNonNull(requireTls, "requireTls");
         Objects.requireNonNull(logFormat, "logFormat");
         if (debugLevel < 1) {
             throw new IllegalArgumentException("debug_peer_level must be at least 1: " + debugLevel);
@@ -169,6 +177,8 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private String tlsServerName = "";
         private MtaStsSettings mtaSts = MtaStsSettings.OFF;
         private io.postilion.engine.tls.TlsPolicySources tlsSources = io.postilion.engine.tls.TlsPolicySources.NONE;
+        private TlsCipherSettings tlsCiphers = TlsCipherSettings.DEFAULTS;
+        private RequireTlsSettings requireTls = RequireTlsSettings.DEFAULTS;
         private InfoLogFormat logFormat = InfoLogFormat.DEFAULTS;
         private int debugLevel = 2;
         private io.postilion.engine.tls.DaneSettings dane = io.postilion.engine.tls.DaneSettings.DEFAULT;
@@ -207,6 +217,8 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.tlsServerName = s.tlsServerName;
             this.mtaSts = s.mtaSts;
             this.tlsSources = s.tlsSources;
+            this.tlsCiphers = s.tlsCiphers;
+            this.requireTls = s.requireTls;
             this.logFormat = s.logFormat;
             this.debugLevel = s.debugLevel;
             this.dane = s.dane;
@@ -424,6 +436,18 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        /** TLS-6: the protocols and ciphers of each level, from main.cf. */
+        public Builder tlsCiphers(TlsCipherSettings v) {
+            this.tlsCiphers = v;
+            return this;
+        }
+
+        /** TLS-19, TLS-20: REQUIRETLS and "TLS-Required: no". */
+        public Builder requireTls(RequireTlsSettings v) {
+            this.requireTls = v;
+            return this;
+        }
+
         public Builder sasl(SaslSettings v) {
             this.sasl = v;
             return this;
@@ -435,7 +459,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
                     rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal,
                     statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus, source,
                     relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName, mtaSts, dane,
-                    tlsSources, tlsConnectionReuse, minimalBackoff);
+                    tlsSources, tlsConnectionReuse, minimalBackoff, tlsCiphers, requireTls);
         }
     }
 }

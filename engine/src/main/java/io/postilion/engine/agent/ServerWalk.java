@@ -58,6 +58,10 @@ final class ServerWalk {
     private static final DsnStatus TOO_BIG = DsnStatus.of(5, 3, 4);
     /** REPLY-13: SMTPUTF8 required but not offered; soft unless the server is the last. */
     private static final DsnStatus SMTPUTF8_REQUIRED = DsnStatus.of(5, 6, 7);
+    /** TLS-19: REQUIRETLS could not be satisfied (STARTTLS refused, certificate not matched). */
+    private static final DsnStatus REQUIRETLS_NOT_SATISFIED = DsnStatus.of(5, 7, 10);
+    /** TLS-19: the server lacks what REQUIRETLS needs (STARTTLS or REQUIRETLS not announced). */
+    private static final DsnStatus REQUIRETLS_NOT_SUPPORTED = DsnStatus.of(5, 7, 30);
 
     private final AgentSettings settings;
     private final SmtpClient client;
@@ -146,10 +150,11 @@ final class ServerWalk {
     private record Server(Endpoint endpoint, boolean bestMx, boolean loopCheck, String dest, String tlsNexthop,
             Target target, ServerRrset rrset) {
 
-        /** TLS-3's question for this server. */
-        TlsPolicyQuery tlsQuery() {
+        /** TLS-3's question for this server, with what the message asked of TLS (TLS-19, TLS-20). */
+        TlsPolicyQuery tlsQuery(io.postilion.engine.delivery.TlsRequest asked) {
             int port = endpoint.address() instanceof java.net.InetSocketAddress inet ? inet.getPort() : 0;
-            return new TlsPolicyQuery(dest, tlsNexthop, endpoint.hostname(), port, endpoint.isUnixSocket(), target, rrset);
+            return new TlsPolicyQuery(dest, tlsNexthop, endpoint.hostname(), port, endpoint.isUnixSocket(), target, rrset,
+                    asked.requireTls(), asked.tlsRequiredNo());
         }
     }
 
@@ -167,7 +172,7 @@ final class ServerWalk {
         // taken only by a request whose policy for this server has that same level (CACHE-8), so a
         // session parked in plaintext never carries mail the policy now wants encrypted (an STS
         // policy published meanwhile, TLS-32); a skipped server is skipped even when one is parked.
-        return tlsPolicies.resolve(target.tlsQuery()).flatMap(d -> withPolicy(a, endpoints, finalDestination, index,
+        return tlsPolicies.resolve(target.tlsQuery(a.request.tls())).flatMap(d -> withPolicy(a, endpoints, finalDestination, index,
                 sessions, d));
     }
 
@@ -235,12 +240,15 @@ final class ServerWalk {
 
     /** CACHE-5: a parked session for this request's next hop, RSET-probed. */
     private Mono<ParkedSession> byNexthop(Attempt a, TlsPolicy policy) {
-        return !a.caching.load() || a.nexthopClaimed ? Mono.empty() : cache.take(run.nexthopKey(a, policy.level()));
+        // TLS-19: a REQUIRETLS message never goes over a cached session
+        return !a.caching.load() || a.nexthopClaimed || a.request.tls().requireTls() ? Mono.empty()
+                : cache.take(run.nexthopKey(a, policy.level()));
     }
 
     /** CACHE-6: a parked session for this server under the policy just computed for it (CACHE-8), RSET-probed. */
     private Mono<ParkedSession> byEndpoint(Attempt a, Server target, TlsPolicy policy) {
-        return !a.caching.load() ? Mono.empty() : cache.take(run.endpointKey(a, target.endpoint(), policy));
+        return !a.caching.load() || a.request.tls().requireTls() ? Mono.empty()
+                : cache.take(run.endpointKey(a, target.endpoint(), policy));
     }
 
     /** A reused session skips greeting, hello and the SIZE pre-check (CACHE-7, CACHE-10). */
@@ -430,7 +438,9 @@ final class ServerWalk {
                 && f.reply().codeClass() == 5 && status.isPermanent() && settings.skip5xxGreeting()) {
             status = status.withClass(4); // SESS-7
         }
-        boolean softUnlessFinal = status.equals(SMTPUTF8_REQUIRED);
+        // REPLY-13: SMTPUTF8 required, and REQUIRETLS's own failures (TLS-19), let other servers try first
+        boolean softUnlessFinal = status.equals(SMTPUTF8_REQUIRED) || f.kind() == StageFailure.Kind.LOCAL
+                && (status.equals(REQUIRETLS_NOT_SATISFIED) || status.equals(REQUIRETLS_NOT_SUPPORTED));
         if (!server.finalServer()) {
             info.info(a.request.queueId() + ": " + f.text()); // LOG-8: the skipped server
         }

@@ -75,11 +75,17 @@ final class TransactionRun {
         var caps = h.capabilities();
         boolean utf8 = a.deliveryNeedsSmtputf8();
         boolean downgrade = MimeDowngrade.needed(caps, req.bodyType(), settings.disableMimeOutputConversion(), utf8);
+        // TLS-19, XFER-3: REQUIRETLS goes out when requested and not disabled here, to a server that
+        // announced it over TLS; relaxed (opportunistic), RET=HDRS limits what a bounce exposes.
+        io.postilion.tls.RequireTls requireTls = s.tlsPolicy().requireTls();
         EnvelopeOptions opts = EnvelopeOptions.DEFAULT.withQuoteRfc821(settings.quoteRfc821Envelope())
                 .withMimeDowngrade(downgrade).withSmtpUtf8Flagged(req.smtputf8Requested())
+                .withRequireTlsDisabled(!requireTls.requested())
+                .withRequireTlsRelaxed(requireTls == io.postilion.tls.RequireTls.OPPORTUNISTIC
+                        || requireTls == io.postilion.tls.RequireTls.OPPORTUNISTIC_STARTTLS)
                 .withSendDummyAuth(settings.sasl().enabled() && settings.sasl().sendDummyMailAuth() && s.authenticated());
         SenderEnvelope sender = new SenderEnvelope(new EnvelopeAddress(a.prepared.sender()), req.content().size(),
-                req.bodyType(), req.envId(), req.ret(), req.smtputf8Requested(), false);
+                req.bodyType(), req.envId(), req.ret(), req.smtputf8Requested(), requireTls.requested());
         List<String> rcpts = new ArrayList<>(indexes.size());
         for (int i : indexes) {
             Recipient r = req.recipients().get(i);
@@ -141,7 +147,8 @@ final class TransactionRun {
      * (smtp_tls_connection_reuse, or a policy's connection_reuse=yes).
      */
     boolean mayPark(Attempt a, SmtpSession s, Instant connectedAt, int uses) {
-        return a.caching.store() && (!s.tlsActive() || s.tlsPolicy().connectionReuse())
+        // TLS-21: a TLS session only with connection reuse; TLS-19: a REQUIRETLS message's session never
+        return a.caching.store() && (!s.tlsActive() || s.tlsPolicy().connectionReuse()) && !a.request.tls().requireTls()
                 && settings.reuse().mayPark(connectedAt, uses, clock.instant());
     }
 
@@ -161,8 +168,16 @@ final class TransactionRun {
      * at, so one that fell back to plaintext (TLS-11) is never found by a request at level may.
      */
     CacheKey nexthopKey(Attempt a, TlsLevel level) {
-        return CacheKey.nexthop(settings.serviceName(), ConnectionReuse.firstItem(a.request.nexthop()), level.name(),
+        return CacheKey.nexthop(settings.serviceName(), ConnectionReuse.firstItem(a.request.nexthop()), tlsKey(a, level.name()),
                 a.utf8Required()).withSaslIdentity(saslIdentity(a, ""));
+    }
+
+    /**
+     * CACHE-8: a "TLS-Required: no" message's level may have been lowered for it alone (TLS-20), so
+     * its sessions are filed apart and never carry mail that did not relax TLS.
+     */
+    private static String tlsKey(Attempt a, String level) {
+        return a.request.tls().tlsRequiredNo() && !a.request.tls().requireTls() ? level + "/tls-required-no" : level;
     }
 
     /**
@@ -173,7 +188,7 @@ final class TransactionRun {
      */
     CacheKey endpointKey(Attempt a, Endpoint ep, TlsPolicy policy) {
         String tls = policy.level().mustMatch() ? policy.level().name() + " " + a.currentNexthop : policy.level().name();
-        return CacheKey.endpoint(settings.serviceName(), ep.displayWithPort(), tls, a.utf8Required())
+        return CacheKey.endpoint(settings.serviceName(), ep.displayWithPort(), tlsKey(a, tls), a.utf8Required())
                 .withSaslIdentity(saslIdentity(a, ep.hostname()));
     }
 

@@ -192,7 +192,8 @@ final class SendCommand {
         DeliveryRequest request = new DeliveryRequest(queueId(), from, java.util.stream.IntStream.range(0, to.size())
                 .mapToObj(i -> Recipient.of(i, to.get(i))).toList(),
                 ContentSource.of(message), bodyType(message), requested, headersUtf8, nexthop, "", Ret.NONE, now, now, flags,
-                verify);
+                verify, io.postilion.transport.protocol.ClientOrigin.LOCAL,
+                io.postilion.engine.delivery.TlsRequest.of(false, message)); // TLS-20: the header of a local submission
         DeliveryReport report = agent.deliver(request).block(Duration.ofHours(2));
         boolean deferred = false;
         boolean bounced = false;

@@ -34,16 +34,10 @@ public final class ParameterSupport {
     private static final Map<String, Mark> MARKS = new LinkedHashMap<>();
 
     static {
-        String verifiedTls = "client TLS protocols, ciphers, client certificates and REQUIRETLS are not implemented yet";
-        for (String p : new String[] {"smtp_tls_protocols", "smtp_tls_mandatory_protocols",
-                "smtp_tls_ciphers", "smtp_tls_mandatory_ciphers", "smtp_tls_exclude_ciphers",
-                "smtp_tls_mandatory_exclude_ciphers",
-                "smtp_tls_cert_file", "smtp_tls_key_file", "smtp_tls_chain_files",
-                "smtp_requiretls_policy"}) {
+        String verifiedTls = "client certificates are not implemented yet";
+        for (String p : new String[] {"smtp_tls_cert_file", "smtp_tls_key_file", "smtp_tls_chain_files"}) {
             refuse(p, verifiedTls);
         }
-        refuse("requiretls_enable", "REQUIRETLS is not implemented yet");
-        refuse("tls_required_enable", "the TLS-Required header is not implemented yet");
         // SASL-9's 535 cache is not built: refusing it keeps a postmaster from believing the
         // relay stops retrying a bad password (CLARIFICATIONS 42 allows either).
         refuse("smtp_sasl_auth_cache_name", "the SASL authentication failure cache is not implemented");

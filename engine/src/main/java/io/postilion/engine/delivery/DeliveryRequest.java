@@ -31,10 +31,19 @@ import java.util.Objects;
  * @param flags the master.cf flags D, O, R, X in force for this delivery (DATA-22..25)
  * @param probe an address verification probe: no content is delivered (MISC-1)
  * @param origin the client the message came from, for XFORWARD (XFER-2)
+ * @param tls what the sender asked of TLS: REQUIRETLS (TLS-19), "TLS-Required: no" (TLS-20)
  */
 public record DeliveryRequest(String queueId, String sender, List<Recipient> recipients, ContentSource content,
         BodyType bodyType, boolean smtputf8Requested, boolean headersUtf8, String nexthop, String envId, Ret ret,
-        Instant arrival, Instant active, Set<DeliveryFlag> flags, boolean probe, ClientOrigin origin) {
+        Instant arrival, Instant active, Set<DeliveryFlag> flags, boolean probe, ClientOrigin origin, TlsRequest tls) {
+
+    /** A request from a client, without TLS requests. */
+    public DeliveryRequest(String queueId, String sender, List<Recipient> recipients, ContentSource content,
+            BodyType bodyType, boolean smtputf8Requested, boolean headersUtf8, String nexthop, String envId, Ret ret,
+            Instant arrival, Instant active, Set<DeliveryFlag> flags, boolean probe, ClientOrigin origin) {
+        this(queueId, sender, recipients, content, bodyType, smtputf8Requested, headersUtf8, nexthop, envId, ret,
+                arrival, active, flags, probe, origin, TlsRequest.NONE);
+    }
 
     /** A request with flags and the probe marker, from a local submission. */
     public DeliveryRequest(String queueId, String sender, List<Recipient> recipients, ContentSource content,
@@ -60,6 +69,7 @@ public record DeliveryRequest(String queueId, String sender, List<Recipient> rec
         Objects.requireNonNull(arrival, "arrival");
         Objects.requireNonNull(active, "active");
         Objects.requireNonNull(origin, "origin");
+        Objects.requireNonNull(tls, "tls");
         flags = flags.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(flags));
     }
 
@@ -98,31 +108,31 @@ public record DeliveryRequest(String queueId, String sender, List<Recipient> rec
     /** A copy with other recipients, everything else kept. */
     public DeliveryRequest withRecipients(List<Recipient> others) {
         return new DeliveryRequest(queueId, sender, others, content, bodyType, smtputf8Requested, headersUtf8, nexthop,
-                envId, ret, arrival, active, flags, probe, origin);
+                envId, ret, arrival, active, flags, probe, origin, tls);
     }
 
     /** A copy with other content, everything else kept. */
     public DeliveryRequest withContent(ContentSource other) {
         return new DeliveryRequest(queueId, sender, recipients, other, bodyType, smtputf8Requested, headersUtf8,
-                nexthop, envId, ret, arrival, active, flags, probe, origin);
+                nexthop, envId, ret, arrival, active, flags, probe, origin, tls);
     }
 
     /** A copy for another next-hop, everything else kept (MISC-2's hand-off). */
     public DeliveryRequest withNexthop(String other) {
         return new DeliveryRequest(queueId, sender, recipients, content, bodyType, smtputf8Requested, headersUtf8, other,
-                envId, ret, arrival, active, flags, probe, origin);
+                envId, ret, arrival, active, flags, probe, origin, tls);
     }
 
     /** A copy that neither requests SMTPUTF8 nor has UTF-8 headers: what a request is with the feature off. */
     public DeliveryRequest withoutSmtputf8() {
         return new DeliveryRequest(queueId, sender, recipients, content, bodyType, false, false, nexthop,
-                envId, ret, arrival, active, flags, probe, origin);
+                envId, ret, arrival, active, flags, probe, origin, tls);
     }
 
     /** A copy with another envelope sender, everything else kept. */
     public DeliveryRequest withSender(String other) {
         return new DeliveryRequest(queueId, other, recipients, content, bodyType, smtputf8Requested, headersUtf8,
-                nexthop, envId, ret, arrival, active, flags, probe, origin);
+                nexthop, envId, ret, arrival, active, flags, probe, origin, tls);
     }
 
     /** Collects a request step by step; {@link #build()} checks it. */
@@ -142,6 +152,7 @@ public record DeliveryRequest(String queueId, String sender, List<Recipient> rec
         private final Set<DeliveryFlag> flags = EnumSet.noneOf(DeliveryFlag.class);
         private boolean probe;
         private ClientOrigin origin = ClientOrigin.LOCAL;
+        private TlsRequest tls = TlsRequest.NONE;
 
         private Builder(String queueId, String sender, String nexthop) {
             this.queueId = queueId;
@@ -205,11 +216,17 @@ public record DeliveryRequest(String queueId, String sender, List<Recipient> rec
             return this;
         }
 
+        /** What the sender asked of TLS (TLS-19, TLS-20); nothing by default. */
+        public Builder tls(TlsRequest t) {
+            this.tls = Objects.requireNonNull(t, "tls");
+            return this;
+        }
+
         public DeliveryRequest build() {
             Instant now = Instant.now();
             Instant arrived = arrival != null ? arrival : now;
             return new DeliveryRequest(queueId, sender, recipients, content, bodyType, smtputf8Requested, headersUtf8,
-                    nexthop, envId, ret, arrived, active != null ? active : arrived, flags, probe, origin);
+                    nexthop, envId, ret, arrived, active != null ? active : arrived, flags, probe, origin, tls);
         }
     }
 }

@@ -65,7 +65,8 @@ public final class ListenerConfiguration {
                 sessionLimits(cfg), sessionLimits(cfg.underStress()), clients, sessions, reserve, networks, relayDomains,
                 BareNewlinePolicy.parse(cfg.choice("smtpd_forbid_bare_newline")), bareNewlineExclusions,
                 cfg.integer("hopcount_limit"), cfg.time("ipc_timeout"), tls, tlsRequired, auth(cfg),
-                io.postilion.engine.maillog.InfoLogFormat.from(cfg), io.postilion.engine.config.Smtputf8Settings.from(cfg));
+                io.postilion.engine.maillog.InfoLogFormat.from(cfg), io.postilion.engine.config.Smtputf8Settings.from(cfg),
+                cfg.bool("requiretls_enable"));
     }
 
     /** One set of session limits: the normal one, or (given the stress view) the one under stress. */

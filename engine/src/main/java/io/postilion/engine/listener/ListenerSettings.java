@@ -43,12 +43,14 @@ import java.util.function.Consumer;
  * @param logFormat info_log_address_format: how the NOQUEUE reject lines show from= and to=
  * @param smtputf8 smtputf8_enable (SMTPUTF8 announced and accepted) and whether the smtpd class
  *     is autodetected (smtputf8_autodetect_classes)
+ * @param requireTls requiretls_enable: REQUIRETLS is announced after STARTTLS and accepted on MAIL
+ *     FROM over TLS (TLS-19, RFC 8689)
  */
 public record ListenerSettings(InetSocketAddress bind, String hostname, String banner, long messageSizeLimit,
         int recipientLimit, int lineLengthLimit, SessionLimits normal, SessionLimits stress, ClientLimits clients,
         int sessionLimit, int mynetworksReserve, ClientNetworks mynetworks, RelayDomains relayDomains,
         BareNewlinePolicy bareNewline, ClientNetworks bareNewlineExclusions, int hopcountLimit, Duration sinkTimeout, SslContext tls, boolean tlsRequired, SaslAuthenticator auth,
-        InfoLogFormat logFormat, Smtputf8Settings smtputf8) {
+        InfoLogFormat logFormat, Smtputf8Settings smtputf8, boolean requireTls) {
 
     public ListenerSettings {
         Objects.requireNonNull(bind, "bind");
@@ -82,7 +84,7 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
         return new ListenerSettings(bind, hostname, hostname + " ESMTP Postilion", 10_240_000, 1000, 2048,
                 SessionLimits.normal(), SessionLimits.stress(), ClientLimits.defaults(mynetworks), 100, 10, mynetworks,
                 RelayDomains.none(), BareNewlinePolicy.NORMALIZE, ClientNetworks.parse(List.of()), 50, Duration.ofSeconds(3600), null, false, null,
-                InfoLogFormat.DEFAULTS, Smtputf8Settings.DEFAULTS);
+                InfoLogFormat.DEFAULTS, Smtputf8Settings.DEFAULTS, true);
     }
 
     /** The session limits that apply now. */
@@ -166,6 +168,11 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
         return with(b -> b.logFormat = format);
     }
 
+    /** requiretls_enable (TLS-19). */
+    public ListenerSettings withRequireTls(boolean on) {
+        return with(b -> b.requireTls = on);
+    }
+
     public ListenerSettings withSmtputf8(Smtputf8Settings settings) {
         return with(b -> b.smtputf8 = settings);
     }
@@ -204,6 +211,7 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
         SaslAuthenticator auth;
         InfoLogFormat logFormat;
         Smtputf8Settings smtputf8;
+        boolean requireTls;
 
         Builder(ListenerSettings s) {
             bind = s.bind;
@@ -228,13 +236,14 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
             auth = s.auth;
             logFormat = s.logFormat;
             smtputf8 = s.smtputf8;
+            requireTls = s.requireTls;
         }
 
         ListenerSettings build() {
             return new ListenerSettings(bind, hostname, banner, messageSizeLimit, recipientLimit, lineLengthLimit,
                     normal, stress, clients, sessionLimit, mynetworksReserve, mynetworks, relayDomains, bareNewline,
                     bareNewlineExclusions, hopcountLimit,
-                    sinkTimeout, tls, tlsRequired, auth, logFormat, smtputf8);
+                    sinkTimeout, tls, tlsRequired, auth, logFormat, smtputf8, requireTls);
         }
     }
 }

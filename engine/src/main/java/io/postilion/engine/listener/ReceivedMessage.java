@@ -26,9 +26,19 @@ import java.util.Set;
  * @param headersUtf8 a header holds UTF-8 (Postfix's SMTPUTF8_FLAG_HEADER): with {@code smtputf8},
  *     delivery then needs a server that offers SMTPUTF8 (DATA-20); kept in the queue file, since
  *     the content is not read again to find it out
+ * @param tls REQUIRETLS on MAIL FROM (TLS-19) and a "TLS-Required: no" header (TLS-20), kept in the
+ *     queue file for the same reason
  */
 public record ReceivedMessage(String queueId, String sender, List<Recipient> recipients, BodyType bodyType,
-        boolean smtputf8, String envId, Ret ret, byte[] content, Client client, Instant arrival, boolean headersUtf8) {
+        boolean smtputf8, String envId, Ret ret, byte[] content, Client client, Instant arrival, boolean headersUtf8,
+        io.postilion.engine.delivery.TlsRequest tls) {
+
+    /** A message without REQUIRETLS whose headers are scanned here for "TLS-Required: no". */
+    public ReceivedMessage(String queueId, String sender, List<Recipient> recipients, BodyType bodyType, boolean smtputf8,
+            String envId, Ret ret, byte[] content, Client client, Instant arrival, boolean headersUtf8) {
+        this(queueId, sender, recipients, bodyType, smtputf8, envId, ret, content, client, arrival, headersUtf8,
+                io.postilion.engine.delivery.TlsRequest.of(false, content));
+    }
 
     /** A message as received, whose headers are scanned for UTF-8 here. */
     public ReceivedMessage(String queueId, String sender, List<Recipient> recipients, BodyType bodyType, boolean smtputf8,
@@ -47,6 +57,7 @@ public record ReceivedMessage(String queueId, String sender, List<Recipient> rec
         Objects.requireNonNull(content, "content");
         Objects.requireNonNull(client, "client");
         Objects.requireNonNull(arrival, "arrival");
+        Objects.requireNonNull(tls, "tls");
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.postilion.engine.listener;
 
 import io.postilion.engine.config.Smtputf8Settings;
+import io.postilion.engine.delivery.TlsRequest;
 import io.postilion.transport.protocol.AddressQuoting;
 import io.postilion.transport.protocol.BodyType;
 import io.postilion.transport.protocol.Notify;
@@ -103,6 +104,8 @@ final class ServerSession {
     private boolean smtputf8;
     private String envId = "";
     private Ret ret = Ret.NONE;
+    /** MAIL FROM carried REQUIRETLS (TLS-19). */
+    private boolean requireTls;
     private final List<ReceivedMessage.Recipient> recipients = new ArrayList<>();
     private boolean bdatFailed;
     private boolean inBdat;
@@ -322,6 +325,9 @@ final class ServerSession {
         if (settings.smtputf8().enabled()) {
             lines.add("SMTPUTF8");
         }
+        if (settings.requireTls() && tlsActive) {
+            lines.add("REQUIRETLS"); // RFC 8689: only where the session is encrypted
+        }
         lines.add("CHUNKING");
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < lines.size(); i++) {
@@ -479,6 +485,7 @@ final class ServerSession {
         boolean utf8 = false;
         String env = "";
         Ret r = Ret.NONE;
+        boolean requireTlsAsked = false;
         for (String[] p : pp.parameters()) {
             String key = p[0].toUpperCase(Locale.ROOT);
             String value = p[1];
@@ -528,6 +535,16 @@ final class ServerSession {
                     }
                     env = decoded;
                 }
+                case "REQUIRETLS" -> {
+                    // TLS-19, RFC 8689: announced only over TLS, so only known there; it takes no value.
+                    if (!settings.requireTls() || !tlsActive) {
+                        return error("555 5.5.4 Unsupported option: " + Printable.of(p[0]));
+                    }
+                    if (value != null) {
+                        return error("501 5.5.4 Bad REQUIRETLS parameter syntax");
+                    }
+                    requireTlsAsked = true;
+                }
                 case "AUTH" -> {
                     // The original submitter, for a trusted relay chain; not honoured, as Postfix
                     // without SASL does not either.
@@ -548,6 +565,7 @@ final class ServerSession {
         smtputf8 = utf8;
         envId = env;
         ret = r;
+        requireTls = requireTlsAsked;
         queueId = sink.newQueueId();
         return Step.reply("250 2.1.0 Ok");
     }
@@ -719,7 +737,7 @@ final class ServerSession {
             boolean utf8 = settings.smtputf8().requested(Smtputf8Settings.Source.SMTPD, smtputf8, sender,
                     recipients.stream().map(ReceivedMessage.Recipient::address).toList(), headersUtf8);
             ReceivedMessage message = new ReceivedMessage(queueId, sender, recipients, bodyType, utf8, envId, ret,
-                    stamped, client, clock.instant(), headersUtf8);
+                    stamped, client, clock.instant(), headersUtf8, TlsRequest.of(requireTls, content));
             String id = queueId;
             String counted = inBdat ? "BDAT" : "DATA";
             return sink.accept(message)
@@ -777,6 +795,7 @@ final class ServerSession {
         smtputf8 = false;
         envId = "";
         ret = Ret.NONE;
+        requireTls = false;
         recipients.clear();
         bdatFailed = false;
         inBdat = false;

@@ -7,6 +7,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.postilion.engine.config.Configuration;
 import io.postilion.engine.config.ConfigurationException;
+import io.postilion.tls.CipherSuites;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -111,13 +112,13 @@ public final class ServerTlsConfiguration {
         List<String> opportunisticProtocols = protocols(cfg, "smtpd_tls_protocols");
         List<String> mandatoryProtocols = protocols(cfg, "smtpd_tls_mandatory_protocols");
         // Both sets are checked word by word; only the one in use must leave a suite.
-        List<ServerTlsPolicy.Suite> opportunistic = suites(cfg, "smtpd_tls_ciphers", legacy, available,
+        List<CipherSuites.Suite> opportunistic = suites(cfg, "smtpd_tls_ciphers", legacy, available,
                 List.of("smtpd_tls_exclude_ciphers"), offered && !mandatory ? opportunisticProtocols : null);
-        List<ServerTlsPolicy.Suite> enforced = suites(cfg, "smtpd_tls_mandatory_ciphers", legacy, available,
+        List<CipherSuites.Suite> enforced = suites(cfg, "smtpd_tls_mandatory_ciphers", legacy, available,
                 List.of("smtpd_tls_exclude_ciphers", "smtpd_tls_mandatory_exclude_ciphers"),
                 mandatory ? mandatoryProtocols : null);
         List<String> protocols = mandatory ? mandatoryProtocols : opportunisticProtocols;
-        List<String> suites = (mandatory ? enforced : opportunistic).stream().map(ServerTlsPolicy.Suite::name).toList();
+        List<String> suites = (mandatory ? enforced : opportunistic).stream().map(CipherSuites.Suite::name).toList();
         if (!offered) {
             return new ServerTls(null, level, protocols, suites);
         }
@@ -150,9 +151,9 @@ public final class ServerTlsConfiguration {
     }
 
     /** The suites of a grade less its exclusions; {@code protocols} null when that set is not the one in use. */
-    private static List<ServerTlsPolicy.Suite> suites(Configuration cfg, String gradeName, boolean legacy,
+    private static List<CipherSuites.Suite> suites(Configuration cfg, String gradeName, boolean legacy,
             List<String> available, List<String> exclusionNames, List<String> protocols) {
-        List<ServerTlsPolicy.Suite> suites;
+        List<CipherSuites.Suite> suites;
         try {
             suites = ServerTlsPolicy.grade(cfg.choice(gradeName), legacy, available);
         } catch (IllegalArgumentException e) {
@@ -160,7 +161,7 @@ public final class ServerTlsConfiguration {
         }
         for (String name : exclusionNames) {
             try {
-                suites = ServerTlsPolicy.exclude(suites, cfg.list(name));
+                suites = CipherSuites.exclude(suites, cfg.list(name));
             } catch (IllegalArgumentException e) {
                 throw ConfigurationException.badValue(name, name + " = " + String.join(", ", cfg.list(name)) + ": "
                         + e.getMessage());

@@ -281,7 +281,7 @@ public final class QueueManager implements AutoCloseable {
         byRoute.forEach((route, rcpts) -> {
             DeliveryRequest req = new DeliveryRequest(m.queueId(), m.sender(), rcpts, m.content(), m.bodyType(),
                     m.smtputf8(), m.headersUtf8(), route.nexthop(), m.envId(), m.ret(), m.arrival(), now, java.util.Set.of(), false,
-                    m.origin());
+                    m.origin(), m.tls());
             Sinks.Many<DeliveryRequest> source = sources.get(route.transport());
             if (source == null) {
                 log.error("{}: no {} delivery agent is running", m.queueId(), route.transport());

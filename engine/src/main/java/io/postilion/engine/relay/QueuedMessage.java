@@ -27,10 +27,11 @@ import java.util.Objects;
  * @param ret DSN RET
  * @param arrival when the message was accepted
  * @param origin the client that submitted it, for XFORWARD (XFER-2)
+ * @param tls REQUIRETLS and "TLS-Required: no" as received (TLS-19, TLS-20)
  */
 public record QueuedMessage(String queueId, String sender, List<Recipient> recipients, BitSet done,
         ContentSource content, BodyType bodyType, boolean smtputf8, boolean headersUtf8, String envId, Ret ret,
-        Instant arrival, ClientOrigin origin) {
+        Instant arrival, ClientOrigin origin, io.postilion.engine.delivery.TlsRequest tls) {
 
     public QueuedMessage {
         Objects.requireNonNull(queueId, "queueId");
@@ -43,6 +44,7 @@ public record QueuedMessage(String queueId, String sender, List<Recipient> recip
         Objects.requireNonNull(ret, "ret");
         Objects.requireNonNull(arrival, "arrival");
         Objects.requireNonNull(origin, "origin");
+        Objects.requireNonNull(tls, "tls");
     }
 
     /** A received message's envelope with the given done set and content. */
@@ -53,13 +55,13 @@ public record QueuedMessage(String queueId, String sender, List<Recipient> recip
             rcpts.add(new Recipient(rcpts.size(), x.address(), x.originalAddress(), x.notifyOn(), x.orcpt()));
         }
         return new QueuedMessage(r.queueId(), r.sender(), rcpts, done, content, r.bodyType(), r.smtputf8(),
-                r.headersUtf8(), r.envId(), r.ret(), r.arrival(), origin(r.client()));
+                r.headersUtf8(), r.envId(), r.ret(), r.arrival(), origin(r.client()), r.tls());
     }
 
     /** A copy whose done set is {@code nowDone}. */
     QueuedMessage withDone(BitSet nowDone) {
         return new QueuedMessage(queueId, sender, recipients, nowDone, content, bodyType, smtputf8, headersUtf8, envId,
-                ret, arrival, origin);
+                ret, arrival, origin, tls);
     }
 
     /**

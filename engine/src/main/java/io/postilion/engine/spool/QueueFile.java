@@ -67,7 +67,9 @@ public final class QueueFile {
                 .text(m.queueId()).text(m.sender()).text(bodyCode(m.bodyType())).bool(m.smtputf8()).text(m.envId())
                 .text(retCode(m.ret())).number(m.arrival().toEpochMilli()).text(m.client().address())
                 .text(m.client().helo()).bool(m.client().tls()).text(m.client().authenticatedAs())
-                .bool(m.headersUtf8()); // added later: a file without it reads as "no UTF-8 header"
+                .bool(m.headersUtf8()) // added later: a file without it reads as "no UTF-8 header"
+                // added later still: a file without them reads as "no REQUIRETLS, no TLS-Required: no"
+                .bool(m.tls().requireTls()).bool(m.tls().tlsRequiredNo());
         record(out, ENVELOPE, e.bytes());
         for (ReceivedMessage.Recipient r : m.recipients()) {
             StringBuilder notify = new StringBuilder();
@@ -224,6 +226,8 @@ public final class QueueFile {
             Instant arrival = Instant.ofEpochMilli(e.readNumber());
             ReceivedMessage.Client client = new ReceivedMessage.Client(e.readText(), e.readText(), e.readBool(), e.readText());
             boolean headersUtf8 = e.more() && e.readBool();
+            boolean requireTls = e.more() && e.readBool();
+            boolean tlsRequiredNo = e.more() && e.readBool();
             List<ReceivedMessage.Recipient> recipients = new ArrayList<>();
             for (Fields r : rs) {
                 String address = r.readText();
@@ -236,7 +240,7 @@ public final class QueueFile {
                 recipients.add(new ReceivedMessage.Recipient(address, notify, r.readText()));
             }
             return new ReceivedMessage(queueId, sender, recipients, body, utf8, envId, ret, new byte[0], client, arrival,
-                    headersUtf8);
+                    headersUtf8, new io.postilion.engine.delivery.TlsRequest(requireTls, tlsRequiredNo));
         } catch (RuntimeException bad) {
             throw new CorruptQueueFile("an envelope field is unreadable: " + bad.getMessage());
         }

@@ -17,9 +17,23 @@ import java.util.Objects;
  * @param target how DNS found the server (address validation, query and canonical names); null for
  *     a UNIX-domain socket (TLS-8)
  * @param rrset the MX/SRV RRset the server came from (TLS-8's "insecure MX")
+ * @param requireTls the message asked for REQUIRETLS (TLS-19)
+ * @param tlsRequiredNo the message has the header "TLS-Required: no" (TLS-20)
  */
 public record TlsPolicyQuery(String nexthop, String nexthopDomain, String hostname, int port, boolean unixSocket,
-        Target target, ServerRrset rrset) {
+        Target target, ServerRrset rrset, boolean requireTls, boolean tlsRequiredNo) {
+
+    /** A query for a message that asked nothing of TLS. */
+    public TlsPolicyQuery(String nexthop, String nexthopDomain, String hostname, int port, boolean unixSocket,
+            Target target, ServerRrset rrset) {
+        this(nexthop, nexthopDomain, hostname, port, unixSocket, target, rrset, false, false);
+    }
+
+    /** The same server for a message with these TLS requests (TLS-19, TLS-20). */
+    public TlsPolicyQuery forMessage(boolean requireTlsAsked, boolean noTlsRequired) {
+        return new TlsPolicyQuery(nexthop, nexthopDomain, hostname, port, unixSocket, target, rrset, requireTlsAsked,
+                noTlsRequired);
+    }
 
     public TlsPolicyQuery {
         Objects.requireNonNull(nexthop, "nexthop");

@@ -8,6 +8,7 @@ import io.postilion.tls.DaneVerification;
 import io.postilion.tls.FingerprintCheck;
 import io.postilion.tls.PeerCheck;
 import io.postilion.tls.PolicyEntry;
+import io.postilion.tls.RequireTls;
 import io.postilion.tls.ServerVerification;
 import io.postilion.tls.TlsLevel;
 import io.postilion.tls.TlsPolicy;
@@ -38,7 +39,9 @@ import reactor.core.scheduler.Schedulers;
  * (TLS-7, TLS-16, TLS-24, TLS-28). Without a table entry for the destination, an MTA-STS policy in
  * mode enforce replaces that result unless DANE found usable TLSA records (TLS-32, {@link #mtaSts}).
  * A table that fails, an entry that is not valid or a TLSA lookup that fails skips the server
- * (4.7.5), never a weaker policy. Asynchronous because TLSA records, STS policies and a policy's
+ * (4.7.5), never a weaker policy. A "TLS-Required: no" message skips the tables, DANE and
+ * MTA-STS and is capped at may (TLS-20); a REQUIRETLS message gets its destination's action, or
+ * the server is skipped when the level cannot satisfy it (TLS-19). Asynchronous because TLSA records, STS policies and a policy's
  * trust anchor files are looked up or read off the event loops; nothing here blocks.
  */
 public final class TlsPolicyResolver {
@@ -83,23 +86,72 @@ public final class TlsPolicyResolver {
 
     /** The policy for {@code q}'s server, or why it must be skipped. */
     public Mono<TlsDecision> resolve(TlsPolicyQuery q) {
-        return Mono.defer(() -> {
-            List<String> warnings = new ArrayList<>();
-            Found found;
-            try {
-                found = lookup(q, warnings);
-            } catch (Skipped s) {
-                return Mono.just(s.decision);
-            }
-            Mono<TlsDecision> configured = configured(q, found, warnings);
-            if (found.entry() != null) {
-                return configured; // the postmaster's own entry for this destination wins (TLS-3)
-            }
-            // TLS-32: usable DANE records win over MTA-STS (RFC 8461 section 2), and a server the
-            // configured policy skips stays skipped; otherwise an enforced STS policy replaces it.
-            return configured.flatMap(d -> d instanceof TlsDecision.Use use && !use.policy().level().dane()
-                    ? mtaSts(q).map(sts -> sts.orElse(d)) : Mono.just(d));
-        });
+        return Mono.defer(() -> tls(q)).map(d -> requireTls(q, d));
+    }
+
+    /** TLS-3 for this server: TLS-20's cap, or the tables, DANE, MTA-STS and the defaults. */
+    private Mono<TlsDecision> tls(TlsPolicyQuery q) {
+        List<String> warnings = new ArrayList<>();
+        if (q.tlsRequiredNo() && !q.requireTls() && settings.requireTls().tlsRequiredEnable()) {
+            // TLS-20: no table, no DANE, no MTA-STS; the global level capped at may (encrypt in wrapper mode)
+            TlsLevel cap = settings.wrapperMode() ? TlsLevel.ENCRYPT : TlsLevel.MAY;
+            TlsLevel level = settings.level().compareTo(cap) > 0 ? cap : settings.level();
+            return Mono.fromSupplier(() -> decide(q, new Found(level, null, "TLS-Required: no"), null, warnings));
+        }
+        Found found;
+        try {
+            found = lookup(q, warnings);
+        } catch (Skipped s) {
+            return Mono.just(s.decision);
+        }
+        Mono<TlsDecision> configured = configured(q, found, warnings);
+        if (found.entry() != null) {
+            return configured; // the postmaster's own entry for this destination wins (TLS-3)
+        }
+        // TLS-32: usable DANE records win over MTA-STS (RFC 8461 section 2), and a server the
+        // configured policy skips stays skipped; otherwise an enforced STS policy replaces it.
+        return configured.flatMap(d -> d instanceof TlsDecision.Use use && !use.policy().level().dane()
+                ? mtaSts(q).map(sts -> sts.orElse(d)) : Mono.just(d));
+    }
+
+    /**
+     * TLS-19: what a REQUIRETLS message makes of the policy computed for this server: the action
+     * smtp_requiretls_policy gives its destination, checked against the effective level before any
+     * connection (enforce needs a level that matches certificates, opportunistic+starttls one that
+     * uses TLS); the session enforces the rest (STARTTLS, the match, the server's REQUIRETLS).
+     */
+    private TlsDecision requireTls(TlsPolicyQuery q, TlsDecision d) {
+        RequireTlsSettings rfc8689 = settings.requireTls();
+        if (!q.requireTls() || !rfc8689.requireTlsEnable() || !(d instanceof TlsDecision.Use use)) {
+            return d;
+        }
+        TlsLevel level = use.policy().level();
+        RequireTls mode;
+        switch (rfc8689.policy().actionFor(q.nexthopDomain())) {
+            case ERROR:
+                return new TlsDecision.Skip("4.7.10", "REQUIRETLS policy configuration error",
+                        "REQUIRETLS policy configuration error for " + q.nexthopDomain());
+            case DISABLE:
+                return d;
+            case OPPORTUNISTIC:
+                mode = RequireTls.OPPORTUNISTIC;
+                break;
+            case OPPORTUNISTIC_STARTTLS:
+                if (level == TlsLevel.NONE) {
+                    return new TlsDecision.Skip("5.7.10", "Sender requested REQUIRETLS, but my configured TLS "
+                            + "security level 'none' disables encryption", null);
+                }
+                mode = RequireTls.OPPORTUNISTIC_STARTTLS;
+                break;
+            default: // ENFORCE
+                if (!level.mustMatch()) {
+                    return new TlsDecision.Skip("5.7.10", "Sender requested REQUIRETLS, but my configured TLS "
+                            + "security level '" + level.configName() + "' disables certificate matching", null);
+                }
+                mode = RequireTls.ENFORCE;
+                break;
+        }
+        return new TlsDecision.Use(use.policy().withRequireTls(mode), use.warnings());
     }
 
     /** TLS-3 steps 5 and 6 for what the tables (or main.cf) chose: DANE, or the level's defaults. */
@@ -153,7 +205,7 @@ public final class TlsPolicyResolver {
                                 + "; skipping it"));
             }
             return Optional.of(new TlsDecision.Use(new TlsPolicy(TlsLevel.SECURE,
-                    ClientTlsContexts.unauthenticated(TlsLevel.SECURE), aLabel(q.hostname()),
+                    context(TlsLevel.SECURE), aLabel(q.hostname()),
                     stsVerification.forServer(TlsLevel.SECURE, q.hostname(), q.nexthopDomain()), settings.connectionReuse())));
         });
     }
@@ -352,42 +404,41 @@ public final class TlsPolicyResolver {
         SslContext context;
         try {
             context = context(level, entry);
-        } catch (UnsupportedOperationException e) {
+        } catch (IllegalArgumentException e) {
             return invalid(found.where() + ": " + e.getMessage());
         }
         return new TlsDecision.Use(new TlsPolicy(level, context, sni, check, reuse), warnings);
     }
 
     /**
-     * The client context for {@code level} with the policy's protocols, ciphers and exclusions
-     * (TLS-6, TLS-26, TLS-27). The one place those attributes take effect: today every level
-     * shares one context, so an entry that sets one of them cannot be honoured and is refused
-     * (CLARIFICATIONS 30: never accepted and ignored); the protocol and cipher work fills this in.
-     *
-     * @throws UnsupportedOperationException naming the attribute this build cannot apply
+     * TLS-6: the client context for {@code level} with main.cf's protocols and ciphers (the
+     * opportunistic set at may, the mandatory one above). Built once per distinct set; the agent's
+     * configuration has built the main.cf ones at start-up.
      */
-    SslContext context(TlsLevel level, PolicyEntry entry) {
-        unsupportedAttribute(entry).ifPresent(a -> {
-            throw new UnsupportedOperationException("attribute " + a + " is not supported yet");
-        });
-        return ClientTlsContexts.unauthenticated(level);
+    public SslContext context(TlsLevel level) {
+        return ClientTlsContexts.forPolicy(settings.ciphers().forLevel(level));
     }
 
     /**
-     * The first attribute of {@code entry} that {@link #context} cannot apply yet; also asked at
-     * start-up for the entries of tables whose values are fixed, so that those stop start-up.
+     * TLS-4, TLS-6: the client context for {@code level} with a policy table entry's
+     * {@code protocols=}, {@code ciphers=} and {@code exclude=}; main.cf's value for the level
+     * where the entry has none (or there is no entry).
+     *
+     * @throws IllegalArgumentException with the reason when an attribute cannot be honoured: the
+     *     policy is invalid (4.7.5 "client TLS configuration problem")
      */
-    public static Optional<String> unsupportedAttribute(PolicyEntry entry) {
-        if (entry == null || entry.level() == TlsLevel.NONE) {
-            return Optional.empty();
-        }
-        if (entry.protocols().isPresent()) {
-            return Optional.of("protocols");
-        }
-        if (entry.ciphers().isPresent()) {
-            return Optional.of("ciphers");
-        }
-        return entry.exclude().isPresent() ? Optional.of("exclude") : Optional.empty();
+    SslContext context(TlsLevel level, PolicyEntry entry) {
+        return entry == null ? context(level)
+                : context(level, entry.protocols().orElse(null), entry.ciphers().orElse(null), entry.exclude().orElse(null));
+    }
+
+    /**
+     * The same from the attribute values (each null when the entry has none).
+     *
+     * @throws IllegalArgumentException with the reason when an attribute cannot be honoured
+     */
+    public SslContext context(TlsLevel level, String protocols, String ciphers, String exclude) {
+        return ClientTlsContexts.forPolicy(settings.ciphers().forLevel(level, protocols, ciphers, exclude));
     }
 
     /**
@@ -457,7 +508,7 @@ public final class TlsPolicyResolver {
         DaneVerification check = DaneVerification.forServer(records.usable(), settings.dane().digests(),
                 rrset.baseDomain(), q.nexthopDomain(), mxOwner);
         // TLS-17: with DANE the SNI is the TLSA base domain, whatever smtp_tls_servername says.
-        return new TlsDecision.Use(new TlsPolicy(effective, ClientTlsContexts.unauthenticated(effective),
+        return new TlsDecision.Use(new TlsPolicy(effective, context(effective),
                 ascii(rrset.baseDomain()), check, settings.connectionReuse()));
     }
 
@@ -467,7 +518,7 @@ public final class TlsPolicyResolver {
 
     /** A policy at may or encrypt, as the global level would give it (DANE fell back to it). */
     private TlsPolicy plain(TlsLevel level, TlsPolicyQuery q) {
-        return new TlsPolicy(level, ClientTlsContexts.unauthenticated(level), serverName(q, Optional.empty()),
+        return new TlsPolicy(level, context(level), serverName(q, Optional.empty()),
                 settings.verification().forServer(level, q.hostname(), q.nexthopDomain()), settings.connectionReuse());
     }
 

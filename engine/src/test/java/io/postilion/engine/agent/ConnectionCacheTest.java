@@ -256,4 +256,34 @@ class ConnectionCacheTest {
         assertTrue(server.commands().stream().anyMatch(c -> c.startsWith("MAIL FROM:") && c.contains("SIZE=2")),
                 server.commands().toString());
     }
+
+    private DeliveryReport send(io.postilion.engine.delivery.TlsRequest tls, String content) {
+        byte[] bytes = content.getBytes(StandardCharsets.US_ASCII);
+        DeliveryRequest r = DeliveryRequest.builder("Q" + System.nanoTime() % 100000, "s@client.test",
+                "[127.0.0.1]:" + server.port()).recipient("a@dest.test").content(ContentSource.of(bytes)).tls(tls).build();
+        return agent.deliver(r, CacheHint.LOAD_AND_STORE).block(WAIT);
+    }
+
+    @Test
+    void aRequireTlsMessageNeitherTakesNorLeavesACachedConnection_TLS19() {
+        agent(ConnectionReuse.defaults()); // [127.0.0.1] is an IP literal: REQUIRETLS is opportunistic there
+        String body = "Subject: x\r\n\r\nbody\r\n";
+        assertEquals(Outcome.SENT, send(io.postilion.engine.delivery.TlsRequest.NONE, body).results().get(0).outcome());
+        assertEquals(Outcome.SENT, send(new io.postilion.engine.delivery.TlsRequest(true, false), body).results().get(0).outcome());
+        assertEquals(2, server.sessions(), "the parked session was not taken: " + server.commands());
+        assertEquals(Outcome.SENT, send(io.postilion.engine.delivery.TlsRequest.NONE, body).results().get(0).outcome());
+        assertEquals(2, server.sessions(), "the first session was still parked, the REQUIRETLS one was not: "
+                + server.commands());
+    }
+
+    @Test
+    void tlsRequiredNoMailIsCachedApartFromOtherMail_TLS20() {
+        agent(ConnectionReuse.defaults());
+        String relaxed = "Subject: x\r\nTLS-Required: no\r\n\r\nbody\r\n";
+        send(io.postilion.engine.delivery.TlsRequest.NONE, "Subject: x\r\n\r\nbody\r\n");
+        send(io.postilion.engine.delivery.TlsRequest.of(false, relaxed.getBytes(StandardCharsets.US_ASCII)), relaxed);
+        assertEquals(2, server.sessions(), "not the other mail's session: " + server.commands());
+        send(io.postilion.engine.delivery.TlsRequest.of(false, relaxed.getBytes(StandardCharsets.US_ASCII)), relaxed);
+        assertEquals(2, server.sessions(), "but its own: " + server.commands());
+    }
 }

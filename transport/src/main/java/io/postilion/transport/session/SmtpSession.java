@@ -8,6 +8,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.postilion.tls.TlsFeatureStatus;
+import io.postilion.tls.RequireTls;
 import io.postilion.tls.TlsLevel;
 import io.postilion.tls.PeerCheck;
 import io.postilion.tls.TlsPolicy;
@@ -309,6 +310,10 @@ public final class SmtpSession {
         ctx.log().info((peerCheck.trusted() ? "server certificate verification failed for " : "certificate verification failed for ")
                 + endpoint.displayWithPort() + ": " + peerCheck.problem());
         tlsStatus = tlsStatus.violated();
+        if (tls.requireTls() == RequireTls.ENFORCE) { // TLS-13 under REQUIRETLS enforce (TLS-19)
+            return new StageFailure(Stage.STARTTLS, StageFailure.Kind.LOCAL, null, "5.7.10",
+                    "Sender requested REQUIRETLS, but the certificate of host " + endpoint.display() + " was not verified");
+        }
         return new StageFailure(Stage.STARTTLS, StageFailure.Kind.LOCAL, null, "4.7.5", "Server certificate not verified");
     }
 
@@ -373,6 +378,12 @@ public final class SmtpSession {
                 if (tlsActive && tlsStatus.verdict() == TlsFeatureStatus.Verdict.UNDECIDED) {
                     tlsStatus = tlsStatus.compliant(tlsStatus.wanted()); // wrapper mode
                 }
+                if (tlsActive && tls.requireTls() == RequireTls.ENFORCE && !capabilities.requireTls()) {
+                    // TLS-19, SESS-19: the REQUIRETLS check once TLS is on
+                    return failHandshake(st, new StageFailure(stage, StageFailure.Kind.LOCAL, null, "5.7.30",
+                            "Sender requested REQUIRETLS, but host " + endpoint.display()
+                                    + " does not support REQUIRETLS"));
+                }
                 return tlsActive ? ready(st) : startTls(st);
             }
             if (stage == Stage.EHLO && reply.code() != 421) {
@@ -410,6 +421,11 @@ public final class SmtpSession {
             return ready(st);
         }
         if (!capabilities.startTls()) {
+            if (tls.requireTls().requiresTls()) { // TLS-9 step 2 under REQUIRETLS (TLS-19)
+                tlsStatus = tlsStatus.violated();
+                return failHandshake(st, new StageFailure(Stage.STARTTLS, StageFailure.Kind.LOCAL, null, "5.7.30",
+                        "Sender requested REQUIRETLS, but STARTTLS was not offered by host " + endpoint.display()));
+            }
             if (level.requiresTls()) {
                 tlsStatus = tlsStatus.violated();
                 return failHandshake(st, new StageFailure(Stage.STARTTLS, StageFailure.Kind.LOCAL, null, "4.7.4",
@@ -420,6 +436,12 @@ public final class SmtpSession {
         }
         return command(Stage.STARTTLS, "STARTTLS").flatMap(reply -> {
             if (!reply.isPositive()) {
+                if (tls.requireTls().requiresTls()) { // TLS-9 step 1 under REQUIRETLS (TLS-19)
+                    tlsStatus = tlsStatus.violated();
+                    return failHandshake(st, new StageFailure(Stage.STARTTLS, StageFailure.Kind.LOCAL, reply, "5.7.10",
+                            "Sender requested REQUIRETLS, but host " + endpoint.display() + " refused to start TLS: "
+                                    + reply.text()));
+                }
                 if (level.requiresTls()) {
                     tlsStatus = tlsStatus.violated();
                     return failHandshake(st, new StageFailure(Stage.STARTTLS, StageFailure.Kind.REPLY, reply, reply.status(),

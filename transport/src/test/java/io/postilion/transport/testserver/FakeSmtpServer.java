@@ -197,8 +197,20 @@ public final class FakeSmtpServer implements AutoCloseable {
         return List.copyOf(serverNames);
     }
 
+    private final List<String> handshakes = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Each TLS handshake as "PROTOCOL CIPHER" (e.g. "TLSv1.3 TLS_AES_128_GCM_SHA256"), in order;
+     * "failed" for one that failed (TLS-26, TLS-27).
+     */
+    public List<String> handshakes() {
+        return List.copyOf(handshakes);
+    }
+
     private io.netty.handler.ssl.SslHandler recordingSni(io.netty.handler.ssl.SslHandler h) {
         h.handshakeFuture().addListener(f -> {
+            handshakes.add(f.isSuccess() ? h.engine().getSession().getProtocol() + " " + h.engine().getSession().getCipherSuite()
+                    : "failed");
             if (f.isSuccess() && h.engine().getSession() instanceof javax.net.ssl.ExtendedSSLSession x) {
                 List<javax.net.ssl.SNIServerName> names = x.getRequestedServerNames();
                 serverNames.add(names.isEmpty() ? ""
