@@ -49,13 +49,13 @@ public final class ClientTlsContexts {
     }
 
     /**
-     * The context for an implemented level other than none with Postfix's default protocols and
-     * ciphers ({@link TlsCipherPolicy#DEFAULT}).
+     * The context for a level other than none with Postfix's default protocols and ciphers
+     * ({@link TlsCipherPolicy#DEFAULT}).
      *
-     * @throws IllegalArgumentException for level none or a level not implemented
+     * @throws IllegalArgumentException for level none
      */
     public static SslContext unauthenticated(TlsLevel level) {
-        if (level == TlsLevel.NONE || !level.implemented()) {
+        if (level == TlsLevel.NONE) {
             throw new IllegalArgumentException("no TLS context for level " + level.configName());
         }
         return forPolicy(TlsCipherPolicy.DEFAULT);

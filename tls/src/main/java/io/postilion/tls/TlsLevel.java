@@ -9,43 +9,37 @@ import java.util.Optional;
  */
 public enum TlsLevel {
     /** No TLS, even when STARTTLS is offered. */
-    NONE("none", true),
+    NONE("none"),
     /** Opportunistic: STARTTLS when offered, plaintext otherwise; no certificate check. */
-    MAY("may", true),
+    MAY("may"),
     /** Mandatory encryption, no certificate check; no TLS means no mail. */
-    ENCRYPT("encrypt", true),
+    ENCRYPT("encrypt"),
     /** Mandatory TLS; the leaf certificate or its public key must have a listed digest (TLS-28). */
-    FINGERPRINT("fingerprint", true),
+    FINGERPRINT("fingerprint"),
     /**
      * Computed only (TLS-8), never configured: dane for a server whose MX RRset was not
      * DNSSEC-validated but whose TLSA records are usable; the records are enforced, and a match is
      * logged as "Trusted", not "Verified".
      */
-    HALFDANE("halfdane", true),
+    HALFDANE("halfdane"),
     /** DANE (RFC 7672): TLSA records authenticate the server when usable ones exist, else may or encrypt. */
-    DANE("dane", true),
+    DANE("dane"),
     /** DANE or nothing: a server without usable TLSA records is not used. */
-    DANE_ONLY("dane-only", true),
+    DANE_ONLY("dane-only"),
     /** Mandatory TLS; the chain must be trusted and the certificate match smtp_tls_verify_cert_match (TLS-5). */
-    VERIFY("verify", true),
+    VERIFY("verify"),
     /** As verify, matched against smtp_tls_secure_cert_match: by default the next-hop domain, not the MX name. */
-    SECURE("secure", true);
+    SECURE("secure");
 
     private final String configName;
-    private final boolean implemented;
 
-    TlsLevel(String configName, boolean implemented) {
+    TlsLevel(String configName) {
         this.configName = configName;
-        this.implemented = implemented;
     }
 
     /** The name as written in main.cf. */
     public String configName() {
         return configName;
-    }
-
-    public boolean implemented() {
-        return implemented;
     }
 
     /** Whether TLS must be used at this level (a failure to start it fails the server). */

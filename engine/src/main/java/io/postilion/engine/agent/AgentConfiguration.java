@@ -510,10 +510,6 @@ public final class AgentConfiguration {
         }
         TlsLevel level = TlsLevel.parse(name).orElseThrow(() -> ConfigurationException.badValue(
                 cfg.effectiveName("smtp_tls_security_level"), "unknown TLS security level '" + name + "'"));
-        if (!level.implemented()) {
-            throw ConfigurationException.badValue(cfg.effectiveName("smtp_tls_security_level"),
-                    "TLS security level '" + name + "' is not supported yet (none, may, encrypt, fingerprint, dane, dane-only, verify and secure are)");
-        }
         // TLS-14: wrapper mode below encrypt is not refused here: each server's policy skips it (TlsPolicyResolver)
         return level;
     }

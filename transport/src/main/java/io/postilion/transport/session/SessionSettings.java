@@ -63,9 +63,6 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
         }
         Objects.requireNonNull(tlsLevel, "tlsLevel");
         Objects.requireNonNull(verification, "verification");
-        if (!tlsLevel.implemented()) {
-            throw new IllegalArgumentException("smtp_tls_security_level = " + tlsLevel.configName() + " is not supported yet");
-        }
         if (tlsLogLevel < 0 || tlsLogLevel > 4) {
             throw new IllegalArgumentException("TLS log level out of 0-4: " + tlsLogLevel);
         }
