@@ -89,6 +89,10 @@ public final class ClientTlsContexts {
                 .sslProvider(provider)
                 .trustManager(InsecureTrustManagerFactory.INSTANCE)
                 .protocols(policy.protocols().versions());
+        if (policy.certificate() != null) {
+            // TLS-25: offered only when the server sends a CertificateRequest, as any TLS client does
+            b.keyManager(policy.certificate().key(), policy.certificate().chainArray());
+        }
         if (provider == SslProvider.OPENSSL) {
             List<String> names = new ArrayList<>(policy.suites(List.copyOf(OpenSsl.availableOpenSslCipherSuites())));
             if (policy.protocols().tls13()) {

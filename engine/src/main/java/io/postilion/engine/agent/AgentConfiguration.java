@@ -332,9 +332,14 @@ public final class AgentConfiguration {
         List<String> exclude = exclusions(cfg, "smtp_tls_exclude_ciphers");
         List<String> both = new java.util.ArrayList<>(exclude);
         both.addAll(exclusions(cfg, "smtp_tls_mandatory_exclude_ciphers"));
+        // TLS-25: read whenever the client might use TLS; a file that cannot be used stops start-up
+        // (CLARIFICATIONS 39), where Postfix would disable its TLS engine and weaken every level
+        boolean tlsPossible = level != TlsLevel.NONE || cfg.isSet("smtp_tls_policy_maps") || cfg.isSet("smtp_tls_per_site");
+        io.postilion.tls.KeyAndChain certificate = io.postilion.engine.config.KeyFiles.load(cfg, "smtp_tls_cert_file",
+                "smtp_tls_key_file", "smtp_tls_chain_files", tlsPossible).orElse(null);
         TlsCipherSettings settings = new TlsCipherSettings(
                 new TlsCipherPolicy(opportunisticProtocols, opportunisticGrade, exclude),
-                new TlsCipherPolicy(mandatoryProtocols, mandatoryGrade, both));
+                new TlsCipherPolicy(mandatoryProtocols, mandatoryGrade, both), certificate);
         if (level != TlsLevel.NONE) {
             for (TlsLevel l : new TlsLevel[] {TlsLevel.MAY, TlsLevel.ENCRYPT, TlsLevel.VERIFY}) {
                 String culprit = l == TlsLevel.MAY ? "smtp_tls_exclude_ciphers" : "smtp_tls_mandatory_exclude_ciphers";

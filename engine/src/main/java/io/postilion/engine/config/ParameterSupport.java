@@ -34,10 +34,6 @@ public final class ParameterSupport {
     private static final Map<String, Mark> MARKS = new LinkedHashMap<>();
 
     static {
-        String verifiedTls = "client certificates are not implemented yet";
-        for (String p : new String[] {"smtp_tls_cert_file", "smtp_tls_key_file", "smtp_tls_chain_files"}) {
-            refuse(p, verifiedTls);
-        }
         // SASL-9's 535 cache is not built: refusing it keeps a postmaster from believing the
         // relay stops retrying a bad password (CLARIFICATIONS 42 allows either).
         refuse("smtp_sasl_auth_cache_name", "the SASL authentication failure cache is not implemented");

@@ -7,6 +7,8 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.postilion.engine.config.Configuration;
 import io.postilion.engine.config.ConfigurationException;
+import io.postilion.engine.config.KeyFiles;
+import io.postilion.tls.KeyAndChain;
 import io.postilion.tls.CipherSuites;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -38,9 +40,6 @@ import java.util.regex.Pattern;
  */
 public final class ServerTlsConfiguration {
 
-    private static final Pattern PEM = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----\\s*([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
-
     private ServerTlsConfiguration() {
     }
 
@@ -64,10 +63,6 @@ public final class ServerTlsConfiguration {
         public boolean mandatory() {
             return securityLevel.equals("encrypt");
         }
-    }
-
-    /** A private key and its certificate chain, leaf first. */
-    private record KeyAndChain(PrivateKey key, List<X509Certificate> chain) {
     }
 
     /**
@@ -123,13 +118,14 @@ public final class ServerTlsConfiguration {
             return new ServerTls(null, level, protocols, suites);
         }
         String source = cfg.list("smtpd_tls_chain_files").isEmpty() ? "smtpd_tls_cert_file" : "smtpd_tls_chain_files";
-        KeyAndChain kc = source.equals("smtpd_tls_chain_files") ? chainFiles(cfg) : certAndKey(cfg);
+        KeyAndChain kc = KeyFiles.load(cfg, "smtpd_tls_cert_file", "smtpd_tls_key_file", "smtpd_tls_chain_files")
+                .orElseThrow();
         List<String> names = new ArrayList<>(suites);
         if (protocols.contains("TLSv1.3")) {
             names.addAll(ServerTlsPolicy.TLS13_SUITES); // without one, Netty turns TLS 1.3 off
         }
         try {
-            SslContext context = SslContextBuilder.forServer(kc.key(), kc.chain())
+            SslContext context = SslContextBuilder.forServer(kc.key(), kc.chainArray())
                     .sslProvider(SslProvider.OPENSSL)
                     .protocols(protocols)
                     .ciphers(names, IdentityCipherSuiteFilter.INSTANCE)
@@ -176,152 +172,4 @@ public final class ServerTlsConfiguration {
         return suites;
     }
 
-    /** smtpd_tls_cert_file (chain, leaf first) and smtpd_tls_key_file (defaults to the same file). */
-    private static KeyAndChain certAndKey(Configuration cfg) {
-        Path certFile = Path.of(cfg.string("smtpd_tls_cert_file"));
-        String keyValue = cfg.string("smtpd_tls_key_file").isBlank() ? cfg.string("smtpd_tls_cert_file")
-                : cfg.string("smtpd_tls_key_file");
-        Path keyFile = Path.of(keyValue);
-        List<String[]> certBlocks = blocks("smtpd_tls_cert_file", certFile);
-        List<String[]> keyBlocks = certFile.equals(keyFile) ? certBlocks : blocks("smtpd_tls_key_file", keyFile);
-        notReadableByOthers("smtpd_tls_key_file", keyFile);
-        List<String[]> keys = keyBlocks.stream().filter(b -> b[0].endsWith("PRIVATE KEY")).toList();
-        if (keys.size() != 1) {
-            throw ConfigurationException.badValue("smtpd_tls_key_file", "smtpd_tls_key_file = " + keyFile + ": holds "
-                    + keys.size() + " private keys; one is needed");
-        }
-        PrivateKey key = privateKey("smtpd_tls_key_file", keyFile, keys.get(0));
-        List<X509Certificate> chain = certificates("smtpd_tls_cert_file", certFile, certBlocks);
-        matches("smtpd_tls_cert_file", certFile + " (with the key in " + keyFile + ")", key, chain.get(0));
-        return new KeyAndChain(key, chain);
-    }
-
-    /**
-     * smtpd_tls_chain_files, Postfix's form: each file holds a private key followed by its
-     * certificate chain, leaf first. One key is supported: a second algorithm's key (Postfix's
-     * RSA plus ECDSA) cannot be honoured and stops start-up.
-     */
-    private static KeyAndChain chainFiles(Configuration cfg) {
-        String name = "smtpd_tls_chain_files";
-        List<String[]> all = new ArrayList<>();
-        List<Path> files = cfg.list(name).stream().map(Path::of).toList();
-        for (Path file : files) {
-            List<String[]> blocks = blocks(name, file);
-            if (blocks.stream().anyMatch(b -> b[0].endsWith("PRIVATE KEY"))) {
-                notReadableByOthers(name, file);
-            }
-            all.addAll(blocks);
-        }
-        String where = name + " = " + String.join(", ", cfg.list(name));
-        long keys = all.stream().filter(b -> b[0].endsWith("PRIVATE KEY")).count();
-        if (keys != 1) {
-            throw ConfigurationException.badValue(name, where + ": holds " + keys + " private keys; this build takes one "
-                    + "key with its chain");
-        }
-        if (!all.get(0)[0].endsWith("PRIVATE KEY")) {
-            throw ConfigurationException.badValue(name, where + ": the private key must come first, then its certificates");
-        }
-        PrivateKey key = privateKey(name, files.get(0), all.get(0));
-        List<X509Certificate> chain = certificates(name, files.get(0), all.subList(1, all.size()));
-        matches(name, String.join(", ", cfg.list(name)), key, chain.get(0));
-        return new KeyAndChain(key, chain);
-    }
-
-    /** The PEM blocks of a file as {label, base64}, in order. */
-    private static List<String[]> blocks(String parameter, Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.US_ASCII);
-        } catch (IOException | RuntimeException e) {
-            throw ConfigurationException.badValue(parameter, parameter + " = " + file + ": cannot read it: " + e, e);
-        }
-        List<String[]> out = new ArrayList<>();
-        Matcher m = PEM.matcher(text);
-        while (m.find()) {
-            if (!m.group(1).endsWith("PARAMETERS")) { // openssl ecparam -genkey writes EC PARAMETERS first
-                out.add(new String[] {m.group(1), m.group(2).replaceAll("\\s", "")});
-            }
-        }
-        if (out.isEmpty()) {
-            throw ConfigurationException.badValue(parameter, parameter + " = " + file + ": no PEM block in it");
-        }
-        return out;
-    }
-
-    /** Postfix warns about a private key others can read; the relay refuses to start with one. */
-    private static void notReadableByOthers(String parameter, Path file) {
-        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
-        if (view == null) {
-            return; // no POSIX permissions on this file system
-        }
-        try {
-            if (view.readAttributes().permissions().contains(PosixFilePermission.OTHERS_READ)) {
-                throw ConfigurationException.badValue(parameter, parameter + ": the private key file " + file
-                        + " is readable by others; chmod o-r " + file);
-            }
-        } catch (IOException e) {
-            throw ConfigurationException.badValue(parameter, parameter + " = " + file + ": cannot read its permissions: " + e, e);
-        }
-    }
-
-    private static PrivateKey privateKey(String parameter, Path file, String[] block) {
-        if (!block[0].equals("PRIVATE KEY")) {
-            throw ConfigurationException.badValue(parameter, parameter + " = " + file + ": a \"" + block[0]
-                    + "\" block; give the key unencrypted in PKCS#8 form (BEGIN PRIVATE KEY; openssl pkey converts it)");
-        }
-        byte[] der = Base64.getDecoder().decode(block[1]);
-        for (String algorithm : new String[] {"EC", "RSA", "Ed25519"}) {
-            try {
-                return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
-            } catch (GeneralSecurityException | RuntimeException e) {
-                // try the next algorithm
-            }
-        }
-        throw ConfigurationException.badValue(parameter, parameter + " = " + file + ": not an EC, RSA or Ed25519 private key");
-    }
-
-    private static List<X509Certificate> certificates(String parameter, Path file, List<String[]> blocks) {
-        List<X509Certificate> out = new ArrayList<>();
-        try {
-            CertificateFactory f = CertificateFactory.getInstance("X.509");
-            for (String[] b : blocks) {
-                if (b[0].equals("CERTIFICATE")) {
-                    out.add((X509Certificate) f.generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(b[1]))));
-                }
-            }
-        } catch (GeneralSecurityException | RuntimeException e) {
-            throw ConfigurationException.badValue(parameter, parameter + " = " + file + ": a certificate cannot be read: " + e, e);
-        }
-        if (out.isEmpty()) {
-            throw ConfigurationException.badValue(parameter, parameter + " = " + file + ": no certificate in it");
-        }
-        return out;
-    }
-
-    /** The key must be the one the leaf certificate certifies: sign with one, verify with the other. */
-    private static void matches(String parameter, String where, PrivateKey key, X509Certificate leaf) {
-        String algorithm = switch (key.getAlgorithm()) {
-            case "EC" -> "SHA256withECDSA";
-            case "RSA" -> "SHA256withRSA";
-            default -> key.getAlgorithm();
-        };
-        byte[] probe = "postilion key check".getBytes(StandardCharsets.US_ASCII);
-        boolean ok;
-        try {
-            Signature sign = Signature.getInstance(algorithm);
-            sign.initSign(key);
-            sign.update(probe);
-            byte[] signature = sign.sign();
-            Signature verify = Signature.getInstance(algorithm);
-            verify.initVerify(leaf.getPublicKey());
-            verify.update(probe);
-            ok = verify.verify(signature);
-        } catch (GeneralSecurityException | RuntimeException e) {
-            ok = false;
-        }
-        if (!ok) {
-            throw ConfigurationException.badValue(parameter, parameter + " = " + where
-                    + ": the private key does not belong to the first certificate");
-        }
-    }
 }

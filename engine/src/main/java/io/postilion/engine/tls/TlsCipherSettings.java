@@ -1,6 +1,7 @@
 package io.postilion.engine.tls;
 
 import io.postilion.tls.CipherGrade;
+import io.postilion.tls.KeyAndChain;
 import io.postilion.tls.TlsCipherPolicy;
 import io.postilion.tls.TlsLevel;
 import io.postilion.tls.TlsProtocols;
@@ -20,15 +21,27 @@ import java.util.Objects;
  *
  * @param opportunistic the set for {@code may}, without forced exclusions
  * @param mandatory the set for {@code encrypt} and above, its exclusions already both lists
+ * @param clientCertificate the certificate every context presents when a server asks (TLS-25);
+ *     null for none
  */
-public record TlsCipherSettings(TlsCipherPolicy opportunistic, TlsCipherPolicy mandatory) {
+public record TlsCipherSettings(TlsCipherPolicy opportunistic, TlsCipherPolicy mandatory, KeyAndChain clientCertificate) {
 
-    /** Postfix's defaults: {@code >=TLSv1} and {@code medium} for both, nothing excluded. */
+    /** Postfix's defaults: {@code >=TLSv1} and {@code medium} for both, nothing excluded, no certificate. */
     public static final TlsCipherSettings DEFAULTS = new TlsCipherSettings(TlsCipherPolicy.DEFAULT, TlsCipherPolicy.DEFAULT);
 
     public TlsCipherSettings {
         Objects.requireNonNull(opportunistic, "opportunistic");
         Objects.requireNonNull(mandatory, "mandatory");
+    }
+
+    /** Without a client certificate. */
+    public TlsCipherSettings(TlsCipherPolicy opportunistic, TlsCipherPolicy mandatory) {
+        this(opportunistic, mandatory, null);
+    }
+
+    /** The same sets, presenting {@code cert} when a server asks (TLS-25; null: none). */
+    public TlsCipherSettings withClientCertificate(KeyAndChain cert) {
+        return new TlsCipherSettings(opportunistic, mandatory, cert);
     }
 
     /** The set {@code level} uses from main.cf, with TLS-6's forced exclusions. */
@@ -55,7 +68,7 @@ public record TlsCipherSettings(TlsCipherPolicy opportunistic, TlsCipherPolicy m
         return withForcedExclusions(level, p, g, x);
     }
 
-    private static TlsCipherPolicy withForcedExclusions(TlsLevel level, TlsProtocols p, CipherGrade g, List<String> x) {
+    private TlsCipherPolicy withForcedExclusions(TlsLevel level, TlsProtocols p, CipherGrade g, List<String> x) {
         List<String> all = new ArrayList<>();
         for (String e : x) {
             if (!e.isBlank()) {
@@ -68,6 +81,6 @@ public record TlsCipherSettings(TlsCipherPolicy opportunistic, TlsCipherPolicy m
         if (level.mustMatch()) {
             all.add("aNULL");
         }
-        return new TlsCipherPolicy(p, g, all);
+        return new TlsCipherPolicy(p, g, all, clientCertificate);
     }
 }

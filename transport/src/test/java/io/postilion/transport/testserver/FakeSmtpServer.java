@@ -207,8 +207,29 @@ public final class FakeSmtpServer implements AutoCloseable {
         return List.copyOf(handshakes);
     }
 
+    private final List<String> clientCertificates = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * The subject of the certificate the client presented in each successful TLS handshake, in
+     * order; "" when it presented none (TLS-25). A server context that asks for one must be given
+     * with {@link #tlsContext}.
+     */
+    public List<String> clientCertificates() {
+        return List.copyOf(clientCertificates);
+    }
+
     private io.netty.handler.ssl.SslHandler recordingSni(io.netty.handler.ssl.SslHandler h) {
         h.handshakeFuture().addListener(f -> {
+            if (f.isSuccess()) {
+                String subject;
+                try {
+                    java.security.cert.Certificate[] peer = h.engine().getSession().getPeerCertificates();
+                    subject = ((java.security.cert.X509Certificate) peer[0]).getSubjectX500Principal().getName();
+                } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                    subject = "";
+                }
+                clientCertificates.add(subject);
+            }
             handshakes.add(f.isSuccess() ? h.engine().getSession().getProtocol() + " " + h.engine().getSession().getCipherSuite()
                     : "failed");
             if (f.isSuccess() && h.engine().getSession() instanceof javax.net.ssl.ExtendedSSLSession x) {
