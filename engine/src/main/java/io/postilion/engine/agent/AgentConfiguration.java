@@ -227,7 +227,8 @@ public final class AgentConfiguration {
                 .withReplyFilter(replyFilter(cfg.table("smtp_reply_filter")))
                 .withSmtputf8(smtputf8(cfg).enabled())
                 .withTlsLogging(TlsLogLevel.parse(cfg.effectiveName("smtp_tls_loglevel"), cfg.string("smtp_tls_loglevel")),
-                        cfg.bool("tls_fast_shutdown_enable"));
+                        cfg.bool("tls_fast_shutdown_enable"))
+                .withNoteStartTlsOffer(cfg.bool("smtp_tls_note_starttls_offer"));
         ContentOptions content = ContentOptions.defaults()
                 .withLineLengthLimit(cfg.integer("smtp_line_length_limit"))
                 .withMimeNestingLimit(cfg.integer("mime_nesting_limit"));

@@ -40,7 +40,7 @@ public final class ParameterSupport {
         inert("smtp_sasl_auth_cache_time", "used only with smtp_sasl_auth_cache_name, which is refused");
         inert("smtp_sasl_path", "a Cyrus configuration path; this client implements the mechanisms itself");
         for (String p : new String[] {"smtp_tls_block_early_mail_reply",
-                "smtp_tls_note_starttls_offer", "smtp_tls_session_cache_database",
+                "smtp_tls_session_cache_database",
                 "smtp_tls_session_cache_timeout", "smtp_tls_enable_rpk", "smtp_tlsrpt_enable", "smtp_tlsrpt_socket_name"}) {
             if (!p.equals("smtp_tls_enable_rpk")) {
                 inert(p, "a TLS tuning or reporting setting Postilion does not use");

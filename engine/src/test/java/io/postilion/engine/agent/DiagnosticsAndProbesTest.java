@@ -97,17 +97,6 @@ class DiagnosticsAndProbesTest {
     }
 
     /** Runs {@code work} with standard error (slf4j-simple's log) captured. */
-    private static <T> T capturingLog(StringBuilder log, Supplier<T> work) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            return work.get();
-        } finally {
-            System.setErr(saved);
-            log.append(captured.toString(StandardCharsets.UTF_8));
-        }
-    }
 
     private static List<Outcome> outcomes(DeliveryReport r) {
         return r.results().stream().map(RecipientResult::outcome).toList();
@@ -240,7 +229,7 @@ class DiagnosticsAndProbesTest {
     @Test
     void aListedPeerHasItsConversationLoggedAndOthersDoNot_MISC3() {
         StringBuilder log = new StringBuilder();
-        capturingLog(log, () -> deliver(settings().debugPeers(DebugPeers.parse(List.of("127.0.0.0/8"))).build(),
+        LogCapture.capturingLog(log, () -> deliver(settings().debugPeers(DebugPeers.parse(List.of("127.0.0.0/8"))).build(),
                 request(nexthop(), "a@dest.test")));
         String server = "127.0.0.2[127.0.0.2]:" + server().port();
         assertTrue(log.toString().contains("> " + server + ": MAIL FROM:<s@client.test>"), log.toString());
@@ -248,7 +237,7 @@ class DiagnosticsAndProbesTest {
         assertFalse(log.toString().contains("secret body"), "content is never logged");
 
         StringBuilder quiet = new StringBuilder();
-        capturingLog(quiet, () -> deliver(settings().debugPeers(DebugPeers.parse(List.of("example.com"))).build(),
+        LogCapture.capturingLog(quiet, () -> deliver(settings().debugPeers(DebugPeers.parse(List.of("example.com"))).build(),
                 request(nexthop(), "a@dest.test")));
         assertFalse(quiet.toString().contains("MAIL FROM:<s@client.test>"), quiet.toString());
     }
@@ -296,7 +285,7 @@ class DiagnosticsAndProbesTest {
     void aRefusedXforwardIsAWarningAndTheMailStillGoes_XFER2() {
         server.capabilities("PIPELINING", "XFORWARD IDENT SOURCE").reply(Stage.XFORWARD, "421 4.7.0 not now");
         StringBuilder log = new StringBuilder();
-        DeliveryReport r = capturingLog(log, () -> deliver(settings().sendXforward(true).build(),
+        DeliveryReport r = LogCapture.capturingLog(log, () -> deliver(settings().sendXforward(true).build(),
                 request(nexthop(), "a@dest.test")));
         assertEquals(List.of(Outcome.SENT), outcomes(r));
         assertTrue(log.toString().contains("said: 421 4.7.0 not now (in reply to XFORWARD helo/protocol command)"),

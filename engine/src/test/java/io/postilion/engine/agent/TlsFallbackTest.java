@@ -252,9 +252,25 @@ class TlsFallbackTest {
     // ------------------------------------------------------------------ TLS-14
 
     @Test
+    void atLevelNoneAnOfferedStarttlsIsNotedOnlyWhenAsked_TLS9() {
+        server.startTls(true);
+        StringBuilder quiet = new StringBuilder();
+        DeliveryReport r = LogCapture.capturingLog(quiet, () -> deliver(agent("smtp_tls_security_level=none"),
+                request(Duration.ZERO, "a@dest.test")));
+        assertEquals(Outcome.SENT, r.results().get(0).outcome(), r.results().get(0).reason());
+        assertTrue(!quiet.toString().contains("Host offered STARTTLS"), quiet.toString());
+        StringBuilder noted = new StringBuilder();
+        r = LogCapture.capturingLog(noted, () -> deliver(agent("smtp_tls_security_level=none",
+                "smtp_tls_note_starttls_offer=yes"), request(Duration.ZERO, "b@dest.test")));
+        assertEquals(Outcome.SENT, r.results().get(0).outcome(), r.results().get(0).reason());
+        assertTrue(noted.toString().contains("Host offered STARTTLS: [127.0.0.1]"), noted.toString());
+        assertTrue(server.commands().stream().noneMatch("STARTTLS"::equals), "level none never sends it: " + server.commands());
+    }
+
+    @Test
     void wrapperModeSkipsEveryServerBelowEncryptWithAWarning_TLS14() {
         StringBuilder log = new StringBuilder();
-        DeliveryReport r = capturingLog(log, () -> deliver(agent("smtp_tls_wrappermode=yes"),
+        DeliveryReport r = LogCapture.capturingLog(log, () -> deliver(agent("smtp_tls_wrappermode=yes"),
                 request(Duration.ZERO, "a@dest.test")));
         assertEquals(Outcome.DEFERRED, r.results().get(0).outcome());
         assertEquals("4.3.0", r.results().get(0).status().text());
@@ -324,7 +340,7 @@ class TlsFallbackTest {
         server.startTls(true);
         DeliveryAgent a = agent("smtp_tls_connection_reuse=yes", "smtp_tls_loglevel=1");
         StringBuilder log = new StringBuilder();
-        capturingLog(log, () -> {
+        LogCapture.capturingLog(log, () -> {
             deliver(a, request(Duration.ZERO, "a@dest.test"), CacheHint.LOAD_AND_STORE);
             return deliver(a, request(Duration.ZERO, "b@dest.test"), CacheHint.LOAD_AND_STORE);
         });
@@ -375,7 +391,7 @@ class TlsFallbackTest {
     void atLogLevelOneEachHandshakeIsLogged_TLS30() {
         server.startTls(true);
         StringBuilder log = new StringBuilder();
-        DeliveryReport r = capturingLog(log, () -> deliver(agent("smtp_tls_loglevel=1"), request(Duration.ZERO, "a@dest.test")));
+        DeliveryReport r = LogCapture.capturingLog(log, () -> deliver(agent("smtp_tls_loglevel=1"), request(Duration.ZERO, "a@dest.test")));
         assertEquals(Outcome.SENT, r.results().get(0).outcome());
         String line = log.toString().lines().filter(l -> l.contains("TLS connection established")).findFirst().orElse("");
         assertTrue(line.matches(".*Untrusted TLS connection established to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:" + server.port()
@@ -388,7 +404,7 @@ class TlsFallbackTest {
     void atLogLevelZeroNothingIsLogged_TLS30() {
         server.startTls(true);
         StringBuilder log = new StringBuilder();
-        capturingLog(log, () -> deliver(agent(), request(Duration.ZERO, "a@dest.test")));
+        LogCapture.capturingLog(log, () -> deliver(agent(), request(Duration.ZERO, "a@dest.test")));
         assertFalse(log.toString().contains("TLS connection established"), log.toString());
     }
 
@@ -427,17 +443,6 @@ class TlsFallbackTest {
 
     // ------------------------------------------------------------------ helpers
 
-    private static <T> T capturingLog(StringBuilder log, Supplier<T> work) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            return work.get();
-        } finally {
-            System.setErr(saved);
-            log.append(captured.toString(StandardCharsets.UTF_8));
-        }
-    }
 
     private static void await(BooleanSupplier done, String what) throws InterruptedException {
         await(done, () -> what);

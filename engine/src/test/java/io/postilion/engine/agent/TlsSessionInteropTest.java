@@ -101,7 +101,7 @@ class TlsSessionInteropTest {
     @Test
     void theHandshakeLineNamesTheRealProtocolAndCipher_TLS30() throws Exception {
         StringBuilder log = new StringBuilder();
-        DeliveryReport r = capturingLog(log, () -> send(agent("smtp_tls_CAfile=" + Rig.RIG_DIR.resolve("certs/ca.crt"))));
+        DeliveryReport r = LogCapture.capturingLog(log, () -> send(agent("smtp_tls_CAfile=" + Rig.RIG_DIR.resolve("certs/ca.crt"))));
         assertEquals("may", r.results().get(0).tls());
         String line = log.toString().lines().filter(l -> l.contains("TLS connection established")).findFirst().orElse("");
         // at may a chain from the configured CA is "Trusted", never "Verified" (TLS-5)
@@ -117,7 +117,7 @@ class TlsSessionInteropTest {
         long from = Files.size(MAILLOG);
         DeliveryAgent a = agent();
         StringBuilder log = new StringBuilder();
-        capturingLog(log, () -> {
+        LogCapture.capturingLog(log, () -> {
             send(a);
             send(a);
             return null;
@@ -133,7 +133,7 @@ class TlsSessionInteropTest {
         long from = Files.size(MAILLOG);
         DeliveryAgent a = agent("smtp_tls_connection_reuse=yes");
         StringBuilder log = new StringBuilder();
-        DeliveryReport second = capturingLog(log, () -> {
+        DeliveryReport second = LogCapture.capturingLog(log, () -> {
             send(a);
             assertEquals(1, a.parkedSessions(), "the TLS session is parked");
             return send(a);
@@ -146,15 +146,4 @@ class TlsSessionInteropTest {
         assertEquals(1, log.toString().lines().filter(l -> l.contains("TLS connection established")).count(), log.toString());
     }
 
-    private static <T> T capturingLog(StringBuilder log, Supplier<T> work) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            return work.get();
-        } finally {
-            System.setErr(saved);
-            log.append(captured.toString(StandardCharsets.UTF_8));
-        }
-    }
 }

@@ -41,12 +41,14 @@ import reactor.core.scheduler.Schedulers;
  *     TLS handshake (TLS-30)
  * @param tlsFastShutdown tls_fast_shutdown_enable (yes): after our close_notify, do not wait for the
  *     server's (TLS-33)
+ * @param noteStartTlsOffer smtp_tls_note_starttls_offer (no): at level none, log "Host offered
+ *     STARTTLS: [HOST]" when a server offers it (TLS-9)
  */
 public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendEhlo, boolean neverSendEhlo,
         DiscardedKeywords discard, AddressMap discardMaps, boolean useChunking, boolean skipQuitResponse,
         Timeouts timeouts, TlsLevel tlsLevel, boolean wrapperMode, SslContext sslContext, ServerVerification verification,
         UnaryOperator<String> replyFilter, PixWorkarounds pix, Scheduler timer, boolean smtputf8,
-        int tlsLogLevel, boolean tlsFastShutdown) {
+        int tlsLogLevel, boolean tlsFastShutdown, boolean noteStartTlsOffer) {
 
     /** XFER-21: unanswered pipelined command bytes are kept within this window. */
     public static final int PIPELINING_WINDOW = 4096;
@@ -84,14 +86,14 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
     public static SessionSettings smtp(String heloName) {
         return new SessionSettings(false, heloName, true, false, DiscardedKeywords.NONE, AddressMap.NONE, true, true,
                 Timeouts.smtpDefaults(), TlsLevel.NONE, false, null, ServerVerification.NONE, null, PixWorkarounds.DEFAULTS, Schedulers.parallel(), true,
-                0, true);
+                0, true, false);
     }
 
     /** Postfix's LMTP client defaults, greeting as {@code lhloName}. */
     public static SessionSettings lmtp(String lhloName) {
         return new SessionSettings(true, lhloName, true, false, DiscardedKeywords.NONE, AddressMap.NONE, true, false,
                 Timeouts.lmtpDefaults(), TlsLevel.NONE, false, null, ServerVerification.NONE, null, PixWorkarounds.DEFAULTS, Schedulers.parallel(), true,
-                0, true);
+                0, true, false);
     }
 
     /**
@@ -165,6 +167,11 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
         });
     }
 
+    /** TLS-9: smtp_tls_note_starttls_offer. */
+    public SessionSettings withNoteStartTlsOffer(boolean on) {
+        return with(c -> c.noteStartTlsOffer = on);
+    }
+
     public SessionSettings withPix(PixWorkarounds p) {
         return with(c -> c.pix = p);
     }
@@ -201,6 +208,7 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
         boolean smtputf8;
         int tlsLogLevel;
         boolean tlsFastShutdown;
+        boolean noteStartTlsOffer;
 
         Copy(SessionSettings s) {
             lmtp = s.lmtp;
@@ -222,12 +230,13 @@ public record SessionSettings(boolean lmtp, String heloName, boolean alwaysSendE
             smtputf8 = s.smtputf8;
             tlsLogLevel = s.tlsLogLevel;
             tlsFastShutdown = s.tlsFastShutdown;
+            noteStartTlsOffer = s.noteStartTlsOffer;
         }
 
         SessionSettings build() {
             return new SessionSettings(lmtp, heloName, alwaysSendEhlo, neverSendEhlo, discard, discardMaps, useChunking,
                     skipQuitResponse, timeouts, tlsLevel, wrapperMode, sslContext, verification, replyFilter, pix, timer,
-                    smtputf8, tlsLogLevel, tlsFastShutdown);
+                    smtputf8, tlsLogLevel, tlsFastShutdown, noteStartTlsOffer);
         }
     }
 }

@@ -416,6 +416,9 @@ public final class SmtpSession {
     /** TLS-9: STARTTLS when the level asks for it and the server offers it. */
     private Mono<Handshake> startTls(HandshakeState st) {
         TlsLevel level = effectiveLevel();
+        if (level == TlsLevel.NONE && capabilities.startTls() && settings.noteStartTlsOffer()) {
+            st.ctx.log().info("Host offered STARTTLS: [" + endpoint.hostname() + "]"); // TLS-9
+        }
         if (level == TlsLevel.NONE) {
             tlsStatus = TlsFeatureStatus.undecided(level).compliant(TlsLevel.NONE);
             return ready(st);
