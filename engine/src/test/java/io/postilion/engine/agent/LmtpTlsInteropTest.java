@@ -34,9 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code LMTP_PORT}), whose LHLO reply offers STARTTLS with the rig CA's certificate for
  * lmtp.example.test among other names (scripts/peers/certs.sh). The delivery agent is built from
  * main.cf in LMTP mode; the next hop lmtp.example.test is answered with 127.0.0.1 by the in-JVM
- * DNS server. lmtp_tls_security_level = encrypt and = verify (trusting the rig CA) store the
- * message in the maildir; verify trusting another CA defers 4.7.5 and stores nothing. Skipped
- * when Dovecot is not listening.
+ * DNS server. The levels may, encrypt, fingerprint (the rig key's digest), dane-only (a signed
+ * DANE-EE record the in-JVM DNS server publishes with the AD bit), verify and secure (trusting the
+ * rig CA) store the message in the maildir over TLS; verify trusting another CA, and a DANE-EE
+ * record of another key, defer 4.7.5 and store nothing. Skipped when Dovecot is not listening.
  */
 @Tag("interop")
 class LmtpTlsInteropTest {
@@ -114,6 +115,69 @@ class LmtpTlsInteropTest {
         assertEquals(Outcome.SENT, r.outcome(), r.status() + " " + r.reason());
         assertEquals("verify", r.tls());
         assertStoredOverTls(Rig.awaitDelivery(TO, token));
+    }
+
+    @Test
+    void mayUsesTheOfferedStarttls_TLS5() {
+        String token = Rig.token();
+        RecipientResult r = deliver(token, "lmtp_tls_security_level=may");
+        assertEquals(Outcome.SENT, r.outcome(), r.status() + " " + r.reason());
+        assertEquals("may", r.tls());
+        assertStoredOverTls(Rig.awaitDelivery(TO, token));
+    }
+
+    @Test
+    void secureMatchesTheNexthopNameWithTheRigCa_TLS5_TLS7() {
+        String token = Rig.token();
+        RecipientResult r = deliver(token, "lmtp_tls_security_level=secure",
+                "lmtp_tls_CAfile=" + Rig.RIG_DIR.resolve("certs/ca.crt"));
+        assertEquals(Outcome.SENT, r.outcome(), r.status() + " " + r.reason());
+        assertEquals("secure", r.tls());
+        assertStoredOverTls(Rig.awaitDelivery(TO, token));
+    }
+
+    @Test
+    void fingerprintPinsTheRigKey_TLS28() throws Exception {
+        String token = Rig.token();
+        RecipientResult r = deliver(token, "lmtp_tls_security_level=fingerprint",
+                "lmtp_tls_fingerprint_cert_match=" + rigKeyDigest());
+        assertEquals(Outcome.SENT, r.outcome(), r.status() + " " + r.reason());
+        assertEquals("fingerprint", r.tls());
+        assertStoredOverTls(Rig.awaitDelivery(TO, token));
+    }
+
+    @Test
+    void daneOnlyWithASignedDaneEeRecordOfTheRigKeyDelivers_TLS8() throws Exception {
+        dns.authenticated("lmtp.example.test");
+        dns.tlsa("_" + PORT + "._tcp.lmtp.example.test", 3, 1, 1, hex(rigKeyDigest()))
+                .authenticated("_" + PORT + "._tcp.lmtp.example.test");
+        String token = Rig.token();
+        RecipientResult r = deliver(token, "lmtp_tls_security_level=dane-only", "lmtp_dns_support_level=dnssec");
+        assertEquals(Outcome.SENT, r.outcome(), r.status() + " " + r.reason());
+        assertEquals("dane-only", r.tls());
+        assertStoredOverTls(Rig.awaitDelivery(TO, token));
+    }
+
+    @Test
+    void daneOnlyWithARecordOfAnotherKeyDefersAndStoresNothing_TLS8_TLS13() throws Exception {
+        dns.authenticated("lmtp.example.test");
+        dns.tlsa("_" + PORT + "._tcp.lmtp.example.test", 3, 1, 1, new byte[32])
+                .authenticated("_" + PORT + "._tcp.lmtp.example.test");
+        String token = Rig.token();
+        RecipientResult r = deliver(token, "lmtp_tls_security_level=dane-only", "lmtp_dns_support_level=dnssec");
+        assertEquals(Outcome.DEFERRED, r.outcome(), r.status() + " " + r.reason());
+        assertEquals("4.7.5", r.status().text());
+        Rig.sleep(1000);
+        assertTrue(Rig.filesWith(Rig.maildir(TO), token).isEmpty(), "no message stored");
+    }
+
+    /** SHA-256 of the rig server key's SubjectPublicKeyInfo, as certs.sh writes it for TLSA 3 1 1. */
+    private static String rigKeyDigest() throws IOException {
+        return Files.readString(Rig.RIG_DIR.resolve("certs/tlsa-3-1-1.txt")).trim();
+    }
+
+    private static byte[] hex(String text) {
+        return java.util.HexFormat.of().parseHex(text);
     }
 
     @Test
