@@ -17,6 +17,7 @@ import io.postilion.engine.tls.TlsDecision;
 import io.postilion.engine.tls.TlsPolicyQuery;
 import io.postilion.engine.tls.TlsPolicyResolver;
 import io.postilion.dns.ServerRrset;
+import io.postilion.tls.RequireTlsStatus;
 import io.postilion.tls.TlsFeatureStatus;
 import io.postilion.tls.TlsPolicy;
 import io.postilion.transport.cache.ConnectionCache;
@@ -166,7 +167,8 @@ final class ServerWalk {
         }
         Server target = endpoints.get(index);
         if (settings.logTlsStatus()) {
-            a.tls = TlsFeatureStatus.undecided(tlsPolicies.settings().level()).logForm(); // LOG-5
+            a.tls = TlsFeatureStatus.undecided(tlsPolicies.settings().level()).logForm() // LOG-5
+                    + (a.request.tls().requireTls() ? "/" + RequireTlsStatus.UNDECIDED.logForm() : "");
         }
         // TLS-3 before the cache: a session parked under the next-hop key ran at some level, and is
         // taken only by a request whose policy for this server has that same level (CACHE-8), so a
@@ -295,7 +297,8 @@ final class ServerWalk {
         Instant connectAt = clock.instant();
         if (settings.logTlsStatus()) {
             a.tls = (a.plaintextRetryOf != null ? TlsFeatureStatus.undecided(a.plaintextRetryOf)
-                    : TlsFeatureStatus.undecided(tls.level())).logForm(); // LOG-5
+                    : TlsFeatureStatus.undecided(tls.level())).logForm() // LOG-5
+                    + (tls.requireTls() != io.postilion.tls.RequireTls.NONE ? "/" + RequireTlsStatus.UNDECIDED.logForm() : "");
         }
         return client.connect(ep, tls).flatMap(c -> {
             metrics.connection(c.ok());
@@ -498,7 +501,7 @@ final class ServerWalk {
         if (settings.logTlsStatus()) {
             a.tls = a.plaintextRetryOf != null && s.tlsPolicy().level() == io.postilion.tls.TlsLevel.NONE
                     ? TlsFeatureStatus.undecided(a.plaintextRetryOf).compliant(io.postilion.tls.TlsLevel.NONE).logForm()
-                    : s.tlsStatus().logForm();
+                    : s.tlsFeatures();
         }
     }
 

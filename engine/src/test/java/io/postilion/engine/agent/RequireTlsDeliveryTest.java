@@ -110,7 +110,7 @@ class RequireTlsDeliveryTest {
     }
 
     @Test
-    void enforceAtVerifyNeedsServerSupport5730ThenTheNextMx_TLS19() throws Exception {
+    void enforceAtVerifyNeedsServerSupport5730ThenTheNextMx_TLS19_TLS23() throws Exception {
         servers();
         mx2.capabilities("PIPELINING", "DSN", "REQUIRETLS");
         RecipientResult r = deliver(agent("smtp_tls_security_level=verify"), true, CONTENT);
@@ -118,30 +118,33 @@ class RequireTlsDeliveryTest {
         assertTrue(mx1.commands().stream().noneMatch(c -> c.startsWith("MAIL")), "mx1 lacks REQUIRETLS: " + mx1.commands());
         assertTrue(mailFrom(mx2).endsWith(" REQUIRETLS"), mailFrom(mx2));
         assertTrue(mailFrom(mx2).contains(" RET=FULL"), "not relaxed, so RET as asked: " + mailFrom(mx2));
+        assertEquals("verify/requiretls", r.tls(), "LOG-5: the level met, then REQUIRETLS met");
     }
 
     @Test
-    void enforceBouncesWhenNoServerAnnouncesRequireTls_TLS19() throws Exception {
+    void enforceBouncesWhenNoServerAnnouncesRequireTls_TLS19_TLS23() throws Exception {
         servers();
         RecipientResult r = deliver(agent("smtp_tls_security_level=verify"), true, CONTENT);
         assertEquals(Outcome.BOUNCED, r.outcome(), r.reason());
         assertEquals("5.7.30", r.status().toString());
+        assertEquals("verify/!requiretls:nosupport", r.tls());
         assertEquals(1, mx1.sessions(), "mx1 was tried, and its 5.7.30 was soft: mx2 was tried as well");
         assertEquals(1, mx2.sessions());
     }
 
     @Test
-    void enforceWithACertificateThatDoesNotMatchIs5710_TLS19() throws Exception {
+    void enforceWithACertificateThatDoesNotMatchIs5710_TLS19_TLS23() throws Exception {
         servers();
         mx1.tlsContext(certFor("other.test")).capabilities("DSN", "REQUIRETLS");
         mx2.tlsContext(certFor("other.test")).capabilities("DSN", "REQUIRETLS");
         RecipientResult r = deliver(agent("smtp_tls_security_level=verify"), true, CONTENT);
         assertEquals(Outcome.BOUNCED, r.outcome(), r.reason());
         assertEquals("5.7.10", r.status().toString(), r.reason());
+        assertEquals("!verify/!requiretls:nocertmatch", r.tls());
     }
 
     @Test
-    void opportunisticSendsRetHdrsWithoutRequireTlsToAServerLackingIt_TLS19() throws Exception {
+    void opportunisticSendsRetHdrsWithoutRequireTlsToAServerLackingIt_TLS19_TLS23() throws Exception {
         servers();
         mx1.capabilities("PIPELINING", "DSN");
         RecipientResult r = deliver(agent("smtp_tls_security_level=may", "smtp_requiretls_policy=opportunistic"), true,
@@ -149,10 +152,11 @@ class RequireTlsDeliveryTest {
         assertEquals(Outcome.SENT, r.outcome(), r.reason());
         assertTrue(mailFrom(mx1).contains(" RET=HDRS"), mailFrom(mx1));
         assertFalse(mailFrom(mx1).contains("REQUIRETLS"), mailFrom(mx1));
+        assertEquals("may/requiretls:nocertmatch", r.tls(), "relaxed: TLS, but nothing was matched at may");
     }
 
     @Test
-    void opportunisticStarttlsNeedsStarttls5730AndFailsOnARefusal5710_TLS19() throws Exception {
+    void opportunisticStarttlsNeedsStarttls5730AndFailsOnARefusal5710_TLS19_TLS23() throws Exception {
         servers();
         mx1.startTls(false);
         mx2.startTls(false);
@@ -160,6 +164,7 @@ class RequireTlsDeliveryTest {
                 "smtp_requiretls_policy=opportunistic+starttls"), true, CONTENT);
         assertEquals(Outcome.BOUNCED, none.outcome(), none.reason());
         assertEquals("5.7.30", none.status().toString());
+        assertEquals("!may/!requiretls:nostarttls", none.tls());
         bed.close();
         servers();
         mx1.reply(FakeSmtpServer.Stage.STARTTLS, "454 4.7.0 TLS not available");
@@ -168,6 +173,7 @@ class RequireTlsDeliveryTest {
                 "smtp_requiretls_policy=opportunistic+starttls"), true, CONTENT);
         assertEquals(Outcome.BOUNCED, refused.outcome(), refused.reason());
         assertEquals("5.7.10", refused.status().toString());
+        assertEquals("!may/!requiretls:noencryption", refused.tls());
         assertTrue(mx1.commands().stream().noneMatch(c -> c.startsWith("MAIL")), "no plaintext fallback");
     }
 

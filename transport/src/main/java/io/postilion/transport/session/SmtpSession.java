@@ -9,6 +9,7 @@ import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.postilion.tls.TlsFeatureStatus;
 import io.postilion.tls.RequireTls;
+import io.postilion.tls.RequireTlsStatus;
 import io.postilion.tls.TlsLevel;
 import io.postilion.tls.PeerCheck;
 import io.postilion.tls.TlsPolicy;
@@ -69,6 +70,8 @@ public final class SmtpSession {
     private boolean tlsFailed;
     private boolean authenticated;
     private TlsFeatureStatus tlsStatus;
+    /** TLS-23: the REQUIRETLS feature; null when the message did not ask for it (or the policy said disable). */
+    private RequireTlsStatus requireTlsStatus;
     /** TLS-13: the verifying levels' verdict on the server certificate; null until checked. */
     private PeerCheck.Result peerCheck;
     private volatile Transcript transcript = Transcript.NONE;
@@ -80,6 +83,7 @@ public final class SmtpSession {
         this.tls = tls;
         this.reader = new ReplyReader(endpoint.display(), settings.timeouts().perRequestDeadline());
         this.tlsStatus = TlsFeatureStatus.undecided(tls.level());
+        this.requireTlsStatus = tls.requireTls() == RequireTls.NONE ? null : RequireTlsStatus.UNDECIDED;
     }
 
     /**
@@ -157,6 +161,14 @@ public final class SmtpSession {
     /** How the session stands against its TLS security level (LOG-5); undecided until the handshake settles it. */
     public TlsFeatureStatus tlsStatus() {
         return tlsStatus;
+    }
+
+    /**
+     * LOG-5, TLS-23: the {@code tls=} field's features: the level's status, then the REQUIRETLS
+     * status when the message asked for it, joined with {@code /} (e.g. {@code verify/requiretls}).
+     */
+    public String tlsFeatures() {
+        return requireTlsStatus == null ? tlsStatus.logForm() : tlsStatus.logForm() + "/" + requireTlsStatus.logForm();
     }
 
     /**
@@ -311,6 +323,7 @@ public final class SmtpSession {
                 + endpoint.displayWithPort() + ": " + peerCheck.problem());
         tlsStatus = tlsStatus.violated();
         if (tls.requireTls() == RequireTls.ENFORCE) { // TLS-13 under REQUIRETLS enforce (TLS-19)
+            requireTlsStatus = RequireTlsStatus.VIOLATED_NO_CERT_MATCH;
             return new StageFailure(Stage.STARTTLS, StageFailure.Kind.LOCAL, null, "5.7.10",
                     "Sender requested REQUIRETLS, but the certificate of host " + endpoint.display() + " was not verified");
         }
@@ -380,6 +393,7 @@ public final class SmtpSession {
                 }
                 if (tlsActive && tls.requireTls() == RequireTls.ENFORCE && !capabilities.requireTls()) {
                     // TLS-19, SESS-19: the REQUIRETLS check once TLS is on
+                    requireTlsStatus = RequireTlsStatus.VIOLATED_NO_SUPPORT;
                     return failHandshake(st, new StageFailure(stage, StageFailure.Kind.LOCAL, null, "5.7.30",
                             "Sender requested REQUIRETLS, but host " + endpoint.display()
                                     + " does not support REQUIRETLS"));
@@ -410,6 +424,12 @@ public final class SmtpSession {
     }
 
     private Mono<Handshake> ready(HandshakeState st) {
+        if (requireTlsStatus == RequireTlsStatus.UNDECIDED) {
+            // TLS-23: what a session that goes on gave the request (the enforcing failures returned earlier)
+            requireTlsStatus = !tlsActive ? RequireTlsStatus.NO_TLS
+                    : !certificateMatched() ? RequireTlsStatus.NO_CERT_MATCH
+                    : !capabilities.requireTls() ? RequireTlsStatus.NO_SUPPORT : RequireTlsStatus.MET;
+        }
         return Mono.just(new Handshake(st.greeting, st.analysis, st.helloStage, st.hello, capabilities, null, st.pix));
     }
 
@@ -426,6 +446,7 @@ public final class SmtpSession {
         if (!capabilities.startTls()) {
             if (tls.requireTls().requiresTls()) { // TLS-9 step 2 under REQUIRETLS (TLS-19)
                 tlsStatus = tlsStatus.violated();
+                requireTlsStatus = RequireTlsStatus.VIOLATED_NO_STARTTLS;
                 return failHandshake(st, new StageFailure(Stage.STARTTLS, StageFailure.Kind.LOCAL, null, "5.7.30",
                         "Sender requested REQUIRETLS, but STARTTLS was not offered by host " + endpoint.display()));
             }
@@ -441,6 +462,7 @@ public final class SmtpSession {
             if (!reply.isPositive()) {
                 if (tls.requireTls().requiresTls()) { // TLS-9 step 1 under REQUIRETLS (TLS-19)
                     tlsStatus = tlsStatus.violated();
+                    requireTlsStatus = RequireTlsStatus.VIOLATED_NO_ENCRYPTION;
                     return failHandshake(st, new StageFailure(Stage.STARTTLS, StageFailure.Kind.LOCAL, reply, "5.7.10",
                             "Sender requested REQUIRETLS, but host " + endpoint.display() + " refused to start TLS: "
                                     + reply.text()));
