@@ -42,8 +42,13 @@ class PolicyTableInteropTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private SendRun run;
+
+    @org.junit.jupiter.api.BeforeEach
+    void sender() {
+        run = new SendRun(dir);
+    }
+
 
     @BeforeAll
     static void peersAreUp() {
@@ -59,26 +64,12 @@ class PolicyTableInteropTest {
     }
 
     private int send(String nexthop, String... options) throws IOException {
-        Path file = Files.writeString(dir.resolve("message.eml"), Rig.message(Rig.token(), FROM, TO), StandardCharsets.US_ASCII);
-        List<String> argv = new ArrayList<>(List.of("send", "--from", FROM, "--to", TO, "--nexthop", nexthop,
-                "-o", "inet_interfaces=127.0.0.254", "-o", "dns_servers=127.0.0.1:5353"));
-        for (String o : options) {
-            argv.add("-o");
-            argv.add(o);
-        }
-        argv.add(file.toString());
-        return Main.run(argv.toArray(String[]::new), new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        List<String> o = new ArrayList<>(List.of("dns_servers=127.0.0.1:5353"));
+        o.addAll(List.of(options));
+        return run.send(FROM, TO, nexthop, o);
     }
 
-    private String line() {
-        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
-        return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
-    }
 
-    private String transcript() {
-        return "stdout:\n" + out.toString(StandardCharsets.UTF_8) + "stderr:\n" + err.toString(StandardCharsets.UTF_8);
-    }
 
     private String table(String... lines) throws IOException {
         Path f = Files.writeString(dir.resolve("tls_policy"), String.join("\n", lines) + "\n");
@@ -88,8 +79,8 @@ class PolicyTableInteropTest {
     @Test
     void fingerprintDeliversToPostfixWhosePublicKeyDigestIsPinned_TLS28() throws Exception {
         assertEquals(0, send("[127.0.0.1]:" + SMTPD, "smtp_tls_security_level=fingerprint",
-                "smtp_tls_fingerprint_cert_match=" + fileValue("tlsa-3-1-1.txt")), transcript());
-        assertTrue(line().contains(", tls=fingerprint, dsn=2.0.0, status=sent (250 "), line());
+                "smtp_tls_fingerprint_cert_match=" + fileValue("tlsa-3-1-1.txt")), run.transcript());
+        assertTrue(run.line().contains(", tls=fingerprint, dsn=2.0.0, status=sent (250 "), run.line());
     }
 
     @Test
@@ -101,29 +92,29 @@ class PolicyTableInteropTest {
         String digest = HexFormat.ofDelimiter(":").withUpperCase()
                 .formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
         assertEquals(0, send("[127.0.0.1]:" + SMTPD, table("[127.0.0.1]:" + SMTPD + " fingerprint match="
-                + fileValue("tlsa-3-1-1-selfsigned.txt") + "|" + digest)), transcript());
-        assertTrue(line().contains(", tls=fingerprint, dsn=2.0.0, status=sent (250 "), line());
+                + fileValue("tlsa-3-1-1-selfsigned.txt") + "|" + digest)), run.transcript());
+        assertTrue(run.line().contains(", tls=fingerprint, dsn=2.0.0, status=sent (250 "), run.line());
     }
 
     @Test
     void aDigestThePostfixKeyDoesNotHaveIsDeferred475_TLS28_TLS13() throws Exception {
         assertTrue(send("[127.0.0.1]:" + SMTPD, "smtp_tls_security_level=fingerprint",
-                "smtp_tls_fingerprint_cert_match=" + fileValue("tlsa-3-1-1-selfsigned.txt")) != 0, transcript());
-        assertTrue(line().contains(", tls=!fingerprint, dsn=4.7.5, status=deferred (Server certificate not verified)"),
-                line());
+                "smtp_tls_fingerprint_cert_match=" + fileValue("tlsa-3-1-1-selfsigned.txt")) != 0, run.transcript());
+        assertTrue(run.line().contains(", tls=!fingerprint, dsn=4.7.5, status=deferred (Server certificate not verified)"),
+                run.line());
     }
 
     @Test
     void secureWithTheRigCaAsATableTrustAnchorDelivers_TLS4_TLS24() throws Exception {
         // no CAfile at all: the entry's tafile= is the only trust
-        assertEquals(0, send(NAMED, table(NAMED + " secure tafile=" + certs("ca.crt"))), transcript());
-        assertTrue(line().contains(", tls=secure, dsn=2.0.0, status=sent (250 "), line());
+        assertEquals(0, send(NAMED, table(NAMED + " secure tafile=" + certs("ca.crt"))), run.transcript());
+        assertTrue(run.line().contains(", tls=secure, dsn=2.0.0, status=sent (250 "), run.line());
     }
 
     @Test
     void aTableTrustAnchorThatDidNotSignTheCertificateIsDeferred475_TLS24() throws Exception {
         assertTrue(send(NAMED, "smtp_tls_CAfile=" + certs("ca.crt"),
-                table(NAMED + " secure tafile=" + certs("selfsigned.crt"))) != 0, transcript());
-        assertTrue(line().contains(", tls=!secure, dsn=4.7.5, status=deferred (Server certificate not verified)"), line());
+                table(NAMED + " secure tafile=" + certs("selfsigned.crt"))) != 0, run.transcript());
+        assertTrue(run.line().contains(", tls=!secure, dsn=4.7.5, status=deferred (Server certificate not verified)"), run.line());
     }
 }

@@ -44,8 +44,13 @@ class SaslInteropTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private SendRun run;
+
+    @org.junit.jupiter.api.BeforeEach
+    void sender() {
+        run = new SendRun(dir);
+    }
+
 
     @BeforeAll
     static void peersAreUp() {
@@ -63,29 +68,15 @@ class SaslInteropTest {
     }
 
     private int send(int port, String password, String... more) throws IOException {
-        Path file = Files.writeString(dir.resolve("message.eml"), Rig.message(Rig.token(), FROM, TO), StandardCharsets.US_ASCII);
-        List<String> argv = new ArrayList<>(List.of("send", "--from", FROM, "--to", TO, "--nexthop", "[127.0.0.1]:" + port,
-                "-o", "inet_interfaces=127.0.0.254", "-o", "smtp_tls_security_level=encrypt",
-                "-o", "smtp_tls_wrappermode=" + (port == SMTPS ? "yes" : "no"),
-                "-o", "smtp_sasl_auth_enable=yes", "-o", "smtp_sasl_password_maps=texthash:" + passwords(password),
-                "-o", "smtp_sasl_tls_security_options=noanonymous"));
-        for (String o : more) {
-            argv.add("-o");
-            argv.add(o);
-        }
-        argv.add(file.toString());
-        return Main.run(argv.toArray(String[]::new), new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        List<String> o = new ArrayList<>(List.of("smtp_tls_security_level=encrypt",
+                "smtp_tls_wrappermode=" + (port == SMTPS ? "yes" : "no"),
+                "smtp_sasl_auth_enable=yes", "smtp_sasl_password_maps=texthash:" + passwords(password),
+                "smtp_sasl_tls_security_options=noanonymous"));
+        o.addAll(List.of(more));
+        return run.send(FROM, TO, "[127.0.0.1]:" + port, o);
     }
 
-    private String line() {
-        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
-        return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
-    }
 
-    private String transcript() {
-        return "stdout:\n" + out.toString(StandardCharsets.UTF_8) + "stderr:\n" + err.toString(StandardCharsets.UTF_8);
-    }
 
     /** Postfix smtpd's line for the queue id it gave: "QUEUEID: client=..., sasl_method=M, sasl_username=rig". */
     private static String postfixSaw(String queueId) throws Exception {
@@ -107,56 +98,53 @@ class SaslInteropTest {
         "PLAIN, 2465", "LOGIN, 2465", "CRAM-MD5, 2465", "SCRAM-SHA-1, 2465", "SCRAM-SHA-256, 2465"})
     void eachMechanismTheServerOffersAuthenticatesAndTheMailIsRelayed_SASL13(String mechanism, int port) throws Exception {
         int rc = send(port, "rigpass", "smtp_sasl_mechanism_filter=" + mechanism.toLowerCase(Locale.ROOT));
-        assertEquals(0, rc, transcript());
-        Matcher m = Pattern.compile("status=sent \\(250 2\\.0\\.0 Ok: \\d+ bytes queued as ([0-9A-F]+)\\)").matcher(line());
-        assertTrue(m.find(), "relayed: " + line());
+        assertEquals(0, rc, run.transcript());
+        Matcher m = Pattern.compile("status=sent \\(250 2\\.0\\.0 Ok: \\d+ bytes queued as ([0-9A-F]+)\\)").matcher(run.line());
+        assertTrue(m.find(), "relayed: " + run.line());
         String seen = postfixSaw(m.group(1));
         assertTrue(seen.contains("sasl_method=" + mechanism + ", sasl_username=rig"), "Postfix logged: " + seen);
     }
 
     @Test
     void withoutAFilterScramSha256IsChosen_SASL13() throws Exception {
-        assertEquals(0, send(SUBMISSION, "rigpass"), transcript());
-        Matcher m = Pattern.compile("queued as ([0-9A-F]+)\\)").matcher(line());
-        assertTrue(m.find(), line());
+        assertEquals(0, send(SUBMISSION, "rigpass"), run.transcript());
+        Matcher m = Pattern.compile("queued as ([0-9A-F]+)\\)").matcher(run.line());
+        assertTrue(m.find(), run.line());
         assertTrue(postfixSaw(m.group(1)).contains("sasl_method=SCRAM-SHA-256"), postfixSaw(m.group(1)));
     }
 
     @Test
     void aWrongPasswordIsA535SoftBouncedByDefault_SASL7() throws Exception {
         int rc = send(SUBMISSION, "wrong-password", "smtp_sasl_mechanism_filter=plain");
-        assertTrue(rc != 0, transcript());
-        assertTrue(line().contains("dsn=4.7.8, status=deferred (SASL authentication failed; server 127.0.0.1[127.0.0.1] said: 535 5.7.8 "),
-                line());
-        assertFalse(transcript().contains("wrong-password"), "the password never reaches the output: " + transcript());
+        assertTrue(rc != 0, run.transcript());
+        assertTrue(run.line().contains("dsn=4.7.8, status=deferred (SASL authentication failed; server 127.0.0.1[127.0.0.1] said: 535 5.7.8 "),
+                run.line());
+        assertFalse(run.transcript().contains("wrong-password"), "the password never reaches the output: " + run.transcript());
     }
 
     @Test
     void aWrongPasswordBouncesWithSoftBounceOff_SASL7() throws Exception {
         send(SUBMISSION, "wrong-password", "smtp_sasl_mechanism_filter=scram-sha-256", "smtp_sasl_auth_soft_bounce=no");
-        assertTrue(line().contains("dsn=5.7.8, status=bounced (SASL authentication failed; server 127.0.0.1[127.0.0.1] said: 535 5.7.8 "),
-                line());
+        assertTrue(run.line().contains("dsn=5.7.8, status=bounced (SASL authentication failed; server 127.0.0.1[127.0.0.1] said: 535 5.7.8 "),
+                run.line());
     }
 
     @Test
     void noCommonMechanismFailsWith470_SASL3() throws Exception {
         send(SUBMISSION, "rigpass", "smtp_sasl_mechanism_filter=xoauth2");
-        assertTrue(line().contains("dsn=4.7.0, status=deferred (SASL authentication failed: server 127.0.0.1[127.0.0.1] offered no "
-                + "compatible authentication mechanisms for this type of connection security)"), line());
+        assertTrue(run.line().contains("dsn=4.7.0, status=deferred (SASL authentication failed: server 127.0.0.1[127.0.0.1] offered no "
+                + "compatible authentication mechanisms for this type of connection security)"), run.line());
     }
 
     @Test
     void authIsOfferedOnlyInsideTlsSoWithTlsOffTheClientGoesOnAsAStranger_SASL1() throws Exception {
         // Port 2526 offers AUTH only after STARTTLS. With TLS off the client sees no AUTH, sends
         // none and delivers unauthenticated (the rig's mynetworks lets loopback relay).
-        List<String> argv = new ArrayList<>(Arrays.asList("send", "--from", FROM, "--to", TO, "--nexthop", "[127.0.0.1]:2526",
-                "-o", "inet_interfaces=127.0.0.254", "-o", "smtp_tls_security_level=none", "-o", "smtp_sasl_auth_enable=yes",
-                "-o", "smtp_sasl_password_maps=inline:{[127.0.0.1]:2526=rig:rigpass}", "-o", "smtp_sasl_security_options=noanonymous",
-                Files.writeString(dir.resolve("m.eml"), Rig.message(Rig.token(), FROM, TO)).toString()));
-        assertEquals(0, Main.run(argv.toArray(String[]::new), new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)), transcript());
-        Matcher m = Pattern.compile("queued as ([0-9A-F]+)\\)").matcher(line());
-        assertTrue(m.find(), line());
+        assertEquals(0, run.send(FROM, TO, "[127.0.0.1]:2526", List.of("smtp_tls_security_level=none",
+                "smtp_sasl_auth_enable=yes", "smtp_sasl_password_maps=inline:{[127.0.0.1]:2526=rig:rigpass}",
+                "smtp_sasl_security_options=noanonymous")), run.transcript());
+        Matcher m = Pattern.compile("queued as ([0-9A-F]+)\\)").matcher(run.line());
+        assertTrue(m.find(), run.line());
         String seen = postfixSaw(m.group(1));
         assertTrue(seen.contains("client=") && !seen.contains("sasl_method"), "no AUTH in plaintext: " + seen);
     }

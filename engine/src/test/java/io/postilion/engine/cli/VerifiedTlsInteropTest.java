@@ -39,8 +39,13 @@ class VerifiedTlsInteropTest {
     @TempDir
     Path dir;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private SendRun run;
+
+    @org.junit.jupiter.api.BeforeEach
+    void sender() {
+        run = new SendRun(dir);
+    }
+
 
     @BeforeAll
     static void peersAreUp() {
@@ -52,60 +57,47 @@ class VerifiedTlsInteropTest {
     }
 
     private int send(String nexthop, String level, Path caFile) throws IOException {
-        Path file = Files.writeString(dir.resolve("message.eml"), Rig.message(Rig.token(), FROM, TO), StandardCharsets.US_ASCII);
         Path map = dir.resolve("sasl_passwd");
         Files.writeString(map, nexthop + " rig:rigpass\n");
         Files.setPosixFilePermissions(map, PosixFilePermissions.fromString("rw-------"));
-        List<String> argv = new ArrayList<>(List.of("send", "--from", FROM, "--to", TO, "--nexthop", nexthop,
-                "-o", "inet_interfaces=127.0.0.254", "-o", "dns_servers=127.0.0.1:5353",
-                "-o", "smtp_tls_security_level=" + level,
-                "-o", "smtp_sasl_auth_enable=yes", "-o", "smtp_sasl_password_maps=texthash:" + map,
-                "-o", "smtp_sasl_tls_security_options=noanonymous"));
+        List<String> o = new ArrayList<>(List.of("dns_servers=127.0.0.1:5353", "smtp_tls_security_level=" + level,
+                "smtp_sasl_auth_enable=yes", "smtp_sasl_password_maps=texthash:" + map,
+                "smtp_sasl_tls_security_options=noanonymous"));
         if (caFile != null) {
-            argv.add("-o");
-            argv.add("smtp_tls_CAfile=" + caFile);
+            o.add("smtp_tls_CAfile=" + caFile);
         }
-        argv.add(file.toString());
-        return Main.run(argv.toArray(String[]::new), new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return run.send(FROM, TO, nexthop, o);
     }
 
-    private String line() {
-        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
-        return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
-    }
 
-    private String transcript() {
-        return "stdout:\n" + out.toString(StandardCharsets.UTF_8) + "stderr:\n" + err.toString(StandardCharsets.UTF_8);
-    }
 
     @Test
     void secureDeliversToPostfixWhoseCertificateNamesTheNexthop_TLS5_TLS7_TLS23() throws Exception {
-        assertEquals(0, send(NAMED, "secure", rigCa()), transcript());
-        assertTrue(line().contains(", tls=secure, dsn=2.0.0, status=sent (250 "), line());
+        assertEquals(0, send(NAMED, "secure", rigCa()), run.transcript());
+        assertTrue(run.line().contains(", tls=secure, dsn=2.0.0, status=sent (250 "), run.line());
     }
 
     @Test
     void verifyDeliversToPostfixWhoseCertificateNamesTheHost_TLS5_TLS7_TLS23() throws Exception {
-        assertEquals(0, send(NAMED, "verify", rigCa()), transcript());
-        assertTrue(line().contains(", tls=verify, dsn=2.0.0, status=sent (250 "), line());
+        assertEquals(0, send(NAMED, "verify", rigCa()), run.transcript());
+        assertTrue(run.line().contains(", tls=verify, dsn=2.0.0, status=sent (250 "), run.line());
     }
 
     @Test
     void aNexthopTheCertificateDoesNotNameIsDeferred475_TLS7_TLS13() throws Exception {
-        assertTrue(send(UNNAMED, "secure", rigCa()) != 0, transcript());
-        assertTrue(line().contains(", tls=!secure, dsn=4.7.5, status=deferred (Server certificate not verified)"), line());
+        assertTrue(send(UNNAMED, "secure", rigCa()) != 0, run.transcript());
+        assertTrue(run.line().contains(", tls=!secure, dsn=4.7.5, status=deferred (Server certificate not verified)"), run.line());
     }
 
     @Test
     void anotherCaIsDeferred475_TLS13_TLS24() throws Exception {
-        assertTrue(send(NAMED, "secure", Rig.RIG_DIR.resolve("certs/selfsigned.crt")) != 0, transcript());
-        assertTrue(line().contains(", tls=!secure, dsn=4.7.5, status=deferred (Server certificate not verified)"), line());
+        assertTrue(send(NAMED, "secure", Rig.RIG_DIR.resolve("certs/selfsigned.crt")) != 0, run.transcript());
+        assertTrue(run.line().contains(", tls=!secure, dsn=4.7.5, status=deferred (Server certificate not verified)"), run.line());
     }
 
     @Test
     void withoutACaFileEvenTheRigsGoodCertificateIsNotTrusted_TLS24() throws Exception {
-        assertTrue(send(NAMED, "verify", null) != 0, transcript());
-        assertTrue(line().contains(", tls=!verify, dsn=4.7.5, status=deferred (Server certificate not verified)"), line());
+        assertTrue(send(NAMED, "verify", null) != 0, run.transcript());
+        assertTrue(run.line().contains(", tls=!verify, dsn=4.7.5, status=deferred (Server certificate not verified)"), run.line());
     }
 }
