@@ -138,7 +138,8 @@ public final class StsPolicyParser {
         return new MxPattern(value);
     }
 
-    private static String stripBlanks(String s) {
+    /** Without leading and trailing blanks (space and tab), RFC 8461's WSP; shared with the TXT record. */
+    static String stripBlanks(String s) {
         int b = 0;
         int e = s.length();
         while (b < e && (s.charAt(b) == ' ' || s.charAt(b) == '\t')) {

@@ -51,7 +51,7 @@ public record StsRecord(String id) {
         String id = null;
         // fields[0] is "v=STSv1" (the caller checked); a final empty field is the optional trailing ";"
         for (int i = 1; i < fields.length; i++) {
-            String f = trimBlanks(fields[i]);
+            String f = StsPolicyParser.stripBlanks(fields[i]);
             if (f.isEmpty()) {
                 if (i == fields.length - 1 && i > 1) {
                     break;
@@ -77,17 +77,5 @@ public record StsRecord(String id) {
             throw new InvalidStsPolicyException("STS record without an id");
         }
         return new StsRecord(id);
-    }
-
-    private static String trimBlanks(String s) {
-        int b = 0;
-        int e = s.length();
-        while (b < e && (s.charAt(b) == ' ' || s.charAt(b) == '\t')) {
-            b++;
-        }
-        while (e > b && (s.charAt(e - 1) == ' ' || s.charAt(e - 1) == '\t')) {
-            e--;
-        }
-        return s.substring(b, e);
     }
 }
