@@ -172,9 +172,17 @@ final class PipelinedTransaction {
             out.writeBytes(singleChunk, singleChunk.readerIndex(), singleChunk.readableBytes());
         }
         session.writeAndFlush(out);
-        return Flux.fromIterable(batch)
-                .concatMap(c -> c.stage == Stage.BDAT ? readFinals(Stage.BDAT) : session.reply(c.stage).doOnNext(r -> record(c, r)).then())
-                .then(Mono.defer(() -> sendBatches(end)));
+        // The chunk's replies are counted only once its RCPTs are answered (LMTP: one per accepted).
+        List<Cmd> commands = withChunk ? batch.subList(0, batch.size() - 1) : batch;
+        List<Stage> stages = new ArrayList<>(commands.size());
+        for (Cmd c : commands) {
+            stages.add(c.stage);
+        }
+        Mono<Void> read = session.replies(stages, (r, i) -> record(commands.get(i), r));
+        if (withChunk) {
+            read = read.then(Mono.defer(() -> readFinals(Stage.BDAT)));
+        }
+        return read.then(Mono.defer(() -> sendBatches(end)));
     }
 
     private void record(Cmd c, SmtpReply r) {
@@ -289,14 +297,11 @@ final class PipelinedTransaction {
     /** One final reply for SMTP; one per accepted recipient for LMTP (XFER-11/12). */
     private Mono<Void> readFinals(Stage stage) {
         int expected = lmtp && !accepted.isEmpty() && !mailRefused ? accepted.size() : 1;
-        return Flux.range(0, expected - finals.size())
-                .concatMap(i -> session.reply(stage))
-                .doOnNext(r -> {
-                    protocolError |= r.garbage();
-                    failed(!r.isPositive(), r);
-                    finals.add(r);
-                })
-                .then();
+        return session.replies(java.util.Collections.nCopies(Math.max(0, expected - finals.size()), stage), (r, i) -> {
+            protocolError |= r.garbage();
+            failed(!r.isPositive(), r);
+            finals.add(r);
+        });
     }
 
     /** BDAT chunks for content larger than one chunk, after the RCPT replies are in. */

@@ -7,7 +7,10 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.postilion.transport.reply.SmtpReply;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.ObjIntConsumer;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 
@@ -28,11 +31,18 @@ final class ReplyReader extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private EventLoop loop;
 
-    private MonoSink<SmtpReply> waiter;
+    private Waiter waiter;
     private Stage waitingStage;
     private long waitStartNanos;
     private long limitNanos;
+    /**
+     * The one pending check of the waiting stage's clock. It is not cancelled when a reply comes
+     * and is reused by the next wait when it fires no later than that wait's limit (it then
+     * re-arms itself for what is left): a reply costs no timer of its own, which a pipelined
+     * transaction would otherwise pay for every command.
+     */
     private ScheduledFuture<?> timer;
+    private long timerDueNanos;
     private volatile long lastReadNanos;
     private boolean closed;
     private StageFailure brokenBy;
@@ -62,13 +72,87 @@ final class ReplyReader extends ChannelInboundHandlerAdapter {
 
     /** The next reply, waited for under {@code limit} (zero = no limit) on behalf of {@code stage}. */
     Mono<SmtpReply> next(Stage stage, Duration limit) {
-        return Mono.create(sink -> {
-            if (loop.inEventLoop()) {
-                register(sink, stage, limit);
-            } else {
-                loop.execute(() -> register(sink, stage, limit));
+        return Mono.create(sink -> onLoop(() -> register(new One(sink), stage, limit)));
+    }
+
+    /**
+     * The replies to a pipelined group, in order: reply {@code i} is awaited under the limit of
+     * {@code stages.get(i)} and handed to {@code each} with its index before the next is awaited.
+     * Completes after the last; fails as {@link #next} does, or with what {@code each} threw. One
+     * subscription serves the whole group.
+     */
+    Mono<Void> replies(List<Stage> stages, Function<Stage, Duration> limits, ObjIntConsumer<SmtpReply> each) {
+        if (stages.isEmpty()) {
+            return Mono.empty();
+        }
+        return Mono.create(sink -> onLoop(() -> {
+            Group g = new Group(stages, limits, each, sink);
+            register(g, stages.get(0), limits.apply(stages.get(0)));
+        }));
+    }
+
+    private void onLoop(Runnable task) {
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            loop.execute(task);
+        }
+    }
+
+    /** Who waits for the next reply: one caller of {@link #next}, or a group read. */
+    private interface Waiter {
+        void reply(SmtpReply r);
+
+        void fail(Throwable e);
+    }
+
+    private record One(MonoSink<SmtpReply> sink) implements Waiter {
+        @Override
+        public void reply(SmtpReply r) {
+            sink.success(r);
+        }
+
+        @Override
+        public void fail(Throwable e) {
+            sink.error(e);
+        }
+    }
+
+    /** A group read in progress: hands each reply on, then waits for the next under its own stage. */
+    private final class Group implements Waiter {
+        private final List<Stage> stages;
+        private final Function<Stage, Duration> limits;
+        private final ObjIntConsumer<SmtpReply> each;
+        private final MonoSink<Void> sink;
+        private int next;
+
+        Group(List<Stage> stages, Function<Stage, Duration> limits, ObjIntConsumer<SmtpReply> each, MonoSink<Void> sink) {
+            this.stages = stages;
+            this.limits = limits;
+            this.each = each;
+            this.sink = sink;
+        }
+
+        @Override
+        public void reply(SmtpReply r) {
+            try {
+                each.accept(r, next++);
+            } catch (RuntimeException e) {
+                sink.error(e);
+                return;
             }
-        });
+            if (next == stages.size()) {
+                sink.success();
+            } else {
+                Stage s = stages.get(next);
+                register(this, s, limits.apply(s));
+            }
+        }
+
+        @Override
+        public void fail(Throwable e) {
+            sink.error(e);
+        }
     }
 
     void transcript(Transcript t) {
@@ -80,40 +164,53 @@ final class ReplyReader extends ChannelInboundHandlerAdapter {
         return !closed && brokenBy == null;
     }
 
-    private void register(MonoSink<SmtpReply> sink, Stage stage, Duration limit) {
+    private void register(Waiter w, Stage stage, Duration limit) {
         if (waiter != null) {
-            sink.error(new IllegalStateException("a reply is already awaited for " + waitingStage));
+            w.fail(new IllegalStateException("a reply is already awaited for " + waitingStage));
             return;
         }
         SmtpReply r = ready.poll();
         if (r != null) {
             transcript.received(r); // recorded as the session takes it, so one that came early is not missed
-            sink.success(r);
+            w.reply(r);
             return;
         }
         if (closed || brokenBy != null) {
-            sink.error(new SessionException(StageFailure.lost(stage, server)));
+            w.fail(new SessionException(StageFailure.lost(stage, server)));
             return;
         }
-        waiter = sink;
+        waiter = w;
         waitingStage = stage;
         waitStartNanos = System.nanoTime();
         limitNanos = limit.toNanos();
-        if (limitNanos > 0) {
-            timer = loop.schedule(this::checkTimer, limitNanos, TimeUnit.NANOSECONDS);
+        if (limitNanos > 0 && (timer == null || timerDueNanos - (waitStartNanos + limitNanos) > 0)) {
+            cancelTimer(); // due too late for this wait (or none pending)
+            arm(limitNanos);
+        }
+    }
+
+    private void arm(long delayNanos) {
+        timerDueNanos = System.nanoTime() + delayNanos;
+        timer = loop.schedule(this::checkTimer, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
         }
     }
 
     private void checkTimer() {
         timer = null;
-        if (waiter == null) {
-            return;
+        if (waiter == null || limitNanos <= 0) {
+            return; // a timer left from an earlier wait: nobody waits under a limit now
         }
         long now = System.nanoTime();
         long since = deadline ? waitStartNanos : Math.max(waitStartNanos, lastReadNanos);
         long left = limitNanos - (now - since);
         if (left > 0) {
-            timer = loop.schedule(this::checkTimer, left, TimeUnit.NANOSECONDS);
+            arm(left);
             return;
         }
         dropTls(ctx); // before the failure is told: whoever hears of it may close the connection at once
@@ -161,11 +258,11 @@ final class ReplyReader extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
-        MonoSink<SmtpReply> w = waiter;
+        Waiter w = waiter;
         if (w != null) {
             clearWaiter();
             transcript.received(reply);
-            w.success(reply);
+            w.reply(reply);
         } else {
             ready.add(reply);
         }
@@ -174,6 +271,7 @@ final class ReplyReader extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closed = true;
+        cancelTimer(); // nothing more will come: a pending check would only hold this reader
         if (waiter != null) {
             fail(StageFailure.lost(waitingStage, server));
         }
@@ -193,17 +291,14 @@ final class ReplyReader extends ChannelInboundHandlerAdapter {
 
     private void fail(StageFailure failure) {
         brokenBy = failure;
-        MonoSink<SmtpReply> w = waiter;
+        Waiter w = waiter;
         clearWaiter();
-        w.error(new SessionException(failure));
+        w.fail(new SessionException(failure));
     }
 
+    /** The pending timer stays: the next wait reuses it (see {@link #timer}). */
     private void clearWaiter() {
         waiter = null;
         waitingStage = null;
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
     }
 }

@@ -781,6 +781,14 @@ public final class SmtpSession {
     }
 
     /**
+     * The replies to a pipelined group, one per stage in order, each awaited under its stage's
+     * time limit and handed to {@code each} with its index (see {@link ReplyReader#replies}).
+     */
+    Mono<Void> replies(List<Stage> stages, java.util.function.ObjIntConsumer<SmtpReply> each) {
+        return reader.replies(stages, settings.timeouts()::forStage, each);
+    }
+
+    /**
      * Writes one command line and flushes it; with {@code thenQuit}, QUIT follows in the same
      * flush and the session counts as ended.
      */

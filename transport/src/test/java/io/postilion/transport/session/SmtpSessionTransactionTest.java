@@ -271,6 +271,35 @@ class SmtpSessionTransactionTest {
         assertEquals("conversation with fake.test[127.0.0.1] timed out while sending message body", r.failure().text());
     }
 
+    /** Limits of 30 s everywhere but MAIL's and RCPT's, which the tests below set. */
+    private static Timeouts limits(Duration mail, Duration rcpt) {
+        Duration l = Duration.ofSeconds(30);
+        return new Timeouts(l, l, l, mail, rcpt, l, l, l, l, l, false, 500);
+    }
+
+    @Test
+    void aShortStageLimitAfterALongOneStillEndsTheWaitOnTime_TIME1() {
+        // EHLO waits under 30 s and leaves its clock check pending; MAIL's 400 ms limit must not
+        // wait for that check: the reader arms an earlier one.
+        server.delay(Stage.MAIL, Duration.ofSeconds(60));
+        SmtpSession s = connect(server, smtp.withTimeouts(limits(Duration.ofMillis(400), Duration.ofSeconds(30))));
+        assertTrue(handshake(s).ok());
+        TransactionResult r = s.transaction(tx("x\r\n", "a@x.test")).block(Duration.ofSeconds(15));
+        assertEquals(StageFailure.Kind.TIMEOUT, r.failure().kind(), String.valueOf(r.failure()));
+        assertEquals(io.postilion.transport.session.Stage.MAIL, r.failure().stage());
+    }
+
+    @Test
+    void aClockCheckLeftFromAnEarlierShortWaitDoesNotCutALongerOneShort_TIME1() {
+        // MAIL is answered at once under 300 ms and leaves its check pending; RCPT's reply comes
+        // after 700 ms, inside RCPT's own 20 s limit, so the old check must re-arm, not fire.
+        server.delay(Stage.RCPT, Duration.ofMillis(700));
+        TransactionResult r = run(smtp.withTimeouts(limits(Duration.ofMillis(300), Duration.ofSeconds(20))),
+                tx("x\r\n", "a@x.test"));
+        assertNull(r.failure(), String.valueOf(r.failure()));
+        assertEquals(List.of(0), r.accepted());
+    }
+
     @Test
     void replyBeforeHangingUpDuringContentIsTheEndOfDataReply_XFER28() {
         server.rejectDuringContent("552 5.3.4 message too big");
