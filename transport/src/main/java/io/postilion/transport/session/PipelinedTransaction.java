@@ -43,7 +43,9 @@ import reactor.core.publisher.Mono;
  *
  * <p>Content streaming. The bytes come from {@link WireContent} as a stream of buffers (encoded,
  * dot-stuffed, "." last) and are written as they come, so a large message is never held whole
- * in memory; only a single pipelined BDAT chunk is gathered, and it is at most one chunk long.
+ * in memory. Two cases are gathered first: a single pipelined BDAT chunk (at most one chunk
+ * long), and DATA content of at most {@link #WHOLE_WRITE_LIMIT} bytes, which then leaves in one
+ * write.
  * delay_dotcrlf holds the "." line back for a moment (SESS-18). If the server hangs up mid-content
  * the engine still reads the reply it may have sent first (XFER-28).
  *
@@ -56,6 +58,12 @@ import reactor.core.publisher.Mono;
  * <p>One instance serves one transaction and is touched only by its own reactive chain.
  */
 final class PipelinedTransaction {
+
+    /**
+     * Content up to this size (before encoding) is gathered and written whole; larger content
+     * streams, so that a big message is never held in memory at once.
+     */
+    static final long WHOLE_WRITE_LIMIT = 32 * 1024;
 
     /** The session's logger: the warning below keeps the category it has always had. */
     private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
@@ -263,7 +271,10 @@ final class PipelinedTransaction {
             if (quitNow) {
                 wire = wire.concatWith(Mono.fromCallable(() -> session.lines(List.of("QUIT"), 0)));
             }
-            sent = session.sendContent(wire);
+            // Small content goes as one buffer in one write: streaming it through the connection's
+            // outbound costs more than the copy it saves, and small is what most mail is.
+            sent = tx.content().size() <= WHOLE_WRITE_LIMIT ? gather(wire).flatMap(session::sendWhole)
+                    : session.sendContent(wire);
         } else {
             // SESS-18 delay_dotcrlf: everything but the "." line, a pause, then "." (and QUIT).
             sent = session.sendContent(wire.skipLast(1))

@@ -822,6 +822,20 @@ public final class SmtpSession {
         return out;
     }
 
+    /**
+     * Writes content already whole in one buffer (taking ownership of it) with one write and one
+     * flush, under the same write watchdog as {@link #sendContent}.
+     */
+    Mono<Void> sendWhole(ByteBuf content) {
+        return watched(Mono.create(sink -> channel.writeAndFlush(content).addListener(f -> {
+            if (f.isSuccess()) {
+                sink.success();
+            } else {
+                sink.error(f.cause());
+            }
+        })));
+    }
+
     /** Streams content bytes onto the connection under the write watchdog. */
     Mono<Void> sendContent(Publisher<ByteBuf> wire) {
         return watched(connection.outbound().send(wire).then());
