@@ -30,7 +30,10 @@ final class AdminClient {
         if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.empty();
         }
+        // epoll, as the endpoint: Reactor Netty's default loops would be io_uring where the kernel
+        // allows it, and its io_uring loops have no UNIX-socket channel.
         HttpClient http = HttpClient.create()
+                .runOn(io.postilion.transport.netty.NettyTransport.EPOLL.loops())
                 .remoteAddress(() -> new DomainSocketAddress(socket.toString()))
                 .responseTimeout(Duration.ofSeconds(30));
         var sender = switch (method) {

@@ -149,7 +149,8 @@ public final class Relay implements AutoCloseable {
                             new io.postilion.engine.listener.ListenerMeters(registry)).block(BIND_WAIT));
             opened.add(listener::close);
             MetricsEndpoint metrics = bind("metrics_listen", cfg.string("metrics_listen"),
-                    () -> MetricsEndpoint.start(settings.metricsListen(), registry, settings.httpLimits()).block(BIND_WAIT));
+                    () -> MetricsEndpoint.start(settings.metricsListen(), registry, settings.httpLimits(),
+                            settings.listener().transport()).block(BIND_WAIT));
             opened.add(metrics::close);
 
             // Recovered mail goes in arrival order; deferred mail waits for the time its last attempt set.
