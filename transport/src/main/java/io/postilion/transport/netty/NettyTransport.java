@@ -80,6 +80,18 @@ public enum NettyTransport {
         return TransportLoops.of(this);
     }
 
+    /**
+     * {@code address} as this transport's channels take it: NIO's UNIX sockets are the JDK's and
+     * want the JDK's address ({@link java.net.UnixDomainSocketAddress}), not Netty's
+     * DomainSocketAddress, which the native transports take. Other addresses are returned as they are.
+     */
+    public java.net.SocketAddress address(java.net.SocketAddress address) {
+        if (this == NIO && address instanceof io.netty.channel.unix.DomainSocketAddress unix) {
+            return java.net.UnixDomainSocketAddress.of(unix.path());
+        }
+        return address;
+    }
+
     /** The transport of a channel, from the event loop it is registered with; empty for any other. */
     public static Optional<NettyTransport> of(Channel channel) {
         var loop = channel.eventLoop();

@@ -111,7 +111,7 @@ public final class SmtpClient {
 
     private Mono<Connected> attempt(Endpoint endpoint, InetAddress local, TlsPolicy tls) {
         Duration limit = settings.timeouts().connect();
-        TcpClient client = tcp.remoteAddress(endpoint::address);
+        TcpClient client = tcp.remoteAddress(() -> transport.address(endpoint.address()));
         if (local != null) {
             InetSocketAddress bindTo = new InetSocketAddress(local, 0);
             client = client.bindAddress(() -> bindTo);
