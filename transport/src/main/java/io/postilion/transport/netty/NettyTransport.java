@@ -71,10 +71,12 @@ public enum NettyTransport {
     /**
      * This transport's event loops, created at the first call and shared by every client and
      * server that runs on them until the process ends (daemon threads named
-     * {@code postilion-<transport>-...}). Reactor Netty picks each channel's class from the loop
-     * group, so a connection made on these loops is a channel of this transport.
+     * {@code postilion-<transport>-...}). They name the channel class of each kind themselves, so
+     * a connection made on them is a channel of this transport (Netty would refuse to register
+     * any other kind with these loops).
      *
-     * @throws IllegalStateException when the transport is not available here
+     * <p>The group is made when the first channel needs it; on a machine without this transport
+     * that first connection or bind fails with an IllegalStateException naming Netty's reason.
      */
     public LoopResources loops() {
         return TransportLoops.of(this);

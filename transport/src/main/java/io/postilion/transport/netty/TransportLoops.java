@@ -4,13 +4,26 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ReflectiveChannelFactory;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDomainSocketChannel;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.DomainSocketChannel;
 import io.netty.channel.unix.ServerDomainSocketChannel;
 import io.netty.channel.uring.IoUringDomainSocketChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerDomainSocketChannel;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.EnumMap;
 import java.util.Map;
@@ -37,8 +50,13 @@ final class TransportLoops implements LoopResources {
     private final NettyTransport transport;
     private volatile EventLoopGroup group;
 
+    private final Map<Class<?>, Class<? extends Channel>> channels;
+    private final Map<Class<?>, ReflectiveChannelFactory<? extends Channel>> factories = new java.util.HashMap<>();
+
     private TransportLoops(NettyTransport transport) {
         this.transport = transport;
+        this.channels = channels();
+        channels.forEach((type, c) -> factories.put(type, new ReflectiveChannelFactory<>(c)));
     }
 
     /** The loops of {@code transport}; their threads start when the first channel needs them. */
@@ -102,35 +120,54 @@ final class TransportLoops implements LoopResources {
     }
 
     /**
-     * Reactor Netty 1.3.8 maps its channel types to io_uring classes only for TCP and UDP; UNIX
-     * sockets (LMTP to unix:/path) need Netty's io_uring domain socket classes named here.
+     * The channel of each kind this transport makes, named here rather than left to Reactor Netty's
+     * detection: that detection lives in multi-release classes (io_uring support in Java 11's,
+     * NIO's UNIX sockets in Java 17's), which a jar without "Multi-Release: true" silently loses,
+     * and Reactor Netty 1.3.8 has no io_uring UNIX-socket class at all. Datagram channels are not
+     * used (DNS is dnsjava's own).
      */
+    private Map<Class<?>, Class<? extends Channel>> channels() {
+        switch (transport) {
+            case EPOLL:
+                return Map.of(SocketChannel.class, EpollSocketChannel.class,
+                        ServerSocketChannel.class, EpollServerSocketChannel.class,
+                        DomainSocketChannel.class, EpollDomainSocketChannel.class,
+                        ServerDomainSocketChannel.class, EpollServerDomainSocketChannel.class);
+            case IO_URING:
+                return Map.of(SocketChannel.class, IoUringSocketChannel.class,
+                        ServerSocketChannel.class, IoUringServerSocketChannel.class,
+                        DomainSocketChannel.class, IoUringDomainSocketChannel.class,
+                        ServerDomainSocketChannel.class, IoUringServerDomainSocketChannel.class);
+            default:
+                return Map.of(SocketChannel.class, NioSocketChannel.class,
+                        ServerSocketChannel.class, NioServerSocketChannel.class,
+                        DomainSocketChannel.class, NioDomainSocketChannel.class,
+                        ServerDomainSocketChannel.class, NioServerDomainSocketChannel.class);
+        }
+    }
+
+    private ReflectiveChannelFactory<? extends Channel> factory(Class<?> type) {
+        ReflectiveChannelFactory<? extends Channel> make = factories.get(type);
+        if (make == null) {
+            throw new IllegalArgumentException("no " + transport + " channel for " + type.getSimpleName());
+        }
+        return make;
+    }
+
     @Override
     @SuppressWarnings("unchecked")
     public <C extends Channel> C onChannel(Class<C> type, EventLoopGroup loops) {
-        if (transport == NettyTransport.IO_URING) {
-            if (type.equals(DomainSocketChannel.class)) {
-                return (C) new IoUringDomainSocketChannel();
-            }
-            if (type.equals(ServerDomainSocketChannel.class)) {
-                return (C) new IoUringServerDomainSocketChannel();
-            }
-        }
-        return LoopResources.super.onChannel(type, loops);
+        return (C) factory(type).newChannel();
     }
 
     @Override
     @SuppressWarnings("unchecked")
     public <C extends Channel> Class<? extends C> onChannelClass(Class<C> type, EventLoopGroup loops) {
-        if (transport == NettyTransport.IO_URING) {
-            if (type.equals(DomainSocketChannel.class)) {
-                return (Class<? extends C>) IoUringDomainSocketChannel.class;
-            }
-            if (type.equals(ServerDomainSocketChannel.class)) {
-                return (Class<? extends C>) IoUringServerDomainSocketChannel.class;
-            }
+        Class<? extends Channel> c = channels.get(type);
+        if (c == null) {
+            throw new IllegalArgumentException("no " + transport + " channel for " + type.getSimpleName());
         }
-        return LoopResources.super.onChannelClass(type, loops);
+        return (Class<? extends C>) c;
     }
 
     /** The loops live as long as the process: a server or client that stops leaves them to the others. */
