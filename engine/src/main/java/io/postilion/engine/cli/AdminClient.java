@@ -30,8 +30,8 @@ final class AdminClient {
         if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.empty();
         }
-        // epoll, as the endpoint: Reactor Netty's default loops would be io_uring where the kernel
-        // allows it, and its io_uring loops have no UNIX-socket channel.
+        // epoll, as the endpoint, on every machine alike: Reactor Netty's default loops are io_uring
+        // wherever the kernel allows it, now that the io_uring jar is on the class path.
         HttpClient http = HttpClient.create()
                 .runOn(io.postilion.transport.netty.NettyTransport.EPOLL.loops())
                 .remoteAddress(() -> new DomainSocketAddress(socket.toString()))

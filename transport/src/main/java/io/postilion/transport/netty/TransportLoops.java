@@ -123,8 +123,8 @@ final class TransportLoops implements LoopResources {
      * The channel of each kind this transport makes, named here rather than left to Reactor Netty's
      * detection: that detection lives in multi-release classes (io_uring support in Java 11's,
      * NIO's UNIX sockets in Java 17's), which a jar without "Multi-Release: true" silently loses,
-     * and Reactor Netty 1.3.8 has no io_uring UNIX-socket class at all. Datagram channels are not
-     * used (DNS is dnsjava's own).
+     * and Reactor Netty 1.3.8 knows io_uring's UNIX-socket channels only in part (it makes them but
+     * cannot name their class). Datagram channels are not used (DNS is dnsjava's own).
      */
     private Map<Class<?>, Class<? extends Channel>> channels() {
         switch (transport) {
