@@ -178,8 +178,9 @@ public final class Relay implements AutoCloseable {
                 Gauge.builder("postilion_queue_messages", queue, q -> q.counts().getOrDefault(state, 0))
                         .tag("state", state).description("messages in the spool by state").register(registry);
             }
-            log.info("relay listening on {} (SMTP), {} (metrics) and {} (admin{})", listener.address(), metrics.port(),
-                    adminEndpoint.socket(), adminEndpoint.tcpPort() < 0 ? "" : ", and TCP port " + adminEndpoint.tcpPort());
+            log.info("relay listening on {} (SMTP), {} (metrics) and {} (admin{}); netty_transport = {}", listener.address(),
+                    metrics.port(), adminEndpoint.socket(), adminEndpoint.tcpPort() < 0 ? "" : ", and TCP port " + adminEndpoint.tcpPort(),
+                    settings.listener().transport());
             return new Relay(queue, qmgr, listener, metrics, adminEndpoint, smtp, lmtp, settings.graceTime());
         } catch (RuntimeException e) {
             closeAll(opened, queue);

@@ -1,11 +1,7 @@
 package io.postilion.transport.netty;
 
-import io.netty.channel.Channel;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandle;
-import io.netty.channel.nio.NioIoHandle;
 import io.netty.channel.uring.IoUring;
-import io.netty.channel.uring.IoUringIoHandle;
 import java.util.Locale;
 import java.util.Optional;
 import reactor.netty.resources.LoopResources;
@@ -13,8 +9,8 @@ import reactor.netty.resources.LoopResources;
 /**
  * Which of Netty's transports carries Postilion's SMTP connections, client and listener alike:
  * the value of {@code netty_transport} (CLARIFICATIONS 42). Each value owns one process-wide set of
- * event loops, so the SMTP client, the listener and the HTTP listeners of one process share them,
- * as they shared Reactor Netty's default loops before.
+ * event loops, so the SMTP client, the listener, /metrics and the MTA-STS fetch of one process
+ * share them, as they shared Reactor Netty's default loops before.
  *
  * <p>The choice is always explicit. Reactor Netty, left to itself, takes io_uring whenever its jar
  * is present and the kernel allows it, then epoll, then NIO: with the io_uring jar on the class
@@ -69,8 +65,8 @@ public enum NettyTransport {
     }
 
     /**
-     * This transport's event loops, created at the first call and shared by every client and
-     * server that runs on them until the process ends (daemon threads named
+     * This transport's event loops, shared by every client and server that runs on them until the
+     * process ends (daemon threads named
      * {@code postilion-<transport>-...}). They name the channel class of each kind themselves, so
      * a connection made on them is a channel of this transport (Netty would refuse to register
      * any other kind with these loops).
@@ -92,21 +88,6 @@ public enum NettyTransport {
             return java.net.UnixDomainSocketAddress.of(unix.path());
         }
         return address;
-    }
-
-    /** The transport of a channel, from the event loop it is registered with; empty for any other. */
-    public static Optional<NettyTransport> of(Channel channel) {
-        var loop = channel.eventLoop();
-        if (!(loop instanceof io.netty.channel.IoEventLoop io)) {
-            return Optional.empty();
-        }
-        if (io.isCompatible(EpollIoHandle.class)) {
-            return Optional.of(EPOLL);
-        }
-        if (io.isCompatible(IoUringIoHandle.class)) {
-            return Optional.of(IO_URING);
-        }
-        return io.isCompatible(NioIoHandle.class) ? Optional.of(NIO) : Optional.empty();
     }
 
     @Override
