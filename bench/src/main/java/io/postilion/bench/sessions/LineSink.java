@@ -28,7 +28,11 @@ public final class LineSink {
     public static int run(String[] args, PrintStream out) throws InterruptedException {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
         AtomicInteger open = new AtomicInteger();
-        DisposableServer server = TcpServer.create().host("127.0.0.1").port(port)
+        // epoll, as before the io_uring jar came onto the class path (Reactor Netty's default would
+        // now be io_uring wherever the kernel allows it): the sink of a benchmark must not change
+        // under it.
+        DisposableServer server = TcpServer.create().runOn(io.postilion.transport.netty.NettyTransport.EPOLL.loops())
+                .host("127.0.0.1").port(port)
                 .option(io.netty.channel.ChannelOption.SO_BACKLOG, 4096)
                 .doOnConnection(c -> {
                     open.incrementAndGet();

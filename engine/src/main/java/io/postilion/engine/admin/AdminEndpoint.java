@@ -27,6 +27,14 @@ public final class AdminEndpoint implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminEndpoint.class);
     private static final Duration BIND_WAIT = Duration.ofSeconds(30);
 
+    /**
+     * Always epoll, whatever netty_transport says: the peer check needs the epoll domain socket
+     * channel (SO_PEERCRED, see PeerCredentialsGuard), and Reactor Netty's default would be
+     * io_uring where the kernel allows it. The TCP listener goes with it: the queue commands are
+     * not a hot path worth a second choice.
+     */
+    static final reactor.netty.resources.LoopResources LOOPS = io.postilion.transport.netty.NettyTransport.EPOLL.loops();
+
     private final Path socket;
     private final DisposableServer unix;
     private final DisposableServer tcp;
@@ -44,6 +52,7 @@ public final class AdminEndpoint implements AutoCloseable {
         int ownUid = ownUid();
         AdminRoutes api = new AdminRoutes(queue, new PeerCredentialsGuard(ownUid), socket.toString());
         DisposableServer unix = settings.limits().applyTo(HttpServer.create())
+                .runOn(LOOPS)
                 .bindAddress(() -> new DomainSocketAddress(socket.toString()))
                 .route(api::install)
                 .bindNow(BIND_WAIT);
@@ -70,6 +79,7 @@ public final class AdminEndpoint implements AutoCloseable {
         TokenGuard guard = new TokenGuard(settings.token(), Set.of(settings.tcpName()));
         AdminRoutes api = new AdminRoutes(queue, guard, "admin_listen");
         DisposableServer server = settings.limits().applyTo(HttpServer.create())
+                .runOn(LOOPS)
                 .bindAddress(() -> bind)
                 .route(api::install)
                 .bindNow(BIND_WAIT);

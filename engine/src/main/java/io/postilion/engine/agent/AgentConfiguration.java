@@ -265,6 +265,7 @@ public final class AgentConfiguration {
                 .verifyNegativeCache(cfg.bool("address_verify_negative_cache"))
                 .logTlsStatus(cfg.bool("smtp_log_tls_feature_status"))
                 .source(sourceAddress(cfg))
+                .transport(io.postilion.engine.config.NettyTransportSetting.from(cfg))
                 .sasl(saslSettings(cfg))
                 .tlsServerName(tlsServerName(cfg))
                 .mtaSts(mtaSts(cfg))

@@ -11,6 +11,7 @@ import io.postilion.engine.tls.MtaStsSettings;
 import io.postilion.engine.tls.RequireTlsSettings;
 import io.postilion.engine.tls.TlsCipherSettings;
 import io.postilion.engine.tls.TlsPolicySettings;
+import io.postilion.transport.netty.NettyTransport;
 import java.util.Objects;
 
 /**
@@ -57,6 +58,7 @@ import java.util.Objects;
  *     it was picked up before a failed opportunistic handshake falls back to plaintext (TLS-11)
  * @param tlsCiphers smtp_tls_protocols, smtp_tls_ciphers and their mandatory twins and exclusions (TLS-6)
  * @param requireTls requiretls_enable, smtp_requiretls_policy and tls_required_enable (TLS-19, TLS-20)
+ * @param transport netty_transport (epoll): the Netty transport of the agent's connections
  */
 public record AgentSettings(SessionSettings session, String myHostname, int mxSessionLimit, String fallbackRelay,
         boolean skip5xxGreeting, boolean softBounce, boolean quoteRfc821Envelope, boolean disableMimeOutputConversion,
@@ -66,7 +68,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         String relayhost, boolean verifyNegativeCache, SaslSettings sasl, InfoLogFormat logFormat, int debugLevel,
         String tlsServerName, MtaStsSettings mtaSts, io.postilion.engine.tls.DaneSettings dane,
         io.postilion.engine.tls.TlsPolicySources tlsSources, boolean tlsConnectionReuse, java.time.Duration minimalBackoff,
-        TlsCipherSettings tlsCiphers, RequireTlsSettings requireTls) {
+        TlsCipherSettings tlsCiphers, RequireTlsSettings requireTls, NettyTransport transport) {
 
     /**
      * The main.cf side of every server's TLS policy (TLS-3): the session's global level, wrapper
@@ -88,6 +90,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         Objects.requireNonNull(minimalBackoff, "minimalBackoff");
         Objects.requireNonNull(tlsCiphers, "tlsCiphers");
         Objects.requireNonNull(requireTls, "requireTls");
+        Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(logFormat, "logFormat");
         if (debugLevel < 1) {
             throw new IllegalArgumentException("debug_peer_level must be at least 1: " + debugLevel);
@@ -184,6 +187,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
         private io.postilion.engine.tls.DaneSettings dane = io.postilion.engine.tls.DaneSettings.DEFAULT;
         private boolean tlsConnectionReuse;
         private java.time.Duration minimalBackoff = java.time.Duration.ofSeconds(300);
+        private NettyTransport transport = NettyTransport.EPOLL;
 
         private Builder(SessionSettings session, String myHostname) {
             this.session = session;
@@ -224,6 +228,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             this.dane = s.dane;
             this.tlsConnectionReuse = s.tlsConnectionReuse;
             this.minimalBackoff = s.minimalBackoff;
+            this.transport = s.transport;
         }
 
         public Builder session(SessionSettings v) {
@@ -448,6 +453,12 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
             return this;
         }
 
+        /** netty_transport: the Netty transport the agent connects on. */
+        public Builder transport(NettyTransport v) {
+            this.transport = v;
+            return this;
+        }
+
         public Builder sasl(SaslSettings v) {
             this.sasl = v;
             return this;
@@ -459,7 +470,7 @@ public record AgentSettings(SessionSettings session, String myHostname, int mxSe
                     rewriting.withService(session.lmtp() ? "lmtp" : "smtp"), reuse, assumeFinal,
                     statusFilter, sendXforward, verifyTarget, debugPeers, notices, bestMxTransport, logTlsStatus, source,
                     relayhost, verifyNegativeCache, sasl, logFormat, debugLevel, tlsServerName, mtaSts, dane,
-                    tlsSources, tlsConnectionReuse, minimalBackoff, tlsCiphers, requireTls);
+                    tlsSources, tlsConnectionReuse, minimalBackoff, tlsCiphers, requireTls, transport);
         }
     }
 }

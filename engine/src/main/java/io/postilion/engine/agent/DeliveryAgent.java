@@ -69,7 +69,7 @@ public final class DeliveryAgent {
     public DeliveryAgent(AgentSettings settings, NextHopResolver resolver, DestinationParser parser, Clock clock,
             DeliveryMetrics metrics) {
         this.settings = settings;
-        SmtpClient client = SmtpClient.create(settings.session()).source(settings.source());
+        SmtpClient client = SmtpClient.create(settings.session()).source(settings.source()).transport(settings.transport());
         this.cache = new ConnectionCache(settings.reuse().idleLimit());
         this.parser = parser;
         this.clock = clock;
@@ -93,7 +93,8 @@ public final class DeliveryAgent {
         if (!s.enabled()) {
             return new TlsPolicyResolver(settings.tlsPolicy(), tlsa, null, null);
         }
-        MtaSts sts = new MtaSts(resolver.dns(), new StsPolicyFetcher(resolver.dns(), s.trust(), s.fetchTimeout()), clock);
+        MtaSts sts = new MtaSts(resolver.dns(), new StsPolicyFetcher(resolver.dns(), s.trust(), s.fetchTimeout(),
+                settings.transport().loops()), clock);
         return new TlsPolicyResolver(settings.tlsPolicy(), tlsa, sts, s);
     }
 

@@ -30,7 +30,10 @@ final class AdminClient {
         if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
             return Optional.empty();
         }
+        // epoll, as the endpoint, on every machine alike: Reactor Netty's default loops are io_uring
+        // wherever the kernel allows it, now that the io_uring jar is on the class path.
         HttpClient http = HttpClient.create()
+                .runOn(io.postilion.transport.netty.NettyTransport.EPOLL.loops())
                 .remoteAddress(() -> new DomainSocketAddress(socket.toString()))
                 .responseTimeout(Duration.ofSeconds(30));
         var sender = switch (method) {

@@ -86,6 +86,7 @@ public final class ParameterRegistry {
         global("admin_token_file", ParameterType.string(), "");
         global("http_idle_timeout", ParameterType.time('s', 1), "30s");
         global("http_connection_limit", ParameterType.integer(1, NO_MAX), "64");
+        global("netty_transport", ParameterType.oneOf("epoll", "io_uring", "nio"), "epoll");
         global("shutdown_grace_time", ParameterType.time('s', 0), "30s");
         global("smtpd_sasl_password_maps", ParameterType.table(), "");
         global("smtpd_forbid_bare_newline", ParameterType.oneOf("no", "normalize", "yes", "reject"), "normalize");

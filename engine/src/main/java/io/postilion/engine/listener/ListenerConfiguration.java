@@ -66,7 +66,7 @@ public final class ListenerConfiguration {
                 BareNewlinePolicy.parse(cfg.choice("smtpd_forbid_bare_newline")), bareNewlineExclusions,
                 cfg.integer("hopcount_limit"), cfg.time("ipc_timeout"), tls, tlsRequired, auth(cfg),
                 io.postilion.engine.maillog.InfoLogFormat.from(cfg), io.postilion.engine.config.Smtputf8Settings.from(cfg),
-                cfg.bool("requiretls_enable"));
+                cfg.bool("requiretls_enable"), io.postilion.engine.config.NettyTransportSetting.from(cfg));
     }
 
     /** One set of session limits: the normal one, or (given the stress view) the one under stress. */

@@ -1,5 +1,6 @@
 package io.postilion.engine.listener;
 
+import io.postilion.transport.netty.NettyTransport;
 import io.postilion.engine.config.ClientNetworks;
 import io.postilion.engine.config.Smtputf8Settings;
 import io.postilion.engine.maillog.InfoLogFormat;
@@ -45,12 +46,13 @@ import java.util.function.Consumer;
  *     is autodetected (smtputf8_autodetect_classes)
  * @param requireTls requiretls_enable: REQUIRETLS is announced after STARTTLS and accepted on MAIL
  *     FROM over TLS (TLS-19, RFC 8689)
+ * @param transport netty_transport: the Netty transport the listener accepts and serves on
  */
 public record ListenerSettings(InetSocketAddress bind, String hostname, String banner, long messageSizeLimit,
         int recipientLimit, int lineLengthLimit, SessionLimits normal, SessionLimits stress, ClientLimits clients,
         int sessionLimit, int mynetworksReserve, ClientNetworks mynetworks, RelayDomains relayDomains,
         BareNewlinePolicy bareNewline, ClientNetworks bareNewlineExclusions, int hopcountLimit, Duration sinkTimeout, SslContext tls, boolean tlsRequired, SaslAuthenticator auth,
-        InfoLogFormat logFormat, Smtputf8Settings smtputf8, boolean requireTls) {
+        InfoLogFormat logFormat, Smtputf8Settings smtputf8, boolean requireTls, NettyTransport transport) {
 
     public ListenerSettings {
         Objects.requireNonNull(bind, "bind");
@@ -66,6 +68,7 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
         Objects.requireNonNull(sinkTimeout, "sinkTimeout");
         Objects.requireNonNull(logFormat, "logFormat");
         Objects.requireNonNull(smtputf8, "smtputf8");
+        Objects.requireNonNull(transport, "transport");
         if (lineLengthLimit < 512) {
             throw new IllegalArgumentException("line_length_limit below 512 cannot hold an SMTP command: " + lineLengthLimit);
         }
@@ -84,7 +87,7 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
         return new ListenerSettings(bind, hostname, hostname + " ESMTP Postilion", 10_240_000, 1000, 2048,
                 SessionLimits.normal(), SessionLimits.stress(), ClientLimits.defaults(mynetworks), 100, 10, mynetworks,
                 RelayDomains.none(), BareNewlinePolicy.NORMALIZE, ClientNetworks.parse(List.of()), 50, Duration.ofSeconds(3600), null, false, null,
-                InfoLogFormat.DEFAULTS, Smtputf8Settings.DEFAULTS, true);
+                InfoLogFormat.DEFAULTS, Smtputf8Settings.DEFAULTS, true, NettyTransport.EPOLL);
     }
 
     /** The session limits that apply now. */
@@ -177,6 +180,11 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
         return with(b -> b.smtputf8 = settings);
     }
 
+    /** netty_transport: the transport the listener runs on. */
+    public ListenerSettings withTransport(NettyTransport t) {
+        return with(b -> b.transport = t);
+    }
+
     public ListenerSettings withHopcountLimit(int limit) {
         return with(b -> b.hopcountLimit = limit);
     }
@@ -212,6 +220,7 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
         InfoLogFormat logFormat;
         Smtputf8Settings smtputf8;
         boolean requireTls;
+        NettyTransport transport;
 
         Builder(ListenerSettings s) {
             bind = s.bind;
@@ -237,13 +246,14 @@ public record ListenerSettings(InetSocketAddress bind, String hostname, String b
             logFormat = s.logFormat;
             smtputf8 = s.smtputf8;
             requireTls = s.requireTls;
+            transport = s.transport;
         }
 
         ListenerSettings build() {
             return new ListenerSettings(bind, hostname, banner, messageSizeLimit, recipientLimit, lineLengthLimit,
                     normal, stress, clients, sessionLimit, mynetworksReserve, mynetworks, relayDomains, bareNewline,
                     bareNewlineExclusions, hopcountLimit,
-                    sinkTimeout, tls, tlsRequired, auth, logFormat, smtputf8, requireTls);
+                    sinkTimeout, tls, tlsRequired, auth, logFormat, smtputf8, requireTls, transport);
         }
     }
 }

@@ -61,6 +61,7 @@ public final class SmtpListener implements AutoCloseable {
         ClientLimiter limiter = new ClientLimiter(settings.clients(), System::nanoTime);
         int outsiderSlots = settings.sessionLimit() - settings.mynetworksReserve();
         return TcpServer.create()
+                .runOn(settings.transport().loops())
                 .bindAddress(settings::bind)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)

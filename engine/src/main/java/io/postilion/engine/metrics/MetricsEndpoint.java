@@ -68,11 +68,21 @@ public final class MetricsEndpoint implements AutoCloseable {
      */
     public static Mono<MetricsEndpoint> start(InetSocketAddress bind, PrometheusMeterRegistry registry,
             HttpListenerLimits limits) {
+        return start(bind, registry, limits, io.postilion.transport.netty.NettyTransport.EPOLL);
+    }
+
+    /**
+     * As {@link #start(InetSocketAddress, PrometheusMeterRegistry, HttpListenerLimits)}, serving on
+     * the event loops of {@code transport} (netty_transport), the ones the SMTP listener uses.
+     */
+    public static Mono<MetricsEndpoint> start(InetSocketAddress bind, PrometheusMeterRegistry registry,
+            HttpListenerLimits limits, io.postilion.transport.netty.NettyTransport transport) {
         Objects.requireNonNull(registry, "registry");
         return Mono.defer(() -> {
             JvmGcMetrics gc = new JvmGcMetrics();
             gc.bindTo(registry);
             return limits.applyTo(HttpServer.create())
+                    .runOn(transport.loops())
                     .bindAddress(() -> bind)
                     .route(routes -> routes
                             // Scraping walks every meter and asks the JVM for its figures: off the event loop.

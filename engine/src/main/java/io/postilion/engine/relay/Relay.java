@@ -149,7 +149,8 @@ public final class Relay implements AutoCloseable {
                             new io.postilion.engine.listener.ListenerMeters(registry)).block(BIND_WAIT));
             opened.add(listener::close);
             MetricsEndpoint metrics = bind("metrics_listen", cfg.string("metrics_listen"),
-                    () -> MetricsEndpoint.start(settings.metricsListen(), registry, settings.httpLimits()).block(BIND_WAIT));
+                    () -> MetricsEndpoint.start(settings.metricsListen(), registry, settings.httpLimits(),
+                            settings.listener().transport()).block(BIND_WAIT));
             opened.add(metrics::close);
 
             // Recovered mail goes in arrival order; deferred mail waits for the time its last attempt set.
@@ -177,8 +178,9 @@ public final class Relay implements AutoCloseable {
                 Gauge.builder("postilion_queue_messages", queue, q -> q.counts().getOrDefault(state, 0))
                         .tag("state", state).description("messages in the spool by state").register(registry);
             }
-            log.info("relay listening on {} (SMTP), {} (metrics) and {} (admin{})", listener.address(), metrics.port(),
-                    adminEndpoint.socket(), adminEndpoint.tcpPort() < 0 ? "" : ", and TCP port " + adminEndpoint.tcpPort());
+            log.info("relay listening on {} (SMTP), {} (metrics) and {} (admin{}); netty_transport = {}", listener.address(),
+                    metrics.port(), adminEndpoint.socket(), adminEndpoint.tcpPort() < 0 ? "" : ", and TCP port " + adminEndpoint.tcpPort(),
+                    settings.listener().transport());
             return new Relay(queue, qmgr, listener, metrics, adminEndpoint, smtp, lmtp, settings.graceTime());
         } catch (RuntimeException e) {
             closeAll(opened, queue);

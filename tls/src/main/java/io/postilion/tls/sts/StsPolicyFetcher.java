@@ -41,6 +41,16 @@ public final class StsPolicyFetcher {
      * @param timeout the limit on each stage and on the whole fetch
      */
     public StsPolicyFetcher(AsyncDnsResolver dns, TrustAnchors trust, Duration timeout) {
+        this(dns, trust, timeout, null);
+    }
+
+    /**
+     * As {@link #StsPolicyFetcher(AsyncDnsResolver, TrustAnchors, Duration)}, fetching on
+     * {@code loops} (the agent's netty_transport) rather than Reactor Netty's default loops when
+     * it is not null.
+     */
+    public StsPolicyFetcher(AsyncDnsResolver dns, TrustAnchors trust, Duration timeout,
+            reactor.netty.resources.LoopResources loops) {
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         X509Certificate[] roots = trust.certificates().toArray(X509Certificate[]::new);
         if (roots.length == 0) {
@@ -49,7 +59,11 @@ public final class StsPolicyFetcher {
         // Built now, at start-up, so no event loop ever reads a trust store.
         Http11SslContextSpec spec = Http11SslContextSpec.forClient()
                 .configure(b -> configure(b, roots));
-        this.client = HttpClient.create(ConnectionProvider.newConnection())
+        HttpClient http = HttpClient.create(ConnectionProvider.newConnection());
+        if (loops != null) {
+            http = http.runOn(loops);
+        }
+        this.client = http
                 .resolver(new StsAddressResolverGroup(dns))
                 .followRedirect(false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))

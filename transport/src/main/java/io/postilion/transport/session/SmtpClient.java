@@ -2,6 +2,7 @@ package io.postilion.transport.session;
 
 import io.netty.channel.ChannelOption;
 import io.postilion.tls.TlsPolicy;
+import io.postilion.transport.netty.NettyTransport;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -12,9 +13,10 @@ import org.slf4j.LoggerFactory;
 import reactor.netty.tcp.TcpClient;
 
 /**
- * Opens client sessions: connects to an {@link Endpoint} over TCP or a UNIX-domain socket (with
- * Netty's native epoll transport) within smtp_connect_timeout, and hands back a session ready for
- * its handshake, or the connect failure as a value (SESS-4, SESS-6).
+ * Opens client sessions: connects to an {@link Endpoint} over TCP or a UNIX-domain socket (on the
+ * Netty transport netty_transport chose, native epoll unless told otherwise) within
+ * smtp_connect_timeout, and hands back a session ready for its handshake, or the connect failure
+ * as a value (SESS-4, SESS-6).
  *
  * <p>An immutable value, like Reactor Netty's own clients: {@link #settings(SessionSettings)}
  * returns a new client. Connections are not pooled by Reactor Netty: each session owns its
@@ -28,25 +30,41 @@ public final class SmtpClient {
     private final SessionSettings settings;
     private final TcpClient tcp;
     private final SourceAddress source;
+    private final NettyTransport transport;
 
-    private SmtpClient(SessionSettings settings, TcpClient tcp, SourceAddress source) {
+    private SmtpClient(SessionSettings settings, TcpClient tcp, SourceAddress source, NettyTransport transport) {
         this.settings = settings;
         this.tcp = tcp;
         this.source = source;
+        this.transport = transport;
     }
 
+    /** A client on the default transport, epoll. */
     public static SmtpClient create(SessionSettings settings) {
-        return new SmtpClient(Objects.requireNonNull(settings, "settings"), TcpClient.newConnection().option(ChannelOption.TCP_NODELAY, true),
-                SourceAddress.NONE);
+        return new SmtpClient(Objects.requireNonNull(settings, "settings"), tcpOn(NettyTransport.EPOLL),
+                SourceAddress.NONE, NettyTransport.EPOLL);
+    }
+
+    private static TcpClient tcpOn(NettyTransport transport) {
+        return TcpClient.newConnection().runOn(transport.loops()).option(ChannelOption.TCP_NODELAY, true);
     }
 
     public SmtpClient settings(SessionSettings s) {
-        return new SmtpClient(Objects.requireNonNull(s, "settings"), tcp, source);
+        return new SmtpClient(Objects.requireNonNull(s, "settings"), tcp, source, transport);
     }
 
     /** The same client, binding TCP connections to a local address as SESS-5 says. */
     public SmtpClient source(SourceAddress s) {
-        return new SmtpClient(settings, tcp, Objects.requireNonNull(s, "source"));
+        return new SmtpClient(settings, tcp, Objects.requireNonNull(s, "source"), transport);
+    }
+
+    /** The same client, connecting on {@code t}'s event loops (netty_transport). */
+    public SmtpClient transport(NettyTransport t) {
+        return new SmtpClient(settings, tcpOn(Objects.requireNonNull(t, "transport")), source, t);
+    }
+
+    public NettyTransport transport() {
+        return transport;
     }
 
     public SourceAddress source() {
@@ -93,7 +111,7 @@ public final class SmtpClient {
 
     private Mono<Connected> attempt(Endpoint endpoint, InetAddress local, TlsPolicy tls) {
         Duration limit = settings.timeouts().connect();
-        TcpClient client = tcp.remoteAddress(endpoint::address);
+        TcpClient client = tcp.remoteAddress(() -> transport.address(endpoint.address()));
         if (local != null) {
             InetSocketAddress bindTo = new InetSocketAddress(local, 0);
             client = client.bindAddress(() -> bindTo);
