@@ -77,7 +77,7 @@ public final class StartupCommand {
             return 64;
         }
         if (cmd.oldJar == null) {
-            cmd.oldJar = cmd.launcher.toAbsolutePath().getParent().resolve("engine/target/postilion.jar");
+            cmd.oldJar = cmd.launcher.toAbsolutePath().normalize().getParent().resolve("engine/target/postilion.jar");
         }
         if (!Files.isExecutable(cmd.launcher) || !Files.isReadable(cmd.oldJar)) {
             err.println("postilion-bench startup: needs the launcher " + cmd.launcher + " and the jar " + cmd.oldJar
