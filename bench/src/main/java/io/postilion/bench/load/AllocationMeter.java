@@ -78,6 +78,7 @@ final class AllocationMeter implements NotificationListener {
         synchronized (this) {
             emptied += emptiedBy(info.getGcAction(), before, after);
             notified++;
+            notifyAll(); // a reading may be waiting for this one
         }
     }
 
@@ -110,18 +111,15 @@ final class AllocationMeter implements NotificationListener {
     /** A reading, once every counted collection has been notified (waits at most a second). */
     Reading read() throws InterruptedException {
         long deadline = System.nanoTime() + 1_000_000_000L;
-        while (true) {
-            long counted = collections() - countedBefore;
-            long e;
-            long used;
-            synchronized (this) {
-                used = eden.getUsage().getUsed();
-                e = emptied;
-                if (notified >= counted || System.nanoTime() > deadline) {
-                    return new Reading(e, used, threadsAllocated());
+        synchronized (this) {
+            while (true) {
+                long counted = collections() - countedBefore;
+                long left = deadline - System.nanoTime();
+                if (notified >= counted || left <= 0) {
+                    return new Reading(emptied, eden.getUsage().getUsed(), threadsAllocated());
                 }
+                wait(Math.max(1, Math.min(left / 1_000_000L, 20))); // woken by the notification, or looks again
             }
-            Thread.sleep(5);
         }
     }
 
