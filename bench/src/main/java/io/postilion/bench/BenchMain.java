@@ -7,7 +7,8 @@ package io.postilion.bench;
  * {@code relay-queue}/{@code relay-rocksdb ...} this build's relay on the journal or on RocksDB, {@code sessions ...} many
  * sessions held open at once, {@code soak ...} heap over a million messages, {@code restart ...} how
  * much a queued backlog delays a restart, {@code heap ...} whether the relay's heap grows with a
- * deferred backlog ({@code sink} is the sessions command's own sink process).
+ * deferred backlog, {@code startup ...} the wall time of one {@code send}, plain jar against the
+ * launcher with its start-up archive ({@code sink} is the sessions command's own sink process).
  */
 public final class BenchMain {
 
@@ -75,8 +76,13 @@ public final class BenchMain {
             System.exit(io.postilion.bench.load.SoakCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
                     System.out, System.err));
         }
+        if (args.length > 0 && args[0].equals("startup")) {
+            System.exit(io.postilion.bench.startup.StartupCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
+                    System.out, System.err));
+        }
         System.err.println("usage: postilion-bench jmh [JMH options] | load --help | crash --help | relay-compare --help"
-                + " | relay-queue --help | relay-rocksdb --help | sessions --help | soak --help | restart --help | heap --help");
+                + " | relay-queue --help | relay-rocksdb --help | sessions --help | soak --help | restart --help | heap --help"
+                + " | startup --help");
         System.exit(64);
     }
 }

@@ -23,7 +23,7 @@ public final class LoadCommand {
     static final String HELP = String.join("\n",
             "usage: postilion-bench load (--nexthop '[127.0.0.1]:PORT' | --start-sink) --messages N --size S",
             "                            --recipients R --concurrency C[,C...] [--rounds K] [--compare-smtp-source]",
-            "                            [--warmup M] [--timeout SECONDS] [--chart FILE] [-o name=value ...]",
+            "                            [--warmup M] [--timeout SECONDS] [--chart FILE] [--curve B] [-o name=value ...]",
             "  --nexthop DEST        the server, on loopback only ([127.0.0.1]:PORT, [::1]:PORT)",
             "  --start-sink          start Postfix's smtp-sink on a free 127.0.0.1 port for the run, stop it after",
             "  --messages/--size/--recipients/--concurrency   the case; each takes a comma list (all combinations)",
@@ -32,6 +32,11 @@ public final class LoadCommand {
             "  --warmup M            messages of an untimed run of ours before each case (default min(N, 1000))",
             "  --timeout SECONDS     bound on each run (default 300)",
             "  --chart FILE          write an SVG bar chart of messages/s per case",
+            "  --curve B             after each run of ours, its messages/s per block of B delivered messages, the warm",
+            "                        rate (median of the last 10 blocks, or of the last half when fewer than 20) and the",
+            "                        first block at 80% of it (with --warmup 0 a fresh JVM's first round shows a cold start)",
+            "Each run of ours also prints alloc_per_msg (heap bytes allocated per delivered message, GC MX beans:",
+            "eden emptied by each collection plus eden's growth) and alloc_per_msg_threads (the threads' counters).",
             "  -o name=value         a main.cf parameter for our side (repeatable)",
             "Ends with: messages=N seconds=X msgs_per_s=Y (all timed runs of ours together).");
 
@@ -46,6 +51,7 @@ public final class LoadCommand {
     private Integer warmup;
     private Duration timeout = Duration.ofSeconds(300);
     private Path chart;
+    private int curve;
     private final List<String> overrides = new ArrayList<>();
 
     private LoadCommand() {
@@ -92,6 +98,7 @@ public final class LoadCommand {
                     case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                     case "--timeout" -> timeout = Duration.ofSeconds(Long.parseLong(args[++i]));
                     case "--chart" -> chart = Path.of(args[++i]);
+                    case "--curve" -> curve = Integer.parseInt(args[++i]);
                     case "-o" -> overrides.add(args[++i]);
                     default -> {
                         return "unknown argument " + a;
@@ -108,6 +115,9 @@ public final class LoadCommand {
         }
         if (rounds < 1) {
             return "--rounds must be at least 1";
+        }
+        if (curve < 0) {
+            return "--curve must be positive";
         }
         for (List<Integer> l : List.of(messages, sizes, recipients, concurrency)) {
             if (l.stream().anyMatch(v -> v < 1)) {
@@ -189,8 +199,9 @@ public final class LoadCommand {
         PostilionRun postilion = new PostilionRun(lc, hop, overrides);
         int warm = warmup != null ? warmup : Math.min(lc.messages(), 1000);
         if (warm > 0) {
-            RunResult w = postilion.run(warm, timeout);
+            RunResult w = postilion.run(warm, timeout, curve);
             out.println("warmup      " + w.line());
+            printCurve(out, w);
         }
         SmtpSourceRun source = new SmtpSourceRun(lc, hostPort);
         for (int k = 1; k <= rounds; k++) {
@@ -199,10 +210,17 @@ public final class LoadCommand {
             if (compare && !oursFirst) {
                 theirs.add(print(out, k, source.run(timeout)));
             }
-            ours.add(print(out, k, postilion.run(lc.messages(), timeout)));
+            ours.add(print(out, k, postilion.run(lc.messages(), timeout, curve)));
+            printCurve(out, ours.get(ours.size() - 1));
             if (compare && oursFirst) {
                 theirs.add(print(out, k, source.run(timeout)));
             }
+        }
+    }
+
+    private static void printCurve(PrintStream out, RunResult r) {
+        if (r.curve() != null) {
+            out.println(r.curve().line());
         }
     }
 
@@ -222,6 +240,11 @@ public final class LoadCommand {
             double theirCpu = Stats.median(theirs.stream().mapToDouble(RunResult::cpuSeconds).toArray());
             sb.append(String.format(Locale.ROOT, " | smtp-source msgs_per_s=%.1f cpu_s=%.2f | ratio ours/smtp-source=%.2f",
                     theirRate, theirCpu, oursRate / theirRate));
+        }
+        // appended after the existing fields (CLARIFICATIONS 44(h)): their order stays as it was
+        double alloc = Stats.median(ours.stream().mapToDouble(RunResult::allocatedPerMessage).filter(a -> a >= 0).toArray());
+        if (!Double.isNaN(alloc)) {
+            sb.append(String.format(Locale.ROOT, " | postilion alloc_per_msg=%.0f", alloc));
         }
         out.println(sb);
         return new SvgChart.Bar("C=" + lc.concurrency() + " S=" + lc.size() + " R=" + lc.recipients(), oursRate,

@@ -63,21 +63,35 @@ final class PostilionRun {
         return sb.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
-    RunResult run(int messages, Duration timeout) {
+    RunResult run(int messages, Duration timeout) throws InterruptedException {
+        return run(messages, timeout, 0);
+    }
+
+    /**
+     * A timed run of {@code messages}; with {@code curveBlock > 0} it also records each
+     * completion's time (in an array allocated before the run) for the rate per block.
+     */
+    RunResult run(int messages, Duration timeout, int curveBlock) throws InterruptedException {
         double[] latencies = new double[messages];
+        long[] stamps = curveBlock > 0 ? new long[messages] : null;
         AtomicInteger done = new AtomicInteger();
         AtomicLong failed = new AtomicLong();
         Flux<DeliveryRequest> requests = Flux.range(0, messages).map(this::request);
         List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
                 .filter(p -> p.getType() == MemoryType.HEAP).toList();
+        AllocationMeter meter = AllocationMeter.start();
         System.gc();
         heap.forEach(MemoryPoolMXBean::resetPeakUsage);
+        AllocationMeter.Reading alloc0 = meter != null ? meter.read() : null;
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long cpu0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
         scheduler.schedule(requests).doOnNext(r -> {
             int i = done.getAndIncrement();
+            if (stamps != null && i < stamps.length) {
+                stamps[i] = System.nanoTime();
+            }
             if (i < latencies.length) {
                 DeliveryReport.Timings t = r.timings();
                 latencies[i] = t.setup().plus(t.transmission()).toNanos() / 1e6;
@@ -89,11 +103,22 @@ final class PostilionRun {
         double seconds = (System.nanoTime() - t0) / 1e9;
         double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
         long peak = heap.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+        long allocated = -1;
+        long threadAllocated = -1;
+        if (meter != null) {
+            AllocationMeter.Reading alloc1 = meter.read();
+            meter.close();
+            allocated = AllocationMeter.allocatedBetween(alloc0, alloc1);
+            if (alloc0.threadsAllocated() >= 0) {
+                threadAllocated = alloc1.threadsAllocated() - alloc0.threadsAllocated();
+            }
+        }
         int n = Math.min(done.get(), messages);
         double[] measured = java.util.Arrays.copyOf(latencies, n);
         long notDone = messages - n;
         return new RunResult("postilion", n, failed.get() + notDone, seconds, cpu, peak,
-                new double[] {Stats.percentile(measured, 50), Stats.percentile(measured, 95), Stats.percentile(measured, 99)});
+                new double[] {Stats.percentile(measured, 50), Stats.percentile(measured, 95), Stats.percentile(measured, 99)},
+                allocated, threadAllocated, stamps != null ? StartCurve.of(t0, stamps, n, curveBlock) : null);
     }
 
     /**
