@@ -28,13 +28,16 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.EnumMap;
 import java.util.Map;
 import reactor.core.publisher.Mono;
+import reactor.netty.ReactorNetty;
 import reactor.netty.resources.LoopResources;
 
 /**
  * The event loops of one {@link NettyTransport}, one group per process, shaped as Reactor Netty's
  * {@link LoopResources}: clients, servers and their accept loops all run on the same group (as on
- * Reactor Netty's default loops), sized as Reactor Netty sizes its own (reactor.netty.ioWorkerCount,
- * at least 4). The threads are Netty's FastThreadLocalThreads, which BlockHound treats as
+ * Reactor Netty's default loops), one loop per processor unless reactor.netty.ioWorkerCount says
+ * otherwise. Reactor Netty's own default of at least four loops oversubscribes a small machine:
+ * on two cores, four loops spent a fifth more CPU per message than two in the load harness (each
+ * loop sleeps and is woken more often; docs/benchmarks.md). The threads are Netty's FastThreadLocalThreads, which BlockHound treats as
  * non-blocking, so the tests' guard covers them as it covered the default loops.
  */
 final class TransportLoops implements LoopResources {
@@ -79,13 +82,26 @@ final class TransportLoops implements LoopResources {
                     if (cause != null) {
                         throw new IllegalStateException("the " + transport + " transport is not available: " + cause, cause);
                     }
-                    g = new MultiThreadIoEventLoopGroup(LoopResources.DEFAULT_IO_WORKER_COUNT,
+                    g = new MultiThreadIoEventLoopGroup(loopCount(),
                             new DefaultThreadFactory("postilion-" + transport.parameterValue(), true), factory(transport));
                     group = g;
                 }
             }
         }
         return g;
+    }
+
+    /** reactor.netty.ioWorkerCount when set, else one loop per processor. */
+    static int loopCount() {
+        String set = System.getProperty(ReactorNetty.IO_WORKER_COUNT);
+        if (set != null) {
+            try {
+                return Math.max(1, Integer.parseInt(set.trim()));
+            } catch (NumberFormatException e) {
+                // not a number: one loop per processor
+            }
+        }
+        return Math.max(1, Runtime.getRuntime().availableProcessors());
     }
 
     private static IoHandlerFactory factory(NettyTransport transport) {
