@@ -94,6 +94,40 @@ class RequireTlsListenerTest {
     }
 
     @Test
+    void anOutsiderMayAskForRequireTlsButGainsNoRelayByIt_TLS19() throws Exception {
+        // An outsider (127.0.0.5, outside mynetworks 127.0.0.1/32) gets the same REQUIRETLS
+        // handling as anyone: refused in the clear, a bad value refused without ending the
+        // session, and over TLS it is accepted on MAIL but opens no relay: nothing is queued.
+        listener = SmtpListener.start(ListenerSettings.defaults(new InetSocketAddress("127.0.0.1", 0), "relay.test")
+                .withIdleTimeout(Duration.ofSeconds(5)).withTls(TestCertificates.serverContext()).withRequireTls(true)
+                .withMynetworks(io.postilion.engine.config.ClientNetworks.parse(List.of("127.0.0.1/32"))),
+                sink, Clock.systemUTC()).block(WAIT);
+        try (SmtpListenerTest.Raw c = new SmtpListenerTest.Raw(listener.port(), "127.0.0.5")) {
+            c.expect("220 ");
+            c.send("EHLO outsider.test\r\n");
+            assertFalse(c.multiline().contains("250-REQUIRETLS"), "not announced in the clear");
+            c.send("MAIL FROM:<a@c.test> REQUIRETLS\r\n");
+            c.expect("555 5.5.4 Unsupported option: REQUIRETLS");
+            c.send("STARTTLS\r\n");
+            c.expect("220 ");
+            c.startTls();
+            c.send("EHLO outsider.test\r\n");
+            assertTrue(c.multiline().contains("250-REQUIRETLS"));
+            c.send("MAIL FROM:<a@c.test> REQUIRETLS=\u0001\r\n");
+            c.expect("501 5.5.4 Bad REQUIRETLS parameter syntax");
+            c.send("MAIL FROM:<a@c.test> REQUIRETLS\r\n");
+            c.expect("250 ");
+            c.send("RCPT TO:<b@d.test>\r\n");
+            c.expect("554 5.7.1 <b@d.test>: Relay access denied");
+            c.send("DATA\r\n");
+            c.expect("554 5.5.1 Error: no valid recipients");
+            c.send("QUIT\r\n");
+            c.expect("221 ");
+        }
+        assertTrue(sink.messages.isEmpty(), "nothing queued for an outsider: " + sink.messages);
+    }
+
+    @Test
     void withRequiretlsEnableOffItIsNeitherAnnouncedNorAccepted_TLS19() throws Exception {
         start(false);
         try (SmtpListenerTest.Raw c = encrypted(listener.port())) {
