@@ -226,7 +226,7 @@ public final class QueueManager implements AutoCloseable {
         }
         DeliveryReport.Timings t = f.timings.get(res.index());
         Instant now = clock.instant();
-        RecipientEvent e = new RecipientEvent(f.message.queueId(), res, t != null ? t : zero(f.message, now), now);
+        RecipientEvent e = new RecipientEvent(f.message.queueId(), f.message.envId(), res, t != null ? t : zero(f.message, now), now);
         synchronized (events) {
             events.tryEmitNext(e);
         }

@@ -14,16 +14,19 @@ import java.util.Objects;
  * store, so an event never reports what a crash could still undo.
  *
  * @param queueId the message's queue id
+ * @param envId the message's DSN ENVID, empty when none: what an application that submitted the
+ *     message (by SMTP or through the fleet's request topic) can correlate results by
  * @param result the recipient (by queue index), outcome, DSN status and action, verdict,
  *     diagnostic and relay
  * @param delays the delays of the attempt that decided it (the log line's delay= and delays=);
  *     for a result this MTA decided itself, the time in the queue and zeros
  * @param recordedAt when the queue manager recorded it
  */
-public record RecipientEvent(String queueId, RecipientResult result, DeliveryReport.Timings delays, Instant recordedAt) {
+public record RecipientEvent(String queueId, String envId, RecipientResult result, DeliveryReport.Timings delays, Instant recordedAt) {
 
     public RecipientEvent {
         Objects.requireNonNull(queueId, "queueId");
+        Objects.requireNonNull(envId, "envId");
         Objects.requireNonNull(result, "result");
         Objects.requireNonNull(delays, "delays");
         Objects.requireNonNull(recordedAt, "recordedAt");
