@@ -146,9 +146,19 @@ public final class KafkaIngress implements AutoCloseable {
                 } catch (WakeupException e) {
                     continue; // stop() woke the poll; the loop sees running = false
                 }
+                Map<TopicPartition, Long> putBack = new HashMap<>();
                 for (ConsumerRecord<byte[], byte[]> r : records) {
-                    take(r);
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    if (!paused && full()) {
+                        pause();
+                    }
+                    if (paused) { // over a mark mid-batch: the rest is read again after the resume
+                        putBack.putIfAbsent(tp, r.offset());
+                    } else {
+                        take(r);
+                    }
                 }
+                putBack.forEach(consumer::seek);
             }
             // Stopping: give the stores on their way their time, then commit what they made durable.
             long until = System.nanoTime() + graceOnStop.toNanos();
@@ -180,19 +190,28 @@ public final class KafkaIngress implements AutoCloseable {
     private void settle() {
         drainDone();
         commit(false);
-        boolean full = storing.get() >= limits.maxPendingStores() || relay.inFlight() >= limits.inFlightHighWater()
-                || !relay.hasRoomFor(0);
         boolean drained = storing.get() <= limits.maxPendingStores() / 2 && relay.inFlight() <= limits.inFlightHighWater() / 2
                 && relay.hasRoomFor(0);
-        if (!paused && full) {
-            consumer.pause(consumer.assignment());
-            paused = true;
-            pauses.incrementAndGet();
-            log.debug("paused: {} store(s) pending, {} message(s) in the queue manager", storing.get(), relay.inFlight());
+        if (!paused && full()) {
+            pause();
         } else if (paused && drained) {
             consumer.resume(consumer.assignment());
             paused = false;
         }
+    }
+
+    /** Over a back-pressure mark: too many stores under way, too much in the queue manager, or no room in the spool. */
+    private boolean full() {
+        return storing.get() >= limits.maxPendingStores() || relay.inFlight() >= limits.inFlightHighWater()
+                || !relay.hasRoomFor(0);
+    }
+
+    /** Pauses every assigned partition. */
+    private void pause() {
+        consumer.pause(consumer.assignment());
+        paused = true;
+        pauses.incrementAndGet();
+        log.debug("paused: {} store(s) pending, {} message(s) in the queue manager", storing.get(), relay.inFlight());
     }
 
     private void drainDone() {
