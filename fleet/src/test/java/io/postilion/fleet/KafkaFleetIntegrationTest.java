@@ -44,6 +44,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,6 +56,7 @@ import org.junit.jupiter.api.io.TempDir;
  * partition's offset to its end; and a relay stopped mid-way and started again on the same spool
  * loses nothing (duplicates are allowed and counted).
  */
+@Tag("interop")
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class KafkaFleetIntegrationTest {
 
