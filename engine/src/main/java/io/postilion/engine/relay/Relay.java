@@ -95,6 +95,13 @@ public final class Relay implements AutoCloseable {
      * listed the spool, so none is delivered twice.
      */
     public static Relay start(RelaySettings settings, RelayQueue queue, Clock clock) {
+        Relay relay = startParts(settings, queue, clock);
+        startExtensions(relay, settings); // on a started relay, which stops again if one fails
+        return relay;
+    }
+
+    /** Everything but the extensions; a failure closes whatever was opened, and the queue. */
+    private static Relay startParts(RelaySettings settings, RelayQueue queue, Clock clock) {
         Objects.requireNonNull(queue, "queue");
         Configuration cfg = settings.cfg();
         List<AutoCloseable> opened = new ArrayList<>();
@@ -210,9 +217,7 @@ public final class Relay implements AutoCloseable {
             log.info("relay listening on {} (SMTP), {} (metrics) and {} (admin{}); netty_transport = {}", listener.address(),
                     metrics.port(), adminEndpoint.socket(), adminEndpoint.tcpPort() < 0 ? "" : ", and TCP port " + adminEndpoint.tcpPort(),
                     settings.listener().transport());
-            Relay relay = new Relay(queue, qmgr, listener, metrics, adminEndpoint, smtp, lmtp, settings.graceTime(), ingress);
-            startExtensions(relay, settings);
-            return relay;
+            return new Relay(queue, qmgr, listener, metrics, adminEndpoint, smtp, lmtp, settings.graceTime(), ingress);
         } catch (RuntimeException e) {
             closeAll(opened, queue);
             if (e instanceof IllegalArgumentException) {
