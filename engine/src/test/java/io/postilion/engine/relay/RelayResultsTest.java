@@ -121,6 +121,32 @@ class RelayResultsTest {
     }
 
     @Test
+    void aSubscriberThatNeverRequestsHoldsUpNeitherDeliveryNorOtherSubscribers() throws Exception {
+        relay = Relay.start(cfg(""), Spool.open(spoolDir, new ChannelSpoolFiles(), Clock.systemUTC()), Clock.systemUTC());
+        reactor.core.publisher.BaseSubscriber<RecipientEvent> stuck = new reactor.core.publisher.BaseSubscriber<>() {
+            @Override
+            protected void hookOnSubscribe(org.reactivestreams.Subscription s) {
+                // requests nothing, ever
+            }
+        };
+        relay.results().subscribe(stuck);
+        List<RecipientEvent> events = new CopyOnWriteArrayList<>();
+        Disposable watching = relay.results().subscribe(events::add);
+        for (int i = 0; i < 5; i++) {
+            ReceivedMessage m = new ReceivedMessage(relay.ingress().newQueueId(), "app@client.test",
+                    List.of(new ReceivedMessage.Recipient("u" + i + "@dest.test", Set.of(), "")), BodyType.SEVEN_BIT, false,
+                    "e" + i, Ret.NONE, "Subject: x\r\n\r\ny\r\n".getBytes(StandardCharsets.US_ASCII),
+                    new ReceivedMessage.Client("", "kafka", false, ""), Instant.now());
+            relay.ingress().accept(m).block(WAIT);
+        }
+        await(() -> server.contents().size() == 5, "five deliveries");
+        await(() -> events.size() == 5, "five events for the subscriber that keeps up");
+        assertEquals(Set.of("e0", "e1", "e2", "e3", "e4"), new java.util.HashSet<>(events.stream().map(RecipientEvent::envId).toList()));
+        watching.dispose();
+        stuck.dispose();
+    }
+
+    @Test
     void kafkaSetWithoutTheFleetOnTheClassPathIsRefusedNamingIt() {
         ConfigurationException e = assertThrows(ConfigurationException.class,
                 () -> RelaySettings.from(cfg("kafka_bootstrap_servers = 127.0.0.1:9092\n")));
