@@ -88,6 +88,11 @@ public final class ParameterRegistry {
         global("http_connection_limit", ParameterType.integer(1, NO_MAX), "64");
         global("netty_transport", ParameterType.oneOf("epoll", "io_uring", "nio"), "epoll");
         global("shutdown_grace_time", ParameterType.time('s', 0), "30s");
+        // The fleet (issue 20, CLARIFICATIONS 43): read by the relay's settings, acted on by the fleet module.
+        global("kafka_bootstrap_servers", ParameterType.list(), "");
+        global("kafka_request_topic", ParameterType.string(), "postilion.requests");
+        global("kafka_result_topic", ParameterType.string(), "postilion.results");
+        global("kafka_group_id", ParameterType.string(), "postilion");
         global("smtpd_sasl_password_maps", ParameterType.table(), "");
         global("smtpd_forbid_bare_newline", ParameterType.oneOf("no", "normalize", "yes", "reject"), "normalize");
         global("smtpd_forbid_bare_newline_exclusions", ParameterType.list(), "");

@@ -119,6 +119,16 @@ public final class QueueManager implements AutoCloseable {
     private volatile int parkedCount;
     /** Parked messages being loaded back right now (each has its room among the active ones). */
     private int loading;
+    /**
+     * Recorded results for {@link #results()}. Best effort toward the sink itself: each subscriber
+     * gets its own bounded buffer (see {@link #results()}), so no subscriber ever holds up the
+     * thread that records a result.
+     */
+    private final Sinks.Many<RecipientEvent> events = Sinks.many().multicast().directBestEffort();
+    /** Events a subscriber's full buffer dropped (all subscribers together). */
+    private final AtomicLong droppedEvents = new AtomicLong();
+    /** How many events a subscriber of {@link #results()} may lag behind before its events are dropped. */
+    public static final int RESULTS_BUFFER = 65_536;
 
     /**
      * @param schedulers one scheduler per transport name ("smtp", "lmtp")
@@ -186,6 +196,40 @@ public final class QueueManager implements AutoCloseable {
                     .subscribe(null, e -> log.error("the {} scheduler stopped: {}", transport, e.toString(), e)));
         });
         return this;
+    }
+
+    /**
+     * Every recipient result from now on, as it is recorded in the store: sent and probe results
+     * once written, bounces once their notice is queued and they are written, deferrals at the end
+     * of their attempt once their reason is written. Hot and multicast: a subscriber sees what is
+     * recorded after it subscribed. Each subscriber is served on a worker thread of its own behind
+     * a buffer of {@link #RESULTS_BUFFER} events; when a slow subscriber lets its buffer fill, the
+     * newest events are dropped for it and counted ({@link #droppedEvents()}): delivery never waits
+     * for a subscriber.
+     */
+    public Flux<RecipientEvent> results() {
+        return events.asFlux()
+                .onBackpressureBuffer(RESULTS_BUFFER, dropped -> droppedEvents.incrementAndGet(),
+                        reactor.core.publisher.BufferOverflowStrategy.DROP_LATEST)
+                .publishOn(Schedulers.boundedElastic());
+    }
+
+    /** Events dropped because a subscriber of {@link #results()} fell too far behind. */
+    public long droppedEvents() {
+        return droppedEvents.get();
+    }
+
+    /** Publishes one recorded result; serialised, since results are recorded on several threads. */
+    private void emit(InFlight f, RecipientResult res) {
+        if (events.currentSubscriberCount() == 0) {
+            return;
+        }
+        DeliveryReport.Timings t = f.timings.get(res.index());
+        Instant now = clock.instant();
+        RecipientEvent e = new RecipientEvent(f.message.queueId(), f.message.envId(), res, t != null ? t : zero(f.message, now), now);
+        synchronized (events) {
+            events.tryEmitNext(e);
+        }
     }
 
     /** Messages being delivered, waiting for a retry timer, or parked for room among the active ones. */
@@ -309,6 +353,7 @@ public final class QueueManager implements AutoCloseable {
             return Mono.empty();
         }
         int n = report.results().size();
+        report.results().forEach(r -> f.timings.put(r.index(), report.timings()));
         return Flux.fromIterable(report.transcripts())
                 .concatMap(this::postTranscript)
                 .thenMany(Flux.fromIterable(report.results()))
@@ -366,7 +411,8 @@ public final class QueueManager implements AutoCloseable {
         }
         f.done.add(index);
         Mono<Void> written = res.outcome() == Outcome.SENT ? f.written.remove(index) : null;
-        return written != null ? written : store.record(f.message.queueId(), index, res);
+        return (written != null ? written : store.record(f.message.queueId(), index, res))
+                .then(Mono.fromRunnable(() -> emit(f, res)));
     }
 
     /** The attempt is over: notices, then removal or a deferral with its retry timer. */
@@ -436,7 +482,8 @@ public final class QueueManager implements AutoCloseable {
             QueuedMessage again = m.withDone(nowDone);
             log.info("{}: {} recipient(s) deferred, next attempt at {}", m.queueId(), deferred.size(), next);
             // The deferral reasons go into the queue file too, so the listing (mailq) can show them.
-            Mono<Void> reasons = Flux.fromIterable(deferred).concatMap(d -> store.record(m.queueId(), d.index(), d)).then();
+            Mono<Void> reasons = Flux.fromIterable(deferred)
+                    .concatMap(d -> store.record(m.queueId(), d.index(), d).then(Mono.fromRunnable(() -> emit(f, d)))).then();
             return reasons.then(store.defer(m.queueId(), next))
                     .onErrorResume(e -> {
                         // Not lost: the message stays stored where it was (the journal keeps it)
@@ -463,7 +510,10 @@ public final class QueueManager implements AutoCloseable {
     /** Records final results (bounces whose notice is queued) and marks them done. */
     private Mono<Void> recordAll(QueuedMessage m, List<RecipientResult> results, InFlight f) {
         return Flux.fromIterable(results)
-                .concatMap(r -> store.record(m.queueId(), r.index(), r).then(Mono.fromRunnable(() -> f.done.add(r.index()))))
+                .concatMap(r -> store.record(m.queueId(), r.index(), r).then(Mono.fromRunnable(() -> {
+                    f.done.add(r.index());
+                    emit(f, r);
+                })))
                 .then();
     }
 
@@ -766,6 +816,9 @@ public final class QueueManager implements AutoCloseable {
                     delivering.size() == 1 ? "y" : "ies");
         }
         drained.tryEmitEmpty();
+        synchronized (events) {
+            events.tryEmitComplete(); // subscribers of results() learn that no more will come
+        }
     }
 
     /**
@@ -785,6 +838,8 @@ public final class QueueManager implements AutoCloseable {
         final AtomicInteger outstanding = new AtomicInteger();
         /** Sent results whose record was begun on the delivering thread (see recordAtOnce), by queue index. */
         final Map<Integer, Mono<Void>> written = new ConcurrentHashMap<>();
+        /** The timings of the report that decided each recipient, by queue index, for its event. */
+        final Map<Integer, DeliveryReport.Timings> timings = new ConcurrentHashMap<>();
 
         InFlight(QueuedMessage message) {
             this.message = message;

@@ -52,9 +52,13 @@ public final class Relay implements AutoCloseable {
     private final DeliveryAgent lmtp;
     private final Duration graceTime;
     private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+    private final RelayIngress ingress;
+    /** The extensions started on this relay (the fleet), in start order. */
+    private final List<RelayExtension.Running> extensions = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Relay(RelayQueue queue, QueueManager qmgr, SmtpListener listener, MetricsEndpoint metrics,
-            AdminEndpoint admin, DeliveryAgent smtp, DeliveryAgent lmtp, Duration graceTime) {
+            AdminEndpoint admin, DeliveryAgent smtp, DeliveryAgent lmtp, Duration graceTime, RelayIngress ingress) {
+        this.ingress = ingress;
         this.admin = admin;
         this.queue = queue;
         this.qmgr = qmgr;
@@ -91,6 +95,13 @@ public final class Relay implements AutoCloseable {
      * listed the spool, so none is delivered twice.
      */
     public static Relay start(RelaySettings settings, RelayQueue queue, Clock clock) {
+        Relay relay = startParts(settings, queue, clock);
+        startExtensions(relay, settings); // on a started relay, which stops again if one fails
+        return relay;
+    }
+
+    /** Everything but the extensions; a failure closes whatever was opened, and the queue. */
+    private static Relay startParts(RelaySettings settings, RelayQueue queue, Clock clock) {
         Objects.requireNonNull(queue, "queue");
         Configuration cfg = settings.cfg();
         List<AutoCloseable> opened = new ArrayList<>();
@@ -144,6 +155,27 @@ public final class Relay implements AutoCloseable {
                     }));
                 }
             };
+            RelayIngress ingress = new RelayIngress() {
+                @Override
+                public String newQueueId() {
+                    return sink.newQueueId();
+                }
+
+                @Override
+                public boolean hasRoomFor(long size) {
+                    return sink.hasRoomFor(size);
+                }
+
+                @Override
+                public int inFlight() {
+                    return qmgr.inFlight();
+                }
+
+                @Override
+                public Mono<Void> accept(ReceivedMessage message) {
+                    return sink.accept(message);
+                }
+            };
             SmtpListener listener = bind("smtpd_listen", cfg.string("smtpd_listen"),
                     () -> SmtpListener.start(settings.listener(), sink, clock, io.postilion.engine.listener.SmtpdLog.standard(),
                             new io.postilion.engine.listener.ListenerMeters(registry)).block(BIND_WAIT));
@@ -174,6 +206,10 @@ public final class Relay implements AutoCloseable {
             Gauge.builder("postilion_qmgr_retry_timers", qmgr, QueueManager::retryTimers)
                     .description("retry timers armed by the queue manager (one per deferred message at most)")
                     .register(registry);
+            io.micrometer.core.instrument.FunctionCounter.builder("postilion_results_dropped_total", qmgr,
+                    QueueManager::droppedEvents)
+                    .description("recipient result events dropped because a subscriber of the results fell behind")
+                    .register(registry);
             for (String state : queue.counts().keySet()) {
                 Gauge.builder("postilion_queue_messages", queue, q -> q.counts().getOrDefault(state, 0))
                         .tag("state", state).description("messages in the spool by state").register(registry);
@@ -181,7 +217,7 @@ public final class Relay implements AutoCloseable {
             log.info("relay listening on {} (SMTP), {} (metrics) and {} (admin{}); netty_transport = {}", listener.address(),
                     metrics.port(), adminEndpoint.socket(), adminEndpoint.tcpPort() < 0 ? "" : ", and TCP port " + adminEndpoint.tcpPort(),
                     settings.listener().transport());
-            return new Relay(queue, qmgr, listener, metrics, adminEndpoint, smtp, lmtp, settings.graceTime());
+            return new Relay(queue, qmgr, listener, metrics, adminEndpoint, smtp, lmtp, settings.graceTime(), ingress);
         } catch (RuntimeException e) {
             closeAll(opened, queue);
             if (e instanceof IllegalArgumentException) {
@@ -190,6 +226,45 @@ public final class Relay implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Starts the extensions these settings want (the fleet when kafka_bootstrap_servers is set);
+     * none is looked for when no switch is set, so a single-node relay is as it was. When one
+     * cannot start, the relay is stopped and the failure thrown.
+     */
+    private static void startExtensions(Relay relay, RelaySettings settings) {
+        if (RelayExtension.SWITCHES.stream().allMatch(p -> settings.cfg().list(p).isEmpty())) {
+            return;
+        }
+        try {
+            for (RelayExtension e : RelayExtension.installed()) {
+                if (e.wanted(settings)) {
+                    relay.extensions.add(e.start(relay, settings));
+                }
+            }
+        } catch (RuntimeException e) {
+            relay.stop(Duration.ZERO);
+            throw e;
+        }
+    }
+
+    /**
+     * The relay's way in for mail from elsewhere than its SMTP listener: stored, logged, counted and
+     * delivered exactly like mail the listener received.
+     */
+    public RelayIngress ingress() {
+        return ingress;
+    }
+
+    /**
+     * Every recipient result from now on, once recorded in the store (see
+     * {@link QueueManager#results()}): hot, multicast, each subscriber behind its own bounded
+     * buffer, its overflow dropped and counted in postilion_results_dropped_total, so that a slow
+     * subscriber never holds up delivery. Completes when the relay stops.
+     */
+    public Flux<RecipientEvent> results() {
+        return qmgr.results();
     }
 
     /** Runs one bind, turning its failure into a {@link ListenerBindException} naming the parameter. */
@@ -277,6 +352,13 @@ public final class Relay implements AutoCloseable {
         }
         listener.close();
         admin.close();
+        for (RelayExtension.Running e : extensions) {
+            try {
+                e.stopIntake();
+            } catch (RuntimeException x) {
+                log.warn("stopping: an extension's intake: {}", x.toString());
+            }
+        }
         int busy = qmgr.delivering();
         if (busy > 0) {
             log.info("stopping: waiting up to {}s for {} deliver{} in progress", grace.toSeconds(), busy,
@@ -288,7 +370,14 @@ public final class Relay implements AutoCloseable {
                     grace.toSeconds(), qmgr.delivering(), qmgr.delivering() == 1 ? "y" : "ies")))
                     .block();
         } finally {
-            qmgr.close();
+            qmgr.close(); // completes results(): an extension publishing them sees the end
+            for (int i = extensions.size() - 1; i >= 0; i--) {
+                try {
+                    extensions.get(i).close();
+                } catch (RuntimeException x) {
+                    log.warn("stopping: closing an extension: {}", x.toString());
+                }
+            }
             smtp.close();
             lmtp.close();
             metrics.close();

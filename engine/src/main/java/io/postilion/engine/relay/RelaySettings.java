@@ -26,7 +26,8 @@ import java.util.List;
  */
 public record RelaySettings(Configuration cfg, ListenerSettings listener, InetSocketAddress metricsListen,
         AdminSettings admin, HttpListenerLimits httpLimits, Routing routing, RetryPolicy retry, NoticePolicy notices,
-        SchedulerSettings smtpScheduler, SchedulerSettings lmtpScheduler, Duration graceTime, long queueMinfree) {
+        SchedulerSettings smtpScheduler, SchedulerSettings lmtpScheduler, Duration graceTime, long queueMinfree,
+        KafkaSettings kafka) {
 
     /** Postfix keeps time values in an int of seconds and refuses larger ones ("out of range"). */
     static final long MAX_TIME_SECONDS = Integer.MAX_VALUE;
@@ -42,10 +43,19 @@ public record RelaySettings(Configuration cfg, ListenerSettings listener, InetSo
                     AdminSettings.from(cfg, ListenerConfiguration::address), limits, Routing.from(cfg),
                     RetryPolicy.from(cfg), NoticePolicy.from(cfg),
                     SchedulerSettings.fromConfiguration(cfg.forSmtp()), SchedulerSettings.fromConfiguration(cfg.forLmtp()),
-                    cfg.time("shutdown_grace_time"), cfg.size("queue_minfree"));
+                    cfg.time("shutdown_grace_time"), cfg.size("queue_minfree"), kafka(cfg));
         } catch (IllegalArgumentException | ArithmeticException | DateTimeException e) {
             throw ConfigurationException.badValue(null, e.getMessage() == null ? e.toString() : e.getMessage(), e);
         }
+    }
+
+    /** The fleet's parameters, and the refusal of a fleet asked for but not installed. */
+    private static KafkaSettings kafka(Configuration cfg) {
+        KafkaSettings k = KafkaSettings.from(cfg);
+        if (k.enabled()) { // the class path is searched only when something asks for an extension
+            RelayExtension.requireServed(cfg, RelayExtension.installed());
+        }
+        return k;
     }
 
     private static void checkTimes(Configuration cfg) {

@@ -59,6 +59,17 @@ class RelayStartTest {
     }
 
     @Test
+    void kafkaWithoutTheFleetModuleIsOneLineAndExit78NamingItBeforeTheSpoolIsTouched() throws Exception {
+        assertEquals(78, relay("smtpd_listen=127.0.0.1:0", "metrics_listen=127.0.0.1:0",
+                "kafka_bootstrap_servers=127.0.0.1:9092"));
+        List<String> lines = errLines();
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).startsWith("postilion relay: parameter kafka_bootstrap_servers is set, but the fleet module"),
+                lines.get(0));
+        assertFalse(Files.exists(dir.resolve("spool")), "nothing in queue_directory was created");
+    }
+
+    @Test
     void aBusySmtpPortIsOneLineAndExit71() throws Exception {
         try (ServerSocket taken = busy()) {
             String address = "127.0.0.1:" + taken.getLocalPort();

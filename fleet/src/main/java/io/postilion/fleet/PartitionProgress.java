@@ -1,0 +1,51 @@
+package io.postilion.fleet;
+
+import java.util.TreeSet;
+
+/**
+ * What one partition's consumer may commit: the offset of its oldest request not yet durable in
+ * the spool (nor passed over as bad), or one past the newest when none is pending. Committing
+ * only that keeps the at-least-once promise: a node killed at any moment leaves every request it
+ * had not made durable behind the committed offset, for the next owner to read again. Touched by
+ * the consumer's thread only.
+ */
+final class PartitionProgress {
+
+    private final TreeSet<Long> pending = new TreeSet<>();
+    /** One past the newest offset handed in; -1 before the first. */
+    private long next = -1;
+    /** The last offset committed (or found committed); -1 when none. */
+    private long committed = -1;
+
+    /** A request at {@code offset} was read and is on its way to the spool. */
+    void started(long offset) {
+        pending.add(offset);
+        next = Math.max(next, offset + 1);
+    }
+
+    /** The request at {@code offset} is durable in the spool, or was passed over as bad. */
+    void finished(long offset) {
+        pending.remove(offset);
+    }
+
+    /** Requests read and not yet finished. */
+    int pending() {
+        return pending.size();
+    }
+
+    /** The offset to commit now (the next one to read after a restart), or -1 when that is not beyond the last commit. */
+    long committable() {
+        long c = pending.isEmpty() ? next : pending.first();
+        return c > committed ? c : -1;
+    }
+
+    /** The offset that covers everything finished so far (what a final commit sends), or -1 before the first request. */
+    long position() {
+        return pending.isEmpty() ? next : pending.first();
+    }
+
+    /** {@code offset} is committed. */
+    void committed(long offset) {
+        committed = Math.max(committed, offset);
+    }
+}

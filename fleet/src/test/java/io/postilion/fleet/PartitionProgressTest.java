@@ -1,0 +1,32 @@
+package io.postilion.fleet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/** Commits never pass a request that is not yet durable, whatever order the stores finish in. */
+class PartitionProgressTest {
+
+    @Test
+    void theCommittableOffsetStopsAtTheOldestPendingRequest() {
+        PartitionProgress p = new PartitionProgress();
+        assertEquals(-1, p.committable());
+        p.started(10);
+        p.started(11);
+        p.started(12);
+        assertEquals(10, p.committable(), "nothing is durable: the commit stays at the first");
+        p.finished(12);
+        p.finished(11);
+        assertEquals(10, p.committable(), "10 still pending: 11 and 12 are read again after a crash");
+        p.committed(10);
+        assertEquals(-1, p.committable(), "no progress since the last commit");
+        p.finished(10);
+        assertEquals(13, p.committable(), "all durable: the next to read is 13");
+        p.committed(13);
+        assertEquals(-1, p.committable());
+        assertEquals(13, p.position());
+        p.started(13);
+        assertEquals(13, p.position());
+        assertEquals(1, p.pending());
+    }
+}
