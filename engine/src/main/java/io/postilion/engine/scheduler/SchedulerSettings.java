@@ -78,13 +78,16 @@ public record SchedulerSettings(int processLimit, int destinationConcurrencyLimi
      * Reads the parameters from a configuration: the SMTP view reads the smtp_ names, the LMTP view
      * ({@link Configuration#forLmtp()}) their lmtp_ twins.
      *
-     * @throws ConfigurationException (78) for a feedback value that is not a number, a fraction or
+     * With {@code redis_url} set, the destination limits are the fleet's ({@link DestinationLimitsProvider}).
+     *
+     * @throws ConfigurationException (78) for redis_url set without the fleet module, for a feedback value that is not a number, a fraction or
      *     a number over concurrency / sqrt_concurrency, or outside 0..1
      */
     public static SchedulerSettings fromConfiguration(Configuration cfg) {
+        int concurrencyLimit = cfg.integer("smtp_destination_concurrency_limit");
         return builder()
                 .processLimit(cfg.integer("default_process_limit"))
-                .destinationConcurrencyLimit(cfg.integer("smtp_destination_concurrency_limit"))
+                .destinationConcurrencyLimit(concurrencyLimit)
                 .initialDestinationConcurrency(cfg.integer("smtp_initial_destination_concurrency"))
                 .positiveFeedback(feedback(cfg, "smtp_destination_concurrency_positive_feedback"))
                 .negativeFeedback(feedback(cfg, "smtp_destination_concurrency_negative_feedback"))
@@ -93,6 +96,7 @@ public record SchedulerSettings(int processLimit, int destinationConcurrencyLimi
                 .deadDestinationDelay(cfg.time("minimal_backoff_time"))
                 .activeLimit(cfg.integer("qmgr_message_active_limit"))
                 .destinationQueueLimit(cfg.integer("qmgr_message_active_limit"))
+                .limits(SharedLimits.from(cfg, concurrencyLimit))
                 .build();
     }
 
