@@ -50,7 +50,8 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
 
     private final SharedLimitSettings settings;
     private final String nodeId;
-    private final String url;
+    private final String where;
+    private volatile boolean everShared;
     private final RedisURI uri;
     private final ClientResources resources;
     private final RedisClient client;
@@ -62,6 +63,8 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
     private final AtomicLong lost = new AtomicLong();
     private final AtomicBoolean connecting = new AtomicBoolean();
     private final AtomicBoolean fallingBack = new AtomicBoolean();
+    /** Times this node fell back after having shared (each logged once). */
+    private final AtomicLong fallbacks = new AtomicLong();
     private volatile StatefulRedisConnection<String, String> connection;
     private volatile int fleetSize = 1;
     private volatile boolean closed;
@@ -74,10 +77,11 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
      * @param nodeId this node's name in the fleet, unique among the nodes
      */
     public RedisDestinationLimits(String url, String nodeId, SharedLimitSettings settings) {
-        this.url = Objects.requireNonNull(url, "url");
+        Objects.requireNonNull(url, "url");
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.uri = RedisURI.create(url);
+        this.where = uri.getHost() + ":" + uri.getPort(); // for the log: never a password from the URL
         uri.setTimeout(settings.commandTimeout());
         Duration reconnect = settings.heartbeatEvery().compareTo(Duration.ofSeconds(1)) < 0
                 ? settings.heartbeatEvery() : Duration.ofSeconds(1);
@@ -154,6 +158,11 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
         return lost.get();
     }
 
+    /** Times this node fell back to local limits after sharing them (each logged once). */
+    public long fallbacks() {
+        return fallbacks.get();
+    }
+
     /** The concurrency limit this node keeps on its own while falling back. */
     public int fallbackConcurrencyLimit() {
         return fallback.localConcurrencyLimit();
@@ -201,8 +210,9 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
                 .doOnNext(n -> {
                     fleetSize = (int) Math.max(1, n);
                     if (fallingBack.compareAndSet(true, false)) {
-                        log.info("shared limits: Redis at {} answers; destination limits are shared by a fleet of {} again",
-                                url, fleetSize);
+                        log.info("shared limits: Redis at {} answers; destination limits are shared by a fleet of {}{}",
+                                where, fleetSize, everShared ? " again" : "");
+                        everShared = true;
                     }
                 })
                 .onErrorResume(e -> {
@@ -249,11 +259,29 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
         if (closed) {
             return;
         }
+        log.debug("shared limits: Redis at {}: {}", where, e.toString(), e);
         if (fallingBack.compareAndSet(false, true)) {
+            fallbacks.incrementAndGet();
             log.warn("shared limits: Redis at {} unreachable ({}); falling back to local limits of {} per destination"
                             + " (the fleet's {} over the last known fleet size {}) until it answers again",
-                    url, e.toString(), fallback.localConcurrencyLimit(), settings.concurrencyLimit(), fleetSize);
+                    where, e.toString(), fallback.localConcurrencyLimit(), settings.concurrencyLimit(), fleetSize);
         }
+    }
+
+    /**
+     * Stops as a killed node would: no more renewals or heartbeats, nothing given back. Its leases
+     * free themselves at their expiry. For tests of the expiry.
+     */
+    void crash() {
+        closed = true;
+        timers.dispose();
+        held.clear();
+        StatefulRedisConnection<String, String> c = connection;
+        if (c != null) {
+            c.closeAsync();
+        }
+        client.shutdownAsync(0, 2, TimeUnit.SECONDS);
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
     /** Stops the timers, gives back this node's leases and heartbeat (best effort), and disconnects. */
