@@ -52,6 +52,7 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
     private final String nodeId;
     private final String where;
     private volatile boolean everShared;
+    private final AtomicBoolean warnedAtStart = new AtomicBoolean();
     private final RedisURI uri;
     private final ClientResources resources;
     private final RedisClient client;
@@ -85,7 +86,7 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
         uri.setTimeout(settings.commandTimeout());
         Duration reconnect = settings.heartbeatEvery().compareTo(Duration.ofSeconds(1)) < 0
                 ? settings.heartbeatEvery() : Duration.ofSeconds(1);
-        this.resources = ClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1)
+        this.resources = ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
                 .reconnectDelay(Delay.constant(reconnect)).build();
         this.client = RedisClient.create(resources);
         client.setOptions(ClientOptions.builder()
@@ -260,6 +261,10 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
             return;
         }
         log.debug("shared limits: Redis at {}: {}", where, e.toString(), e);
+        if (!everShared && warnedAtStart.compareAndSet(false, true)) {
+            log.warn("shared limits: Redis at {} does not answer yet ({}); local limits of {} per destination until it does",
+                    where, e.toString(), fallback.localConcurrencyLimit());
+        }
         if (fallingBack.compareAndSet(false, true)) {
             fallbacks.incrementAndGet();
             log.warn("shared limits: Redis at {} unreachable ({}); falling back to local limits of {} per destination"

@@ -6,7 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.postilion.engine.delivery.DeliveryReport;
+import io.postilion.engine.delivery.DeliveryRequest;
+import io.postilion.engine.delivery.DsnStatus;
+import io.postilion.engine.delivery.Outcome;
+import io.postilion.engine.delivery.RecipientResult;
+import io.postilion.engine.delivery.VerdictSource;
+import io.postilion.engine.scheduler.DeliveryScheduler;
 import io.postilion.engine.scheduler.DestinationLimits;
+import io.postilion.engine.scheduler.SchedulerSettings;
+import io.postilion.transport.content.ContentSource;
+import java.time.Clock;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -179,6 +192,55 @@ class RedisLimitsIntegrationTest {
         long waited = (System.nanoTime() - crashed) / 1_000_000;
         System.out.println("a dead node's slot came free after " + waited + " ms (lease expiry " + expiry.toMillis() + " ms)");
         assertTrue(b.shared());
+    }
+
+    /**
+     * The whole chain: two schedulers (two nodes) with a window of 20 each deliver 300 messages to
+     * one destination whose fleet-wide limit is 10; a delivery counts the sessions open across
+     * both. The scheduler asks Redis for each session and releases it when the session ends.
+     */
+    @Test
+    void twoSchedulersSharingALimitOf10OpenAtMost10SessionsTogether() throws Exception {
+        RedisDestinationLimits a = node("a", Duration.ofSeconds(5), Duration.ofSeconds(1));
+        RedisDestinationLimits b = node("b", Duration.ofSeconds(5), Duration.ofSeconds(1));
+        await("both shared", Duration.ofSeconds(10), () -> a.shared() && b.shared());
+        AtomicInteger open = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        java.util.function.BiFunction<DeliveryRequest, io.postilion.engine.agent.CacheHint, Mono<DeliveryReport>> deliver =
+                (r, h) -> Mono.defer(() -> {
+                    most.accumulateAndGet(open.incrementAndGet(), Math::max);
+                    return Mono.delay(Duration.ofMillis(10)).map(x -> sent(r));
+                }).doFinally(x -> open.decrementAndGet());
+        Flux<DeliveryReport> both = Flux.merge(
+                scheduler(a, deliver).schedule(Flux.range(0, 150).map(i -> request("A" + i))),
+                scheduler(b, deliver).schedule(Flux.range(0, 150).map(i -> request("B" + i))));
+        Long reports = both.count().block(Duration.ofSeconds(120));
+        System.out.println("two schedulers, fleet limit 10, window 20 each: " + reports + " reports, at most "
+                + most.get() + " sessions open at once");
+        assertEquals(300L, reports);
+        assertTrue(most.get() <= 10, "at most 10 sessions across both nodes, saw " + most.get());
+        assertTrue(most.get() >= 8, "the shared limit, not something else, was what bound: " + most.get());
+        await("every lease given back", Duration.ofSeconds(5), () -> a.heldInRedis() == 0 && b.heldInRedis() == 0);
+    }
+
+    private static DeliveryScheduler scheduler(DestinationLimits limits,
+            java.util.function.BiFunction<DeliveryRequest, io.postilion.engine.agent.CacheHint, Mono<DeliveryReport>> deliver) {
+        SchedulerSettings s = SchedulerSettings.builder().initialDestinationConcurrency(20).limits(limits).build();
+        return new DeliveryScheduler(s, deliver, Clock.systemUTC(), Schedulers.parallel());
+    }
+
+    private static DeliveryRequest request(String id) {
+        return DeliveryRequest.builder(id, "sender@origin.test", DEST)
+                .content(ContentSource.of("Subject: t\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)))
+                .recipient("r@" + DEST).build();
+    }
+
+    private static DeliveryReport sent(DeliveryRequest r) {
+        List<RecipientResult> results = r.recipients().stream()
+                .map(x -> RecipientResult.local(x, Outcome.SENT, DsnStatus.of(2, 0, 0), VerdictSource.LOCAL, "250 ok"))
+                .toList();
+        Duration z = Duration.ZERO;
+        return new DeliveryReport(r.queueId(), results, false, new DeliveryReport.Timings(z, z, z, z, z));
     }
 
     private static DestinationLimits.Lease assertGranted(DestinationLimits.Lease l) {
