@@ -22,8 +22,9 @@ public interface DestinationLimits {
      * destination is at its shared limit (or out of tokens): the scheduler then leaves it alone
      * for {@link #retryDelay()} and asks again. Must not block; it may complete on any thread.
      * An error counts as a refusal; an implementation should rather fall back to local limits.
-     * If the subscription is cancelled, a lease granted afterwards must be released by the
-     * implementation.
+     * If the subscription is cancelled, a lease granted afterwards must not stay held: the
+     * implementation releases it or lets it expire. (The scheduler never cancels an ask: it
+     * releases a lease that arrives after its end itself.)
      */
     Mono<Lease> acquire(String destination);
 

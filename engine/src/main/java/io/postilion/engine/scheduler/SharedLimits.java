@@ -25,6 +25,11 @@ final class SharedLimits {
                     + ": not supported: shared limits need the fleet module (postilion-fleet) on the class path;"
                     + " refusing to start rather than ignore it");
         }
-        return providers.next().limits(cfg, url, concurrencyLimit);
+        try {
+            return providers.next().limits(cfg, url, concurrencyLimit);
+        } catch (IllegalArgumentException e) {
+            throw ConfigurationException.badValue("redis_url", "bad value for parameter redis_url = '" + url + "': "
+                    + e.getMessage(), e);
+        }
     }
 }

@@ -41,6 +41,14 @@ class RedisLimitsProviderTest {
     }
 
     @Test
+    void aMalformedRedisUrlIsABadValueNamingIt() {
+        io.postilion.engine.config.ConfigurationException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.postilion.engine.config.ConfigurationException.class, () -> settings("redis_url = not a url\n"));
+        assertEquals(78, e.exitStatus());
+        assertTrue(e.getMessage().contains("redis_url"), e.getMessage());
+    }
+
+    @Test
     void withoutRedisUrlOrWithoutALimitTheLimitsStayLocal() {
         assertTrue(settings("").limits().isLocal());
         assertSame(DestinationLimits.local(), settings("redis_url = redis://127.0.0.1:1\nsmtp_destination_concurrency_limit = 0\n").limits());
