@@ -94,7 +94,10 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
                 // Fail at once while disconnected: a queued command would hold a delivery back
                 // for the whole outage instead of letting the fallback answer.
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(settings.commandTimeout()))
+                // Lettuce's own command timeouts schedule on its computation executor, whose queue
+                // takes a lock (BlockHound caught a park on the scheduler's loop); each command here
+                // has a Reactor timeout instead.
+                .timeoutOptions(TimeoutOptions.builder().timeoutCommands(false).build())
                 .socketOptions(SocketOptions.builder().connectTimeout(settings.commandTimeout()).build())
                 .build());
         this.fallback = new LocalFallback(settings, () -> fleetSize);

@@ -163,6 +163,7 @@ class RedisLimitsIntegrationTest {
         assertEquals(10, most.get(), "24 workers keep the limit busy: it is reached");
         assertTrue(byNode[0].get() > 0 && byNode[1].get() > 0, "both nodes had leases");
         assertTrue(a.shared() && b.shared(), "no fallback during the run");
+        assertEquals(0, a.fallbacks() + b.fallbacks(), "no fallback during the run");
     }
 
     @Test
@@ -220,6 +221,7 @@ class RedisLimitsIntegrationTest {
         assertEquals(300L, reports);
         assertTrue(most.get() <= 10, "at most 10 sessions across both nodes, saw " + most.get());
         assertTrue(most.get() >= 8, "the shared limit, not something else, was what bound: " + most.get());
+        assertEquals(0, a.fallbacks() + b.fallbacks(), "shared all along: no fallback (which would also hold 5 + 5)");
         await("every lease given back", Duration.ofSeconds(5), () -> a.heldInRedis() == 0 && b.heldInRedis() == 0);
     }
 
