@@ -160,6 +160,9 @@ public final class ParameterRegistry {
                 "$default_destination_concurrency_positive_feedback");
         smtp("destination_concurrency_negative_feedback", ParameterType.string(),
                 "$default_destination_concurrency_negative_feedback");
+        // Postilion's own (CLARIFICATIONS 43): the Redis server that keeps the fleet's shared
+        // destination limits; empty keeps them local. Needs the fleet module on the class path.
+        global("redis_url", ParameterType.string(), "");
 
         // ---- Destinations and server look-up -------------------------------------------------
         smtp("tcp_port", ParameterType.string(), "smtp", "lmtp_tcp_port", "24");

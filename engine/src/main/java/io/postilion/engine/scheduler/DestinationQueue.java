@@ -22,6 +22,10 @@ final class DestinationQueue {
     private reactor.core.Disposable reviveTimer;
     /** Whether the queue sits in the scheduler's round-robin ring. */
     boolean inRing;
+    /** Shared leases asked for and not yet answered; each stands for one waiting batch. */
+    private int asking;
+    /** A shared lease was refused: no more asking until the retry timer clears this. */
+    private boolean refused;
 
     DestinationQueue(String name, ConcurrencyWindow window) {
         this.name = name;
@@ -50,12 +54,33 @@ final class DestinationQueue {
 
     /** Whether the round-robin loop has something to do here: mail to start or, when dead, to defer. */
     boolean runnable() {
-        return !todo.isEmpty() && (window.dead() || window.hasRoom(busy));
+        if (window.dead()) {
+            return !todo.isEmpty(); // deferred without a lease, asked for or not
+        }
+        return todo.size() > asking && !refused && window.hasRoom(busy + asking);
     }
 
     /** Nothing waiting, nothing running, not dead: the queue may be forgotten (its window with it). */
     boolean idle() {
-        return todo.isEmpty() && busy == 0 && !window.dead();
+        return todo.isEmpty() && busy == 0 && asking == 0 && !refused && !window.dead();
+    }
+
+    /** A shared lease is being asked for, on behalf of the next waiting batch. */
+    void asking() {
+        asking++;
+    }
+
+    /** The answer to one ask came; whether it was a refusal that holds the queue back. */
+    void answered(boolean refusal) {
+        asking--;
+        if (refusal) {
+            refused = true;
+        }
+    }
+
+    /** The wait after a refusal is over: the queue may ask again. */
+    void mayAskAgain() {
+        refused = false;
     }
 
     /** Takes the next batch for delivery and returns the caching advice for it. */

@@ -52,6 +52,8 @@ final class SchedulerRun {
     private final Scheduler timer;
     private final FluxSink<DeliveryReport> sink;
     private final RecipientBatcher batcher;
+    /** Shared limits, or null for the local ones: then a delivery starts without asking. */
+    private final DestinationLimits limits;
 
     private final Queue<Runnable> events = Queues.<Runnable>unboundedMultiproducer().get();
     private final AtomicInteger wip = new AtomicInteger();
@@ -89,6 +91,7 @@ final class SchedulerRun {
         this.timer = timer;
         this.sink = sink;
         this.batcher = new RecipientBatcher(settings.recipientLimit());
+        this.limits = settings.limits().isLocal() ? null : settings.limits();
     }
 
     void start(Publisher<? extends DeliveryRequest> requests) {
@@ -123,8 +126,8 @@ final class SchedulerRun {
         do {
             Runnable e;
             while ((e = events.poll()) != null) {
-                if (!over) {
-                    e.run();
+                if (!over || e instanceof Granted) {
+                    e.run(); // a lease granted after the end must still be given back
                 }
             }
             if (!over) {
@@ -189,7 +192,11 @@ final class SchedulerRun {
                         progress = true;
                     }
                 } else if (q.runnable() && inFlight < settings.processLimit()) {
-                    deliver(q);
+                    if (limits == null) {
+                        deliver(q, q.start(clock.millis()), null);
+                    } else {
+                        ask(q);
+                    }
                     progress = true;
                 }
                 offer(q);
@@ -202,11 +209,100 @@ final class SchedulerRun {
         return sink.requestedFromDownstream() - inFlight;
     }
 
-    private void deliver(DestinationQueue q) {
-        Batch b = q.start(clock.millis());
+    /**
+     * Asks the shared limits for a slot on behalf of the next waiting batch. The ask counts as a
+     * session in progress (for the process limit and demand) and as busy for the destination's
+     * window until it is answered, so a destination never has more asks out than room.
+     */
+    private void ask(DestinationQueue q) {
+        q.asking();
+        inFlight++;
+        Mono<DestinationLimits.Lease> asked;
+        try {
+            asked = limits.acquire(q.name);
+        } catch (RuntimeException e) {
+            asked = Mono.error(e);
+        }
+        asked.subscribe(new Granted(q));
+    }
+
+    /**
+     * The answer to one ask, brought back into the loop as an event. A lease that arrives after the
+     * schedule was cancelled, or for a destination that no longer has mail for it (deferred while
+     * dead), is released at once.
+     */
+    private final class Granted extends BaseSubscriber<DestinationLimits.Lease> implements Runnable {
+        private final DestinationQueue q;
+        private DestinationLimits.Lease lease;
+        private boolean answered;
+
+        Granted(DestinationQueue q) {
+            this.q = q;
+        }
+
+        @Override
+        protected void hookOnNext(DestinationLimits.Lease l) {
+            lease = l;
+            answered = true;
+            signal(this);
+        }
+
+        @Override
+        protected void hookOnComplete() {
+            if (!answered) {
+                answered = true;
+                signal(this);
+            }
+        }
+
+        @Override
+        protected void hookOnError(Throwable e) {
+            log.warn("destination {}: shared limits failed, waiting {}: {}", q.name, limits.retryDelay(), e.toString());
+            if (!answered) {
+                answered = true;
+                signal(this);
+            }
+        }
+
+        @Override
+        public void run() {
+            if (over) {
+                if (lease != null) {
+                    lease.release();
+                }
+                return;
+            }
+            inFlight--;
+            q.answered(lease == null);
+            if (lease == null) {
+                Disposable[] self = new Disposable[1];
+                Disposable t = Mono.delay(limits.retryDelay(), timer).subscribe(x -> signal(() -> {
+                    running.remove(self[0]);
+                    q.mayAskAgain();
+                    offer(q);
+                    forgetIfIdle(q);
+                }));
+                self[0] = t;
+                running.add(t);
+            } else if (q.dead() || q.waiting() == 0) { // its mail was deferred while asking
+                lease.release();
+            } else {
+                deliver(q, q.start(clock.millis()), lease);
+            }
+            offer(q);
+            forgetIfIdle(q);
+        }
+    }
+
+    /** Starts one delivery; a shared lease, if any, is released exactly once when it ends, however. */
+    private void deliver(DestinationQueue q, Batch b, DestinationLimits.Lease lease) {
         inFlight++;
         Disposable[] self = new Disposable[1];
-        Disposable d = Mono.defer(() -> deliver.apply(b.request, b.hint))
+        Mono<DeliveryReport> delivery = Mono.defer(() -> deliver.apply(b.request, b.hint));
+        if (lease != null) {
+            delivery = delivery.doFinally(signal -> lease.release());
+        }
+        Disposable d = delivery
                 .map(r -> new Ended(r, false))
                 .switchIfEmpty(Mono.fromSupplier(() -> crashed(b, null)))
                 .onErrorResume(e -> Mono.just(crashed(b, e)))

@@ -23,10 +23,13 @@ import java.util.Objects;
  * @param destinationQueueLimit batches one destination may have waiting (20000); a request for a
  *     destination at its limit pauses the source until it has room
  * @param sourcePrefetch how many requests are asked of the source at a time (256)
+ * @param limits limits on destinations shared with other nodes ({@link DestinationLimits#local()}:
+ *     none); the fleet module supplies its own when {@code redis_url} is set
  */
 public record SchedulerSettings(int processLimit, int destinationConcurrencyLimit, int initialDestinationConcurrency,
         Feedback positiveFeedback, Feedback negativeFeedback, int failedCohortLimit, int recipientLimit,
-        Duration deadDestinationDelay, int activeLimit, int destinationQueueLimit, int sourcePrefetch) {
+        Duration deadDestinationDelay, int activeLimit, int destinationQueueLimit, int sourcePrefetch,
+        DestinationLimits limits) {
 
     public SchedulerSettings {
         positive("processLimit", processLimit);
@@ -43,6 +46,7 @@ public record SchedulerSettings(int processLimit, int destinationConcurrencyLimi
         positive("activeLimit", activeLimit);
         positive("destinationQueueLimit", destinationQueueLimit);
         positive("sourcePrefetch", sourcePrefetch);
+        Objects.requireNonNull(limits, "limits");
     }
 
     private static void positive(String name, int v) {
@@ -74,13 +78,16 @@ public record SchedulerSettings(int processLimit, int destinationConcurrencyLimi
      * Reads the parameters from a configuration: the SMTP view reads the smtp_ names, the LMTP view
      * ({@link Configuration#forLmtp()}) their lmtp_ twins.
      *
-     * @throws ConfigurationException (78) for a feedback value that is not a number, a fraction or
+     * With {@code redis_url} set, the destination limits are the fleet's ({@link DestinationLimitsProvider}).
+     *
+     * @throws ConfigurationException (78) for redis_url set without the fleet module, for a feedback value that is not a number, a fraction or
      *     a number over concurrency / sqrt_concurrency, or outside 0..1
      */
     public static SchedulerSettings fromConfiguration(Configuration cfg) {
+        int concurrencyLimit = cfg.integer("smtp_destination_concurrency_limit");
         return builder()
                 .processLimit(cfg.integer("default_process_limit"))
-                .destinationConcurrencyLimit(cfg.integer("smtp_destination_concurrency_limit"))
+                .destinationConcurrencyLimit(concurrencyLimit)
                 .initialDestinationConcurrency(cfg.integer("smtp_initial_destination_concurrency"))
                 .positiveFeedback(feedback(cfg, "smtp_destination_concurrency_positive_feedback"))
                 .negativeFeedback(feedback(cfg, "smtp_destination_concurrency_negative_feedback"))
@@ -89,6 +96,7 @@ public record SchedulerSettings(int processLimit, int destinationConcurrencyLimi
                 .deadDestinationDelay(cfg.time("minimal_backoff_time"))
                 .activeLimit(cfg.integer("qmgr_message_active_limit"))
                 .destinationQueueLimit(cfg.integer("qmgr_message_active_limit"))
+                .limits(SharedLimits.from(cfg, concurrencyLimit))
                 .build();
     }
 
@@ -113,6 +121,7 @@ public record SchedulerSettings(int processLimit, int destinationConcurrencyLimi
         private int activeLimit = 20000;
         private int destinationQueueLimit = 20000;
         private int sourcePrefetch = 256;
+        private DestinationLimits limits = DestinationLimits.local();
 
         private Builder() {
         }
@@ -129,6 +138,7 @@ public record SchedulerSettings(int processLimit, int destinationConcurrencyLimi
             activeLimit = s.activeLimit;
             destinationQueueLimit = s.destinationQueueLimit;
             sourcePrefetch = s.sourcePrefetch;
+            limits = s.limits;
         }
 
         public Builder processLimit(int v) {
@@ -186,10 +196,15 @@ public record SchedulerSettings(int processLimit, int destinationConcurrencyLimi
             return this;
         }
 
+        public Builder limits(DestinationLimits v) {
+            limits = v;
+            return this;
+        }
+
         public SchedulerSettings build() {
             return new SchedulerSettings(processLimit, destinationConcurrencyLimit, initialDestinationConcurrency,
                     positiveFeedback, negativeFeedback, failedCohortLimit, recipientLimit, deadDestinationDelay,
-                    activeLimit, destinationQueueLimit, sourcePrefetch);
+                    activeLimit, destinationQueueLimit, sourcePrefetch, limits);
         }
     }
 }

@@ -125,7 +125,8 @@ class RelayStartTest {
                 new Case("smtp_connect_timeout=9999999999d", "smtp_connect_timeout"),
                 new Case("admin_listen=127.0.0.1:0", "admin_token_file"),
                 new Case("http_connection_limit=0", "http_connection_limit"),
-                new Case("metrics_listen=localhost:9", "metrics_listen"))) {
+                new Case("metrics_listen=localhost:9", "metrics_listen"),
+                new Case("redis_url=redis://127.0.0.1:6379", "redis_url"))) { // engine alone: no fleet module
             err.reset();
             assertEquals(78, relay("smtpd_listen=127.0.0.1:0", "metrics_listen=127.0.0.1:0", c.override()), c.toString());
             List<String> lines = errLines();

@@ -1,0 +1,21 @@
+package io.postilion.engine.scheduler;
+
+import io.postilion.engine.config.Configuration;
+
+/**
+ * Where shared destination limits come from when {@code redis_url} is set: a module on the class
+ * path (the fleet) registers one with {@link java.util.ServiceLoader}. The engine depends on no
+ * such module; without one, a set {@code redis_url} stops start-up (exit 78) rather than leave the
+ * fleet's limits silently local.
+ */
+public interface DestinationLimitsProvider {
+
+    /**
+     * The limits for one transport's scheduler.
+     *
+     * @param cfg the transport's view of the configuration (smtp_ or lmtp_ names)
+     * @param redisUrl the non-empty value of {@code redis_url}
+     * @param concurrencyLimit the destination concurrency limit for the fleet as a whole (0 = none)
+     */
+    DestinationLimits limits(Configuration cfg, String redisUrl, int concurrencyLimit);
+}
