@@ -317,9 +317,7 @@ public final class KafkaIngress implements AutoCloseable {
         byte[] content = new byte[head.length + req.content().length];
         System.arraycopy(head, 0, content, 0, head.length);
         System.arraycopy(req.content(), 0, content, head.length, req.content().length);
-        List<ReceivedMessage.Recipient> rcpts = req.recipients().stream()
-                .map(x -> new ReceivedMessage.Recipient(x.address(), x.notifyOn(), x.orcpt())).toList();
-        return new ReceivedMessage(queueId, req.sender(), rcpts, req.eightBitMime() ? BodyType.EIGHT_BIT : BodyType.SEVEN_BIT,
+        return new ReceivedMessage(queueId, req.sender(), req.recipients(), req.eightBitMime() ? BodyType.EIGHT_BIT : BodyType.SEVEN_BIT,
                 req.smtputf8(), req.envId(), req.ret(), content, new ReceivedMessage.Client("", "kafka", false, ""),
                 clock.instant());
     }

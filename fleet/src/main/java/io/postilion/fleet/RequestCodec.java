@@ -1,5 +1,6 @@
 package io.postilion.fleet;
 
+import io.postilion.engine.listener.ReceivedMessage;
 import io.postilion.transport.protocol.Notify;
 import io.postilion.transport.protocol.Ret;
 import java.io.ByteArrayOutputStream;
@@ -89,7 +90,7 @@ public final class RequestCodec {
         if (count < 1 || count > MAX_RECIPIENTS) {
             throw new BadRequestException("recipient count " + count + " is not 1 to " + MAX_RECIPIENTS);
         }
-        List<DeliveryRequestRecord.Rcpt> rcpts = new ArrayList<>(count);
+        List<ReceivedMessage.Recipient> rcpts = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             String what = "recipient " + i;
             String address = str(in, what + " address");
@@ -99,7 +100,7 @@ public final class RequestCodec {
             if (!orcpt.isEmpty() && (orcpt.length() > MAX_ADDRESS || !printableAscii(orcpt) || orcpt.indexOf(';') < 1)) {
                 throw new BadRequestException(what + " orcpt is not type;address in printable ASCII");
             }
-            rcpts.add(new DeliveryRequestRecord.Rcpt(address, notify, orcpt));
+            rcpts.add(new ReceivedMessage.Recipient(address, notify, orcpt));
         }
         if (in.remaining() < 4) {
             throw new BadRequestException("truncated before the content length");
@@ -128,7 +129,7 @@ public final class RequestCodec {
         writeStr(out, r.sender());
         out.write(r.recipients().size() >>> 8);
         out.write(r.recipients().size());
-        for (DeliveryRequestRecord.Rcpt rc : r.recipients()) {
+        for (ReceivedMessage.Recipient rc : r.recipients()) {
             writeStr(out, rc.address());
             int n = 0;
             for (Notify x : rc.notifyOn()) {

@@ -1,5 +1,6 @@
 package io.postilion.fleet;
 
+import io.postilion.engine.listener.ReceivedMessage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -124,7 +125,7 @@ class KafkaFleetIntegrationTest {
             for (int i = from; i < to; i++) {
                 String domain = "d" + (i % 7) + ".test";
                 DeliveryRequestRecord r = new DeliveryRequestRecord("app@client.test",
-                        List.of(new DeliveryRequestRecord.Rcpt("u" + i + "@" + domain, Set.of(), "")), false, false,
+                        List.of(new ReceivedMessage.Recipient("u" + i + "@" + domain, Set.of(), "")), false, false,
                         "req-" + i, Ret.NONE, ("Subject: request " + i + "\r\n\r\nbody\r\n").getBytes(StandardCharsets.US_ASCII));
                 producer.send(new ProducerRecord<>(requests, domain.getBytes(StandardCharsets.US_ASCII), RequestCodec.encode(r)));
                 if (withBadRecord && i == from) {

@@ -1,5 +1,6 @@
 package io.postilion.fleet;
 
+import io.postilion.engine.listener.ReceivedMessage;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,8 +19,8 @@ class RequestCodecTest {
 
     static DeliveryRequestRecord sample() {
         return new DeliveryRequestRecord("app@client.test",
-                List.of(new DeliveryRequestRecord.Rcpt("a@dest.test", Set.of(), ""),
-                        new DeliveryRequestRecord.Rcpt("b@dest.test", Set.of(Notify.SUCCESS, Notify.FAILURE), "rfc822;b@dest.test")),
+                List.of(new ReceivedMessage.Recipient("a@dest.test", Set.of(), ""),
+                        new ReceivedMessage.Recipient("b@dest.test", Set.of(Notify.SUCCESS, Notify.FAILURE), "rfc822;b@dest.test")),
                 false, false, "env-1", Ret.HDRS, "Subject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
     }
 
@@ -37,7 +38,7 @@ class RequestCodecTest {
 
     @Test
     void theNullSenderAndUtf8AddressesWithSmtputf8Pass() throws Exception {
-        DeliveryRequestRecord r = new DeliveryRequestRecord("", List.of(new DeliveryRequestRecord.Rcpt("jörg@bücher.test",
+        DeliveryRequestRecord r = new DeliveryRequestRecord("", List.of(new ReceivedMessage.Recipient("jörg@bücher.test",
                 Set.of(Notify.NEVER), "")), true, true, "", Ret.NONE, "Subject: ü\r\n\r\nx\r\n".getBytes(StandardCharsets.UTF_8));
         assertEquals("jörg@bücher.test", RequestCodec.parse(RequestCodec.encode(r)).recipients().get(0).address());
     }
@@ -48,7 +49,7 @@ class RequestCodecTest {
     }
 
     private static DeliveryRequestRecord with(String sender, String rcpt, String content, boolean utf8) {
-        return new DeliveryRequestRecord(sender, List.of(new DeliveryRequestRecord.Rcpt(rcpt, Set.of(), "")), false, utf8, "",
+        return new DeliveryRequestRecord(sender, List.of(new ReceivedMessage.Recipient(rcpt, Set.of(), "")), false, utf8, "",
                 Ret.NONE, content.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -85,10 +86,10 @@ class RequestCodecTest {
         refused(RequestCodec.encode(with("app@client.test", "a@dest.test", "ü\r\n", false)), "8-bit");
         refused(RequestCodec.encode(new DeliveryRequestRecord("", List.of(), false, false, "", Ret.NONE,
                 "x\r\n".getBytes(StandardCharsets.US_ASCII))), "recipient count 0");
-        refused(RequestCodec.encode(new DeliveryRequestRecord("", List.of(new DeliveryRequestRecord.Rcpt("a@b.test",
+        refused(RequestCodec.encode(new DeliveryRequestRecord("", List.of(new ReceivedMessage.Recipient("a@b.test",
                 Set.of(Notify.NEVER, Notify.SUCCESS), "")), false, false, "", Ret.NONE,
                 "x\r\n".getBytes(StandardCharsets.US_ASCII))), "NEVER alone");
-        refused(RequestCodec.encode(new DeliveryRequestRecord("", List.of(new DeliveryRequestRecord.Rcpt("a@b.test",
+        refused(RequestCodec.encode(new DeliveryRequestRecord("", List.of(new ReceivedMessage.Recipient("a@b.test",
                 Set.of(), "")), false, false, "env id", Ret.NONE, "x\r\n".getBytes(StandardCharsets.US_ASCII))), "envid");
         byte[] badUtf8 = RequestCodec.encode(with("app@client.test", "a@dest.test", "x\r\n", true));
         int at = indexOf(badUtf8, "app@".getBytes(StandardCharsets.US_ASCII));

@@ -11,7 +11,6 @@ import io.postilion.engine.admin.QueueAdministration;
 import io.postilion.engine.agent.DeliveryAgent;
 import io.postilion.engine.config.Configuration;
 import io.postilion.engine.config.ConfigurationException;
-import io.postilion.engine.listener.MessageSink;
 import io.postilion.engine.listener.ReceivedMessage;
 import io.postilion.engine.listener.SmtpListener;
 import io.postilion.engine.metrics.MetricsEndpoint;
@@ -132,7 +131,7 @@ public final class Relay implements AutoCloseable {
             Counter accepted = Counter.builder("postilion_messages_accepted_total")
                     .description("messages accepted by the listener and made durable").register(registry);
             Sinks.Empty<Void> recovered = Sinks.empty();
-            MessageSink sink = new MessageSink() {
+            RelayIngress sink = new RelayIngress() {
                 @Override
                 public String newQueueId() {
                     return queue.newQueueId();
@@ -141,6 +140,11 @@ public final class Relay implements AutoCloseable {
                 @Override
                 public boolean hasRoomFor(long declaredSize) {
                     return queue.hasRoomFor(declaredSize);
+                }
+
+                @Override
+                public int inFlight() {
+                    return qmgr.inFlight();
                 }
 
                 @Override
@@ -153,27 +157,6 @@ public final class Relay implements AutoCloseable {
                         }
                         qmgr.submit(queue.queued(message));
                     }));
-                }
-            };
-            RelayIngress ingress = new RelayIngress() {
-                @Override
-                public String newQueueId() {
-                    return sink.newQueueId();
-                }
-
-                @Override
-                public boolean hasRoomFor(long size) {
-                    return sink.hasRoomFor(size);
-                }
-
-                @Override
-                public int inFlight() {
-                    return qmgr.inFlight();
-                }
-
-                @Override
-                public Mono<Void> accept(ReceivedMessage message) {
-                    return sink.accept(message);
                 }
             };
             SmtpListener listener = bind("smtpd_listen", cfg.string("smtpd_listen"),
@@ -217,7 +200,7 @@ public final class Relay implements AutoCloseable {
             log.info("relay listening on {} (SMTP), {} (metrics) and {} (admin{}); netty_transport = {}", listener.address(),
                     metrics.port(), adminEndpoint.socket(), adminEndpoint.tcpPort() < 0 ? "" : ", and TCP port " + adminEndpoint.tcpPort(),
                     settings.listener().transport());
-            return new Relay(queue, qmgr, listener, metrics, adminEndpoint, smtp, lmtp, settings.graceTime(), ingress);
+            return new Relay(queue, qmgr, listener, metrics, adminEndpoint, smtp, lmtp, settings.graceTime(), sink);
         } catch (RuntimeException e) {
             closeAll(opened, queue);
             if (e instanceof IllegalArgumentException) {
