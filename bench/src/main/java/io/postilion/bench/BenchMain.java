@@ -8,7 +8,8 @@ package io.postilion.bench;
  * sessions held open at once, {@code soak ...} heap over a million messages, {@code restart ...} how
  * much a queued backlog delays a restart, {@code heap ...} whether the relay's heap grows with a
  * deferred backlog, {@code startup ...} the wall time of one {@code send}, plain jar against the
- * launcher with its start-up archive ({@code sink} is the sessions command's own sink process).
+ * launcher with its start-up archive, {@code fleet ...} relay nodes fed from Kafka (scaling, a kill, a
+ * limit shared through Redis) ({@code sink} is the sessions command's own sink process).
  */
 public final class BenchMain {
 
@@ -76,13 +77,18 @@ public final class BenchMain {
             System.exit(io.postilion.bench.load.SoakCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
                     System.out, System.err));
         }
+        if (args.length > 0 && args[0].equals("fleet")) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+            System.exit(io.postilion.bench.fleet.FleetCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
+                    System.out, System.err));
+        }
         if (args.length > 0 && args[0].equals("startup")) {
             System.exit(io.postilion.bench.startup.StartupCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length),
                     System.out, System.err));
         }
         System.err.println("usage: postilion-bench jmh [JMH options] | load --help | crash --help | relay-compare --help"
                 + " | relay-queue --help | relay-rocksdb --help | sessions --help | soak --help | restart --help | heap --help"
-                + " | startup --help");
+                + " | startup --help | fleet --help");
         System.exit(64);
     }
 }

@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * and smtp process that came and went), and its children still running. Linux only, as the
  * harness is.
  */
-final class ProcessCpu {
+public final class ProcessCpu {
 
     private static final double TICKS = 100.0; // USER_HZ on Linux
 
@@ -34,7 +34,7 @@ final class ProcessCpu {
     }
 
     /** utime + stime (+ cutime + cstime when {@code withReaped}), in seconds; 0 for a process gone. */
-    static double own(long pid, boolean withReaped) {
+    public static double own(long pid, boolean withReaped) {
         String[] f = fields(pid);
         if (f == null) {
             return 0;

@@ -11,7 +11,14 @@ public enum CacheHint {
     /** Deliveries are draining: reuse parked connections, park none. */
     LOAD(true, false),
     /** Back-to-back deliveries: reuse and park. */
-    LOAD_AND_STORE(true, true);
+    LOAD_AND_STORE(true, true),
+    /**
+     * The delivery holds a connection slot leased from limits shared by a fleet: neither reuse nor
+     * park, even for a destination in smtp_connection_cache_destinations. A parked connection
+     * would keep a slot open at the destination that no lease accounts for, and the fleet's
+     * limit would no longer hold.
+     */
+    NEVER(false, false);
 
     private final boolean load;
     private final boolean store;

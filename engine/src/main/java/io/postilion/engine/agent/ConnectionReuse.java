@@ -33,9 +33,13 @@ public record ConnectionReuse(List<String> destinations, boolean onDemand, Durat
 
     /**
      * CACHE-1: load and store for a request, decided from its first destination's host part
-     * (brackets and port ignored): always when listed, else as the scheduler advises.
+     * (brackets and port ignored): always when listed, else as the scheduler advises; never for a
+     * delivery under a shared lease ({@link CacheHint#NEVER}).
      */
     public CacheHint decide(String nexthop, CacheHint hint) {
+        if (hint == CacheHint.NEVER) {
+            return CacheHint.NEVER;
+        }
         if (destinations.contains(hostPart(firstItem(nexthop)))) {
             return CacheHint.LOAD_AND_STORE;
         }

@@ -60,7 +60,8 @@ public interface RelayExtension {
         for (String p : SWITCHES) {
             if (!cfg.list(p).isEmpty() && installed.stream().noneMatch(e -> e.serves(p))) {
                 throw ConfigurationException.badValue(p, "parameter " + p + " is set, but the fleet module (postilion-fleet)"
-                        + " is not on the class path: start the relay with it, or leave " + p + " empty");
+                        + " is not on the class path: start the relay with it (POSTILION_FLEET=1 ./postilion relay, or"
+                        + " java -jar fleet/target/postilion-fleet.jar relay), or leave " + p + " empty");
             }
         }
     }

@@ -294,11 +294,16 @@ final class SchedulerRun {
         }
     }
 
-    /** Starts one delivery; a shared lease, if any, is released exactly once when it ends, however. */
+    /**
+     * Starts one delivery; a shared lease, if any, is released exactly once when it ends, however.
+     * A delivery under a lease keeps no connection beyond itself ({@link CacheHint#NEVER}): its
+     * slot at the destination is free again when the lease is.
+     */
     private void deliver(DestinationQueue q, Batch b, DestinationLimits.Lease lease) {
         inFlight++;
         Disposable[] self = new Disposable[1];
-        Mono<DeliveryReport> delivery = Mono.defer(() -> deliver.apply(b.request, b.hint));
+        CacheHint hint = lease != null ? CacheHint.NEVER : b.hint;
+        Mono<DeliveryReport> delivery = Mono.defer(() -> deliver.apply(b.request, hint));
         if (lease != null) {
             delivery = delivery.doFinally(signal -> lease.release());
         }

@@ -22,7 +22,8 @@ final class SharedLimits {
         Iterator<DestinationLimitsProvider> providers = ServiceLoader.load(DestinationLimitsProvider.class).iterator();
         if (!providers.hasNext()) {
             throw ConfigurationException.badValue("redis_url", "redis_url = " + url
-                    + ": not supported: shared limits need the fleet module (postilion-fleet) on the class path;"
+                    + ": not supported: shared limits need the fleet module (postilion-fleet) on the class path"
+                    + " (POSTILION_FLEET=1 ./postilion relay);"
                     + " refusing to start rather than ignore it");
         }
         try {

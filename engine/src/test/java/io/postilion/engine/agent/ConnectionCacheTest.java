@@ -118,6 +118,16 @@ class ConnectionCacheTest {
         assertEquals(1, server.sessions(), server.commands().toString());
     }
 
+    /** A delivery under a fleet's shared lease parks nothing, not even for a listed destination. */
+    @Test
+    void underASharedLeaseEvenAListedDestinationIsNotCached_CACHE1() {
+        agent(reuse(Duration.ofSeconds(300), 0, Duration.ofSeconds(2), "127.0.0.1"));
+        send(CacheHint.NEVER, false, "a@dest.test");
+        send(CacheHint.NEVER, false, "b@dest.test");
+        assertEquals(2, server.sessions(), server.commands().toString());
+        assertTrue(server.commands().stream().noneMatch(c -> c.equals("RSET")), server.commands().toString());
+    }
+
     @Test
     void aFailedRsetProbeClosesSilentlyAndANewConnectionDelivers_CACHE7() {
         agent(ConnectionReuse.defaults());

@@ -3,6 +3,7 @@ package io.postilion.engine.scheduler;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.postilion.engine.agent.CacheHint;
 import io.postilion.engine.delivery.DeliveryReport;
 import io.postilion.engine.delivery.DeliveryRequest;
 import java.time.Clock;
@@ -115,8 +116,13 @@ class SharedLimitsSchedulerTest {
             if (now > limits.held(r.nexthop())) {
                 overLeases.incrementAndGet();
             }
-            return Mono.delay(Duration.ofMillis(2)).map(x -> DeliverySchedulerTest.sent(r));
-        }).doFinally(x -> running.get(r.nexthop()).decrementAndGet()), Clock.systemUTC(), Schedulers.parallel());
+            // Counted out before the report is emitted: a doFinally here would run after the
+            // scheduler's own doFinally has released the lease, and a next delivery could start between.
+            return Mono.delay(Duration.ofMillis(2)).map(x -> {
+                running.get(r.nexthop()).decrementAndGet();
+                return DeliverySchedulerTest.sent(r);
+            });
+        }), Clock.systemUTC(), Schedulers.parallel());
 
         StepVerifier.create(scheduler.schedule(Flux.fromIterable(requests(60, "a.test", "b.test"))))
                 .expectNextCount(60).expectComplete().verify(Duration.ofSeconds(30));
@@ -204,5 +210,36 @@ class SharedLimitsSchedulerTest {
             d.dispose();
             timer.dispose();
         }
+    }
+
+    /**
+     * A delivery under a shared lease keeps no connection beyond itself: with a backlog that would
+     * otherwise make the scheduler advise reuse and parking, every delivery is told NEVER, and
+     * without shared limits the same backlog is told to park (the hint the lease overrides).
+     */
+    @Test
+    void underASharedLeaseNoConnectionIsParkedSoConnectionsNeverOutnumberLeases() {
+        List<CacheHint> shared = new CopyOnWriteArrayList<>();
+        FakeLimits limits = new FakeLimits(2);
+        DeliveryScheduler withLeases = new DeliveryScheduler(SchedulerSettings.builder().initialDestinationConcurrency(2)
+                .limits(limits).build(), (r, h) -> {
+                    shared.add(h);
+                    return Mono.delay(Duration.ofMillis(2)).map(x -> DeliverySchedulerTest.sent(r));
+                }, Clock.systemUTC(), Schedulers.parallel());
+        StepVerifier.create(withLeases.schedule(Flux.fromIterable(requests(20, "a.test"))))
+                .expectNextCount(20).expectComplete().verify(Duration.ofSeconds(30));
+        assertEquals(20, shared.size());
+        assertTrue(shared.stream().allMatch(h -> h == CacheHint.NEVER), shared.toString());
+
+        List<CacheHint> local = new CopyOnWriteArrayList<>();
+        DeliveryScheduler alone = new DeliveryScheduler(SchedulerSettings.builder().initialDestinationConcurrency(2).build(),
+                (r, h) -> {
+                    local.add(h);
+                    return Mono.delay(Duration.ofMillis(2)).map(x -> DeliverySchedulerTest.sent(r));
+                }, Clock.systemUTC(), Schedulers.parallel());
+        StepVerifier.create(alone.schedule(Flux.fromIterable(requests(20, "a.test"))))
+                .expectNextCount(20).expectComplete().verify(Duration.ofSeconds(30));
+        assertTrue(local.contains(CacheHint.LOAD_AND_STORE), "a backlog parks connections without shared limits: " + local);
+        eachReleasedOnce(limits);
     }
 }
