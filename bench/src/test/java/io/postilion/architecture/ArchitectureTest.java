@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The design's dependency rules as a test (bench sees every module, so the rules live here):
- * engine -> transport -> tls -> dns, nothing depends on bench, no package cycles, no console
+ * fleet -> engine -> transport -> tls -> dns, nothing depends on bench or (but through
+ * ServiceLoader) on fleet, no package cycles, no console
  * output outside the command line, no sleeping in main code.
  */
 class ArchitectureTest {
@@ -39,7 +40,8 @@ class ArchitectureTest {
     void everyModuleIsImported() {
         for (String name : List.of("io.postilion.engine.agent.DeliveryAgent", "io.postilion.engine.spool.Spool",
                 "io.postilion.engine.delivery.DeliveryRequest", "io.postilion.transport.session.SmtpSession",
-                "io.postilion.tls.TlsFeatureStatus", "io.postilion.dns.NextHopResolver")) {
+                "io.postilion.tls.TlsFeatureStatus", "io.postilion.dns.NextHopResolver",
+                "io.postilion.fleet.KafkaIngress", "io.postilion.fleet.limits.RedisDestinationLimits")) {
             assertTrue(classes.contain(name), name + " was not imported: the rules would check nothing");
         }
     }
@@ -48,15 +50,18 @@ class ArchitectureTest {
             .consideringOnlyDependenciesInAnyPackage("io.postilion..")
             .withOptionalLayers(true)
             .layer("bench").definedBy("io.postilion.bench..")
+            .layer("fleet").definedBy("io.postilion.fleet..")
             .layer("engine").definedBy("io.postilion.engine..")
             .layer("transport").definedBy("io.postilion.transport..")
             .layer("tls").definedBy("io.postilion.tls..")
             .layer("dns").definedBy("io.postilion.dns..")
             .whereLayer("bench").mayNotBeAccessedByAnyLayer()
-            .whereLayer("engine").mayOnlyBeAccessedByLayers("bench")
-            .whereLayer("transport").mayOnlyBeAccessedByLayers("engine", "bench")
-            .whereLayer("tls").mayOnlyBeAccessedByLayers("transport", "engine", "bench")
-            .whereLayer("dns").mayOnlyBeAccessedByLayers("tls", "transport", "engine", "bench");
+            // the engine finds the fleet through ServiceLoader only (CLARIFICATIONS 43)
+            .whereLayer("fleet").mayOnlyBeAccessedByLayers("bench")
+            .whereLayer("engine").mayOnlyBeAccessedByLayers("fleet", "bench")
+            .whereLayer("transport").mayOnlyBeAccessedByLayers("engine", "fleet", "bench")
+            .whereLayer("tls").mayOnlyBeAccessedByLayers("transport", "engine", "fleet", "bench")
+            .whereLayer("dns").mayOnlyBeAccessedByLayers("tls", "transport", "engine", "fleet", "bench");
 
     static final ArchRule NO_PACKAGE_CYCLES = slices()
             .matching("io.postilion.(*)..")

@@ -13,7 +13,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -75,7 +76,7 @@ public final class KafkaIngress implements AutoCloseable {
     private final Clock clock;
     private final Thread thread;
     private final Map<TopicPartition, PartitionProgress> progress = new HashMap<>();
-    private final ConcurrentLinkedQueue<Done> done = new ConcurrentLinkedQueue<>();
+    private final LinkedBlockingQueue<Done> done = new LinkedBlockingQueue<>();
     private final AtomicInteger storing = new AtomicInteger();
     private final Disposable.Composite stores = Disposables.composite();
     private volatile boolean running = true;
@@ -163,7 +164,7 @@ public final class KafkaIngress implements AutoCloseable {
             // Stopping: give the stores on their way their time, then commit what they made durable.
             long until = System.nanoTime() + graceOnStop.toNanos();
             while (storing.get() > 0 && System.nanoTime() < until) {
-                Thread.sleep(10);
+                awaitDone(Math.min(TimeUnit.MILLISECONDS.toNanos(10), until - System.nanoTime()));
             }
             drainDone();
             commit(true);
@@ -212,6 +213,15 @@ public final class KafkaIngress implements AutoCloseable {
         paused = true;
         pauses.incrementAndGet();
         log.debug("paused: {} store(s) pending, {} message(s) in the queue manager", storing.get(), relay.inFlight());
+    }
+
+    /** Waits at most {@code nanos} for a store to report back (not a blind sleep), then takes every report there is. */
+    private void awaitDone(long nanos) throws InterruptedException {
+        Done first = done.poll(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+        if (first != null && progress.get(first.tp()) == first.progress()) {
+            first.progress().finished(first.offset());
+        }
+        drainDone();
     }
 
     private void drainDone() {
@@ -331,9 +341,8 @@ public final class KafkaIngress implements AutoCloseable {
             long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             while (partitions.stream().anyMatch(tp -> progress.containsKey(tp) && progress.get(tp).pending() > 0)
                     && System.nanoTime() < until) {
-                drainDone();
                 try {
-                    Thread.sleep(10);
+                    awaitDone(TimeUnit.MILLISECONDS.toNanos(10));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     break;

@@ -31,6 +31,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import reactor.core.publisher.Mono;
 
 /**
  * {@code postilion-bench fleet}: relay nodes (separate JVMs on loopback, fleet/target/postilion-fleet.jar)
@@ -247,10 +248,10 @@ public final class FleetCommand {
                 long atKill = sink.distinct(prefix);
                 FleetNode victim = f.nodes.get(1);
                 victim.kill();
-                Thread.sleep(2000);
+                Mono.delay(Duration.ofSeconds(2)).block(); // a supervisor's restart delay
                 victim.start();
                 boolean all = awaitDelivered(sink, prefix, messages, timeoutFor(messages) + 120);
-                awaitQuiet(sink, Duration.ofSeconds(5), Duration.ofSeconds(60)); // re-deliveries still on their way
+                sink.awaitQuiet(Duration.ofSeconds(5), Duration.ofSeconds(60)); // re-deliveries still on their way
                 long delivered = sink.distinct(prefix);
                 long lost = messages - delivered;
                 long duplicates = sink.duplicates(prefix);
@@ -402,7 +403,7 @@ public final class FleetCommand {
                     && d.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty())) {
                 return;
             }
-            Thread.sleep(200);
+            Mono.delay(Duration.ofMillis(200)).block(); // the next look at the group
         }
         throw new IllegalStateException("group " + group + " did not settle with " + n + " members within 90 s");
     }
@@ -463,23 +464,8 @@ public final class FleetCommand {
         return 60 + count / 100; // seconds: at least 100 messages a second, plus start-up
     }
 
-    private boolean awaitDelivered(FleetSink sink, String prefix, long count, long seconds) throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (sink.distinct(prefix) < count) {
-            if (System.nanoTime() > until) {
-                return false;
-            }
-            Thread.sleep(20);
-        }
-        return true;
-    }
-
-    /** Waits until the sink has had no delivery for {@code quiet}, at most {@code max}. */
-    private static void awaitQuiet(FleetSink sink, Duration quiet, Duration max) throws InterruptedException {
-        long until = System.nanoTime() + max.toNanos();
-        while (System.nanoTime() < until && System.nanoTime() - sink.lastDeliveryNanos() < quiet.toNanos()) {
-            Thread.sleep(100);
-        }
+    private static boolean awaitDelivered(FleetSink sink, String prefix, long count, long seconds) throws InterruptedException {
+        return sink.awaitDistinct(prefix, count, Duration.ofSeconds(seconds));
     }
 
     private static double median(List<Double> xs) {

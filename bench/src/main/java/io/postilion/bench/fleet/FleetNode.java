@@ -56,7 +56,7 @@ final class FleetNode {
     }
 
     /** Starts the node and waits for its "SMTP on" line (its spool is recovered and its ingress starting). */
-    void start() throws IOException {
+    void start() throws IOException, InterruptedException {
         Path log = dir.resolve("node.log");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -78,8 +78,10 @@ final class FleetNode {
         // Log lines may come before the banner; the banner is on standard output, the log on standard error.
         if (first == null || !first.startsWith("postilion relay: SMTP on")) {
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (System.nanoTime() < until && p.isAlive() && !banner(log)) {
-                sleep(50);
+            while (System.nanoTime() < until && !banner(log)) {
+                if (p.waitFor(50, TimeUnit.MILLISECONDS)) {
+                    break; // it ended without the banner
+                }
             }
             if (!banner(log)) {
                 p.destroyForcibly();
@@ -124,14 +126,5 @@ final class FleetNode {
             }
         }
         return cpu;
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -42,6 +42,11 @@ final class FleetSink implements AutoCloseable {
     private final AtomicInteger inTransaction = new AtomicInteger();
     private final AtomicInteger maxInTransaction = new AtomicInteger();
     private final AtomicLong lastDelivery = new AtomicLong();
+    /** Distinct messages and extra deliveries per id prefix (the id up to its last dot), kept as they come. */
+    private final Map<String, AtomicLong> distinctByPrefix = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> duplicatesByPrefix = new ConcurrentHashMap<>();
+    /** Notified after every delivery, for {@link #awaitDistinct} and {@link #awaitQuiet}. */
+    private final Object deliveredSignal = new Object();
 
     FleetSink(Duration dataDelay) {
         this.dataDelay = dataDelay;
@@ -66,15 +71,42 @@ final class FleetSink implements AutoCloseable {
         return server.port();
     }
 
-    /** Distinct messages seen (by X-Fleet-Id) whose id starts with {@code prefix}. */
+    /** Distinct messages seen (by X-Fleet-Id) whose id is {@code prefix} and a number. */
     long distinct(String prefix) {
-        return delivered.keySet().stream().filter(k -> k.startsWith(prefix)).count();
+        AtomicLong n = distinctByPrefix.get(prefix);
+        return n == null ? 0 : n.get();
     }
 
-    /** Deliveries beyond the first of each message whose id starts with {@code prefix}. */
+    /** Deliveries beyond the first of each message whose id is {@code prefix} and a number. */
     long duplicates(String prefix) {
-        return delivered.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
-                .mapToLong(e -> e.getValue().get() - 1L).sum();
+        AtomicLong n = duplicatesByPrefix.get(prefix);
+        return n == null ? 0 : n.get();
+    }
+
+    /** Waits until {@code count} distinct messages with this prefix have come, at most {@code within}. */
+    boolean awaitDistinct(String prefix, long count, Duration within) throws InterruptedException {
+        long until = System.nanoTime() + within.toNanos();
+        synchronized (deliveredSignal) {
+            while (distinct(prefix) < count) {
+                long left = until - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(deliveredSignal, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
+            }
+        }
+        return true;
+    }
+
+    /** Waits until no message has come for {@code quiet}, at most {@code within}. */
+    void awaitQuiet(Duration quiet, Duration within) throws InterruptedException {
+        long until = System.nanoTime() + within.toNanos();
+        synchronized (deliveredSignal) {
+            long left;
+            while ((left = quiet.toNanos() - (System.nanoTime() - lastDelivery.get())) > 0 && System.nanoTime() < until) {
+                TimeUnit.NANOSECONDS.timedWait(deliveredSignal, left);
+            }
+        }
     }
 
     /** How many times the message with this id arrived (0: never). */
@@ -209,10 +241,15 @@ final class FleetSink implements AutoCloseable {
 
         private void accepted(ChannelHandlerContext ctx, String message) {
             if (message != null) {
-                delivered.computeIfAbsent(message, k -> new AtomicInteger()).incrementAndGet();
+                int n = delivered.computeIfAbsent(message, k -> new AtomicInteger()).incrementAndGet();
+                String prefix = message.substring(0, message.lastIndexOf('.') + 1);
+                (n == 1 ? distinctByPrefix : duplicatesByPrefix).computeIfAbsent(prefix, k -> new AtomicLong()).incrementAndGet();
             }
             deliveries.incrementAndGet();
             lastDelivery.set(System.nanoTime());
+            synchronized (deliveredSignal) {
+                deliveredSignal.notifyAll();
+            }
             endTransaction();
             ctx.writeAndFlush(reply("250 2.0.0 Ok: queued"));
         }
