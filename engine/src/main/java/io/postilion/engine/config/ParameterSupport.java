@@ -60,9 +60,6 @@ public final class ParameterSupport {
         inert("queue_run_delay", "each deferred message has its own retry timer");
         inert("default_recipient_limit", "the queue manager does not limit recipients in memory");
         inert("qmgr_message_recipient_limit", "the queue manager does not limit recipients in memory");
-        inert("smtp_destination_rate_delay", "per-destination rate delays are not implemented yet");
-        // The global default the transport's setting expands from: set alone, it must warn too.
-        inert("default_destination_rate_delay", "per-destination rate delays are not implemented yet");
         inert("destination_concurrency_feedback_debug", "concurrency feedback is not logged");
     }
 

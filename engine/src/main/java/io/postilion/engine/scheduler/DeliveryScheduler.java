@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * <li>Each destination has a concurrency window (initial 5, slow start up to the limit, feedback
  *     from how deliveries end); all destinations together stay under {@code default_process_limit}
  *     deliveries. Destinations take turns, so a slow one holds no more than its window.</li>
+ * <li>With {@code smtp_destination_rate_delay} set, a destination's deliveries start at least the
+ *     delay apart, one at a time (qmgr(8) caps a paced destination's concurrency at 1); the wait
+ *     is a timer of the scheduler's own, so nothing sleeps and other destinations go on.</li>
  * <li>A destination whose deliveries keep failing at the site (the agent's throttle signal,
  *     REPLY-12) is dead after the failed cohort limit: its waiting mail, and mail arriving for it,
  *     is reported deferred at once with the agent's status and "delivery temporarily suspended:
@@ -71,7 +74,7 @@ public final class DeliveryScheduler {
      * Schedules deliveries through any function with the agent's contract: one report per request,
      * never an error for a delivery problem.
      *
-     * @param timer where dead destinations' revival timers run
+     * @param timer where dead destinations' revival timers and rate delays run
      * @param logFormat info_log_address_format and delay_logging_resolution_limit for the lines it writes
      */
     public DeliveryScheduler(SchedulerSettings settings,

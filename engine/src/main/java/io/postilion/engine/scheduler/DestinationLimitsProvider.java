@@ -1,6 +1,7 @@
 package io.postilion.engine.scheduler;
 
 import io.postilion.engine.config.Configuration;
+import java.time.Duration;
 
 /**
  * Where shared destination limits come from when {@code redis_url} is set: a module on the class
@@ -16,6 +17,8 @@ public interface DestinationLimitsProvider {
      * @param cfg the transport's view of the configuration (smtp_ or lmtp_ names)
      * @param redisUrl the non-empty value of {@code redis_url}
      * @param concurrencyLimit the destination concurrency limit for the fleet as a whole (0 = none)
+     * @param rateDelay the transport's {@code *_destination_rate_delay} (zero = none): the least
+     *     time between the starts of two deliveries to one destination, for the fleet as a whole
      */
-    DestinationLimits limits(Configuration cfg, String redisUrl, int concurrencyLimit);
+    DestinationLimits limits(Configuration cfg, String redisUrl, int concurrencyLimit, Duration rateDelay);
 }

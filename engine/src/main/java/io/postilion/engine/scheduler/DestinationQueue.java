@@ -26,6 +26,12 @@ final class DestinationQueue {
     private int asking;
     /** A shared lease was refused: no more asking until the retry timer clears this. */
     private boolean refused;
+    /**
+     * The rate delay running since the last delivery started, null when none: no delivery starts
+     * (nor is a shared lease asked for) until it ends. qmgr(8) calls such a queue suspended, and
+     * never forgets one, or the next mail would start at once.
+     */
+    private reactor.core.Disposable paceTimer;
 
     DestinationQueue(String name, ConcurrencyWindow window) {
         this.name = name;
@@ -57,12 +63,27 @@ final class DestinationQueue {
         if (window.dead()) {
             return !todo.isEmpty(); // deferred without a lease, asked for or not
         }
-        return todo.size() > asking && !refused && window.hasRoom(busy + asking);
+        return todo.size() > asking && !refused && paceTimer == null && window.hasRoom(busy + asking);
     }
 
     /** Nothing waiting, nothing running, not dead: the queue may be forgotten (its window with it). */
     boolean idle() {
-        return todo.isEmpty() && busy == 0 && asking == 0 && !refused && !window.dead();
+        return todo.isEmpty() && busy == 0 && asking == 0 && !refused && paceTimer == null && !window.dead();
+    }
+
+    /** A delivery started and {@code timer} will say when the rate delay after it is over. */
+    void pacedBy(reactor.core.Disposable timer) {
+        paceTimer = timer;
+    }
+
+    /** Whether {@code timer} is the rate delay still running here (not one cancelled or replaced). */
+    boolean pacedOnlyBy(reactor.core.Disposable timer) {
+        return paceTimer != null && paceTimer == timer;
+    }
+
+    /** The rate delay is over: the next delivery may start. */
+    void paceOver() {
+        paceTimer = null;
     }
 
     /** A shared lease is being asked for, on behalf of the next waiting batch. */
@@ -121,6 +142,9 @@ final class DestinationQueue {
     void cancelTimer() {
         if (reviveTimer != null) {
             reviveTimer.dispose();
+        }
+        if (paceTimer != null) {
+            paceTimer.dispose();
         }
     }
 

@@ -301,6 +301,9 @@ final class SchedulerRun {
      */
     private void deliver(DestinationQueue q, Batch b, DestinationLimits.Lease lease) {
         inFlight++;
+        if (settings.rateDelayed()) {
+            pace(q);
+        }
         Disposable[] self = new Disposable[1];
         CacheHint hint = lease != null ? CacheHint.NEVER : b.hint;
         Mono<DeliveryReport> delivery = Mono.defer(() -> deliver.apply(b.request, hint));
@@ -314,6 +317,29 @@ final class SchedulerRun {
                 .subscribe(ended -> signal(() -> ended(q, b, ended, self[0]))); // runs after self[0] is set: inside this loop
         self[0] = d;
         running.add(d);
+    }
+
+    /**
+     * *_destination_rate_delay: the destination starts nothing more until the delay has passed
+     * since this start. A timer of the run's own ends the wait (an event of the loop, like every
+     * other); nothing sleeps. With the window at 1 the next start also waits for this delivery to
+     * end, so starts are at least the delay apart and never overlap.
+     */
+    private void pace(DestinationQueue q) {
+        Disposable[] self = new Disposable[1];
+        Disposable t = Mono.delay(settings.destinationRateDelay(), timer)
+                .subscribe(x -> signal(() -> paceEnded(q, self[0]))); // runs in the loop, after self[0] is set
+        self[0] = t;
+        q.pacedBy(t);
+    }
+
+    private void paceEnded(DestinationQueue q, Disposable t) {
+        if (!q.pacedOnlyBy(t)) {
+            return; // the run ended and the timer with it
+        }
+        q.paceOver();
+        offer(q);
+        forgetIfIdle(q);
     }
 
     /** What a delivery came back with; {@code crashed} when the function broke its contract. */
@@ -432,7 +458,7 @@ final class SchedulerRun {
 
     private DestinationQueue queue(String name) {
         return queues.computeIfAbsent(name, n -> new DestinationQueue(n, new ConcurrencyWindow(
-                settings.destinationConcurrencyLimit(), settings.initialDestinationConcurrency(),
+                settings.effectiveConcurrencyLimit(), settings.initialDestinationConcurrency(),
                 settings.positiveFeedback(), settings.negativeFeedback(), settings.failedCohortLimit())));
     }
 

@@ -25,11 +25,15 @@ import java.util.Objects;
  * @param sourcePrefetch how many requests are asked of the source at a time (256)
  * @param limits limits on destinations shared with other nodes ({@link DestinationLimits#local()}:
  *     none); the fleet module supplies its own when {@code redis_url} is set
+ * @param destinationRateDelay smtp_destination_rate_delay ($default_destination_rate_delay, 0s = none):
+ *     the least time between the starts of two deliveries to one destination; when set, a
+ *     destination has at most one delivery in progress whatever the concurrency limit, as in
+ *     Postfix ({@link #effectiveConcurrencyLimit()})
  */
 public record SchedulerSettings(int processLimit, int destinationConcurrencyLimit, int initialDestinationConcurrency,
         Feedback positiveFeedback, Feedback negativeFeedback, int failedCohortLimit, int recipientLimit,
         Duration deadDestinationDelay, int activeLimit, int destinationQueueLimit, int sourcePrefetch,
-        DestinationLimits limits) {
+        DestinationLimits limits, Duration destinationRateDelay) {
 
     public SchedulerSettings {
         positive("processLimit", processLimit);
@@ -47,6 +51,25 @@ public record SchedulerSettings(int processLimit, int destinationConcurrencyLimi
         positive("destinationQueueLimit", destinationQueueLimit);
         positive("sourcePrefetch", sourcePrefetch);
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(destinationRateDelay, "destinationRateDelay");
+        if (destinationRateDelay.isNegative()) {
+            throw new IllegalArgumentException("destinationRateDelay must not be negative");
+        }
+    }
+
+    /** Whether deliveries to one destination are paced ({@code *_destination_rate_delay} above 0). */
+    public boolean rateDelayed() {
+        return !destinationRateDelay.isZero();
+    }
+
+    /**
+     * The concurrency limit a destination's window really has: 1 while deliveries are paced (qmgr(8)
+     * sets the transport's destination concurrency limit to 1 when its rate delay is not 0, so the
+     * delay is a gap between deliveries, not between the starts of parallel ones), else the
+     * configured limit.
+     */
+    public int effectiveConcurrencyLimit() {
+        return rateDelayed() ? 1 : destinationConcurrencyLimit;
     }
 
     private static void positive(String name, int v) {
@@ -84,6 +107,7 @@ public record SchedulerSettings(int processLimit, int destinationConcurrencyLimi
      *     a number over concurrency / sqrt_concurrency, or outside 0..1
      */
     public static SchedulerSettings fromConfiguration(Configuration cfg) {
+        Duration rateDelay = cfg.time("smtp_destination_rate_delay");
         int concurrencyLimit = cfg.integer("smtp_destination_concurrency_limit");
         return builder()
                 .processLimit(cfg.integer("default_process_limit"))
@@ -96,7 +120,9 @@ public record SchedulerSettings(int processLimit, int destinationConcurrencyLimi
                 .deadDestinationDelay(cfg.time("minimal_backoff_time"))
                 .activeLimit(cfg.integer("qmgr_message_active_limit"))
                 .destinationQueueLimit(cfg.integer("qmgr_message_active_limit"))
-                .limits(SharedLimits.from(cfg, concurrencyLimit))
+                .destinationRateDelay(rateDelay)
+                // The fleet shares the limit the destination really has: one at a time when paced.
+                .limits(SharedLimits.from(cfg, rateDelay.isZero() ? concurrencyLimit : 1, rateDelay))
                 .build();
     }
 
@@ -122,6 +148,7 @@ public record SchedulerSettings(int processLimit, int destinationConcurrencyLimi
         private int destinationQueueLimit = 20000;
         private int sourcePrefetch = 256;
         private DestinationLimits limits = DestinationLimits.local();
+        private Duration destinationRateDelay = Duration.ZERO;
 
         private Builder() {
         }
@@ -139,6 +166,7 @@ public record SchedulerSettings(int processLimit, int destinationConcurrencyLimi
             destinationQueueLimit = s.destinationQueueLimit;
             sourcePrefetch = s.sourcePrefetch;
             limits = s.limits;
+            destinationRateDelay = s.destinationRateDelay;
         }
 
         public Builder processLimit(int v) {
@@ -201,10 +229,15 @@ public record SchedulerSettings(int processLimit, int destinationConcurrencyLimi
             return this;
         }
 
+        public Builder destinationRateDelay(Duration v) {
+            destinationRateDelay = v;
+            return this;
+        }
+
         public SchedulerSettings build() {
             return new SchedulerSettings(processLimit, destinationConcurrencyLimit, initialDestinationConcurrency,
                     positiveFeedback, negativeFeedback, failedCohortLimit, recipientLimit, deadDestinationDelay,
-                    activeLimit, destinationQueueLimit, sourcePrefetch, limits);
+                    activeLimit, destinationQueueLimit, sourcePrefetch, limits, destinationRateDelay);
         }
     }
 }

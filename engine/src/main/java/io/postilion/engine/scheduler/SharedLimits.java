@@ -14,7 +14,7 @@ final class SharedLimits {
     private SharedLimits() {
     }
 
-    static DestinationLimits from(Configuration cfg, int concurrencyLimit) {
+    static DestinationLimits from(Configuration cfg, int concurrencyLimit, java.time.Duration rateDelay) {
         String url = cfg.string("redis_url").trim();
         if (url.isEmpty()) {
             return DestinationLimits.local();
@@ -27,7 +27,7 @@ final class SharedLimits {
                     + " refusing to start rather than ignore it");
         }
         try {
-            return providers.next().limits(cfg, url, concurrencyLimit);
+            return providers.next().limits(cfg, url, concurrencyLimit, rateDelay);
         } catch (IllegalArgumentException e) {
             throw ConfigurationException.badValue("redis_url", "bad value for parameter redis_url = '" + url + "': "
                     + e.getMessage(), e);

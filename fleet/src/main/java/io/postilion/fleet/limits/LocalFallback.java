@@ -3,7 +3,9 @@ package io.postilion.fleet.limits;
 import io.postilion.engine.scheduler.DestinationLimits;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * This node's share of the fleet's limits while Redis cannot be reached: the fleet-wide limit
@@ -17,12 +19,19 @@ final class LocalFallback {
 
     private final SharedLimitSettings settings;
     private final IntSupplier fleetSize;
+    /** Monotonic nanoseconds (System.nanoTime; a test's own clock in tests). */
+    private final LongSupplier nanoClock;
     private final ConcurrentHashMap<String, AtomicInteger> slots = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Pace> paces = new ConcurrentHashMap<>();
 
     LocalFallback(SharedLimitSettings settings, IntSupplier fleetSize) {
+        this(settings, fleetSize, System::nanoTime);
+    }
+
+    LocalFallback(SharedLimitSettings settings, IntSupplier fleetSize, LongSupplier nanoClock) {
         this.settings = settings;
         this.fleetSize = fleetSize;
+        this.nanoClock = nanoClock;
     }
 
     /** The concurrency limit this node keeps on its own: the fleet's divided by the fleet size, at least 1. */
@@ -49,9 +58,13 @@ final class LocalFallback {
             } while (!held.compareAndSet(now, now + 1));
         }
         if (settings.ratePerSecond() > 0) {
-            Bucket b = buckets.computeIfAbsent(destination, d -> new Bucket());
-            double rate = settings.ratePerSecond() / Math.max(1, fleetSize.getAsInt());
-            if (!b.take(rate, Math.max(1, settings.burst() / Math.max(1, fleetSize.getAsInt())), System.nanoTime())) {
+            // This node's share of the pace: the fleet's rate over the fleet size, so with every
+            // node falling back the fleet keeps the shared pace (a rate delay of d becomes one
+            // start per d x fleet size here).
+            int nodes = Math.max(1, fleetSize.getAsInt());
+            long now = nanoClock.getAsLong();
+            Pace p = paces.computeIfAbsent(destination, d -> new Pace(now));
+            if (!p.take(settings.ratePerSecond() / nodes, Math.max(1, settings.burst() / nodes), now)) {
                 if (held != null) {
                     held.decrementAndGet();
                 }
@@ -73,23 +86,33 @@ final class LocalFallback {
         return h == null ? 0 : h.get();
     }
 
-    /** A token bucket in memory; the only lock is the bucket's own, held for a few arithmetic steps. */
-    private static final class Bucket {
-        private double tokens = -1;
-        private long at;
+    /**
+     * A destination's token bucket in memory, kept as the time at which it would be full again
+     * (the generic cell rate algorithm): a start is allowed while that time is no further ahead
+     * than burst - 1 intervals, and each start pushes it one interval on. One compare-and-set, no
+     * lock, so an event loop may take from it.
+     */
+    private static final class Pace {
+        /** System.nanoTime() at which the bucket is full again; at or before now, it is full. */
+        private final AtomicLong fullAt;
 
-        synchronized boolean take(double ratePerSecond, int burst, long nanos) {
-            if (tokens < 0) {
-                tokens = burst;
-                at = nanos;
+        Pace(long nanos) {
+            fullAt = new AtomicLong(nanos); // a new bucket is full, as a missing one in Redis
+        }
+
+        boolean take(double ratePerSecond, int burst, long nanos) {
+            long interval = (long) Math.ceil(1e9 / ratePerSecond);
+            long tolerance = (burst - 1L) * interval;
+            while (true) {
+                long full = fullAt.get();
+                long from = full - nanos < 0 ? nanos : full; // nanoTime is compared by difference only
+                if (from - nanos > tolerance) {
+                    return false;
+                }
+                if (fullAt.compareAndSet(full, from + interval)) {
+                    return true;
+                }
             }
-            tokens = Math.min(burst, tokens + (nanos - at) / 1e9 * ratePerSecond);
-            at = nanos;
-            if (tokens < 1) {
-                return false;
-            }
-            tokens -= 1;
-            return true;
         }
     }
 }

@@ -4,6 +4,7 @@ import io.postilion.engine.config.Configuration;
 import io.postilion.engine.scheduler.DestinationLimits;
 import io.postilion.engine.scheduler.DestinationLimitsProvider;
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,12 +26,17 @@ public final class RedisLimitsProvider implements DestinationLimitsProvider {
                 "postilion-shared-limits-close"));
     }
 
+    /**
+     * A rate delay becomes the fleet's rate for each destination: one delivery start per delay for
+     * the fleet as a whole, through the destination's token bucket in Redis.
+     */
     @Override
-    public DestinationLimits limits(Configuration cfg, String redisUrl, int concurrencyLimit) {
-        if (concurrencyLimit == 0) {
+    public DestinationLimits limits(Configuration cfg, String redisUrl, int concurrencyLimit, Duration rateDelay) {
+        if (concurrencyLimit == 0 && rateDelay.isZero()) {
             return DestinationLimits.local(); // nothing to share: no round trip per delivery
         }
-        return OPEN.computeIfAbsent(redisUrl + " " + concurrencyLimit,
-                k -> new RedisDestinationLimits(redisUrl, NODE, SharedLimitSettings.of(concurrencyLimit, 0)));
+        SharedLimitSettings settings = SharedLimitSettings.paced(concurrencyLimit, rateDelay);
+        return OPEN.computeIfAbsent(redisUrl + " " + concurrencyLimit + " " + rateDelay.toMillis() + "ms",
+                k -> new RedisDestinationLimits(redisUrl, NODE, settings));
     }
 }

@@ -54,6 +54,25 @@ public record SharedLimitSettings(String keyPrefix, int concurrencyLimit, double
                 Duration.ofSeconds(2), Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofSeconds(1));
     }
 
+    /**
+     * The relay's figures for a destination concurrency limit and a {@code *_destination_rate_delay}:
+     * the delay becomes a rate of one delivery start per delay for the whole fleet with a burst of
+     * 1, so that no two starts (from any nodes) come closer than the delay on average and a quiet
+     * destination does not save up starts to spend at once. A zero delay is no rate.
+     */
+    public static SharedLimitSettings paced(int concurrencyLimit, Duration rateDelay) {
+        Objects.requireNonNull(rateDelay, "rateDelay");
+        if (rateDelay.isNegative()) {
+            throw new IllegalArgumentException("the rate delay must not be negative: " + rateDelay);
+        }
+        if (rateDelay.isZero()) {
+            return of(concurrencyLimit, 0);
+        }
+        SharedLimitSettings s = of(concurrencyLimit, 1e9 / rateDelay.toNanos());
+        return new SharedLimitSettings(s.keyPrefix, s.concurrencyLimit, s.ratePerSecond, 1, s.leaseExpiry,
+                s.renewEvery, s.heartbeatEvery, s.nodeExpiry, s.retryDelay, s.commandTimeout);
+    }
+
     public SharedLimitSettings withTimings(Duration leaseExpiry, Duration renewEvery, Duration heartbeatEvery,
             Duration nodeExpiry) {
         return new SharedLimitSettings(keyPrefix, concurrencyLimit, ratePerSecond, burst, leaseExpiry, renewEvery,

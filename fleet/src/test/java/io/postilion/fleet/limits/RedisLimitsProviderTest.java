@@ -53,4 +53,32 @@ class RedisLimitsProviderTest {
         assertTrue(settings("").limits().isLocal());
         assertSame(DestinationLimits.local(), settings("redis_url = redis://127.0.0.1:1\nsmtp_destination_concurrency_limit = 0\n").limits());
     }
+
+    /**
+     * smtp_destination_rate_delay reaches the fleet: with it set the limits are shared even without
+     * a concurrency limit, the fleet-wide concurrency is 1 (as qmgr's), and the pace holds. Redis
+     * never answers here, so this is the local fallback of a node alone: one start per delay.
+     */
+    @Test
+    void aRateDelayIsSharedAsTheFleetsPace_evenWithoutAConcurrencyLimit() {
+        SchedulerSettings s = settings("redis_url = redis://127.0.0.1:1\nsmtp_destination_concurrency_limit = 0\n"
+                + "default_destination_rate_delay = 1h\n");
+        RedisDestinationLimits limits = assertInstanceOf(RedisDestinationLimits.class, s.limits());
+        assertEquals(1, limits.fallbackConcurrencyLimit(), "one delivery at a time to a paced destination");
+        DestinationLimits.Lease first = limits.acquire("paced.test").blockOptional(Duration.ofSeconds(5)).orElseThrow();
+        first.release();
+        assertTrue(limits.acquire("paced.test").blockOptional(Duration.ofSeconds(5)).isEmpty(),
+                "the slot is free, but the next start waits an hour");
+        assertTrue(limits.acquire("other.test").blockOptional(Duration.ofSeconds(5)).isPresent(), "per destination");
+        assertFalse(settings("redis_url = redis://127.0.0.1:1\nsmtp_destination_concurrency_limit = 0\n"
+                + "default_destination_rate_delay = 2h\n").limits() == limits, "another delay, other limits");
+    }
+
+    @Test
+    void aRateDelayBecomesOneStartPerDelayWithABurstOf1() {
+        SharedLimitSettings s = SharedLimitSettings.paced(1, Duration.ofMillis(250));
+        assertEquals(4.0, s.ratePerSecond(), 1e-9);
+        assertEquals(1, s.burst(), "no saving up: two starts are never closer than the delay on average");
+        assertEquals(0.0, SharedLimitSettings.paced(5, Duration.ZERO).ratePerSecond(), "no delay, no rate");
+    }
 }
