@@ -115,7 +115,10 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
                 .reconnectDelay(Delay.constant(reconnect)).build();
         this.client = RedisClient.create(resources);
         String threadName = "postilion-shared-limits-" + nodeId;
-        this.dispatchThread = Executors.newSingleThreadExecutor(r -> {
+        // A scheduled executor for its queue: handing it a command takes the DelayedWorkQueue's lock
+        // for a moment, as Reactor's own schedulers do (and as Reactor's BlockHound rules allow); a
+        // plain executor's LinkedBlockingQueue lock, contended by two loops at once, parked one.
+        this.dispatchThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, threadName);
             t.setDaemon(true); // a wedged client must not keep the JVM alive
             return t;
