@@ -6,6 +6,7 @@ import io.postilion.engine.scheduler.DestinationLimitsProvider;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -28,7 +29,7 @@ public final class RedisLimitsProvider implements DestinationLimitsProvider {
             + UUID.randomUUID().toString().substring(0, 8);
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(RedisLimitsProvider::closeAll, "postilion-shared-limits-close"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> closeAll(OPEN.values()), "postilion-shared-limits-close"));
     }
 
     /**
@@ -37,10 +38,10 @@ public final class RedisLimitsProvider implements DestinationLimitsProvider {
      * client can hold the relay's exit up (what is left undone is left to daemon threads; the
      * leases expire by themselves).
      */
-    static void closeAll() {
+    static void closeAll(Collection<RedisDestinationLimits> all) {
         List<CompletableFuture<Void>> closing = new ArrayList<>();
         Duration bound = Duration.ZERO;
-        for (RedisDestinationLimits l : OPEN.values()) {
+        for (RedisDestinationLimits l : all) {
             closing.add(l.closeAsync());
             bound = bound.compareTo(l.closeBound()) < 0 ? l.closeBound() : bound;
         }
