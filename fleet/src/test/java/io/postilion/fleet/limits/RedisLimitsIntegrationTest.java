@@ -222,8 +222,14 @@ class RedisLimitsIntegrationTest {
         java.util.function.BiFunction<DeliveryRequest, io.postilion.engine.agent.CacheHint, Mono<DeliveryReport>> deliver =
                 (r, h) -> Mono.defer(() -> {
                     most.accumulateAndGet(open.incrementAndGet(), Math::max);
-                    return Mono.delay(Duration.ofMillis(10)).map(x -> sent(r));
-                }).doFinally(x -> open.decrementAndGet());
+                    // Closed before the report goes out: the scheduler releases the lease on the
+                    // report, and a count closed after that (a doFinally runs after downstream)
+                    // could see the next session, on a lease given back already, open first.
+                    return Mono.delay(Duration.ofMillis(10)).map(x -> {
+                        open.decrementAndGet();
+                        return sent(r);
+                    }).doOnCancel(open::decrementAndGet);
+                });
         Flux<DeliveryReport> both = Flux.merge(
                 scheduler(a, deliver).schedule(Flux.range(0, 150).map(i -> request("A" + i))),
                 scheduler(b, deliver).schedule(Flux.range(0, 150).map(i -> request("B" + i))));
