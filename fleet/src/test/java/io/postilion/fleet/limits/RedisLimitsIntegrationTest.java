@@ -307,6 +307,8 @@ class RedisLimitsIntegrationTest {
         } finally {
             redis("start");
         }
+        assertEquals(url, Files.readString(RIG_DIR.resolve("redis.url"), StandardCharsets.US_ASCII).trim(),
+                "redis came back on the same URL (what the nodes reconnect to, and what later tests use)");
         await("a shares again", Duration.ofSeconds(15), a::shared);
         assertEquals(1, a.fallbacks(), "one fallback, one return");
         DestinationLimits.Lease after = assertGranted(take(a));
