@@ -37,12 +37,28 @@ except OSError:
 PY
 }
 
+# free_port: a free loopback port below the kernel's ephemeral range, so that between a stop and a
+# start (a test restarts the server under the same URL) no outgoing connection can take it as its
+# local port; the ephemeral range itself only if nothing below it is free.
 free_port() {
     python3 - <<'PY'
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
+import random, socket
+try:
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    low = 32768
+candidates = list(range(max(1025, low - 12000), low))
+random.shuffle(candidates)
+for port in candidates[:200] + [0]:
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        continue
+    print(s.getsockname()[1])
+    break
 PY
 }
 
@@ -65,6 +81,7 @@ start() {
     if [ -s "$urlfile" ]; then
         port="$(sed -n 's#^redis://127\.0\.0\.1:\([0-9]*\)$#\1#p' "$urlfile")"
         if [ -n "$port" ] && ! port_free "$port"; then
+            rig_log "port $port of the last run is taken; a new port, so a new URL in $urlfile"
             port=""
         fi
     fi

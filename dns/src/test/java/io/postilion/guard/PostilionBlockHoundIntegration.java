@@ -41,5 +41,13 @@ public final class PostilionBlockHoundIntegration implements BlockHoundIntegrati
         String magazine = "io.netty.buffer.AdaptivePoolingAllocator$Magazine";
         builder.allowBlockingCallsInside(magazine, "free");
         builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines");
+
+        // Lettuce (the fleet's Redis client) takes its endpoint's lock on its own event loop while a
+        // connection becomes active, goes inactive or closes; it may wait there a moment for a
+        // command being dispatched from the fleet's dispatch thread, which holds the lock for a few
+        // instructions. Only that exclusive side is allowed: a dispatch (incrementWriters) on a
+        // loop stays an error, because a throw there corrupts Lettuce's writer count
+        // (RedisDestinationLimits dispatches on a thread of its own for that reason).
+        builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "doExclusive");
     }
 }

@@ -45,6 +45,7 @@ public final class FleetExtension implements RelayExtension {
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties(k, host), new ByteArraySerializer(),
                 new ByteArraySerializer());
         ResultPublisher publisher = new ResultPublisher(producer, k.resultTopic()).start(relay.results());
+        FleetMeters.register(relay.meterRegistry(), publisher);
         KafkaIngress ingress;
         try {
             int active = settings.cfg().integer("qmgr_message_active_limit");
@@ -53,6 +54,7 @@ public final class FleetExtension implements RelayExtension {
                     (int) Math.min(Integer.MAX_VALUE, Math.max(2L, (long) active * IN_FLIGHT_PER_ACTIVE)));
             ingress = new KafkaIngress(new KafkaConsumer<>(consumerProperties(k, host), new ByteArrayDeserializer(),
                     new ByteArrayDeserializer()), relay.ingress(), limits, Clock.systemUTC()).start();
+            FleetMeters.register(relay.meterRegistry(), ingress);
         } catch (RuntimeException e) {
             publisher.close();
             throw e;

@@ -45,9 +45,13 @@ import reactor.util.retry.Retry;
  * holds its partition's commits back meanwhile; it is never skipped.
  *
  * <p>Back-pressure: every assigned partition is paused while too many requests are on their way
- * to the spool, while the queue manager holds more messages than its high-water mark, or while
- * the spool has no room (queue_minfree), and resumed once all three have fallen back under half
- * their marks (the spool: has room again).
+ * to the spool, while the queue manager holds more messages than its high-water mark, while the
+ * spool has no room (queue_minfree), or while the re-delivery window (requests read whose offsets
+ * no acknowledged commit covers yet) has reached its bound, and resumed once all four have fallen
+ * back under half their marks (the spool: has room again). The last mark is what keeps the
+ * window bounded: a store retried for long holds its partition's commits back, and without it the
+ * node would go on reading past it. The window is reported ({@link IngressStats#uncommitted},
+ * postilion_kafka_uncommitted_requests).
  */
 public final class KafkaIngress implements AutoCloseable {
 
@@ -55,14 +59,25 @@ public final class KafkaIngress implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(100);
     private static final DateTimeFormatter RFC5322 = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", java.util.Locale.ROOT);
 
-    /** Settings of one ingress. */
-    public record Limits(String topic, String hostname, long messageSizeLimit, int maxPendingStores, int inFlightHighWater) {
+    /**
+     * Settings of one ingress.
+     *
+     * @param maxUncommitted the bound of the re-delivery window: requests read and not yet covered
+     *     by an acknowledged commit, at most (the partitions are paused at it)
+     */
+    public record Limits(String topic, String hostname, long messageSizeLimit, int maxPendingStores, int inFlightHighWater,
+            int maxUncommitted) {
         public Limits {
             Objects.requireNonNull(topic, "topic");
             Objects.requireNonNull(hostname, "hostname");
-            if (maxPendingStores < 2 || inFlightHighWater < 2) {
+            if (maxPendingStores < 2 || inFlightHighWater < 2 || maxUncommitted < 2) {
                 throw new IllegalArgumentException("the back-pressure marks are at least 2");
             }
+        }
+
+        /** With a re-delivery window of twice the pending stores: room for one batch being committed while the next is stored. */
+        public Limits(String topic, String hostname, long messageSizeLimit, int maxPendingStores, int inFlightHighWater) {
+            this(topic, hostname, messageSizeLimit, maxPendingStores, inFlightHighWater, 2 * maxPendingStores);
         }
     }
 
@@ -87,6 +102,9 @@ public final class KafkaIngress implements AutoCloseable {
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong pauses = new AtomicLong();
+    /** Published by the consumer's thread for the metrics: partitions paused, and the re-delivery window. */
+    private volatile int pausedPartitions;
+    private volatile long uncommitted;
     private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
 
     public KafkaIngress(Consumer<byte[], byte[]> consumer, RelayIngress relay, Limits limits, Clock clock) {
@@ -105,7 +123,8 @@ public final class KafkaIngress implements AutoCloseable {
     }
 
     public IngressStats stats() {
-        return new IngressStats(read.get(), stored.get(), rejected.get(), retries.get(), commits.get(), pauses.get());
+        return new IngressStats(read.get(), stored.get(), rejected.get(), retries.get(), commits.get(), pauses.get(),
+                pausedPartitions, uncommitted);
     }
 
     /**
@@ -181,8 +200,8 @@ public final class KafkaIngress implements AutoCloseable {
                 log.warn("closing the Kafka consumer: {}", e.toString());
             }
             IngressStats s = stats();
-            log.info("Kafka ingress stopped: {} read, {} stored, {} rejected, {} commits", s.read(), s.stored(), s.rejected(),
-                    s.commits());
+            log.info("Kafka ingress stopped: {} read, {} stored, {} rejected, {} commits, {} left uncommitted", s.read(),
+                    s.stored(), s.rejected(), s.commits(), s.uncommitted());
             finished.countDown();
         }
     }
@@ -191,28 +210,45 @@ public final class KafkaIngress implements AutoCloseable {
     private void settle() {
         drainDone();
         commit(false);
+        long window = window();
         boolean drained = storing.get() <= limits.maxPendingStores() / 2 && relay.inFlight() <= limits.inFlightHighWater() / 2
-                && relay.hasRoomFor(0);
+                && relay.hasRoomFor(0) && window <= limits.maxUncommitted() / 2;
         if (!paused && full()) {
             pause();
         } else if (paused && drained) {
             consumer.resume(consumer.assignment());
             paused = false;
+            pausedPartitions = consumer.paused().size();
         }
     }
 
-    /** Over a back-pressure mark: too many stores under way, too much in the queue manager, or no room in the spool. */
+    /**
+     * Over a back-pressure mark: too many stores under way, too much in the queue manager, no room
+     * in the spool, or the re-delivery window at its bound.
+     */
     private boolean full() {
         return storing.get() >= limits.maxPendingStores() || relay.inFlight() >= limits.inFlightHighWater()
-                || !relay.hasRoomFor(0);
+                || !relay.hasRoomFor(0) || window() >= limits.maxUncommitted();
+    }
+
+    /** The re-delivery window now, published for the metrics on the way. */
+    private long window() {
+        long w = 0;
+        for (PartitionProgress p : progress.values()) {
+            w += p.uncommitted();
+        }
+        uncommitted = w;
+        return w;
     }
 
     /** Pauses every assigned partition. */
     private void pause() {
         consumer.pause(consumer.assignment());
         paused = true;
+        pausedPartitions = consumer.paused().size();
         pauses.incrementAndGet();
-        log.debug("paused: {} store(s) pending, {} message(s) in the queue manager", storing.get(), relay.inFlight());
+        log.debug("paused: {} store(s) pending, {} message(s) in the queue manager, {} request(s) uncommitted", storing.get(),
+                relay.inFlight(), uncommitted);
     }
 
     /** Waits at most {@code nanos} for a store to report back (not a blind sleep), then takes every report there is. */
@@ -255,25 +291,35 @@ public final class KafkaIngress implements AutoCloseable {
             }
         } else {
             offsets.forEach((tp, o) -> progress.get(tp).committed(o.offset())); // not asked again until it moves
+            // The callback runs on this thread (inside a later poll or commit), like everything touching progress.
             consumer.commitAsync(offsets, (ok, e) -> {
                 if (e != null) {
-                    // A later commit covers these offsets; until one does, they may be read again.
+                    // Asked for again in the next round; until a commit goes through, they may be read again.
                     log.warn("an offset commit failed: {}", e.toString());
+                    offsets.forEach((tp, o) -> {
+                        PartitionProgress p = progress.get(tp);
+                        if (p != null) {
+                            p.commitFailed(o.offset());
+                        }
+                    });
                 } else {
-                    commits.incrementAndGet();
+                    committed(offsets);
                 }
             });
         }
     }
 
+    /** A commit went through: nothing before these offsets will be read again. */
     private void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
         commits.incrementAndGet();
         offsets.forEach((tp, o) -> {
             PartitionProgress p = progress.get(tp);
             if (p != null) {
                 p.committed(o.offset());
+                p.acknowledged(o.offset());
             }
         });
+        window();
     }
 
     /** One record: parsed, then on its way to the spool; a bad one is logged and passed over. */
@@ -351,7 +397,7 @@ public final class KafkaIngress implements AutoCloseable {
             drainDone();
             Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
             for (TopicPartition tp : partitions) {
-                PartitionProgress p = progress.remove(tp);
+                PartitionProgress p = progress.remove(tp); // its window goes with it, to the next owner
                 if (p != null && p.committable() >= 0) {
                     offsets.put(tp, new OffsetAndMetadata(p.committable()));
                 }
@@ -364,6 +410,7 @@ public final class KafkaIngress implements AutoCloseable {
                     log.warn("cannot commit {} on revocation: {}; those requests will be read again", offsets, e.toString());
                 }
             }
+            window();
         }
 
         @Override
@@ -374,12 +421,15 @@ public final class KafkaIngress implements AutoCloseable {
             if (paused && !partitions.isEmpty()) {
                 consumer.pause(partitions);
             }
+            pausedPartitions = consumer.paused().size();
+            window();
             log.info("consuming {}", partitions);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             partitions.forEach(progress::remove); // another node owns them already: nothing may be committed
+            window();
             log.warn("partitions lost: {}; their uncommitted requests will be read again by their new owner", partitions);
         }
     }

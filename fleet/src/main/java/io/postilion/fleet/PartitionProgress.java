@@ -1,5 +1,6 @@
 package io.postilion.fleet;
 
+import java.util.ArrayDeque;
 import java.util.TreeSet;
 
 /**
@@ -12,14 +13,22 @@ import java.util.TreeSet;
 final class PartitionProgress {
 
     private final TreeSet<Long> pending = new TreeSet<>();
+    /**
+     * Offsets read and not yet covered by an acknowledged commit, oldest first (a partition is read
+     * in offset order): the partition's share of the re-delivery window.
+     */
+    private final ArrayDeque<Long> uncommitted = new ArrayDeque<>();
     /** One past the newest offset handed in; -1 before the first. */
     private long next = -1;
     /** The last offset committed (or found committed); -1 when none. */
     private long committed = -1;
+    /** The last offset the broker acknowledged as committed; -1 when none. */
+    private long acknowledgedUpTo = -1;
 
     /** A request at {@code offset} was read and is on its way to the spool. */
     void started(long offset) {
         pending.add(offset);
+        uncommitted.addLast(offset);
         next = Math.max(next, offset + 1);
     }
 
@@ -44,8 +53,32 @@ final class PartitionProgress {
         return pending.isEmpty() ? next : pending.first();
     }
 
-    /** {@code offset} is committed. */
+    /** A commit of {@code offset} was sent (it is not asked for again until the position moves). */
     void committed(long offset) {
         committed = Math.max(committed, offset);
+    }
+
+    /** The broker acknowledged a commit of {@code offset}: the requests before it will not be read again. */
+    void acknowledged(long offset) {
+        acknowledgedUpTo = Math.max(acknowledgedUpTo, offset);
+        while (!uncommitted.isEmpty() && uncommitted.peekFirst() < offset) {
+            uncommitted.removeFirst();
+        }
+    }
+
+    /**
+     * A commit of {@code offset} failed (a rebalance, a broker fail-over): unless a later commit was
+     * sent since, the offset becomes committable again, so the next round asks for it once more
+     * instead of waiting for the position to move, which on a quiet partition it never does.
+     */
+    void commitFailed(long offset) {
+        if (committed == offset) {
+            committed = acknowledgedUpTo;
+        }
+    }
+
+    /** Requests read whose offsets no acknowledged commit covers yet. */
+    int uncommitted() {
+        return uncommitted.size();
     }
 }

@@ -27,6 +27,8 @@ public final class ResultPublisher implements AutoCloseable {
 
     private final Producer<byte[], byte[]> producer;
     private final String topic;
+    /** Results handed to the producer; those neither sent nor failed yet are queued in it. */
+    private final AtomicLong handed = new AtomicLong();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final CountDownLatch ended = new CountDownLatch(1);
@@ -45,6 +47,7 @@ public final class ResultPublisher implements AutoCloseable {
     }
 
     private void publish(RecipientEvent e) {
+        handed.incrementAndGet();
         try {
             producer.send(new ProducerRecord<>(topic, e.queueId().getBytes(StandardCharsets.US_ASCII), ResultJson.encode(e)),
                     (meta, x) -> {
@@ -66,9 +69,16 @@ public final class ResultPublisher implements AutoCloseable {
         return sent.get();
     }
 
-    /** Results the producer gave up on. */
+    /** Results the producer gave up on (or refused at once). */
     public long failures() {
         return failed.get();
+    }
+
+    /** Results handed to the producer and not yet acknowledged by the broker nor given up on. */
+    public long queued() {
+        // Read the outcomes first: a result that completes between the reads is then counted as queued, never negative.
+        long done = sent.get() + failed.get();
+        return Math.max(0, handed.get() - done);
     }
 
     /**

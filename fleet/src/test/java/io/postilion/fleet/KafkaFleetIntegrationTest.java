@@ -208,7 +208,7 @@ class KafkaFleetIntegrationTest {
     void requestsAreDeliveredResultsPublishedAndOffsetsCommitted() throws Exception {
         int n = 40;
         publish(0, n, true);
-        startRelay();
+        Relay relay = startRelay();
         await(() -> delivered().size() == n, n + " deliveries");
         List<String> events = readResults(n);
         assertEquals(n, events.size(), "one result per recipient");
@@ -221,6 +221,36 @@ class KafkaFleetIntegrationTest {
         await(this::allCommitted, "every partition committed to its end (the bad record included)");
         assertEquals(Map.of(), delivered().entrySet().stream().filter(e -> e.getValue() != 1)
                 .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)), "no duplicates in a clean run");
+
+        // The same run as the relay's /metrics tells it (the fleet's meters in the relay's registry).
+        await(() -> metric(relay, "postilion_kafka_uncommitted_requests") == 0, "the re-delivery window closed on /metrics");
+        await(() -> metric(relay, "postilion_kafka_results_published_total") == n, n + " results published on /metrics");
+        assertEquals(n + 1, metric(relay, "postilion_kafka_requests_consumed_total"), "every record, the bad one included");
+        assertEquals(n, metric(relay, "postilion_kafka_requests_stored_total"));
+        assertEquals(1, metric(relay, "postilion_kafka_requests_rejected_total"));
+        assertTrue(metric(relay, "postilion_kafka_offset_commits_total") >= 1);
+        assertEquals(0, metric(relay, "postilion_kafka_partitions_paused"));
+        assertEquals(0, metric(relay, "postilion_kafka_results_failed_total"));
+        assertEquals(0, metric(relay, "postilion_kafka_results_queued"));
+        assertEquals(n, metric(relay, "postilion_messages_accepted_total"), "stored the way SMTP mail is");
+    }
+
+    /** One sample from the relay's /metrics, fetched over HTTP as a Prometheus server would. */
+    private static double metric(Relay relay, String name) {
+        try {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + relay.metricsPort() + "/metrics"))
+                            .timeout(Duration.ofSeconds(10)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            java.util.regex.Matcher m = Pattern.compile("(?m)^" + name + "(?:\\{[^}]*\\})? (\\S+)$").matcher(r.body());
+            assertTrue(m.find(), name + " on /metrics");
+            return Double.parseDouble(m.group(1));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     @Test

@@ -29,4 +29,45 @@ class PartitionProgressTest {
         assertEquals(13, p.position());
         assertEquals(1, p.pending());
     }
+
+    @Test
+    void theReDeliveryWindowCountsWhatNoAcknowledgedCommitCoversDurableOrNot() {
+        PartitionProgress p = new PartitionProgress();
+        p.started(20);
+        p.started(21);
+        p.started(23); // a gap: offset 22 was a transaction marker, never a request
+        assertEquals(3, p.uncommitted());
+        p.finished(20);
+        p.finished(21);
+        p.finished(23);
+        assertEquals(3, p.uncommitted(), "durable, but a crash now still has them read again");
+        p.committed(24);
+        assertEquals(3, p.uncommitted(), "a commit sent is not a commit acknowledged");
+        p.acknowledged(22);
+        assertEquals(1, p.uncommitted(), "23 is not covered by a commit of 22");
+        p.acknowledged(24);
+        assertEquals(0, p.uncommitted());
+    }
+
+    @Test
+    void aFailedCommitIsAskedForAgainEvenWhenThePartitionIsQuiet() {
+        PartitionProgress p = new PartitionProgress();
+        p.started(0);
+        p.finished(0);
+        p.committed(1);
+        p.acknowledged(1);
+        p.started(1);
+        p.finished(1);
+        assertEquals(2, p.committable());
+        p.committed(2); // sent asynchronously...
+        assertEquals(-1, p.committable());
+        p.commitFailed(2); // ...and refused (a rebalance): nothing new will arrive to move the position
+        assertEquals(2, p.committable(), "asked for again");
+        p.committed(2);
+        p.started(2);
+        p.finished(2);
+        p.committed(3); // a later commit was sent meanwhile
+        p.commitFailed(2); // the older failure does not undo it
+        assertEquals(-1, p.committable());
+    }
 }

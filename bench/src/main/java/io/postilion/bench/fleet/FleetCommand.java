@@ -486,7 +486,8 @@ public final class FleetCommand {
             if (!Files.isReadable(pidFile)) {
                 return 0; // a broker of someone else's (--bootstrap): not counted
             }
-            return ProcessCpu.own(Long.parseLong(Files.readString(pidFile).trim()), false);
+            // the recorded pid is timeout(1)'s, which runs the broker's JVM as its child
+            return ProcessCpu.tree(Long.parseLong(Files.readString(pidFile).trim()));
         } catch (IOException | NumberFormatException e) {
             return 0;
         }

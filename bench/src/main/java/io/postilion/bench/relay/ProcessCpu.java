@@ -19,7 +19,7 @@ public final class ProcessCpu {
     }
 
     /** CPU seconds of {@code pid} and all its children, living and reaped. */
-    static double tree(long pid) throws IOException {
+    public static double tree(long pid) throws IOException {
         double total = own(pid, true);
         try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString()
                 .chars().allMatch(Character::isDigit))) {

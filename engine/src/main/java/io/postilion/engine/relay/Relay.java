@@ -233,6 +233,14 @@ public final class Relay implements AutoCloseable {
     }
 
     /**
+     * The registry /metrics renders, for the meters of an extension (the fleet's Kafka ingress and
+     * result publisher): registered here, they are scraped with the relay's own.
+     */
+    public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
+        return metrics.registry();
+    }
+
+    /**
      * The relay's way in for mail from elsewhere than its SMTP listener: stored, logged, counted and
      * delivered exactly like mail the listener received.
      */

@@ -17,8 +17,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -27,6 +33,7 @@ import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -41,8 +48,20 @@ import reactor.core.scheduler.Schedulers;
  * that once, and keeps delivering; the next heartbeat that gets through brings the shared limits
  * back, logged once too.
  *
- * <p>Nothing here blocks: Redis answers on Lettuce's own threads, timers run on Reactor's
- * parallel scheduler, and the scheduler's loop is only ever handed a finished answer.
+ * <p>Nothing here blocks a loop: every call into Lettuce (a command's dispatch, a connect, the
+ * close) runs on this instance's own dispatch thread, never on the scheduler's loop, Reactor's
+ * parallel threads or Lettuce's event loops, because Lettuce's dispatch takes a lock of its
+ * endpoint ({@code SharedLock}) that its event loop holds while it connects, reconnects or
+ * closes, so a dispatch may park for that moment. Parked on a loop, that would stall it; and under
+ * the tests' BlockHound the park throws inside Lettuce's writer count, which Lettuce then
+ * decrements without having incremented, leaving the endpoint locked for good (every later
+ * dispatch spinning, the close waiting forever: the hang seen after a Redis restart). Redis
+ * answers on Lettuce's threads, timers run on Reactor's parallel scheduler, and the scheduler's
+ * loop is only ever handed a finished answer.
+ *
+ * <p>{@link #close()} is bounded whatever state Redis or the connection is in: the caller waits
+ * at most {@link #closeBound()} for the teardown on the dispatch thread, which is a daemon, so a
+ * wedged client can neither hold up a test nor the relay's exit.
  */
 public final class RedisDestinationLimits implements DestinationLimits, AutoCloseable {
 
@@ -69,6 +88,12 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
     private volatile StatefulRedisConnection<String, String> connection;
     private volatile int fleetSize = 1;
     private volatile boolean closed;
+    /** The one thread that calls into Lettuce (see the class comment); a daemon, allowed to block. */
+    private final ExecutorService dispatchThread;
+    private final Scheduler dispatch;
+    /** The teardown, once started by close() or crash(). */
+    private final CompletableFuture<Void> closing = new CompletableFuture<>();
+    private final AtomicBoolean teardownStarted = new AtomicBoolean();
 
     /**
      * Connects (in the background) and starts the heartbeat and renewal timers. Until the first
@@ -89,6 +114,16 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
         this.resources = ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
                 .reconnectDelay(Delay.constant(reconnect)).build();
         this.client = RedisClient.create(resources);
+        String threadName = "postilion-shared-limits-" + nodeId;
+        // A scheduled executor for its queue: handing it a command takes the DelayedWorkQueue's lock
+        // for a moment, as Reactor's own schedulers do (and as Reactor's BlockHound rules allow); a
+        // plain executor's LinkedBlockingQueue lock, contended by two loops at once, parked one.
+        this.dispatchThread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true); // a wedged client must not keep the JVM alive
+            return t;
+        });
+        this.dispatch = Schedulers.fromExecutorService(dispatchThread, threadName);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 // Fail at once while disconnected: a queued command would hold a delivery back
@@ -102,7 +137,7 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
                 .build());
         this.fallback = new LocalFallback(settings, () -> fleetSize);
         fallingBack.set(true); // until Redis first answers: quietly, nothing was shared yet
-        connect();
+        dispatchThread.execute(this::connect);
         timers.add(Flux.interval(Duration.ZERO, settings.heartbeatEvery(), Schedulers.parallel())
                 .onBackpressureDrop().concatMap(x -> heartbeat(), 1).subscribe());
         timers.add(Flux.interval(settings.renewEvery(), settings.renewEvery(), Schedulers.parallel())
@@ -112,7 +147,7 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
     @Override
     public Mono<Lease> acquire(String destination) {
         StatefulRedisConnection<String, String> c = connection;
-        if (c == null || fallingBack.get()) {
+        if (c == null || fallingBack.get() || closed) {
             return Mono.justOrEmpty(fallback.acquire(destination));
         }
         String id = nodeId + ":" + leaseNumbers.incrementAndGet();
@@ -121,6 +156,7 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
                         new String[] {leases, bucketKey(destination)}, id, Integer.toString(settings.concurrencyLimit()),
                         Long.toString(settings.leaseExpiry().toMillis()), Double.toString(settings.ratePerSecond()),
                         Integer.toString(settings.burst()))
+                .subscribeOn(dispatch)
                 .next()
                 .timeout(settings.commandTimeout().multipliedBy(2))
                 .<Lease>flatMap(r -> {
@@ -184,6 +220,7 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
         return settings.keyPrefix() + "nodes";
     }
 
+    /** Starts a connection; on the dispatch thread only (Lettuce's connect takes the same locks). */
     private void connect() {
         if (closed || !connecting.compareAndSet(false, true)) {
             return;
@@ -204,11 +241,11 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
     private Mono<Void> heartbeat() {
         StatefulRedisConnection<String, String> c = connection;
         if (c == null) {
-            connect();
-            return Mono.empty();
+            return Mono.fromRunnable(this::connect).subscribeOn(dispatch).onErrorResume(e -> Mono.empty()).then();
         }
         return c.reactive().<Long>eval(LimitScripts.HEARTBEAT, ScriptOutputType.INTEGER, new String[] {nodesKey()},
                         nodeId, Long.toString(settings.nodeExpiry().toMillis()))
+                .subscribeOn(dispatch)
                 .next()
                 .timeout(settings.commandTimeout().multipliedBy(2))
                 .doOnNext(n -> {
@@ -243,6 +280,7 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
                     args.addAll(e.getValue());
                     return c.reactive().<Long>eval(LimitScripts.RENEW, ScriptOutputType.INTEGER,
                                     new String[] {e.getKey()}, args.toArray(String[]::new))
+                            .subscribeOn(dispatch)
                             .next()
                             .timeout(settings.commandTimeout().multipliedBy(2))
                             .doOnNext(n -> {
@@ -284,38 +322,101 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
         closed = true;
         timers.dispose();
         held.clear();
-        StatefulRedisConnection<String, String> c = connection;
-        if (c != null) {
-            c.closeAsync();
-        }
-        client.shutdownAsync(0, 2, TimeUnit.SECONDS);
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
+        awaitTeardown(teardown(false));
     }
 
-    /** Stops the timers, gives back this node's leases and heartbeat (best effort), and disconnects. */
+    /**
+     * Stops the timers, gives back this node's leases and heartbeat (best effort, within one
+     * command timeout), and disconnects. Returns within {@link #closeBound()} whatever state Redis
+     * or the connection is in; what is not done by then is left to the daemon dispatch thread, and
+     * the leases left behind expire by themselves.
+     */
     @Override
     public void close() {
+        awaitTeardown(closeAsync());
+    }
+
+    /**
+     * Starts the close without waiting: the teardown runs on the dispatch thread, and the future
+     * completes when it is done (it may never complete if Lettuce is wedged: wait on it bounded).
+     */
+    CompletableFuture<Void> closeAsync() {
         closed = true;
         timers.dispose();
-        StatefulRedisConnection<String, String> c = connection;
-        if (c != null && !fallingBack.get()) {
-            try {
-                List<Mono<Long>> removals = new ArrayList<>();
-                for (RedisLease l : held.keySet()) {
-                    removals.add(c.reactive().zrem(l.key, l.id));
+        return teardown(true);
+    }
+
+    /** How long {@link #close()} waits at most: the give-back's timeout and the client's shutdown. */
+    Duration closeBound() {
+        return settings.commandTimeout().plus(SHUTDOWN_WAIT).plusSeconds(1);
+    }
+
+    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(2);
+
+    private void awaitTeardown(CompletableFuture<Void> f) {
+        try {
+            f.get(closeBound().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("shared limits: the Redis client at {} did not close within {}; left to close in the background"
+                    + " (this node's leases expire by themselves)", where, closeBound());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            log.debug("shared limits: closing the Redis client at {}: {}", where, e.getCause().toString());
+        }
+    }
+
+    /**
+     * Queues the teardown on the dispatch thread (once) and lets that thread end after it. Every
+     * wait inside is bounded, so the thread normally finishes; if Lettuce parks it for good, it is
+     * a daemon and the caller has stopped waiting anyway.
+     */
+    private CompletableFuture<Void> teardown(boolean giveBack) {
+        if (!teardownStarted.compareAndSet(false, true)) {
+            return closing;
+        }
+        try {
+            dispatchThread.execute(() -> {
+                try {
+                    StatefulRedisConnection<String, String> c = connection;
+                    if (giveBack && c != null && !fallingBack.get()) {
+                        giveBack(c);
+                    }
+                    held.clear();
+                    if (c != null) {
+                        c.closeAsync().get(SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                    }
+                    client.shutdownAsync(0, SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                            .get(SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                    resources.shutdown(0, SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                    closing.complete(null);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    closing.completeExceptionally(e);
+                } catch (Exception e) {
+                    closing.completeExceptionally(e);
                 }
-                removals.add(c.reactive().zrem(nodesKey(), nodeId));
-                Flux.merge(removals).then().block(settings.commandTimeout());
-            } catch (RuntimeException e) {
-                log.debug("shared limits: could not give back leases at close: {}", e.toString());
-            }
+            });
+        } catch (RejectedExecutionException e) {
+            closing.completeExceptionally(e);
         }
-        held.clear();
-        if (c != null) {
-            c.closeAsync();
+        dispatchThread.shutdown(); // the teardown queued above still runs; nothing after it
+        return closing;
+    }
+
+    /** Removes this node's leases and heartbeat, waiting at most one command timeout for the answers. */
+    private void giveBack(StatefulRedisConnection<String, String> c) throws InterruptedException {
+        List<CompletableFuture<Long>> removals = new ArrayList<>();
+        for (RedisLease l : held.keySet()) {
+            removals.add(c.async().zrem(l.key, l.id).toCompletableFuture());
         }
-        client.shutdownAsync(0, 2, TimeUnit.SECONDS);
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
+        removals.add(c.async().zrem(nodesKey(), nodeId).toCompletableFuture());
+        try {
+            CompletableFuture.allOf(removals.toArray(CompletableFuture[]::new))
+                    .get(settings.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            log.debug("shared limits: could not give back leases at close: {}", e.toString());
+        }
     }
 
     /** A slot held in Redis: released once by removing it from the destination's set. */
@@ -339,7 +440,7 @@ public final class RedisDestinationLimits implements DestinationLimits, AutoClos
             if (c == null || closed) {
                 return; // it expires by itself
             }
-            c.reactive().zrem(key, id).subscribe(n -> { }, e -> log.debug("shared limits: lease {} left to expire: {}", id, e.toString()));
+            c.reactive().zrem(key, id).subscribeOn(dispatch).subscribe(n -> { }, e -> log.debug("shared limits: lease {} left to expire: {}", id, e.toString()));
         }
     }
 }

@@ -5,9 +5,16 @@ import io.postilion.engine.scheduler.DestinationLimits;
 import io.postilion.engine.scheduler.DestinationLimitsProvider;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Registered with {@link java.util.ServiceLoader}: when {@code redis_url} is set, gives the
@@ -22,8 +29,29 @@ public final class RedisLimitsProvider implements DestinationLimitsProvider {
             + UUID.randomUUID().toString().substring(0, 8);
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> OPEN.values().forEach(RedisDestinationLimits::close),
-                "postilion-shared-limits-close"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> closeAll(OPEN.values()), "postilion-shared-limits-close"));
+    }
+
+    /**
+     * At JVM exit: starts every instance's close at once and waits for all of them together at
+     * most one instance's close bound, so that neither the number of instances nor a wedged Redis
+     * client can hold the relay's exit up (what is left undone is left to daemon threads; the
+     * leases expire by themselves).
+     */
+    static void closeAll(Collection<RedisDestinationLimits> all) {
+        List<CompletableFuture<Void>> closing = new ArrayList<>();
+        Duration bound = Duration.ZERO;
+        for (RedisDestinationLimits l : all) {
+            closing.add(l.closeAsync());
+            bound = bound.compareTo(l.closeBound()) < 0 ? l.closeBound() : bound;
+        }
+        try {
+            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(bound.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // Best effort at exit: a lease not given back expires within its lease time.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

@@ -40,6 +40,29 @@ class RedisLimitsProviderTest {
         assertTrue(limits.acquire("d.test").blockOptional(Duration.ofSeconds(5)).isEmpty(), "the 8th waits");
     }
 
+    /**
+     * The shutdown hook's close: several limiters whose Redis never answers (their clients still
+     * trying to connect) are closed together within one limiter's bound, their dispatch threads end,
+     * and a closed limiter still answers from its local share.
+     */
+    @Test
+    void theShutdownHooksCloseOfSeveralLimitersIsBoundedAndEndsTheirThreads() throws Exception {
+        SharedLimitSettings s = SharedLimitSettings.of(4, 0);
+        List<RedisDestinationLimits> all = List.of(new RedisDestinationLimits("redis://127.0.0.1:1", "hook-a", s),
+                new RedisDestinationLimits("redis://127.0.0.1:1", "hook-b", s),
+                new RedisDestinationLimits("redis://127.0.0.1:1", "hook-c", s));
+        long t0 = System.nanoTime();
+        RedisLimitsProvider.closeAll(all);
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        assertTrue(took.compareTo(all.get(0).closeBound()) <= 0, "within one bound: " + took);
+        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("postilion-shared-limits-hook-"))) {
+            assertTrue(System.nanoTime() < until, "the dispatch threads end after the teardown");
+            Thread.sleep(20);
+        }
+        assertTrue(all.get(0).acquire("d.test").blockOptional(Duration.ofSeconds(5)).isPresent(), "closed: the local share answers");
+    }
+
     @Test
     void aMalformedRedisUrlIsABadValueNamingIt() {
         io.postilion.engine.config.ConfigurationException e = org.junit.jupiter.api.Assertions.assertThrows(

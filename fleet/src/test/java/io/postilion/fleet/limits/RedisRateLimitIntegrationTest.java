@@ -35,6 +35,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -50,6 +51,7 @@ import reactor.core.scheduler.Schedulers;
  * machine can only make the spread larger, so they do not flake on a busy host; the limit's
  * absence makes the spread several delays shorter, so they fail without it.
  */
+@Tag("interop")
 class RedisRateLimitIntegrationTest {
 
     private static final Path RIG_DIR = Path.of(System.getenv().getOrDefault("RIG_DIR",
