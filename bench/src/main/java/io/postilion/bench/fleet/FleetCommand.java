@@ -247,6 +247,8 @@ public final class FleetCommand {
                 awaitDelivered(sink, prefix, messages * 3 / 10, timeoutFor(messages));
                 long atKill = sink.distinct(prefix);
                 FleetNode victim = f.nodes.get(1);
+                // its re-delivery window just before the kill: what the next owner may read again
+                double window = victim.metric("postilion_kafka_uncommitted_requests");
                 victim.kill();
                 Mono.delay(Duration.ofSeconds(2)).block(); // a supervisor's restart delay
                 victim.start();
@@ -258,8 +260,9 @@ public final class FleetCommand {
                 if (!all || lost != 0) {
                     failed = true;
                 }
-                out.printf("kill round=%d published=%d delivered=%d lost=%d duplicates=%d delivered_at_kill=%d seconds=%.1f%n",
-                        round, messages, delivered, lost, duplicates, atKill, (sink.lastDeliveryNanos() - t0) / 1e9);
+                out.printf("kill round=%d published=%d delivered=%d lost=%d duplicates=%d delivered_at_kill=%d"
+                                + " victim_uncommitted_before_kill=%.0f seconds=%.1f%n",
+                        round, messages, delivered, lost, duplicates, atKill, window, (sink.lastDeliveryNanos() - t0) / 1e9);
             } finally {
                 f.stop();
             }

@@ -3,6 +3,13 @@ package io.postilion.bench.fleet;
 import io.postilion.bench.BenchHost;
 import io.postilion.bench.relay.ProcessCpu;
 import java.io.BufferedReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -25,6 +32,7 @@ final class FleetNode {
     private final String name;
     private final Path dir;
     private final List<String> command;
+    private final int metricsPort;
     private Process process;
     private double cpuOfEarlierLives;
 
@@ -42,8 +50,9 @@ final class FleetNode {
             c.add("-o");
             c.add(o);
         }
+        this.metricsPort = BenchHost.freePort();
         for (String o : List.of("smtpd_listen=127.0.0.1:" + BenchHost.freePort(),
-                "metrics_listen=127.0.0.1:" + BenchHost.freePort(), "queue_directory=" + dir.resolve("spool"),
+                "metrics_listen=127.0.0.1:" + metricsPort, "queue_directory=" + dir.resolve("spool"),
                 "myhostname=" + name + ".fleet.bench")) {
             c.add("-o");
             c.add(o);
@@ -96,6 +105,25 @@ final class FleetNode {
             return Files.readString(log, StandardCharsets.UTF_8).contains("postilion relay: SMTP on");
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /**
+     * One gauge or counter from the node's /metrics (the first sample of that name), or -1 when
+     * the node does not answer or has no such meter.
+     */
+    double metric(String name) {
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{[^}]*\\})? (\\S+)$").matcher(r.body());
+            return m.find() ? Double.parseDouble(m.group(1)) : -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
         }
     }
 
