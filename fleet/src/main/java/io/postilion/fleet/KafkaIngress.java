@@ -254,8 +254,8 @@ public final class KafkaIngress implements AutoCloseable {
     /** Waits at most {@code nanos} for a store to report back (not a blind sleep), then takes every report there is. */
     private void awaitDone(long nanos) throws InterruptedException {
         Done first = done.poll(Math.max(0, nanos), TimeUnit.NANOSECONDS);
-        if (first != null && progress.get(first.tp()) == first.progress()) {
-            first.progress().finished(first.offset());
+        if (first != null) {
+            apply(first);
         }
         drainDone();
     }
@@ -263,9 +263,13 @@ public final class KafkaIngress implements AutoCloseable {
     private void drainDone() {
         Done d;
         while ((d = done.poll()) != null) {
-            if (progress.get(d.tp()) == d.progress()) { // else the partition went elsewhere meanwhile
-                d.progress().finished(d.offset());
-            }
+            apply(d);
+        }
+    }
+
+    private void apply(Done d) {
+        if (progress.get(d.tp()) == d.progress()) { // else the partition went elsewhere meanwhile
+            d.progress().finished(d.offset());
         }
     }
 

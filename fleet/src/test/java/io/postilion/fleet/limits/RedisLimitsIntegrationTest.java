@@ -22,12 +22,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +35,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -56,9 +50,6 @@ import org.junit.jupiter.api.Test;
 @Tag("interop")
 class RedisLimitsIntegrationTest {
 
-    private static final Path RIG_DIR = Path.of(System.getenv().getOrDefault("RIG_DIR",
-            System.getenv().getOrDefault("TMPDIR", "/tmp") + "/postilion-rig"));
-    private static final Path SCRIPT = Path.of("../scripts/fleet/redis.sh").toAbsolutePath().normalize();
     private static final String DEST = "limited.test";
 
     private static String url;
@@ -68,25 +59,7 @@ class RedisLimitsIntegrationTest {
 
     @BeforeAll
     static void rig() throws IOException {
-        Path file = RIG_DIR.resolve("redis.url");
-        Assumptions.assumeTrue(Files.isReadable(file), "no redis rig (start it with scripts/fleet/redis.sh start): " + file);
-        url = Files.readString(file, StandardCharsets.US_ASCII).trim();
-        Assumptions.assumeTrue(answers(url), "nothing answers at " + url);
-    }
-
-    /** A PING over a plain socket, so that the skip does not depend on the code under test. */
-    private static boolean answers(String redisUrl) {
-        URI u = URI.create(redisUrl);
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(u.getHost(), u.getPort()), 1000);
-            s.setSoTimeout(1000);
-            s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-            byte[] b = new byte[7];
-            int n = s.getInputStream().read(b);
-            return n > 0 && new String(b, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
-        } catch (IOException e) {
-            return false;
-        }
+        url = RedisRig.urlOrSkip();
     }
 
     @BeforeEach
@@ -270,7 +243,7 @@ class RedisLimitsIntegrationTest {
 
     @Test
     void redisStoppedMidWayFallsBackToTheLocalShareAndComesBack() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(SCRIPT), "no " + SCRIPT);
+        RedisRig.assumeScript();
         RedisDestinationLimits a = node("a", Duration.ofSeconds(5), Duration.ofSeconds(1));
         RedisDestinationLimits b = node("b", Duration.ofSeconds(5), Duration.ofSeconds(1));
         String fleet = prefix;
@@ -282,7 +255,7 @@ class RedisLimitsIntegrationTest {
         assertEquals(1, a.heldInRedis());
         DestinationLimits.Lease ofD = assertGranted(take(d));
 
-        redis("stop");
+        RedisRig.redis("stop");
         try {
             // A node closed while Redis is gone and its client reconnecting: bounded all the same.
             ofD.release();
@@ -305,26 +278,14 @@ class RedisLimitsIntegrationTest {
             assertGranted(take(a)); // delivery goes on within the share
             before.release(); // the Redis lease of before the outage: released into the void, expires there
         } finally {
-            redis("start");
+            RedisRig.redis("start");
         }
-        assertEquals(url, Files.readString(RIG_DIR.resolve("redis.url"), StandardCharsets.US_ASCII).trim(),
+        assertEquals(url, RedisRig.currentUrl(),
                 "redis came back on the same URL (what the nodes reconnect to, and what later tests use)");
         await("a shares again", Duration.ofSeconds(15), a::shared);
         assertEquals(1, a.fallbacks(), "one fallback, one return");
         DestinationLimits.Lease after = assertGranted(take(a));
         assertEquals(1, a.heldInRedis(), "leases are kept in Redis again");
         after.release();
-    }
-
-    private static void redis(String verb) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("bash", SCRIPT.toString(), verb).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.INHERIT);
-        pb.environment().put("RIG_DIR", RIG_DIR.toString());
-        Process p = pb.start();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("redis.sh " + verb + " did not finish");
-        }
-        assertEquals(0, p.exitValue(), "redis.sh " + verb);
     }
 }

@@ -16,12 +16,7 @@ import io.postilion.engine.scheduler.DestinationLimits;
 import io.postilion.engine.scheduler.SchedulerSettings;
 import io.postilion.transport.content.ContentSource;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -54,9 +48,6 @@ import reactor.core.scheduler.Schedulers;
 @Tag("interop")
 class RedisRateLimitIntegrationTest {
 
-    private static final Path RIG_DIR = Path.of(System.getenv().getOrDefault("RIG_DIR",
-            System.getenv().getOrDefault("TMPDIR", "/tmp") + "/postilion-rig"));
-    private static final Path SCRIPT = Path.of("../scripts/fleet/redis.sh").toAbsolutePath().normalize();
     private static final String DEST = "paced.test";
     private static final Duration DELAY = Duration.ofMillis(300);
 
@@ -69,25 +60,7 @@ class RedisRateLimitIntegrationTest {
 
     @BeforeAll
     static void rig() throws IOException {
-        Path file = RIG_DIR.resolve("redis.url");
-        Assumptions.assumeTrue(Files.isReadable(file), "no redis rig (start it with scripts/fleet/redis.sh start): " + file);
-        url = Files.readString(file, StandardCharsets.US_ASCII).trim();
-        Assumptions.assumeTrue(answers(url), "nothing answers at " + url);
-    }
-
-    /** A PING over a plain socket, so that the skip does not depend on the code under test. */
-    private static boolean answers(String redisUrl) {
-        URI u = URI.create(redisUrl);
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(u.getHost(), u.getPort()), 1000);
-            s.setSoTimeout(1000);
-            s.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-            byte[] b = new byte[7];
-            int n = s.getInputStream().read(b);
-            return n > 0 && new String(b, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
-        } catch (IOException e) {
-            return false;
-        }
+        url = RedisRig.urlOrSkip();
     }
 
     @BeforeEach
@@ -166,16 +139,16 @@ class RedisRateLimitIntegrationTest {
 
     @Test
     void withRedisDownEachNodeKeepsTheDelayTimesTheFleetSize() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(SCRIPT), "no " + SCRIPT);
+        RedisRig.assumeScript();
         RedisDestinationLimits a = node("a");
         RedisDestinationLimits b = node("b");
         await("fleet of 2", () -> a.shared() && b.shared() && a.fleetSize() == 2 && b.fleetSize() == 2);
-        redis("stop");
+        RedisRig.redis("stop");
         try {
             assertEquals(8L, deliverFromBoth(a, b, 4));
             assertFalse(a.shared() || b.shared(), "both fell back");
         } finally {
-            redis("start");
+            RedisRig.redis("start");
         }
         long spreadA = spreadMillis(0);
         long spreadB = spreadMillis(1);
@@ -198,17 +171,6 @@ class RedisRateLimitIntegrationTest {
         }
     }
 
-    private static void redis(String verb) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("bash", SCRIPT.toString(), verb).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.INHERIT);
-        pb.environment().put("RIG_DIR", RIG_DIR.toString());
-        Process p = pb.start();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("redis.sh " + verb + " did not finish");
-        }
-        assertEquals(0, p.exitValue(), "redis.sh " + verb);
-    }
 
     private static DeliveryRequest request(String id) {
         return DeliveryRequest.builder(id, "sender@origin.test", DEST)
