@@ -49,8 +49,12 @@ import reactor.core.publisher.Sinks;
  * are counted and reported, as Postfix would also repeat them.
  *
  * <pre>
- * postilion-bench crash [--rounds 20] [--sessions 8] [--relay-jar engine/target/postilion.jar]
+ * postilion-bench crash [--rounds 20] [--sessions 8] [--strace] [--relay-jar engine/target/postilion.jar]
+ *                       [--java PATH] [--aot-cache FILE] [-J jvm-option]... [-o name=value]...
+ * postilion-bench crash --against postfix [--rounds 20] [--sessions 8]
  * </pre>
+ * {@code --against postfix} runs the same test with a private Postfix instance in place of our
+ * relay ({@link PostfixTarget}): the anchor for the duplicates per kill.
  * Loopback only; every loop is bounded in count and time.
  */
 public final class CrashCommand {
@@ -81,6 +85,10 @@ public final class CrashCommand {
     /** The JVM the relay runs on, and options before -jar. */
     private String javaBin;
     private List<String> jvmOptions = List.of();
+    /** Postfix in place of our relay (the anchor), with --against postfix. */
+    private boolean postfix;
+    /** Further relay parameters given with -o. */
+    private List<String> relayOptions = List.of();
     private final List<FlushProof.Result> proofs = new ArrayList<>();
 
     public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
@@ -90,17 +98,26 @@ public final class CrashCommand {
         boolean strace = false;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> jvmOptions = new ArrayList<>();
+        List<String> relayOptions = new ArrayList<>();
+        String against = "postilion";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--strace" -> strace = true;
                 case "--java" -> java = args[++i];
                 case "--aot-cache" -> jvmOptions.add("-XX:AOTCache=" + Path.of(args[++i]).toAbsolutePath());
+                case "-J" -> jvmOptions.add(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--sessions" -> sessions = Integer.parseInt(args[++i]);
                 case "--relay-jar" -> jar = Path.of(args[++i]);
+                case "-o" -> relayOptions.add(args[++i]);
+                case "--against" -> against = args[++i];
                 case "--help" -> {
                     out.println("usage: postilion-bench crash [--rounds 20] [--sessions 8] [--strace] "
-                            + "[--relay-jar engine/target/postilion.jar] [--java PATH] [--aot-cache FILE]");
+                            + "[--relay-jar engine/target/postilion.jar] [--java PATH] [--aot-cache FILE] [-J option]... [-o name=value]...");
+                    out.println("  -o name=value  a further relay parameter (after the harness's own, so it wins)");
+                    out.println("  -J option      a further JVM option for the relay (e.g. -J -XX:+UseSerialGC)");
+                    out.println("  --against postfix  put a private Postfix instance (scripts/peers/postfix-relay.sh) "
+                            + "in place of our relay: the anchor; kills go to master's whole process group");
                     out.println("  --strace  run the relay under strace and prove each 250 follows a flush of its message");
                     out.println("  --java, --aot-cache  run the relay on another JDK, with a JDK 25 ahead-of-time cache "
                             + "(relay-compare --train-aot-cache writes one)");
@@ -116,10 +133,21 @@ public final class CrashCommand {
             err.println("crash: " + jar + " is missing; build it with mvn -B -q package -DskipTests");
             return 66;
         }
+        if (!against.equals("postilion") && !against.equals("postfix")) {
+            err.println("crash: --against takes postilion or postfix");
+            return 64;
+        }
+        if (against.equals("postfix") && (strace || !PostfixTarget.available(Path.of("scripts/peers")))) {
+            err.println(strace ? "crash: --strace traces our relay only"
+                    : "crash: --against postfix needs /usr/sbin/postfix and scripts/peers/postfix-relay.sh (run from the project root)");
+            return strace ? 64 : 66;
+        }
         CrashCommand c = new CrashCommand();
+        c.postfix = against.equals("postfix");
         c.strace = strace;
         c.javaBin = java;
         c.jvmOptions = List.copyOf(jvmOptions);
+        c.relayOptions = List.copyOf(relayOptions);
         return c.execute(rounds, sessions, jar, out);
     }
 
@@ -135,7 +163,16 @@ public final class CrashCommand {
                 "metrics_listen=127.0.0.1:" + metricsPort, "-o", "queue_directory=" + spool, "-o",
                 "relayhost=[127.0.0.1]:" + sink.port(), "-o", "inet_interfaces=127.0.0.254", "-o",
                 "minimal_backoff_time=1s", "-o", "maximal_backoff_time=2s"));
-        out.printf("# relay: %s%n", String.join(" ", command.subList(0, command.indexOf("relay"))));
+        for (String o : relayOptions) {
+            command.addAll(List.of("-o", o));
+        }
+        if (postfix) {
+            out.println("# relay: Postfix (scripts/peers/postfix-relay.sh, state in " + spool.resolve("postfix")
+                    + "), in place of ours: the anchor");
+        } else {
+            out.printf("# relay: %s%s%n", String.join(" ", command.subList(0, command.indexOf("relay"))),
+                    relayOptions.isEmpty() ? "" : " (further parameters: " + String.join(" ", relayOptions) + ")");
+        }
         out.printf("# crash test: %d kills, %d submitting sessions, relay on 127.0.0.1:%d, sink on 127.0.0.1:%d, spool %s%n",
                 rounds, sessions, smtpPort, sink.port(), spool);
         AtomicBoolean loading = this.loading;
@@ -147,12 +184,25 @@ public final class CrashCommand {
         }
         Random random = new Random();
         Process relay = null;
+        PostfixTarget anchor = postfix ? new PostfixTarget(Path.of("scripts/peers"), spool.resolve("postfix"), smtpPort,
+                sink.port()) : null;
+        boolean anchorUp = false;
         try {
             for (int round = 1; round <= rounds; round++) {
-                relay = startRelay(command, spool);
-                relay.waitFor(500 + random.nextInt(2000), TimeUnit.MILLISECONDS); // it runs under load meanwhile
-                long signalled = System.nanoTime();
-                kill(relay, true); // SIGKILL
+                long signalled;
+                if (anchor != null) {
+                    anchor.start();
+                    anchorUp = true;
+                    Thread.sleep(500 + random.nextInt(2000)); // it runs under load meanwhile
+                    signalled = System.nanoTime();
+                    anchor.end(true); // SIGKILL to the whole instance
+                    anchorUp = false;
+                } else {
+                    relay = startRelay(command, spool);
+                    relay.waitFor(500 + random.nextInt(2000), TimeUnit.MILLISECONDS); // it runs under load meanwhile
+                    signalled = System.nanoTime();
+                    kill(relay, true); // SIGKILL
+                }
                 kills.add(new Kill(signalled, System.nanoTime())); // gone: nothing it did can come after this
                 prove(spool, out);
                 out.printf("kill %2d: acknowledged so far %d, delivered so far %d%n", round, acknowledged.size(),
@@ -163,11 +213,21 @@ public final class CrashCommand {
                 t.join(30_000);
             }
             loadingDone.set(true);
-            relay = startRelay(command, spool);
+            if (anchor != null) {
+                anchor.start();
+                anchorUp = true;
+            } else {
+                relay = startRelay(command, spool);
+            }
             checkAllDelivered();
             allDelivered.asMono().timeout(Duration.ofSeconds(120)).onErrorResume(e -> Mono.empty()).block();
         } finally {
-            if (relay != null) {
+            if (anchorUp) {
+                anchor.end(false);
+            }
+            if (anchor != null) {
+                anchor.close();
+            } else if (relay != null) {
                 kill(relay, false);
                 prove(spool, out);
             }

@@ -2,6 +2,7 @@ package io.postilion.engine.scheduler;
 
 import io.postilion.engine.agent.CacheHint;
 import java.util.ArrayDeque;
+import reactor.core.Disposable;
 
 /**
  * Everything the scheduler knows about one destination (qmgr(8)'s per-destination queue): the
@@ -19,7 +20,7 @@ final class DestinationQueue {
     private int busy;
     private io.postilion.engine.delivery.DsnStatus deadStatus;
     private String deadReason;
-    private reactor.core.Disposable reviveTimer;
+    private Disposable reviveTimer;
     /** Whether the queue sits in the scheduler's round-robin ring. */
     boolean inRing;
     /** Shared leases asked for and not yet answered; each stands for one waiting batch. */
@@ -31,7 +32,7 @@ final class DestinationQueue {
      * (nor is a shared lease asked for) until it ends. qmgr(8) calls such a queue suspended, and
      * never forgets one, or the next mail would start at once.
      */
-    private reactor.core.Disposable paceTimer;
+    private Disposable paceTimer;
 
     DestinationQueue(String name, ConcurrencyWindow window) {
         this.name = name;
@@ -72,12 +73,12 @@ final class DestinationQueue {
     }
 
     /** A delivery started and {@code timer} will say when the rate delay after it is over. */
-    void pacedBy(reactor.core.Disposable timer) {
+    void pacedBy(Disposable timer) {
         paceTimer = timer;
     }
 
     /** Whether {@code timer} is the rate delay still running here (not one cancelled or replaced). */
-    boolean pacedOnlyBy(reactor.core.Disposable timer) {
+    boolean pacedOnlyBy(Disposable timer) {
         return paceTimer != null && paceTimer == timer;
     }
 
@@ -123,7 +124,7 @@ final class DestinationQueue {
         caching.done(nowMillis);
     }
 
-    void markDead(io.postilion.engine.delivery.DsnStatus status, String reason, reactor.core.Disposable timer) {
+    void markDead(io.postilion.engine.delivery.DsnStatus status, String reason, Disposable timer) {
         this.deadStatus = status;
         this.deadReason = reason;
         this.reviveTimer = timer;

@@ -54,9 +54,9 @@ class ConfigurationDocTest {
     }
 
     /**
-     * Issue 18: the page marks every registered parameter, supported or not. A parameter only
-     * expanded into another's default (default_destination_rate_delay) counts as read for the
-     * registry guard; this catches it when its consumer is not acted on and it is not marked.
+     * Issue 18: the page marks every registered parameter, supported or not. A parameter read only
+     * through another's default (a {@code $name} in that default) counts as read for the registry
+     * guard; this catches it when its consumer is not acted on and it is not marked.
      */
     @Test
     void everyRegisteredParameterAppearsOnThePage() throws IOException {

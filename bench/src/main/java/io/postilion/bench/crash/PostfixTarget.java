@@ -1,0 +1,110 @@
+package io.postilion.bench.crash;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The crash test's anchor: a private Postfix instance (scripts/peers/postfix-relay.sh) in place of
+ * our relay, under the same load, kills and sink, so that our duplicates per kill can be set
+ * beside Postfix's from the same harness. A kill is SIGKILL to master's whole process group at
+ * once (master, qmgr, smtpd, smtp, cleanup: nothing of the instance may finish a delivery or
+ * update a queue file after it); a restart is {@code postfix start} on the same queue, as a
+ * supervisor would do. Needs root and Postfix's packages (the peer rig's install step).
+ */
+final class PostfixTarget {
+
+    private final Path script;
+    private final Path dir;
+    private final Map<String, String> env;
+    /** Reads a process group per line and SIGKILLs it, answering "ok" or "no". */
+    private final Process killer;
+
+    /**
+     * @param port where Postfix's smtpd listens (the harness's clients submit there)
+     * @param sinkPort where Postfix relays everything (the harness's counting sink)
+     */
+    PostfixTarget(Path scripts, Path dir, int port, int sinkPort) throws IOException {
+        this.script = scripts.resolve("postfix-relay.sh");
+        this.dir = dir;
+        // The retry timing our relay gets from the harness (1 s / 2 s backoff), and a queue scan
+        // as often, so deferred mail is retried on both sides at the same pace.
+        this.env = Map.of("RELAY_PORT", String.valueOf(port), "RELAY_SUBMIT_PORT", "0", "RELAY_SMTPS_PORT", "0",
+                "RELAY_TO", "smtp:[127.0.0.1]:" + sinkPort, "RELAY_MAIN_EXTRA",
+                "minimal_backoff_time = 1s\nmaximal_backoff_time = 2s\nqueue_run_delay = 1s");
+        this.killer = new ProcessBuilder("bash", "-c",
+                "while read -r g; do if kill -KILL -- \"-$g\"; then echo ok; else echo no; fi; done")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    static boolean available(Path scripts) {
+        return Files.isExecutable(scripts.resolve("postfix-relay.sh")) && Files.isExecutable(Path.of("/usr/sbin/postfix"));
+    }
+
+    /** Starts Postfix on its queue (kept from the last run) and returns once smtpd answers. */
+    void start() throws IOException, InterruptedException {
+        run("start");
+    }
+
+    /** SIGKILL to master's process group, or a graceful {@code postfix stop}. */
+    void end(boolean hard) throws IOException, InterruptedException {
+        if (!hard) {
+            run("stop");
+            return;
+        }
+        long master = masterPid();
+        if (groupOf(master) != master) {
+            throw new IOException("Postfix's master (pid " + master + ") does not lead its process group");
+        }
+        // The group's SIGKILL is sent by a shell started beforehand (its kill is a builtin), so
+        // the signal goes out as the line arrives, not after a fork and exec of kill(1).
+        killer.getOutputStream().write((master + "\n").getBytes(StandardCharsets.US_ASCII));
+        killer.getOutputStream().flush();
+        String done = new String(killer.getInputStream().readNBytes(3), StandardCharsets.US_ASCII);
+        if (!done.equals("ok\n")) {
+            throw new IOException("kill -KILL -" + master + " failed (" + done.trim() + ")");
+        }
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ProcessHandle.of(master).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+    }
+
+    /** Ends the killer shell. */
+    void close() {
+        killer.destroy();
+    }
+
+    private long masterPid() throws IOException {
+        String pid = Files.readString(dir.resolve("queue/pid/master.pid"), StandardCharsets.US_ASCII).trim();
+        return Long.parseLong(pid);
+    }
+
+    /** The process group of {@code pid}: the fifth field of /proc/PID/stat, after the command's closing parenthesis. */
+    private static long groupOf(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[2]); // state, ppid, pgrp
+    }
+
+    private void run(String verb) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(script.toString(), verb, dir.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("postfix-relay.sh " + verb + " failed:\n" + output);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Postfix (" + script + ", state in " + dir + ")";
+    }
+}
