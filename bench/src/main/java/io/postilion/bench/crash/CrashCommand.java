@@ -49,8 +49,8 @@ import reactor.core.publisher.Sinks;
  * are counted and reported, as Postfix would also repeat them.
  *
  * <pre>
- * postilion-bench crash [--rounds 20] [--sessions 8] [--strace] [--relay-jar engine/target/postilion.jar]
- *                       [--java PATH] [--aot-cache FILE] [-J jvm-option]... [-o name=value]...
+ * postilion-bench crash [--rounds 20] [--sessions 8] [--strace] [--interval 0.5s-2.5s]
+ *                       [--relay-jar engine/target/postilion.jar] [--java PATH] [--aot-cache FILE] [-J jvm-option]... [-o name=value]...
  * postilion-bench crash --against postfix [--rounds 20] [--sessions 8]
  * </pre>
  * {@code --against postfix} runs the same test with a private Postfix instance in place of our
@@ -85,6 +85,9 @@ public final class CrashCommand {
     /** The JVM the relay runs on, and options before -jar. */
     private String javaBin;
     private List<String> jvmOptions = List.of();
+    /** How long the relay runs under load before each kill: uniform in [min, max] ms. */
+    private long intervalMin;
+    private long intervalMax;
     /** Postfix in place of our relay (the anchor), with --against postfix. */
     private boolean postfix;
     /** Further relay parameters given with -o. */
@@ -100,6 +103,8 @@ public final class CrashCommand {
         List<String> jvmOptions = new ArrayList<>();
         List<String> relayOptions = new ArrayList<>();
         String against = "postilion";
+        long intervalMin = 500;
+        long intervalMax = 2500;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--strace" -> strace = true;
@@ -111,10 +116,25 @@ public final class CrashCommand {
                 case "--relay-jar" -> jar = Path.of(args[++i]);
                 case "-o" -> relayOptions.add(args[++i]);
                 case "--against" -> against = args[++i];
+                case "--interval" -> {
+                    String[] range = args[++i].split("-", 2);
+                    try {
+                        intervalMin = Duration.parse("PT" + range[0].toUpperCase()).toMillis();
+                        intervalMax = range.length > 1 ? Duration.parse("PT" + range[1].toUpperCase()).toMillis() : intervalMin;
+                    } catch (java.time.format.DateTimeParseException e) {
+                        intervalMin = -1;
+                    }
+                    if (intervalMin < 0 || intervalMax < intervalMin) {
+                        err.println("crash: --interval takes MIN-MAX, e.g. 0.5s-2.5s");
+                        return 64;
+                    }
+                }
                 case "--help" -> {
-                    out.println("usage: postilion-bench crash [--rounds 20] [--sessions 8] [--strace] "
+                    out.println("usage: postilion-bench crash [--rounds 20] [--sessions 8] [--strace] [--interval 0.5s-2.5s] "
                             + "[--relay-jar engine/target/postilion.jar] [--java PATH] [--aot-cache FILE] [-J option]... [-o name=value]...");
                     out.println("  -o name=value  a further relay parameter (after the harness's own, so it wins)");
+                    out.println("  --interval MIN-MAX  how long the relay runs between its start and each kill "
+                            + "(uniform; default 0.5s-2.5s)");
                     out.println("  -J option      a further JVM option for the relay (e.g. -J -XX:+UseSerialGC)");
                     out.println("  --against postfix  put a private Postfix instance (scripts/peers/postfix-relay.sh) "
                             + "in place of our relay: the anchor; kills go to master's whole process group");
@@ -144,6 +164,8 @@ public final class CrashCommand {
         }
         CrashCommand c = new CrashCommand();
         c.postfix = against.equals("postfix");
+        c.intervalMin = intervalMin;
+        c.intervalMax = intervalMax;
         c.strace = strace;
         c.javaBin = java;
         c.jvmOptions = List.copyOf(jvmOptions);
@@ -173,6 +195,7 @@ public final class CrashCommand {
             out.printf("# relay: %s%s%n", String.join(" ", command.subList(0, command.indexOf("relay"))),
                     relayOptions.isEmpty() ? "" : " (further parameters: " + String.join(" ", relayOptions) + ")");
         }
+        out.printf("# kills %.1f-%.1f s after each start%n", intervalMin / 1000.0, intervalMax / 1000.0);
         out.printf("# crash test: %d kills, %d submitting sessions, relay on 127.0.0.1:%d, sink on 127.0.0.1:%d, spool %s%n",
                 rounds, sessions, smtpPort, sink.port(), spool);
         AtomicBoolean loading = this.loading;
@@ -193,13 +216,13 @@ public final class CrashCommand {
                 if (anchor != null) {
                     anchor.start();
                     anchorUp = true;
-                    Thread.sleep(500 + random.nextInt(2000)); // it runs under load meanwhile
+                    Thread.sleep(nextInterval(random)); // it runs under load meanwhile
                     signalled = System.nanoTime();
                     anchor.end(true); // SIGKILL to the whole instance
                     anchorUp = false;
                 } else {
                     relay = startRelay(command, spool);
-                    relay.waitFor(500 + random.nextInt(2000), TimeUnit.MILLISECONDS); // it runs under load meanwhile
+                    relay.waitFor(nextInterval(random), TimeUnit.MILLISECONDS); // it runs under load meanwhile
                     signalled = System.nanoTime();
                     kill(relay, true); // SIGKILL
                 }
@@ -313,6 +336,10 @@ public final class CrashCommand {
             throw new IllegalStateException("the relay did not start (" + first + "); see " + spool.resolve("relay.log"));
         }
         return p;
+    }
+
+    private long nextInterval(Random random) {
+        return intervalMin + (intervalMax == intervalMin ? 0 : random.nextLong(intervalMax - intervalMin + 1));
     }
 
     private void checkAllDelivered() {
