@@ -1,6 +1,7 @@
 package io.postilion.engine.listener;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.ByteProcessor;
 import java.util.Arrays;
 
 /**
@@ -13,6 +14,10 @@ import java.util.Arrays;
  * the segmentation of the input, and a line may be longer than any buffer we are willing to keep.
  * A bare LF or bare CR inside the content becomes CRLF (policy NORMALIZE), so what this relay
  * sends on is never ambiguous to the next server.
+ *
+ * <p>Only the bytes that can change the state go through the machine one at a time: the first byte
+ * of a line and each CR and LF. The run of ordinary bytes between them is copied in one go (most
+ * of a message's bytes, and most of the listener's CPU per byte before this was done).
  */
 public final class ContentReader {
 
@@ -58,8 +63,10 @@ public final class ContentReader {
      */
     public Result feed(ByteBuf in) {
         while (in.isReadable()) {
-            byte b = in.readByte();
-            Result r = step(b);
+            if (copiedPlainRun(in)) {
+                continue;
+            }
+            Result r = step(in.readByte());
             if (r != Result.MORE) {
                 return r;
             }
@@ -70,8 +77,42 @@ public final class ContentReader {
     /** Consumes every byte of a BDAT chunk. */
     public void feedAll(ByteBuf in) {
         while (in.isReadable()) {
-            step(in.readByte());
+            if (!copiedPlainRun(in)) {
+                step(in.readByte());
+            }
         }
+    }
+
+    /**
+     * Inside a line (not at its start, no CR pending), every byte up to the next CR or LF is
+     * content as it stands: copies that run, if there is one, and says whether it did.
+     */
+    private boolean copiedPlainRun(ByteBuf in) {
+        if (state != State.TEXT || atLineStart) {
+            return false;
+        }
+        int from = in.readerIndex();
+        int stop = in.forEachByte(from, in.readableBytes(), ByteProcessor.FIND_CRLF);
+        int run = (stop < 0 ? in.writerIndex() : stop) - from;
+        if (run == 0) {
+            return false;
+        }
+        // As put() one byte at a time: bytes past message_size_limit are counted, not kept.
+        long room = sizeLimit > 0 ? Math.max(0, sizeLimit - received) : run;
+        int keep = (int) Math.min(run, room);
+        received += run;
+        if (keep < run) {
+            oversize = true;
+        }
+        if (keep > 0) {
+            if (length + keep > out.length) {
+                out = Arrays.copyOf(out, Math.max(out.length * 2, length + keep));
+            }
+            in.readBytes(out, length, keep);
+            length += keep;
+        }
+        in.skipBytes(run - keep);
+        return true;
     }
 
     /** Ends a BDAT message: a last line without a line end gets none added, a pending CR becomes CRLF. */
