@@ -216,7 +216,7 @@ public final class CrashCommand {
                 if (anchor != null) {
                     anchor.start();
                     anchorUp = true;
-                    Thread.sleep(nextInterval(random)); // it runs under load meanwhile
+                    Mono.delay(Duration.ofMillis(nextInterval(random))).block(); // it runs under load meanwhile
                     signalled = System.nanoTime();
                     anchor.end(true); // SIGKILL to the whole instance
                     anchorUp = false;

@@ -69,9 +69,13 @@ final class PostfixTarget {
         if (!done.equals("ok\n")) {
             throw new IOException("kill -KILL -" + master + " failed (" + done.trim() + ")");
         }
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (ProcessHandle.of(master).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < until) {
-            Thread.sleep(5);
+        java.util.Optional<ProcessHandle> gone = ProcessHandle.of(master);
+        if (gone.isPresent()) {
+            try {
+                gone.get().onExit().get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IOException("Postfix's master (pid " + master + ") outlived its SIGKILL by 10 s", e);
+            }
         }
     }
 
