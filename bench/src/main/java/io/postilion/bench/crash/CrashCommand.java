@@ -49,7 +49,7 @@ import reactor.core.publisher.Sinks;
  * are counted and reported, as Postfix would also repeat them.
  *
  * <pre>
- * postilion-bench crash [--rounds 20] [--sessions 8] [--strace] [--interval 0.5s-2.5s]
+ * postilion-bench crash [--rounds 20] [--sessions 8] [--strace] [--launcher] [--interval 0.5s-2.5s]
  *                       [--relay-jar engine/target/postilion.jar] [--java PATH] [--aot-cache FILE] [-J jvm-option]... [-o name=value]...
  * postilion-bench crash --against postfix [--rounds 20] [--sessions 8]
  * </pre>
@@ -85,6 +85,9 @@ public final class CrashCommand {
     /** The JVM the relay runs on, and options before -jar. */
     private String javaBin;
     private List<String> jvmOptions = List.of();
+    /** Run the relay through ./postilion (its start-up archive included), not java -jar. */
+    private boolean launcher;
+    private final Map<String, String> relayEnv = new java.util.HashMap<>();
     /** How long the relay runs under load before each kill: uniform in [min, max] ms. */
     private long intervalMin;
     private long intervalMax;
@@ -103,6 +106,7 @@ public final class CrashCommand {
         List<String> jvmOptions = new ArrayList<>();
         List<String> relayOptions = new ArrayList<>();
         String against = "postilion";
+        boolean launcher = false;
         long intervalMin = 500;
         long intervalMax = 2500;
         for (int i = 0; i < args.length; i++) {
@@ -116,6 +120,7 @@ public final class CrashCommand {
                 case "--relay-jar" -> jar = Path.of(args[++i]);
                 case "-o" -> relayOptions.add(args[++i]);
                 case "--against" -> against = args[++i];
+                case "--launcher" -> launcher = true;
                 case "--interval" -> {
                     String[] range = args[++i].split("-", 2);
                     try {
@@ -130,9 +135,11 @@ public final class CrashCommand {
                     }
                 }
                 case "--help" -> {
-                    out.println("usage: postilion-bench crash [--rounds 20] [--sessions 8] [--strace] [--interval 0.5s-2.5s] "
+                    out.println("usage: postilion-bench crash [--rounds 20] [--sessions 8] [--strace] [--launcher] [--interval 0.5s-2.5s] "
                             + "[--relay-jar engine/target/postilion.jar] [--java PATH] [--aot-cache FILE] [-J option]... [-o name=value]...");
                     out.println("  -o name=value  a further relay parameter (after the harness's own, so it wins)");
+                    out.println("  --launcher  run the relay as ./postilion relay (with the launcher's start-up archive) "
+                            + "instead of java -jar; from the project root");
                     out.println("  --interval MIN-MAX  how long the relay runs between its start and each kill "
                             + "(uniform; default 0.5s-2.5s)");
                     out.println("  -J option      a further JVM option for the relay (e.g. -J -XX:+UseSerialGC)");
@@ -164,6 +171,7 @@ public final class CrashCommand {
         }
         CrashCommand c = new CrashCommand();
         c.postfix = against.equals("postfix");
+        c.launcher = launcher;
         c.intervalMin = intervalMin;
         c.intervalMax = intervalMax;
         c.strace = strace;
@@ -179,9 +187,18 @@ public final class CrashCommand {
         Path spool = Files.createTempDirectory("postilion-crash-spool");
         int smtpPort = BenchHost.freePort();
         int metricsPort = BenchHost.freePort();
-        List<String> command = new ArrayList<>(List.of(javaBin));
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-jar", jar.toString(), "relay", "-o", "smtpd_listen=127.0.0.1:" + smtpPort, "-o",
+        List<String> command = new ArrayList<>();
+        if (launcher) {
+            // As a postmaster runs it: the launcher picks the java and adds its start-up archive.
+            command.add(Path.of("postilion").toAbsolutePath().toString());
+            relayEnv.put("POSTILION_JAVA", javaBin);
+            relayEnv.put("POSTILION_JAVA_OPTS", String.join(" ", jvmOptions));
+        } else {
+            command.add(javaBin);
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-jar", jar.toString()));
+        }
+        command.addAll(List.of("relay", "-o", "smtpd_listen=127.0.0.1:" + smtpPort, "-o",
                 "metrics_listen=127.0.0.1:" + metricsPort, "-o", "queue_directory=" + spool, "-o",
                 "relayhost=[127.0.0.1]:" + sink.port(), "-o", "inet_interfaces=127.0.0.254", "-o",
                 "minimal_backoff_time=1s", "-o", "maximal_backoff_time=2s"));
@@ -192,7 +209,8 @@ public final class CrashCommand {
             out.println("# relay: Postfix (scripts/peers/postfix-relay.sh, state in " + spool.resolve("postfix")
                     + "), in place of ours: the anchor");
         } else {
-            out.printf("# relay: %s%s%n", String.join(" ", command.subList(0, command.indexOf("relay"))),
+            out.printf("# relay: %s%s%s%n", relayEnv.isEmpty() ? "" : relayEnv + " ",
+                    String.join(" ", command.subList(0, command.indexOf("relay"))),
                     relayOptions.isEmpty() ? "" : " (further parameters: " + String.join(" ", relayOptions) + ")");
         }
         out.printf("# kills %.1f-%.1f s after each start%n", intervalMin / 1000.0, intervalMax / 1000.0);
@@ -209,17 +227,14 @@ public final class CrashCommand {
         Process relay = null;
         PostfixTarget anchor = postfix ? new PostfixTarget(Path.of("scripts/peers"), spool.resolve("postfix"), smtpPort,
                 sink.port()) : null;
-        boolean anchorUp = false;
         try {
             for (int round = 1; round <= rounds; round++) {
                 long signalled;
                 if (anchor != null) {
                     anchor.start();
-                    anchorUp = true;
                     Mono.delay(Duration.ofMillis(nextInterval(random))).block(); // it runs under load meanwhile
                     signalled = System.nanoTime();
                     anchor.end(true); // SIGKILL to the whole instance
-                    anchorUp = false;
                 } else {
                     relay = startRelay(command, spool);
                     relay.waitFor(nextInterval(random), TimeUnit.MILLISECONDS); // it runs under load meanwhile
@@ -238,18 +253,18 @@ public final class CrashCommand {
             loadingDone.set(true);
             if (anchor != null) {
                 anchor.start();
-                anchorUp = true;
             } else {
                 relay = startRelay(command, spool);
             }
             checkAllDelivered();
             allDelivered.asMono().timeout(Duration.ofSeconds(120)).onErrorResume(e -> Mono.empty()).block();
         } finally {
-            if (anchorUp) {
-                anchor.end(false);
-            }
             if (anchor != null) {
-                anchor.close();
+                try {
+                    anchor.end(false); // also after a failed start: stop is a no-op when master is gone
+                } finally {
+                    anchor.close();
+                }
             } else if (relay != null) {
                 kill(relay, false);
                 prove(spool, out);
@@ -327,7 +342,9 @@ public final class CrashCommand {
             traced.addAll(command);
             command = traced;
         }
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().putAll(relayEnv);
+        Process p = pb.redirectError(ProcessBuilder.Redirect.appendTo(
                 spool.resolve("relay.log").toFile())).start();
         BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String first = lines.readLine();
