@@ -224,52 +224,34 @@ public final class CrashCommand {
             clients.add(t);
         }
         Random random = new Random();
-        Process relay = null;
-        PostfixTarget anchor = postfix ? new PostfixTarget(Path.of("scripts/peers"), spool.resolve("postfix"), smtpPort,
-                sink.port()) : null;
-        try {
-            for (int round = 1; round <= rounds; round++) {
-                long signalled;
-                if (anchor != null) {
-                    anchor.start();
-                    Mono.delay(Duration.ofMillis(nextInterval(random))).block(); // it runs under load meanwhile
-                    signalled = System.nanoTime();
-                    anchor.end(true); // SIGKILL to the whole instance
-                } else {
-                    relay = startRelay(command, spool);
-                    relay.waitFor(nextInterval(random), TimeUnit.MILLISECONDS); // it runs under load meanwhile
-                    signalled = System.nanoTime();
-                    kill(relay, true); // SIGKILL
+        try (CrashTarget target = postfix
+                ? new PostfixTarget(Path.of("scripts/peers"), spool.resolve("postfix"), smtpPort, sink.port())
+                : new OurRelay(command, spool)) {
+            try {
+                for (int round = 1; round <= rounds; round++) {
+                    target.start();
+                    target.runFor(nextInterval(random)); // it runs under load meanwhile
+                    long signalled = System.nanoTime();
+                    target.kill();
+                    kills.add(new Kill(signalled, System.nanoTime())); // gone: nothing it did can come after this
+                    prove(spool, out);
+                    out.printf("kill %2d: acknowledged so far %d, delivered so far %d%n", round, acknowledged.size(),
+                            delivered.size());
                 }
-                kills.add(new Kill(signalled, System.nanoTime())); // gone: nothing it did can come after this
-                prove(spool, out);
-                out.printf("kill %2d: acknowledged so far %d, delivered so far %d%n", round, acknowledged.size(),
-                        delivered.size());
-            }
-            loading.set(false);
-            for (Thread t : clients) {
-                t.join(30_000);
-            }
-            loadingDone.set(true);
-            if (anchor != null) {
-                anchor.start();
-            } else {
-                relay = startRelay(command, spool);
-            }
-            checkAllDelivered();
-            allDelivered.asMono().timeout(Duration.ofSeconds(120)).onErrorResume(e -> Mono.empty()).block();
-        } finally {
-            if (anchor != null) {
-                try {
-                    anchor.end(false); // also after a failed start: stop is a no-op when master is gone
-                } finally {
-                    anchor.close();
+                loading.set(false);
+                for (Thread t : clients) {
+                    t.join(30_000);
                 }
-            } else if (relay != null) {
-                kill(relay, false);
-                prove(spool, out);
+                loadingDone.set(true);
+                target.start();
+                checkAllDelivered();
+                allDelivered.asMono().timeout(Duration.ofSeconds(120)).onErrorResume(e -> Mono.empty()).block();
+            } finally {
+                if (target.stop()) {
+                    prove(spool, out);
+                }
+                sink.close();
             }
-            sink.close();
         }
         Set<String> lost = ConcurrentHashMap.newKeySet();
         lost.addAll(acknowledged);
@@ -334,6 +316,42 @@ public final class CrashCommand {
     }
 
     /** Starts the relay and returns once it says it listens (its first line on standard output). */
+    /** Our relay as a child process (under strace with --strace). */
+    private final class OurRelay implements CrashTarget {
+        private final List<String> command;
+        private final Path spool;
+        private Process process;
+
+        OurRelay(List<String> command, Path spool) {
+            this.command = command;
+            this.spool = spool;
+        }
+
+        @Override
+        public void start() throws Exception {
+            process = startRelay(command, spool);
+        }
+
+        @Override
+        public void runFor(long millis) throws InterruptedException {
+            process.waitFor(millis, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void kill() throws InterruptedException {
+            CrashCommand.kill(process, true);
+        }
+
+        @Override
+        public boolean stop() throws InterruptedException {
+            if (process == null) {
+                return false;
+            }
+            CrashCommand.kill(process, false);
+            return true;
+        }
+    }
+
     private Process startRelay(List<String> command, Path spool) throws Exception {
         if (strace) {
             List<String> traced = new ArrayList<>(List.of("strace", "-f", "-tt", "-qq", "-s", "96", "--seccomp-bpf", "-e",

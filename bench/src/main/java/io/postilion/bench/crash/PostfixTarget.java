@@ -1,13 +1,17 @@
 package io.postilion.bench.crash;
 
+import io.postilion.bench.ProcStat;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import reactor.core.publisher.Mono;
 
 /**
  * The crash test's anchor: a private Postfix instance (scripts/peers/postfix-relay.sh) in place of
@@ -17,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * update a queue file after it); a restart is {@code postfix start} on the same queue, as a
  * supervisor would do. Needs root and Postfix's packages (the peer rig's install step).
  */
-final class PostfixTarget {
+final class PostfixTarget implements CrashTarget {
 
     private final Path script;
     private final Path dir;
@@ -47,18 +51,28 @@ final class PostfixTarget {
     }
 
     /** Starts Postfix on its queue (kept from the last run) and returns once smtpd answers. */
-    void start() throws IOException, InterruptedException {
+    @Override
+    public void start() throws IOException, InterruptedException {
         run("start");
     }
 
-    /** SIGKILL to master's process group, or a graceful {@code postfix stop}. */
-    void end(boolean hard) throws IOException, InterruptedException {
-        if (!hard) {
-            run("stop");
-            return;
-        }
+    @Override
+    public void runFor(long millis) {
+        Mono.delay(Duration.ofMillis(millis)).block();
+    }
+
+    /** {@code postfix stop}; a no-op when master is gone (also after a failed start). */
+    @Override
+    public boolean stop() throws IOException, InterruptedException {
+        run("stop");
+        return true;
+    }
+
+    /** SIGKILL to master's process group. */
+    @Override
+    public void kill() throws IOException, InterruptedException {
         long master = masterPid();
-        if (groupOf(master) != master) {
+        if (ProcStat.group(master) != master) {
             throw new IOException("Postfix's master (pid " + master + ") does not lead its process group");
         }
         // The group's SIGKILL is sent by a shell started beforehand (its kill is a builtin), so
@@ -80,20 +94,14 @@ final class PostfixTarget {
     }
 
     /** Ends the killer shell. */
-    void close() {
+    @Override
+    public void close() {
         killer.destroy();
     }
 
     private long masterPid() throws IOException {
         String pid = Files.readString(dir.resolve("queue/pid/master.pid"), StandardCharsets.US_ASCII).trim();
         return Long.parseLong(pid);
-    }
-
-    /** The process group of {@code pid}: the fifth field of /proc/PID/stat, after the command's closing parenthesis. */
-    private static long groupOf(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(fields[2]); // state, ppid, pgrp
     }
 
     private void run(String verb) throws IOException, InterruptedException {

@@ -1,15 +1,9 @@
 package io.postilion.bench.fleet;
 
 import io.postilion.bench.BenchHost;
+import io.postilion.bench.RelayMetrics;
 import io.postilion.bench.relay.ProcessCpu;
 import java.io.BufferedReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -109,16 +103,12 @@ final class FleetNode {
     }
 
     /**
-     * One gauge or counter from the node's /metrics (the first sample of that name), or -1 when
-     * the node does not answer or has no such meter.
+     * One unlabelled gauge or counter from the node's /metrics, or -1 when the node does not
+     * answer or has no such meter.
      */
     double metric(String name) {
         try {
-            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{[^}]*\\})? (\\S+)$").matcher(r.body());
-            return m.find() ? Double.parseDouble(m.group(1)) : -1;
+            return new RelayMetrics(metricsPort).scrape().getOrDefault(name, -1.0);
         } catch (IOException | RuntimeException e) {
             return -1;
         } catch (InterruptedException e) {

@@ -1,6 +1,7 @@
 package io.postilion.bench.heap;
 
 import io.postilion.bench.BenchHost;
+import io.postilion.bench.RelayMetrics;
 import io.postilion.engine.listener.ListenerSettings;
 import io.postilion.engine.listener.MessageSink;
 import io.postilion.engine.listener.ReceivedMessage;

@@ -1,5 +1,6 @@
 package io.postilion.bench.relay;
 
+import io.postilion.bench.ProcStat;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -35,7 +36,7 @@ public final class ProcessCpu {
 
     /** utime + stime (+ cutime + cstime when {@code withReaped}), in seconds; 0 for a process gone. */
     public static double own(long pid, boolean withReaped) {
-        String[] f = fields(pid);
+        String[] f = ProcStat.fields(pid);
         if (f == null) {
             return 0;
         }
@@ -47,17 +48,8 @@ public final class ProcessCpu {
     }
 
     private static long parent(long pid) {
-        String[] f = fields(pid);
+        String[] f = ProcStat.fields(pid);
         return f == null ? -1 : Long.parseLong(f[1]);
     }
 
-    /** The fields of /proc/PID/stat after the command name (field 3, the state, is [0]). */
-    private static String[] fields(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        } catch (IOException | RuntimeException gone) {
-            return null;
-        }
-    }
 }

@@ -1,4 +1,4 @@
-package io.postilion.bench.heap;
+package io.postilion.bench;
 
 import java.io.IOException;
 import java.net.URI;
@@ -10,22 +10,23 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The relay's own account of its queue, read the way an operator reads it: its Prometheus
- * /metrics page. The heap bench trusts these figures only alongside what it sees itself (the
- * sink's count, the files left in queue_directory); they are how it learns what the relay still
- * holds in memory (messages in flight, retry timers).
+ * The relay's own account of itself, read the way an operator reads it: its Prometheus /metrics
+ * page. The harnesses trust these figures only alongside what they see themselves (the sink's
+ * count, the files left in queue_directory); they are how the heap bench learns what the relay
+ * still holds in memory (messages in flight, retry timers), and how the fleet bench learns a
+ * node's re-delivery window.
  */
-final class RelayMetrics {
+public final class RelayMetrics {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final URI uri;
 
-    RelayMetrics(int port) {
+    public RelayMetrics(int port) {
         this.uri = URI.create("http://127.0.0.1:" + port + "/metrics");
     }
 
     /** One scrape: every sample line as series (name and labels, as printed) to value. */
-    Map<String, Double> scrape() throws IOException, InterruptedException {
+    public Map<String, Double> scrape() throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
@@ -34,7 +35,7 @@ final class RelayMetrics {
         return parse(r.body());
     }
 
-    static Map<String, Double> parse(String text) {
+    public static Map<String, Double> parse(String text) {
         Map<String, Double> values = new HashMap<>();
         for (String line : text.split("\n")) {
             if (line.isEmpty() || line.startsWith("#")) {
@@ -53,7 +54,7 @@ final class RelayMetrics {
     }
 
     /** The value of {@code series} in a scrape; -1 when the relay does not export it (so a check on it fails). */
-    static long get(Map<String, Double> scrape, String series) {
+    public static long get(Map<String, Double> scrape, String series) {
         Double v = scrape.get(series);
         return v == null ? -1 : Math.round(v);
     }
